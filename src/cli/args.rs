@@ -1,0 +1,229 @@
+//! The command line (clap derive). Every TUI action has a command here.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "relcon", version, about = "A terminal release console: promote, roll back and toggle flags — gated, and recorded in a tamper-evident ledger.")]
+pub struct Cli {
+    /// Config file (else $RELCON_CONFIG, else ./relcon.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Theme for the TUI: default, light, high-contrast, colorblind, or a path.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Hide every action that writes (TUI).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    #[command(subcommand)]
+    pub command: Option<Cmd>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Cmd {
+    /// Write a commented relcon.toml.
+    Init {
+        /// Where to write it.
+        #[arg(default_value = "relcon.toml")]
+        path: PathBuf,
+        /// Overwrite an existing file.
+        #[arg(long)]
+        force: bool,
+    },
+    /// The embedded sandbox: a living release console with nothing to set up.
+    Demo {
+        /// Keep the demo's files in DIR (reused next time).
+        #[arg(long, value_name = "DIR")]
+        keep: Option<PathBuf>,
+        /// Print the demo's config and exit.
+        #[arg(long)]
+        print_config: bool,
+    },
+    /// Environments, current releases, gates and checklists.
+    Status(JsonFlag),
+    /// Releases of one environment, newest first.
+    History {
+        env: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Builds: register an immutable artifact made by CI.
+    Release {
+        #[command(subcommand)]
+        cmd: ReleaseCmd,
+    },
+    /// Deploy a registered build to an environment (not into a protected one).
+    Deploy {
+        env: String,
+        version: String,
+        #[command(flatten)]
+        act: ActionArgs,
+    },
+    /// Promote the exact build current in FROM to TO.
+    Promote {
+        from: Option<String>,
+        to: Option<String>,
+        /// Walk the whole chain up to ENV, one gated step at a time.
+        #[arg(long, value_name = "ENV", conflicts_with_all = ["from", "to"])]
+        through: Option<String>,
+        /// Refuse unless FROM's current release is this one (e.g. v12).
+        #[arg(long, value_name = "vN")]
+        expect: Option<String>,
+        #[command(flatten)]
+        act: ActionArgs,
+    },
+    /// Roll back to an earlier release (default: the one before the current build).
+    Rollback {
+        env: String,
+        #[arg(long, value_name = "vN")]
+        to: Option<String>,
+        #[command(flatten)]
+        act: ActionArgs,
+    },
+    /// Approve a build into an environment.
+    Approve {
+        env: String,
+        version: String,
+        #[arg(long)]
+        note: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Show checklist runs for an env, or import a markdown checklist.
+    #[command(args_conflicts_with_subcommands = true)]
+    Checklist {
+        #[command(subcommand)]
+        cmd: Option<ChecklistCmd>,
+        env: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Tick (or --undo) one checklist item: by number or unique text prefix.
+    Check {
+        env: String,
+        checklist: String,
+        item: String,
+        #[arg(long)]
+        undo: bool,
+        #[arg(long)]
+        note: Option<String>,
+        /// The role you sign as (for items that need one).
+        #[arg(long = "as", value_name = "ROLE")]
+        role: Option<String>,
+        /// The build whose run to tick (default: the open run).
+        #[arg(long = "build", value_name = "VERSION")]
+        version: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Holds placed by rollbacks.
+    Hold {
+        #[command(subcommand)]
+        cmd: HoldCmd,
+    },
+    /// Settle an interrupted deployment.
+    Resolve {
+        env: String,
+        #[arg(value_parser = ["succeeded", "failed"])]
+        outcome: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// The ledger's events, newest first; `audit verify` checks the hash chain.
+    #[command(args_conflicts_with_subcommands = true)]
+    Audit {
+        #[command(subcommand)]
+        cmd: Option<AuditCmd>,
+        /// Only events at or after TIME (RFC 3339, a date, or an age like "2h").
+        #[arg(long, value_name = "TIME")]
+        since: Option<String>,
+        #[arg(long, default_value_t = 100)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Ledger maintenance.
+    Ledger {
+        #[command(subcommand)]
+        cmd: LedgerCmd,
+    },
+}
+
+#[derive(Args, Debug, Clone, Copy)]
+pub struct JsonFlag {
+    /// Machine-readable output (stable; see docs/json.md).
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ActionArgs {
+    /// Why: recorded in the ledger, required in protected environments.
+    #[arg(long)]
+    pub reason: Option<String>,
+    /// Do not ask for confirmation (required without a TTY).
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Override failing gates (needs --reason; recorded).
+    #[arg(long)]
+    pub force: bool,
+    #[command(flatten)]
+    pub json: JsonFlag,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReleaseCmd {
+    /// Register a build made by CI. Versions are unique; builds never change.
+    Register {
+        version: String,
+        #[arg(long)]
+        commit: String,
+        #[arg(long)]
+        artifact: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChecklistCmd {
+    /// Turn a markdown checklist ("- [ ] item" lines) into a template.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// Append the template to the config file instead of printing it.
+        #[arg(long)]
+        write: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HoldCmd {
+    /// Let promotions into ENV again.
+    Clear {
+        env: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Recompute the hash chain; names the first bad seq (exit 1).
+    Verify,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCmd {
+    /// Recompute every projection from the events.
+    Rebuild,
+}

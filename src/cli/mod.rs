@@ -1,0 +1,111 @@
+//! Front end for scripts, CI and people without a TTY. One small function
+//! per subcommand, each calling ops; exit codes per DESIGN.md §4.
+
+pub mod args;
+mod confirm;
+mod deploy_cmds;
+pub mod output;
+mod read_cmds;
+mod write_cmds;
+
+use std::path::Path;
+
+pub use args::Cli;
+use args::Cmd;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ops::{self, Ctx};
+
+/// Load the config for commands that need one, with a helpful word when
+/// there is none.
+pub fn load_config(explicit: Option<&Path>) -> Result<Config> {
+    let path = Config::locate(explicit);
+    if !path.exists() {
+        return Err(Error::usage(format!(
+            "no config at {}: run `relcon init` to write a commented relcon.toml, or `relcon demo` to try the sandbox",
+            path.display()
+        )));
+    }
+    Ok(Config::load(&path)?)
+}
+
+pub fn open_ctx(explicit: Option<&Path>) -> Result<Ctx> {
+    let config = load_config(explicit)?;
+    Ctx::open(config, ops::identity::actor(), ops::system_clock())
+}
+
+/// Run a parsed command line (not the TUI); returns the exit code.
+pub fn run(cli: &Cli, cmd: &Cmd) -> i32 {
+    let json = wants_json(cmd);
+    match dispatch(cli, cmd) {
+        Ok(code) => code,
+        Err(e) => {
+            if json {
+                output::print_json(&output::error_json(&e));
+            }
+            eprintln!("error: {e}");
+            e.exit_code()
+        }
+    }
+}
+
+fn wants_json(cmd: &Cmd) -> bool {
+    match cmd {
+        Cmd::Status(j) => j.json,
+        Cmd::History { json, .. } | Cmd::Approve { json, .. } | Cmd::Checklist { json, .. } | Cmd::Check { json, .. } | Cmd::Resolve { json, .. } | Cmd::Audit { json, .. } => json.json,
+        Cmd::Release { cmd: args::ReleaseCmd::Register { json, .. } } => json.json,
+        Cmd::Deploy { act, .. } | Cmd::Promote { act, .. } | Cmd::Rollback { act, .. } => act.json.json,
+        _ => false,
+    }
+}
+
+fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
+    let cfg = cli.config.as_deref();
+    match cmd {
+        Cmd::Init { path, force } => write_cmds::init(path, *force),
+        Cmd::Demo { .. } => Err(Error::usage("demo is started from main")),
+        Cmd::Status(j) => read_cmds::status(&open_ctx(cfg)?, j.json),
+        Cmd::History { env, limit, json } => read_cmds::history(&open_ctx(cfg)?, env, *limit, json.json),
+        Cmd::Release { cmd: args::ReleaseCmd::Register { version, commit, artifact, notes, json } } => {
+            write_cmds::register(&mut open_ctx(cfg)?, version, commit, artifact.clone(), notes.clone(), json.json)
+        }
+        Cmd::Deploy { env, version, act } => deploy_cmds::deploy(&mut open_ctx(cfg)?, env, version, act),
+        Cmd::Promote { from, to, through, expect, act } => {
+            deploy_cmds::promote(&mut open_ctx(cfg)?, from.as_deref(), to.as_deref(), through.as_deref(), expect.as_deref(), act)
+        }
+        Cmd::Rollback { env, to, act } => deploy_cmds::rollback(&mut open_ctx(cfg)?, env, to.as_deref(), act),
+        Cmd::Approve { env, version, note, json } => write_cmds::approve(&mut open_ctx(cfg)?, env, version, note.clone(), json.json),
+        Cmd::Checklist { cmd: Some(args::ChecklistCmd::Import { file, name, write }), .. } => write_cmds::import_checklist(cfg, file, name, *write),
+        Cmd::Checklist { cmd: None, env, json } => match env {
+            Some(env) => read_cmds::checklist(&open_ctx(cfg)?, env, json.json),
+            None => Err(Error::usage("usage: relcon checklist ENV [--json] | relcon checklist import FILE.md --name NAME")),
+        },
+        Cmd::Check { env, checklist, item, undo, note, role, version, json } => write_cmds::check(
+            &mut open_ctx(cfg)?,
+            ops::checklist::TickRequest {
+                env: env.clone(),
+                checklist: checklist.clone(),
+                item: item.clone(),
+                undo: *undo,
+                note: note.clone(),
+                role: role.clone(),
+                version: version.clone(),
+            },
+            json.json,
+        ),
+        Cmd::Hold { cmd: args::HoldCmd::Clear { env, reason } } => write_cmds::hold_clear(&mut open_ctx(cfg)?, env, reason.clone()),
+        Cmd::Resolve { env, outcome, reason, yes, json } => deploy_cmds::resolve(&mut open_ctx(cfg)?, env, outcome == "succeeded", reason.clone(), *yes, json.json),
+        Cmd::Audit { cmd: Some(args::AuditCmd::Verify), .. } => read_cmds::verify(&open_ctx(cfg)?),
+        Cmd::Audit { cmd: None, since, limit, json } => read_cmds::audit(&open_ctx(cfg)?, since.as_deref(), *limit, json.json),
+        Cmd::Ledger { cmd: args::LedgerCmd::Rebuild } => write_cmds::rebuild(&mut open_ctx(cfg)?),
+    }
+}
+
+/// "v12" or "12" → 12.
+pub fn parse_release(s: &str) -> Result<u64> {
+    s.trim()
+        .trim_start_matches(['v', 'V'])
+        .parse::<u64>()
+        .map_err(|_| Error::usage(format!("{s:?} is not a release number: expected e.g. v12")))
+}

@@ -1,0 +1,135 @@
+//! Commands that only read: status, history, checklist, audit, verify.
+
+use chrono::{DateTime, Utc};
+
+use super::output::{age, event_json, print_json, release_json};
+use crate::error::{Error, Result};
+use crate::ops::{self, Ctx};
+
+pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
+    let st = ops::status::status(ctx)?;
+    if json {
+        print_json(&st);
+        return Ok(0);
+    }
+    let now = ctx.now();
+    println!("{}", st.project);
+    for e in &st.environments {
+        let rel = match &e.release {
+            Some(r) => format!("v{} {} ({}) {} ago by {}", r.number, r.version, ops::audit::short(&r.commit), age(r.deployed_at, now), r.deployed_by),
+            None => "no release yet".to_string(),
+        };
+        let badges = if e.badges.is_empty() { String::new() } else { format!("  [{}]", e.badges.join(", ")) };
+        println!("\n{}{}  {rel}{badges}", e.name, e.promote_from.as_ref().map(|f| format!(" ← {f}")).unwrap_or_default());
+        if let Some(d) = &e.deployment {
+            println!("  deployment v{} {} {} by {}", d.number, d.version, d.state, d.actor);
+        }
+        if let Some(p) = &e.pending {
+            println!("  next: {} ({}){}", p.version, ops::audit::short(&p.commit), p.from.as_ref().map(|f| format!(" from {f}")).unwrap_or_default());
+        }
+        for c in &e.checklists {
+            println!("  checklist {} {}/{} ({})", c.name, c.done, c.total, c.phase);
+        }
+        for g in &e.gates {
+            println!("  {} {}: {}", if g.ok { "✔" } else { "✖" }, g.name, g.detail);
+        }
+    }
+    Ok(0)
+}
+
+pub fn history(ctx: &Ctx, env: &str, limit: usize, json: bool) -> Result<i32> {
+    let rels = ops::status::history(ctx, env, 0, limit)?;
+    if json {
+        print_json(&rels.iter().map(release_json).collect::<Vec<_>>());
+        return Ok(0);
+    }
+    if rels.is_empty() {
+        println!("{env} has no releases yet");
+    }
+    for r in &rels {
+        println!(
+            "v{:<5} {:<12} {:<10} {:<8} {:<20} {}",
+            r.number,
+            r.version,
+            ops::audit::short(&r.commit),
+            r.status.as_str(),
+            r.actor,
+            r.description()
+        );
+    }
+    Ok(0)
+}
+
+pub fn checklist(ctx: &Ctx, env: &str, json: bool) -> Result<i32> {
+    let runs = ops::checklist::runs(ctx, env)?;
+    if json {
+        print_json(&runs);
+        return Ok(0);
+    }
+    if runs.is_empty() {
+        println!("{env} has no open checklist runs");
+    }
+    for r in &runs {
+        println!("{} — {} for {} ({}) {}/{}{}", r.name, r.title, r.build, r.phase, r.done, r.total, if r.signed_off { "  signed off" } else { "" });
+        for i in &r.items {
+            let who = match (&i.by, &i.at) {
+                (Some(b), Some(a)) => format!("  — {b} {}", a.format("%Y-%m-%d %H:%M")),
+                _ => String::new(),
+            };
+            let role = i.role.as_ref().map(|r| format!(" [{r}]")).unwrap_or_default();
+            let note = i.note.as_ref().map(|n| format!("  ({n})")).unwrap_or_default();
+            println!("  {:>2}. [{}] {}{role}{who}{note}", i.n, if i.done { "x" } else { " " }, i.text);
+        }
+    }
+    Ok(0)
+}
+
+/// RFC 3339, a date (YYYY-MM-DD, UTC midnight), or an age ("2h", "3d").
+pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    if let Ok(d) = humantime::parse_duration(s) {
+        if let Ok(d) = chrono::Duration::from_std(d) {
+            return Ok(now - d);
+        }
+    }
+    Err(Error::usage(format!("--since {s:?}: expected RFC 3339 (2026-11-20T10:00:00Z), a date (2026-11-20) or an age (2h)")))
+}
+
+pub fn audit(ctx: &Ctx, since: Option<&str>, limit: usize, json: bool) -> Result<i32> {
+    let since = since.map(|s| parse_since(s, ctx.now())).transpose()?;
+    let events = ops::audit::list(ctx, limit, since)?;
+    if json {
+        print_json(&events.iter().map(event_json).collect::<Vec<_>>());
+        return Ok(0);
+    }
+    for e in &events {
+        println!(
+            "{:>6}  {}  {:<24} {:<8} {}",
+            e.seq,
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.env.as_deref().unwrap_or("-"),
+            ops::audit::summary(e)
+        );
+    }
+    Ok(0)
+}
+
+pub fn verify(ctx: &Ctx) -> Result<i32> {
+    let report = ops::audit::verify(ctx)?;
+    match report.first_bad {
+        None => {
+            println!("ok: {} events, hash chain intact", report.events);
+            Ok(0)
+        }
+        Some((seq, why)) => {
+            eprintln!("ledger tampered: first bad event is seq {seq}: {why}");
+            Ok(1)
+        }
+    }
+}

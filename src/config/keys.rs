@@ -1,0 +1,380 @@
+//! Key bindings: what a key can be bound to (`Command`), per mode, with a
+//! global fallback. Every binding carries a description for the footer and
+//! the help screen, so help is generated from the keymap, never hand-written.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// Something a key can be bound to. Names are what `[keys]` accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Command {
+    Quit,
+    Help,
+    CommandLine,
+    Filter,
+    NextView,
+    PrevView,
+    ViewDashboard,
+    ViewChecklists,
+    ViewFlags,
+    ViewHealth,
+    ViewAudit,
+    Left,
+    Right,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    Select,
+    Back,
+    Promote,
+    PromoteThrough,
+    Rollback,
+    Approve,
+    HoldClear,
+    Resolve,
+    Cancel,
+    Tick,
+    Untick,
+    Note,
+    Kill,
+    Eval,
+    Targets,
+    Increase,
+    Decrease,
+    Refresh,
+}
+
+/// (name in config, command, default description, writes?)
+const COMMANDS: &[(&str, Command, &str, bool)] = &[
+    ("quit", Command::Quit, "Quit", false),
+    ("help", Command::Help, "Help", false),
+    ("command-line", Command::CommandLine, "Command line", false),
+    ("filter", Command::Filter, "Filter", false),
+    ("next-view", Command::NextView, "Next view", false),
+    ("prev-view", Command::PrevView, "Previous view", false),
+    ("view-dashboard", Command::ViewDashboard, "Dashboard", false),
+    ("view-checklists", Command::ViewChecklists, "Checklists", false),
+    ("view-flags", Command::ViewFlags, "Flags", false),
+    ("view-health", Command::ViewHealth, "Health", false),
+    ("view-audit", Command::ViewAudit, "Audit", false),
+    ("left", Command::Left, "Previous environment", false),
+    ("right", Command::Right, "Next environment", false),
+    ("up", Command::Up, "Up", false),
+    ("down", Command::Down, "Down", false),
+    ("page-up", Command::PageUp, "Page up", false),
+    ("page-down", Command::PageDown, "Page down", false),
+    ("top", Command::Top, "Top", false),
+    ("bottom", Command::Bottom, "Bottom", false),
+    ("select", Command::Select, "Open / select", false),
+    ("back", Command::Back, "Back / close", false),
+    ("promote", Command::Promote, "Promote to next env", true),
+    ("promote-through", Command::PromoteThrough, "Promote through the chain", true),
+    ("rollback", Command::Rollback, "Roll back", true),
+    ("approve", Command::Approve, "Approve", true),
+    ("hold-clear", Command::HoldClear, "Clear hold", true),
+    ("resolve", Command::Resolve, "Resolve interrupted", true),
+    ("cancel", Command::Cancel, "Cancel running hook", true),
+    ("tick", Command::Tick, "Tick / toggle", true),
+    ("untick", Command::Untick, "Untick", true),
+    ("note", Command::Note, "Add note", true),
+    ("kill", Command::Kill, "Kill flag", true),
+    ("eval", Command::Eval, "Evaluate a key", false),
+    ("targets", Command::Targets, "Edit targets", true),
+    ("increase", Command::Increase, "Increase rollout", true),
+    ("decrease", Command::Decrease, "Decrease rollout", true),
+    ("refresh", Command::Refresh, "Refresh", false),
+];
+
+impl Command {
+    pub fn parse(name: &str) -> Option<Command> {
+        COMMANDS.iter().find(|c| c.0 == name).map(|c| c.1)
+    }
+    fn entry(self) -> &'static (&'static str, Command, &'static str, bool) {
+        COMMANDS.iter().find(|c| c.1 == self).unwrap_or(&COMMANDS[0])
+    }
+    pub fn name(self) -> &'static str {
+        self.entry().0
+    }
+    pub fn default_desc(self) -> &'static str {
+        self.entry().2
+    }
+    /// Commands that change the ledger or run hooks; hidden by `--read-only`.
+    pub fn writes(self) -> bool {
+        self.entry().3
+    }
+    pub fn all_names() -> Vec<&'static str> {
+        COMMANDS.iter().map(|c| c.0).collect()
+    }
+}
+
+/// A key, independent of the terminal library.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct KeySpec {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeyCode {
+    Char(char),
+    Left,
+    Right,
+    Up,
+    Down,
+    Enter,
+    Esc,
+    Tab,
+    BackTab,
+    Backspace,
+    Delete,
+    Home,
+    End,
+    PageUp,
+    PageDown,
+    F(u8),
+}
+
+const NAMED: &[(&str, KeyCode)] = &[
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("shift-tab", KeyCode::BackTab),
+    ("backspace", KeyCode::Backspace),
+    ("delete", KeyCode::Delete),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("pageup", KeyCode::PageUp),
+    ("pagedown", KeyCode::PageDown),
+    ("space", KeyCode::Char(' ')),
+];
+
+impl KeySpec {
+    pub fn plain(code: KeyCode) -> KeySpec {
+        KeySpec { code, ctrl: false, alt: false }
+    }
+    pub fn ch(c: char) -> KeySpec {
+        KeySpec::plain(KeyCode::Char(c))
+    }
+
+    /// "q", "G", "?", "ctrl-c", "alt-x", "space", "left", "f1", "shift-tab".
+    pub fn parse(s: &str) -> Option<KeySpec> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = s;
+        loop {
+            let lower = rest.to_ascii_lowercase();
+            if rest.chars().count() > 1 && lower.starts_with("ctrl-") {
+                ctrl = true;
+                rest = &rest[5..];
+            } else if rest.chars().count() > 1 && lower.starts_with("alt-") {
+                alt = true;
+                rest = &rest[4..];
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) => KeyCode::Char(c),
+            _ => {
+                let lower = rest.to_ascii_lowercase();
+                if let Some((_, k)) = NAMED.iter().find(|(n, _)| *n == lower) {
+                    *k
+                } else if let Some(n) = lower.strip_prefix('f').and_then(|n| n.parse::<u8>().ok()) {
+                    if (1..=12).contains(&n) {
+                        KeyCode::F(n)
+                    } else {
+                        return None;
+                    }
+                } else {
+                    return None;
+                }
+            }
+        };
+        Some(KeySpec { code, ctrl, alt })
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Enter => f.write_str("enter"),
+            KeyCode::Esc => f.write_str("esc"),
+            KeyCode::Tab => f.write_str("tab"),
+            KeyCode::BackTab => f.write_str("shift-tab"),
+            KeyCode::Backspace => f.write_str("backspace"),
+            KeyCode::Delete => f.write_str("delete"),
+            KeyCode::Home => f.write_str("home"),
+            KeyCode::End => f.write_str("end"),
+            KeyCode::PageUp => f.write_str("pgup"),
+            KeyCode::PageDown => f.write_str("pgdn"),
+            KeyCode::F(n) => write!(f, "f{n}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Binding {
+    pub key: KeySpec,
+    pub command: Command,
+    pub desc: String,
+}
+
+/// Modes that have their own bindings; "global" applies everywhere unless a
+/// mode binds the same key.
+pub const MODES: &[&str] = &["global", "dashboard", "audit", "checklists", "flags", "health"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Keymap {
+    pub modes: BTreeMap<String, Vec<Binding>>,
+}
+
+impl Keymap {
+    pub fn defaults() -> Keymap {
+        use Command::*;
+        use KeyCode as K;
+        let g: Vec<(KeySpec, Command)> = vec![
+            (KeySpec::ch('q'), Quit),
+            (KeySpec { code: K::Char('c'), ctrl: true, alt: false }, Quit),
+            (KeySpec::ch('?'), Help),
+            (KeySpec::ch(':'), CommandLine),
+            (KeySpec::ch('/'), Filter),
+            (KeySpec::plain(K::Tab), NextView),
+            (KeySpec::plain(K::BackTab), PrevView),
+            (KeySpec::ch('1'), ViewDashboard),
+            (KeySpec::ch('2'), ViewChecklists),
+            (KeySpec::ch('3'), ViewFlags),
+            (KeySpec::ch('4'), ViewHealth),
+            (KeySpec::ch('5'), ViewAudit),
+            (KeySpec::ch('c'), ViewChecklists),
+            (KeySpec::ch('f'), ViewFlags),
+            (KeySpec::plain(K::Left), Left),
+            (KeySpec::ch('h'), Left),
+            (KeySpec::plain(K::Right), Right),
+            (KeySpec::ch('l'), Right),
+            (KeySpec::plain(K::Up), Up),
+            (KeySpec::ch('k'), Up),
+            (KeySpec::plain(K::Down), Down),
+            (KeySpec::ch('j'), Down),
+            (KeySpec::plain(K::PageUp), PageUp),
+            (KeySpec::plain(K::PageDown), PageDown),
+            (KeySpec::ch('g'), Top),
+            (KeySpec::plain(K::Home), Top),
+            (KeySpec::ch('G'), Bottom),
+            (KeySpec::plain(K::End), Bottom),
+            (KeySpec::plain(K::Enter), Select),
+            (KeySpec::plain(K::Esc), Back),
+            (KeySpec { code: K::Char('r'), ctrl: true, alt: false }, Refresh),
+        ];
+        let d: Vec<(KeySpec, Command)> = vec![
+            (KeySpec::ch('p'), Promote),
+            (KeySpec::ch('P'), PromoteThrough),
+            (KeySpec::ch('r'), Rollback),
+            (KeySpec::ch('a'), Approve),
+            (KeySpec::ch('H'), HoldClear),
+            (KeySpec::ch('R'), Resolve),
+            (KeySpec::ch('x'), Cancel),
+        ];
+        let mk = |v: Vec<(KeySpec, Command)>| -> Vec<Binding> {
+            v.into_iter()
+                .map(|(key, command)| Binding { key, command, desc: command.default_desc().to_string() })
+                .collect()
+        };
+        let mut modes = BTreeMap::new();
+        modes.insert("global".to_string(), mk(g));
+        modes.insert("dashboard".to_string(), mk(d));
+        for m in ["audit", "checklists", "flags", "health"] {
+            modes.insert(m.to_string(), Vec::new());
+        }
+        Keymap { modes }
+    }
+
+    /// Bind `key` in `mode`, replacing any binding of that key there.
+    pub fn bind(&mut self, mode: &str, key: KeySpec, command: Command, desc: Option<String>) {
+        let list = self.modes.entry(mode.to_string()).or_default();
+        list.retain(|b| b.key != key);
+        list.push(Binding { key, command, desc: desc.unwrap_or_else(|| command.default_desc().to_string()) });
+    }
+
+    /// The command a key runs in `mode` (mode first, then global).
+    pub fn lookup(&self, mode: &str, key: KeySpec) -> Option<Command> {
+        let find = |m: &str| self.modes.get(m).and_then(|l| l.iter().find(|b| b.key == key)).map(|b| b.command);
+        find(mode).or_else(|| find("global"))
+    }
+
+    /// Bindings that work in `mode`: its own, then global ones not shadowed.
+    pub fn effective(&self, mode: &str) -> Vec<&Binding> {
+        let own: Vec<&Binding> = self.modes.get(mode).map(|l| l.iter().collect()).unwrap_or_default();
+        let mut out = own.clone();
+        if mode != "global" {
+            if let Some(g) = self.modes.get("global") {
+                out.extend(g.iter().filter(|b| !own.iter().any(|o| o.key == b.key)));
+            }
+        }
+        out
+    }
+
+    /// The first key bound to `command` in `mode` (for hints like "p promote").
+    pub fn key_for(&self, mode: &str, command: Command) -> Option<KeySpec> {
+        self.effective(mode).into_iter().find(|b| b.command == command).map(|b| b.key)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_keys() {
+        assert_eq!(KeySpec::parse("q"), Some(KeySpec::ch('q')));
+        assert_eq!(KeySpec::parse("G"), Some(KeySpec::ch('G')));
+        assert_eq!(KeySpec::parse("space"), Some(KeySpec::ch(' ')));
+        assert_eq!(KeySpec::parse("ctrl-c"), Some(KeySpec { code: KeyCode::Char('c'), ctrl: true, alt: false }));
+        assert_eq!(KeySpec::parse("F5"), Some(KeySpec::plain(KeyCode::F(5))));
+        assert_eq!(KeySpec::parse("shift-tab"), Some(KeySpec::plain(KeyCode::BackTab)));
+        assert_eq!(KeySpec::parse("-"), Some(KeySpec::ch('-')));
+        assert_eq!(KeySpec::parse("nope"), None);
+        assert_eq!(KeySpec::parse("f13"), None);
+    }
+
+    #[test]
+    fn mode_bindings_shadow_global() {
+        let mut k = Keymap::defaults();
+        assert_eq!(k.lookup("dashboard", KeySpec::ch('k')), Some(Command::Up));
+        k.bind("flags", KeySpec::ch('k'), Command::Kill, None);
+        assert_eq!(k.lookup("flags", KeySpec::ch('k')), Some(Command::Kill));
+        assert_eq!(k.lookup("dashboard", KeySpec::ch('k')), Some(Command::Up));
+        assert_eq!(k.lookup("dashboard", KeySpec::ch('p')), Some(Command::Promote));
+        assert_eq!(k.lookup("audit", KeySpec::ch('p')), None);
+        let eff = k.effective("flags");
+        assert_eq!(eff.iter().filter(|b| b.key == KeySpec::ch('k')).count(), 1);
+    }
+
+    #[test]
+    fn every_command_round_trips_by_name() {
+        for name in Command::all_names() {
+            assert_eq!(Command::parse(name).map(Command::name), Some(name));
+        }
+    }
+}

@@ -1,0 +1,197 @@
+//! The serde shape of `relcon.toml`. Unknown keys are errors everywhere.
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+use super::duration::Humane;
+use super::hook::Hook;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    pub project: ProjectRaw,
+    #[serde(default)]
+    pub ledger: LedgerRaw,
+    #[serde(default, rename = "environment")]
+    pub environments: Vec<Spanned<EnvRaw>>,
+    #[serde(default)]
+    pub checklist: BTreeMap<String, ChecklistRaw>,
+    #[serde(default)]
+    pub flag: BTreeMap<String, Spanned<FlagRaw>>,
+    #[serde(default)]
+    pub export: ExportRaw,
+    pub prometheus: Option<PrometheusRaw>,
+    #[serde(default)]
+    pub ui: UiRaw,
+    #[serde(default)]
+    pub keys: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<BindingRaw>>>,
+    #[serde(default)]
+    pub exec: ExecRaw,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectRaw {
+    pub name: String,
+    pub repo: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerRaw {
+    pub url: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EnvRaw {
+    pub name: Spanned<String>,
+    pub url: Option<String>,
+    pub promote_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub protected: bool,
+    #[serde(default)]
+    pub approvals: u32,
+    #[serde(default)]
+    pub flag_approvals: u32,
+    pub deploy: Option<Hook>,
+    pub rollback: Option<Hook>,
+    #[serde(default)]
+    pub checklists: EnvChecklistsRaw,
+    #[serde(default)]
+    pub freeze: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub require_healthy: bool,
+    pub verify_timeout: Option<Humane>,
+    #[serde(default)]
+    pub health: Vec<HealthRaw>,
+    #[serde(default)]
+    pub metric: Vec<MetricRaw>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct EnvChecklistsRaw {
+    #[serde(default)]
+    pub before: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub after: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HealthRaw {
+    pub name: String,
+    pub url: String,
+    pub interval: Option<Humane>,
+    pub timeout: Option<Humane>,
+    pub version: Option<VersionRaw>,
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct VersionRaw {
+    pub url: Option<String>,
+    pub pointer: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricRaw {
+    pub name: String,
+    pub query: String,
+    pub warn: Option<Spanned<String>>,
+    pub fail: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChecklistRaw {
+    pub title: Option<String>,
+    pub items: Vec<ItemRaw>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum ItemRaw {
+    Text(String),
+    Table(ItemTableRaw),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemTableRaw {
+    pub text: String,
+    pub hint: Option<String>,
+    pub role: Option<String>,
+    pub section: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagRaw {
+    pub description: Option<String>,
+    #[serde(default)]
+    pub env: BTreeMap<Spanned<String>, FlagStateRaw>,
+    pub on_change: Option<Hook>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FlagStateRaw {
+    #[serde(default)]
+    pub enabled: bool,
+    pub rollout: Option<Spanned<u32>>,
+    #[serde(default)]
+    pub targets: Vec<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRaw {
+    #[serde(default)]
+    pub flags: Vec<FlagExportRaw>,
+}
+
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct FlagExportRaw {
+    pub format: ExportFormat,
+    pub path: String,
+}
+
+#[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ExportFormat {
+    Flagd,
+    Dotenv,
+}
+
+#[derive(Deserialize, Clone, Debug)]
+#[serde(deny_unknown_fields)]
+pub struct PrometheusRaw {
+    pub url: String,
+    pub timeout: Option<Humane>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct UiRaw {
+    pub theme: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExecRaw {
+    /// Names of environment variables whose values are secrets.
+    #[serde(default)]
+    pub redact: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub enum BindingRaw {
+    Command(String),
+    Table { run: String, desc: Option<String> },
+}

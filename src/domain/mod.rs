@@ -1,0 +1,12 @@
+//! Pure types and rules: no I/O, no clock reads (time is passed in).
+
+pub mod checklist;
+pub mod checklist_import;
+pub mod freeze;
+pub mod gates;
+pub mod release;
+pub mod threshold;
+
+pub use freeze::FreezeWindow;
+pub use gates::{Gate, GateInput};
+pub use release::{Action, Build, DeploymentStatus, Release, StepState};

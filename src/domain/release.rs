@@ -1,0 +1,255 @@
+//! Builds, releases and deployments, and the numbering rules that tie them.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An immutable artifact made by CI. Registered once, never changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Build {
+    pub version: String,
+    pub commit: String,
+    pub artifact: Option<String>,
+    pub notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+}
+
+/// What kind of operation created a release.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Action {
+    Deploy,
+    Promote,
+    Rollback,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Deploy => "deploy",
+            Action::Promote => "promote",
+            Action::Rollback => "rollback",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Action> {
+        match s {
+            "deploy" => Some(Action::Deploy),
+            "promote" => Some(Action::Promote),
+            "rollback" => Some(Action::Rollback),
+            _ => None,
+        }
+    }
+}
+
+/// How a deployment attempt ended (or that it has not yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeploymentStatus {
+    Started,
+    Succeeded,
+    Failed,
+    Interrupted,
+}
+
+impl DeploymentStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeploymentStatus::Started => "started",
+            DeploymentStatus::Succeeded => "succeeded",
+            DeploymentStatus::Failed => "failed",
+            DeploymentStatus::Interrupted => "interrupted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<DeploymentStatus> {
+        match s {
+            "started" => Some(DeploymentStatus::Started),
+            "succeeded" => Some(DeploymentStatus::Succeeded),
+            "failed" => Some(DeploymentStatus::Failed),
+            "interrupted" => Some(DeploymentStatus::Interrupted),
+            _ => None,
+        }
+    }
+    /// Started is the only state that is still in flight.
+    pub fn is_finished(self) -> bool {
+        !matches!(self, DeploymentStatus::Started)
+    }
+}
+
+/// One deployment attempt into one environment: `v<number>`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Release {
+    pub env: String,
+    pub number: u64,
+    pub version: String,
+    pub commit: String,
+    pub artifact: Option<String>,
+    pub status: DeploymentStatus,
+    pub action: Action,
+    pub actor: String,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+    pub from_env: Option<String>,
+    pub target_release: Option<u64>,
+    /// Summary of how it ended: error text, "timed out", "cancelled by X" …
+    pub error: Option<String>,
+    /// Captured hook output (bounded, redacted).
+    pub output: Option<String>,
+    pub pid: Option<u32>,
+    pub host: Option<String>,
+    /// Named hook steps and how far each got.
+    pub steps: Vec<StepState>,
+}
+
+/// One named step of a hook: pending, running, done or failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepState {
+    pub name: String,
+    pub state: String,
+}
+
+impl Release {
+    /// One line saying what this release is, as the history shows it.
+    pub fn description(&self) -> String {
+        let base = match self.action {
+            Action::Deploy => format!("deploy {}", self.version),
+            Action::Promote => match &self.from_env {
+                Some(from) => format!("promote {} from {}", self.version, from),
+                None => format!("promote {}", self.version),
+            },
+            Action::Rollback => match self.target_release {
+                Some(n) => format!("rollback to v{n} ({})", self.version),
+                None => format!("rollback to {}", self.version),
+            },
+        };
+        match (&self.status, &self.error) {
+            (DeploymentStatus::Failed, Some(e)) => format!("{base} — failed: {e}"),
+            (DeploymentStatus::Failed, None) => format!("{base} — failed"),
+            (DeploymentStatus::Interrupted, _) => format!("{base} — interrupted"),
+            (DeploymentStatus::Started, _) => format!("{base} — in progress"),
+            _ => base,
+        }
+    }
+}
+
+/// The number the next deployment attempt into an environment takes.
+/// Every attempt takes one, whatever its outcome, so numbers never repeat.
+pub fn next_release_number(last: Option<u64>) -> u64 {
+    last.map_or(1, |n| n + 1)
+}
+
+/// The environment's current release: its newest succeeded one.
+pub fn current_release<'a, I>(releases: I) -> Option<&'a Release>
+where
+    I: IntoIterator<Item = &'a Release>,
+{
+    releases
+        .into_iter()
+        .filter(|r| r.status == DeploymentStatus::Succeeded)
+        .max_by_key(|r| r.number)
+}
+
+/// The default rollback target: the newest succeeded release older than the
+/// current one that runs a different build (rolling back to the same build
+/// would change nothing).
+pub fn default_rollback_target<'a, I>(releases: I, current: &Release) -> Option<&'a Release>
+where
+    I: IntoIterator<Item = &'a Release>,
+{
+    releases
+        .into_iter()
+        .filter(|r| {
+            r.status == DeploymentStatus::Succeeded
+                && r.number < current.number
+                && r.version != current.version
+        })
+        .max_by_key(|r| r.number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn rel(number: u64, version: &str, status: DeploymentStatus) -> Release {
+        Release {
+            env: "prod".into(),
+            number,
+            version: version.into(),
+            commit: "abc".into(),
+            artifact: None,
+            status,
+            action: Action::Deploy,
+            actor: "ana".into(),
+            started_at: Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            finished_at: None,
+            reason: None,
+            from_env: None,
+            target_release: None,
+            error: None,
+            output: None,
+            pid: None,
+            host: None,
+            steps: vec![],
+        }
+    }
+
+    #[test]
+    fn numbering_starts_at_one_and_never_repeats() {
+        assert_eq!(next_release_number(None), 1);
+        assert_eq!(next_release_number(Some(1)), 2);
+        assert_eq!(next_release_number(Some(89)), 90);
+    }
+
+    #[test]
+    fn current_is_newest_succeeded() {
+        use DeploymentStatus::*;
+        let cases: Vec<(Vec<Release>, Option<u64>)> = vec![
+            (vec![], None),
+            (vec![rel(1, "1.0", Failed)], None),
+            (vec![rel(1, "1.0", Succeeded)], Some(1)),
+            (vec![rel(1, "1.0", Succeeded), rel(2, "1.1", Failed)], Some(1)),
+            (vec![rel(1, "1.0", Succeeded), rel(2, "1.1", Started)], Some(1)),
+            (vec![rel(1, "1.0", Succeeded), rel(2, "1.1", Interrupted)], Some(1)),
+            (vec![rel(1, "1.0", Succeeded), rel(2, "1.1", Succeeded)], Some(2)),
+            (vec![rel(3, "1.2", Succeeded), rel(2, "1.1", Succeeded)], Some(3)),
+        ];
+        for (releases, want) in cases {
+            assert_eq!(current_release(&releases).map(|r| r.number), want, "{releases:?}");
+        }
+    }
+
+    #[test]
+    fn rollback_target_skips_failed_and_same_build() {
+        use DeploymentStatus::*;
+        let releases = vec![
+            rel(1, "1.0", Succeeded),
+            rel(2, "1.1", Succeeded),
+            rel(3, "1.2", Failed),
+            rel(4, "1.2", Succeeded),
+            rel(5, "1.2", Succeeded),
+        ];
+        let current = current_release(&releases).unwrap().clone();
+        assert_eq!(current.number, 5);
+        let target = default_rollback_target(&releases, &current).unwrap();
+        assert_eq!(target.number, 2);
+        let only = vec![rel(1, "1.0", Succeeded)];
+        assert!(default_rollback_target(&only, &only[0]).is_none());
+    }
+
+    #[test]
+    fn descriptions_say_what_happened() {
+        let mut r = rel(91, "1.4.1", DeploymentStatus::Succeeded);
+        r.action = Action::Rollback;
+        r.target_release = Some(88);
+        assert_eq!(r.description(), "rollback to v88 (1.4.1)");
+        r.action = Action::Promote;
+        r.from_env = Some("staging".into());
+        r.status = DeploymentStatus::Failed;
+        r.error = Some("hook exited with 1".into());
+        assert_eq!(
+            r.description(),
+            "promote 1.4.1 from staging — failed: hook exited with 1"
+        );
+    }
+}

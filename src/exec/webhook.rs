@@ -1,0 +1,82 @@
+//! Webhook steps: POST the hook data as JSON, bearer token from a named
+//! environment variable, 2xx means success.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use super::{CancelToken, Capture, LineSplitter, Redactor, StepEnd};
+use crate::config::format_duration;
+
+/// The JSON body: the RELCON_* variables with the prefix dropped, lowercased
+/// (`RELCON_VERSION` → `version`).
+pub fn body(env: &[(String, String)]) -> serde_json::Value {
+    let mut map = serde_json::Map::new();
+    for (k, v) in env {
+        if let Some(name) = k.strip_prefix("RELCON_") {
+            map.insert(name.to_ascii_lowercase(), serde_json::Value::String(v.clone()));
+        }
+    }
+    serde_json::Value::Object(map)
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn post(
+    url: &str,
+    token_env: Option<&str>,
+    env: &[(String, String)],
+    timeout: Duration,
+    cancel: &CancelToken,
+    redactor: &Redactor,
+    capture: &mut Capture,
+    emit: &mut dyn FnMut(String),
+) -> StepEnd {
+    let token = match token_env {
+        Some(name) => match std::env::var(name) {
+            Ok(t) if !t.is_empty() => Some(t),
+            _ => return StepEnd::Failed(format!("token_env {name} is not set")),
+        },
+        None => None,
+    };
+    let payload = body(env);
+    let url_owned = url.to_string();
+    let (tx, rx) = mpsc::channel();
+    // A thread of its own: reqwest's blocking client must not run on an async
+    // runtime thread, and waiting here lets a cancel take effect.
+    std::thread::spawn(move || {
+        let result = (|| -> Result<(u16, String), String> {
+            let client = reqwest::blocking::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+            let mut req = client.post(&url_owned).json(&payload);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            let resp = req.send().map_err(|e| if e.is_timeout() { "timeout".to_string() } else { e.to_string() })?;
+            let status = resp.status().as_u16();
+            let mut text = resp.text().unwrap_or_default();
+            text.truncate(16 * 1024);
+            Ok((status, text))
+        })();
+        let _ = tx.send(result);
+    });
+    let deadline = Instant::now() + timeout + Duration::from_secs(1);
+    loop {
+        match rx.recv_timeout(Duration::from_millis(25)) {
+            Ok(Ok((status, text))) => {
+                let line = format!("POST {url} → HTTP {status}\n{text}\n");
+                capture.push(line.as_bytes());
+                LineSplitter::default().push(line.as_bytes(), redactor, emit);
+                return if (200..300).contains(&status) { StepEnd::Ok } else { StepEnd::Failed(format!("webhook answered HTTP {status}")) };
+            }
+            Ok(Err(e)) if e == "timeout" => return StepEnd::Failed(format!("timed out after {}", format_duration(timeout))),
+            Ok(Err(e)) => return StepEnd::Failed(format!("webhook failed: {e}")),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return StepEnd::Failed("webhook failed".into()),
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                if cancel.is_cancelled() {
+                    return StepEnd::Failed(format!("cancelled by {}", cancel.cancelled_by()));
+                }
+                if Instant::now() >= deadline {
+                    return StepEnd::Failed(format!("timed out after {}", format_duration(timeout)));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,109 @@
+//! Typed event bodies. Stored as canonical JSON; fields are only ever added.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Action;
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BuildRegistered {
+    pub version: String,
+    pub commit: String,
+    #[serde(default)]
+    pub artifact: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeploymentStarted {
+    pub number: u64,
+    pub version: String,
+    pub commit: String,
+    #[serde(default)]
+    pub artifact: Option<String>,
+    pub action: Action,
+    #[serde(default)]
+    pub from_env: Option<String>,
+    #[serde(default)]
+    pub target_release: Option<u64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub pid: Option<u32>,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub steps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeploymentStep {
+    pub number: u64,
+    pub step: String,
+    /// running | done | failed
+    pub state: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeploymentFinished {
+    pub number: u64,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub output: Option<String>,
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+    /// Set when a person settled an interrupted deployment.
+    #[serde(default)]
+    pub resolved: bool,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ApprovalGranted {
+    pub version: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HoldSet {
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub release: Option<u64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HoldCleared {
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OverriddenGate {
+    pub name: String,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GateOverridden {
+    pub action: Action,
+    pub version: String,
+    pub gates: Vec<OverriddenGate>,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ChecklistTick {
+    pub checklist: String,
+    pub version: String,
+    pub item: u32,
+    /// The item's text when it was ticked, so the audit reads on its own.
+    pub text: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    #[serde(default)]
+    pub role: Option<String>,
+}

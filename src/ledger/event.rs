@@ -1,0 +1,160 @@
+//! Ledger events and the hash chain that makes tampering evident.
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// Event kinds. Everything relcon shows is derived from these.
+pub mod kind {
+    pub const BUILD_REGISTERED: &str = "build.registered";
+    pub const DEPLOYMENT_STARTED: &str = "deployment.started";
+    pub const DEPLOYMENT_STEP: &str = "deployment.step";
+    pub const DEPLOYMENT_SUCCEEDED: &str = "deployment.succeeded";
+    pub const DEPLOYMENT_FAILED: &str = "deployment.failed";
+    pub const DEPLOYMENT_INTERRUPTED: &str = "deployment.interrupted";
+    pub const APPROVAL_GRANTED: &str = "approval.granted";
+    pub const HOLD_SET: &str = "hold.set";
+    pub const HOLD_CLEARED: &str = "hold.cleared";
+    pub const GATE_OVERRIDDEN: &str = "gate.overridden";
+    pub const NOTE_ADDED: &str = "note.added";
+    pub const CHECKLIST_TICKED: &str = "checklist.ticked";
+    pub const CHECKLIST_UNTICKED: &str = "checklist.unticked";
+}
+
+/// The hash before the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// One recorded event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub kind: String,
+    pub env: Option<String>,
+    /// Canonical JSON text of the body, exactly as hashed.
+    pub body: String,
+    pub hash: String,
+}
+
+impl Event {
+    pub fn body_json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// An event about to be appended; the store assigns seq, time, actor and hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    pub kind: &'static str,
+    pub env: Option<String>,
+    pub body: serde_json::Value,
+}
+
+impl NewEvent {
+    pub fn new(kind: &'static str, env: Option<&str>, body: impl Serialize) -> NewEvent {
+        NewEvent {
+            kind,
+            env: env.map(str::to_string),
+            body: serde_json::to_value(body).unwrap_or(serde_json::Value::Null),
+        }
+    }
+}
+
+/// Timestamps are stored and hashed as RFC 3339 UTC with milliseconds.
+pub fn format_at(at: &DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// Canonical body text: compact JSON with object keys sorted, whatever
+/// map order serde_json was built with.
+pub fn canonical_body(body: &serde_json::Value) -> String {
+    let mut out = String::new();
+    write_canonical(body, &mut out);
+    out
+}
+
+fn write_canonical(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            out.push('{');
+            for (i, k) in keys.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(&Value::String(k.clone()).to_string());
+                out.push(':');
+                write_canonical(&map[k], out);
+            }
+            out.push('}');
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// The bytes hashed for an event: a JSON array `[seq, at, actor, kind, env, body]`
+/// with the body embedded as its stored text, so any changed byte in any
+/// column changes the hash.
+pub fn canonical_bytes(seq: u64, at: &str, actor: &str, kind: &str, env: Option<&str>, body: &str) -> Vec<u8> {
+    serde_json::to_vec(&(seq, at, actor, kind, env, body)).unwrap_or_default()
+}
+
+/// `hash = sha256(prev_hash ‖ canonical bytes)`, hex.
+pub fn chain_hash(prev_hash: &str, canonical: &[u8]) -> String {
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(canonical);
+    let digest = h.finalize();
+    let mut out = String::with_capacity(64);
+    for b in digest {
+        out.push_str(&format!("{b:02x}"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hash_depends_on_every_field_and_the_previous_hash() {
+        let base = chain_hash(GENESIS, &canonical_bytes(1, "t", "a", "k", Some("e"), "{}"));
+        assert_eq!(base.len(), 64);
+        let variants = [
+            chain_hash(GENESIS, &canonical_bytes(2, "t", "a", "k", Some("e"), "{}")),
+            chain_hash(GENESIS, &canonical_bytes(1, "u", "a", "k", Some("e"), "{}")),
+            chain_hash(GENESIS, &canonical_bytes(1, "t", "b", "k", Some("e"), "{}")),
+            chain_hash(GENESIS, &canonical_bytes(1, "t", "a", "l", Some("e"), "{}")),
+            chain_hash(GENESIS, &canonical_bytes(1, "t", "a", "k", None, "{}")),
+            chain_hash(GENESIS, &canonical_bytes(1, "t", "a", "k", Some("e"), "{ }")),
+            chain_hash(&base, &canonical_bytes(1, "t", "a", "k", Some("e"), "{}")),
+        ];
+        for v in variants {
+            assert_ne!(v, base);
+        }
+        // Fields cannot bleed into each other.
+        assert_ne!(
+            canonical_bytes(1, "t", "ab", "c", None, "{}"),
+            canonical_bytes(1, "t", "a", "bc", None, "{}")
+        );
+    }
+
+    #[test]
+    fn canonical_body_sorts_keys() {
+        let v: serde_json::Value = serde_json::from_str(r#"{"b":1,"a":{"d":2,"c":3}}"#).unwrap();
+        assert_eq!(canonical_body(&v), r#"{"a":{"c":3,"d":2},"b":1}"#);
+    }
+}

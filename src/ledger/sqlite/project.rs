@@ -1,0 +1,127 @@
+//! Projections: each event updates the tables it changes, in the same
+//! transaction that appends it. `rebuild` replays events through this same
+//! function, so live and rebuilt state cannot diverge.
+
+use rusqlite::{params, Connection};
+use serde::de::DeserializeOwned;
+
+use crate::domain::release::StepState;
+use crate::domain::DeploymentStatus;
+use crate::error::{Error, Result};
+use crate::ledger::bodies::*;
+use crate::ledger::event::{format_at, kind, Event};
+
+fn body<T: DeserializeOwned>(e: &Event) -> Result<T> {
+    serde_json::from_str(&e.body).map_err(|err| Error::runtime(format!("event {} ({}): bad body: {err}", e.seq, e.kind)))
+}
+
+fn env_of(e: &Event) -> Result<&str> {
+    e.env.as_deref().ok_or_else(|| Error::runtime(format!("event {} ({}) has no env", e.seq, e.kind)))
+}
+
+pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
+    let at = format_at(&e.at);
+    match e.kind.as_str() {
+        kind::BUILD_REGISTERED => {
+            let b: BuildRegistered = body(e)?;
+            conn.prepare_cached("INSERT INTO builds (version, commit_sha, artifact, notes, created_at, created_by, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+                .execute(params![b.version, b.commit, b.artifact, b.notes, at, e.actor, e.seq as i64])?;
+        }
+        kind::DEPLOYMENT_STARTED => {
+            let d: DeploymentStarted = body(e)?;
+            let steps: Vec<StepState> = d.steps.iter().map(|s| StepState { name: s.clone(), state: "pending".into() }).collect();
+            conn.prepare_cached(
+                "INSERT INTO releases (env, number, version, commit_sha, artifact, status, action, actor, started_at, reason, from_env, target_release, pid, host, steps, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, 'started', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+            )?
+            .execute(params![
+                env_of(e)?,
+                d.number as i64,
+                d.version,
+                d.commit,
+                d.artifact,
+                d.action.as_str(),
+                e.actor,
+                at,
+                d.reason,
+                d.from_env,
+                d.target_release.map(|n| n as i64),
+                d.pid.map(i64::from),
+                d.host,
+                serde_json::to_string(&steps)?,
+                e.seq as i64
+            ])?;
+        }
+        kind::DEPLOYMENT_STEP => {
+            let s: DeploymentStep = body(e)?;
+            let env = env_of(e)?;
+            let current: Option<String> = conn
+                .prepare_cached("SELECT steps FROM releases WHERE env = ?1 AND number = ?2")?
+                .query_row(params![env, s.number as i64], |r| r.get(0))
+                .ok();
+            let mut steps: Vec<StepState> = current.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
+            match steps.iter_mut().find(|x| x.name == s.step) {
+                Some(x) => x.state = s.state,
+                None => steps.push(StepState { name: s.step, state: s.state }),
+            }
+            conn.prepare_cached("UPDATE releases SET steps = ?3 WHERE env = ?1 AND number = ?2")?
+                .execute(params![env, s.number as i64, serde_json::to_string(&steps)?])?;
+        }
+        kind::DEPLOYMENT_SUCCEEDED | kind::DEPLOYMENT_FAILED | kind::DEPLOYMENT_INTERRUPTED => {
+            let f: DeploymentFinished = body(e)?;
+            let env = env_of(e)?;
+            let status = match e.kind.as_str() {
+                kind::DEPLOYMENT_SUCCEEDED => DeploymentStatus::Succeeded,
+                kind::DEPLOYMENT_FAILED => DeploymentStatus::Failed,
+                _ => DeploymentStatus::Interrupted,
+            };
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE releases SET status = ?3, finished_at = ?4, error = ?5, output = COALESCE(?6, output) WHERE env = ?1 AND number = ?2",
+                )?
+                .execute(params![env, f.number as i64, status.as_str(), at, f.error, f.output])?;
+            if changed == 0 {
+                return Err(Error::runtime(format!("event {}: {env} has no release v{}", e.seq, f.number)));
+            }
+            conn.prepare_cached(
+                "INSERT INTO env_state (env, current) VALUES (?1, (SELECT MAX(number) FROM releases WHERE env = ?1 AND status = 'succeeded'))
+                 ON CONFLICT(env) DO UPDATE SET current = excluded.current",
+            )?
+            .execute([env])?;
+        }
+        kind::APPROVAL_GRANTED => {
+            let a: ApprovalGranted = body(e)?;
+            conn.prepare_cached("INSERT INTO approvals (env, version, actor, at, note, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
+                .execute(params![env_of(e)?, a.version, e.actor, at, a.note, e.seq as i64])?;
+        }
+        kind::HOLD_SET => {
+            let h: HoldSet = body(e)?;
+            conn.prepare_cached(
+                "INSERT INTO env_state (env, hold_actor, hold_reason, hold_since) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(env) DO UPDATE SET hold_actor = excluded.hold_actor, hold_reason = excluded.hold_reason, hold_since = excluded.hold_since",
+            )?
+            .execute(params![env_of(e)?, e.actor, h.reason, at])?;
+        }
+        kind::HOLD_CLEARED => {
+            conn.prepare_cached("UPDATE env_state SET hold_actor = NULL, hold_reason = NULL, hold_since = NULL WHERE env = ?1")?
+                .execute([env_of(e)?])?;
+        }
+        kind::CHECKLIST_TICKED => {
+            let t: ChecklistTick = body(e)?;
+            conn.prepare_cached(
+                "INSERT INTO checklist_ticks (env, checklist, version, item, by, at, note, role, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+                 ON CONFLICT(env, checklist, version, item) DO UPDATE SET by = excluded.by, at = excluded.at, note = excluded.note, role = excluded.role, seq = excluded.seq",
+            )?
+            .execute(params![env_of(e)?, t.checklist, t.version, t.item, e.actor, at, t.note, t.role, e.seq as i64])?;
+        }
+        kind::CHECKLIST_UNTICKED => {
+            let t: ChecklistTick = body(e)?;
+            conn.prepare_cached("DELETE FROM checklist_ticks WHERE env = ?1 AND checklist = ?2 AND version = ?3 AND item = ?4")?
+                .execute(params![env_of(e)?, t.checklist, t.version, t.item])?;
+        }
+        // Events that change no projection (overrides, notes) or that a newer
+        // relcon introduced: recorded and hashed, nothing to project.
+        _ => {}
+    }
+    Ok(())
+}

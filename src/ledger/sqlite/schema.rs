@@ -1,0 +1,90 @@
+//! Schema migrations, tracked in `PRAGMA user_version`. Append new steps;
+//! never edit a released one.
+
+pub const MIGRATIONS: &[&str] = &[
+    // 1: events and the first projections.
+    r#"
+    CREATE TABLE events (
+        seq   INTEGER PRIMARY KEY,
+        at    TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        kind  TEXT NOT NULL,
+        env   TEXT,
+        body  TEXT NOT NULL,
+        hash  TEXT NOT NULL
+    );
+    CREATE INDEX events_at ON events(at);
+    CREATE TABLE builds (
+        version    TEXT PRIMARY KEY,
+        commit_sha TEXT NOT NULL,
+        artifact   TEXT,
+        notes      TEXT,
+        created_at TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        seq        INTEGER NOT NULL
+    );
+    CREATE TABLE releases (
+        env            TEXT NOT NULL,
+        number         INTEGER NOT NULL,
+        version        TEXT NOT NULL,
+        commit_sha     TEXT NOT NULL,
+        artifact       TEXT,
+        status         TEXT NOT NULL,
+        action         TEXT NOT NULL,
+        actor          TEXT NOT NULL,
+        started_at     TEXT NOT NULL,
+        finished_at    TEXT,
+        reason         TEXT,
+        from_env       TEXT,
+        target_release INTEGER,
+        error          TEXT,
+        output         TEXT,
+        pid            INTEGER,
+        host           TEXT,
+        steps          TEXT NOT NULL DEFAULT '[]',
+        seq            INTEGER NOT NULL,
+        UNIQUE (env, number)
+    );
+    CREATE INDEX releases_status ON releases(env, status, number);
+    CREATE TABLE env_state (
+        env         TEXT PRIMARY KEY,
+        current     INTEGER,
+        hold_actor  TEXT,
+        hold_reason TEXT,
+        hold_since  TEXT
+    );
+    CREATE TABLE approvals (
+        env     TEXT NOT NULL,
+        version TEXT NOT NULL,
+        actor   TEXT NOT NULL,
+        at      TEXT NOT NULL,
+        note    TEXT,
+        seq     INTEGER NOT NULL
+    );
+    CREATE INDEX approvals_key ON approvals(env, version);
+    "#,
+    // 2: checklist runs — the items currently ticked per (env, checklist, build).
+    r#"
+    CREATE TABLE checklist_ticks (
+        env       TEXT NOT NULL,
+        checklist TEXT NOT NULL,
+        version   TEXT NOT NULL,
+        item      INTEGER NOT NULL,
+        by        TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        note      TEXT,
+        role      TEXT,
+        seq       INTEGER NOT NULL,
+        PRIMARY KEY (env, checklist, version, item)
+    );
+    "#,
+];
+
+/// Projection tables, in the order `rebuild` clears and `projection_dump` prints them.
+pub const PROJECTIONS: &[(&str, &str)] = &[
+    ("builds", "version"),
+    ("releases", "env, number"),
+    ("env_state", "env"),
+    ("approvals", "seq"),
+    ("checklist_ticks", "env, checklist, version, item"),
+];

@@ -1,0 +1,13 @@
+//! relcon: a terminal release console. See docs/architecture.md.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod exec;
+pub mod ledger;
+pub mod ops;
+pub mod tui;
+
+pub use error::{Error, Result};

@@ -1,0 +1,240 @@
+//! Deploy, promote and roll back: one core that gates, records
+//! `deployment.started`, runs the hook, and records how it ended.
+
+use std::time::Instant;
+
+use crate::domain::{Action, Release};
+use crate::error::{Error, Result};
+use crate::exec::{self, CancelToken, HookEvent};
+use crate::ledger::bodies::*;
+use crate::ledger::{kind, NewEvent};
+
+use super::plan::{self, Plan, Request};
+use super::Ctx;
+
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub reason: Option<String>,
+    /// Override failing gates (never "running"); needs a reason.
+    pub force: bool,
+    /// Promote: refuse unless the source's current release is this vN.
+    pub expect: Option<u64>,
+}
+
+/// What a running deployment reports to its front end.
+#[derive(Debug, Clone)]
+pub enum Progress {
+    Started { env: String, number: u64, version: String, steps: Vec<String> },
+    Hook(HookEvent),
+}
+
+pub fn deploy(ctx: &mut Ctx, env: &str, version: &str, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Release> {
+    run(ctx, Request::Deploy { env: env.into(), version: version.into() }, opts, on, cancel)
+}
+
+pub fn promote(ctx: &mut Ctx, from: &str, to: &str, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Release> {
+    run(ctx, Request::Promote { from: from.into(), to: to.into() }, opts, on, cancel)
+}
+
+pub fn rollback(ctx: &mut Ctx, env: &str, to: Option<u64>, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Release> {
+    run(ctx, Request::Rollback { env: env.into(), to }, opts, on, cancel)
+}
+
+/// The chain of promotions that brings `target` up to date: each env on the
+/// path from the first stage, in order, as (from, to).
+pub fn chain_to(ctx: &Ctx, target: &str) -> Result<Vec<(String, String)>> {
+    let mut path = Vec::new();
+    let mut cur = ctx.env(target)?;
+    while let Some(from) = &cur.promote_from {
+        path.push((from.clone(), cur.name.clone()));
+        cur = ctx.env(from)?;
+    }
+    if path.is_empty() {
+        return Err(Error::usage(format!("{target} is the first stage: nothing promotes into it")));
+    }
+    path.reverse();
+    Ok(path)
+}
+
+/// `promote --through ENV`: one gated step at a time, stopping at the first
+/// refusal or failure. Steps whose target already runs the source's build are
+/// skipped. Returns the releases made.
+pub fn promote_through(ctx: &mut Ctx, target: &str, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Vec<Release>> {
+    let mut made = Vec::new();
+    for (from, to) in chain_to(ctx, target)? {
+        let view = ctx.store.view();
+        let src = view.current_release(&from)?;
+        let dst = view.current_release(&to)?;
+        match (&src, &dst) {
+            (None, _) => return Err(Error::usage(format!("{from} has no current release to promote"))),
+            (Some(s), Some(d)) if s.version == d.version => continue,
+            _ => {}
+        }
+        let step_opts = Options { expect: None, ..opts.clone() };
+        made.push(promote(ctx, &from, &to, &step_opts, on, cancel)?);
+    }
+    Ok(made)
+}
+
+fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Release> {
+    let env_cfg = ctx.env(req.env())?.clone();
+    let action = req.action();
+    let hook = plan::hook_for(&env_cfg, action)
+        .cloned()
+        .ok_or_else(|| Error::usage(format!("{} has no `deploy` hook in {}: relcon has nothing to run", env_cfg.name, ctx.config.path.display())))?;
+    let reason = opts.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+    if env_cfg.protected && reason.is_none() {
+        return Err(Error::usage(format!("{} is protected: give a reason (--reason TEXT)", env_cfg.name)));
+    }
+    if opts.force && reason.is_none() {
+        return Err(Error::usage("--force needs a reason (--reason TEXT); the override is recorded"));
+    }
+    let now = ctx.now();
+    let actor = ctx.actor.clone();
+    let pid = std::process::id();
+    let host = ctx.host.clone();
+    let config = ctx.config.clone();
+    let mut planned: Option<Plan> = None;
+
+    // Gate check and the start record in one exclusive transaction: two
+    // consoles racing into one env cannot both start.
+    ctx.store.transact(now, &actor, &mut |view| {
+        let p = plan::plan(view, &config, &actor, now, &req)?;
+        if let (Some(want), Some(have)) = (opts.expect, p.source_release) {
+            if want != have {
+                let from = p.from_env.clone().unwrap_or_default();
+                return Err(Error::Refused {
+                    action: action.as_str().into(),
+                    env: p.env.clone(),
+                    gates: vec![crate::domain::Gate {
+                        name: "expect".into(),
+                        ok: false,
+                        detail: format!("{from} is now at v{have} ({}), not v{want} as expected", p.build.version),
+                        overridable: false,
+                    }],
+                });
+            }
+        }
+        let failing: Vec<crate::domain::Gate> = p.failing().into_iter().cloned().collect();
+        let blocking: Vec<_> = failing.iter().filter(|g| !g.overridable || !opts.force).cloned().collect();
+        if !blocking.is_empty() {
+            // List every failing gate, not only the ones --force could not pass.
+            return Err(Error::Refused { action: action.as_str().into(), env: p.env.clone(), gates: failing });
+        }
+        let mut events = Vec::new();
+        if !failing.is_empty() {
+            events.push(NewEvent::new(
+                kind::GATE_OVERRIDDEN,
+                Some(&p.env),
+                GateOverridden {
+                    action,
+                    version: p.build.version.clone(),
+                    gates: failing.iter().map(|g| OverriddenGate { name: g.name.clone(), detail: g.detail.clone() }).collect(),
+                    reason: reason.clone().unwrap_or_default(),
+                },
+            ));
+        }
+        events.push(NewEvent::new(
+            kind::DEPLOYMENT_STARTED,
+            Some(&p.env),
+            DeploymentStarted {
+                number: p.next_number,
+                version: p.build.version.clone(),
+                commit: p.build.commit.clone(),
+                artifact: p.build.artifact.clone(),
+                action,
+                from_env: p.from_env.clone(),
+                target_release: p.target_release,
+                reason: reason.clone(),
+                pid: Some(pid),
+                host: Some(host.clone()),
+                steps: if hook.multi_step { p.steps.clone() } else { Vec::new() },
+            },
+        ));
+        if action == Action::Rollback {
+            // Hold the env so automation cannot re-ship the bad build.
+            events.push(NewEvent::new(
+                kind::HOLD_SET,
+                Some(&p.env),
+                HoldSet { reason: Some(format!("rollback to v{}{}", p.target_release.unwrap_or(0), reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())), release: Some(p.next_number) },
+            ));
+        }
+        planned = Some(p);
+        Ok(events)
+    })?;
+    let p = planned.ok_or_else(|| Error::runtime("deployment plan missing"))?;
+    let number = p.next_number;
+    on(Progress::Started { env: p.env.clone(), number, version: p.build.version.clone(), steps: p.steps.clone() });
+
+    let vars = hook_env(ctx, &p, reason.as_deref());
+    let redactor = ctx.redactor();
+    let started = Instant::now();
+    let multi = hook.multi_step;
+    let mut combined = exec::Capture::default();
+    let mut failure: Option<String> = None;
+    // Step by step, so the ledger learns each step boundary while the
+    // deployment is still going and other consoles can show it.
+    for step in &hook.steps {
+        if multi {
+            record_step(ctx, &p.env, number, &step.name, "running")?;
+        }
+        let one = crate::config::Hook { steps: vec![step.clone()], multi_step: multi };
+        let outcome = exec::run_hook(&one, &config.dir, &vars, &redactor, cancel, &mut |ev| on(Progress::Hook(ev)));
+        combined.push(outcome.output.as_bytes());
+        if multi {
+            record_step(ctx, &p.env, number, &step.name, if outcome.ok { "done" } else { "failed" })?;
+        }
+        if !outcome.ok {
+            failure = Some(outcome.error.unwrap_or_else(|| "hook failed".into()));
+            break;
+        }
+    }
+    let outcome = exec::HookOutcome { ok: failure.is_none(), error: failure, output: combined.text(), duration: started.elapsed() };
+    let duration_ms = started.elapsed().as_millis() as u64;
+
+    let finish_kind = if outcome.ok { kind::DEPLOYMENT_SUCCEEDED } else { kind::DEPLOYMENT_FAILED };
+    let body = DeploymentFinished {
+        number,
+        error: outcome.error.clone(),
+        output: Some(outcome.output.clone()),
+        duration_ms: Some(duration_ms),
+        resolved: false,
+        reason: None,
+    };
+    let env_name = p.env.clone();
+    let done_at = ctx.now();
+    ctx.store.transact(done_at, &actor, &mut |_| Ok(vec![NewEvent::new(finish_kind, Some(&env_name), &body)]))?;
+    if !outcome.ok {
+        return Err(Error::HookFailed { env: p.env.clone(), number, message: outcome.error.unwrap_or_else(|| "hook failed".into()) });
+    }
+    ctx.store.view().release(&p.env, number)?.ok_or_else(|| Error::runtime("release vanished after recording"))
+}
+
+fn record_step(ctx: &mut Ctx, env: &str, number: u64, step: &str, state: &str) -> Result<()> {
+    let now = ctx.now();
+    let actor = ctx.actor.clone();
+    let body = DeploymentStep { number, step: step.to_string(), state: state.to_string() };
+    ctx.store.transact(now, &actor, &mut |_| Ok(vec![NewEvent::new(kind::DEPLOYMENT_STEP, Some(env), &body)]))?;
+    Ok(())
+}
+
+/// The RELCON_* variables a hook receives. Every one is always set (empty
+/// when it does not apply), so `set -u` scripts work.
+pub fn hook_env(ctx: &Ctx, p: &Plan, reason: Option<&str>) -> Vec<(String, String)> {
+    let env_url = ctx.config.env(&p.env).and_then(|e| e.url.clone()).unwrap_or_default();
+    let pairs = [
+        ("RELCON_ACTION", p.action.as_str().to_string()),
+        ("RELCON_PROJECT", ctx.config.project.name.clone()),
+        ("RELCON_ENV", p.env.clone()),
+        ("RELCON_ENV_URL", env_url),
+        ("RELCON_FROM_ENV", p.from_env.clone().unwrap_or_default()),
+        ("RELCON_VERSION", p.build.version.clone()),
+        ("RELCON_COMMIT", p.build.commit.clone()),
+        ("RELCON_ARTIFACT", p.build.artifact.clone().unwrap_or_default()),
+        ("RELCON_RELEASE", p.next_number.to_string()),
+        ("RELCON_TARGET_RELEASE", p.target_release.map(|n| n.to_string()).unwrap_or_default()),
+        ("RELCON_ACTOR", ctx.actor.clone()),
+        ("RELCON_REASON", reason.unwrap_or_default().to_string()),
+    ];
+    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+}

@@ -1,0 +1,176 @@
+//! What an action would do and which gates stand in its way. Computed from
+//! a StateView, so the same code answers the TUI dialog, `status`, and the
+//! final check inside the write transaction.
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{Config, Environment, Hook};
+use crate::domain::gates::{self, ChecklistProgress, Gate, GateInput};
+use crate::domain::release::default_rollback_target;
+use crate::domain::{Action, Build, Release};
+use crate::error::{Error, Result};
+use crate::ledger::StateView;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Deploy { env: String, version: String },
+    Promote { from: String, to: String },
+    Rollback { env: String, to: Option<u64> },
+}
+
+impl Request {
+    pub fn env(&self) -> &str {
+        match self {
+            Request::Deploy { env, .. } | Request::Rollback { env, .. } => env,
+            Request::Promote { to, .. } => to,
+        }
+    }
+    pub fn action(&self) -> Action {
+        match self {
+            Request::Deploy { .. } => Action::Deploy,
+            Request::Promote { .. } => Action::Promote,
+            Request::Rollback { .. } => Action::Rollback,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub action: Action,
+    pub env: String,
+    pub from_env: Option<String>,
+    /// The exact build that would be deployed.
+    pub build: Build,
+    /// Promote: the source env's current vN. Rollback: the target vN.
+    pub source_release: Option<u64>,
+    pub target_release: Option<u64>,
+    /// The env's current release before the action.
+    pub current: Option<Release>,
+    pub next_number: u64,
+    pub gates: Vec<Gate>,
+    /// Names of the hook's steps, in order.
+    pub steps: Vec<String>,
+    pub protected: bool,
+}
+
+impl Plan {
+    pub fn failing(&self) -> Vec<&Gate> {
+        gates::failing(&self.gates)
+    }
+    /// A reason is required for any action into a protected env, and for any override.
+    pub fn reason_required(&self) -> bool {
+        self.protected
+    }
+}
+
+/// The hook an action runs: `rollback` if set for a rollback, else `deploy`.
+pub fn hook_for<'a>(env: &'a Environment, action: Action) -> Option<&'a Hook> {
+    match action {
+        Action::Rollback => env.rollback.as_ref().or(env.deploy.as_ref()),
+        _ => env.deploy.as_ref(),
+    }
+}
+
+/// Progress of the `before` checklists of `env` for `version`.
+pub fn before_checklists(view: &dyn StateView, config: &Config, env: &Environment, version: &str) -> Result<Vec<ChecklistProgress>> {
+    lists_progress(view, config, &env.name, &env.checklists_before, version)
+}
+
+pub fn lists_progress(view: &dyn StateView, config: &Config, env: &str, names: &[String], version: &str) -> Result<Vec<ChecklistProgress>> {
+    let mut out = Vec::new();
+    for name in names {
+        let total = config.checklists.get(name).map_or(0, |c| c.items.len());
+        let ticks = view.checklist_ticks(env, name, version)?;
+        let done = ticks.iter().filter(|t| (t.item as usize) >= 1 && (t.item as usize) <= total).count();
+        out.push(ChecklistProgress { name: name.clone(), done, total });
+    }
+    Ok(out)
+}
+
+pub fn plan(view: &dyn StateView, config: &Config, actor: &str, now: DateTime<Utc>, req: &Request) -> Result<Plan> {
+    let env_name = req.env();
+    let env = config.env(env_name).ok_or_else(|| {
+        Error::usage(format!("unknown environment {env_name:?}: expected one of {}", config.env_names().join(", ")))
+    })?;
+    let current = view.current_release(env_name)?;
+    let (build, from_env, source_release, target_release) = match req {
+        Request::Deploy { version, .. } => {
+            let b = view.build(version)?.ok_or_else(|| {
+                Error::usage(format!("build {version} is not registered: run `relcon release register {version} --commit SHA` first"))
+            })?;
+            (b, None, None, None)
+        }
+        Request::Promote { from, to } => {
+            if config.env(from).is_none() {
+                return Err(Error::usage(format!("unknown environment {from:?}: expected one of {}", config.env_names().join(", "))));
+            }
+            match &env.promote_from {
+                Some(f) if f == from => {}
+                Some(f) => return Err(Error::usage(format!("{to} promotes from {f}, not from {from}"))),
+                None => return Err(Error::usage(format!("{to} has no promote_from: it is the first stage; use `relcon deploy {to} VERSION`"))),
+            }
+            let src = view.current_release(from)?.ok_or_else(|| Error::usage(format!("{from} has no current release to promote")))?;
+            let b = view.build(&src.version)?.ok_or_else(|| Error::runtime(format!("build {} of {from} v{} is not registered", src.version, src.number)))?;
+            (b, Some(from.clone()), Some(src.number), None)
+        }
+        Request::Rollback { to, .. } => {
+            let cur = current.as_ref().ok_or_else(|| Error::usage(format!("{env_name} has no current release to roll back from")))?;
+            let target = match to {
+                Some(n) => {
+                    let r = view.release(env_name, *n)?.ok_or_else(|| Error::usage(format!("{env_name} has no release v{n}")))?;
+                    if r.status != crate::domain::DeploymentStatus::Succeeded {
+                        return Err(Error::usage(format!("{env_name} v{n} did not succeed ({}); pick a release that ran", r.status.as_str())));
+                    }
+                    if r.number == cur.number {
+                        return Err(Error::usage(format!("v{n} is {env_name}'s current release")));
+                    }
+                    r
+                }
+                None => {
+                    let recent = view.history(env_name, 0, 500)?;
+                    default_rollback_target(&recent, cur)
+                        .cloned()
+                        .ok_or_else(|| Error::usage(format!("{env_name} has no earlier release with a different build to roll back to")))?
+                }
+            };
+            let b = view.build(&target.version)?.ok_or_else(|| Error::runtime(format!("build {} is not registered", target.version)))?;
+            (b, None, Some(target.number), Some(target.number))
+        }
+    };
+    let action = req.action();
+    let running = view.in_flight(env_name)?;
+    let interrupted = view.interrupted(env_name)?;
+    let approvers = view.approvers(env_name, &build.version)?;
+    let hold = view.hold(env_name)?;
+    let checklists = before_checklists(view, config, env, &build.version)?;
+    let input = GateInput {
+        action,
+        env: env_name,
+        now,
+        actor,
+        protected: env.protected,
+        running: running.as_ref().map(|r| (r.number, r.actor.as_str())),
+        interrupted: interrupted.as_ref().map(|r| r.number),
+        approvals_required: env.approvals,
+        approvers: &approvers,
+        freezes: &env.freeze,
+        hold: hold.as_ref(),
+        checklists: &checklists,
+        source_health: None,
+    };
+    let gates = gates::evaluate(&input);
+    let steps = hook_for(env, action).map(|h| h.steps.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
+    Ok(Plan {
+        action,
+        env: env_name.to_string(),
+        from_env,
+        build,
+        source_release,
+        target_release,
+        current,
+        next_number: crate::domain::release::next_release_number(view.last_release_number(env_name)?),
+        gates,
+        steps,
+        protected: env.protected,
+    })
+}

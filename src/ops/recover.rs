@@ -1,0 +1,76 @@
+//! Crash safety: a deployment whose relcon process died is marked
+//! interrupted on the next start, and a person settles it.
+
+use crate::domain::{DeploymentStatus, Release};
+use crate::error::{Error, Result};
+use crate::ledger::bodies::DeploymentFinished;
+use crate::ledger::{kind, NewEvent};
+
+use super::identity::pid_alive;
+use super::Ctx;
+
+/// Mark in-flight deployments whose process is gone (same host, pid not
+/// running) as interrupted. Deployments on other hosts are left alone:
+/// from here we cannot know.
+pub fn detect_interrupted(ctx: &mut Ctx) -> Result<Vec<Release>> {
+    let own = std::process::id();
+    let dead: Vec<Release> = ctx
+        .store
+        .view()
+        .all_in_flight()?
+        .into_iter()
+        .filter(|r| r.host.as_deref() == Some(ctx.host.as_str()))
+        .filter(|r| r.pid.is_some_and(|p| p != own && !pid_alive(p)))
+        .collect();
+    let mut marked = Vec::new();
+    for r in dead {
+        let now = ctx.now();
+        let actor = ctx.actor.clone();
+        let detail = format!(
+            "relcon process {} on {} ended before the deployment finished",
+            r.pid.unwrap_or(0),
+            r.host.clone().unwrap_or_default()
+        );
+        let body = DeploymentFinished { number: r.number, error: Some(detail), output: None, duration_ms: None, resolved: false, reason: None };
+        let env = r.env.clone();
+        let number = r.number;
+        let written = ctx.store.transact(now, &actor, &mut |view| {
+            // Another console may have marked it first.
+            match view.release(&env, number)? {
+                Some(cur) if cur.status == DeploymentStatus::Started => Ok(vec![NewEvent::new(kind::DEPLOYMENT_INTERRUPTED, Some(&env), &body)]),
+                _ => Ok(vec![]),
+            }
+        })?;
+        if !written.is_empty() {
+            marked.push(r);
+        }
+    }
+    Ok(marked)
+}
+
+/// `relcon resolve ENV succeeded|failed`: settle an interrupted deployment,
+/// e.g. after health shows the version did (or did not) go out.
+pub fn resolve(ctx: &mut Ctx, env: &str, succeeded: bool, reason: Option<String>) -> Result<Release> {
+    ctx.env(env)?;
+    let now = ctx.now();
+    let actor = ctx.actor.clone();
+    let env_s = env.to_string();
+    let mut number = 0;
+    ctx.store.transact(now, &actor, &mut |view| {
+        let r = view
+            .interrupted(&env_s)?
+            .ok_or_else(|| Error::usage(format!("{env_s} has no interrupted deployment to resolve")))?;
+        number = r.number;
+        let body = DeploymentFinished {
+            number: r.number,
+            error: if succeeded { None } else { Some(format!("marked failed by {actor}")) },
+            output: None,
+            duration_ms: None,
+            resolved: true,
+            reason: reason.clone(),
+        };
+        let k = if succeeded { kind::DEPLOYMENT_SUCCEEDED } else { kind::DEPLOYMENT_FAILED };
+        Ok(vec![NewEvent::new(k, Some(&env_s), &body)])
+    })?;
+    ctx.store.view().release(env, number)?.ok_or_else(|| Error::runtime("release vanished after resolving"))
+}

@@ -1,0 +1,40 @@
+//! `relcon release register`: record an immutable build.
+
+use crate::domain::Build;
+use crate::error::{Error, Result};
+use crate::ledger::bodies::BuildRegistered;
+use crate::ledger::{kind, NewEvent};
+
+use super::Ctx;
+
+pub struct NewBuild {
+    pub version: String,
+    pub commit: String,
+    pub artifact: Option<String>,
+    pub notes: Option<String>,
+}
+
+pub fn register(ctx: &mut Ctx, b: NewBuild) -> Result<Build> {
+    let version = b.version.trim().to_string();
+    if version.is_empty() || version.chars().any(char::is_control) {
+        return Err(Error::usage("a version must be non-empty text without control characters"));
+    }
+    if b.commit.trim().is_empty() {
+        return Err(Error::usage("--commit must name the commit the build was made from"));
+    }
+    let body = BuildRegistered { version: version.clone(), commit: b.commit.trim().to_string(), artifact: b.artifact, notes: b.notes };
+    let now = ctx.now();
+    let actor = ctx.actor.clone();
+    ctx.store.transact(now, &actor, &mut |view| {
+        if let Some(existing) = view.build(&version)? {
+            return Err(Error::usage(format!(
+                "build {version} is already registered (commit {}, by {} at {}); builds are immutable: register a new version",
+                existing.commit,
+                existing.created_by,
+                existing.created_at.format("%Y-%m-%d %H:%M UTC")
+            )));
+        }
+        Ok(vec![NewEvent::new(kind::BUILD_REGISTERED, None, &body)])
+    })?;
+    ctx.store.view().build(&version)?.ok_or_else(|| Error::runtime("build vanished after registering"))
+}
