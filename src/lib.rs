@@ -6,6 +6,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod exec;
+pub mod flags;
 pub mod ledger;
 pub mod ops;
 pub mod tui;

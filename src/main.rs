@@ -8,7 +8,14 @@ fn main() {
     let code = match &parsed.command {
         None => relcon::tui::main(&parsed),
         Some(Cmd::Demo { keep, print_config }) => relcon::demo::main(&parsed, keep.as_deref(), *print_config),
-        Some(cmd) => cli::run(&parsed, cmd),
+        Some(cmd) => {
+            // `relcon audit | head` should end quietly, not panic on a closed pipe.
+            // SAFETY: restoring the default disposition of SIGPIPE before any I/O.
+            unsafe {
+                libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+            }
+            cli::run(&parsed, cmd)
+        }
     };
     std::process::exit(code);
 }

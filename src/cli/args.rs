@@ -118,6 +118,11 @@ pub enum Cmd {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Feature flags: list, set, kill, restore, eval, export.
+    Flag {
+        #[command(subcommand)]
+        cmd: FlagCmd,
+    },
     /// Holds placed by rollbacks.
     Hold {
         #[command(subcommand)]
@@ -226,4 +231,59 @@ pub enum AuditCmd {
 pub enum LedgerCmd {
     /// Recompute every projection from the events.
     Rebuild,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FlagCmd {
+    /// Every flag in every environment.
+    List {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Turn a flag on, off, or on for a percentage; add or remove targets.
+    Set {
+        env: String,
+        flag: String,
+        /// on, off, or a percentage like 25%.
+        state: Option<String>,
+        /// A targeting key that always gets the flag (repeatable).
+        #[arg(long = "target", value_name = "KEY")]
+        target: Vec<String>,
+        /// Remove a targeting key (repeatable).
+        #[arg(long = "untarget", value_name = "KEY")]
+        untarget: Vec<String>,
+        #[command(flatten)]
+        act: ActionArgs,
+    },
+    /// Kill switch: off now (rollout 0, targets kept but inactive).
+    Kill {
+        env: String,
+        flag: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Back to the state before the kill.
+    Restore {
+        env: String,
+        flag: String,
+        #[command(flatten)]
+        act: ActionArgs,
+    },
+    /// What a targeting key gets, and why.
+    Eval {
+        env: String,
+        flag: String,
+        key: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Rewrite every configured export.
+    Export {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
 }

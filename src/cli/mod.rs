@@ -4,6 +4,7 @@
 pub mod args;
 mod confirm;
 mod deploy_cmds;
+mod flag_cmds;
 pub mod output;
 mod read_cmds;
 mod write_cmds;
@@ -56,6 +57,10 @@ fn wants_json(cmd: &Cmd) -> bool {
         Cmd::History { json, .. } | Cmd::Approve { json, .. } | Cmd::Checklist { json, .. } | Cmd::Check { json, .. } | Cmd::Resolve { json, .. } | Cmd::Audit { json, .. } => json.json,
         Cmd::Release { cmd: args::ReleaseCmd::Register { json, .. } } => json.json,
         Cmd::Deploy { act, .. } | Cmd::Promote { act, .. } | Cmd::Rollback { act, .. } => act.json.json,
+        Cmd::Flag { cmd } => match cmd {
+            args::FlagCmd::List { json } | args::FlagCmd::Eval { json, .. } | args::FlagCmd::Export { json } | args::FlagCmd::Kill { json, .. } => json.json,
+            args::FlagCmd::Set { act, .. } | args::FlagCmd::Restore { act, .. } => act.json.json,
+        },
         _ => false,
     }
 }
@@ -94,6 +99,7 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             },
             json.json,
         ),
+        Cmd::Flag { cmd } => flag_cmds::run(&mut open_ctx(cfg)?, cmd),
         Cmd::Hold { cmd: args::HoldCmd::Clear { env, reason } } => write_cmds::hold_clear(&mut open_ctx(cfg)?, env, reason.clone()),
         Cmd::Resolve { env, outcome, reason, yes, json } => deploy_cmds::resolve(&mut open_ctx(cfg)?, env, outcome == "succeeded", reason.clone(), *yes, json.json),
         Cmd::Audit { cmd: Some(args::AuditCmd::Verify), .. } => read_cmds::verify(&open_ctx(cfg)?),

@@ -107,3 +107,14 @@ pub struct ChecklistTick {
     #[serde(default)]
     pub role: Option<String>,
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FlagChanged {
+    pub flag: String,
+    pub before: crate::config::FlagState,
+    pub after: crate::config::FlagState,
+    /// "set", "kill" or "restore".
+    pub change: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}

@@ -19,6 +19,7 @@ pub mod kind {
     pub const NOTE_ADDED: &str = "note.added";
     pub const CHECKLIST_TICKED: &str = "checklist.ticked";
     pub const CHECKLIST_UNTICKED: &str = "checklist.unticked";
+    pub const FLAG_CHANGED: &str = "flag.changed";
 }
 
 /// The hash before the first event.

@@ -31,6 +31,19 @@ pub trait StateView {
     fn approvers(&self, env: &str, version: &str) -> Result<Vec<String>>;
     /// Items currently ticked in the run of `checklist` for (env, version).
     fn checklist_ticks(&self, env: &str, checklist: &str, version: &str) -> Result<Vec<Tick>>;
+    /// The ledger's state of a flag in an env, once a change was recorded.
+    fn flag_record(&self, flag: &str, env: &str) -> Result<Option<FlagRecord>>;
+}
+
+/// A flag's recorded state in one env.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagRecord {
+    pub state: crate::config::FlagState,
+    /// The state before a kill, while the flag is killed.
+    pub killed_from: Option<crate::config::FlagState>,
+    pub changed_by: String,
+    pub changed_at: DateTime<Utc>,
+    pub reason: Option<String>,
 }
 
 /// Outcome of recomputing the hash chain.

@@ -52,6 +52,22 @@ pub fn summary(e: &Event) -> String {
         }
         "checklist.ticked" => format!("ticked {} #{} {}", s("checklist"), b.get("item").and_then(|v| v.as_u64()).unwrap_or(0), s("text")),
         "checklist.unticked" => format!("unticked {} #{} {}", s("checklist"), b.get("item").and_then(|v| v.as_u64()).unwrap_or(0), s("text")),
+        "flag.changed" => {
+            let state = |k: &str| {
+                b.get(k)
+                    .and_then(|v| serde_json::from_value::<crate::config::FlagState>(v.clone()).ok())
+                    .map(|st| crate::flags::describe(&st))
+                    .unwrap_or_default()
+            };
+            let change = s("change");
+            let label = match change.as_str() {
+                "kill" => "KILLED ",
+                "restore" => "restored ",
+                _ => "",
+            };
+            let why = b.get("reason").and_then(|v| v.as_str()).map(|r| format!(": {r}")).unwrap_or_default();
+            format!("{label}flag {} {} → {}{why}", s("flag"), state("before"), state("after"))
+        }
         other => other.to_string(),
     }
 }

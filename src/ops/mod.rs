@@ -5,6 +5,7 @@ pub mod approve;
 pub mod audit;
 pub mod checklist;
 pub mod deploy;
+pub mod flags;
 pub mod hold;
 pub mod identity;
 pub mod plan;

@@ -254,4 +254,7 @@ impl StateView for SqliteStore {
     fn checklist_ticks(&self, env: &str, checklist: &str, version: &str) -> Result<Vec<crate::domain::checklist::Tick>> {
         ConnView(&self.conn).checklist_ticks(env, checklist, version)
     }
+    fn flag_record(&self, flag: &str, env: &str) -> Result<Option<crate::ledger::store::FlagRecord>> {
+        ConnView(&self.conn).flag_record(flag, env)
+    }
 }

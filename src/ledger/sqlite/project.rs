@@ -119,6 +119,30 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
             conn.prepare_cached("DELETE FROM checklist_ticks WHERE env = ?1 AND checklist = ?2 AND version = ?3 AND item = ?4")?
                 .execute(params![env_of(e)?, t.checklist, t.version, t.item])?;
         }
+        kind::FLAG_CHANGED => {
+            let f: FlagChanged = body(e)?;
+            // A kill remembers the state before it, so restore can bring it back.
+            let killed_from = if f.change == "kill" { Some(serde_json::to_string(&f.before)?) } else { None };
+            conn.prepare_cached(
+                "INSERT INTO flag_state (flag, env, enabled, rollout, targets, killed_from, changed_by, changed_at, reason, seq)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT(flag, env) DO UPDATE SET enabled = excluded.enabled, rollout = excluded.rollout, targets = excluded.targets,
+                   killed_from = excluded.killed_from, changed_by = excluded.changed_by, changed_at = excluded.changed_at,
+                   reason = excluded.reason, seq = excluded.seq",
+            )?
+            .execute(params![
+                f.flag,
+                env_of(e)?,
+                f.after.enabled,
+                f.after.rollout,
+                serde_json::to_string(&f.after.targets)?,
+                killed_from,
+                e.actor,
+                at,
+                f.reason,
+                e.seq as i64
+            ])?;
+        }
         // Events that change no projection (overrides, notes) or that a newer
         // relcon introduced: recorded and hashed, nothing to project.
         _ => {}

@@ -78,6 +78,22 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (env, checklist, version, item)
     );
     "#,
+    // 3: feature flag state per (flag, env), once the ledger has a change.
+    r#"
+    CREATE TABLE flag_state (
+        flag        TEXT NOT NULL,
+        env         TEXT NOT NULL,
+        enabled     INTEGER NOT NULL,
+        rollout     INTEGER NOT NULL,
+        targets     TEXT NOT NULL,
+        killed_from TEXT,
+        changed_by  TEXT NOT NULL,
+        changed_at  TEXT NOT NULL,
+        reason      TEXT,
+        seq         INTEGER NOT NULL,
+        PRIMARY KEY (flag, env)
+    );
+    "#,
 ];
 
 /// Projection tables, in the order `rebuild` clears and `projection_dump` prints them.
@@ -87,4 +103,5 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("env_state", "env"),
     ("approvals", "seq"),
     ("checklist_ticks", "env, checklist, version, item"),
+    ("flag_state", "flag, env"),
 ];

@@ -8,7 +8,8 @@ use crate::domain::gates::Hold;
 use crate::domain::release::StepState;
 use crate::domain::{Action, Build, DeploymentStatus, Release};
 use crate::error::Result;
-use crate::ledger::store::StateView;
+use crate::config::FlagState;
+use crate::ledger::store::{FlagRecord, StateView};
 
 pub struct ConnView<'c>(pub &'c Connection);
 
@@ -167,5 +168,25 @@ impl StateView for ConnView<'_> {
             Ok(Tick { item: r.get::<_, i64>(0)? as u32, by: r.get(1)?, at: parse_at(&at), note: r.get(3)?, role: r.get(4)? })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn flag_record(&self, flag: &str, env: &str) -> Result<Option<FlagRecord>> {
+        let row = self
+            .0
+            .prepare_cached("SELECT enabled, rollout, targets, killed_from, changed_by, changed_at, reason FROM flag_state WHERE flag = ?1 AND env = ?2")?
+            .query_row([flag, env], |r| {
+                let targets: String = r.get(2)?;
+                let killed: Option<String> = r.get(3)?;
+                let at: String = r.get(5)?;
+                Ok(FlagRecord {
+                    state: FlagState { enabled: r.get(0)?, rollout: r.get::<_, i64>(1)? as u32, targets: serde_json::from_str(&targets).unwrap_or_default() },
+                    killed_from: killed.and_then(|k| serde_json::from_str(&k).ok()),
+                    changed_by: r.get(4)?,
+                    changed_at: parse_at(&at),
+                    reason: r.get(6)?,
+                })
+            })
+            .optional()?;
+        Ok(row)
     }
 }

@@ -1,0 +1,100 @@
+//! Messages into the app (`Msg`) and work it asks for (`Effect`). The app
+//! never does I/O itself: it returns effects, the loop hands them to the
+//! backend threads, and their answers come back as messages.
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::KeyEvent;
+
+use super::snapshot::{Query, Snapshot};
+use crate::ops::deploy::{Options, Progress};
+use crate::ops::plan::{Plan, Request};
+
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize,
+    /// Once a second: relative ages may have changed.
+    Clock(DateTime<Utc>),
+    /// A spinner frame while work is running.
+    Spin,
+    Snapshot(Box<Snapshot>),
+    Planned { id: u64, result: Result<Vec<PlanStep>, String> },
+    Progress { id: u64, progress: Progress },
+    Finished { id: u64, result: Result<String, String> },
+    /// The backend could not read the ledger.
+    BackendError(String),
+}
+
+/// What the app asks the loop to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Load a snapshot for this query now (and keep watching with it).
+    Query(Query),
+    Plan { id: u64, request: PlanRequest },
+    Run { id: u64, job: Job },
+    /// Cancel the running hook.
+    Cancel,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanRequest {
+    One(Request),
+    /// `promote --through ENV`: every step of the chain.
+    Through(String),
+}
+
+/// One step of a plan: for a single action there is exactly one.
+#[derive(Debug, Clone)]
+pub struct PlanStep {
+    pub from: Option<String>,
+    pub to: String,
+    pub plan: Result<Plan, String>,
+    /// Promote-through skips a stage that already runs its source's build.
+    pub skip: bool,
+}
+
+/// An action for the worker, with everything it needs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Job {
+    Deploy { env: String, version: String, opts: Opts },
+    Promote { from: String, to: String, opts: Opts },
+    PromoteThrough { target: String, opts: Opts },
+    Rollback { env: String, to: Option<u64>, opts: Opts },
+    Approve { env: String, version: String, note: Option<String> },
+    HoldClear { env: String, reason: Option<String> },
+    Resolve { env: String, succeeded: bool, reason: Option<String> },
+    Tick(TickJob),
+}
+
+/// `ops::deploy::Options`, comparable (for tests of the update logic).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Opts {
+    pub reason: Option<String>,
+    pub force: bool,
+    pub expect: Option<u64>,
+}
+
+impl From<&Opts> for Options {
+    fn from(o: &Opts) -> Options {
+        Options { reason: o.reason.clone(), force: o.force, expect: o.expect }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TickJob {
+    pub env: String,
+    pub checklist: String,
+    pub item: u32,
+    /// The build whose run is shown, so the tick lands on the run the person sees.
+    pub version: String,
+    pub undo: bool,
+    pub note: Option<String>,
+    pub role: Option<String>,
+}
+
+impl Job {
+    /// Deploy-type jobs run a hook and stream progress.
+    pub fn runs_hook(&self) -> bool {
+        matches!(self, Job::Deploy { .. } | Job::Promote { .. } | Job::PromoteThrough { .. } | Job::Rollback { .. })
+    }
+}

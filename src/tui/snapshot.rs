@@ -1,0 +1,68 @@
+//! The owned picture the UI draws: loaded on a backend thread, sent whole.
+//! Only a window of the selected env's history travels, so a history of
+//! 100 000 releases costs what a page costs.
+
+use crate::domain::Release;
+use crate::error::Result;
+use crate::ledger::Event;
+use crate::ops::checklist::Run;
+use crate::ops::status::Status;
+use crate::ops::{self, Ctx};
+
+/// What the UI is looking at; the reader loads exactly this.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Query {
+    pub env: String,
+    pub history_offset: u64,
+    pub history_limit: usize,
+    pub audit_limit: usize,
+}
+
+impl Query {
+    pub const HISTORY_WINDOW: usize = 200;
+    pub const AUDIT_PAGE: usize = 500;
+
+    pub fn for_env(env: &str) -> Query {
+        Query { env: env.to_string(), history_offset: 0, history_limit: Query::HISTORY_WINDOW, audit_limit: Query::AUDIT_PAGE }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HistoryPage {
+    pub env: String,
+    /// Index (newest = 0) of `rows[0]`.
+    pub offset: u64,
+    pub rows: Vec<Release>,
+    pub total: u64,
+}
+
+impl HistoryPage {
+    /// The release at absolute index `i` (newest = 0), if it is in the window.
+    pub fn get(&self, i: u64) -> Option<&Release> {
+        i.checked_sub(self.offset).and_then(|k| self.rows.get(k as usize))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub query: Query,
+    pub status: Status,
+    pub history: HistoryPage,
+    /// Newest first.
+    pub audit: Vec<Event>,
+    /// Open checklist runs of `query.env`.
+    pub runs: Vec<Run>,
+}
+
+impl Snapshot {
+    /// Read everything the UI shows for `q` through the same ops the CLI uses.
+    pub fn load(ctx: &Ctx, q: &Query) -> Result<Snapshot> {
+        let status = ops::status::status(ctx)?;
+        let total = status.environments.iter().find(|e| e.name == q.env).map_or(0, |e| e.releases);
+        let offset = q.history_offset.min(total.saturating_sub(1));
+        let rows = ops::status::history(ctx, &q.env, offset, q.history_limit)?;
+        let audit = ops::audit::list(ctx, q.audit_limit, None)?;
+        let runs = ops::checklist::runs(ctx, &q.env)?;
+        Ok(Snapshot { query: q.clone(), status, history: HistoryPage { env: q.env.clone(), offset, rows, total }, audit, runs })
+    }
+}
