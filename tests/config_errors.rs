@@ -51,11 +51,11 @@ fn unknown_key_in_environment() {
 #[test]
 fn unknown_key_in_hook_table_and_step() {
     let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = {{ run = \"./deploy.sh\", timout = \"5m\" }}\n");
-    assert_err_at(&src, 6, 35, &["unknown field `timout`", "`timeout`"]);
+    assert_err_at(&src, 6, 33, &["unknown field `timout`", "`timeout`"]);
     let src = format!(
         "{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = [\n  {{ name = \"migrate\", run = \"true\" }},\n  {{ name = \"smoke\", run = \"true\", retries = 3 }},\n]\n"
     );
-    assert_err_at(&src, 8, 34, &["unknown field `retries`", "expected one of"]);
+    assert_err_at(&src, 8, 35, &["unknown field `retries`", "expected one of"]);
 }
 
 #[test]
@@ -82,8 +82,8 @@ fn pipeline_cycle_points_at_an_environment_in_the_cycle() {
     assert!(text.contains("cycle") && text.contains("a ← b") && text.contains("b ← a"), "{text}");
     assert!(text.contains("promote_from must lead back"), "{text}");
     assert!(
-        [(13, 16), (17, 16)].contains(&(e.line, e.column)),
-        "cycle error should point at a's or b's promote_from (13:16 or 17:16), got {}:{}:\n{text}",
+        [(14, 16), (18, 16)].contains(&(e.line, e.column)),
+        "cycle error should point at a's or b's promote_from (14:16 or 18:16), got {}:{}:\n{text}",
         e.line,
         e.column
     );
@@ -92,7 +92,7 @@ fn pipeline_cycle_points_at_an_environment_in_the_cycle() {
 #[test]
 fn bad_durations() {
     let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = {{ run = \"./deploy.sh\", timeout = \"5 parsecs\" }}\n");
-    assert_err_at(&src, 6, 45, &["invalid duration \"5 parsecs\"", "expected a duration like \"5s\""]);
+    assert_err_at(&src, 6, 43, &["invalid duration \"5 parsecs\"", "expected a duration like \"5s\""]);
     let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\nverify_timeout = \"5 parsecs\"\n");
     assert_err_at(&src, 6, 18, &["invalid duration \"5 parsecs\"", "expected a duration like"]);
     let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\n\n[[environment.health]]\nname = \"api\"\nurl = \"http://127.0.0.1:1/health\"\ninterval = \"soon\"\n");

@@ -123,6 +123,18 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: FlagCmd,
     },
+    /// Health of every endpoint and metric (one poll, or --watch).
+    Health {
+        env: Option<String>,
+        /// Keep polling; print one line per change.
+        #[arg(long)]
+        watch: bool,
+        /// Watch until every check is healthy; exit 1 if not within TIMEOUT (e.g. 5m).
+        #[arg(long, value_name = "TIMEOUT")]
+        until_healthy: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Holds placed by rollbacks.
     Hold {
         #[command(subcommand)]

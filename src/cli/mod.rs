@@ -5,6 +5,7 @@ pub mod args;
 mod confirm;
 mod deploy_cmds;
 mod flag_cmds;
+mod health_cmds;
 pub mod output;
 mod read_cmds;
 mod write_cmds;
@@ -54,6 +55,7 @@ pub fn run(cli: &Cli, cmd: &Cmd) -> i32 {
 fn wants_json(cmd: &Cmd) -> bool {
     match cmd {
         Cmd::Status(j) => j.json,
+        Cmd::Health { json, .. } => json.json,
         Cmd::History { json, .. } | Cmd::Approve { json, .. } | Cmd::Checklist { json, .. } | Cmd::Check { json, .. } | Cmd::Resolve { json, .. } | Cmd::Audit { json, .. } => json.json,
         Cmd::Release { cmd: args::ReleaseCmd::Register { json, .. } } => json.json,
         Cmd::Deploy { act, .. } | Cmd::Promote { act, .. } | Cmd::Rollback { act, .. } => act.json.json,
@@ -100,6 +102,7 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             json.json,
         ),
         Cmd::Flag { cmd } => flag_cmds::run(&mut open_ctx(cfg)?, cmd),
+        Cmd::Health { env, watch, until_healthy, json } => health_cmds::run(&open_ctx(cfg)?, env.as_deref(), *watch, until_healthy.as_deref(), json.json),
         Cmd::Hold { cmd: args::HoldCmd::Clear { env, reason } } => write_cmds::hold_clear(&mut open_ctx(cfg)?, env, reason.clone()),
         Cmd::Resolve { env, outcome, reason, yes, json } => deploy_cmds::resolve(&mut open_ctx(cfg)?, env, outcome == "succeeded", reason.clone(), *yes, json.json),
         Cmd::Audit { cmd: Some(args::AuditCmd::Verify), .. } => read_cmds::verify(&open_ctx(cfg)?),

@@ -7,7 +7,9 @@ use crate::error::{Error, Result};
 use crate::ops::{self, Ctx};
 
 pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
-    let st = ops::status::status(ctx)?;
+    let has_health = ctx.config.environments.iter().any(|e| !e.health.is_empty() || !e.metrics.is_empty());
+    let board = if has_health { crate::health::once::poll_blocking(&ctx.config, None) } else { crate::health::Board::default() };
+    let st = ops::status::status_with_health(ctx, &board)?;
     if json {
         print_json(&st);
         return Ok(0);
@@ -21,6 +23,11 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
         };
         let badges = if e.badges.is_empty() { String::new() } else { format!("  [{}]", e.badges.join(", ")) };
         println!("\n{}{}  {rel}{badges}", e.name, e.promote_from.as_ref().map(|f| format!(" ← {f}")).unwrap_or_default());
+        if e.health.checks > 0 {
+            let h = &e.health;
+            let drift = if h.drift { format!("  drift: expected {}, running {}", h.expected.as_deref().unwrap_or("-"), h.version.as_deref().unwrap_or("-")) } else { String::new() };
+            println!("  health {} {}{}{}{drift}", h.symbol, h.state, h.latency_ms.map(|l| format!(" {l}ms")).unwrap_or_default(), h.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default());
+        }
         if let Some(d) = &e.deployment {
             println!("  deployment v{} {} {} by {}", d.number, d.version, d.state, d.actor);
         }

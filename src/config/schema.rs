@@ -16,7 +16,7 @@ pub struct RawConfig {
     #[serde(default, rename = "environment")]
     pub environments: Vec<Spanned<EnvRaw>>,
     #[serde(default)]
-    pub checklist: BTreeMap<String, ChecklistRaw>,
+    pub checklist: BTreeMap<String, Spanned<ChecklistRaw>>,
     #[serde(default)]
     pub flag: BTreeMap<String, Spanned<FlagRaw>>,
     #[serde(default)]

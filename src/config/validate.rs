@@ -33,8 +33,10 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
 
     let mut checklists = BTreeMap::new();
     for (name, c) in raw.checklist {
+        let span = c.span();
+        let c = c.into_inner();
         if c.items.is_empty() {
-            return Err(ConfigError::at(path, source, find_span(source, &format!("checklist.{name}")), format!("checklist {name:?} has no items")));
+            return Err(err(span, format!("checklist {name:?} has no items")));
         }
         let items = c
             .items
@@ -59,11 +61,14 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         }
     }
     let mut envs = Vec::new();
+    // Where each env's promote_from is written, to point into a cycle.
+    let mut from_spans: BTreeMap<String, std::ops::Range<usize>> = BTreeMap::new();
     for e in raw.environments {
         let span = e.span();
         let e = e.into_inner();
         let name = e.name.get_ref().clone();
         if let Some(from) = &e.promote_from {
+            from_spans.insert(name.clone(), from.span());
             if !names.contains(from.get_ref()) {
                 return Err(err(from.span(), format!("promote_from = {:?}: no environment has that name (expected one of: {})", from.get_ref(), join(&names))));
             }
@@ -128,8 +133,8 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
             metrics,
         });
     }
-    let environments = pipeline_order(envs).map_err(|cycle| {
-        ConfigError::at(path, source, find_span(source, "promote_from"), format!("the pipeline has a cycle: {cycle}; promote_from must lead back to a first environment"))
+    let environments = pipeline_order(envs).map_err(|(cycle, member)| {
+        ConfigError::at(path, source, from_spans.get(&member).cloned(), format!("the pipeline has a cycle: {cycle}; promote_from must lead back to a first environment"))
     })?;
 
     let mut flags = BTreeMap::new();
@@ -204,15 +209,9 @@ fn join(names: &BTreeSet<String>) -> String {
     names.iter().cloned().collect::<Vec<_>>().join(", ")
 }
 
-/// Byte span of the first occurrence of `needle`, for errors that belong to
-/// a region rather than one value.
-fn find_span(source: &str, needle: &str) -> Option<std::ops::Range<usize>> {
-    source.find(needle).map(|i| i..i + needle.len())
-}
-
 /// Order envs so each comes after its `promote_from`, keeping file order
-/// otherwise. Err names the cycle.
-fn pipeline_order(envs: Vec<Environment>) -> Result<Vec<Environment>, String> {
+/// otherwise. Err names the cycle, and one env that is on it.
+fn pipeline_order(envs: Vec<Environment>) -> Result<Vec<Environment>, (String, String)> {
     let mut placed: Vec<Environment> = Vec::with_capacity(envs.len());
     let mut pending = envs;
     while !pending.is_empty() {
@@ -231,7 +230,18 @@ fn pipeline_order(envs: Vec<Environment>) -> Result<Vec<Environment>, String> {
         }
         if rest.len() == before {
             let chain: Vec<String> = rest.iter().map(|e| format!("{} ← {}", e.name, e.promote_from.as_deref().unwrap_or("?"))).collect();
-            return Err(chain.join(", "));
+            // Every env left waits on another one left; following promote_from
+            // from any of them must come back round: the repeat is on the cycle.
+            let mut seen: Vec<&str> = Vec::new();
+            let mut cur = rest[0].name.as_str();
+            while !seen.contains(&cur) {
+                seen.push(cur);
+                match rest.iter().find(|e| e.name == cur).and_then(|e| e.promote_from.as_deref()) {
+                    Some(next) => cur = next,
+                    None => break,
+                }
+            }
+            return Err((chain.join(", "), cur.to_string()));
         }
         pending = rest;
     }

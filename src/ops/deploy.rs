@@ -95,11 +95,19 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
     let host = ctx.host.clone();
     let config = ctx.config.clone();
     let mut planned: Option<Plan> = None;
+    // require_healthy on the source: poll it now, before the transaction.
+    let source_health = match &req {
+        Request::Promote { from, .. } if config.env(from).is_some_and(|e| e.require_healthy) => {
+            let board = crate::health::once::poll_blocking(&config, Some(std::slice::from_ref(from)));
+            Some(super::health::gate_verdict(&config, &board, from))
+        }
+        _ => None,
+    };
 
     // Gate check and the start record in one exclusive transaction: two
     // consoles racing into one env cannot both start.
     ctx.store.transact(now, &actor, &mut |view| {
-        let p = plan::plan(view, &config, &actor, now, &req)?;
+        let p = plan::plan_with_health(view, &config, &actor, now, &req, source_health.clone())?;
         if let (Some(want), Some(have)) = (opts.expect, p.source_release) {
             if want != have {
                 let from = p.from_env.clone().unwrap_or_default();

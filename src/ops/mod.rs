@@ -6,6 +6,7 @@ pub mod audit;
 pub mod checklist;
 pub mod deploy;
 pub mod flags;
+pub mod health;
 pub mod hold;
 pub mod identity;
 pub mod plan;

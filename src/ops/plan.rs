@@ -88,6 +88,19 @@ pub fn lists_progress(view: &dyn StateView, config: &Config, env: &str, names: &
 }
 
 pub fn plan(view: &dyn StateView, config: &Config, actor: &str, now: DateTime<Utc>, req: &Request) -> Result<Plan> {
+    plan_with_health(view, config, actor, now, req, None)
+}
+
+/// `source_health`: for a promotion from an env with `require_healthy`,
+/// whether it is healthy and why (from a poll or the console's health board).
+pub fn plan_with_health(
+    view: &dyn StateView,
+    config: &Config,
+    actor: &str,
+    now: DateTime<Utc>,
+    req: &Request,
+    source_health: Option<(bool, String)>,
+) -> Result<Plan> {
     let env_name = req.env();
     let env = config.env(env_name).ok_or_else(|| {
         Error::usage(format!("unknown environment {env_name:?}: expected one of {}", config.env_names().join(", ")))
@@ -156,7 +169,10 @@ pub fn plan(view: &dyn StateView, config: &Config, actor: &str, now: DateTime<Ut
         freezes: &env.freeze,
         hold: hold.as_ref(),
         checklists: &checklists,
-        source_health: None,
+        source_health: match (&from_env, &source_health) {
+            (Some(f), Some((ok, detail))) if config.env(f).is_some_and(|e| e.require_healthy) => Some((f.as_str(), *ok, detail.as_str())),
+            _ => None,
+        },
     };
     let gates = gates::evaluate(&input);
     let steps = hook_for(env, action).map(|h| h.steps.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();

@@ -52,12 +52,6 @@ pub struct ChecklistSummary {
     pub total: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct HealthSummary {
-    pub state: &'static str,
-    pub version: Option<String>,
-    pub reason: Option<String>,
-}
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PendingSummary {
@@ -100,7 +94,7 @@ pub struct EnvStatus {
     /// Gates for the next deployment into this env (promotion when it has a source).
     pub gates: Vec<Gate>,
     pub checklists: Vec<ChecklistSummary>,
-    pub health: HealthSummary,
+    pub health: super::health::EnvHealthSummary,
     pub pending: Option<PendingSummary>,
     pub approvals: ApprovalSummary,
     pub hold: Option<HoldSummary>,
@@ -134,7 +128,14 @@ fn summarize_deployment(r: &Release) -> DeploymentSummary {
     }
 }
 
+/// Status without health data (health shows "not polled yet").
 pub fn status(ctx: &Ctx) -> Result<Status> {
+    status_with_health(ctx, &crate::health::Board::default())
+}
+
+/// Status with what `board` knows about health: drift, verifying and the
+/// `require_healthy` gate come from it.
+pub fn status_with_health(ctx: &Ctx, board: &crate::health::Board) -> Result<Status> {
     let view = ctx.store.view();
     let head_seq = ctx.store.head_seq()?;
     let now = ctx.now();
@@ -169,10 +170,18 @@ pub fn status(ctx: &Ctx) -> Result<Status> {
             (None, Some(b)) => Some(Request::Deploy { env: e.name.clone(), version: b.version.clone() }),
             _ => None,
         };
+        let source_health = e.promote_from.as_ref().map(|f| super::health::gate_verdict(&ctx.config, board, f));
         let gates = match &request {
-            Some(r) => plan::plan(view, &ctx.config, &ctx.actor, now, r).map(|p| p.gates).unwrap_or_default(),
+            Some(r) => plan::plan_with_health(view, &ctx.config, &ctx.actor, now, r, source_health).map(|p| p.gates).unwrap_or_default(),
             None => Vec::new(),
         };
+        let health = super::health::env_summary(&ctx.config, board, view, &e.name, now)?;
+        if health.drift {
+            badges.push("drift");
+        }
+        if health.verifying {
+            badges.push("verifying");
+        }
         let runs = runs_in(view, &ctx.config, &e.name)?;
         let pending_summary = pending.as_ref().map(|b| PendingSummary {
             version: b.version.clone(),
@@ -195,11 +204,7 @@ pub fn status(ctx: &Ctx) -> Result<Status> {
             badges,
             gates,
             checklists: runs.iter().map(|r| ChecklistSummary { name: r.name.clone(), phase: r.phase, build: r.build.clone(), done: r.done, total: r.total }).collect(),
-            health: HealthSummary {
-                state: "unknown",
-                version: None,
-                reason: Some(if e.health.is_empty() { "no health checks configured".into() } else { "not polled".into() }),
-            },
+            health,
             pending: pending_summary,
             approvals: ApprovalSummary { required: e.approvals, version: approval_version, by: approvers },
             hold: hold.map(|h: Hold| HoldSummary { actor: h.actor, reason: h.reason, since: h.since }),

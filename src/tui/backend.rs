@@ -1,0 +1,229 @@
+//! Work off the UI task. A reader thread owns its own `Ctx`, polls the
+//! ledger's head seq every 250 ms and sends a fresh `Snapshot` when it moves
+//! (another console's write shows within a second) or when asked. Actions
+//! run on worker threads, each with its own `Ctx`, through the same ops the
+//! CLI calls; their progress streams back as messages.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::event::{Job, Msg, PlanRequest, PlanStep};
+use super::snapshot::{Query, Snapshot};
+use crate::error::Error;
+use crate::exec::CancelToken;
+use crate::ops::checklist::TickRequest;
+use crate::ops::deploy::Progress;
+use crate::ops::plan::{self, Request};
+use crate::ops::{self, Ctx};
+
+const POLL: Duration = Duration::from_millis(250);
+/// Time alone changes some state (a freeze window opens): reload now and then.
+const STALE: Duration = Duration::from_secs(15);
+
+enum ReaderReq {
+    Query(Query),
+    Plan { id: u64, request: PlanRequest },
+}
+
+/// Handles the UI keeps to talk to the threads.
+pub struct Backend {
+    reader: mpsc::Sender<ReaderReq>,
+    worker: mpsc::Sender<(u64, Job, CancelToken)>,
+    actor: String,
+    cancel: Arc<Mutex<Option<CancelToken>>>,
+}
+
+impl Backend {
+    /// Start the reader and the worker dispatcher, each on a context of its own.
+    pub fn start(ctx: &Ctx, query: Query, tx: UnboundedSender<Msg>) -> crate::Result<Backend> {
+        let reader_ctx = ctx.reopen()?;
+        let worker_ctx = ctx.reopen()?;
+        let (rtx, rrx) = mpsc::channel();
+        let (wtx, wrx) = mpsc::channel::<(u64, Job, CancelToken)>();
+        let tx2 = tx.clone();
+        std::thread::Builder::new().name("relcon-reader".into()).spawn(move || reader_loop(reader_ctx, query, rrx, tx))?;
+        std::thread::Builder::new().name("relcon-worker".into()).spawn(move || {
+            // One thread per job, so a tick does not wait behind a long hook.
+            while let Ok((id, job, cancel)) = wrx.recv() {
+                let tx = tx2.clone();
+                match worker_ctx.reopen() {
+                    Ok(mut c) => {
+                        let spawned = std::thread::Builder::new().name("relcon-job".into()).spawn(move || {
+                            let result = run_job(&mut c, &job, &cancel, &mut |p| {
+                                let _ = tx.send(Msg::Progress { id, progress: p });
+                            });
+                            let _ = tx.send(Msg::Finished { id, result });
+                        });
+                        if let Err(e) = spawned {
+                            let _ = tx2.send(Msg::Finished { id, result: Err(format!("cannot start worker: {e}")) });
+                        }
+                    }
+                    Err(e) => {
+                        let _ = tx.send(Msg::Finished { id, result: Err(one_line(&e)) });
+                    }
+                }
+            }
+        })?;
+        Ok(Backend { reader: rtx, worker: wtx, actor: ctx.actor.clone(), cancel: Arc::new(Mutex::new(None)) })
+    }
+
+    pub fn query(&self, q: Query) {
+        let _ = self.reader.send(ReaderReq::Query(q));
+    }
+
+    pub fn plan(&self, id: u64, request: PlanRequest) {
+        let _ = self.reader.send(ReaderReq::Plan { id, request });
+    }
+
+    pub fn run(&self, id: u64, job: Job) {
+        let token = CancelToken::default();
+        if job.runs_hook() {
+            if let Ok(mut g) = self.cancel.lock() {
+                *g = Some(token.clone());
+            }
+        }
+        let _ = self.worker.send((id, job, token));
+    }
+
+    /// Cancel the hook started last (the process group is killed, the
+    /// deployment recorded as failed "cancelled by …").
+    pub fn cancel(&self) {
+        if let Ok(g) = self.cancel.lock() {
+            if let Some(t) = g.as_ref() {
+                t.cancel(&self.actor);
+            }
+        }
+    }
+}
+
+fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: UnboundedSender<Msg>) {
+    let mut last_head: Option<u64> = None;
+    let mut loaded_at = Instant::now();
+    loop {
+        let mut force = false;
+        let mut first = Some(rx.recv_timeout(POLL));
+        // Drain everything queued: only the newest query matters.
+        loop {
+            let got = match first.take() {
+                Some(r) => r,
+                None => rx.try_recv().map_err(|e| match e {
+                    mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                    mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                }),
+            };
+            match got {
+                Ok(ReaderReq::Query(q)) => {
+                    query = q;
+                    force = true;
+                }
+                Ok(ReaderReq::Plan { id, request }) => {
+                    let _ = tx.send(Msg::Planned { id, result: plan_for(&ctx, &request) });
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        let head = match ctx.store.head_seq() {
+            Ok(h) => h,
+            Err(e) => {
+                let _ = tx.send(Msg::BackendError(one_line(&e)));
+                continue;
+            }
+        };
+        if force || last_head != Some(head) || loaded_at.elapsed() >= STALE {
+            match Snapshot::load(&ctx, &query) {
+                Ok(s) => {
+                    last_head = Some(head);
+                    if tx.send(Msg::Snapshot(Box::new(s))).is_err() {
+                        return;
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Msg::BackendError(one_line(&e)));
+                }
+            }
+            loaded_at = Instant::now();
+        }
+    }
+}
+
+/// What an action would do, gate by gate, as of now.
+pub fn plan_for(ctx: &Ctx, request: &PlanRequest) -> Result<Vec<PlanStep>, String> {
+    let view = ctx.store.view();
+    let now = ctx.now();
+    match request {
+        PlanRequest::One(r) => {
+            let p = plan::plan(view, &ctx.config, &ctx.actor, now, r).map_err(|e| one_line(&e))?;
+            let from = match r {
+                Request::Promote { from, .. } => Some(from.clone()),
+                _ => None,
+            };
+            Ok(vec![PlanStep { from, to: r.env().to_string(), plan: Ok(p), skip: false }])
+        }
+        PlanRequest::Through(target) => {
+            let chain = ops::deploy::chain_to(ctx, target).map_err(|e| one_line(&e))?;
+            let mut out = Vec::new();
+            for (from, to) in chain {
+                let src = view.current_release(&from).ok().flatten().map(|r| r.version);
+                let dst = view.current_release(&to).ok().flatten().map(|r| r.version);
+                let req = Request::Promote { from: from.clone(), to: to.clone() };
+                let p = plan::plan(view, &ctx.config, &ctx.actor, now, &req).map_err(|e| one_line(&e));
+                out.push(PlanStep { from: Some(from), to, plan: p, skip: src.is_some() && src == dst });
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// Run one job through ops; the message says what happened, in one line.
+pub fn run_job(ctx: &mut Ctx, job: &Job, cancel: &CancelToken, on: &mut dyn FnMut(Progress)) -> Result<String, String> {
+    let done = |r: crate::domain::Release| format!("✔ {} v{}: {} — {}", r.env, r.number, r.version, r.description());
+    let res = match job {
+        Job::Deploy { env, version, opts } => ops::deploy::deploy(ctx, env, version, &opts.into(), on, cancel).map(done),
+        Job::Promote { from, to, opts } => ops::deploy::promote(ctx, from, to, &opts.into(), on, cancel).map(done),
+        Job::Rollback { env, to, opts } => ops::deploy::rollback(ctx, env, *to, &opts.into(), on, cancel).map(done),
+        Job::PromoteThrough { target, opts } => ops::deploy::promote_through(ctx, target, &opts.into(), on, cancel).map(|made| {
+            if made.is_empty() {
+                format!("✔ nothing to promote: every stage up to {target} already runs its source's build")
+            } else {
+                made.into_iter().map(done).collect::<Vec<_>>().join("; ")
+            }
+        }),
+        Job::Approve { env, version, note } => ops::approve::approve(ctx, env, version, note.clone())
+            .map(|by| format!("✔ approved {version} into {env} (approvals: {})", by.join(", "))),
+        Job::HoldClear { env, reason } => ops::hold::clear(ctx, env, reason.clone()).map(|_| format!("✔ hold on {env} cleared")),
+        Job::Resolve { env, succeeded, reason } => ops::recover::resolve(ctx, env, *succeeded, reason.clone())
+            .map(|r| format!("✔ {env} v{} resolved as {}", r.number, r.status.as_str())),
+        Job::Tick(t) => ops::checklist::tick(
+            ctx,
+            TickRequest {
+                env: t.env.clone(),
+                checklist: t.checklist.clone(),
+                item: t.item.to_string(),
+                undo: t.undo,
+                note: t.note.clone(),
+                role: t.role.clone(),
+                version: Some(t.version.clone()),
+            },
+        )
+        .map(|run| {
+            let verb = if t.undo { "unticked" } else if t.note.is_some() { "noted" } else { "ticked" };
+            format!("✔ {verb} {} #{} — {}/{} done", run.name, t.item, run.done, run.total)
+        }),
+    };
+    res.map_err(|e| one_line(&e))
+}
+
+/// An error as one status-line sentence, every failing gate named.
+pub fn one_line(e: &Error) -> String {
+    match e {
+        Error::Refused { action, env, gates } => {
+            let list: Vec<String> = gates.iter().map(|g| format!("{}: {}", g.name, g.detail)).collect();
+            format!("✖ {action} into {env} refused by {} gate{}: {}", gates.len(), if gates.len() == 1 { "" } else { "s" }, list.join("; "))
+        }
+        other => format!("✖ {}", other.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" ")),
+    }
+}

@@ -1,0 +1,121 @@
+//! Small text helpers shared by the views: ages, times, symbols, truncation.
+
+use chrono::{DateTime, Utc};
+use ratatui::text::Span;
+
+use super::theme::State;
+use crate::domain::DeploymentStatus;
+
+/// "just now", "12s ago", "3m ago", "2h ago", "5d ago".
+pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    let s = (now - at).num_seconds();
+    match s {
+        i64::MIN..=-1 => "in future".into(),
+        0..=4 => "just now".into(),
+        5..=59 => format!("{s}s ago"),
+        60..=3599 => format!("{}m ago", s / 60),
+        3600..=86_399 => format!("{}h ago", s / 3600),
+        _ => format!("{}d ago", s / 86_400),
+    }
+}
+
+/// "14:02" today, "Nov 18 14:02" otherwise (UTC, like the ledger).
+pub fn when(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
+    if now.date_naive() == at.date_naive() {
+        at.format("%H:%M").to_string()
+    } else {
+        at.format("%b %d %H:%M").to_string()
+    }
+}
+
+pub fn stamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+pub fn short(commit: &str) -> &str {
+    crate::ops::audit::short(commit)
+}
+
+pub fn release_state(s: DeploymentStatus) -> State {
+    match s {
+        DeploymentStatus::Succeeded => State::Ok,
+        DeploymentStatus::Failed => State::Error,
+        DeploymentStatus::Interrupted => State::Warn,
+        DeploymentStatus::Started => State::Busy,
+    }
+}
+
+/// Cut `s` to at most `width` columns, marking the cut with "…".
+pub fn fit(s: &str, width: usize) -> String {
+    if cols(s) <= width {
+        return s.to_string();
+    }
+    if width == 0 {
+        return String::new();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let mut buf = [0u8; 4];
+        let cw = cols(c.encode_utf8(&mut buf));
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
+/// Display width in terminal columns (ratatui's own measure).
+pub fn cols(s: &str) -> usize {
+    Span::raw(s).width()
+}
+
+/// Pad or cut to exactly `width` columns.
+pub fn pad(s: &str, width: usize) -> String {
+    let t = fit(s, width);
+    let w = cols(&t);
+    format!("{t}{}", " ".repeat(width.saturating_sub(w)))
+}
+
+/// A text gauge like `■■■□□` for `done` of `total` in `cells` cells.
+pub fn bar(done: usize, total: usize, cells: usize) -> String {
+    if total == 0 || cells == 0 {
+        return String::new();
+    }
+    let filled = (done * cells).div_ceil(total).min(cells);
+    let filled = if done < total { filled.min(cells - 1) } else { filled };
+    format!("{}{}", "■".repeat(filled), "□".repeat(cells - filled))
+}
+
+pub const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn ages_read_like_a_person_says_them() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 18, 12, 0, 0).unwrap();
+        let ago = |s: i64| age(now, now - chrono::Duration::seconds(s));
+        assert_eq!(ago(0), "just now");
+        assert_eq!(ago(12), "12s ago");
+        assert_eq!(ago(180), "3m ago");
+        assert_eq!(ago(7200), "2h ago");
+        assert_eq!(ago(86_400 * 5), "5d ago");
+    }
+
+    #[test]
+    fn fit_and_bar() {
+        assert_eq!(fit("staging", 4), "sta…");
+        assert_eq!(fit("dev", 4), "dev");
+        assert_eq!(pad("ab", 4), "ab  ");
+        assert_eq!(bar(3, 5, 5), "■■■□□");
+        assert_eq!(bar(4, 5, 3), "■■□");
+        assert_eq!(bar(5, 5, 3), "■■■");
+        assert_eq!(bar(0, 5, 3), "□□□");
+    }
+}

@@ -1,0 +1,104 @@
+//! Where things go on the screen. Pure functions of the frame size, used
+//! by render *and* by update (to know how many rows a list shows), so
+//! scrolling state stays in the app and drawing never mutates it.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+
+pub struct Screen {
+    pub tabs: Rect,
+    pub body: Rect,
+    pub footer: Rect,
+    pub status: Rect,
+}
+
+pub fn screen(area: Rect) -> Screen {
+    let [tabs, body, footer, status] = Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    Screen { tabs, body, footer, status }
+}
+
+pub struct Dashboard {
+    pub cards: Rect,
+    pub history: Rect,
+    pub detail: Rect,
+    /// Cards show one line per fact when there is room, else a compact form.
+    pub compact: bool,
+}
+
+/// Card height: full cards from 34 rows up, compact ones below.
+pub fn dashboard(body: Rect) -> Dashboard {
+    let compact = body.height < 32;
+    let card_h = if compact { 6 } else { 11 };
+    let [cards, rest] = Layout::vertical([Constraint::Length(card_h), Constraint::Min(4)]).areas(body);
+    let (history, detail) = if rest.width >= 70 {
+        let [h, d] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(rest);
+        (h, d)
+    } else {
+        let [h, d] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(rest);
+        (h, d)
+    };
+    Dashboard { cards, history, detail, compact }
+}
+
+/// Rows of releases the history list shows (inside its border, below its header).
+pub fn history_rows(area: Rect) -> u16 {
+    dashboard(screen(area).body).history.height.saturating_sub(3)
+}
+
+/// Rows the audit table shows.
+pub fn audit_rows(area: Rect) -> u16 {
+    screen(area).body.height.saturating_sub(3)
+}
+
+/// Rows the checklist list shows.
+pub fn checklist_rows(area: Rect) -> u16 {
+    checklists(screen(area).body).0.height.saturating_sub(2)
+}
+
+/// The checklist list and, when wide enough, a pane for the highlighted item.
+pub fn checklists(body: Rect) -> (Rect, Option<Rect>) {
+    if body.width >= 110 {
+        let [l, r] = Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(body);
+        (l, Some(r))
+    } else {
+        (body, None)
+    }
+}
+
+/// A centred popup of at most `w`×`h` inside `area`.
+pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(area.width.saturating_sub(2)).max(area.width.min(20));
+    let h = h.min(area.height.saturating_sub(2)).max(area.height.min(5));
+    Rect { x: area.x + (area.width.saturating_sub(w)) / 2, y: area.y + (area.height.saturating_sub(h)) / 2, width: w, height: h }
+}
+
+/// Keeps `cursor` visible in a list of `rows` rows that starts at `scroll`.
+pub fn follow(scroll: u64, cursor: u64, rows: u64) -> u64 {
+    let rows = rows.max(1);
+    if cursor < scroll {
+        cursor
+    } else if cursor >= scroll + rows {
+        cursor + 1 - rows
+    } else {
+        scroll
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follow_scrolls_only_when_the_cursor_leaves_the_view() {
+        assert_eq!(follow(0, 5, 10), 0);
+        assert_eq!(follow(0, 10, 10), 1);
+        assert_eq!(follow(20, 5, 10), 5);
+        assert_eq!(follow(3, 7, 10), 3);
+    }
+
+    #[test]
+    fn compact_cards_at_80x24_full_at_160x48() {
+        assert!(dashboard(screen(Rect::new(0, 0, 80, 24)).body).compact);
+        assert!(!dashboard(screen(Rect::new(0, 0, 160, 48)).body).compact);
+        assert!(history_rows(Rect::new(0, 0, 80, 24)) >= 5);
+    }
+}

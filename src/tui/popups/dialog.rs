@@ -1,0 +1,303 @@
+//! The action dialog: what will happen (a plan computed on the backend),
+//! every gate's state, a reason, the typed env name for protected envs,
+//! `F` to force past overridable gates — then the live run of the hook.
+
+use std::collections::VecDeque;
+
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::Input;
+
+use super::{is_escape, Outcome};
+use crate::domain::Gate;
+use crate::exec::HookEvent;
+use crate::ops::deploy::Progress;
+use crate::tui::event::{Job, Opts, PlanStep};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DialogKind {
+    Deploy { env: String, version: String },
+    Promote { from: String, to: String, expect: Option<u64> },
+    Through { target: String },
+    Rollback { env: String, to: Option<u64> },
+    Approve { env: String, version: String },
+    HoldClear { env: String },
+    Resolve { env: String },
+}
+
+impl DialogKind {
+    /// Deploy-type actions: planned on the backend, gated, run a hook.
+    pub fn runs_hook(&self) -> bool {
+        matches!(self, DialogKind::Deploy { .. } | DialogKind::Promote { .. } | DialogKind::Through { .. } | DialogKind::Rollback { .. })
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Outcome,
+    Reason,
+    Confirm,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Phase {
+    Planning,
+    Editing,
+    Running,
+    Done(Result<String, String>),
+}
+
+/// The live side of a run: step states and the last lines of output.
+#[derive(Debug, Clone, Default)]
+pub struct RunLog {
+    pub header: Option<String>,
+    /// (step, "pending" | "running" | "done" | "failed")
+    pub steps: Vec<(String, &'static str)>,
+    pub output: VecDeque<String>,
+}
+
+const KEEP_LINES: usize = 200;
+
+#[derive(Debug, Clone)]
+pub struct Dialog {
+    pub id: u64,
+    pub kind: DialogKind,
+    pub plan: Option<Result<Vec<PlanStep>, String>>,
+    /// Facts known when it opened: approvals so far, the hold, the interrupted release.
+    pub info: Vec<String>,
+    /// The env name to type, when the action touches a protected env.
+    pub protected: Option<String>,
+    pub reason: Input,
+    pub confirm: Input,
+    pub focus: Field,
+    pub force: bool,
+    /// Resolve: mark succeeded (else failed).
+    pub succeeded: bool,
+    pub phase: Phase,
+    /// Why Enter did nothing, shown until the next key.
+    pub hint: Option<String>,
+    pub log: RunLog,
+}
+
+impl Dialog {
+    pub fn new(id: u64, kind: DialogKind, protected: Option<String>, info: Vec<String>, reason: Option<String>) -> Dialog {
+        let planned = kind.runs_hook();
+        let focus = if matches!(kind, DialogKind::Resolve { .. }) { Field::Outcome } else { Field::Reason };
+        Dialog {
+            id,
+            kind,
+            plan: if planned { None } else { Some(Ok(Vec::new())) },
+            info,
+            protected,
+            reason: Input::new(reason.unwrap_or_default()),
+            confirm: Input::default(),
+            focus,
+            force: false,
+            succeeded: true,
+            phase: if planned { Phase::Planning } else { Phase::Editing },
+            hint: None,
+            log: RunLog::default(),
+        }
+    }
+
+    pub fn set_plan(&mut self, result: Result<Vec<PlanStep>, String>) {
+        self.plan = Some(result);
+        if self.phase == Phase::Planning {
+            self.phase = Phase::Editing;
+        }
+    }
+
+    /// The plan step whose gates decide now: the only one, or the first
+    /// promote-through step that will run.
+    pub fn deciding(&self) -> Option<&PlanStep> {
+        match &self.plan {
+            Some(Ok(steps)) => steps.iter().find(|s| !s.skip),
+            _ => None,
+        }
+    }
+
+    pub fn failing(&self) -> Vec<&Gate> {
+        match self.deciding().map(|s| &s.plan) {
+            Some(Ok(p)) => p.gates.iter().filter(|g| !g.ok).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Failing gates `--force` cannot pass (a deployment already running).
+    pub fn blocking(&self) -> Vec<&Gate> {
+        self.failing().into_iter().filter(|g| !g.overridable).collect()
+    }
+
+    /// Refused and not (yet) forced: the inputs wait for `F`.
+    pub fn locked(&self) -> bool {
+        self.phase == Phase::Editing && !self.failing().is_empty() && !self.force
+    }
+
+    pub fn reason_required(&self) -> bool {
+        self.kind.runs_hook() && (self.protected.is_some() || self.force)
+    }
+
+    pub fn fields(&self) -> Vec<Field> {
+        let mut f = Vec::new();
+        if matches!(self.kind, DialogKind::Resolve { .. }) {
+            f.push(Field::Outcome);
+        }
+        f.push(Field::Reason);
+        if self.kind.runs_hook() && self.protected.is_some() {
+            f.push(Field::Confirm);
+        }
+        f
+    }
+
+    /// Ok when Enter may start the action; else what is missing.
+    pub fn ready(&self) -> Result<(), String> {
+        match &self.plan {
+            None => return Err("working out what would happen…".into()),
+            Some(Err(e)) => return Err(e.clone()),
+            Some(Ok(_)) => {}
+        }
+        if self.kind.runs_hook() {
+            let Some(step) = self.deciding() else { return Err("nothing to promote: every stage already runs its source's build".into()) };
+            if let Err(e) = &step.plan {
+                return Err(e.clone());
+            }
+            let blocking = self.blocking();
+            if !blocking.is_empty() {
+                let names: Vec<&str> = blocking.iter().map(|g| g.name.as_str()).collect();
+                return Err(format!("cannot run now ({}); even --force cannot pass it", names.join(", ")));
+            }
+            let failing = self.failing();
+            if !failing.is_empty() && !self.force {
+                return Err(format!("refused by {} gate{}: press F to force (needs a reason) or esc", failing.len(), if failing.len() == 1 { "" } else { "s" }));
+            }
+        }
+        if self.reason_required() && self.reason.value().trim().is_empty() {
+            return Err(if self.force { "a reason is required to force (it is recorded)".into() } else { "a reason is required in a protected environment".into() });
+        }
+        if let Some(name) = &self.protected {
+            if self.kind.runs_hook() && self.confirm.value().trim() != name {
+                return Err(format!("type {name} to confirm"));
+            }
+        }
+        Ok(())
+    }
+
+    fn text(i: &Input) -> Option<String> {
+        Some(i.value().trim().to_string()).filter(|s| !s.is_empty())
+    }
+
+    /// The job Enter starts: exactly what the dialog showed.
+    pub fn job(&self) -> Job {
+        let reason = Dialog::text(&self.reason);
+        let opts = Opts { reason: reason.clone(), force: self.force, expect: None };
+        match &self.kind {
+            DialogKind::Deploy { env, version } => Job::Deploy { env: env.clone(), version: version.clone(), opts },
+            DialogKind::Promote { from, to, expect } => {
+                // Refuse if the source moved after the dialog opened.
+                let seen = self.deciding().and_then(|s| s.plan.as_ref().ok()).and_then(|p| p.source_release);
+                Job::Promote { from: from.clone(), to: to.clone(), opts: Opts { expect: expect.or(seen), ..opts } }
+            }
+            DialogKind::Through { target } => Job::PromoteThrough { target: target.clone(), opts },
+            DialogKind::Rollback { env, to } => {
+                let target = to.or_else(|| self.deciding().and_then(|s| s.plan.as_ref().ok()).and_then(|p| p.target_release));
+                Job::Rollback { env: env.clone(), to: target, opts }
+            }
+            DialogKind::Approve { env, version } => Job::Approve { env: env.clone(), version: version.clone(), note: reason },
+            DialogKind::HoldClear { env } => Job::HoldClear { env: env.clone(), reason },
+            DialogKind::Resolve { env } => Job::Resolve { env: env.clone(), succeeded: self.succeeded, reason },
+        }
+    }
+
+    pub fn on_progress(&mut self, p: Progress) {
+        match p {
+            Progress::Started { env, number, version, steps } => {
+                self.log.header = Some(format!("{env} v{number}: deploying {version}"));
+                self.log.steps = steps.into_iter().map(|s| (s, "pending")).collect();
+                self.push(format!("▶ {env} v{number}: deploying {version}"));
+            }
+            Progress::Hook(HookEvent::StepStarted { name }) => self.step(&name, "running"),
+            Progress::Hook(HookEvent::Output { line, .. }) => self.push(line),
+            Progress::Hook(HookEvent::StepFinished { name, ok, detail }) => {
+                self.step(&name, if ok { "done" } else { "failed" });
+                if !ok {
+                    self.push(format!("✖ {name}: {detail}"));
+                }
+            }
+        }
+    }
+
+    fn step(&mut self, name: &str, state: &'static str) {
+        match self.log.steps.iter_mut().find(|s| s.0 == name) {
+            Some(s) => s.1 = state,
+            None => self.log.steps.push((name.to_string(), state)),
+        }
+    }
+
+    fn push(&mut self, line: String) {
+        if self.log.output.len() >= KEEP_LINES {
+            self.log.output.pop_front();
+        }
+        self.log.output.push_back(line);
+    }
+
+    pub fn finish(&mut self, result: Result<String, String>) {
+        self.phase = Phase::Done(result);
+    }
+
+    pub fn on_key(&mut self, key: &KeyEvent) -> Outcome {
+        self.hint = None;
+        match &self.phase {
+            Phase::Planning => return if is_escape(key) { Outcome::Close } else { Outcome::Consumed },
+            Phase::Running => {
+                return match key.code {
+                    KeyCode::Char('x') => Outcome::Cancel,
+                    _ if is_escape(key) || key.code == KeyCode::Enter => Outcome::Close,
+                    _ => Outcome::Consumed,
+                }
+            }
+            Phase::Done(_) => return if is_escape(key) || matches!(key.code, KeyCode::Enter | KeyCode::Char('q')) { Outcome::Close } else { Outcome::Consumed },
+            Phase::Editing => {}
+        }
+        if is_escape(key) {
+            return Outcome::Close;
+        }
+        if self.locked() {
+            if key.code == KeyCode::Char('F') && self.blocking().is_empty() {
+                self.force = true;
+                self.focus = Field::Reason;
+            } else if key.code == KeyCode::Enter {
+                self.hint = self.ready().err();
+            }
+            return Outcome::Consumed;
+        }
+        match key.code {
+            KeyCode::Enter => match self.ready() {
+                Ok(()) => {
+                    self.phase = Phase::Running;
+                    return Outcome::Run(self.job());
+                }
+                Err(e) => self.hint = Some(e),
+            },
+            KeyCode::Tab | KeyCode::Down => self.cycle(1),
+            KeyCode::BackTab | KeyCode::Up => self.cycle(-1),
+            _ if self.focus == Field::Outcome => match key.code {
+                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('h') | KeyCode::Char('l') => self.succeeded = !self.succeeded,
+                KeyCode::Char('s') => self.succeeded = true,
+                KeyCode::Char('f') => self.succeeded = false,
+                _ => {}
+            },
+            _ => {
+                let input = if self.focus == Field::Confirm { &mut self.confirm } else { &mut self.reason };
+                input.handle_event(&Event::Key(*key));
+            }
+        }
+        Outcome::Consumed
+    }
+
+    fn cycle(&mut self, by: i32) {
+        let f = self.fields();
+        let i = f.iter().position(|x| *x == self.focus).unwrap_or(0) as i32;
+        let n = f.len() as i32;
+        self.focus = f[((i + by).rem_euclid(n)) as usize];
+    }
+}

@@ -1,0 +1,74 @@
+//! Popups live on a stack; keys go to the top one. Each says whether it
+//! consumed a key and what the app should do about it.
+
+pub mod dialog;
+mod dialog_view;
+pub mod help;
+pub mod prompt;
+
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+use super::event::{Job, TickJob};
+use super::theme::Theme;
+
+pub use dialog::{Dialog, DialogKind, Phase};
+pub use help::Help;
+pub use prompt::{Prompt, PromptKind};
+
+/// What a popup asks of the app after a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Handled; nothing else to do.
+    Consumed,
+    /// Close this popup.
+    Close,
+    /// The command line was submitted.
+    CommandLine(String),
+    /// The filter text changed (live) or was confirmed.
+    Filter(String),
+    /// Esc on the filter: drop it.
+    FilterCleared,
+    Tick(TickJob),
+    /// Start this job (the dialog stays open to show progress).
+    Run(Job),
+    /// Cancel the running hook.
+    Cancel,
+}
+
+/// A piece of UI that handles keys and draws itself from its own state.
+pub trait Component {
+    fn on_key(&mut self, key: &KeyEvent) -> Outcome;
+    fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, spin: usize);
+}
+
+#[derive(Debug)]
+pub enum Popup {
+    Help(Help),
+    Prompt(Prompt),
+    Dialog(Box<Dialog>),
+}
+
+impl Popup {
+    pub fn component(&self) -> &dyn Component {
+        match self {
+            Popup::Help(h) => h,
+            Popup::Prompt(p) => p,
+            Popup::Dialog(d) => d.as_ref(),
+        }
+    }
+    pub fn component_mut(&mut self) -> &mut dyn Component {
+        match self {
+            Popup::Help(h) => h,
+            Popup::Prompt(p) => p,
+            Popup::Dialog(d) => d.as_mut(),
+        }
+    }
+}
+
+/// Esc, or ctrl-c, which inside a popup means "get me out of here".
+pub fn is_escape(key: &KeyEvent) -> bool {
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    key.code == KeyCode::Esc || (key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL))
+}

@@ -1,0 +1,122 @@
+//! One-line inputs (tui-input): the `:` command line, the `/` filter, and
+//! the note / role questions of a checklist tick.
+
+use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
+use ratatui::layout::{Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
+use ratatui::Frame;
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::Input;
+
+use super::{is_escape, Component, Outcome};
+use crate::tui::event::TickJob;
+use crate::tui::layout;
+use crate::tui::theme::Theme;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PromptKind {
+    Command,
+    Filter,
+    /// A note on this tick.
+    Note(TickJob),
+    /// The role this item must be signed by (prefilled with it).
+    Role(TickJob),
+}
+
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub input: Input,
+    /// What is being asked, e.g. the item text.
+    pub context: String,
+}
+
+impl Prompt {
+    pub fn new(kind: PromptKind, value: &str, context: impl Into<String>) -> Prompt {
+        Prompt { kind, input: Input::new(value.to_string()), context: context.into() }
+    }
+
+    fn label(&self) -> &'static str {
+        match self.kind {
+            PromptKind::Command => ":",
+            PromptKind::Filter => "/",
+            PromptKind::Note(_) => "note: ",
+            PromptKind::Role(_) => "sign as role: ",
+        }
+    }
+}
+
+/// Draw a tui-input field on one row, scrolled so the cursor shows, and
+/// place the terminal cursor in it when `focused`.
+pub fn draw_input(f: &mut Frame, area: Rect, input: &Input, style: ratatui::style::Style, focused: bool) {
+    let width = area.width.max(1) as usize;
+    let scroll = input.visual_scroll(width.saturating_sub(1));
+    f.render_widget(Paragraph::new(Span::styled(input.value().to_string(), style)).scroll((0, scroll as u16)), area);
+    if focused {
+        let x = (input.visual_cursor().saturating_sub(scroll)) as u16;
+        f.set_cursor_position(Position { x: area.x + x.min(area.width.saturating_sub(1)), y: area.y });
+    }
+}
+
+impl Component for Prompt {
+    fn on_key(&mut self, key: &KeyEvent) -> Outcome {
+        if is_escape(key) {
+            return if self.kind == PromptKind::Filter { Outcome::FilterCleared } else { Outcome::Close };
+        }
+        if key.code == KeyCode::Enter {
+            let v = self.input.value().trim().to_string();
+            return match &self.kind {
+                PromptKind::Command => Outcome::CommandLine(v),
+                PromptKind::Filter => Outcome::Filter(v),
+                PromptKind::Note(job) => {
+                    if v.is_empty() {
+                        return Outcome::Consumed;
+                    }
+                    Outcome::Tick(TickJob { note: Some(v), ..job.clone() })
+                }
+                PromptKind::Role(job) => {
+                    if v.is_empty() {
+                        return Outcome::Consumed;
+                    }
+                    Outcome::Tick(TickJob { role: Some(v), ..job.clone() })
+                }
+            };
+        }
+        self.input.handle_event(&Event::Key(*key));
+        if self.kind == PromptKind::Filter {
+            // The filter applies as you type.
+            return Outcome::Filter(self.input.value().to_string());
+        }
+        Outcome::Consumed
+    }
+
+    fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, _spin: usize) {
+        let label = self.label();
+        let r = match self.kind {
+            PromptKind::Command | PromptKind::Filter => {
+                // Just above the footer, full width: like vim and k9s.
+                let s = layout::screen(area);
+                Rect { x: s.body.x, y: s.body.bottom().saturating_sub(3), width: s.body.width, height: 3.min(s.body.height) }
+            }
+            _ => layout::popup(area, 70, 5),
+        };
+        f.render_widget(Clear, r);
+        let title = match &self.kind {
+            PromptKind::Command => " command · same verbs as the CLI, e.g. promote staging prod · esc cancel ".to_string(),
+            PromptKind::Filter => " filter audit · enter keep · esc clear ".to_string(),
+            _ => format!(" {} · enter save · esc cancel ", self.context),
+        };
+        let block = Block::bordered()
+            .border_type(BorderType::Rounded)
+            .border_style(theme.border(true))
+            .title(Span::styled(title, theme.muted()))
+            .style(theme.base());
+        let inner = block.inner(r);
+        f.render_widget(block, r);
+        let lw = label.chars().count() as u16;
+        f.render_widget(Line::styled(label, theme.accent()), Rect { width: lw.min(inner.width), ..inner });
+        let field = Rect { x: inner.x + lw, width: inner.width.saturating_sub(lw), height: 1, ..inner };
+        draw_input(f, field, &self.input, theme.text(), true);
+    }
+}
