@@ -45,6 +45,8 @@ pub enum Command {
     Increase,
     Decrease,
     Refresh,
+    /// A user command from `[keys]` (`{ shell = "…" }`): index into `Keymap::shell`.
+    Shell(u16),
 }
 
 /// (name in config, command, default description, writes?)
@@ -93,6 +95,10 @@ impl Command {
         COMMANDS.iter().find(|c| c.0 == name).map(|c| c.1)
     }
     fn entry(self) -> &'static (&'static str, Command, &'static str, bool) {
+        const SHELL: (&str, Command, &str, bool) = ("shell", Command::Shell(0), "Run command", true);
+        if let Command::Shell(_) = self {
+            return &SHELL;
+        }
         COMMANDS.iter().find(|c| c.1 == self).unwrap_or(&COMMANDS[0])
     }
     pub fn name(self) -> &'static str {
@@ -248,6 +254,9 @@ pub const MODES: &[&str] = &["global", "dashboard", "audit", "checklists", "flag
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
     pub modes: BTreeMap<String, Vec<Binding>>,
+    /// Shell commands bound with `{ shell = "…" }`, run in the config's
+    /// folder with RELCON_ENV set to the selected environment.
+    pub shell: Vec<String>,
 }
 
 impl Keymap {
@@ -307,7 +316,15 @@ impl Keymap {
         for m in ["audit", "checklists", "flags", "health"] {
             modes.insert(m.to_string(), Vec::new());
         }
-        Keymap { modes }
+        Keymap { modes, shell: Vec::new() }
+    }
+
+    /// Bind a shell command; returns its command.
+    pub fn bind_shell(&mut self, mode: &str, key: KeySpec, run: String, desc: Option<String>) -> Command {
+        let cmd = Command::Shell(self.shell.len() as u16);
+        self.shell.push(run.clone());
+        self.bind(mode, key, cmd, Some(desc.unwrap_or(run)));
+        cmd
     }
 
     /// Bind `key` in `mode`, replacing any binding of that key there.

@@ -193,5 +193,12 @@ pub struct ExecRaw {
 #[serde(untagged)]
 pub enum BindingRaw {
     Command(String),
-    Table { run: String, desc: Option<String> },
+    Table {
+        run: String,
+        desc: Option<String>,
+    },
+    Shell {
+        shell: String,
+        desc: Option<String>,
+    },
 }

@@ -165,8 +165,15 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
             let (run, desc) = match b.get_ref() {
                 BindingRaw::Command(c) => (c.clone(), None),
                 BindingRaw::Table { run, desc } => (run.clone(), desc.clone()),
+                BindingRaw::Shell { shell, desc } => {
+                    if shell.trim().is_empty() {
+                        return Err(err(b.span(), "`shell` is empty: expected a command".into()));
+                    }
+                    keymap.bind_shell(mode.get_ref(), spec, shell.clone(), desc.clone());
+                    continue;
+                }
             };
-            let cmd = Command::parse(&run).ok_or_else(|| err(b.span(), format!("unknown command {run:?}: expected one of: {}", Command::all_names().join(", "))))?;
+            let cmd = Command::parse(&run).ok_or_else(|| err(b.span(), format!("unknown command {run:?}: expected one of: {} (or {{ shell = \"…\" }})", Command::all_names().join(", "))))?;
             keymap.bind(mode.get_ref(), spec, cmd, desc);
         }
     }

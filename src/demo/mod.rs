@@ -1,5 +1,96 @@
-//! The embedded sandbox. (Being built.)
-pub fn main(_cli: &crate::cli::Cli, _keep: Option<&std::path::Path>, _print: bool) -> i32 {
-    eprintln!("the demo is not built yet");
-    1
+//! `relcon demo`: a living release console from nothing but the binary —
+//! a temporary folder with a config, a month of seeded history, real deploy
+//! hooks, and one health service per environment on loopback.
+
+mod files;
+mod seed;
+mod service;
+
+use std::path::{Path, PathBuf};
+
+use crate::cli::Cli;
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::ledger::SqliteStore;
+
+pub use files::config as config_text;
+pub use seed::{commit_of, seed, VERSIONS};
+
+const ENVS: [&str; 3] = ["dev", "staging", "prod"];
+
+/// A prepared demo folder with its services running.
+pub struct Demo {
+    pub dir: PathBuf,
+    pub config_path: PathBuf,
+    pub ports: Vec<u16>,
+    /// Keeps the services alive; dropping it stops them.
+    _services: tokio::runtime::Runtime,
+    temporary: bool,
+}
+
+impl Drop for Demo {
+    fn drop(&mut self) {
+        if self.temporary {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// Create (or reuse) the demo folder, start the services, write the config
+/// and hooks, and seed the ledger on first use.
+pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
+    let (dir, temporary) = match keep {
+        Some(d) => (d.to_path_buf(), false),
+        None => (std::env::temp_dir().join(format!("relcon-demo-{}", std::process::id())), true),
+    };
+    let io = |e: std::io::Error| Error::runtime(format!("demo folder {}: {e}", dir.display()));
+    std::fs::create_dir_all(dir.join("hooks")).map_err(io)?;
+    std::fs::create_dir_all(dir.join("services")).map_err(io)?;
+    let envs: Vec<String> = ENVS.iter().map(|s| s.to_string()).collect();
+    let (ports, services) = service::start(dir.join("services"), &envs).map_err(io)?;
+    let now = chrono::Utc::now();
+    let config_path = dir.join("relcon.toml");
+    std::fs::write(&config_path, files::config(&ports, now)).map_err(io)?;
+    for (name, text) in [("deploy.sh", files::DEPLOY_SH), ("migrate.sh", files::MIGRATE_SH), ("smoke.sh", files::SMOKE_SH), ("fault.sh", files::FAULT_SH)] {
+        std::fs::write(dir.join("hooks").join(name), text).map_err(io)?;
+    }
+    let config = Config::load(&config_path)?;
+    let ledger = match &config.ledger {
+        crate::config::LedgerLocation::Sqlite(p) => p.clone(),
+    };
+    let fresh = !ledger.exists();
+    let mut store = SqliteStore::open(&ledger)?;
+    if fresh {
+        seed::seed(&mut store, now)?;
+        // What each service runs matches the ledger at the start.
+        for env in ENVS {
+            if let Some(r) = crate::ledger::StateView::current_release(&store, env)? {
+                std::fs::write(dir.join("services").join(format!("{env}.version")), r.version).map_err(io)?;
+            }
+        }
+        let ctx = crate::ops::Ctx::open(config, "relcon-demo".into(), crate::ops::system_clock())?;
+        crate::ops::flags::export_all(&ctx)?;
+    }
+    Ok(Demo { dir, config_path, ports, _services: services, temporary })
+}
+
+pub fn main(cli: &Cli, keep: Option<&Path>, print_config: bool) -> i32 {
+    if print_config {
+        print!("{}", files::config(&[8081, 8082, 8083], chrono::Utc::now()));
+        return 0;
+    }
+    let demo = match prepare(keep) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: cannot start the demo: {e}");
+            return e.exit_code();
+        }
+    };
+    let inner = Cli { config: Some(demo.config_path.clone()), theme: cli.theme.clone(), read_only: cli.read_only, command: None };
+    let code = crate::tui::main(&inner);
+    if keep.is_some() {
+        eprintln!("demo kept in {} — run it again with `relcon demo --keep {}`, or `relcon --config {}` for the plain console", demo.dir.display(), demo.dir.display(), demo.config_path.display());
+    }
+    drop(demo);
+    code
 }

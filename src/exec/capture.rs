@@ -31,13 +31,27 @@ impl Capture {
 
     /// The kept text, sanitised; the omitted middle is named by size.
     pub fn text(&self) -> String {
-        let kept = (self.head.len() + self.tail.len()) as u64;
-        let mut out = sanitize(&String::from_utf8_lossy(&self.head));
+        let mut head: &[u8] = &self.head;
+        let tail: Vec<u8> = self.tail.iter().copied().collect();
+        let mut tail: &[u8] = &tail;
+        let kept = (head.len() + tail.len()) as u64;
+        if self.total > kept {
+            // Cut at line ends around the gap, so no line (and no secret on
+            // it, which redaction could then no longer recognise) is kept
+            // in pieces.
+            if let Some(i) = head.iter().rposition(|&b| b == b'\n') {
+                head = &head[..=i];
+            }
+            if let Some(i) = tail.iter().position(|&b| b == b'\n') {
+                tail = &tail[i + 1..];
+            }
+        }
+        let kept = (head.len() + tail.len()) as u64;
+        let mut out = sanitize(&String::from_utf8_lossy(head));
         if self.total > kept {
             out.push_str(&format!("\n… [{} bytes of output omitted] …\n", self.total - kept));
         }
-        let tail: Vec<u8> = self.tail.iter().copied().collect();
-        out.push_str(&sanitize(&String::from_utf8_lossy(&tail)));
+        out.push_str(&sanitize(&String::from_utf8_lossy(tail)));
         out
     }
 }

@@ -79,8 +79,14 @@ pub(crate) fn run(
         }
         if let Some(at) = exited_at {
             // The shell exited; a backgrounded grandchild may keep the pipe
-            // open. Drain briefly, then stop waiting for it.
+            // open. Drain briefly, then stop waiting for it — but keep what
+            // the readers already received (a fast hook's last lines may
+            // still be queued here), or the output would lose its end.
             if at.elapsed() > Duration::from_millis(500) {
+                while let Ok(chunk) = rx.try_recv() {
+                    capture.push(&chunk);
+                    lines.push(&chunk, redactor, emit);
+                }
                 break;
             }
             continue;

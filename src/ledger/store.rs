@@ -62,6 +62,9 @@ pub trait Store: Send {
     /// Run `body` in one exclusive write transaction; its events are appended
     /// with consecutive seqs, hashed, and projected before commit.
     fn transact(&mut self, at: DateTime<Utc>, actor: &str, body: &mut TxBody<'_>) -> Result<Vec<Event>>;
+    /// Append many pre-timed events in one transaction (imports, the demo's
+    /// seeded history, large test ledgers). Same hashing and projections.
+    fn append_batch(&mut self, batch: Vec<(DateTime<Utc>, String, Vec<NewEvent>)>) -> Result<u64>;
     fn view(&self) -> &dyn StateView;
     /// Events with seq > `after`, oldest first, at most `limit`.
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>>;

@@ -12,6 +12,7 @@ pub mod identity;
 pub mod plan;
 pub mod recover;
 pub mod register;
+pub mod shell_key;
 pub mod status;
 
 use chrono::{DateTime, Utc};

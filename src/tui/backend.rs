@@ -202,11 +202,11 @@ pub fn run_job(ctx: &mut Ctx, job: &Job, cancel: &CancelToken, on: &mut dyn FnMu
             TickRequest {
                 env: t.env.clone(),
                 checklist: t.checklist.clone(),
-                item: t.item.to_string(),
+                item: t.item.clone(),
                 undo: t.undo,
                 note: t.note.clone(),
                 role: t.role.clone(),
-                version: Some(t.version.clone()),
+                version: t.version.clone(),
             },
         )
         .map(|run| {

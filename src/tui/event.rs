@@ -12,7 +12,7 @@ use crate::ops::plan::{Plan, Request};
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
-    Resize,
+    Resize(u16, u16),
     /// Once a second: relative ages may have changed.
     Clock(DateTime<Utc>),
     /// A spinner frame while work is running.
@@ -84,9 +84,10 @@ impl From<&Opts> for Options {
 pub struct TickJob {
     pub env: String,
     pub checklist: String,
-    pub item: u32,
+    /// Item number or unique text prefix.
+    pub item: String,
     /// The build whose run is shown, so the tick lands on the run the person sees.
-    pub version: String,
+    pub version: Option<String>,
     pub undo: bool,
     pub note: Option<String>,
     pub role: Option<String>,

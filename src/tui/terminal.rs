@@ -27,7 +27,7 @@ pub fn spawn_input(tx: UnboundedSender<Msg>) -> std::io::Result<()> {
     std::thread::Builder::new().name("relcon-input".into()).spawn(move || loop {
         let msg = match event::read() {
             Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
-            Ok(Event::Resize(..)) => Msg::Resize,
+            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
             Ok(_) => continue,
             Err(_) => return,
         };

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::event::{canonical_body, canonical_bytes, chain_hash, format_at, Event, GENESIS};
+use super::event::{canonical_body, canonical_bytes, chain_hash, format_at, Event, NewEvent, GENESIS};
 use super::store::{StateView, Store, TxBody, VerifyReport};
 use crate::error::{Error, Result};
 pub use view::parse_at;
@@ -97,26 +97,45 @@ impl SqliteStore {
     }
 }
 
+/// Hash, insert and project one event after `tip` (seq, hash), advancing it.
+fn append_one(tx: &Connection, tip: &mut (u64, String), at: &DateTime<Utc>, actor: &str, n: NewEvent) -> Result<Event> {
+    let seq = tip.0 + 1;
+    let at_s = format_at(at);
+    let body_s = canonical_body(&n.body);
+    let hash = chain_hash(&tip.1, &canonical_bytes(seq, &at_s, actor, n.kind, n.env.as_deref(), &body_s));
+    tx.prepare_cached("INSERT INTO events (seq, at, actor, kind, env, body, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
+        .execute(params![seq as i64, at_s, actor, n.kind, n.env, body_s, hash])?;
+    let event = Event { seq, at: parse_at(&at_s), actor: actor.to_string(), kind: n.kind.to_string(), env: n.env, body: body_s, hash: hash.clone() };
+    project::apply(tx, &event)?;
+    *tip = (seq, hash);
+    Ok(event)
+}
+
 impl Store for SqliteStore {
     fn transact(&mut self, at: DateTime<Utc>, actor: &str, body: &mut TxBody<'_>) -> Result<Vec<Event>> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let new = body(&ConnView(&tx))?;
-        let (mut seq, mut prev) = Self::tip(&tx)?;
-        let at_s = format_at(&at);
+        let mut tip = Self::tip(&tx)?;
         let mut out = Vec::with_capacity(new.len());
         for n in new {
-            seq += 1;
-            let body_s = canonical_body(&n.body);
-            let hash = chain_hash(&prev, &canonical_bytes(seq, &at_s, actor, n.kind, n.env.as_deref(), &body_s));
-            tx.prepare_cached("INSERT INTO events (seq, at, actor, kind, env, body, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-                .execute(params![seq as i64, at_s, actor, n.kind, n.env, body_s, hash])?;
-            let event = Event { seq, at: parse_at(&at_s), actor: actor.to_string(), kind: n.kind.to_string(), env: n.env, body: body_s, hash: hash.clone() };
-            project::apply(&tx, &event)?;
-            prev = hash;
-            out.push(event);
+            out.push(append_one(&tx, &mut tip, &at, actor, n)?);
         }
         tx.commit()?;
         Ok(out)
+    }
+
+    fn append_batch(&mut self, batch: Vec<(DateTime<Utc>, String, Vec<NewEvent>)>) -> Result<u64> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut tip = Self::tip(&tx)?;
+        let mut count = 0;
+        for (at, actor, events) in batch {
+            for n in events {
+                append_one(&tx, &mut tip, &at, &actor, n)?;
+                count += 1;
+            }
+        }
+        tx.commit()?;
+        Ok(count)
     }
 
     fn view(&self) -> &dyn StateView {

@@ -26,8 +26,10 @@ pub enum Outcome {
     Close,
     /// The command line was submitted.
     CommandLine(String),
-    /// The filter text changed (live) or was confirmed.
+    /// The filter text changed (live).
     Filter(String),
+    /// Enter on the filter: keep it, close the prompt.
+    FilterDone(String),
     /// Esc on the filter: drop it.
     FilterCleared,
     Tick(TickJob),

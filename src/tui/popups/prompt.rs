@@ -68,7 +68,7 @@ impl Component for Prompt {
             let v = self.input.value().trim().to_string();
             return match &self.kind {
                 PromptKind::Command => Outcome::CommandLine(v),
-                PromptKind::Filter => Outcome::Filter(v),
+                PromptKind::Filter => Outcome::FilterDone(v),
                 PromptKind::Note(job) => {
                     if v.is_empty() {
                         return Outcome::Consumed;

@@ -1,0 +1,212 @@
+//! Opening the action dialogs (with the facts they need) and checklist
+//! ticks. Every dialog's plan is computed on the backend; the app only
+//! names the request.
+
+use super::app::App;
+use super::event::{Effect, PlanRequest, TickJob};
+use super::format::{short, when};
+use super::popups::{Dialog, DialogKind, Popup, Prompt, PromptKind};
+use super::theme::State;
+use crate::domain::DeploymentStatus;
+use crate::ops::plan::Request;
+
+impl App {
+    /// Open a dialog; deploy-type ones ask the backend for their plan.
+    pub(super) fn open_dialog(&mut self, kind: DialogKind, reason: Option<String>, force: bool, succeeded: Option<bool>) -> Vec<Effect> {
+        let id = self.next_id();
+        let protected = self.protected_env(&kind);
+        let info = self.dialog_info(&kind);
+        let mut d = Dialog::new(id, kind.clone(), protected, info, reason);
+        d.force = force;
+        if let Some(s) = succeeded {
+            d.succeeded = s;
+        }
+        self.popups.push(Popup::Dialog(Box::new(d)));
+        let request = match kind {
+            DialogKind::Deploy { env, version } => PlanRequest::One(Request::Deploy { env, version }),
+            DialogKind::Promote { from, to, .. } => PlanRequest::One(Request::Promote { from, to }),
+            DialogKind::Rollback { env, to } => PlanRequest::One(Request::Rollback { env, to }),
+            DialogKind::Through { target } => PlanRequest::Through(target),
+            _ => return Vec::new(),
+        };
+        vec![Effect::Plan { id, request }]
+    }
+
+    /// The env whose name must be typed: a protected env the action deploys into.
+    fn protected_env(&self, kind: &DialogKind) -> Option<String> {
+        let is = |name: &str| self.config.env(name).is_some_and(|e| e.protected);
+        match kind {
+            DialogKind::Deploy { env, .. } | DialogKind::Rollback { env, .. } => is(env).then(|| env.clone()),
+            DialogKind::Promote { to, .. } => is(to).then(|| to.clone()),
+            DialogKind::Through { target } => {
+                // The last protected stage on the way (usually the target itself).
+                let mut chain = Vec::new();
+                let mut cur = self.config.env(target);
+                while let Some(e) = cur {
+                    chain.push(e.name.clone());
+                    cur = e.promote_from.as_deref().and_then(|f| self.config.env(f));
+                }
+                chain.into_iter().find(|n| is(n))
+            }
+            _ => None,
+        }
+    }
+
+    fn dialog_info(&self, kind: &DialogKind) -> Vec<String> {
+        let env_of = |name: &str| self.snap.as_ref().and_then(|s| s.status.environments.iter().find(|e| e.name == name));
+        match kind {
+            DialogKind::Approve { env, version } => {
+                let Some(e) = env_of(env) else { return Vec::new() };
+                let mut out = Vec::new();
+                if let Some(p) = e.pending.as_ref().filter(|p| &p.version == version) {
+                    let from = match (&p.from, p.from_release) {
+                        (Some(f), Some(n)) => format!(" from {f} v{n}"),
+                        _ => String::new(),
+                    };
+                    out.push(format!("Build {} ({}){from}, waiting to go into {env}", p.version, short(&p.commit)));
+                }
+                let by = if e.approvals.by.is_empty() { "nobody yet".to_string() } else { e.approvals.by.join(", ") };
+                out.push(format!("approvals {}/{} so far: {by}", e.approvals.by.len(), e.approvals.required));
+                out.push(format!("You approve as {}; the person who promotes cannot approve their own promotion.", self.actor));
+                out
+            }
+            DialogKind::HoldClear { env } => match env_of(env).and_then(|e| e.hold.as_ref()) {
+                Some(h) => vec![
+                    format!("Held by {} since {}: {}", h.actor, when(self.now, h.since), h.reason.clone().unwrap_or_else(|| "no reason given".into())),
+                    format!("Clearing it lets promotions into {env} again."),
+                ],
+                None => vec![format!("{env} has no hold.")],
+            },
+            DialogKind::Resolve { env } => match env_of(env).and_then(|e| e.deployment.as_ref()) {
+                Some(d) => vec![
+                    format!("{env} v{} ({}, {} by {}) was interrupted {}.", d.number, d.version, d.action, d.actor, when(self.now, d.started_at)),
+                    d.error.clone().unwrap_or_default(),
+                    "Mark it succeeded if the version did go out (health shows it), else failed.".into(),
+                ],
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        }
+    }
+
+    pub(super) fn open_promote(&mut self) -> Vec<Effect> {
+        let from = self.env_name().to_string();
+        match self.config.next_env(&from).map(|e| e.name.clone()) {
+            Some(to) => self.open_dialog(DialogKind::Promote { from, to, expect: None }, None, false, None),
+            None => {
+                self.set_status(format!("{from} is the last stage: nothing promotes from it"), State::Unknown);
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn open_through(&mut self) -> Vec<Effect> {
+        let target = self.env_name().to_string();
+        if self.config.env(&target).is_some_and(|e| e.promote_from.is_none()) {
+            self.set_status(format!("{target} is the first stage: select a later one to promote through to it"), State::Unknown);
+            return Vec::new();
+        }
+        self.open_dialog(DialogKind::Through { target }, None, false, None)
+    }
+
+    /// Roll back to the highlighted release when it is an older succeeded
+    /// one; otherwise to the default target (the previous different build).
+    pub(super) fn open_rollback(&mut self) -> Vec<Effect> {
+        let env = self.env_name().to_string();
+        let current = self.env_status().and_then(|e| e.release.as_ref()).map(|r| r.number);
+        let Some(current) = current else {
+            self.set_status(format!("{env} has no current release to roll back from"), State::Unknown);
+            return Vec::new();
+        };
+        let picked = self
+            .history_page()
+            .and_then(|h| h.get(self.history.cursor))
+            .filter(|r| r.status == DeploymentStatus::Succeeded && r.number < current)
+            .map(|r| r.number);
+        self.open_dialog(DialogKind::Rollback { env, to: picked }, None, false, None)
+    }
+
+    pub(super) fn open_approve(&mut self) -> Vec<Effect> {
+        let env = self.env_name().to_string();
+        match self.env_status().and_then(|e| e.pending.as_ref()).map(|p| p.version.clone()) {
+            Some(version) => self.open_dialog(DialogKind::Approve { env, version }, None, false, None),
+            None => {
+                self.set_status(format!("{env} has no pending build to approve"), State::Unknown);
+                Vec::new()
+            }
+        }
+    }
+
+    pub(super) fn open_hold_clear(&mut self) -> Vec<Effect> {
+        let env = self.env_name().to_string();
+        if self.env_status().is_some_and(|e| e.hold.is_none()) {
+            self.set_status(format!("{env} has no hold to clear"), State::Unknown);
+            return Vec::new();
+        }
+        self.open_dialog(DialogKind::HoldClear { env }, None, false, None)
+    }
+
+    pub(super) fn open_resolve(&mut self) -> Vec<Effect> {
+        let env = self.env_name().to_string();
+        let interrupted = self.env_status().and_then(|e| e.deployment.as_ref()).is_some_and(|d| d.state == "interrupted");
+        if !interrupted {
+            self.set_status(format!("{env} has no interrupted deployment to resolve"), State::Unknown);
+            return Vec::new();
+        }
+        self.open_dialog(DialogKind::Resolve { env }, None, false, None)
+    }
+
+    /// The highlighted checklist item as a tick request.
+    fn tick_job(&self) -> Option<(TickJob, bool, Option<String>, String, Option<String>)> {
+        let (ri, ii) = *self.check_items().get(self.checks.cursor as usize)?;
+        let run = self.snap.as_ref()?.runs.get(ri)?;
+        let item = run.items.get(ii)?;
+        let job = TickJob {
+            env: run.env.clone(),
+            checklist: run.name.clone(),
+            item: item.n.to_string(),
+            version: Some(run.build.clone()),
+            undo: false,
+            note: None,
+            role: None,
+        };
+        Some((job, item.done, item.role.clone(), item.text.clone(), item.by.clone()))
+    }
+
+    pub(super) fn tick(&mut self, undo: bool) -> Vec<Effect> {
+        let Some((job, done, role, text, by)) = self.tick_job() else {
+            self.set_status(format!("{} has no open checklist item here", self.env_name()), State::Unknown);
+            return Vec::new();
+        };
+        match (undo, done) {
+            (false, true) => {
+                self.set_status(format!("“{text}” is already ticked by {} — u unticks, n adds a note", by.unwrap_or_default()), State::Unknown);
+                Vec::new()
+            }
+            (true, false) => {
+                self.set_status(format!("“{text}” is not ticked"), State::Unknown);
+                Vec::new()
+            }
+            (false, false) if role.is_some() => {
+                let role = role.unwrap_or_default();
+                let ctx = format!("“{}” must be signed by {role}", super::format::fit(&text, 40));
+                self.popups.push(Popup::Prompt(Prompt::new(PromptKind::Role(job), &role, ctx)));
+                Vec::new()
+            }
+            _ => {
+                let label = format!("tick {} #{}", job.checklist, job.item);
+                self.start(super::event::Job::Tick(TickJob { undo, ..job }), label)
+            }
+        }
+    }
+
+    pub(super) fn note(&mut self) -> Vec<Effect> {
+        let Some((job, _, role, text, _)) = self.tick_job() else {
+            self.set_status(format!("{} has no open checklist item here", self.env_name()), State::Unknown);
+            return Vec::new();
+        };
+        let ctx = format!("note on “{}”{}", super::format::fit(&text, 40), role.as_ref().map(|r| format!(" (as {r})")).unwrap_or_default());
+        self.popups.push(Popup::Prompt(Prompt::new(PromptKind::Note(TickJob { role, ..job }), "", ctx)));
+        Vec::new()
+    }
+}

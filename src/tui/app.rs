@@ -1,0 +1,345 @@
+//! The one owner of UI state. `update(msg)` changes it and returns the work
+//! to do (`Effect`s); it never does I/O, so tests drive it headlessly.
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+
+use super::event::{Effect, Msg};
+use super::keys;
+use super::popups::{Outcome, Popup};
+use super::snapshot::{Query, Snapshot};
+use super::theme::State;
+use crate::config::{Config, Keymap};
+use crate::ledger::Event;
+use crate::ops::status::EnvStatus;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Dashboard,
+    Checklists,
+    Audit,
+}
+
+impl View {
+    pub const ALL: [View; 3] = [View::Dashboard, View::Checklists, View::Audit];
+    /// The keymap mode whose bindings apply in this view.
+    pub fn mode(self) -> &'static str {
+        match self {
+            View::Dashboard => "dashboard",
+            View::Checklists => "checklists",
+            View::Audit => "audit",
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Dashboard => "Dashboard",
+            View::Checklists => "Checklists",
+            View::Audit => "Audit",
+        }
+    }
+}
+
+/// An audit event with its one-line summary, computed once per snapshot.
+#[derive(Debug, Clone)]
+pub struct AuditRow {
+    pub event: Event,
+    pub summary: String,
+    haystack: String,
+}
+
+/// A cursor and the first row shown, for one list.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ListPos {
+    pub cursor: u64,
+    pub scroll: u64,
+}
+
+/// A job this console started and has not heard the end of.
+#[derive(Debug, Clone)]
+pub struct Running {
+    pub id: u64,
+    pub label: String,
+    pub hook: bool,
+}
+
+/// Everything needed to build an App (tests use the same).
+pub struct AppInit {
+    pub config: Config,
+    pub actor: String,
+    pub read_only: bool,
+    pub now: DateTime<Utc>,
+    pub size: (u16, u16),
+}
+
+pub struct App {
+    pub config: Config,
+    pub keymap: Keymap,
+    pub actor: String,
+    pub read_only: bool,
+    pub now: DateTime<Utc>,
+    pub area: Rect,
+    pub view: View,
+    /// Index into config.environments (pipeline order).
+    pub env: usize,
+    pub snap: Option<Snapshot>,
+    pub query: Query,
+    pub history: ListPos,
+    pub audit: ListPos,
+    pub audit_rows: Vec<AuditRow>,
+    pub audit_filter: String,
+    pub checks: ListPos,
+    pub popups: Vec<Popup>,
+    pub status: Option<(String, State)>,
+    pub running: Vec<Running>,
+    pub spin: usize,
+    pub dirty: bool,
+    pub quit: bool,
+    pub(super) quit_armed: bool,
+    pub(super) next_id: u64,
+}
+
+impl App {
+    pub fn new(init: AppInit) -> App {
+        let keymap = keys::with_tui_defaults(init.config.keymap.clone());
+        let first = init.config.environments.first().map(|e| e.name.clone()).unwrap_or_default();
+        App {
+            keymap,
+            actor: init.actor,
+            read_only: init.read_only,
+            now: init.now,
+            area: Rect::new(0, 0, init.size.0, init.size.1),
+            view: View::Dashboard,
+            env: 0,
+            snap: None,
+            query: Query::for_env(&first),
+            history: ListPos::default(),
+            audit: ListPos::default(),
+            audit_rows: Vec::new(),
+            audit_filter: String::new(),
+            checks: ListPos::default(),
+            popups: Vec::new(),
+            status: None,
+            running: Vec::new(),
+            spin: 0,
+            dirty: true,
+            quit: false,
+            quit_armed: false,
+            next_id: 1,
+            config: init.config,
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(k) => {
+                self.dirty = true;
+                self.on_key(&k)
+            }
+            Msg::Resize(w, h) => {
+                self.resize(w, h);
+                Vec::new()
+            }
+            Msg::Clock(now) => {
+                if self.age_fingerprint(now) != self.age_fingerprint(self.now) {
+                    self.dirty = true;
+                }
+                self.now = now;
+                Vec::new()
+            }
+            Msg::Spin => {
+                self.spin = self.spin.wrapping_add(1);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Snapshot(s) => {
+                self.on_snapshot(*s);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Planned { id, result } => {
+                if let Some(d) = self.dialog_mut(id) {
+                    d.set_plan(result);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Msg::Progress { id, progress } => {
+                if let Some(d) = self.dialog_mut(id) {
+                    d.on_progress(progress);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Msg::Finished { id, result } => self.on_finished(id, result),
+            Msg::BackendError(e) => {
+                self.set_status(e, State::Error);
+                Vec::new()
+            }
+        }
+    }
+
+    /// The terminal size changed (the loop passes the new size).
+    pub fn resize(&mut self, w: u16, h: u16) {
+        self.area = Rect::new(0, 0, w, h);
+        self.follow_all();
+        self.dirty = true;
+    }
+
+    /// Something is moving: the loop ticks the spinner only then.
+    pub fn busy(&self) -> bool {
+        !self.running.is_empty() || self.popups.iter().any(|p| matches!(p, Popup::Dialog(d) if d.plan.is_none()))
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>, level: State) {
+        self.status = Some((text.into(), level));
+        self.dirty = true;
+    }
+
+    pub fn env_name(&self) -> &str {
+        self.config.environments.get(self.env).map_or("", |e| e.name.as_str())
+    }
+
+    pub fn env_status(&self) -> Option<&EnvStatus> {
+        self.snap.as_ref().and_then(|s| s.status.environments.iter().find(|e| e.name == self.env_name()))
+    }
+
+    /// Releases in the selected env's history.
+    pub fn history_total(&self) -> u64 {
+        self.env_status().map_or(0, |e| e.releases)
+    }
+
+    /// The snapshot's history, only if it belongs to the selected env.
+    pub fn history_page(&self) -> Option<&super::snapshot::HistoryPage> {
+        self.snap.as_ref().map(|s| &s.history).filter(|h| h.env == self.env_name())
+    }
+
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn on_snapshot(&mut self, s: Snapshot) {
+        self.audit_rows = s
+            .audit
+            .iter()
+            .map(|e| {
+                let summary = crate::ops::audit::summary(e);
+                let haystack = format!("{} {} {} {} {}", e.seq, e.actor, e.env.as_deref().unwrap_or("-"), e.kind, summary).to_lowercase();
+                AuditRow { event: e.clone(), summary, haystack }
+            })
+            .collect();
+        self.snap = Some(s);
+        self.follow_all();
+    }
+
+    /// Audit rows that match the filter (every word, any case).
+    pub fn audit_visible(&self) -> Vec<&AuditRow> {
+        let words: Vec<String> = self.audit_filter.split_whitespace().map(str::to_lowercase).collect();
+        self.audit_rows.iter().filter(|r| words.iter().all(|w| r.haystack.contains(w.as_str()))).collect()
+    }
+
+    fn dialog_mut(&mut self, id: u64) -> Option<&mut super::popups::Dialog> {
+        self.popups.iter_mut().find_map(|p| match p {
+            Popup::Dialog(d) if d.id == id => Some(d.as_mut()),
+            _ => None,
+        })
+    }
+
+    fn on_finished(&mut self, id: u64, result: Result<String, String>) -> Vec<Effect> {
+        self.running.retain(|r| r.id != id);
+        self.dirty = true;
+        let level = if result.is_ok() { State::Ok } else { State::Error };
+        let text = match &result {
+            Ok(m) | Err(m) => m.clone(),
+        };
+        self.set_status(text, level);
+        let quick = self.dialog_mut(id).map(|d| !d.kind.runs_hook());
+        match quick {
+            // Approve, clear hold, resolve: close on success, keep the error in view.
+            Some(true) if result.is_ok() => self.popups.retain(|p| !matches!(p, Popup::Dialog(d) if d.id == id)),
+            Some(_) => {
+                if let Some(d) = self.dialog_mut(id) {
+                    d.finish(result);
+                }
+            }
+            None => {}
+        }
+        vec![Effect::Query(self.query.clone())]
+    }
+
+    fn on_key(&mut self, key: &ratatui::crossterm::event::KeyEvent) -> Vec<Effect> {
+        if let Some(top) = self.popups.last_mut() {
+            let out = top.component_mut().on_key(key);
+            return self.on_outcome(out);
+        }
+        let Some(spec) = keys::spec(key) else { return Vec::new() };
+        // A second `q` quits even with a hook running; any other key disarms.
+        let armed = std::mem::take(&mut self.quit_armed);
+        match self.keymap.lookup(self.view.mode(), spec) {
+            Some(crate::config::Command::Quit) => self.quit(armed),
+            Some(cmd) => self.command(cmd),
+            None => Vec::new(),
+        }
+    }
+
+    fn on_outcome(&mut self, out: Outcome) -> Vec<Effect> {
+        match out {
+            Outcome::Consumed => Vec::new(),
+            Outcome::Close => {
+                self.popups.pop();
+                Vec::new()
+            }
+            Outcome::CommandLine(line) => {
+                self.popups.pop();
+                self.command_line(&line)
+            }
+            Outcome::Filter(text) => {
+                self.audit_filter = text;
+                self.audit = ListPos::default();
+                Vec::new()
+            }
+            Outcome::FilterDone(text) => {
+                self.popups.pop();
+                self.audit_filter = text;
+                self.audit = ListPos::default();
+                Vec::new()
+            }
+            Outcome::FilterCleared => {
+                self.popups.pop();
+                self.audit_filter.clear();
+                self.audit = ListPos::default();
+                Vec::new()
+            }
+            Outcome::Tick(job) => {
+                self.popups.pop();
+                self.start(super::event::Job::Tick(job), "tick".into())
+            }
+            Outcome::Run(job) => {
+                let id = match self.popups.last() {
+                    Some(Popup::Dialog(d)) => d.id,
+                    _ => self.next_id(),
+                };
+                let label = self.job_label(&job);
+                self.running.push(Running { id, label, hook: job.runs_hook() });
+                vec![Effect::Run { id, job }]
+            }
+            Outcome::Cancel => self.cancel(),
+        }
+    }
+
+    /// A fingerprint of every relative age on screen, so the clock redraws
+    /// only when one of them would read differently.
+    fn age_fingerprint(&self, now: DateTime<Utc>) -> Vec<String> {
+        let Some(s) = &self.snap else { return Vec::new() };
+        let mut out: Vec<String> = s.status.environments.iter().filter_map(|e| e.release.as_ref()).map(|r| super::format::age(now, r.deployed_at)).collect();
+        if let Some(h) = self.history_page() {
+            let rows = u64::from(super::layout::history_rows(self.area));
+            for i in self.history.scroll..self.history.scroll + rows {
+                if let Some(r) = h.get(i) {
+                    out.push(super::format::age(now, r.started_at));
+                }
+            }
+        }
+        out
+    }
+}

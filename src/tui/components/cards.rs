@@ -1,0 +1,205 @@
+//! The row of environment cards, in pipeline order with arrows between.
+//! Protected envs wear the theme's `env_prod` colour; the selected card a
+//! thick border. Full cards at 160×48, compact ones at 80×24.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::Frame;
+
+use crate::ops::status::EnvStatus;
+use crate::tui::app::App;
+use crate::tui::format::{age, bar, cols, fit, short, SPINNER};
+use crate::tui::theme::{State, Theme};
+
+/// (symbol, word, style) for one badge.
+fn badge(b: &str, theme: &Theme) -> (&'static str, String, Style) {
+    match b {
+        "protected" => ("◆", "protected".into(), theme.env_prod()),
+        "hold" => ("▲", "hold".into(), theme.warn()),
+        "frozen" => ("❄", "frozen".into(), theme.warn()),
+        "interrupted" => ("✖", "interrupted".into(), theme.error()),
+        "deploying" => ("◌", "deploying".into(), theme.accent()),
+        "drift" => ("≠", "drift".into(), theme.warn()),
+        other => ("•", other.to_string(), theme.muted()),
+    }
+}
+
+/// Badges as words when they fit, else as symbols only.
+fn badge_line(e: &EnvStatus, width: usize, theme: &Theme) -> Option<Line<'static>> {
+    if e.badges.is_empty() {
+        return None;
+    }
+    let all: Vec<_> = e.badges.iter().map(|b| badge(b, theme)).collect();
+    let words: usize = all.iter().map(|(s, w, _)| cols(s) + 1 + cols(w) + 1).sum();
+    let spans = if words <= width + 1 {
+        all.into_iter().map(|(s, w, st)| Span::styled(format!("{s} {w} "), st)).collect::<Vec<_>>()
+    } else {
+        all.into_iter().map(|(s, _, st)| Span::styled(format!("{s} "), st)).collect()
+    };
+    Some(Line::from(spans))
+}
+
+fn release_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Vec<Line<'static>> {
+    match &e.release {
+        Some(r) => vec![
+            Line::from(vec![
+                Span::styled(format!("v{} ", r.number), theme.accent()),
+                Span::styled(fit(&r.version, w.saturating_sub(10).max(4)), theme.text().add_modifier(ratatui::style::Modifier::BOLD)),
+                Span::styled(format!(" {}", short(&r.commit)), theme.muted()),
+            ]),
+            Line::styled(fit(&format!("{} · {}", age(app.now, r.deployed_at), r.deployed_by), w), theme.muted()),
+        ],
+        None => vec![Line::styled("no release yet", theme.muted()), Line::raw("")],
+    }
+}
+
+fn deployment_line(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    let d = e.deployment.as_ref()?;
+    Some(if d.state == "interrupted" {
+        Line::styled(fit(&format!("✖ v{} {} interrupted — R resolves", d.number, d.version), w), theme.error())
+    } else {
+        let spin = SPINNER[app.spin % SPINNER.len()];
+        Line::styled(fit(&format!("{spin} v{} {} {} by {}", d.number, d.action, d.version, d.actor), w), theme.accent())
+    })
+}
+
+fn gates_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    if e.gates.is_empty() {
+        return None;
+    }
+    let failing: Vec<&str> = e.gates.iter().filter(|g| !g.ok).map(|g| g.name.as_str()).collect();
+    Some(if failing.is_empty() {
+        Line::styled("✔ gates pass", theme.ok())
+    } else {
+        Line::styled(fit(&format!("✖ gates: {}", failing.join(", ")), w), theme.error())
+    })
+}
+
+fn progress_spans(e: &EnvStatus, theme: &Theme, compact: bool) -> Vec<(String, Style)> {
+    let mut out = Vec::new();
+    for c in &e.checklists {
+        let st = if c.done == c.total { theme.ok() } else { theme.warn() };
+        let text = if compact { format!("{} {}/{}", c.name, c.done, c.total) } else { format!("{} {}/{} {}", c.name, c.done, c.total, bar(c.done, c.total, 5)) };
+        out.push((text, st));
+    }
+    if e.approvals.required > 0 && e.pending.is_some() {
+        let have = e.approvals.by.len() as u32;
+        let st = if have >= e.approvals.required { theme.ok() } else { theme.warn() };
+        out.push((format!("approvals {have}/{}", e.approvals.required), st));
+    }
+    out
+}
+
+fn pending_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    let p = e.pending.as_ref()?;
+    let from = match (&p.from, p.from_release) {
+        (Some(f), Some(n)) => format!(" ← {f} v{n}"),
+        _ => String::new(),
+    };
+    Some(Line::from(vec![Span::styled("next ", theme.muted()), Span::styled(fit(&format!("{} ({}){from}", p.version, short(&p.commit)), w.saturating_sub(5)), theme.text())]))
+}
+
+fn card_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize, compact: bool) -> Vec<Line<'static>> {
+    let mut out = release_lines(e, app, theme, w);
+    if compact {
+        let mut third: Vec<Span> = Vec::new();
+        if let Some(d) = deployment_line(e, app, theme, w) {
+            third.extend(d.spans);
+        } else if let Some(b) = badge_line(e, w, theme) {
+            third.extend(b.spans);
+        }
+        out.push(Line::from(third));
+        let mut fourth: Vec<(String, Style)> = Vec::new();
+        if let Some(p) = &e.pending {
+            fourth.push((format!("next {}", p.version), theme.text()));
+        }
+        fourth.extend(progress_spans(e, theme, true));
+        let mut used = 0;
+        let mut spans = Vec::new();
+        for (i, (t, st)) in fourth.into_iter().enumerate() {
+            let sep = if i == 0 { "" } else { " · " };
+            let t = format!("{sep}{t}");
+            if used + cols(&t) > w {
+                spans.push(Span::styled(fit(&t, w.saturating_sub(used)), st));
+                break;
+            }
+            used += cols(&t);
+            spans.push(Span::styled(t, st));
+        }
+        out.push(Line::from(spans));
+        return out;
+    }
+    let health = format!("{} health: {}", State::Unknown.symbol(), e.health.reason.clone().unwrap_or_else(|| e.health.state.to_string()));
+    out.push(Line::styled(fit(&health, w), theme.muted()));
+    out.extend(deployment_line(e, app, theme, w));
+    out.extend(badge_line(e, w, theme));
+    out.extend(progress_spans(e, theme, false).into_iter().map(|(t, st)| Line::styled(fit(&t, w), st)));
+    out.extend(pending_line(e, theme, w));
+    out.extend(gates_line(e, theme, w));
+    out
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, compact: bool) {
+    let Some(snap) = &app.snap else {
+        f.render_widget(Paragraph::new("loading…").style(theme.muted()), area);
+        return;
+    };
+    let envs = &snap.status.environments;
+    let n = envs.len();
+    if n == 0 {
+        return;
+    }
+    let min_w: u16 = if compact { 20 } else { 26 };
+    let fit_n = ((area.width + 3) / (min_w + 3)).max(1) as usize;
+    let count = n.min(fit_n);
+    let start = if app.env < count { 0 } else { app.env + 1 - count };
+    let mut constraints = Vec::new();
+    let more_left = start > 0;
+    let more_right = start + count < n;
+    if more_left {
+        constraints.push(Constraint::Length(1));
+    }
+    for i in 0..count {
+        if i > 0 {
+            constraints.push(Constraint::Length(3));
+        }
+        constraints.push(Constraint::Fill(1));
+    }
+    if more_right {
+        constraints.push(Constraint::Length(1));
+    }
+    let cells = Layout::horizontal(constraints).split(area);
+    let mut k = 0;
+    let mid = Rect { y: area.y + area.height / 2, height: 1, ..area };
+    if more_left {
+        f.render_widget(Span::styled("‹", theme.muted()), Rect { x: cells[0].x, width: 1, ..mid });
+        k += 1;
+    }
+    for (i, e) in envs.iter().enumerate().skip(start).take(count) {
+        if i > start {
+            f.render_widget(Span::styled(" → ", theme.muted()), Rect { x: cells[k].x, width: 3, ..mid });
+            k += 1;
+        }
+        render_card(f, cells[k], e, app, theme, compact, i == app.env);
+        k += 1;
+    }
+    if more_right {
+        f.render_widget(Span::styled("›", theme.muted()), Rect { x: cells[k].x, width: 1, ..mid });
+    }
+}
+
+fn render_card(f: &mut Frame, area: Rect, e: &EnvStatus, app: &App, theme: &Theme, compact: bool, selected: bool) {
+    let border = if e.protected { theme.env_prod() } else { theme.border(selected) };
+    let title_style = if e.protected { theme.env_prod() } else if selected { theme.accent() } else { theme.text() };
+    let mark = if selected { "▸ " } else { "" };
+    let prot = if e.protected { " ◆" } else { "" };
+    let block = Block::bordered()
+        .border_type(if selected { BorderType::Thick } else { BorderType::Rounded })
+        .border_style(border)
+        .title(Span::styled(format!(" {mark}{}{prot} ", e.name), title_style));
+    let inner = block.inner(area);
+    let lines = card_lines(e, app, theme, inner.width as usize, compact);
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}
