@@ -464,3 +464,37 @@ fn webhook_without_its_token_or_server_fails_cleanly() {
     assert!(t0.elapsed() < Duration::from_secs(10));
     assert!(r.stderr.contains("webhook failed"), "{r}");
 }
+
+#[test]
+fn hooks_run_in_the_config_folder_whatever_the_working_directory() {
+    let sb = hook_sandbox("pwd > hook-cwd.txt");
+    sb.register("1.0", "abc");
+    std::fs::create_dir_all(sb.path("elsewhere")).unwrap();
+    let mut c = sb.command_as("ana", ["--config", "../relcon.toml", "deploy", "dev", "1.0", "--yes"]);
+    c.current_dir(sb.path("elsewhere"));
+    let out = c.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let cwd = std::fs::canonicalize(sb.read("hook-cwd.txt").trim()).unwrap();
+    assert_eq!(cwd, std::fs::canonicalize(sb.root()).unwrap());
+    assert!(!sb.path("elsewhere/hook-cwd.txt").exists());
+    assert!(!sb.path("elsewhere/.relcon").exists(), "the ledger lives next to the config");
+}
+
+#[test]
+fn a_webhook_that_never_answers_times_out() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/slow", listener.local_addr().unwrap());
+    // Accept and hold the connection without answering.
+    let _holder = std::thread::spawn(move || {
+        let conn = listener.accept();
+        std::thread::sleep(Duration::from_secs(30));
+        drop(conn);
+    });
+    let sb = Sandbox::new(&pipeline_config(&format!("{{ webhook = \"{url}\", timeout = \"1s\" }}"), "", ""));
+    sb.register("1.0", "abc");
+    let t0 = Instant::now();
+    let r = sb.run(&["deploy", "dev", "1.0", "--yes"]).code(4);
+    assert!(t0.elapsed() < Duration::from_secs(10), "{:?}", t0.elapsed());
+    assert!(r.stderr.contains("timed out"), "{r}");
+    assert!(sb.history("dev")[0]["error"].as_str().unwrap().contains("timed out"));
+}

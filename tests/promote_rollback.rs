@@ -388,3 +388,26 @@ fn sigterm_during_a_hook_cancels_it_and_records_the_failure() {
     assert!(wait_until(Duration::from_secs(5), || !common::process_alive(pid)), "hook survived SIGTERM of relcon");
     assert!(!strings(&sb.env_status("dev")["badges"]).contains(&"interrupted".to_string()));
 }
+
+#[test]
+fn rollback_skips_failed_releases_and_the_current_build() {
+    let sb = Sandbox::new(&pipeline_config("\"./hook.sh\"", "", ""));
+    sb.script("hook.sh", "[ \"$RELCON_VERSION\" != \"1.1\" ] || exit 1");
+    for v in ["1.0", "1.1", "1.2"] {
+        sb.register(v, &format!("c{v}"));
+    }
+    sb.run(&["deploy", "dev", "1.0", "--yes"]).ok(); // v1
+    sb.run(&["deploy", "dev", "1.1", "--yes"]).code(4); // v2 failed
+    sb.run(&["deploy", "dev", "1.2", "--yes"]).ok(); // v3
+    sb.run(&["deploy", "dev", "1.2", "--yes"]).ok(); // v4, same build again
+    let r = sb.run(&["rollback", "dev", "--yes", "--json"]).ok().json();
+    assert_eq!((r["number"].as_u64(), r["target_release"].as_u64(), r["version"].as_str()), (Some(5), Some(1), Some("1.0")), "{r}");
+    // An explicit target must be a release that ran.
+    let r = sb.run(&["rollback", "dev", "--to", "v2", "--yes"]).code(2);
+    assert!(r.stderr.contains("did not succeed"), "{r}");
+    let r = sb.run(&["rollback", "dev", "--to", "v5", "--yes"]).code(2);
+    assert!(r.stderr.contains("current release"), "{r}");
+    // Rollback is allowed on a held env (it is the emergency path).
+    sb.run(&["rollback", "dev", "--to", "3", "--yes"]).ok();
+    assert_eq!(sb.env_status("dev")["release"]["version"], "1.2");
+}

@@ -69,7 +69,7 @@ pub enum Cmd {
         #[arg(long, value_name = "ENV", conflicts_with_all = ["from", "to"])]
         through: Option<String>,
         /// Refuse unless FROM's current release is this one (e.g. v12).
-        #[arg(long, value_name = "vN")]
+        #[arg(long, value_name = "vN", conflicts_with = "through")]
         expect: Option<String>,
         #[command(flatten)]
         act: ActionArgs,

@@ -17,9 +17,14 @@ fn progress_printer() -> impl FnMut(Progress) {
     // Step lines only for hooks written as named steps.
     let mut multi = false;
     move |p| match p {
-        Progress::Started { env, number, version, steps } => {
-            multi = !steps.is_empty() && steps.len() > 1 || steps.first().is_some_and(|s| s != "run");
-            eprintln!("▶ {env} v{number}: deploying {version}")
+        Progress::Started { env, number, version, action, multi_step, .. } => {
+            multi = multi_step;
+            let verb = match action {
+                crate::domain::Action::Deploy => "deploying",
+                crate::domain::Action::Promote => "promoting",
+                crate::domain::Action::Rollback => "rolling back to",
+            };
+            eprintln!("▶ {env} v{number}: {verb} {version}")
         }
         Progress::Hook(HookEvent::StepStarted { name }) if multi => eprintln!("  ▸ step {name}"),
         Progress::Hook(HookEvent::Output { line, .. }) => eprintln!("  │ {line}"),
@@ -82,6 +87,12 @@ fn options(act: &ActionArgs, expect: Option<u64>) -> Options {
 fn confirm_request(ctx: &Ctx, req: &Request, act: &ActionArgs) -> Result<()> {
     if act.yes {
         return Ok(());
+    }
+    let p = plan::plan(ctx.store.view(), &ctx.config, &ctx.actor, ctx.now(), req)?;
+    let failing: Vec<crate::domain::Gate> = p.failing().into_iter().cloned().collect();
+    // Nothing to confirm when the gates refuse anyway (unless forcing).
+    if !failing.is_empty() && (!act.force || failing.iter().any(|g| !g.overridable)) {
+        return Err(Error::Refused { action: req.action().as_str().into(), env: p.env.clone(), gates: failing });
     }
     let (question, type_name) = describe(ctx, req)?;
     if !std::io::stdin().is_terminal() {

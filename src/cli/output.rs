@@ -38,7 +38,7 @@ pub fn release_json(r: &Release) -> Value {
 pub fn event_json(e: &Event) -> Value {
     json!({
         "seq": e.seq,
-        "at": e.at,
+        "at": crate::ledger::event::format_at(&e.at),
         "actor": e.actor,
         "kind": e.kind,
         "env": e.env,

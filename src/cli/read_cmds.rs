@@ -29,7 +29,7 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
             println!("  health {} {}{}{}{drift}", h.symbol, h.state, h.latency_ms.map(|l| format!(" {l}ms")).unwrap_or_default(), h.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default());
         }
         if let Some(d) = &e.deployment {
-            println!("  deployment v{} {} {} by {}", d.number, d.version, d.state, d.actor);
+            println!("  deployment v{} {} {} (started by {})", d.number, d.version, d.state, d.actor);
         }
         if let Some(p) = &e.pending {
             println!("  next: {} ({}){}", p.version, ops::audit::short(&p.commit), p.from.as_ref().map(|f| format!(" from {f}")).unwrap_or_default());

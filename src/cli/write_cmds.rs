@@ -34,18 +34,31 @@ pub fn approve(ctx: &mut Ctx, env: &str, version: &str, note: Option<String>, js
     if json {
         print_json(&serde_json::json!({ "env": env, "version": version, "approvals": by, "required": required }));
     } else {
-        println!("approved {version} into {env} ({} of {required}: {})", by.len(), by.join(", "));
+        println!(
+            "approved {version} into {env}; approvals so far: {} ({required} needed from people other than whoever promotes)",
+            by.join(", ")
+        );
     }
     Ok(0)
 }
 
 pub fn check(ctx: &mut Ctx, req: ops::checklist::TickRequest, json: bool) -> Result<i32> {
     let undo = req.undo;
-    let run = ops::checklist::tick(ctx, req)?;
+    let (run, n) = ops::checklist::tick_n(ctx, req)?;
     if json {
         print_json(&run);
     } else {
-        println!("{} {} for {}: {}/{}{}", if undo { "unticked" } else { "ticked" }, run.name, run.build, run.done, run.total, if run.signed_off { " — signed off" } else { "" });
+        let text = run.items.iter().find(|i| i.n as usize == n).map(|i| i.text.clone()).unwrap_or_default();
+        println!(
+            "{} {}. {text} — {} for {}: {}/{}{}",
+            if undo { "unticked" } else { "ticked" },
+            n,
+            run.name,
+            run.build,
+            run.done,
+            run.total,
+            if run.signed_off { " — signed off" } else { "" }
+        );
     }
     Ok(0)
 }
@@ -74,6 +87,11 @@ pub fn import_checklist(cfg: Option<&Path>, file: &Path, name: &str, write: bool
         return Ok(0);
     }
     let path = Config::locate(cfg);
+    if let Ok(existing) = Config::load(&path) {
+        if existing.checklists.contains_key(name) {
+            return Err(Error::usage(format!("{} already has [checklist.{name}]; pick another --name or remove the old one", path.display())));
+        }
+    }
     let before = std::fs::read_to_string(&path).map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
     let after = format!("{}\n{toml}", before.trim_end_matches('\n').to_string() + "\n");
     // Validate before touching the file: a bad import must not break the config.

@@ -112,11 +112,30 @@ pub struct ChecklistRaw {
     pub items: Vec<ItemRaw>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A checklist item: a string or `{ text, hint, role, section }`. Written by
+/// hand (not `untagged`) so a typo names the unknown key.
 pub enum ItemRaw {
     Text(String),
     Table(ItemTableRaw),
+}
+
+impl<'de> Deserialize<'de> for ItemRaw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = ItemRaw;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("an item: \"text\" or { text = \"…\", hint = \"…\", role = \"QA\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<ItemRaw, E> {
+                Ok(ItemRaw::Text(s.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<ItemRaw, A::Error> {
+                ItemTableRaw::deserialize(serde::de::value::MapAccessDeserializer::new(map)).map(ItemRaw::Table)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Deserialize)]
@@ -189,16 +208,42 @@ pub struct ExecRaw {
     pub redact: Vec<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(untagged)]
+/// A key binding: "command", `{ run = "command", desc = "…" }` or
+/// `{ shell = "…", desc = "…" }`. Unknown keys are errors.
 pub enum BindingRaw {
     Command(String),
-    Table {
-        run: String,
-        desc: Option<String>,
-    },
-    Shell {
-        shell: String,
-        desc: Option<String>,
-    },
+    Table { run: String, desc: Option<String> },
+    Shell { shell: String, desc: Option<String> },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BindingTableRaw {
+    run: Option<String>,
+    shell: Option<String>,
+    desc: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for BindingRaw {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = BindingRaw;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a command name, { run = \"command\", desc = \"…\" } or { shell = \"…\", desc = \"…\" }")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<BindingRaw, E> {
+                Ok(BindingRaw::Command(s.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<BindingRaw, A::Error> {
+                let t = BindingTableRaw::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                match (t.run, t.shell) {
+                    (Some(run), None) => Ok(BindingRaw::Table { run, desc: t.desc }),
+                    (None, Some(shell)) => Ok(BindingRaw::Shell { shell, desc: t.desc }),
+                    _ => Err(serde::de::Error::custom("a binding has either `run` or `shell`")),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
 }

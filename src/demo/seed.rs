@@ -93,10 +93,11 @@ impl Seeder {
         Ok(number)
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn tick_all(&mut self, at: DateTime<Utc>, env: &str, list: &str, version: &str, items: &[(&str, Option<&str>)], upto: usize, people: &[&str]) -> Result<()> {
         for (i, (text, role)) in items.iter().enumerate().take(upto) {
             let who = people[i % people.len()];
-            let body = ChecklistTick { checklist: list.into(), version: version.into(), item: (i + 1) as u32, text: (*text).into(), note: None, role: role.map(str::to_string) };
+            let body = ChecklistTick { checklist: list.into(), version: version.into(), item: (i + 1) as u32, text: (*text).into(), note: None, role: role.map(str::to_string), note_only: false };
             self.emit(at + Duration::minutes(i as i64 * 4), who, vec![NewEvent::new(kind::CHECKLIST_TICKED, Some(env), body)])?;
         }
         Ok(())

@@ -34,7 +34,7 @@ impl FreezeWindow {
                 if since_start < len {
                     let remaining = len - since_start;
                     // Round to the minute the window ends at.
-                    let base = now - Duration::seconds(i64::from(local.second()));
+                    let base = now - Duration::seconds(i64::from(local.second())) - Duration::nanoseconds(i64::from(local.nanosecond()));
                     Some(base + Duration::minutes(remaining))
                 } else {
                     None
@@ -50,7 +50,11 @@ impl FreezeWindow {
             .rsplit_once(' ')
             .ok_or_else(|| format!("freeze window {text:?}: {expected}"))?;
         let offset = parse_offset(tz).ok_or_else(|| {
-            format!("freeze window {text:?}: timezone {tz:?} is not UTC or ±HH:MM; {expected}")
+            if NaiveTime::parse_from_str(tz, "%H:%M").is_ok() {
+                format!("freeze window {text:?}: the timezone is missing; end it with UTC or ±HH:MM, e.g. \"{trimmed} UTC\"")
+            } else {
+                format!("freeze window {text:?}: timezone {tz:?} is not UTC or ±HH:MM; {expected}")
+            }
         })?;
         let (a, b) = range
             .split_once(" - ")

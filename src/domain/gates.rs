@@ -78,7 +78,7 @@ pub fn evaluate(input: &GateInput) -> Vec<Gate> {
         gates.push(Gate::new(
             "interrupted",
             false,
-            format!("v{n} was interrupted; settle it with `relcon resolve {}`", input.env),
+            format!("v{n} was interrupted; settle it with `relcon resolve {} succeeded|failed`", input.env),
         ));
     }
     if input.protected {
@@ -88,7 +88,8 @@ pub fn evaluate(input: &GateInput) -> Vec<Gate> {
         } else {
             format!("{} is protected: only promotions, no direct deploy", input.env)
         };
-        gates.push(Gate::new("protected", ok, detail));
+        // Direct deploys into a protected env are not allowed at all: not a gate --force passes.
+        gates.push(Gate { overridable: ok, ..Gate::new("protected", ok, detail) });
     }
     if input.approvals_required > 0 {
         let mut distinct: Vec<&str> = input

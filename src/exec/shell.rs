@@ -98,7 +98,7 @@ pub(crate) fn run(
                 killed = Some(format!("timed out after {}", format_duration(timeout)));
             }
             if killed.is_some() {
-                kill_group(pgid);
+                kill_group(&mut child, pgid);
             }
         }
     }
@@ -118,13 +118,15 @@ pub(crate) fn run(
 }
 
 /// SIGTERM the group, give it a moment, then SIGKILL what is left.
-fn kill_group(pgid: i32) {
+fn kill_group(child: &mut std::process::Child, pgid: i32) {
     // SAFETY: kill(2) with a negative pid signals a process group; no memory is touched.
     unsafe {
         libc::kill(-pgid, libc::SIGTERM);
     }
     let until = Instant::now() + Duration::from_secs(2);
     while Instant::now() < until {
+        // Reap the shell, or its zombie keeps the group looking alive.
+        let _ = child.try_wait();
         // SAFETY: signal 0 only checks whether the group still exists.
         if unsafe { libc::kill(-pgid, 0) } != 0 {
             return;

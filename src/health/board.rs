@@ -37,7 +37,7 @@ pub struct Board {
 }
 
 fn push<T: Clone>(s: &mut Series<T>, v: T, state_of: impl Fn(&T) -> State, at: DateTime<Utc>, reason: Option<String>) {
-    let changed = s.samples.back().map(|p| state_of(p)) != Some(state_of(&v));
+    let changed = s.samples.back().map(&state_of) != Some(state_of(&v));
     if changed {
         s.changed_at = Some(at);
     }

@@ -106,6 +106,9 @@ pub struct ChecklistTick {
     pub note: Option<String>,
     #[serde(default)]
     pub role: Option<String>,
+    /// Only the note changes; the tick keeps its ticker and time.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub note_only: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

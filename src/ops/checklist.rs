@@ -121,6 +121,11 @@ pub struct TickRequest {
 
 /// Tick or untick one item; returns the run as it now stands.
 pub fn tick(ctx: &mut Ctx, req: TickRequest) -> Result<Run> {
+    tick_n(ctx, req).map(|(run, _)| run)
+}
+
+/// As `tick`, also saying which item number the request matched.
+pub fn tick_n(ctx: &mut Ctx, req: TickRequest) -> Result<(Run, usize)> {
     let env = ctx.env(&req.env)?.clone();
     let template = ctx.config.checklists.get(&req.checklist).cloned().ok_or_else(|| {
         let known: Vec<&String> = ctx.config.checklists.keys().collect();
@@ -136,7 +141,12 @@ pub fn tick(ctx: &mut Ctx, req: TickRequest) -> Result<Run> {
         }
     }
     let version = match &req.version {
-        Some(v) => v.clone(),
+        Some(v) => {
+            if ctx.store.view().build(v)?.is_none() {
+                return Err(Error::usage(format!("build {v} is not registered")));
+            }
+            v.clone()
+        }
         None => {
             let view = ctx.store.view();
             let phase_before = env.checklists_before.contains(&req.checklist);
@@ -159,21 +169,28 @@ pub fn tick(ctx: &mut Ctx, req: TickRequest) -> Result<Run> {
         text: item.text.clone(),
         note: req.note.clone(),
         role: if item.role.is_some() { req.role.clone() } else { None },
+        note_only: false,
     };
     let env_name = env.name.clone();
     let undo = req.undo;
     ctx.store.transact(now, &actor, &mut |view| {
-        let ticked = view.checklist_ticks(&env_name, &body.checklist, &body.version)?.iter().any(|t| t.item == body.item);
-        if undo && !ticked {
+        let existing = view.checklist_ticks(&env_name, &body.checklist, &body.version)?.into_iter().find(|t| t.item == body.item);
+        if undo && existing.is_none() {
             return Err(Error::usage(format!("item {} is not ticked", body.item)));
         }
-        if !undo && ticked && body.note.is_none() {
-            return Err(Error::usage(format!("item {} is already ticked", body.item)));
+        if let (false, Some(t)) = (undo, &existing) {
+            if body.note.is_none() {
+                return Err(Error::usage(format!("item {} is already ticked by {}", body.item, t.by)));
+            }
+            // A note on a ticked item: the tick stays its ticker's.
+            let mut b = body.clone();
+            b.note_only = true;
+            return Ok(vec![NewEvent::new(kind::CHECKLIST_TICKED, Some(&env_name), &b)]);
         }
         let k = if undo { kind::CHECKLIST_UNTICKED } else { kind::CHECKLIST_TICKED };
         Ok(vec![NewEvent::new(k, Some(&env_name), &body)])
     })?;
     let ticks = ctx.store.view().checklist_ticks(&env.name, &req.checklist, &version)?;
     let phase = if env.checklists_before.contains(&req.checklist) { "before" } else { "after" };
-    Ok(run_of(&template, phase, &env.name, &version, &ticks))
+    Ok((run_of(&template, phase, &env.name, &version, &ticks), n))
 }

@@ -24,7 +24,7 @@ pub struct Options {
 /// What a running deployment reports to its front end.
 #[derive(Debug, Clone)]
 pub enum Progress {
-    Started { env: String, number: u64, version: String, steps: Vec<String> },
+    Started { env: String, number: u64, version: String, action: Action, steps: Vec<String>, multi_step: bool },
     Hook(HookEvent),
 }
 
@@ -82,6 +82,13 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
     let hook = plan::hook_for(&env_cfg, action)
         .cloned()
         .ok_or_else(|| Error::usage(format!("{} has no `deploy` hook in {}: relcon has nothing to run", env_cfg.name, ctx.config.path.display())))?;
+    // Usage errors (wrong source, unknown build …) before anything else.
+    plan::plan(ctx.store.view(), &ctx.config, &ctx.actor, ctx.now(), &req)?;
+    for name in hook.secret_envs() {
+        if std::env::var(name).map_or(true, |v| v.is_empty()) {
+            return Err(Error::usage(format!("{}'s hook needs the secret in ${name}, which is not set", env_cfg.name)));
+        }
+    }
     let reason = opts.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
     if env_cfg.protected && reason.is_none() {
         return Err(Error::usage(format!("{} is protected: give a reason (--reason TEXT)", env_cfg.name)));
@@ -172,13 +179,14 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
     })?;
     let p = planned.ok_or_else(|| Error::runtime("deployment plan missing"))?;
     let number = p.next_number;
-    on(Progress::Started { env: p.env.clone(), number, version: p.build.version.clone(), steps: p.steps.clone() });
+    on(Progress::Started { env: p.env.clone(), number, version: p.build.version.clone(), action, steps: p.steps.clone(), multi_step: hook.multi_step });
 
     let vars = hook_env(ctx, &p, reason.as_deref());
     let redactor = ctx.redactor();
     let started = Instant::now();
     let multi = hook.multi_step;
-    let mut combined = exec::Capture::default();
+    // Each step's output is already bounded; join them as they are.
+    let mut combined = String::new();
     let mut failure: Option<String> = None;
     // Step by step, so the ledger learns each step boundary while the
     // deployment is still going and other consoles can show it.
@@ -188,7 +196,7 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
         }
         let one = crate::config::Hook { steps: vec![step.clone()], multi_step: multi };
         let outcome = exec::run_hook(&one, &config.dir, &vars, &redactor, cancel, &mut |ev| on(Progress::Hook(ev)));
-        combined.push(outcome.output.as_bytes());
+        combined.push_str(&outcome.output);
         if multi {
             record_step(ctx, &p.env, number, &step.name, if outcome.ok { "done" } else { "failed" })?;
         }
@@ -197,7 +205,7 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
             break;
         }
     }
-    let outcome = exec::HookOutcome { ok: failure.is_none(), error: failure, output: combined.text(), duration: started.elapsed() };
+    let outcome = exec::HookOutcome { ok: failure.is_none(), error: failure, output: combined, duration: started.elapsed() };
     let duration_ms = started.elapsed().as_millis() as u64;
 
     let finish_kind = if outcome.ok { kind::DEPLOYMENT_SUCCEEDED } else { kind::DEPLOYMENT_FAILED };

@@ -64,7 +64,7 @@ impl Plan {
 }
 
 /// The hook an action runs: `rollback` if set for a rollback, else `deploy`.
-pub fn hook_for<'a>(env: &'a Environment, action: Action) -> Option<&'a Hook> {
+pub fn hook_for(env: &Environment, action: Action) -> Option<&Hook> {
     match action {
         Action::Rollback => env.rollback.as_ref().or(env.deploy.as_ref()),
         _ => env.deploy.as_ref(),

@@ -10,6 +10,15 @@ use super::theme::State;
 use crate::domain::DeploymentStatus;
 use crate::ops::plan::Request;
 
+/// The highlighted checklist item and what the tick needs to know of it.
+struct Picked {
+    job: TickJob,
+    done: bool,
+    role: Option<String>,
+    text: String,
+    by: Option<String>,
+}
+
 impl App {
     /// Open a dialog; deploy-type ones ask the backend for their plan.
     pub(super) fn open_dialog(&mut self, kind: DialogKind, reason: Option<String>, force: bool, succeeded: Option<bool>) -> Vec<Effect> {
@@ -157,7 +166,7 @@ impl App {
     }
 
     /// The highlighted checklist item as a tick request.
-    fn tick_job(&self) -> Option<(TickJob, bool, Option<String>, String, Option<String>)> {
+    fn tick_job(&self) -> Option<Picked> {
         let (ri, ii) = *self.check_items().get(self.checks.cursor as usize)?;
         let run = self.snap.as_ref()?.runs.get(ri)?;
         let item = run.items.get(ii)?;
@@ -170,11 +179,11 @@ impl App {
             note: None,
             role: None,
         };
-        Some((job, item.done, item.role.clone(), item.text.clone(), item.by.clone()))
+        Some(Picked { job, done: item.done, role: item.role.clone(), text: item.text.clone(), by: item.by.clone() })
     }
 
     pub(super) fn tick(&mut self, undo: bool) -> Vec<Effect> {
-        let Some((job, done, role, text, by)) = self.tick_job() else {
+        let Some(Picked { job, done, role, text, by }) = self.tick_job() else {
             self.set_status(format!("{} has no open checklist item here", self.env_name()), State::Unknown);
             return Vec::new();
         };
@@ -187,10 +196,12 @@ impl App {
                 self.set_status(format!("“{text}” is not ticked"), State::Unknown);
                 Vec::new()
             }
-            (false, false) if role.is_some() => {
+            // Role items are signed (and unsigned) in a role: ask for it, prefilled.
+            (_, _) if role.is_some() => {
                 let role = role.unwrap_or_default();
-                let ctx = format!("“{}” must be signed by {role}", super::format::fit(&text, 40));
-                self.popups.push(Popup::Prompt(Prompt::new(PromptKind::Role(job), &role, ctx)));
+                let verb = if undo { "untick" } else { "tick" };
+                let ctx = format!("{verb} “{}”: signed by {role}", super::format::fit(&text, 40));
+                self.popups.push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Role(TickJob { undo, ..job }), &role, ctx))));
                 Vec::new()
             }
             _ => {
@@ -201,12 +212,12 @@ impl App {
     }
 
     pub(super) fn note(&mut self) -> Vec<Effect> {
-        let Some((job, _, role, text, _)) = self.tick_job() else {
+        let Some(Picked { job, role, text, .. }) = self.tick_job() else {
             self.set_status(format!("{} has no open checklist item here", self.env_name()), State::Unknown);
             return Vec::new();
         };
         let ctx = format!("note on “{}”{}", super::format::fit(&text, 40), role.as_ref().map(|r| format!(" (as {r})")).unwrap_or_default());
-        self.popups.push(Popup::Prompt(Prompt::new(PromptKind::Note(TickJob { role, ..job }), "", ctx)));
+        self.popups.push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Note(TickJob { role, ..job }), "", ctx))));
         Vec::new()
     }
 }

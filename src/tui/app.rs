@@ -91,6 +91,8 @@ pub struct App {
     pub popups: Vec<Popup>,
     pub status: Option<(String, State)>,
     pub running: Vec<Running>,
+    /// Live health from the pollers: lights, latency, sparklines.
+    pub health: crate::health::Board,
     pub spin: usize,
     pub dirty: bool,
     pub quit: bool,
@@ -120,6 +122,7 @@ impl App {
             popups: Vec::new(),
             status: None,
             running: Vec::new(),
+            health: crate::health::Board::default(),
             spin: 0,
             dirty: true,
             quit: false,
@@ -171,6 +174,11 @@ impl App {
                 Vec::new()
             }
             Msg::Finished { id, result } => self.on_finished(id, result),
+            Msg::Health(u) => {
+                self.health.apply(u);
+                self.dirty = true;
+                Vec::new()
+            }
             Msg::BackendError(e) => {
                 self.set_status(e, State::Error);
                 Vec::new()

@@ -14,6 +14,7 @@ use super::event::{Job, Msg, PlanRequest, PlanStep};
 use super::snapshot::{Query, Snapshot};
 use crate::error::Error;
 use crate::exec::CancelToken;
+use crate::health::{Board, HealthUpdate};
 use crate::ops::checklist::TickRequest;
 use crate::ops::deploy::Progress;
 use crate::ops::plan::{self, Request};
@@ -26,6 +27,7 @@ const STALE: Duration = Duration::from_secs(15);
 enum ReaderReq {
     Query(Query),
     Plan { id: u64, request: PlanRequest },
+    Health(HealthUpdate),
 }
 
 /// Handles the UI keeps to talk to the threads.
@@ -74,6 +76,11 @@ impl Backend {
         let _ = self.reader.send(ReaderReq::Query(q));
     }
 
+    /// A health sample: the reader keeps its own board for drift and gates.
+    pub fn health(&self, u: HealthUpdate) {
+        let _ = self.reader.send(ReaderReq::Health(u));
+    }
+
     pub fn plan(&self, id: u64, request: PlanRequest) {
         let _ = self.reader.send(ReaderReq::Plan { id, request });
     }
@@ -100,6 +107,7 @@ impl Backend {
 }
 
 fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: UnboundedSender<Msg>) {
+    let mut board = Board::default();
     let mut last_head: Option<u64> = None;
     let mut loaded_at = Instant::now();
     loop {
@@ -120,7 +128,20 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
                     force = true;
                 }
                 Ok(ReaderReq::Plan { id, request }) => {
-                    let _ = tx.send(Msg::Planned { id, result: plan_for(&ctx, &request) });
+                    let _ = tx.send(Msg::Planned { id, result: plan_with(&ctx, &board, &request) });
+                }
+                Ok(ReaderReq::Health(u)) => {
+                    // Reload only when an env's health *state* changes, not per sample.
+                    let env = match &u {
+                        HealthUpdate::Check { env, .. } | HealthUpdate::Metric { env, .. } => env.clone(),
+                    };
+                    let key = |b: &Board| {
+                        let h = b.env_health(&env);
+                        (h.state, h.reason, h.versions)
+                    };
+                    let before = key(&board);
+                    board.apply(u);
+                    force |= key(&board) != before;
                 }
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return,
@@ -134,7 +155,7 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
             }
         };
         if force || last_head != Some(head) || loaded_at.elapsed() >= STALE {
-            match Snapshot::load(&ctx, &query) {
+            match Snapshot::load_with(&ctx, &query, &board) {
                 Ok(s) => {
                     last_head = Some(head);
                     if tx.send(Msg::Snapshot(Box::new(s))).is_err() {
@@ -150,13 +171,39 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
     }
 }
 
-/// What an action would do, gate by gate, as of now.
+/// What an action would do, gate by gate, as of now (health as not polled).
 pub fn plan_for(ctx: &Ctx, request: &PlanRequest) -> Result<Vec<PlanStep>, String> {
+    plan_with(ctx, &Board::default(), request)
+}
+
+/// The `require_healthy` verdict on a promotion's source: from the board,
+/// or from one poll when the board has not heard from it yet.
+fn source_health(ctx: &Ctx, board: &Board, from: &str) -> Option<(bool, String)> {
+    let e = ctx.config.env(from)?;
+    if !e.require_healthy {
+        return None;
+    }
+    if board.env_health(from).state.is_none() {
+        let polled = crate::health::once::poll_blocking(&ctx.config, Some(&[from.to_string()]));
+        return Some(ops::health::gate_verdict(&ctx.config, &polled, from));
+    }
+    Some(ops::health::gate_verdict(&ctx.config, board, from))
+}
+
+/// What an action would do, gate by gate, as of now.
+pub fn plan_with(ctx: &Ctx, board: &Board, request: &PlanRequest) -> Result<Vec<PlanStep>, String> {
     let view = ctx.store.view();
     let now = ctx.now();
+    let planned = |req: &Request| {
+        let health = match req {
+            Request::Promote { from, .. } => source_health(ctx, board, from),
+            _ => None,
+        };
+        plan::plan_with_health(view, &ctx.config, &ctx.actor, now, req, health).map_err(|e| plain(&e))
+    };
     match request {
         PlanRequest::One(r) => {
-            let p = plan::plan(view, &ctx.config, &ctx.actor, now, r).map_err(|e| one_line(&e))?;
+            let p = planned(r)?;
             let from = match r {
                 Request::Promote { from, .. } => Some(from.clone()),
                 _ => None,
@@ -164,13 +211,13 @@ pub fn plan_for(ctx: &Ctx, request: &PlanRequest) -> Result<Vec<PlanStep>, Strin
             Ok(vec![PlanStep { from, to: r.env().to_string(), plan: Ok(p), skip: false }])
         }
         PlanRequest::Through(target) => {
-            let chain = ops::deploy::chain_to(ctx, target).map_err(|e| one_line(&e))?;
+            let chain = ops::deploy::chain_to(ctx, target).map_err(|e| plain(&e))?;
             let mut out = Vec::new();
             for (from, to) in chain {
                 let src = view.current_release(&from).ok().flatten().map(|r| r.version);
                 let dst = view.current_release(&to).ok().flatten().map(|r| r.version);
                 let req = Request::Promote { from: from.clone(), to: to.clone() };
-                let p = plan::plan(view, &ctx.config, &ctx.actor, now, &req).map_err(|e| one_line(&e));
+                let p = planned(&req);
                 out.push(PlanStep { from: Some(from), to, plan: p, skip: src.is_some() && src == dst });
             }
             Ok(out)
@@ -213,17 +260,26 @@ pub fn run_job(ctx: &mut Ctx, job: &Job, cancel: &CancelToken, on: &mut dyn FnMu
             let verb = if t.undo { "unticked" } else if t.note.is_some() { "noted" } else { "ticked" };
             format!("✔ {verb} {} #{} — {}/{} done", run.name, t.item, run.done, run.total)
         }),
+        Job::Shell { index, env } => ops::shell_key::run(ctx, *index, Some(env)).map(|out| {
+            let last = out.lines().last().unwrap_or("").to_string();
+            format!("✔ done{}", if last.is_empty() { String::new() } else { format!(": {last}") })
+        }),
     };
     res.map_err(|e| one_line(&e))
 }
 
 /// An error as one status-line sentence, every failing gate named.
 pub fn one_line(e: &Error) -> String {
+    format!("✖ {}", plain(e))
+}
+
+/// The same sentence without the symbol (a dialog draws its own).
+pub fn plain(e: &Error) -> String {
     match e {
         Error::Refused { action, env, gates } => {
             let list: Vec<String> = gates.iter().map(|g| format!("{}: {}", g.name, g.detail)).collect();
-            format!("✖ {action} into {env} refused by {} gate{}: {}", gates.len(), if gates.len() == 1 { "" } else { "s" }, list.join("; "))
+            format!("{action} into {env} refused by {} gate{}: {}", gates.len(), if gates.len() == 1 { "" } else { "s" }, list.join("; "))
         }
-        other => format!("✖ {}", other.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" ")),
+        other => other.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" "),
     }
 }

@@ -33,12 +33,12 @@ impl App {
                 Vec::new()
             }
             CommandLine => {
-                self.popups.push(Popup::Prompt(Prompt::new(PromptKind::Command, "", "")));
+                self.popups.push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Command, "", ""))));
                 Vec::new()
             }
             Filter => {
                 self.view = View::Audit;
-                self.popups.push(Popup::Prompt(Prompt::new(PromptKind::Filter, &self.audit_filter.clone(), "")));
+                self.popups.push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Filter, &self.audit_filter.clone(), ""))));
                 Vec::new()
             }
             NextView | PrevView => {
@@ -84,6 +84,11 @@ impl App {
             Tick => self.tick(false),
             Untick => self.tick(true),
             Note => self.note(),
+            Shell(index) => {
+                let env = self.env_name().to_string();
+                let label = self.keymap.shell.get(index as usize).cloned().unwrap_or_default();
+                self.start(Job::Shell { index, env }, label)
+            }
         }
     }
 
@@ -246,6 +251,7 @@ impl App {
             Job::HoldClear { env, .. } => format!("clearing the hold on {env}"),
             Job::Resolve { env, .. } => format!("resolving {env}"),
             Job::Tick(t) => format!("tick {} #{}", t.checklist, t.item),
+            Job::Shell { index, .. } => self.keymap.shell.get(*index as usize).cloned().unwrap_or_default(),
         }
     }
 

@@ -23,6 +23,8 @@ pub enum Msg {
     Finished { id: u64, result: Result<String, String> },
     /// The backend could not read the ledger.
     BackendError(String),
+    /// A health poller's sample.
+    Health(crate::health::HealthUpdate),
 }
 
 /// What the app asks the loop to do.
@@ -64,6 +66,8 @@ pub enum Job {
     HoldClear { env: String, reason: Option<String> },
     Resolve { env: String, succeeded: bool, reason: Option<String> },
     Tick(TickJob),
+    /// A user command bound with `{ shell = "…" }`, for the selected env.
+    Shell { index: u16, env: String },
 }
 
 /// `ops::deploy::Options`, comparable (for tests of the update logic).

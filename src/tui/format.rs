@@ -32,8 +32,35 @@ pub fn stamp(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
+/// "dana.kim@example.com" → "dana.kim": lists show who, the detail shows all.
+pub fn who(actor: &str) -> &str {
+    actor.split('@').next().filter(|s| !s.is_empty()).unwrap_or(actor)
+}
+
 pub fn short(commit: &str) -> &str {
     crate::ops::audit::short(commit)
+}
+
+pub fn health_state(s: crate::health::State) -> State {
+    match s {
+        crate::health::State::Healthy => State::Ok,
+        crate::health::State::Degraded => State::Warn,
+        crate::health::State::Unhealthy => State::Error,
+        crate::health::State::Unknown => State::Unknown,
+    }
+}
+
+/// A text sparkline of `values` (None = no answer), scaled to the largest.
+pub fn sparkline(values: &[Option<u64>]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    let max = values.iter().flatten().copied().max().unwrap_or(0).max(1);
+    values
+        .iter()
+        .map(|v| match v {
+            Some(v) => BARS[((*v * 7) / max).min(7) as usize],
+            None => ' ',
+        })
+        .collect()
 }
 
 pub fn release_state(s: DeploymentStatus) -> State {
@@ -117,5 +144,6 @@ mod tests {
         assert_eq!(bar(4, 5, 3), "■■□");
         assert_eq!(bar(5, 5, 3), "■■■");
         assert_eq!(bar(0, 5, 3), "□□□");
+        assert_eq!(sparkline(&[Some(0), Some(7), None, Some(14)]), "▁▄ █");
     }
 }

@@ -20,12 +20,15 @@ pub struct Dashboard {
     pub cards: Rect,
     pub history: Rect,
     pub detail: Rect,
+    /// The selected env's health panel, when there is room and something to show.
+    pub health: Option<Rect>,
     /// Cards show one line per fact when there is room, else a compact form.
     pub compact: bool,
 }
 
 /// Card height: full cards from 34 rows up, compact ones below.
-pub fn dashboard(body: Rect) -> Dashboard {
+/// `health_rows`: endpoints and metrics of the selected env.
+pub fn dashboard(body: Rect, health_rows: u16) -> Dashboard {
     let compact = body.height < 32;
     let card_h = if compact { 6 } else { 11 };
     let [cards, rest] = Layout::vertical([Constraint::Length(card_h), Constraint::Min(4)]).areas(body);
@@ -36,12 +39,18 @@ pub fn dashboard(body: Rect) -> Dashboard {
         let [h, d] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(rest);
         (h, d)
     };
-    Dashboard { cards, history, detail, compact }
+    let (detail, health) = if !compact && rest.width >= 70 && health_rows > 0 {
+        let [d, h] = Layout::vertical([Constraint::Min(8), Constraint::Length((health_rows + 2).min(14))]).areas(detail);
+        (d, Some(h))
+    } else {
+        (detail, None)
+    };
+    Dashboard { cards, history, detail, health, compact }
 }
 
 /// Rows of releases the history list shows (inside its border, below its header).
 pub fn history_rows(area: Rect) -> u16 {
-    dashboard(screen(area).body).history.height.saturating_sub(3)
+    dashboard(screen(area).body, 0).history.height.saturating_sub(3)
 }
 
 /// Rows the audit table shows.
@@ -97,8 +106,10 @@ mod tests {
 
     #[test]
     fn compact_cards_at_80x24_full_at_160x48() {
-        assert!(dashboard(screen(Rect::new(0, 0, 80, 24)).body).compact);
-        assert!(!dashboard(screen(Rect::new(0, 0, 160, 48)).body).compact);
+        assert!(dashboard(screen(Rect::new(0, 0, 80, 24)).body, 2).compact);
+        assert!(dashboard(screen(Rect::new(0, 0, 80, 24)).body, 2).health.is_none());
+        assert!(!dashboard(screen(Rect::new(0, 0, 160, 48)).body, 2).compact);
+        assert!(dashboard(screen(Rect::new(0, 0, 160, 48)).body, 2).health.is_some());
         assert!(history_rows(Rect::new(0, 0, 80, 24)) >= 5);
     }
 }

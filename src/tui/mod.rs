@@ -1,5 +1,183 @@
-//! The console. (Being built.)
-pub fn main(_cli: &crate::cli::Cli) -> i32 {
-    eprintln!("the TUI is not built yet");
-    1
+//! The console (DESIGN.md §6). One loop owns the state: terminal keys,
+//! backend messages and a 1 s clock arrive on channels; queued messages are
+//! drained before one draw; the screen is drawn only when something changed.
+//! SQLite and hooks never run on the UI task: see `backend`.
+
+mod actions;
+pub mod app;
+pub mod backend;
+mod cmdline;
+mod commands;
+pub mod components;
+pub mod event;
+pub mod format;
+pub mod keys;
+pub mod layout;
+pub mod popups;
+pub mod render;
+pub mod snapshot;
+mod terminal;
+pub mod testing;
+pub mod theme;
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::time::Duration;
+
+use tokio::signal::unix::{signal, SignalKind};
+use tokio::time::MissedTickBehavior;
+
+pub use app::{App, AppInit, View};
+pub use event::{Effect, Msg};
+pub use render::draw;
+pub use snapshot::{Query, Snapshot};
+pub use theme::Theme;
+
+use crate::ops::{self, Ctx};
+use backend::Backend;
+
+pub fn main(cli: &crate::cli::Cli) -> i32 {
+    let config = match crate::cli::load_config(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    // A bad --theme is a usage error; a bad configured theme only a warning.
+    let (theme, warning) = match (cli.theme.as_deref(), pick_theme(cli.theme.as_deref(), &config.theme, &config.dir)) {
+        (_, Ok(t)) => (t, None),
+        (Some(_), Err(e)) => {
+            eprintln!("error: {e}");
+            return 2;
+        }
+        (None, Err(e)) => (Theme::default_dark(), Some(format!("▲ {e}; using the default theme"))),
+    };
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        eprintln!("error: the console needs a terminal; use `relcon status`, `relcon history ENV` … without one");
+        return 2;
+    }
+    let ctx = match Ctx::open(config, ops::identity::actor(), ops::system_clock()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return e.exit_code();
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return 1;
+        }
+    };
+    match rt.block_on(run(ctx, theme, cli.read_only, warning)) {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("error: {e}");
+            1
+        }
+    }
 }
+
+/// `NO_COLOR` wins; then `--theme`, then the config's `[ui] theme`: a
+/// built-in name, a path, or a name in the config's `themes/` folder.
+pub fn pick_theme(flag: Option<&str>, configured: &str, config_dir: &Path) -> Result<Theme, String> {
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return Ok(Theme::monochrome());
+    }
+    let name = flag.unwrap_or(configured);
+    if Theme::builtin_names().contains(&name) {
+        return Theme::load(name);
+    }
+    // A path given on the command line is relative to where you are; one
+    // in the config, to the config's folder.
+    let mut candidates = Vec::new();
+    if flag.is_some() {
+        candidates.push(std::path::PathBuf::from(name));
+    }
+    candidates.push(config_dir.join(name));
+    candidates.push(config_dir.join("themes").join(format!("{name}.toml")));
+    match candidates.into_iter().find(|p| p.is_file()) {
+        Some(p) => Theme::load(&p.to_string_lossy()),
+        None => Theme::load(name),
+    }
+}
+
+async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> crate::Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut app = App::new(AppInit { config: ctx.config.clone(), actor: ctx.actor.clone(), read_only, now: ctx.now(), size: (80, 24) });
+    // The first snapshot is read before the first frame, so it is complete.
+    match Snapshot::load(&ctx, &app.query) {
+        Ok(s) => {
+            app.update(Msg::Snapshot(Box::new(s)));
+        }
+        Err(e) => app.set_status(backend::one_line(&e), theme::State::Error),
+    }
+    if let Some(w) = warning {
+        app.set_status(w, theme::State::Warn);
+    }
+    let backend = Backend::start(&ctx, app.query.clone(), tx.clone())?;
+    let (mut terminal, _guard) = terminal::init();
+    let size = terminal.size()?;
+    app.resize(size.width, size.height);
+    terminal::spawn_input(tx)?;
+    // Health pollers run as tasks on this runtime; samples go to the app
+    // (lights, sparklines) and to the reader (drift, require_healthy).
+    let (htx, mut hrx) = tokio::sync::mpsc::unbounded_channel();
+    let _pollers = crate::health::poller::spawn(&ctx.config, htx, crate::health::poller::DEFAULT_CONCURRENCY);
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut clock = tokio::time::interval(Duration::from_secs(1));
+    clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut spin = tokio::time::interval(Duration::from_millis(100));
+    spin.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    loop {
+        if app.dirty {
+            terminal.draw(|f| render::draw(f, &app, &theme))?;
+            app.dirty = false;
+        }
+        if app.quit {
+            break;
+        }
+        let busy = app.busy();
+        let msg = tokio::select! {
+            Some(m) = rx.recv() => m,
+            Some(u) = hrx.recv() => {
+                backend.health(u.clone());
+                Msg::Health(u)
+            }
+            _ = clock.tick() => Msg::Clock(ctx.now()),
+            _ = spin.tick(), if busy => Msg::Spin,
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+        };
+        let mut effects = app.update(msg);
+        // Drain what queued up meanwhile, then draw once.
+        while let Ok(m) = rx.try_recv() {
+            effects.extend(app.update(m));
+        }
+        while let Ok(u) = hrx.try_recv() {
+            backend.health(u.clone());
+            effects.extend(app.update(Msg::Health(u)));
+        }
+        apply(&backend, effects);
+    }
+    Ok(())
+}
+
+fn apply(backend: &Backend, effects: Vec<Effect>) {
+    for e in effects {
+        match e {
+            Effect::Query(q) => backend.query(q),
+            Effect::Plan { id, request } => backend.plan(id, request),
+            Effect::Run { id, job } => backend.run(id, job),
+            Effect::Cancel => backend.cancel(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -4,6 +4,7 @@
 
 use crate::domain::Release;
 use crate::error::Result;
+use crate::health::Board;
 use crate::ledger::Event;
 use crate::ops::checklist::Run;
 use crate::ops::status::Status;
@@ -55,9 +56,16 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Read everything the UI shows for `q` through the same ops the CLI uses.
+    /// Read everything the UI shows for `q` through the same ops the CLI
+    /// uses (health as not polled).
     pub fn load(ctx: &Ctx, q: &Query) -> Result<Snapshot> {
-        let status = ops::status::status(ctx)?;
+        Snapshot::load_with(ctx, q, &Board::default())
+    }
+
+    /// The same, with what the health board knows (drift, verifying, the
+    /// `require_healthy` gate).
+    pub fn load_with(ctx: &Ctx, q: &Query, board: &Board) -> Result<Snapshot> {
+        let status = ops::status::status_with_health(ctx, board)?;
         let total = status.environments.iter().find(|e| e.name == q.env).map_or(0, |e| e.releases);
         let offset = q.history_offset.min(total.saturating_sub(1));
         let rows = ops::status::history(ctx, &q.env, offset, q.history_limit)?;

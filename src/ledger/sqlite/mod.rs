@@ -158,7 +158,7 @@ impl Store for SqliteStore {
     }
 
     fn event_count(&self) -> Result<u64> {
-        Ok(self.head_seq()?)
+        self.head_seq()
     }
 
     fn head_seq(&self) -> Result<u64> {

@@ -108,6 +108,11 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
         }
         kind::CHECKLIST_TICKED => {
             let t: ChecklistTick = body(e)?;
+            if t.note_only {
+                conn.prepare_cached("UPDATE checklist_ticks SET note = ?5 WHERE env = ?1 AND checklist = ?2 AND version = ?3 AND item = ?4")?
+                    .execute(params![env_of(e)?, t.checklist, t.version, t.item, t.note])?;
+                return Ok(());
+            }
             conn.prepare_cached(
                 "INSERT INTO checklist_ticks (env, checklist, version, item, by, at, note, role, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
                  ON CONFLICT(env, checklist, version, item) DO UPDATE SET by = excluded.by, at = excluded.at, note = excluded.note, role = excluded.role, seq = excluded.seq",

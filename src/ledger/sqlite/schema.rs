@@ -94,6 +94,10 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (flag, env)
     );
     "#,
+    // 4: newest builds without a scan (the pending build of a first stage).
+    r#"
+    CREATE INDEX builds_seq ON builds(seq);
+    "#,
 ];
 
 /// Projection tables, in the order `rebuild` clears and `projection_dump` prints them.

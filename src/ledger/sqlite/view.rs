@@ -132,11 +132,8 @@ impl StateView for ConnView<'_> {
     }
 
     fn release_count(&self, env: &str) -> Result<u64> {
-        let n: i64 = self
-            .0
-            .prepare_cached("SELECT COUNT(*) FROM releases WHERE env = ?1")?
-            .query_row([env], |r| r.get(0))?;
-        Ok(n as u64)
+        // Every attempt takes the next number, so the count is the last one.
+        Ok(self.last_release_number(env)?.unwrap_or(0))
     }
 
     fn hold(&self, env: &str) -> Result<Option<Hold>> {

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 
 use crate::tui::app::App;
-use crate::tui::format::{pad, stamp};
+use crate::tui::format::{pad, stamp, who};
 use crate::tui::theme::Theme;
 
 fn kind_style(kind: &str, theme: &Theme) -> Style {
@@ -49,7 +49,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(if selected { "▸ " } else { "  " }, theme.accent()),
             Span::styled(pad(&e.seq.to_string(), 6), theme.muted()),
             Span::styled(format!(" {}", pad(&time, time_w)), theme.text()),
-            Span::styled(format!(" {}", pad(&e.actor, actor_w)), theme.text()),
+            Span::styled(format!(" {}", pad(who(&e.actor), actor_w)), theme.text()),
             Span::styled(format!(" {}", pad(e.env.as_deref().unwrap_or("-"), env_w)), theme.accent().remove_modifier(Modifier::BOLD)),
             Span::styled(format!(" {}", r.summary), kind_style(&e.kind, theme)),
         ]);

@@ -10,8 +10,8 @@ use ratatui::Frame;
 
 use crate::ops::status::EnvStatus;
 use crate::tui::app::App;
-use crate::tui::format::{age, bar, cols, fit, short, SPINNER};
-use crate::tui::theme::{State, Theme};
+use crate::tui::format::{age, bar, cols, fit, health_state, short, who, SPINNER};
+use crate::tui::theme::Theme;
 
 /// (symbol, word, style) for one badge.
 fn badge(b: &str, theme: &Theme) -> (&'static str, String, Style) {
@@ -22,6 +22,7 @@ fn badge(b: &str, theme: &Theme) -> (&'static str, String, Style) {
         "interrupted" => ("✖", "interrupted".into(), theme.error()),
         "deploying" => ("◌", "deploying".into(), theme.accent()),
         "drift" => ("≠", "drift".into(), theme.warn()),
+        "verifying" => ("◌", "verifying".into(), theme.accent()),
         other => ("•", other.to_string(), theme.muted()),
     }
 }
@@ -41,6 +42,44 @@ fn badge_line(e: &EnvStatus, width: usize, theme: &Theme) -> Option<Line<'static
     Some(Line::from(spans))
 }
 
+/// The health light: live state and latency from the pollers.
+fn health_line(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Line<'static> {
+    if e.health.checks == 0 {
+        return Line::styled("· no health checks", theme.muted());
+    }
+    let live = app.health.env_health(&e.name);
+    let Some(state) = live.state else {
+        return Line::styled("? health not polled yet", theme.muted());
+    };
+    let mut text = format!("{} {}", state.symbol(), state.as_str());
+    if let Some(ms) = live.latency_ms {
+        text.push_str(&format!(" {ms}ms"));
+    }
+    if state != crate::health::State::Healthy {
+        if let Some(r) = live.reason {
+            text.push_str(&format!(": {r}"));
+        }
+    }
+    Line::from(Span::styled(fit(&text, w), theme.state(health_state(state))))
+}
+
+/// Drift in words: what runs versus what the ledger says.
+fn drift_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    match &e.health.version_check {
+        crate::health::VersionCheck::Drift { expected, running } => Some(Line::from(Span::styled(fit(&format!("≠ runs {running}, expected {expected}"), w), theme.warn()))),
+        _ => None,
+    }
+}
+
+/// The light alone, for compact cards.
+fn health_symbol(e: &EnvStatus, app: &App, theme: &Theme) -> Option<Span<'static>> {
+    if e.health.checks == 0 {
+        return None;
+    }
+    let state = app.health.env_health(&e.name).state.unwrap_or(crate::health::State::Unknown);
+    Some(Span::styled(format!("{} ", state.symbol()), theme.state(health_state(state))))
+}
+
 fn release_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Vec<Line<'static>> {
     match &e.release {
         Some(r) => vec![
@@ -49,7 +88,7 @@ fn release_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Vec<Line<
                 Span::styled(fit(&r.version, w.saturating_sub(10).max(4)), theme.text().add_modifier(ratatui::style::Modifier::BOLD)),
                 Span::styled(format!(" {}", short(&r.commit)), theme.muted()),
             ]),
-            Line::styled(fit(&format!("{} · {}", age(app.now, r.deployed_at), r.deployed_by), w), theme.muted()),
+            Line::styled(fit(&format!("{} · {}", age(app.now, r.deployed_at), who(&r.deployed_by)), w), theme.muted()),
         ],
         None => vec![Line::styled("no release yet", theme.muted()), Line::raw("")],
     }
@@ -58,10 +97,10 @@ fn release_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Vec<Line<
 fn deployment_line(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Option<Line<'static>> {
     let d = e.deployment.as_ref()?;
     Some(if d.state == "interrupted" {
-        Line::styled(fit(&format!("✖ v{} {} interrupted — R resolves", d.number, d.version), w), theme.error())
+        Line::from(Span::styled(fit(&format!("✖ v{} {} interrupted — R resolves", d.number, d.version), w), theme.error()))
     } else {
         let spin = SPINNER[app.spin % SPINNER.len()];
-        Line::styled(fit(&format!("{spin} v{} {} {} by {}", d.number, d.action, d.version, d.actor), w), theme.accent())
+        Line::from(Span::styled(fit(&format!("{spin} v{} {} {} by {}", d.number, d.action, d.version, d.actor), w), theme.accent()))
     })
 }
 
@@ -104,6 +143,9 @@ fn pending_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>>
 fn card_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize, compact: bool) -> Vec<Line<'static>> {
     let mut out = release_lines(e, app, theme, w);
     if compact {
+        if let (Some(light), Some(second)) = (health_symbol(e, app, theme), out.get_mut(1)) {
+            second.spans.insert(0, light);
+        }
         let mut third: Vec<Span> = Vec::new();
         if let Some(d) = deployment_line(e, app, theme, w) {
             third.extend(d.spans);
@@ -131,8 +173,8 @@ fn card_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize, compact: bool) 
         out.push(Line::from(spans));
         return out;
     }
-    let health = format!("{} health: {}", State::Unknown.symbol(), e.health.reason.clone().unwrap_or_else(|| e.health.state.to_string()));
-    out.push(Line::styled(fit(&health, w), theme.muted()));
+    out.push(health_line(e, app, theme, w));
+    out.extend(drift_line(e, theme, w));
     out.extend(deployment_line(e, app, theme, w));
     out.extend(badge_line(e, w, theme));
     out.extend(progress_spans(e, theme, false).into_iter().map(|(t, st)| Line::styled(fit(&t, w), st)));

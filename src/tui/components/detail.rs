@@ -12,7 +12,7 @@ use crate::tui::format::{age, release_state, stamp};
 use crate::tui::theme::{State, Theme};
 
 fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
-    Line::from(vec![Span::styled(format!("{label:<8}"), theme.muted()), Span::styled(value, theme.text())])
+    Line::from(vec![Span::styled(format!("{label:<9}"), theme.muted()), Span::styled(value, theme.text())])
 }
 
 fn lines(r: &Release, app: &App, theme: &Theme) -> Vec<Line<'static>> {
@@ -32,10 +32,10 @@ fn lines(r: &Release, app: &App, theme: &Theme) -> Vec<Line<'static>> {
     }
     out.push(field("reason", r.reason.clone().unwrap_or_else(|| "—".into()), theme));
     if let Some(e) = &r.error {
-        out.push(Line::from(vec![Span::styled(format!("{:<8}", "error"), theme.muted()), Span::styled(format!("{} {e}", st.symbol()), theme.state(st))]));
+        out.push(Line::from(vec![Span::styled(format!("{:<9}", "error"), theme.muted()), Span::styled(format!("{} {e}", st.symbol()), theme.state(st))]));
     }
     if !r.steps.is_empty() {
-        let mut spans = vec![Span::styled(format!("{:<8}", "steps"), theme.muted())];
+        let mut spans = vec![Span::styled(format!("{:<9}", "steps"), theme.muted())];
         for s in &r.steps {
             let state = match s.state.as_str() {
                 "done" => State::Ok,
@@ -68,17 +68,21 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         f.render_widget(Paragraph::new(msg).style(theme.muted()), inner);
         return;
     };
-    let mut out = lines(r, app, theme);
-    // The output's last lines fill what is left of the pane.
-    let room = (inner.height as usize).saturating_sub(out.len() + 1);
-    if let Some(output) = r.output.as_deref().filter(|o| !o.trim().is_empty()) {
-        if room > 0 {
-            out.push(Line::styled("output (last lines)", theme.muted()));
-            let all: Vec<&str> = output.lines().collect();
-            for l in all.iter().skip(all.len().saturating_sub(room)) {
-                out.push(Line::from(vec![Span::styled("│ ", theme.muted()), Span::styled(l.to_string(), theme.text())]));
-            }
-        }
+    let top = lines(r, app, theme);
+    // How tall the facts are once wrapped; the output's last lines get the rest.
+    let w = inner.width.max(1) as usize;
+    let top_h = top.iter().map(|l| l.width().max(1).div_ceil(w)).sum::<usize>().min(inner.height as usize) as u16;
+    f.render_widget(Paragraph::new(top).wrap(Wrap { trim: false }), Rect { height: top_h, ..inner });
+    let rest = Rect { y: inner.y + top_h, height: inner.height - top_h, ..inner };
+    let Some(output) = r.output.as_deref().filter(|o| !o.trim().is_empty()) else { return };
+    if rest.height < 2 {
+        return;
     }
-    f.render_widget(Paragraph::new(out).wrap(Wrap { trim: false }), inner);
+    let room = rest.height as usize - 1;
+    let all: Vec<&str> = output.lines().collect();
+    let mut out = vec![Line::styled(format!("output (last {} of {} lines)", room.min(all.len()), all.len()), theme.muted())];
+    for l in all.iter().skip(all.len().saturating_sub(room)) {
+        out.push(Line::from(vec![Span::styled("│ ", theme.muted()), Span::styled(l.to_string(), theme.text())]));
+    }
+    f.render_widget(Paragraph::new(out), rest);
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 
 use crate::tui::app::App;
-use crate::tui::format::{age, pad, release_state, short};
+use crate::tui::format::{age, pad, release_state, short, who};
 use crate::tui::theme::{State, Theme};
 
 struct Cols {
@@ -67,7 +67,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         if c.commit {
             spans.push(Span::styled(format!(" {}", pad(short(&r.commit), 7)), theme.muted()));
         }
-        spans.push(Span::styled(format!(" {}", pad(&r.actor, c.actor)), theme.text()));
+        spans.push(Span::styled(format!(" {}", pad(who(&r.actor), c.actor)), theme.text()));
         spans.push(Span::styled(format!(" {}", pad(&age(app.now, r.started_at), 8)), theme.muted()));
         if c.desc {
             spans.push(Span::styled(format!(" {}", r.description()), if st == State::Error { theme.error().remove_modifier(Modifier::BOLD) } else { theme.text() }));

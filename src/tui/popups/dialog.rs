@@ -54,6 +54,8 @@ pub struct RunLog {
     /// (step, "pending" | "running" | "done" | "failed")
     pub steps: Vec<(String, &'static str)>,
     pub output: VecDeque<String>,
+    /// The hook is a list of named steps (show each one's state).
+    pub multi: bool,
 }
 
 const KEEP_LINES: usize = 200;
@@ -210,7 +212,7 @@ impl Dialog {
 
     pub fn on_progress(&mut self, p: Progress) {
         match p {
-            Progress::Started { env, number, version, steps } => {
+            Progress::Started { env, number, version, steps, .. } => {
                 self.log.header = Some(format!("{env} v{number}: deploying {version}"));
                 self.log.steps = steps.into_iter().map(|s| (s, "pending")).collect();
                 self.push(format!("▶ {env} v{number}: deploying {version}"));
@@ -218,7 +220,9 @@ impl Dialog {
             Progress::Hook(HookEvent::StepStarted { name }) => self.step(&name, "running"),
             Progress::Hook(HookEvent::Output { line, .. }) => self.push(line),
             Progress::Hook(HookEvent::StepFinished { name, ok, detail }) => {
-                self.step(&name, if ok { "done" } else { "failed" });
+                if self.log.multi {
+                    self.step(&name, if ok { "done" } else { "failed" });
+                }
                 if !ok {
                     self.push(format!("✖ {name}: {detail}"));
                 }
@@ -258,7 +262,7 @@ impl Dialog {
             Phase::Done(_) => return if is_escape(key) || matches!(key.code, KeyCode::Enter | KeyCode::Char('q')) { Outcome::Close } else { Outcome::Consumed },
             Phase::Editing => {}
         }
-        if is_escape(key) {
+        if is_escape(key) || (matches!(self.plan, Some(Err(_))) && key.code == KeyCode::Enter) {
             return Outcome::Close;
         }
         if self.locked() {

@@ -201,7 +201,7 @@ impl Component for Dialog {
         let fields = if editing { self.fields() } else { Vec::new() };
         let live = matches!(self.phase, Phase::Running | Phase::Done(_));
         let progress = self.progress(theme, spin);
-        let want_h = body.len() as u16 + fields.len() as u16 * 2 + 4 + if live { 14 } else { 0 };
+        let want_h = body.len() as u16 + fields.len() as u16 * 2 + u16::from(self.hint.is_some()) + progress.len() as u16 + 3 + if live { 14 } else { 0 };
         let r = layout::popup(area, 100, want_h);
         f.render_widget(Clear, r);
         let hint = match &self.phase {

@@ -48,7 +48,7 @@ pub trait Component {
 #[derive(Debug)]
 pub enum Popup {
     Help(Help),
-    Prompt(Prompt),
+    Prompt(Box<Prompt>),
     Dialog(Box<Dialog>),
 }
 
@@ -56,14 +56,14 @@ impl Popup {
     pub fn component(&self) -> &dyn Component {
         match self {
             Popup::Help(h) => h,
-            Popup::Prompt(p) => p,
+            Popup::Prompt(p) => p.as_ref(),
             Popup::Dialog(d) => d.as_ref(),
         }
     }
     pub fn component_mut(&mut self) -> &mut dyn Component {
         match self {
             Popup::Help(h) => h,
-            Popup::Prompt(p) => p,
+            Popup::Prompt(p) => p.as_mut(),
             Popup::Dialog(d) => d.as_mut(),
         }
     }

@@ -42,7 +42,7 @@ impl Prompt {
             PromptKind::Command => ":",
             PromptKind::Filter => "/",
             PromptKind::Note(_) => "note: ",
-            PromptKind::Role(_) => "sign as role: ",
+            PromptKind::Role(_) => "role: ",
         }
     }
 }
@@ -93,29 +93,31 @@ impl Component for Prompt {
 
     fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, _spin: usize) {
         let label = self.label();
-        let r = match self.kind {
+        let (r, title) = match self.kind {
+            // Just above the footer, full width: like vim and k9s.
             PromptKind::Command | PromptKind::Filter => {
-                // Just above the footer, full width: like vim and k9s.
                 let s = layout::screen(area);
-                Rect { x: s.body.x, y: s.body.bottom().saturating_sub(3), width: s.body.width, height: 3.min(s.body.height) }
+                let r = Rect { x: s.body.x, y: s.body.bottom().saturating_sub(3), width: s.body.width, height: 3.min(s.body.height) };
+                let t = if self.kind == PromptKind::Command { " command · same verbs as the CLI, e.g. promote staging prod · esc cancel " } else { " filter audit · enter keep · esc clear " };
+                (r, t)
             }
-            _ => layout::popup(area, 70, 5),
+            PromptKind::Note(_) => (layout::popup(area, 70, 4), " note · enter save · esc cancel "),
+            PromptKind::Role(_) => (layout::popup(area, 70, 4), " sign as role · enter save · esc cancel "),
         };
         f.render_widget(Clear, r);
-        let title = match &self.kind {
-            PromptKind::Command => " command · same verbs as the CLI, e.g. promote staging prod · esc cancel ".to_string(),
-            PromptKind::Filter => " filter audit · enter keep · esc clear ".to_string(),
-            _ => format!(" {} · enter save · esc cancel ", self.context),
-        };
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
             .border_style(theme.border(true))
             .title(Span::styled(title, theme.muted()))
             .style(theme.base());
-        let inner = block.inner(r);
+        let mut inner = block.inner(r);
         f.render_widget(block, r);
+        if !self.context.is_empty() && inner.height >= 2 {
+            f.render_widget(Line::styled(self.context.clone(), theme.text()), Rect { height: 1, ..inner });
+            inner = Rect { y: inner.y + 1, height: inner.height - 1, ..inner };
+        }
         let lw = label.chars().count() as u16;
-        f.render_widget(Line::styled(label, theme.accent()), Rect { width: lw.min(inner.width), ..inner });
+        f.render_widget(Line::styled(label, theme.accent()), Rect { width: lw.min(inner.width), height: 1, ..inner });
         let field = Rect { x: inner.x + lw, width: inner.width.saturating_sub(lw), height: 1, ..inner };
         draw_input(f, field, &self.input, theme.text(), true);
     }

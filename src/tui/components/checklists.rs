@@ -1,0 +1,129 @@
+//! The selected env's open checklist runs: a gauge per run, one row per
+//! item with who ticked it, when, and their note; role items tagged.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::ops::checklist::{Run, RunItem};
+use crate::tui::app::App;
+use crate::tui::format::{bar, fit, when};
+use crate::tui::layout;
+use crate::tui::theme::Theme;
+
+fn run_header(r: &Run, theme: &Theme, w: usize) -> Line<'static> {
+    let st = if r.done == r.total { theme.ok() } else { theme.warn() };
+    let phase = if r.phase == "before" { format!("gates {} going into {}", r.build, r.env) } else { format!("after {} went live", r.build) };
+    let gauge = format!(" {} {}/{}", bar(r.done, r.total, 12), r.done, r.total);
+    let head = fit(&format!("{} ({}) · {phase}", r.title, r.name), w.saturating_sub(gauge.chars().count() + 1));
+    Line::from(vec![Span::styled(head, theme.accent()), Span::styled(gauge, st)])
+}
+
+fn item_line(app: &App, it: &RunItem, selected: bool, theme: &Theme) -> Line<'static> {
+    let (mark, mark_st) = if it.done { ("[x]", theme.ok()) } else { ("[ ]", theme.muted()) };
+    let mut spans = vec![
+        Span::styled(if selected { "▸ " } else { "  " }, theme.accent()),
+        Span::styled(mark, mark_st),
+        Span::styled(format!(" {}. {}", it.n, it.text), theme.text()),
+    ];
+    if let Some(role) = &it.role {
+        spans.push(Span::styled(format!(" [{role}]"), theme.accent()));
+    }
+    if it.done {
+        let at = it.at.map(|t| format!(" {}", when(app.now, t))).unwrap_or_default();
+        spans.push(Span::styled(format!(" — by {}{at}", crate::tui::format::who(it.by.as_deref().unwrap_or_default())), theme.muted()));
+        if let Some(n) = &it.note {
+            spans.push(Span::styled(format!(" ({n})"), theme.muted()));
+        }
+    }
+    let line = Line::from(spans);
+    if selected {
+        line.style(theme.selection())
+    } else {
+        line
+    }
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let (list, side) = layout::checklists(area);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(format!(" Checklists · {} ", app.env_name()), theme.accent()))
+        .title_bottom(Line::styled(" ←/→ environment ", theme.muted()).right_aligned());
+    let inner = block.inner(list);
+    f.render_widget(block, list);
+    let env = app.env_name();
+    let runs: Vec<(usize, &Run)> = app.snap.as_ref().map(|s| s.runs.iter().enumerate().filter(|(_, r)| r.env == env).collect()).unwrap_or_default();
+    if runs.is_empty() {
+        let msg = format!("{env} has no open checklist run: none is configured for it, or no build is pending or live.");
+        f.render_widget(Paragraph::new(msg).style(theme.muted()).wrap(Wrap { trim: true }), inner);
+        if let Some(s) = side {
+            f.render_widget(Block::bordered().border_type(BorderType::Rounded).border_style(theme.border(false)), s);
+        }
+        return;
+    }
+    let w = inner.width as usize;
+    let items = app.check_items();
+    let current = items.get(app.checks.cursor as usize).copied();
+    let mut lines = Vec::new();
+    let mut cursor_line = 0;
+    for (ri, r) in &runs {
+        if !lines.is_empty() {
+            lines.push(Line::raw(""));
+        }
+        lines.push(run_header(r, theme, w));
+        let mut section: Option<&str> = None;
+        for (ii, it) in r.items.iter().enumerate() {
+            if it.section.as_deref() != section && it.section.is_some() {
+                section = it.section.as_deref();
+                lines.push(Line::styled(format!("  {}", section.unwrap_or_default()), theme.muted()));
+            }
+            let selected = current == Some((*ri, ii));
+            if selected {
+                cursor_line = lines.len();
+            }
+            lines.push(item_line(app, it, selected, theme));
+        }
+    }
+    // Keep the highlighted item on screen (lists are short; no state needed).
+    let rows = inner.height as usize;
+    let scroll = (cursor_line + 1).saturating_sub(rows);
+    f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
+    if let (Some(s), Some((ri, ii))) = (side, current) {
+        render_side(f, s, app, ri, ii, theme);
+    }
+}
+
+fn render_side(f: &mut Frame, area: Rect, app: &App, ri: usize, ii: usize, theme: &Theme) {
+    let block = Block::bordered().border_type(BorderType::Rounded).border_style(theme.border(false)).title(Span::styled(" Item ", theme.accent()));
+    let Some(run) = app.snap.as_ref().and_then(|s| s.runs.get(ri)) else { return };
+    let Some(it) = run.items.get(ii) else { return };
+    let mut out = vec![Line::styled(it.text.clone(), theme.text().add_modifier(ratatui::style::Modifier::BOLD)), Line::raw("")];
+    let row = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<9}"), theme.muted()), Span::styled(v, theme.text())]);
+    out.push(row("list", format!("{} · item {} of {}", run.name, it.n, run.total)));
+    out.push(row("build", run.build.clone()));
+    if let Some(s) = &it.section {
+        out.push(row("section", s.clone()));
+    }
+    if let Some(r) = &it.role {
+        out.push(row("signed by", format!("{r} (you are asked for the role when ticking)")));
+    }
+    if let Some(h) = &it.hint {
+        out.push(row("hint", h.clone()));
+    }
+    if it.done {
+        out.push(row("ticked", format!("by {} {}", it.by.clone().unwrap_or_default(), it.at.map(|t| when(app.now, t)).unwrap_or_default())));
+        if let Some(n) = &it.note {
+            out.push(row("note", n.clone()));
+        }
+    } else {
+        out.push(row("state", "open".into()));
+    }
+    if run.phase == "before" {
+        out.push(Line::raw(""));
+        out.push(Line::styled(format!("This list gates {} going into {}.", run.build, run.env), theme.muted()));
+    }
+    f.render_widget(Paragraph::new(out).block(block).wrap(Wrap { trim: false }), area);
+}

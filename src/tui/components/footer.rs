@@ -1,0 +1,125 @@
+//! The top line (views as tabs, who you are) and the two bottom lines: the
+//! keys that work *here*, and the status line for messages.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+use crate::config::Command;
+use crate::tui::app::{App, View};
+use crate::tui::format::{cols, SPINNER};
+use crate::tui::keys;
+use crate::tui::theme::{State, Theme};
+
+pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let project = app.snap.as_ref().map(|s| s.status.project.clone()).unwrap_or_else(|| app.config.project.name.clone());
+    let mut spans = vec![Span::styled(" relcon ", theme.accent()), Span::styled(format!("{project} "), theme.muted())];
+    for v in View::ALL {
+        let cmd = match v {
+            View::Dashboard => Command::ViewDashboard,
+            View::Checklists => Command::ViewChecklists,
+            View::Audit => Command::ViewAudit,
+        };
+        let key = app.keymap.key_for("global", cmd).map(|k| format!("{k} ")).unwrap_or_default();
+        let style = if v == app.view { theme.selection().patch(theme.accent()) } else { theme.muted() };
+        spans.push(Span::styled("│", theme.muted()));
+        spans.push(Span::styled(format!(" {key}{} ", v.title()), style));
+    }
+    let right = format!("{}{} ", app.actor, if app.read_only { " · read-only" } else { "" });
+    let used: usize = spans.iter().map(|s| cols(&s.content)).sum();
+    let gap = (area.width as usize).saturating_sub(used + cols(&right));
+    spans.push(Span::raw(" ".repeat(gap)));
+    spans.push(Span::styled(right, if app.read_only { theme.warn() } else { theme.muted() }));
+    f.render_widget(Line::from(spans), area);
+}
+
+/// Navigation is summarised ("h/l env") instead of listed key by key.
+const SUMMARISED: &[Command] = &[
+    Command::Left,
+    Command::Right,
+    Command::Up,
+    Command::Down,
+    Command::PageUp,
+    Command::PageDown,
+    Command::Top,
+    Command::Bottom,
+    Command::Select,
+    Command::Back,
+    Command::Refresh,
+    Command::PrevView,
+    Command::ViewDashboard,
+    Command::ViewChecklists,
+    Command::ViewAudit,
+    Command::Help,
+];
+
+/// A short footer word for a default description; a user's own `desc` is kept.
+fn label(cmd: Command, desc: &str) -> String {
+    if desc != cmd.default_desc() {
+        return desc.to_string();
+    }
+    let short = match cmd {
+        Command::PromoteThrough => "promote thru",
+        Command::Rollback => "rollback",
+        Command::HoldClear => "clear hold",
+        Command::Resolve => "resolve",
+        Command::Cancel => "cancel hook",
+        Command::Tick => "tick",
+        Command::Note => "note",
+        Command::CommandLine => "command",
+        Command::NextView => "next view",
+        _ => "",
+    };
+    if short.is_empty() {
+        desc.split_whitespace().next().unwrap_or(desc).to_lowercase()
+    } else {
+        short.to_string()
+    }
+}
+
+pub fn hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mode = app.view.mode();
+    let all = keys::hints(&app.keymap, mode, app.read_only);
+    let key = |c: Command| app.keymap.key_for(mode, c).map(|k| k.to_string());
+    let own: Vec<Command> = app.keymap.modes.get(mode).map(|l| l.iter().map(|b| b.command).collect()).unwrap_or_default();
+    let shown = |cmd: &Command| !SUMMARISED.contains(cmd);
+    // This view's own keys first, then navigation, then the global rest.
+    let mut items: Vec<(String, String)> = all.iter().filter(|(_, c, _)| own.contains(c) && shown(c)).map(|(k, c, d)| (k.clone(), label(*c, d))).collect();
+    let nav = [(Command::Left, Command::Right, "env"), (Command::Up, Command::Down, "move")];
+    for (a, b, what) in nav {
+        if let (Some(x), Some(y)) = (key(a), key(b)) {
+            items.push((format!("{x}/{y}"), what.into()));
+        }
+    }
+    items.extend(all.iter().filter(|(_, c, _)| !own.contains(c) && shown(c)).map(|(k, c, d)| (k.clone(), label(*c, d))));
+    let help = key(Command::Help).map(|k| (k, "help".to_string()));
+    let width = area.width as usize;
+    let reserve = help.as_ref().map_or(0, |(k, d)| cols(k) + cols(d) + 3);
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (k, d) in items {
+        let w = cols(&k) + 1 + cols(&d) + 2;
+        if used + w + reserve > width {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(k, theme.accent()));
+        spans.push(Span::styled(format!(" {d}  "), theme.muted()));
+    }
+    if let Some((k, d)) = help {
+        spans.push(Span::styled(k, theme.accent()));
+        spans.push(Span::styled(format!(" {d}"), theme.muted()));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+pub fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let spin = SPINNER[app.spin % SPINNER.len()];
+    let line = match (&app.status, app.running.first()) {
+        (Some((text, State::Busy)), Some(r)) => Line::styled(format!(" {spin} {text} {}", r.label), theme.accent()),
+        (Some((text, level)), _) => Line::styled(format!(" {text}"), theme.state(*level)),
+        (None, Some(r)) => Line::styled(format!(" {spin} {} running — x cancels", r.label), theme.accent()),
+        (None, None) => Line::styled(" press ? for help · : for commands (same verbs as the CLI)", theme.muted()),
+    };
+    f.render_widget(line, area);
+}

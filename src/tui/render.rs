@@ -1,0 +1,35 @@
+//! One frame: tabs, the current view, footer, status line, then popups
+//! bottom to top. Draws an owned snapshot; reads no config or clock.
+
+use ratatui::widgets::Block;
+use ratatui::Frame;
+
+use super::app::{App, View};
+use super::components::{audit, cards, checklists, detail, footer, health, history};
+use super::layout;
+use super::theme::Theme;
+
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+    let area = f.area();
+    f.render_widget(Block::new().style(theme.base()), area);
+    let s = layout::screen(area);
+    footer::tabs(f, s.tabs, app, theme);
+    match app.view {
+        View::Dashboard => {
+            let d = layout::dashboard(s.body, health::rows(app));
+            cards::render(f, d.cards, app, theme, d.compact);
+            history::render(f, d.history, app, theme);
+            detail::render(f, d.detail, app, theme);
+            if let Some(h) = d.health {
+                health::render(f, h, app, theme);
+            }
+        }
+        View::Checklists => checklists::render(f, s.body, app, theme),
+        View::Audit => audit::render(f, s.body, app, theme),
+    }
+    footer::hints(f, s.footer, app, theme);
+    footer::status(f, s.status, app, theme);
+    for p in &app.popups {
+        p.component().render(f, area, theme, app.spin);
+    }
+}

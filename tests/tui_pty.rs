@@ -1,0 +1,168 @@
+//! End to end (DESIGN §9): the real binary in a pseudo-terminal at 100×30,
+//! real keys, the screen read back through a vt100 parser. Every wait polls
+//! the screen against a deadline; nothing sleeps for a fixed time.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::Command;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+
+const BIN: &str = env!("CARGO_BIN_EXE_relcon");
+
+const CONFIG: &str = r#"
+[project]
+name = "pty-portal"
+
+[ledger]
+url = "sqlite:.relcon/ledger.db"
+
+[[environment]]
+name = "dev"
+deploy = 'echo "deploying $RELCON_VERSION to $RELCON_ENV"'
+
+[[environment]]
+name = "staging"
+promote_from = "dev"
+deploy = 'echo "deploying $RELCON_VERSION to $RELCON_ENV"'
+checklists = { before = [], after = ["post-deploy"] }
+
+[[environment]]
+name = "prod"
+promote_from = "staging"
+protected = true
+deploy = [{ name = "deploy", run = 'echo "deploying $RELCON_VERSION"' }, { name = "smoke", run = 'echo "smoke ok"' }]
+
+[checklist.post-deploy]
+title = "Post-deployment"
+items = ["Verify critical user flows", "Update release notes"]
+"#;
+
+fn relcon(dir: &Path, args: &[&str]) {
+    let out = Command::new(BIN).args(args).current_dir(dir).env("RELCON_USER", "ana").env_remove("RELCON_CONFIG").output().unwrap();
+    assert!(out.status.success(), "relcon {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Screen {
+    fn text(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+    /// Poll until `pred` holds for the screen text, or fail showing the screen.
+    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let t = self.text();
+            if pred(&t) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{t}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+    fn wait_for(&self, needle: &str) {
+        self.wait(needle, |t| t.contains(needle));
+    }
+}
+
+#[test]
+fn console_in_a_real_terminal() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
+    relcon(dir.path(), &["release", "register", "1.0.0", "--commit", "abc1234def"]);
+    relcon(dir.path(), &["deploy", "dev", "1.0.0", "--yes"]);
+    relcon(dir.path(), &["promote", "dev", "staging", "--yes"]);
+
+    let pty = native_pty_system();
+    let pair = pty.openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let mut cmd = CommandBuilder::new(BIN);
+    cmd.cwd(dir.path());
+    cmd.env("RELCON_USER", "ana");
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("RELCON_CONFIG");
+    cmd.env_remove("NO_COLOR");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+    let screen = Screen { parser: Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0))), raw: Arc::new(Mutex::new(Vec::new())) };
+    let (parser, raw) = (screen.parser.clone(), screen.raw.clone());
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            parser.lock().unwrap().process(&buf[..n]);
+            raw.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let mut send = |s: &str| {
+        writer.write_all(s.as_bytes()).unwrap();
+        writer.flush().unwrap();
+    };
+
+    // The dashboard: every env, in pipeline order.
+    screen.wait("the env cards", |t| t.contains("dev") && t.contains("staging") && t.contains("prod ◆") && t.contains("no release yet"));
+    assert!(screen.parser.lock().unwrap().screen().alternate_screen(), "runs in the alternate screen");
+
+    // Help, generated from the keymap; Esc closes it.
+    send("?");
+    screen.wait_for("Promote to next env");
+    send("\x1b");
+    screen.wait("help to close", |t| !t.contains("Promote to next env"));
+
+    // Select staging, promote to prod: the dialog shows gates and asks for the name.
+    send("l");
+    screen.wait_for("▸ staging");
+    send("p");
+    screen.wait_for("Promote staging → prod");
+    screen.wait_for("type prod to confirm");
+    send("ship it");
+    send("\t");
+    send("prod");
+    send("\r");
+    screen.wait_for("✔ prod v1: 1.0.0");
+    send("\x1b");
+    // Both staging and prod now run v1 1.0.0; prod has a release at last.
+    screen.wait("prod's card to show the release", |t| t.matches("v1 1.0.0").count() >= 2 && !t.contains("no release yet") && !t.contains("Promote staging → prod"));
+
+    // Checklists view: tick the first item with space.
+    send("c");
+    screen.wait_for("Checklists · staging");
+    screen.wait_for("[ ] 1. Verify critical user flows");
+    send(" ");
+    screen.wait_for("[x] 1. Verify critical user flows — by ana");
+
+    // Another console's write shows up within a second.
+    relcon(dir.path(), &["check", "staging", "post-deploy", "2"]);
+    screen.wait_for("[x] 2. Update release notes — by ana");
+
+    send("q");
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "relcon did not exit after q; screen:\n{}", screen.text());
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    // The terminal was given back: alternate screen left, cursor shown.
+    let wait_restored = Instant::now() + Duration::from_secs(2);
+    while screen.parser.lock().unwrap().screen().alternate_screen() && Instant::now() < wait_restored {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!screen.parser.lock().unwrap().screen().alternate_screen(), "alternate screen left");
+    let raw = screen.raw.lock().unwrap();
+    let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(200)..]).to_string();
+    assert!(tail.contains("\x1b[?1049l"), "leave-alternate-screen sequence at the end: {tail:?}");
+    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+}
