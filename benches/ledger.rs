@@ -15,9 +15,33 @@ use support::{ledger, BenchLedger, Spec};
 
 fn ledgers() -> Vec<(&'static str, BenchLedger)> {
     vec![
-        ("empty", ledger(Spec { envs: 3, events: 0, hot_first_env: false, flags: 0 })),
-        ("1k", ledger(Spec { envs: 3, events: 1_000, hot_first_env: false, flags: 0 })),
-        ("1M", ledger(Spec { envs: 20, events: 1_000_000, hot_first_env: false, flags: 0 })),
+        (
+            "empty",
+            ledger(Spec {
+                envs: 3,
+                events: 0,
+                hot_first_env: false,
+                flags: 0,
+            }),
+        ),
+        (
+            "1k",
+            ledger(Spec {
+                envs: 3,
+                events: 1_000,
+                hot_first_env: false,
+                flags: 0,
+            }),
+        ),
+        (
+            "1M",
+            ledger(Spec {
+                envs: 20,
+                events: 1_000_000,
+                hot_first_env: false,
+                flags: 0,
+            }),
+        ),
     ]
 }
 
@@ -26,7 +50,10 @@ fn append_durable(c: &mut Criterion) {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("append-{}.db", std::process::id()));
     let mut store = SqliteStore::open(&path).unwrap();
-    let sync: i64 = store.connection().query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap();
+    let sync: i64 = store
+        .connection()
+        .query_row("PRAGMA synchronous", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(sync, 2, "the store must run with synchronous=FULL");
     let mut i = 0u64;
     let mut g = c.benchmark_group("ledger");
@@ -34,8 +61,17 @@ fn append_durable(c: &mut Criterion) {
     g.bench_function("append_one_event_durable", |b| {
         b.iter(|| {
             i += 1;
-            let body = BuildRegistered { version: format!("9.{i}"), commit: format!("{i:040x}"), artifact: None, notes: None };
-            store.transact(chrono::Utc::now(), "bench", &mut |_| Ok(vec![NewEvent::new(kind::BUILD_REGISTERED, None, &body)])).unwrap();
+            let body = BuildRegistered {
+                version: format!("9.{i}"),
+                commit: format!("{i:040x}"),
+                artifact: None,
+                notes: None,
+            };
+            store
+                .transact(chrono::Utc::now(), "bench", &mut |_| {
+                    Ok(vec![NewEvent::new(kind::BUILD_REGISTERED, None, &body)])
+                })
+                .unwrap();
         })
     });
     g.finish();
@@ -48,7 +84,9 @@ fn append_durable(c: &mut Criterion) {
 fn startup_and_status(c: &mut Criterion) {
     let all = ledgers();
     let mut g = c.benchmark_group("startup");
-    g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
     for (label, l) in &all {
         // Start-up: open the ledger (migrations, interrupted-deployment scan) and compute status.
         g.bench_with_input(BenchmarkId::new("open_and_status", label), l, |b, l| {
@@ -61,10 +99,14 @@ fn startup_and_status(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("status");
-    g.sample_size(10).measurement_time(Duration::from_secs(4)).warm_up_time(Duration::from_secs(1));
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
     for (label, l) in &all {
         let ctx = Ctx::open(l.config.clone(), "bench".into(), ops::system_clock()).unwrap();
-        g.bench_with_input(BenchmarkId::new("status_warm", label), &ctx, |b, ctx| b.iter(|| ops::status::status(ctx).unwrap()));
+        g.bench_with_input(BenchmarkId::new("status_warm", label), &ctx, |b, ctx| {
+            b.iter(|| ops::status::status(ctx).unwrap())
+        });
     }
     for (label, l) in &all {
         // The whole command, as a script would run it.
@@ -88,30 +130,37 @@ fn startup_and_status(c: &mut Criterion) {
     report_memory(&all);
 }
 
-/// Peak RSS of `relcon status --json` on each ledger (budget: < 80 MB at 1M events),
-/// from wait4(2)'s resource usage of that one child.
+/// Peak RSS of `relcon status --json` on each ledger (budget: < 80 MB at
+/// 1M events), measured by GNU time: a child of ours would inherit our own
+/// high-water mark across fork+exec.
 fn report_memory(all: &[(&str, BenchLedger)]) {
     for (label, l) in all {
-        let child = Command::new(env!("CARGO_BIN_EXE_relcon"))
+        let out = Command::new("/usr/bin/time")
+            .args(["-f", "%M"])
+            .arg(env!("CARGO_BIN_EXE_relcon"))
             .arg("--config")
             .arg(&l.config_path)
             .args(["status", "--json"])
             .env("RELCON_USER", "bench")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut status = 0;
-        // SAFETY: a zeroed rusage is valid; wait4 fills it for our own child.
-        let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-        let pid = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
-        assert_eq!(pid, child.id() as i32);
-        eprintln!(
-            "memory: relcon status --json, {label} ledger ({} events): peak RSS {:.1} MB",
-            l.events,
-            usage.ru_maxrss as f64 / 1024.0
-        );
+            .output();
+        match out {
+            Ok(o) if o.status.success() => {
+                let kb: f64 = String::from_utf8_lossy(&o.stderr)
+                    .trim()
+                    .lines()
+                    .last()
+                    .and_then(|l| l.trim().parse().ok())
+                    .unwrap_or(0.0);
+                eprintln!(
+                    "memory: relcon status --json, {label} ledger ({} events): peak RSS {:.1} MB",
+                    l.events,
+                    kb / 1024.0
+                );
+            }
+            _ => eprintln!("memory: /usr/bin/time is not available; peak RSS not measured"),
+        }
     }
 }
 

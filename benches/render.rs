@@ -1,1 +1,129 @@
-fn main() {}
+//! TUI budgets (DESIGN §7): one dashboard frame (layout + render into a
+//! buffer) with a 100 000-release history, 20 envs and 500 flags (< 2 ms),
+//! and start-up to the first frame on a 1 000 000-event ledger (< 150 ms,
+//! ≤ 2× an empty ledger).
+
+mod support;
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use ratatui::backend::TestBackend;
+use ratatui::Terminal;
+use relcon::ops::{self, Ctx};
+use relcon::tui::{testing, App, AppInit, Theme};
+use support::{ledger, BenchLedger, Spec};
+
+fn app_on(l: &BenchLedger, size: (u16, u16)) -> (Ctx, App) {
+    let mut ctx = Ctx::open(l.config.clone(), "bench".into(), ops::system_clock()).unwrap();
+    let mut app = App::new(AppInit {
+        config: l.config.clone(),
+        actor: "bench".into(),
+        read_only: false,
+        now: chrono::Utc::now(),
+        size,
+    });
+    testing::refresh(&mut ctx, &mut app);
+    (ctx, app)
+}
+
+fn frame(c: &mut Criterion) {
+    // e0 has 100 000 releases; e1 … e19 a thousand each; 500 flags.
+    let l = ledger(Spec {
+        envs: 20,
+        events: 250_000,
+        hot_first_env: true,
+        flags: 500,
+    });
+    let theme = Theme::default_dark();
+    let mut g = c.benchmark_group("frame");
+    g.sample_size(30)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
+    for (w, h) in [(160u16, 48u16), (80, 24)] {
+        let (mut ctx, mut app) = app_on(&l, (w, h));
+        assert!(
+            app.history_total() >= 100_000,
+            "hot env has {} releases",
+            app.history_total()
+        );
+        let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+        g.bench_with_input(
+            BenchmarkId::new("dashboard_100k_20env_500flags", format!("{w}x{h}")),
+            &app,
+            |b, app| {
+                b.iter(|| {
+                    term.draw(|f| relcon::tui::draw(f, app, &theme)).unwrap();
+                })
+            },
+        );
+        // Deep in the history: the window moves, the frame must not get slower.
+        testing::press(&mut ctx, &mut app, &["G"]);
+        testing::refresh(&mut ctx, &mut app);
+        assert!(
+            app.history.cursor > 90_000,
+            "G should move to the oldest release (cursor {})",
+            app.history.cursor
+        );
+        g.bench_with_input(
+            BenchmarkId::new("dashboard_history_end", format!("{w}x{h}")),
+            &app,
+            |b, app| {
+                b.iter(|| {
+                    term.draw(|f| relcon::tui::draw(f, app, &theme)).unwrap();
+                })
+            },
+        );
+    }
+    g.finish();
+}
+
+fn startup_to_first_frame(c: &mut Criterion) {
+    let theme = Theme::default_dark();
+    let ledgers = [
+        (
+            "empty",
+            ledger(Spec {
+                envs: 3,
+                events: 0,
+                hot_first_env: false,
+                flags: 0,
+            }),
+        ),
+        (
+            "1k",
+            ledger(Spec {
+                envs: 3,
+                events: 1_000,
+                hot_first_env: false,
+                flags: 0,
+            }),
+        ),
+        (
+            "1M",
+            ledger(Spec {
+                envs: 20,
+                events: 1_000_000,
+                hot_first_env: false,
+                flags: 0,
+            }),
+        ),
+    ];
+    let mut g = c.benchmark_group("startup");
+    g.sample_size(10)
+        .measurement_time(Duration::from_secs(4))
+        .warm_up_time(Duration::from_secs(1));
+    for (label, l) in &ledgers {
+        g.bench_with_input(BenchmarkId::new("first_frame", label), l, |b, l| {
+            b.iter(|| {
+                let (_ctx, app) = app_on(l, (160, 48));
+                let mut term = Terminal::new(TestBackend::new(160, 48)).unwrap();
+                term.draw(|f| relcon::tui::draw(f, &app, &theme)).unwrap();
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, frame, startup_to_first_frame);
+criterion_main!(benches);

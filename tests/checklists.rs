@@ -42,7 +42,10 @@ fn sandbox() -> Sandbox {
 }
 
 fn runs(sb: &Sandbox, env: &str) -> Vec<Value> {
-    sb.json(&["checklist", env, "--json"]).as_array().expect("array of runs").clone()
+    sb.json(&["checklist", env, "--json"])
+        .as_array()
+        .expect("array of runs")
+        .clone()
 }
 
 fn run_named(sb: &Sandbox, env: &str, name: &str) -> Option<Value> {
@@ -50,7 +53,13 @@ fn run_named(sb: &Sandbox, env: &str, name: &str) -> Option<Value> {
 }
 
 fn done_items(run: &Value) -> Vec<u64> {
-    run["items"].as_array().unwrap().iter().filter(|i| i["done"] == true).map(|i| i["n"].as_u64().unwrap()).collect()
+    run["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["done"] == true)
+        .map(|i| i["n"].as_u64().unwrap())
+        .collect()
 }
 
 #[test]
@@ -64,7 +73,12 @@ fn tick_by_number_or_unique_prefix() {
     assert_eq!(run["items"][2]["by"], "bo");
 
     let r = sb.run(&["check", "staging", "pre", "all"]).code(2);
-    assert!(r.stderr.contains("matches 2 items") && r.stderr.contains("1. All tests pass") && r.stderr.contains("2. All reviews done"), "{r}");
+    assert!(
+        r.stderr.contains("matches 2 items")
+            && r.stderr.contains("1. All tests pass")
+            && r.stderr.contains("2. All reviews done"),
+        "{r}"
+    );
     let r = sb.run(&["check", "staging", "pre", "9"]).code(2);
     assert!(r.stderr.contains("1 to 4"), "{r}");
     sb.run(&["check", "staging", "pre", "zzz"]).code(2);
@@ -84,13 +98,30 @@ fn a_role_item_needs_the_role() {
     let r = sb.run(&["check", "staging", "pre", "qa"]).code(2);
     assert!(r.stderr.contains("--as QA"), "{r}");
     sb.run(&["check", "staging", "pre", "4", "--as", "dev"]).code(2);
-    sb.run_as("quinn", &["check", "staging", "pre", "4", "--as", "qa", "--note", "exploratory pass done"]).ok();
+    sb.run_as(
+        "quinn",
+        &[
+            "check",
+            "staging",
+            "pre",
+            "4",
+            "--as",
+            "qa",
+            "--note",
+            "exploratory pass done",
+        ],
+    )
+    .ok();
     let run = run_named(&sb, "staging", "pre").unwrap();
     let item = &run["items"][3];
     assert_eq!(item["done"], true);
     assert_eq!(item["by"], "quinn");
     assert_eq!(item["note"], "exploratory pass done");
-    let tick = sb.audit().into_iter().find(|e| e["kind"] == "checklist.ticked").unwrap();
+    let tick = sb
+        .audit()
+        .into_iter()
+        .find(|e| e["kind"] == "checklist.ticked")
+        .unwrap();
     assert_eq!(tick["body"]["role"], "qa");
     assert_eq!(tick["body"]["text"], "QA sign-off");
 }
@@ -102,10 +133,19 @@ fn before_run_gates_promotion_and_undo_reblocks() {
         sb.run(&["check", "staging", "pre", item]).ok();
     }
     let r = sb.run(&["promote", "dev", "staging", "--yes", "--json"]).code(3);
-    assert!(r.stderr.contains("checklist pre") && r.stderr.contains("1 of 4 items open"), "{r}");
+    assert!(
+        r.stderr.contains("checklist pre") && r.stderr.contains("1 of 4 items open"),
+        "{r}"
+    );
     sb.run_as("quinn", &["check", "staging", "pre", "4", "--as", "QA"]).ok();
     let gate = |sb: &Sandbox| -> Value {
-        sb.env_status("staging")["gates"].as_array().unwrap().iter().find(|g| g["name"] == "checklist pre").cloned().expect("checklist gate in status")
+        sb.env_status("staging")["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["name"] == "checklist pre")
+            .cloned()
+            .expect("checklist gate in status")
     };
     assert_eq!(gate(&sb)["ok"], true);
 
@@ -125,7 +165,10 @@ fn before_run_gates_promotion_and_undo_reblocks() {
 #[test]
 fn after_run_opens_when_a_deployment_succeeds_and_runs_are_per_build() {
     let sb = sandbox();
-    let before: Vec<String> = runs(&sb, "staging").iter().map(|r| format!("{}:{}:{}", r["name"], r["phase"], r["build"])).collect();
+    let before: Vec<String> = runs(&sb, "staging")
+        .iter()
+        .map(|r| format!("{}:{}:{}", r["name"], r["phase"], r["build"]))
+        .collect();
     assert_eq!(before, vec![r#""pre":"before":"1.0""#]);
     for item in ["1", "2", "3"] {
         sb.run(&["check", "staging", "pre", item]).ok();
@@ -136,7 +179,10 @@ fn after_run_opens_when_a_deployment_succeeds_and_runs_are_per_build() {
     let now: Vec<Value> = runs(&sb, "staging");
     assert_eq!(now.len(), 1, "only the after-run is open once 1.0 is live: {now:?}");
     let post = &now[0];
-    assert_eq!((post["name"].as_str(), post["phase"].as_str(), post["build"].as_str()), (Some("post"), Some("after"), Some("1.0")));
+    assert_eq!(
+        (post["name"].as_str(), post["phase"].as_str(), post["build"].as_str()),
+        (Some("post"), Some("after"), Some("1.0"))
+    );
     assert_eq!((post["done"].as_u64(), post["total"].as_u64()), (Some(0), Some(2)));
     sb.run(&["check", "staging", "post", "verify"]).ok();
     assert_eq!(done_items(&run_named(&sb, "staging", "post").unwrap()), vec![1]);
@@ -157,13 +203,18 @@ fn after_run_opens_when_a_deployment_succeeds_and_runs_are_per_build() {
     sb.run(&["promote", "dev", "staging", "--yes"]).code(4);
     let post = run_named(&sb, "staging", "post").unwrap();
     assert_eq!(post["build"], "1.0", "the live build is still 1.0: {post}");
-    assert_eq!(run_named(&sb, "staging", "pre").unwrap()["done"], 4, "2.0 is still pending, its ticks kept");
+    assert_eq!(
+        run_named(&sb, "staging", "pre").unwrap()["done"],
+        4,
+        "2.0 is still pending, its ticks kept"
+    );
 }
 
 #[test]
 fn checklist_json_has_the_documented_shape() {
     let sb = sandbox();
-    sb.run_as("bo", &["check", "staging", "pre", "2", "--note", "PR #812"]).ok();
+    sb.run_as("bo", &["check", "staging", "pre", "2", "--note", "PR #812"])
+        .ok();
     let out = sb.run(&["checklist", "staging", "--json"]).ok();
     common::assert_no_ansi("checklist --json", &out.stdout);
     let runs = out.json();
@@ -197,15 +248,24 @@ fn checklist_json_has_the_documented_shape() {
 }
 
 fn fixture() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/deploy-checklist.md").display().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/deploy-checklist.md")
+        .display()
+        .to_string()
 }
 
 const EXPECTED_ITEMS: &[(&str, &str)] = &[
     ("All tests pass", "Pre-Deployment"),
     ("Code review completed", "Pre-Deployment"),
     ("Code review completed › Security review completed", "Pre-Deployment"),
-    ("Code review completed › Security review completed › Dependency audit (cargo audit, npm audit)", "Pre-Deployment"),
-    ("Code review completed › Accessibility review completed", "Pre-Deployment"),
+    (
+        "Code review completed › Security review completed › Dependency audit (cargo audit, npm audit)",
+        "Pre-Deployment",
+    ),
+    (
+        "Code review completed › Accessibility review completed",
+        "Pre-Deployment",
+    ),
     ("Documentation updated", "Pre-Deployment"),
     ("Database migrations tested", "Pre-Deployment"),
     ("Feature flags configured", "Pre-Deployment"),
@@ -224,9 +284,16 @@ const EXPECTED_ITEMS: &[(&str, &str)] = &[
 
 #[track_caller]
 fn assert_imported(cfg: &Config, name: &str) {
-    let t = cfg.checklists.get(name).unwrap_or_else(|| panic!("no checklist {name}"));
+    let t = cfg
+        .checklists
+        .get(name)
+        .unwrap_or_else(|| panic!("no checklist {name}"));
     assert_eq!(t.title, "Deployment Checklist");
-    let got: Vec<(&str, &str)> = t.items.iter().map(|i| (i.text.as_str(), i.section.as_deref().unwrap_or(""))).collect();
+    let got: Vec<(&str, &str)> = t
+        .items
+        .iter()
+        .map(|i| (i.text.as_str(), i.section.as_deref().unwrap_or("")))
+        .collect();
     assert_eq!(got, EXPECTED_ITEMS);
 }
 
@@ -235,9 +302,13 @@ fn import_prints_a_template_that_loads() {
     let sb = sandbox();
     let r = sb.run(&["checklist", "import", &fixture(), "--name", "release"]).ok();
     assert!(r.stdout.starts_with("[checklist.release]\n"), "{r}");
-    assert!(!r.stdout.contains("supabase db push") && !r.stdout.contains("release manager owns"), "{r}");
+    assert!(
+        !r.stdout.contains("supabase db push") && !r.stdout.contains("release manager owns"),
+        "{r}"
+    );
     let combined = format!("{}\n{}", sb.read("relcon.toml"), r.stdout);
-    let cfg = Config::parse(&sb.config_path(), &combined).unwrap_or_else(|e| panic!("printed template does not load: {e}\n{}", r.stdout));
+    let cfg = Config::parse(&sb.config_path(), &combined)
+        .unwrap_or_else(|e| panic!("printed template does not load: {e}\n{}", r.stdout));
     assert_imported(&cfg, "release");
     // Printing does not touch the config.
     assert!(!sb.read("relcon.toml").contains("[checklist.release]"));
@@ -247,20 +318,29 @@ fn import_prints_a_template_that_loads() {
 fn import_write_appends_to_the_config_and_refuses_to_break_it() {
     let sb = sandbox();
     let before = sb.read("relcon.toml");
-    let r = sb.run(&["checklist", "import", &fixture(), "--name", "release", "--write"]).ok();
+    let r = sb
+        .run(&["checklist", "import", &fixture(), "--name", "release", "--write"])
+        .ok();
     assert!(r.stdout.contains("19 items"), "{r}");
     let after = sb.read("relcon.toml");
-    assert!(after.starts_with(before.trim_end()), "the existing config must be kept as it was");
+    assert!(
+        after.starts_with(before.trim_end()),
+        "the existing config must be kept as it was"
+    );
     assert_imported(&sb.config(), "release");
     sb.status();
 
     // Importing the same name again would make the config invalid: refused, file unchanged.
-    let r = sb.run(&["checklist", "import", &fixture(), "--name", "release", "--write"]).code(2);
-    assert!(r.stderr.contains("relcon.toml:"), "{r}");
+    let r = sb
+        .run(&["checklist", "import", &fixture(), "--name", "release", "--write"])
+        .code(2);
+    assert!(r.stderr.contains("[checklist.release]") && r.stderr.contains("relcon.toml"), "{r}");
     assert_eq!(sb.read("relcon.toml"), after);
     // A file without checklist items is a usage error.
     sb.write("notes.md", "# Notes\n\n- just a bullet\n");
-    let r = sb.run(&["checklist", "import", "notes.md", "--name", "x", "--write"]).code(2);
+    let r = sb
+        .run(&["checklist", "import", "notes.md", "--name", "x", "--write"])
+        .code(2);
     assert!(r.stderr.contains("- [ ]"), "{r}");
     assert_eq!(sb.read("relcon.toml"), after);
 }
@@ -268,7 +348,12 @@ fn import_write_appends_to_the_config_and_refuses_to_break_it() {
 #[test]
 fn concurrent_ticks_of_one_run_are_all_recorded() {
     let sb = sandbox();
-    let people = [("ana", "1", None), ("bo", "2", None), ("cy", "3", None), ("quinn", "4", Some("QA"))];
+    let people = [
+        ("ana", "1", None),
+        ("bo", "2", None),
+        ("cy", "3", None),
+        ("quinn", "4", Some("QA")),
+    ];
     for round in 0..2 {
         let undo = round == 1;
         let children: Vec<_> = people
@@ -293,7 +378,12 @@ fn concurrent_ticks_of_one_run_are_all_recorded() {
             assert!(done_items(&run).is_empty(), "{run}");
         } else {
             assert_eq!(done_items(&run), vec![1, 2, 3, 4]);
-            let by: Vec<&str> = run["items"].as_array().unwrap().iter().map(|i| i["by"].as_str().unwrap()).collect();
+            let by: Vec<&str> = run["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["by"].as_str().unwrap())
+                .collect();
             assert_eq!(by, vec!["ana", "bo", "cy", "quinn"]);
         }
     }

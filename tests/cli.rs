@@ -9,7 +9,12 @@ use common::{assert_no_ansi, finish, pipeline_config, wait_until, Run, Sandbox};
 use serde_json::Value;
 
 /// Colour-forcing variables a careless front end might obey.
-const COLOUR_ENV: &[(&str, &str)] = &[("FORCE_COLOR", "1"), ("CLICOLOR_FORCE", "1"), ("TERM", "xterm-256color"), ("COLORTERM", "truecolor")];
+const COLOUR_ENV: &[(&str, &str)] = &[
+    ("FORCE_COLOR", "1"),
+    ("CLICOLOR_FORCE", "1"),
+    ("TERM", "xterm-256color"),
+    ("COLORTERM", "truecolor"),
+];
 
 fn json_run(sb: &Sandbox, args: &[&str]) -> Value {
     let r = sb.run_env(COLOUR_ENV, args).ok();
@@ -29,9 +34,25 @@ env.prod = { enabled = false, rollout = 0, targets = ["15", "42", "103"] }
 
 /// dev and staging at 1.0, prod pending with an approval and a checklist.
 fn populated() -> Sandbox {
-    let sb = Sandbox::new(&pipeline_config("\"./hook.sh\"", "approvals = 1\nchecklists = { before = [\"pre\"] }", TAIL));
-    sb.script("hook.sh", "[ ! -f fail ] && { [ ! -f hold ] || while [ ! -f go ]; do sleep 0.05; done; }");
-    sb.run(&["release", "register", "1.0", "--commit", "0123456789abcdef", "--artifact", "img@sha256:1"]).ok();
+    let sb = Sandbox::new(&pipeline_config(
+        "\"./hook.sh\"",
+        "approvals = 1\nchecklists = { before = [\"pre\"] }",
+        TAIL,
+    ));
+    sb.script(
+        "hook.sh",
+        "[ ! -f fail ] && { [ ! -f hold ] || while [ ! -f go ]; do sleep 0.05; done; }",
+    );
+    sb.run(&[
+        "release",
+        "register",
+        "1.0",
+        "--commit",
+        "0123456789abcdef",
+        "--artifact",
+        "img@sha256:1",
+    ])
+    .ok();
     sb.run(&["deploy", "dev", "1.0", "--yes", "--reason", "first"]).ok();
     sb.run(&["promote", "dev", "staging", "--yes"]).ok();
     sb.run(&["check", "prod", "pre", "1"]).ok();
@@ -40,7 +61,9 @@ fn populated() -> Sandbox {
 
 #[track_caller]
 fn is_time(v: &Value) {
-    let s = v.as_str().unwrap_or_else(|| panic!("expected an RFC 3339 string, got {v}"));
+    let s = v
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an RFC 3339 string, got {v}"));
     chrono::DateTime::parse_from_rfc3339(s).unwrap_or_else(|e| panic!("{s:?}: {e}"));
 }
 
@@ -55,17 +78,26 @@ fn status_json_has_the_minimum_shape() {
     let st = json_run(&sb, &["status", "--json"]);
     assert_eq!(st["project"], "shop");
     let envs = st["environments"].as_array().unwrap();
-    assert_eq!(envs.iter().map(|e| e["name"].as_str().unwrap()).collect::<Vec<_>>(), vec!["dev", "staging", "prod"]);
+    assert_eq!(
+        envs.iter().map(|e| e["name"].as_str().unwrap()).collect::<Vec<_>>(),
+        vec!["dev", "staging", "prod"]
+    );
     for e in envs {
         str_or_null(&e["promote_from"]);
         assert!(e["protected"].is_boolean(), "{e}");
         assert!(e.get("release").is_some() && e.get("deployment").is_some(), "{e}");
         assert!(e["badges"].as_array().unwrap().iter().all(Value::is_string));
         for g in e["gates"].as_array().unwrap() {
-            assert!(g["name"].is_string() && g["ok"].is_boolean() && g["detail"].is_string(), "{g}");
+            assert!(
+                g["name"].is_string() && g["ok"].is_boolean() && g["detail"].is_string(),
+                "{g}"
+            );
         }
         for c in e["checklists"].as_array().unwrap() {
-            assert!(c["name"].is_string() && c["done"].is_u64() && c["total"].is_u64(), "{c}");
+            assert!(
+                c["name"].is_string() && c["done"].is_u64() && c["total"].is_u64(),
+                "{c}"
+            );
         }
         assert!(e["health"]["state"].is_string(), "{e}");
         assert!(e["health"].get("version").is_some(), "{e}");
@@ -85,10 +117,21 @@ fn status_json_has_the_minimum_shape() {
     assert_eq!(prod["promote_from"], "staging");
     assert_eq!(prod["protected"], true);
     assert!(prod["release"].is_null());
-    let gates: Vec<(&str, bool)> = prod["gates"].as_array().unwrap().iter().map(|g| (g["name"].as_str().unwrap(), g["ok"].as_bool().unwrap())).collect();
-    assert!(gates.contains(&("approvals", false)) && gates.contains(&("checklist pre", false)), "{gates:?}");
+    let gates: Vec<(&str, bool)> = prod["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["name"].as_str().unwrap(), g["ok"].as_bool().unwrap()))
+        .collect();
+    assert!(
+        gates.contains(&("approvals", false)) && gates.contains(&("checklist pre", false)),
+        "{gates:?}"
+    );
     let lists = &prod["checklists"][0];
-    assert_eq!((lists["name"].as_str(), lists["done"].as_u64(), lists["total"].as_u64()), (Some("pre"), Some(1), Some(2)));
+    assert_eq!(
+        (lists["name"].as_str(), lists["done"].as_u64(), lists["total"].as_u64()),
+        (Some("pre"), Some(1), Some(2))
+    );
 }
 
 #[test]
@@ -108,7 +151,10 @@ fn status_json_shows_a_running_deployment() {
     assert_eq!(d["actor"], "bo");
     is_time(&d["started_at"]);
     assert!(common::strings(&last["badges"]).contains(&"deploying".to_string()));
-    assert_eq!(last["release"]["version"], "1.0", "the current release is still 1.0 while 2.0 deploys");
+    assert_eq!(
+        last["release"]["version"], "1.0",
+        "the current release is still 1.0 while 2.0 deploys"
+    );
     sb.write("go", "");
     finish(child, Duration::from_secs(20)).ok();
     assert!(sb.env_status("dev")["deployment"].is_null());
@@ -124,10 +170,22 @@ fn history_json_is_newest_first_with_the_minimum_keys() {
     sb.run(&["deploy", "dev", "2.0", "--yes"]).ok();
     let h = json_run(&sb, &["history", "dev", "--json"]);
     let h = h.as_array().unwrap();
-    assert_eq!(h.iter().map(|r| r["number"].as_u64().unwrap()).collect::<Vec<_>>(), vec![3, 2, 1]);
-    assert_eq!(h.iter().map(|r| r["status"].as_str().unwrap()).collect::<Vec<_>>(), vec!["succeeded", "failed", "succeeded"]);
+    assert_eq!(
+        h.iter().map(|r| r["number"].as_u64().unwrap()).collect::<Vec<_>>(),
+        vec![3, 2, 1]
+    );
+    assert_eq!(
+        h.iter().map(|r| r["status"].as_str().unwrap()).collect::<Vec<_>>(),
+        vec!["succeeded", "failed", "succeeded"]
+    );
     for r in h {
-        assert!(r["version"].is_string() && r["commit"].is_string() && r["actor"].is_string() && r["description"].is_string(), "{r}");
+        assert!(
+            r["version"].is_string()
+                && r["commit"].is_string()
+                && r["actor"].is_string()
+                && r["description"].is_string(),
+            "{r}"
+        );
         is_time(&r["at"]);
     }
     assert_eq!(h[2]["description"], "deploy 1.0");
@@ -144,14 +202,21 @@ fn audit_json_has_the_minimum_keys_and_filters() {
     let a = a.as_array().unwrap();
     assert!(a.len() >= 6);
     let seqs: Vec<u64> = a.iter().map(|e| e["seq"].as_u64().unwrap()).collect();
-    assert_eq!(seqs, (1..=a.len() as u64).rev().collect::<Vec<_>>(), "newest first, every seq");
+    assert_eq!(
+        seqs,
+        (1..=a.len() as u64).rev().collect::<Vec<_>>(),
+        "newest first, every seq"
+    );
     for e in a {
         is_time(&e["at"]);
         assert!(e["actor"].is_string() && e["kind"].is_string(), "{e}");
         str_or_null(&e["env"]);
         assert!(e["body"].is_object(), "body is JSON, not a string: {e}");
         let hash = e["hash"].as_str().unwrap();
-        assert!(hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit()), "{hash}");
+        assert!(
+            hash.len() == 64 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{hash}"
+        );
     }
     let first = a.last().unwrap();
     assert_eq!(first["kind"], "build.registered");
@@ -159,9 +224,24 @@ fn audit_json_has_the_minimum_keys_and_filters() {
     assert_eq!(first["body"]["version"], "1.0");
     assert_eq!(first["actor"], "ana");
 
-    assert_eq!(json_run(&sb, &["audit", "--json", "--limit", "2"]).as_array().unwrap().len(), 2);
-    assert_eq!(json_run(&sb, &["audit", "--json", "--since", "1h"]).as_array().unwrap().len(), a.len());
-    assert_eq!(json_run(&sb, &["audit", "--json", "--since", "2999-01-01"]), Value::Array(vec![]));
+    assert_eq!(
+        json_run(&sb, &["audit", "--json", "--limit", "2"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        json_run(&sb, &["audit", "--json", "--since", "1h"])
+            .as_array()
+            .unwrap()
+            .len(),
+        a.len()
+    );
+    assert_eq!(
+        json_run(&sb, &["audit", "--json", "--since", "2999-01-01"]),
+        Value::Array(vec![])
+    );
     sb.run(&["audit", "--since", "last tuesday"]).code(2);
     // The text form names what happened.
     let text = sb.run(&["audit"]).ok();
@@ -173,7 +253,10 @@ fn flag_json_shapes() {
     let sb = populated();
     let list = json_run(&sb, &["flag", "list", "--json"]);
     let rows = list.as_array().unwrap();
-    let prod = rows.iter().find(|r| r["flag"] == "customer_portal" && r["env"] == "prod").unwrap_or_else(|| panic!("{list}"));
+    let prod = rows
+        .iter()
+        .find(|r| r["flag"] == "customer_portal" && r["env"] == "prod")
+        .unwrap_or_else(|| panic!("{list}"));
     assert_eq!(prod["enabled"], false);
     assert!(prod["rollout"].is_u64());
     assert_eq!(common::strings(&prod["targets"]), vec!["15", "42", "103"]);
@@ -197,14 +280,20 @@ fn every_exit_code_is_exercised() {
     exit(sb.run(&["status"]), 0);
     // 2: bad usage — unknown env, unknown build, missing arguments, unknown verb.
     let r = exit(sb.run(&["history", "qa", "--json"]), 2);
-    assert!(r.stderr.contains("unknown environment \"qa\"") && r.stderr.contains("dev, staging, prod"), "{r}");
+    assert!(
+        r.stderr.contains("unknown environment \"qa\"") && r.stderr.contains("dev, staging, prod"),
+        "{r}"
+    );
     assert_eq!(r.json()["exit_code"], 2);
     let r = exit(sb.run(&["deploy", "dev", "9.9", "--yes"]), 2);
     assert!(r.stderr.contains("relcon release register 9.9"), "{r}");
     exit(sb.run(&["deploy", "dev"]), 2);
     exit(sb.run(&["frobnicate"]), 2);
     // 3: refused by a gate.
-    let r = exit(sb.run(&["promote", "staging", "prod", "--yes", "--reason", "r", "--json"]), 3);
+    let r = exit(
+        sb.run(&["promote", "staging", "prod", "--yes", "--reason", "r", "--json"]),
+        3,
+    );
     assert_eq!(r.json()["exit_code"], 3);
     // 4: a hook failed.
     sb.register("2.0", "bbb");
@@ -213,7 +302,9 @@ fn every_exit_code_is_exercised() {
     assert_eq!(r.json()["exit_code"], 4);
     std::fs::remove_file(sb.path("fail")).unwrap();
     // 1: runtime — a tampered ledger fails verify …
-    sb.db().execute("UPDATE events SET actor = 'mallory' WHERE seq = 1", []).unwrap();
+    sb.db()
+        .execute("UPDATE events SET actor = 'mallory' WHERE seq = 1", [])
+        .unwrap();
     let r = exit(sb.run(&["audit", "verify"]), 1);
     assert!(r.stderr.contains("seq 1"), "{r}");
     // … and a ledger that cannot be opened is a runtime error, not a usage error.
@@ -242,7 +333,14 @@ fn in_pty(sb: &Sandbox, args: &[&str], prompt: &str, answer: &str) -> (u32, Stri
     use std::io::{Read, Write};
     use std::sync::{Arc, Mutex};
 
-    let pair = native_pty_system().openpty(PtySize { rows: 24, cols: 120, pixel_width: 0, pixel_height: 0 }).expect("openpty");
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .expect("openpty");
     let mut cmd = CommandBuilder::new(common::BIN);
     cmd.args(args);
     cmd.cwd(sb.root());
@@ -272,7 +370,10 @@ fn in_pty(sb: &Sandbox, args: &[&str], prompt: &str, answer: &str) -> (u32, Stri
         if let Some(st) = child.try_wait().unwrap() {
             break st;
         }
-        assert!(std::time::Instant::now() < deadline, "relcon did not finish after the answer");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "relcon did not finish after the answer"
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     std::thread::sleep(Duration::from_millis(50));
@@ -286,7 +387,10 @@ fn with_a_tty_relcon_asks_and_a_protected_env_wants_its_name_typed() {
     sb.register("2.0", "bbb");
     let (code, out) = in_pty(&sb, &["deploy", "dev", "2.0"], "[y/N]", "n");
     assert_eq!(code, 2, "{out}");
-    assert!(out.contains("Deploy 2.0") && out.contains("as v2"), "the question says what will happen:\n{out}");
+    assert!(
+        out.contains("Deploy 2.0") && out.contains("as v2"),
+        "the question says what will happen:\n{out}"
+    );
     assert_eq!(sb.history("dev").len(), 1, "declined: nothing ran");
     let (code, out) = in_pty(&sb, &["deploy", "dev", "2.0"], "[y/N]", "y");
     assert_eq!(code, 0, "{out}");
@@ -294,11 +398,21 @@ fn with_a_tty_relcon_asks_and_a_protected_env_wants_its_name_typed() {
 
     sb.run_as("bo", &["approve", "prod", "1.0"]).ok();
     sb.run(&["check", "prod", "pre", "2"]).ok();
-    let (code, out) = in_pty(&sb, &["promote", "staging", "prod", "--reason", "release"], "to confirm", "y");
+    let (code, out) = in_pty(
+        &sb,
+        &["promote", "staging", "prod", "--reason", "release"],
+        "to confirm",
+        "y",
+    );
     assert_eq!(code, 2, "typing y is not typing the env's name:\n{out}");
     assert!(out.contains("Type \"prod\" to confirm"), "{out}");
     assert!(sb.history("prod").is_empty());
-    let (code, out) = in_pty(&sb, &["promote", "staging", "prod", "--reason", "release"], "to confirm", "prod");
+    let (code, out) = in_pty(
+        &sb,
+        &["promote", "staging", "prod", "--reason", "release"],
+        "to confirm",
+        "prod",
+    );
     assert_eq!(code, 0, "{out}");
     assert_eq!(sb.env_status("prod")["release"]["version"], "1.0");
 }

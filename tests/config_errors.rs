@@ -25,7 +25,10 @@ fn assert_err_at(src: &str, line: usize, col: usize, expect: &[&str]) -> String 
     let e = parse_err(src);
     let text = e.to_string();
     assert_eq!((e.line, e.column), (line, col), "wrong position in:\n{text}");
-    assert!(text.starts_with(&format!("{FILE}:{line}:{col}: ")), "message must start with file:line:col:\n{text}");
+    assert!(
+        text.starts_with(&format!("{FILE}:{line}:{col}: ")),
+        "message must start with file:line:col:\n{text}"
+    );
     for frag in expect {
         assert!(text.contains(frag), "expected {frag:?} in:\n{text}");
     }
@@ -44,13 +47,20 @@ fn unknown_top_level_key() {
 
 #[test]
 fn unknown_key_in_environment() {
-    let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\nurl = \"https://dev\"\ndeploy_hook = \"./deploy.sh\"\n");
-    assert_err_at(&src, 7, 1, &["unknown field `deploy_hook`", "expected one of", "`deploy`"]);
+    let src =
+        format!("{HEAD}\n[[environment]]\nname = \"dev\"\nurl = \"https://dev\"\ndeploy_hook = \"./deploy.sh\"\n");
+    assert_err_at(
+        &src,
+        7,
+        1,
+        &["unknown field `deploy_hook`", "expected one of", "`deploy`"],
+    );
 }
 
 #[test]
 fn unknown_key_in_hook_table_and_step() {
-    let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = {{ run = \"./deploy.sh\", timout = \"5m\" }}\n");
+    let src =
+        format!("{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = {{ run = \"./deploy.sh\", timout = \"5m\" }}\n");
     assert_err_at(&src, 6, 33, &["unknown field `timout`", "`timeout`"]);
     let src = format!(
         "{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = [\n  {{ name = \"migrate\", run = \"true\" }},\n  {{ name = \"smoke\", run = \"true\", retries = 3 }},\n]\n"
@@ -66,8 +76,19 @@ fn duplicate_environment_names() {
 
 #[test]
 fn promote_from_a_missing_environment() {
-    let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\n\n[[environment]]\nname = \"staging\"\npromote_from = \"qa\"\n");
-    assert_err_at(&src, 9, 16, &["promote_from = \"qa\"", "no environment has that name", "expected one of: dev, staging"]);
+    let src = format!(
+        "{HEAD}\n[[environment]]\nname = \"dev\"\n\n[[environment]]\nname = \"staging\"\npromote_from = \"qa\"\n"
+    );
+    assert_err_at(
+        &src,
+        9,
+        16,
+        &[
+            "promote_from = \"qa\"",
+            "no environment has that name",
+            "expected one of: dev, staging",
+        ],
+    );
 }
 
 #[test]
@@ -79,7 +100,10 @@ fn pipeline_cycle_points_at_an_environment_in_the_cycle() {
     );
     let e = parse_err(&src);
     let text = e.to_string();
-    assert!(text.contains("cycle") && text.contains("a ← b") && text.contains("b ← a"), "{text}");
+    assert!(
+        text.contains("cycle") && text.contains("a ← b") && text.contains("b ← a"),
+        "{text}"
+    );
     assert!(text.contains("promote_from must lead back"), "{text}");
     assert!(
         [(14, 16), (18, 16)].contains(&(e.line, e.column)),
@@ -91,10 +115,22 @@ fn pipeline_cycle_points_at_an_environment_in_the_cycle() {
 
 #[test]
 fn bad_durations() {
-    let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = {{ run = \"./deploy.sh\", timeout = \"5 parsecs\" }}\n");
-    assert_err_at(&src, 6, 43, &["invalid duration \"5 parsecs\"", "expected a duration like \"5s\""]);
+    let src = format!(
+        "{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = {{ run = \"./deploy.sh\", timeout = \"5 parsecs\" }}\n"
+    );
+    assert_err_at(
+        &src,
+        6,
+        43,
+        &["invalid duration \"5 parsecs\"", "expected a duration like \"5s\""],
+    );
     let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\nverify_timeout = \"5 parsecs\"\n");
-    assert_err_at(&src, 6, 18, &["invalid duration \"5 parsecs\"", "expected a duration like"]);
+    assert_err_at(
+        &src,
+        6,
+        18,
+        &["invalid duration \"5 parsecs\"", "expected a duration like"],
+    );
     let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\n\n[[environment.health]]\nname = \"api\"\nurl = \"http://127.0.0.1:1/health\"\ninterval = \"soon\"\n");
     assert_err_at(&src, 10, 12, &["invalid duration \"soon\"", "expected a duration like"]);
 }
@@ -104,7 +140,16 @@ fn unknown_checklist_in_before() {
     let src = format!(
         "{HEAD}\n[checklist.pre-deploy]\nitems = [\"All tests pass\"]\n\n[[environment]]\nname = \"dev\"\nchecklists = {{ before = [\"pre-deploy\", \"pre-deplyo\"] }}\n"
     );
-    assert_err_at(&src, 9, 40, &["checklist \"pre-deplyo\" is not defined", "expected a [checklist.NAME] table", "pre-deploy"]);
+    assert_err_at(
+        &src,
+        9,
+        40,
+        &[
+            "checklist \"pre-deplyo\" is not defined",
+            "expected a [checklist.NAME] table",
+            "pre-deploy",
+        ],
+    );
 }
 
 #[test]
@@ -120,22 +165,42 @@ fn empty_checklist_points_at_its_own_table() {
 #[test]
 fn flag_for_an_undefined_environment() {
     let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\n\n[flag.portal]\nenv.dev = {{ enabled = true }}\nenv.qa = {{ enabled = true }}\n");
-    assert_err_at(&src, 9, 5, &["flag \"portal\"", "environment \"qa\" is not defined", "expected one of: dev"]);
+    assert_err_at(
+        &src,
+        9,
+        5,
+        &[
+            "flag \"portal\"",
+            "environment \"qa\" is not defined",
+            "expected one of: dev",
+        ],
+    );
 }
 
 #[test]
 fn rollout_over_100() {
-    let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\n\n[flag.portal]\nenv.dev = {{ enabled = true, rollout = 150 }}\n");
+    let src = format!(
+        "{HEAD}\n[[environment]]\nname = \"dev\"\n\n[flag.portal]\nenv.dev = {{ enabled = true, rollout = 150 }}\n"
+    );
     assert_err_at(&src, 8, 39, &["rollout 150 is out of range", "expected 0 to 100"]);
 }
 
 #[test]
 fn bad_freeze_windows() {
     let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\nfreeze = [\"Fri 16:00 - Mon 08:00 UTC\", \"Fri 16:00 until Mon 08:00 UTC\"]\n");
-    assert_err_at(&src, 6, 40, &["freeze window \"Fri 16:00 until Mon 08:00 UTC\"", "expected \"Fri 16:00 - Mon 08:00 UTC\""]);
+    assert_err_at(
+        &src,
+        6,
+        40,
+        &[
+            "freeze window \"Fri 16:00 until Mon 08:00 UTC\"",
+            "expected \"Fri 16:00 - Mon 08:00 UTC\"",
+        ],
+    );
     let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\nfreeze = [\"Fri 16:00 - Mon 08:00 PST\"]\n");
     assert_err_at(&src, 6, 11, &["timezone \"PST\"", "UTC or ±HH:MM"]);
-    let src = format!("{HEAD}\n[[environment]]\nname = \"dev\"\nfreeze = [\"2026-12-20 00:00 - 2026-12-01 00:00 UTC\"]\n");
+    let src =
+        format!("{HEAD}\n[[environment]]\nname = \"dev\"\nfreeze = [\"2026-12-20 00:00 - 2026-12-01 00:00 UTC\"]\n");
     assert_err_at(&src, 6, 11, &["ends before it starts"]);
 }
 
@@ -150,7 +215,12 @@ fn hook_with_both_run_and_webhook() {
 #[test]
 fn unknown_key_binding_command_and_mode() {
     let src = format!("{HEAD}\n[keys.dashboard]\n\"P\" = \"promot\"\n");
-    assert_err_at(&src, 5, 7, &["unknown command \"promot\"", "expected one of:", "promote-through"]);
+    assert_err_at(
+        &src,
+        5,
+        7,
+        &["unknown command \"promot\"", "expected one of:", "promote-through"],
+    );
     let src = format!("{HEAD}\n[keys.dashbord]\n\"P\" = \"promote\"\n");
     assert_err_at(&src, 4, 7, &["unknown mode", "expected one of: global, dashboard"]);
     let src = format!("{HEAD}\n[keys.global]\n\"ctrl-shift-nope\" = \"quit\"\n");
@@ -204,15 +274,26 @@ fn the_init_template_loads_cleanly() {
 fn missing_config_says_how_to_start() {
     let sb = Sandbox::empty();
     let r = sb.run(&["status"]).code(2);
-    assert!(r.stderr.contains("relcon init") && r.stderr.contains("relcon demo"), "{r}");
+    assert!(
+        r.stderr.contains("relcon init") && r.stderr.contains("relcon demo"),
+        "{r}"
+    );
     let r = sb.run(&["--config", "elsewhere.toml", "history", "dev"]).code(2);
-    assert!(r.stderr.contains("elsewhere.toml") && r.stderr.contains("relcon init"), "{r}");
+    assert!(
+        r.stderr.contains("elsewhere.toml") && r.stderr.contains("relcon init"),
+        "{r}"
+    );
 }
 
 #[test]
 fn binary_reports_config_errors_with_exit_2() {
-    let sb = Sandbox::new(&format!("{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = \"true\"\ncolour = \"red\"\n"));
-    for args in [&["status", "--json"][..], &["release", "register", "1.0", "--commit", "abc"][..]] {
+    let sb = Sandbox::new(&format!(
+        "{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = \"true\"\ncolour = \"red\"\n"
+    ));
+    for args in [
+        &["status", "--json"][..],
+        &["release", "register", "1.0", "--commit", "abc"][..],
+    ] {
         let r = sb.run(args).code(2);
         let want = format!("{}:7:1:", sb.config_path().display());
         assert!(r.stderr.contains(&want), "expected {want} in:\n{r}");
@@ -225,7 +306,10 @@ fn binary_reports_config_errors_with_exit_2() {
 #[test]
 fn config_is_found_through_relcon_config() {
     let sb = Sandbox::empty();
-    sb.write("conf/shop.toml", &format!("{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = \"true\"\n"));
+    sb.write(
+        "conf/shop.toml",
+        &format!("{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = \"true\"\n"),
+    );
     let mut c = sb.command_as(common::USER, ["status", "--json"]);
     c.env("RELCON_CONFIG", sb.path("conf/shop.toml"));
     let out = c.output().unwrap();

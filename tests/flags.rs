@@ -1,7 +1,8 @@
 //! Feature flags through the real binary and library (DESIGN §3b, §4):
 //! flagd and dotenv exports against golden files and the §3b shape, kill and
-//! restore, `flag eval` against an independent mmh3 table, atomic export
-//! writes under 1 000 rapid changes, the on_change hook, protected envs,
+//! restore (also after a double kill), `flag eval` against an independent
+//! mmh3 table, atomic export writes under 1 000 rapid changes and under
+//! concurrent changes from two threads, the on_change hook, protected envs,
 //! `flag_approvals`, and interop with the real OpenFeature flagd evaluator
 //! (`@openfeature/flagd-core`, installed by `.ci/install-test-deps`).
 
@@ -90,10 +91,20 @@ fn find_ops<'a>(v: &'a Value, op: &str, out: &mut Vec<&'a Value>) {
 /// checked against the flag's state as `flag list --json` reports it.
 fn assert_flagd_shape(doc: &Value, list: &Value, env: &str) {
     let text = doc.to_string();
-    assert!(!text.contains("DISABLED"), "a flagd export must never use state DISABLED: {text}");
-    let flags = doc["flags"].as_object().unwrap_or_else(|| panic!("no flags object: {doc}"));
+    assert!(
+        !text.contains("DISABLED"),
+        "a flagd export must never use state DISABLED: {text}"
+    );
+    let flags = doc["flags"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no flags object: {doc}"));
     for (name, f) in flags {
-        let row = list.as_array().unwrap().iter().find(|r| r["flag"] == name.as_str() && r["env"] == env).unwrap_or_else(|| panic!("{name}/{env} not in flag list"));
+        let row = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["flag"] == name.as_str() && r["env"] == env)
+            .unwrap_or_else(|| panic!("{name}/{env} not in flag list"));
         let (enabled, rollout) = (row["enabled"].as_bool().unwrap(), row["rollout"].as_u64().unwrap());
         let targets = strings(&row["targets"]);
         let ctx = format!("{name} in {env} ({row}): {f}");
@@ -102,7 +113,11 @@ fn assert_flagd_shape(doc: &Value, list: &Value, env: &str) {
         let all_on = enabled && rollout == 100;
         assert_eq!(f["defaultVariant"], if all_on { "on" } else { "off" }, "{ctx}");
         let wants_targeting = enabled && rollout < 100 && (!targets.is_empty() || rollout > 0);
-        assert_eq!(f.get("targeting").is_some(), wants_targeting, "targeting only with targets or 0 < rollout < 100: {ctx}");
+        assert_eq!(
+            f.get("targeting").is_some(),
+            wants_targeting,
+            "targeting only with targets or 0 < rollout < 100: {ctx}"
+        );
         let Some(t) = f.get("targeting") else { continue };
         let (mut ins, mut fracs) = (Vec::new(), Vec::new());
         find_ops(t, "in", &mut ins);
@@ -119,14 +134,19 @@ fn assert_flagd_shape(doc: &Value, list: &Value, env: &str) {
         } else {
             assert_eq!(fracs.len(), 1, "{ctx}");
             let buckets = fracs[0].as_array().unwrap();
-            let weights: Vec<u64> = buckets.iter().map(|b| b[1].as_u64().unwrap_or_else(|| panic!("weight not an integer: {ctx}"))).collect();
+            let weights: Vec<u64> = buckets
+                .iter()
+                .map(|b| b[1].as_u64().unwrap_or_else(|| panic!("weight not an integer: {ctx}")))
+                .collect();
             assert_eq!(weights.iter().sum::<u64>(), 100, "weights must sum to 100: {ctx}");
             assert_eq!(buckets[0], json!(["on", rollout]), "{ctx}");
             assert_eq!(buckets[1], json!(["off", 100 - rollout]), "{ctx}");
         }
         if !targets.is_empty() {
             // if [in targets] then "on" [else fractional]
-            let arms = t["if"].as_array().unwrap_or_else(|| panic!("targets need an if: {ctx}"));
+            let arms = t["if"]
+                .as_array()
+                .unwrap_or_else(|| panic!("targets need an if: {ctx}"));
             assert_eq!(arms[1], "on", "{ctx}");
             assert_eq!(arms.len(), if rollout > 0 { 3 } else { 2 }, "{ctx}");
         }
@@ -137,9 +157,17 @@ fn assert_flagd_shape(doc: &Value, list: &Value, env: &str) {
 fn assert_exports(sb: &Sandbox, env: &str, state: &str) {
     let doc = read_json(&sb.path(&format!("flags/{env}.flagd.json")));
     let want: Value = serde_json::from_str(&golden(&format!("{state}.flagd.json"))).unwrap();
-    assert_eq!(stable(doc.clone()), want, "flagd export for state {state:?} differs from tests/fixtures/flags/{state}.flagd.json");
+    assert_eq!(
+        stable(doc.clone()),
+        want,
+        "flagd export for state {state:?} differs from tests/fixtures/flags/{state}.flagd.json"
+    );
     assert_flagd_shape(&doc, &sb.json(&["flag", "list", "--json"]), env);
-    assert_eq!(sb.read(&format!(".env.{env}.flags")), golden(&format!("{state}.env")), "dotenv export for state {state:?}");
+    assert_eq!(
+        sb.read(&format!(".env.{env}.flags")),
+        golden(&format!("{state}.env")),
+        "dotenv export for state {state:?}"
+    );
 }
 
 fn set(sb: &Sandbox, args: &[&str]) {
@@ -151,7 +179,12 @@ fn set(sb: &Sandbox, args: &[&str]) {
 
 fn flag_row(sb: &Sandbox, flag: &str, env: &str) -> Value {
     let list = sb.json(&["flag", "list", "--json"]);
-    list.as_array().unwrap().iter().find(|r| r["flag"] == flag && r["env"] == env).cloned().unwrap_or_else(|| panic!("{flag}/{env} not in {list}"))
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["flag"] == flag && r["env"] == env)
+        .cloned()
+        .unwrap_or_else(|| panic!("{flag}/{env} not in {list}"))
 }
 
 #[test]
@@ -159,55 +192,163 @@ fn exports_follow_every_state_and_match_the_golden_files() {
     let sb = Sandbox::new(&flag_config("", ""));
     // Nothing changed yet: `flag export` writes the config's initial state.
     let written = sb.json(&["flag", "export", "--json"]);
-    assert_eq!(written.as_array().map(Vec::len), Some(4), "two envs × two exports: {written}");
+    assert_eq!(
+        written.as_array().map(Vec::len),
+        Some(4),
+        "two envs × two exports: {written}"
+    );
     assert_exports(&sb, "staging", "off");
 
     set(&sb, &["staging", "new_checkout", "on", "--reason", "launch"]);
     assert_exports(&sb, "staging", "on");
-    set(&sb, &["staging", "new_checkout", "0%", "--target", "15", "--target", "42", "--reason", "pilot tenants"]);
+    set(
+        &sb,
+        &[
+            "staging",
+            "new_checkout",
+            "0%",
+            "--target",
+            "15",
+            "--target",
+            "42",
+            "--reason",
+            "pilot tenants",
+        ],
+    );
     assert_exports(&sb, "staging", "targets");
-    set(&sb, &["staging", "new_checkout", "10%", "--untarget", "15", "--untarget", "42", "--reason", "widen to 10%"]);
+    set(
+        &sb,
+        &[
+            "staging",
+            "new_checkout",
+            "10%",
+            "--untarget",
+            "15",
+            "--untarget",
+            "42",
+            "--reason",
+            "widen to 10%",
+        ],
+    );
     assert_exports(&sb, "staging", "rollout-10");
-    set(&sb, &["staging", "new_checkout", "25%", "--target", "103", "--reason", "25% plus tenant 103"]);
+    set(
+        &sb,
+        &[
+            "staging",
+            "new_checkout",
+            "25%",
+            "--target",
+            "103",
+            "--reason",
+            "25% plus tenant 103",
+        ],
+    );
     assert_exports(&sb, "staging", "targets-25");
     // Who changed it goes in the metadata.
     let doc = read_json(&sb.path("flags/staging.flagd.json"));
-    assert_eq!(doc["flags"]["new_checkout"]["metadata"]["changedBy"], common::USER, "{doc}");
-    assert!(doc["flags"]["new_checkout"]["metadata"]["changedAt"].is_string(), "{doc}");
+    assert_eq!(
+        doc["flags"]["new_checkout"]["metadata"]["changedBy"],
+        common::USER,
+        "{doc}"
+    );
+    assert!(
+        doc["flags"]["new_checkout"]["metadata"]["changedAt"].is_string(),
+        "{doc}"
+    );
     // prod was never touched by the changes above.
     assert_exports(&sb, "prod", "off");
 
     // The kill switch: off now, no targeting, the dotenv says false.
-    let k = sb.run(&["flag", "kill", "staging", "new_checkout", "--yes", "--reason", "INC-1 checkout errors", "--json"]).ok().json();
-    assert_eq!((k["row"]["enabled"].as_bool(), k["row"]["killed"].as_bool()), (Some(false), Some(true)), "{k}");
+    let k = sb
+        .run(&[
+            "flag",
+            "kill",
+            "staging",
+            "new_checkout",
+            "--yes",
+            "--reason",
+            "INC-1 checkout errors",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!(
+        (k["row"]["enabled"].as_bool(), k["row"]["killed"].as_bool()),
+        (Some(false), Some(true)),
+        "{k}"
+    );
     assert_exports(&sb, "staging", "killed");
     assert!(sb.read(".env.staging.flags").contains("FEATURE_NEW_CHECKOUT=false\n"));
     let ev = sb.json(&["flag", "eval", "staging", "new_checkout", "103", "--json"]);
-    assert_eq!((ev["enabled"].as_bool(), ev["reason"].as_str()), (Some(false), Some("disabled")), "a kill beats targets: {ev}");
+    assert_eq!(
+        (ev["enabled"].as_bool(), ev["reason"].as_str()),
+        (Some(false), Some("disabled")),
+        "a kill beats targets: {ev}"
+    );
     let audit = sb.audit();
-    let kill = audit.iter().rev().find(|e| e["kind"] == "flag.changed").unwrap_or_else(|| panic!("no flag.changed in audit"));
-    assert_eq!((kill["env"].as_str(), kill["actor"].as_str()), (Some("staging"), Some(common::USER)), "{kill}");
-    assert_eq!((kill["body"]["change"].as_str(), kill["body"]["flag"].as_str()), (Some("kill"), Some("new_checkout")), "{kill}");
+    let kill = audit
+        .iter()
+        .filter(|e| e["kind"] == "flag.changed")
+        .max_by_key(|e| e["seq"].as_u64())
+        .unwrap_or_else(|| panic!("no flag.changed in audit"));
+    assert_eq!(
+        (kill["env"].as_str(), kill["actor"].as_str()),
+        (Some("staging"), Some(common::USER)),
+        "{kill}"
+    );
+    assert_eq!(
+        (kill["body"]["change"].as_str(), kill["body"]["flag"].as_str()),
+        (Some("kill"), Some("new_checkout")),
+        "{kill}"
+    );
     assert_eq!(kill["body"]["reason"], "INC-1 checkout errors", "{kill}");
     assert_eq!(kill["body"]["before"]["rollout"], 25, "{kill}");
 
     // Restore brings the percentage and the targets back.
-    sb.run(&["flag", "restore", "staging", "new_checkout", "--yes", "--reason", "fixed in 1.4.3"]).ok();
+    sb.run(&[
+        "flag",
+        "restore",
+        "staging",
+        "new_checkout",
+        "--yes",
+        "--reason",
+        "fixed in 1.4.3",
+    ])
+    .ok();
     let row = flag_row(&sb, "new_checkout", "staging");
-    assert_eq!((row["enabled"].as_bool(), row["rollout"].as_u64(), strings(&row["targets"])), (Some(true), Some(25), vec!["103".to_string()]), "{row}");
+    assert_eq!(
+        (
+            row["enabled"].as_bool(),
+            row["rollout"].as_u64(),
+            strings(&row["targets"])
+        ),
+        (Some(true), Some(25), vec!["103".to_string()]),
+        "{row}"
+    );
     assert_eq!(row["killed"], false, "{row}");
     let doc = stable(read_json(&sb.path("flags/staging.flagd.json")));
     let want: Value = serde_json::from_str(&golden("targets-25.flagd.json")).unwrap();
-    assert_eq!(doc["flags"]["new_checkout"]["targeting"], want["flags"]["new_checkout"]["targeting"]);
-    assert_eq!(doc["flags"]["new_checkout"]["metadata"], json!({ "description": "Rewritten checkout flow", "reason": "fixed in 1.4.3" }));
+    assert_eq!(
+        doc["flags"]["new_checkout"]["targeting"],
+        want["flags"]["new_checkout"]["targeting"]
+    );
+    assert_eq!(
+        doc["flags"]["new_checkout"]["metadata"],
+        json!({ "description": "Rewritten checkout flow", "reason": "fixed in 1.4.3" })
+    );
     assert_eq!(sb.read(".env.staging.flags"), golden("targets-25.env"));
     let ev = sb.json(&["flag", "eval", "staging", "new_checkout", "103", "--json"]);
-    assert_eq!((ev["enabled"].as_bool(), ev["reason"].as_str()), (Some(true), Some("targeted")), "{ev}");
+    assert_eq!(
+        (ev["enabled"].as_bool(), ev["reason"].as_str()),
+        (Some(true), Some("targeted")),
+        "{ev}"
+    );
     // Restoring what is not killed is a usage error.
     sb.run(&["flag", "restore", "staging", "new_checkout", "--yes"]).code(2);
     // Setting the state it already has is a usage error too, and records nothing.
     let before = sb.audit().len();
-    sb.run(&["flag", "set", "staging", "new_checkout", "25%", "--yes"]).code(2);
+    sb.run(&["flag", "set", "staging", "new_checkout", "25%", "--yes"])
+        .code(2);
     assert_eq!(sb.audit().len(), before);
 
     // `flag export` rewrites the files from the ledger after they are lost.
@@ -222,13 +363,46 @@ fn exports_follow_every_state_and_match_the_golden_files() {
 fn a_second_kill_does_not_lose_the_state_to_restore() {
     let sb = Sandbox::new(&flag_config("", ""));
     set(&sb, &["staging", "new_checkout", "25%", "--target", "103"]);
-    sb.run(&["flag", "kill", "staging", "new_checkout", "--yes", "--reason", "first responder"]).ok();
+    sb.run(&[
+        "flag",
+        "kill",
+        "staging",
+        "new_checkout",
+        "--yes",
+        "--reason",
+        "first responder",
+    ])
+    .ok();
     // A second on-call engineer hits the kill switch too.
-    sb.run(&["flag", "kill", "staging", "new_checkout", "--yes", "--reason", "second responder"]).ok();
-    sb.run(&["flag", "restore", "staging", "new_checkout", "--yes", "--reason", "fixed"]).ok();
+    sb.run(&[
+        "flag",
+        "kill",
+        "staging",
+        "new_checkout",
+        "--yes",
+        "--reason",
+        "second responder",
+    ])
+    .ok();
+    // Projections recomputed from the events must remember the same state.
+    sb.run(&["ledger", "rebuild"]).ok();
+    sb.run(&[
+        "flag",
+        "restore",
+        "staging",
+        "new_checkout",
+        "--yes",
+        "--reason",
+        "fixed",
+    ])
+    .ok();
     let row = flag_row(&sb, "new_checkout", "staging");
     assert_eq!(
-        (row["enabled"].as_bool(), row["rollout"].as_u64(), strings(&row["targets"])),
+        (
+            row["enabled"].as_bool(),
+            row["rollout"].as_u64(),
+            strings(&row["targets"])
+        ),
         (Some(true), Some(25), vec!["103".to_string()]),
         "restore after a double kill must bring back the state before the first kill: {row}"
     );
@@ -245,14 +419,19 @@ struct BucketRow {
 }
 
 fn bucket_table() -> Vec<BucketRow> {
-    let text = std::fs::read_to_string(format!("{FIXTURES}/flag_buckets.tsv")).expect("tests/fixtures/flag_buckets.tsv");
+    let text =
+        std::fs::read_to_string(format!("{FIXTURES}/flag_buckets.tsv")).expect("tests/fixtures/flag_buckets.tsv");
     let rows: Vec<BucketRow> = text
         .lines()
         .filter(|l| !l.starts_with('#') && !l.is_empty())
         .map(|l| {
             let c: Vec<&str> = l.split('\t').collect();
             assert_eq!(c.len(), 4, "bad row {l:?}");
-            BucketRow { flag: c[0].to_string(), key: c[1].to_string(), bucket: c[3].parse().unwrap() }
+            BucketRow {
+                flag: c[0].to_string(),
+                key: c[1].to_string(),
+                bucket: c[3].parse().unwrap(),
+            }
         })
         .collect();
     assert_eq!(rows.len(), 40);
@@ -281,7 +460,12 @@ fn flag_eval_matches_the_independent_mmh3_table() {
                     s.spawn(move || {
                         (0..table.len())
                             .filter(|i| i % 4 == t)
-                            .map(|i| (i, sb.json(&["flag", "eval", "staging", &table[i].flag, &table[i].key, "--json"])))
+                            .map(|i| {
+                                (
+                                    i,
+                                    sb.json(&["flag", "eval", "staging", &table[i].flag, &table[i].key, "--json"]),
+                                )
+                            })
                             .collect::<Vec<_>>()
                     })
                 })
@@ -292,14 +476,24 @@ fn flag_eval_matches_the_independent_mmh3_table() {
         for (i, ev) in results {
             let row = &table[i];
             let ctx = format!("{} / {:?} at {p}%: {ev}", row.flag, row.key);
-            assert_eq!((ev["flag"].as_str(), ev["env"].as_str(), ev["key"].as_str()), (Some(row.flag.as_str()), Some("staging"), Some(row.key.as_str())), "{ctx}");
+            assert_eq!(
+                (ev["flag"].as_str(), ev["env"].as_str(), ev["key"].as_str()),
+                (Some(row.flag.as_str()), Some("staging"), Some(row.key.as_str())),
+                "{ctx}"
+            );
             assert_eq!(ev["bucket"].as_u64(), Some(row.bucket), "bucket {ctx}");
             assert_eq!(ev["enabled"].as_bool(), Some(row.bucket < p), "{ctx}");
             let reason = ev["reason"].as_str().unwrap();
             if row.bucket < p {
-                assert!(reason.starts_with(&format!("in rollout bucket {}", row.bucket)), "{ctx}");
+                assert!(
+                    reason.starts_with(&format!("in rollout bucket {}", row.bucket)),
+                    "{ctx}"
+                );
             } else {
-                assert!(reason.starts_with(&format!("outside rollout: bucket {}", row.bucket)), "{ctx}");
+                assert!(
+                    reason.starts_with(&format!("outside rollout: bucket {}", row.bucket)),
+                    "{ctx}"
+                );
             }
         }
     }
@@ -326,7 +520,9 @@ fn a_reader_never_sees_a_half_written_export() {
                 match std::fs::read(&flagd) {
                     Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
                         Ok(doc) => {
-                            if let Some(r) = doc["flags"]["new_checkout"]["targeting"]["if"][2]["fractional"][0][1].as_u64() {
+                            if let Some(r) =
+                                doc["flags"]["new_checkout"]["targeting"]["if"][2]["fractional"][0][1].as_u64()
+                            {
                                 rollouts.insert(r);
                             }
                         }
@@ -349,21 +545,118 @@ fn a_reader_never_sees_a_half_written_export() {
         let change = Change {
             switch: Some(Switch::Percent(i % 99 + 1)),
             add_targets: vec![format!("tenant-{i}")],
-            remove_targets: if i >= 40 { vec![format!("tenant-{}", i - 40)] } else { vec![] },
+            remove_targets: if i >= 40 {
+                vec![format!("tenant-{}", i - 40)]
+            } else {
+                vec![]
+            },
         };
-        let c = relcon::ops::flags::set(&mut ctx, "staging", "new_checkout", &change, None, false).unwrap_or_else(|e| panic!("change {i}: {e}"));
+        let c = relcon::ops::flags::set(&mut ctx, "staging", "new_checkout", &change, None, false)
+            .unwrap_or_else(|e| panic!("change {i}: {e}"));
         assert!(c.warnings.is_empty(), "change {i}: {:?}", c.warnings);
     }
     stop.store(true, Ordering::Relaxed);
     let (reads, bad, rollouts) = reader.join().unwrap();
-    assert!(bad.is_empty(), "{} of {reads} reads saw a partial file, e.g. {:?}", bad.len(), &bad[..bad.len().min(5)]);
+    assert!(
+        bad.is_empty(),
+        "{} of {reads} reads saw a partial file, e.g. {:?}",
+        bad.len(),
+        &bad[..bad.len().min(5)]
+    );
     assert!(reads >= 200, "the reader only managed {reads} reads");
-    assert!(rollouts.len() >= 20, "the reader saw only {} distinct states: it did not race the writer", rollouts.len());
+    assert!(
+        rollouts.len() >= 20,
+        "the reader saw only {} distinct states: it did not race the writer",
+        rollouts.len()
+    );
     // The last state is what is on disk, and no temp file is left behind.
     let doc = read_json(&flagd);
-    assert_eq!(doc["flags"]["new_checkout"]["targeting"]["if"][2]["fractional"][0], json!(["on", 999 % 99 + 1]));
-    let leftovers: Vec<PathBuf> = std::fs::read_dir(sb.path("flags")).unwrap().map(|e| e.unwrap().path()).filter(|p| p.to_string_lossy().ends_with(".tmp")).collect();
+    assert_eq!(
+        doc["flags"]["new_checkout"]["targeting"]["if"][2]["fractional"][0],
+        json!(["on", 999 % 99 + 1])
+    );
+    let leftovers: Vec<PathBuf> = std::fs::read_dir(sb.path("flags"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.to_string_lossy().ends_with(".tmp"))
+        .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+/// Two consoles' worth of changes from one process (e.g. the TUI's worker
+/// threads): each export must still be published whole, and no change may
+/// fail to export because another thread's temp file got in the way.
+#[test]
+fn concurrent_changes_in_one_process_export_whole_files() {
+    let sb = Sandbox::new(&flag_config(
+        "",
+        "\n[flag.dark_mode]\nenv.staging = { enabled = false }\n",
+    ));
+    let ctx = sb.ctx("ana");
+    relcon::ops::flags::export_all(&ctx).unwrap();
+    let flagd = sb.path("flags/staging.flagd.json");
+    let stop = Arc::new(AtomicBool::new(false));
+    let reader = {
+        let (stop, flagd) = (stop.clone(), flagd.clone());
+        std::thread::spawn(move || {
+            let mut bad = Vec::new();
+            while !stop.load(Ordering::Relaxed) {
+                match std::fs::read(&flagd).map(|b| {
+                    serde_json::from_slice::<Value>(&b)
+                        .map(|_| ())
+                        .map_err(|e| format!("{e} ({} bytes)", b.len()))
+                }) {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => bad.push(e),
+                    Err(e) => bad.push(e.to_string()),
+                }
+            }
+            bad
+        })
+    };
+    let writers: Vec<_> = ["new_checkout", "dark_mode"]
+        .into_iter()
+        .map(|flag| {
+            let mut ctx = ctx.reopen().unwrap();
+            std::thread::spawn(move || {
+                let mut warnings = Vec::new();
+                for i in 0..150u32 {
+                    let change = Change {
+                        switch: Some(Switch::Percent(i % 99 + 1)),
+                        ..Change::default()
+                    };
+                    let c = relcon::ops::flags::set(&mut ctx, "staging", flag, &change, None, false)
+                        .unwrap_or_else(|e| panic!("{flag} change {i}: {e}"));
+                    warnings.extend(c.warnings);
+                }
+                warnings
+            })
+        })
+        .collect();
+    let warnings: Vec<String> = writers.into_iter().flat_map(|w| w.join().unwrap()).collect();
+    stop.store(true, Ordering::Relaxed);
+    let bad = reader.join().unwrap();
+    assert!(
+        warnings.is_empty(),
+        "{} exports failed, e.g. {:?}",
+        warnings.len(),
+        &warnings[..warnings.len().min(3)]
+    );
+    assert!(
+        bad.is_empty(),
+        "{} reads saw a partial file, e.g. {:?}",
+        bad.len(),
+        &bad[..bad.len().min(3)]
+    );
+    // The file ends up with both flags' last state, whoever exported last.
+    let doc = read_json(&flagd);
+    for flag in ["new_checkout", "dark_mode"] {
+        assert_eq!(
+            doc["flags"][flag]["targeting"]["fractional"][0],
+            json!(["on", 149 % 99 + 1]),
+            "{flag}: {doc}"
+        );
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -374,11 +667,37 @@ fn a_reader_never_sees_a_half_written_export() {
 fn on_change_hook_gets_the_new_state() {
     let hook = r#"on_change = 'printf "%s|%s|%s|%s|%s|%s\n" "$RELCON_FLAG" "$RELCON_ENV" "$RELCON_FLAG_STATE" "$RELCON_FLAG_TARGETS" "$RELCON_ACTOR" "$RELCON_REASON" >> hook.log'"#;
     let mut config = flag_config("", hook);
-    config += "\n[flag.broken]\nenv.staging = { enabled = false }\non_change = \"echo cannot reach the CDN >&2; exit 7\"\n";
+    config +=
+        "\n[flag.broken]\nenv.staging = { enabled = false }\non_change = \"echo cannot reach the CDN >&2; exit 7\"\n";
     let sb = Sandbox::new(&config);
-    set(&sb, &["staging", "new_checkout", "25%", "--target", "15", "--target", "42", "--reason", "pilot"]);
+    set(
+        &sb,
+        &[
+            "staging",
+            "new_checkout",
+            "25%",
+            "--target",
+            "15",
+            "--target",
+            "42",
+            "--reason",
+            "pilot",
+        ],
+    );
     sb.run(&["flag", "kill", "staging", "new_checkout", "--yes"]).ok();
-    sb.run_as("bob", &["flag", "restore", "staging", "new_checkout", "--yes", "--reason", "ok again"]).ok();
+    sb.run_as(
+        "bob",
+        &[
+            "flag",
+            "restore",
+            "staging",
+            "new_checkout",
+            "--yes",
+            "--reason",
+            "ok again",
+        ],
+    )
+    .ok();
     set(&sb, &["staging", "new_checkout", "on", "--untarget", "15"]);
     assert_eq!(
         sb.read("hook.log"),
@@ -402,10 +721,24 @@ fn a_protected_env_needs_a_reason() {
         assert!(r.stderr.contains("--reason"), "{args:?}:\n{r}");
     }
     // No TTY and no --yes: nothing can be confirmed.
-    sb.run(&["flag", "set", "prod", "new_checkout", "on", "--reason", "x"]).code(2);
-    assert!(sb.audit().iter().all(|e| e["kind"] != "flag.changed"), "a refused change was recorded");
+    sb.run(&["flag", "set", "prod", "new_checkout", "on", "--reason", "x"])
+        .code(2);
+    assert!(
+        sb.audit().iter().all(|e| e["kind"] != "flag.changed"),
+        "a refused change was recorded"
+    );
     assert!(!sb.exists("flags/prod.flagd.json"));
-    sb.run(&["flag", "set", "prod", "new_checkout", "on", "--yes", "--reason", "launch"]).ok();
+    sb.run(&[
+        "flag",
+        "set",
+        "prod",
+        "new_checkout",
+        "on",
+        "--yes",
+        "--reason",
+        "launch",
+    ])
+    .ok();
     assert_eq!(flag_row(&sb, "new_checkout", "prod")["enabled"], true);
     // staging is not protected: no reason needed.
     set(&sb, &["staging", "new_checkout", "on"]);
@@ -414,9 +747,23 @@ fn a_protected_env_needs_a_reason() {
 #[test]
 fn flag_approvals_refuse_a_change_until_someone_else_approves_it() {
     let sb = Sandbox::new(&flag_config("flag_approvals = 1", ""));
-    let attempt = || sb.run(&["flag", "set", "prod", "new_checkout", "25%", "--yes", "--reason", "ramp up"]);
+    let attempt = || {
+        sb.run(&[
+            "flag",
+            "set",
+            "prod",
+            "new_checkout",
+            "25%",
+            "--yes",
+            "--reason",
+            "ramp up",
+        ])
+    };
     let r = attempt().code(3);
-    assert!(r.stderr.contains("approvals") && r.stderr.contains("relcon approve prod flag:new_checkout=25%"), "{r}");
+    assert!(
+        r.stderr.contains("approvals") && r.stderr.contains("relcon approve prod flag:new_checkout=25%"),
+        "{r}"
+    );
     // Your own approval does not count.
     sb.run(&["approve", "prod", "flag:new_checkout=25%"]).ok();
     attempt().code(3);
@@ -427,9 +774,14 @@ fn flag_approvals_refuse_a_change_until_someone_else_approves_it() {
     sb.run_as("bob", &["approve", "prod", "flag:new_checkout=25%"]).ok();
     attempt().ok();
     let row = flag_row(&sb, "new_checkout", "prod");
-    assert_eq!((row["enabled"].as_bool(), row["rollout"].as_u64()), (Some(true), Some(25)), "{row}");
+    assert_eq!(
+        (row["enabled"].as_bool(), row["rollout"].as_u64()),
+        (Some(true), Some(25)),
+        "{row}"
+    );
     // The kill switch is never gated.
-    sb.run(&["flag", "kill", "prod", "new_checkout", "--yes", "--reason", "INC-7"]).ok();
+    sb.run(&["flag", "kill", "prod", "new_checkout", "--yes", "--reason", "INC-7"])
+        .ok();
     // staging has no flag_approvals.
     set(&sb, &["staging", "new_checkout", "25%"]);
     // Approving an unknown flag is a usage error.
@@ -442,8 +794,11 @@ fn flag_approvals_refuse_a_change_until_someone_else_approves_it() {
 
 /// The npm prefix holding @openfeature/flagd-core, and node; None = skip.
 fn flagd_core() -> Option<(PathBuf, PathBuf)> {
-    let prefix = std::env::var_os("RELCON_FLAGD_CORE").map(PathBuf::from).unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/flagd-core"));
-    let node = std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("node")).find(|f| f.is_file()));
+    let prefix = std::env::var_os("RELCON_FLAGD_CORE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/flagd-core"));
+    let node =
+        std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join("node")).find(|f| f.is_file()));
     let module = prefix.join("node_modules/@openfeature/flagd-core");
     match node {
         Some(node) if module.is_dir() => Some((node, prefix)),
@@ -473,8 +828,14 @@ fn flagd_eval(node: &Path, prefix: &Path, doc: &Path, requests: &[(String, Strin
     let input = serde_json::to_vec(&requests.iter().map(|(f, k)| json!([f, k])).collect::<Vec<_>>()).unwrap();
     child.stdin.take().unwrap().write_all(&input).unwrap();
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "eval.mjs failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("eval.mjs output ({e}): {}", String::from_utf8_lossy(&out.stdout)));
+    assert!(
+        out.status.success(),
+        "eval.mjs failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("eval.mjs output ({e}): {}", String::from_utf8_lossy(&out.stdout)));
     (v["results"].as_array().unwrap().clone(), v)
 }
 
@@ -483,7 +844,10 @@ fn flagd_eval(node: &Path, prefix: &Path, doc: &Path, requests: &[(String, Strin
 /// Go flagd and Python mmh3 hash UTF-8 bytes (those are covered by the
 /// table test above).
 fn interop_keys() -> Vec<String> {
-    let mut keys: Vec<String> = ["15", "42", "103", "7", "311", "0", "99999"].iter().map(|s| s.to_string()).collect();
+    let mut keys: Vec<String> = ["15", "42", "103", "7", "311", "0", "99999"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     keys.extend((0..100).map(|i| format!("tenant-{i}")));
     keys.extend((0..60).map(|i| format!("user{i}@example.com")));
     keys.extend((0..33).map(|i| format!("{}", 1000 + i * 37)));
@@ -494,8 +858,7 @@ fn interop_keys() -> Vec<String> {
 fn flagd_core_evaluates_relcons_exports_exactly_like_flag_eval() {
     let Some((node, prefix)) = flagd_core() else { return };
     // One env per state, three flags in each.
-    let config = format!(
-        r#"[project]
+    let config = r#"[project]
 name = "interop"
 
 [[environment]]
@@ -510,34 +873,37 @@ name = "off"
 name = "on"
 
 [flag.customer_portal]
-env.targets = {{ enabled = true, rollout = 0, targets = ["15", "42", "103"] }}
-env.ten = {{ enabled = true, rollout = 10 }}
-env.quarter = {{ enabled = false }}
-env.off = {{ enabled = false, rollout = 50, targets = ["15"] }}
-env.on = {{ enabled = true, targets = ["15"] }}
+env.targets = { enabled = true, rollout = 0, targets = ["15", "42", "103"] }
+env.ten = { enabled = true, rollout = 10 }
+env.quarter = { enabled = false }
+env.off = { enabled = false, rollout = 50, targets = ["15"] }
+env.on = { enabled = true, targets = ["15"] }
 
 [flag.new_checkout]
-env.targets = {{ enabled = true, rollout = 0, targets = ["7"] }}
-env.ten = {{ enabled = true, rollout = 1 }}
-env.quarter = {{ enabled = true, rollout = 50, targets = ["311"] }}
-env.off = {{ enabled = false }}
-env.on = {{ enabled = true }}
+env.targets = { enabled = true, rollout = 0, targets = ["7"] }
+env.ten = { enabled = true, rollout = 1 }
+env.quarter = { enabled = true, rollout = 50, targets = ["311"] }
+env.off = { enabled = false }
+env.on = { enabled = true }
 
 [flag.dark_mode]
-env.targets = {{ enabled = true, rollout = 0, targets = ["0", "99999"] }}
-env.ten = {{ enabled = true, rollout = 99 }}
-env.quarter = {{ enabled = true, rollout = 75 }}
-env.off = {{ enabled = true, rollout = 33 }}
-env.on = {{ enabled = true, rollout = 100 }}
+env.targets = { enabled = true, rollout = 0, targets = ["0", "99999"] }
+env.ten = { enabled = true, rollout = 99 }
+env.quarter = { enabled = true, rollout = 75 }
+env.off = { enabled = true, rollout = 33 }
+env.on = { enabled = true, rollout = 100 }
 
 [export]
-flags = [{{ format = "flagd", path = "flags/{{env}}.flagd.json" }}]
-"#
-    );
-    let sb = Sandbox::new(&config);
+flags = [{ format = "flagd", path = "flags/{env}.flagd.json" }]
+"#;
+    let sb = Sandbox::new(config);
     // Some states reached through the CLI rather than the config.
-    set(&sb, &["quarter", "customer_portal", "25%", "--target", "42", "--target", "103"]);
-    sb.run(&["flag", "kill", "off", "dark_mode", "--yes", "--reason", "interop"]).ok();
+    set(
+        &sb,
+        &["quarter", "customer_portal", "25%", "--target", "42", "--target", "103"],
+    );
+    sb.run(&["flag", "kill", "off", "dark_mode", "--yes", "--reason", "interop"])
+        .ok();
     sb.run(&["flag", "export"]).ok();
     let list = sb.json(&["flag", "list", "--json"]);
 
@@ -550,20 +916,35 @@ flags = [{{ format = "flagd", path = "flags/{{env}}.flagd.json" }}]
     for env in ["targets", "ten", "quarter", "off", "on"] {
         let doc_path = sb.path(&format!("flags/{env}.flagd.json"));
         assert_flagd_shape(&read_json(&doc_path), &list, env);
-        let requests: Vec<(String, String)> = flags.iter().flat_map(|f| keys.iter().map(move |k| (f.to_string(), k.clone()))).collect();
+        let requests: Vec<(String, String)> = flags
+            .iter()
+            .flat_map(|f| keys.iter().map(move |k| (f.to_string(), k.clone())))
+            .collect();
         let (results, raw) = flagd_eval(&node, &prefix, &doc_path, &requests);
         assert_eq!(raw["version"], "4.0.1", "flagd-core version");
-        assert_eq!(raw["schemaErrors"], json!([]), "{env}: flagd's schema rejects the export: {raw}");
+        assert_eq!(
+            raw["schemaErrors"],
+            json!([]),
+            "{env}: flagd's schema rejects the export: {raw}"
+        );
         assert_eq!(results.len(), requests.len());
         for (i, ((flag, key), r)) in requests.iter().zip(&results).enumerate() {
             assert!(r["errorCode"].is_null(), "{env}/{flag}/{key}: flagd-core error {r}");
             let ours = relcon::ops::flags::eval(&ctx, env, flag, key).unwrap();
-            assert_eq!(r["value"].as_bool(), Some(ours.enabled), "{env}/{flag}/{key:?}: flagd-core {r}, relcon {ours:?}");
+            assert_eq!(
+                r["value"].as_bool(),
+                Some(ours.enabled),
+                "{env}/{flag}/{key:?}: flagd-core {r}, relcon {ours:?}"
+            );
             assert_eq!(r["variant"].as_str(), Some(ours.variant), "{env}/{flag}/{key:?}");
             // Tie the library to the binary on a sample of keys.
             if i % 25 == 0 {
                 let cli = sb.json(&["flag", "eval", env, flag, key, "--json"]);
-                assert_eq!(cli["enabled"].as_bool(), Some(ours.enabled), "{env}/{flag}/{key:?}: {cli}");
+                assert_eq!(
+                    cli["enabled"].as_bool(),
+                    Some(ours.enabled),
+                    "{env}/{flag}/{key:?}: {cli}"
+                );
             }
             *on_counts.entry((env.to_string(), flag.to_string())).or_default() += usize::from(ours.enabled);
             compared += 1;

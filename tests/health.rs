@@ -36,8 +36,14 @@ struct Loopback {
 
 impl Loopback {
     fn start(app: Router) -> Loopback {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
-        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind loopback");
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind loopback");
         let addr = listener.local_addr().unwrap();
         rt.spawn(async move {
             let _ = axum::serve(listener, app).await;
@@ -52,7 +58,9 @@ impl Loopback {
 
 /// Serve `app` on the current (test) runtime.
 async fn serve(app: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
@@ -61,7 +69,12 @@ async fn serve(app: Router) -> SocketAddr {
 }
 
 fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> Response {
-    (StatusCode::from_u16(status).unwrap(), [(header::CONTENT_TYPE, content_type.to_string())], body.into()).into_response()
+    (
+        StatusCode::from_u16(status).unwrap(),
+        [(header::CONTENT_TYPE, content_type.to_string())],
+        body.into(),
+    )
+        .into_response()
 }
 
 /// A loopback port nobody listens on (bound, then released).
@@ -81,7 +94,11 @@ fn one_env(env: &str, env_extra: &str, checks: &str) -> String {
 }
 
 fn rows_by_check(v: &Value) -> BTreeMap<String, Value> {
-    v.as_array().unwrap_or_else(|| panic!("health --json is not an array: {v}")).iter().map(|r| (r["check"].as_str().unwrap().to_string(), r.clone())).collect()
+    v.as_array()
+        .unwrap_or_else(|| panic!("health --json is not an array: {v}"))
+        .iter()
+        .map(|r| (r["check"].as_str().unwrap().to_string(), r.clone()))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------
@@ -144,8 +161,19 @@ fn one_poll_normalises_every_kind_of_answer() {
         checks += &check(name, &srv.url(path), t);
     }
     checks += &check("refused", &refused, t);
-    checks += &check("spring-info", &srv.url("/actuator/health"), &format!("{t}\nversion = {{ url = \"{}\", pointer = \"/build/version\" }}", srv.url("/actuator/info")));
-    checks += &check("git-pointer", &srv.url("/git"), &format!("{t}\nversion = {{ pointer = \"/git/commit/id\" }}"));
+    checks += &check(
+        "spring-info",
+        &srv.url("/actuator/health"),
+        &format!(
+            "{t}\nversion = {{ url = \"{}\", pointer = \"/build/version\" }}",
+            srv.url("/actuator/info")
+        ),
+    );
+    checks += &check(
+        "git-pointer",
+        &srv.url("/git"),
+        &format!("{t}\nversion = {{ pointer = \"/git/commit/id\" }}"),
+    );
     let sb = Sandbox::new(&one_env("prod", "", &checks));
 
     let started = Instant::now();
@@ -180,8 +208,13 @@ fn one_poll_normalises_every_kind_of_answer() {
         match reason {
             None => assert!(r["reason"].is_null(), "{name} should have no reason: {r}"),
             Some(p) if p.ends_with('*') => {
-                let got = r["reason"].as_str().unwrap_or_else(|| panic!("{name} has no reason: {r}"));
-                assert!(got.starts_with(p.trim_end_matches('*')), "{name}: reason {got:?}, want {p:?}");
+                let got = r["reason"]
+                    .as_str()
+                    .unwrap_or_else(|| panic!("{name} has no reason: {r}"));
+                assert!(
+                    got.starts_with(p.trim_end_matches('*')),
+                    "{name}: reason {got:?}, want {p:?}"
+                );
             }
             Some(p) => assert_eq!(r["reason"], *p, "{name}: {r}"),
         }
@@ -191,9 +224,24 @@ fn one_poll_normalises_every_kind_of_answer() {
         assert_eq!(r["latency_ms"].is_u64(), answered, "{name} latency: {r}");
     }
     // Components of a Spring answer become sub-checks.
-    let comps: BTreeMap<String, String> =
-        rows["spring-down"]["checks"].as_array().unwrap().iter().map(|c| (c["name"].as_str().unwrap().to_string(), c["state"].as_str().unwrap().to_string())).collect();
-    assert_eq!(comps, BTreeMap::from([("db".to_string(), "unhealthy".to_string()), ("diskSpace".to_string(), "healthy".to_string())]));
+    let comps: BTreeMap<String, String> = rows["spring-down"]["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap().to_string(),
+                c["state"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        comps,
+        BTreeMap::from([
+            ("db".to_string(), "unhealthy".to_string()),
+            ("diskSpace".to_string(), "healthy".to_string())
+        ])
+    );
     // Every probe ran at once within its own 1 s timeout: the hung and the
     // slow endpoint (and the 10 MB body) did not hold the poll up.
     assert!(took < Duration::from_secs(5), "one poll took {took:?}");
@@ -226,9 +274,21 @@ async fn next_update(rx: &mut mpsc::UnboundedReceiver<HealthUpdate>, within: Dur
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hung_endpoint_never_delays_the_others() {
-    let addr = serve(Router::new().route("/good", get(|| async { respond(200, HJ, r#"{"status":"pass"}"#) })).route("/hang", get(std::future::pending::<Response>))).await;
-    let checks = check("good", &format!("http://{addr}/good"), "interval = \"200ms\"\ntimeout = \"1s\"")
-        + &check("hung", &format!("http://{addr}/hang"), "interval = \"200ms\"\ntimeout = \"5s\"");
+    let addr = serve(
+        Router::new()
+            .route("/good", get(|| async { respond(200, HJ, r#"{"status":"pass"}"#) }))
+            .route("/hang", get(std::future::pending::<Response>)),
+    )
+    .await;
+    let checks = check(
+        "good",
+        &format!("http://{addr}/good"),
+        "interval = \"200ms\"\ntimeout = \"1s\"",
+    ) + &check(
+        "hung",
+        &format!("http://{addr}/hang"),
+        "interval = \"200ms\"\ntimeout = \"5s\"",
+    );
     let sb = Sandbox::new(&one_env("prod", "", &checks));
     let config = sb.config();
 
@@ -248,12 +308,26 @@ async fn a_hung_endpoint_never_delays_the_others() {
             other => panic!("unexpected check {other}"),
         }
     };
-    assert_eq!((hung.state, hung.reason.as_deref()), (Health::Unknown, Some("timeout")), "{hung:?}");
-    assert!(hung_at >= Duration::from_millis(4800), "the hung endpoint answered after {hung_at:?}, before its 5 s timeout");
+    assert_eq!(
+        (hung.state, hung.reason.as_deref()),
+        (Health::Unknown, Some("timeout")),
+        "{hung:?}"
+    );
+    assert!(
+        hung_at >= Duration::from_millis(4800),
+        "the hung endpoint answered after {hung_at:?}, before its 5 s timeout"
+    );
     // 5 s at 200 ms is ~25 polls; the hung one must not have held any back.
-    assert!(good_at.len() >= 15, "only {} good samples before the hung one timed out ({good_at:?})", good_at.len());
+    assert!(
+        good_at.len() >= 15,
+        "only {} good samples before the hung one timed out ({good_at:?})",
+        good_at.len()
+    );
     let worst_gap = good_at.windows(2).map(|w| w[1] - w[0]).max().unwrap();
-    assert!(worst_gap < Duration::from_millis(700), "good endpoint went {worst_gap:?} without a sample: {good_at:?}");
+    assert!(
+        worst_gap < Duration::from_millis(700),
+        "good endpoint went {worst_gap:?} without a sample: {good_at:?}"
+    );
     drop(pollers);
 }
 
@@ -277,7 +351,15 @@ async fn busy(State(s): State<Arc<InFlight>>, Path(n): Path<u32>) -> Response {
 async fn polls_in_flight_never_exceed_the_concurrency_bound() {
     let counters = Arc::new(InFlight::default());
     let addr = serve(Router::new().route("/ep/{n}", get(busy)).with_state(counters.clone())).await;
-    let checks: String = (0..20).map(|n| check(&format!("ep{n}"), &format!("http://{addr}/ep/{n}"), "interval = \"100ms\"\ntimeout = \"5s\"")).collect();
+    let checks: String = (0..20)
+        .map(|n| {
+            check(
+                &format!("ep{n}"),
+                &format!("http://{addr}/ep/{n}"),
+                "interval = \"100ms\"\ntimeout = \"5s\"",
+            )
+        })
+        .collect();
     let sb = Sandbox::new(&one_env("prod", "", &checks));
     let config = sb.config();
 
@@ -295,14 +377,26 @@ async fn polls_in_flight_never_exceed_the_concurrency_bound() {
     assert!(max <= 4, "{max} polls in flight at once with a bound of 4");
     assert_eq!(max, 4, "polls should run 4 at a time, saw at most {max}");
     // Nobody starved: every endpoint was served.
-    assert_eq!(counters.hits.lock().unwrap().len(), 20, "endpoints served: {:?}", counters.hits.lock().unwrap());
+    assert_eq!(
+        counters.hits.lock().unwrap().len(),
+        20,
+        "endpoints served: {:?}",
+        counters.hits.lock().unwrap()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endpoint_that_does_not_answer_is_polled_less_and_less_often() {
     let addr = serve(Router::new().route("/good", get(|| async { respond(200, HJ, r#"{"status":"pass"}"#) }))).await;
-    let checks = check("refused", &format!("http://127.0.0.1:{}/health", closed_port()), "interval = \"100ms\"\ntimeout = \"1s\"")
-        + &check("good", &format!("http://{addr}/good"), "interval = \"100ms\"\ntimeout = \"1s\"");
+    let checks = check(
+        "refused",
+        &format!("http://127.0.0.1:{}/health", closed_port()),
+        "interval = \"100ms\"\ntimeout = \"1s\"",
+    ) + &check(
+        "good",
+        &format!("http://{addr}/good"),
+        "interval = \"100ms\"\ntimeout = \"1s\"",
+    );
     let sb = Sandbox::new(&one_env("prod", "", &checks));
     let config = sb.config();
 
@@ -313,7 +407,11 @@ async fn an_endpoint_that_does_not_answer_is_polled_less_and_less_often() {
     while refused.len() < 5 {
         let (name, sample) = next_update(&mut rx, Duration::from_secs(5)).await;
         if name == "refused" {
-            assert_eq!((sample.state, sample.reason.as_deref()), (Health::Unknown, Some("connection refused")), "{sample:?}");
+            assert_eq!(
+                (sample.state, sample.reason.as_deref()),
+                (Health::Unknown, Some("connection refused")),
+                "{sample:?}"
+            );
             refused.push(started.elapsed());
         } else {
             good.push(started.elapsed());
@@ -322,14 +420,25 @@ async fn an_endpoint_that_does_not_answer_is_polled_less_and_less_often() {
     drop(pollers);
     let gaps: Vec<Duration> = refused.windows(2).map(|w| w[1] - w[0]).collect();
     // 100 ms doubled per failure: ~200, 400, 800, 1600 ms.
-    assert!(gaps[0] >= Duration::from_millis(150), "first retry after {:?}: {gaps:?}", gaps[0]);
+    assert!(
+        gaps[0] >= Duration::from_millis(150),
+        "first retry after {:?}: {gaps:?}",
+        gaps[0]
+    );
     for w in gaps.windows(2) {
-        assert!(w[1].as_secs_f64() >= 1.5 * w[0].as_secs_f64(), "gaps do not grow: {gaps:?}");
+        assert!(
+            w[1].as_secs_f64() >= 1.5 * w[0].as_secs_f64(),
+            "gaps do not grow: {gaps:?}"
+        );
     }
     assert!(gaps[3] >= Duration::from_millis(1200), "no real backoff: {gaps:?}");
     // Meanwhile the answering endpoint kept its 100 ms pace.
     let good_gap = good.windows(2).map(|w| w[1] - w[0]).max().unwrap();
-    assert!(good.len() >= 15 && good_gap < Duration::from_millis(400), "good endpoint: {} samples, worst gap {good_gap:?}", good.len());
+    assert!(
+        good.len() >= 15 && good_gap < Duration::from_millis(400),
+        "good endpoint: {} samples, worst gap {good_gap:?}",
+        good.len()
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -342,13 +451,21 @@ fn versioned(version: Arc<Mutex<String>>) -> Router {
         "/health",
         get(move || {
             let v = version.lock().unwrap().clone();
-            std::future::ready(respond(200, HJ, serde_json::json!({ "status": "pass", "releaseId": v }).to_string()))
+            std::future::ready(respond(
+                200,
+                HJ,
+                serde_json::json!({ "status": "pass", "releaseId": v }).to_string(),
+            ))
         }),
     )
 }
 
 fn drift_config(url: &str, verify_timeout: &str) -> String {
-    one_env("prod", &format!("deploy = \"true\"\nverify_timeout = \"{verify_timeout}\""), &check("api", url, "interval = \"1s\"\ntimeout = \"2s\""))
+    one_env(
+        "prod",
+        &format!("deploy = \"true\"\nverify_timeout = \"{verify_timeout}\""),
+        &check("api", url, "interval = \"1s\"\ntimeout = \"2s\""),
+    )
 }
 
 #[test]
@@ -363,8 +480,15 @@ fn drift_and_verifying_compare_the_reported_version_with_the_ledger() {
     // Just deployed, the old version still answering: verifying, not drift.
     let e = sb.env_status("prod");
     let badges = strings(&e["badges"]);
-    assert!(badges.contains(&"verifying".to_string()) && !badges.contains(&"drift".to_string()), "badges {badges:?}: {e}");
-    assert_eq!((e["health"]["expected"].as_str(), e["health"]["version"].as_str()), (Some("1.2.0"), Some("1.1.0")), "{e}");
+    assert!(
+        badges.contains(&"verifying".to_string()) && !badges.contains(&"drift".to_string()),
+        "badges {badges:?}: {e}"
+    );
+    assert_eq!(
+        (e["health"]["expected"].as_str(), e["health"]["version"].as_str()),
+        (Some("1.2.0"), Some("1.1.0")),
+        "{e}"
+    );
     assert_eq!(e["health"]["verifying"], true);
 
     // Past the verify timeout the difference is drift.
@@ -376,9 +500,21 @@ fn drift_and_verifying_compare_the_reported_version_with_the_ledger() {
     });
     assert!(drifted, "no drift badge: {last}");
     assert!(!strings(&last["badges"]).contains(&"verifying".to_string()), "{last}");
-    assert_eq!((last["health"]["expected"].as_str(), last["health"]["version"].as_str(), last["health"]["drift"].as_bool()), (Some("1.2.0"), Some("1.1.0"), Some(true)), "{last}");
+    assert_eq!(
+        (
+            last["health"]["expected"].as_str(),
+            last["health"]["version"].as_str(),
+            last["health"]["drift"].as_bool()
+        ),
+        (Some("1.2.0"), Some("1.1.0"), Some(true)),
+        "{last}"
+    );
     let rows = sb.json(&["health", "prod", "--json"]);
-    assert_eq!((rows[0]["version"].as_str(), rows[0]["expected"].as_str()), (Some("1.1.0"), Some("1.2.0")), "{rows}");
+    assert_eq!(
+        (rows[0]["version"].as_str(), rows[0]["expected"].as_str()),
+        (Some("1.1.0"), Some("1.2.0")),
+        "{rows}"
+    );
     let text = sb.run(&["health", "prod"]).ok().stdout;
     assert!(text.contains("running 1.1.0, expected 1.2.0 (drift)"), "{text}");
 
@@ -386,8 +522,15 @@ fn drift_and_verifying_compare_the_reported_version_with_the_ledger() {
     *version.lock().unwrap() = "1.2.0".to_string();
     let e = sb.env_status("prod");
     let badges = strings(&e["badges"]);
-    assert!(!badges.contains(&"drift".to_string()) && !badges.contains(&"verifying".to_string()), "badges {badges:?}: {e}");
-    assert_eq!((e["health"]["version"].as_str(), e["health"]["drift"].as_bool()), (Some("1.2.0"), Some(false)), "{e}");
+    assert!(
+        !badges.contains(&"drift".to_string()) && !badges.contains(&"verifying".to_string()),
+        "badges {badges:?}: {e}"
+    );
+    assert_eq!(
+        (e["health"]["version"].as_str(), e["health"]["drift"].as_bool()),
+        (Some("1.2.0"), Some(false)),
+        "{e}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -397,10 +540,22 @@ fn drift_and_verifying_compare_the_reported_version_with_the_ledger() {
 #[test]
 fn until_healthy_exits_0_as_soon_as_everything_is_healthy() {
     let srv = Loopback::start(Router::new().route("/ok", get(|| async { respond(200, HJ, r#"{"status":"pass"}"#) })));
-    let sb = Sandbox::new(&one_env("prod", "", &(check("a", &srv.url("/ok"), "interval = \"200ms\"") + &check("b", &srv.url("/ok"), "interval = \"200ms\""))));
+    let sb = Sandbox::new(&one_env(
+        "prod",
+        "",
+        &(check("a", &srv.url("/ok"), "interval = \"200ms\"") + &check("b", &srv.url("/ok"), "interval = \"200ms\"")),
+    ));
     let started = Instant::now();
-    let run = finish(sb.spawn_as(common::USER, &["health", "--until-healthy", "3s"]), Duration::from_secs(10)).ok();
-    assert!(started.elapsed() < Duration::from_secs(2), "took {:?}:\n{run}", started.elapsed());
+    let run = finish(
+        sb.spawn_as(common::USER, &["health", "--until-healthy", "3s"]),
+        Duration::from_secs(10),
+    )
+    .ok();
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "took {:?}:\n{run}",
+        started.elapsed()
+    );
     assert!(run.stdout.contains("all 2 checks healthy"), "{run}");
 }
 
@@ -413,30 +568,74 @@ fn until_healthy_waits_for_an_endpoint_that_recovers() {
         "/flaky",
         get(move || {
             let n = p.fetch_add(1, Ordering::SeqCst);
-            std::future::ready(if n < 3 { respond(503, HJ, r#"{"status":"fail","output":"warming up"}"#) } else { respond(200, HJ, r#"{"status":"pass"}"#) })
+            std::future::ready(if n < 3 {
+                respond(503, HJ, r#"{"status":"fail","output":"warming up"}"#)
+            } else {
+                respond(200, HJ, r#"{"status":"pass"}"#)
+            })
         }),
     ));
-    let sb = Sandbox::new(&one_env("prod", "", &check("api", &srv.url("/flaky"), "interval = \"200ms\"")));
-    let run = finish(sb.spawn_as(common::USER, &["health", "--until-healthy", "10s", "--json"]), Duration::from_secs(15)).ok();
-    assert!(polls.load(Ordering::SeqCst) >= 4, "exited before the endpoint recovered:\n{run}");
+    let sb = Sandbox::new(&one_env(
+        "prod",
+        "",
+        &check("api", &srv.url("/flaky"), "interval = \"200ms\""),
+    ));
+    let run = finish(
+        sb.spawn_as(common::USER, &["health", "--until-healthy", "10s", "--json"]),
+        Duration::from_secs(15),
+    )
+    .ok();
+    assert!(
+        polls.load(Ordering::SeqCst) >= 4,
+        "exited before the endpoint recovered:\n{run}"
+    );
     // One JSON line per change: unhealthy first, healthy last.
-    let lines: Vec<Value> = run.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}"))).collect();
-    assert_eq!(lines.first().map(|l| l["state"].clone()), Some("unhealthy".into()), "{run}");
-    assert_eq!(lines.last().map(|l| l["state"].clone()), Some("healthy".into()), "{run}");
+    let lines: Vec<Value> = run
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
+        .collect();
+    assert_eq!(
+        lines.first().map(|l| l["state"].clone()),
+        Some("unhealthy".into()),
+        "{run}"
+    );
+    assert_eq!(
+        lines.last().map(|l| l["state"].clone()),
+        Some("healthy".into()),
+        "{run}"
+    );
 }
 
 #[test]
 fn until_healthy_exits_1_when_an_endpoint_stays_down() {
     let srv = Loopback::start(
-        Router::new().route("/ok", get(|| async { respond(200, HJ, r#"{"status":"pass"}"#) })).route("/down", get(|| async { respond(503, "text/plain", "down") })),
+        Router::new()
+            .route("/ok", get(|| async { respond(200, HJ, r#"{"status":"pass"}"#) }))
+            .route("/down", get(|| async { respond(503, "text/plain", "down") })),
     );
-    let sb = Sandbox::new(&one_env("prod", "", &(check("ok", &srv.url("/ok"), "interval = \"200ms\"") + &check("down", &srv.url("/down"), "interval = \"200ms\""))));
+    let sb = Sandbox::new(&one_env(
+        "prod",
+        "",
+        &(check("ok", &srv.url("/ok"), "interval = \"200ms\"")
+            + &check("down", &srv.url("/down"), "interval = \"200ms\"")),
+    ));
     let started = Instant::now();
-    let run = finish(sb.spawn_as(common::USER, &["health", "--until-healthy", "3s"]), Duration::from_secs(15)).code(1);
+    let run = finish(
+        sb.spawn_as(common::USER, &["health", "--until-healthy", "3s"]),
+        Duration::from_secs(15),
+    )
+    .code(1);
     let took = started.elapsed();
-    assert!(took >= Duration::from_millis(2900) && took < Duration::from_secs(8), "exited after {took:?}:\n{run}");
+    assert!(
+        took >= Duration::from_millis(2900) && took < Duration::from_secs(8),
+        "exited after {took:?}:\n{run}"
+    );
     assert!(run.stderr.contains("not healthy within 3s"), "{run}");
-    assert!(run.stdout.contains("HTTP 503"), "the failing check should be shown:\n{run}");
+    assert!(
+        run.stdout.contains("HTTP 503"),
+        "the failing check should be shown:\n{run}"
+    );
     // A malformed timeout is a usage error.
     sb.run(&["health", "--until-healthy", "soon"]).code(2);
 }
@@ -459,7 +658,10 @@ fn require_healthy_refuses_a_promotion_from_an_unhealthy_env() {
             })
         }),
     ));
-    let staging_extra = format!("require_healthy = true\n{}", check("api", &srv.url("/health"), "timeout = \"1s\""));
+    let staging_extra = format!(
+        "require_healthy = true\n{}",
+        check("api", &srv.url("/health"), "timeout = \"1s\"")
+    );
     let config = format!(
         "[project]\nname = \"gate\"\n\n[[environment]]\nname = \"dev\"\ndeploy = \"true\"\n\n[[environment]]\nname = \"staging\"\npromote_from = \"dev\"\ndeploy = \"true\"\n{staging_extra}\n\n[[environment]]\nname = \"prod\"\npromote_from = \"staging\"\nprotected = true\ndeploy = \"true\"\n"
     );
@@ -468,13 +670,26 @@ fn require_healthy_refuses_a_promotion_from_an_unhealthy_env() {
     sb.run(&["deploy", "dev", "1.0.0", "--yes"]).ok();
     sb.run(&["promote", "dev", "staging", "--yes"]).ok();
 
-    let r = sb.run(&["promote", "staging", "prod", "--yes", "--reason", "x"]).code(3);
-    assert!(r.stderr.contains("health staging"), "the refusal should name the health gate:\n{r}");
+    let r = sb
+        .run(&["promote", "staging", "prod", "--yes", "--reason", "x"])
+        .code(3);
+    assert!(
+        r.stderr.contains("health staging"),
+        "the refusal should name the health gate:\n{r}"
+    );
     assert!(r.stderr.contains("HTTP 503"), "and say why:\n{r}");
-    assert!(sb.env_status("prod")["release"].is_null(), "nothing may have been deployed");
+    assert!(
+        sb.env_status("prod")["release"].is_null(),
+        "nothing may have been deployed"
+    );
     // status shows the same gate failing for the next promotion.
     let gates = sb.env_status("prod")["gates"].clone();
-    let g = gates.as_array().unwrap().iter().find(|g| g["name"] == "health staging").unwrap_or_else(|| panic!("no health gate in {gates}"));
+    let g = gates
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "health staging")
+        .unwrap_or_else(|| panic!("no health gate in {gates}"));
     assert_eq!(g["ok"], false, "{g}");
 
     healthy.store(true, Ordering::SeqCst);

@@ -26,7 +26,11 @@ fn hook_sandbox(script: &str) -> Sandbox {
 /// The stored (ledger) output of `env`'s release `n`.
 fn stored_output(sb: &Sandbox, env: &str, n: u64) -> String {
     let store = SqliteStore::open(&sb.ledger_path()).unwrap();
-    let r = store.view().release(env, n).unwrap().unwrap_or_else(|| panic!("{env} has no v{n}"));
+    let r = store
+        .view()
+        .release(env, n)
+        .unwrap()
+        .unwrap_or_else(|| panic!("{env} has no v{n}"));
     r.output.unwrap_or_default()
 }
 
@@ -85,13 +89,24 @@ fn a_timed_out_hook_is_failed_and_its_process_group_killed() {
     sb.register("1.0", "abc");
     let t0 = Instant::now();
     let r = sb.run(&["deploy", "dev", "1.0", "--yes"]).code(4);
-    assert!(t0.elapsed() < Duration::from_secs(15), "timeout did not stop the hook: {:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < Duration::from_secs(15),
+        "timeout did not stop the hook: {:?}",
+        t0.elapsed()
+    );
     assert!(r.stderr.contains("timed out"), "{r}");
     let h = sb.history("dev");
     assert_eq!(h[0]["status"], "failed");
-    assert!(h[0]["error"].as_str().unwrap().contains("timed out after 1s"), "{}", h[0]);
+    assert!(
+        h[0]["error"].as_str().unwrap().contains("timed out after 1s"),
+        "{}",
+        h[0]
+    );
     let pid: i32 = sb.read("grandchild.pid").trim().parse().unwrap();
-    assert!(wait_until(Duration::from_secs(5), || !process_alive(pid)), "the hook's grandchild {pid} survived the timeout");
+    assert!(
+        wait_until(Duration::from_secs(5), || !process_alive(pid)),
+        "the hook's grandchild {pid} survived the timeout"
+    );
 }
 
 #[test]
@@ -104,14 +119,24 @@ fn cancel_from_another_thread_stops_the_hook() {
         let token = token.clone();
         let started = sb.path("started");
         std::thread::spawn(move || {
-            assert!(wait_until(Duration::from_secs(20), || started.exists()), "hook never started");
+            assert!(
+                wait_until(Duration::from_secs(20), || started.exists()),
+                "hook never started"
+            );
             token.cancel("bo");
         })
     };
     let t0 = Instant::now();
     let mut events = Vec::new();
-    let err = deploy::deploy(&mut ctx, "dev", "1.0", &Options::default(), &mut |p| events.push(format!("{p:?}")), &token)
-        .expect_err("a cancelled deployment fails");
+    let err = deploy::deploy(
+        &mut ctx,
+        "dev",
+        "1.0",
+        &Options::default(),
+        &mut |p| events.push(format!("{p:?}")),
+        &token,
+    )
+    .expect_err("a cancelled deployment fails");
     canceller.join().unwrap();
     assert!(t0.elapsed() < Duration::from_secs(15));
     assert_eq!(err.exit_code(), 4);
@@ -121,7 +146,10 @@ fn cancel_from_another_thread_stops_the_hook() {
     assert_eq!(r.error.as_deref(), Some("cancelled by bo"));
     assert!(events.iter().any(|e| e.contains("Started")), "{events:?}");
     let pid: i32 = sb.read("grandchild.pid").trim().parse().unwrap();
-    assert!(wait_until(Duration::from_secs(5), || !process_alive(pid)), "grandchild {pid} survived the cancel");
+    assert!(
+        wait_until(Duration::from_secs(5), || !process_alive(pid)),
+        "grandchild {pid} survived the cancel"
+    );
 }
 
 #[test]
@@ -131,13 +159,23 @@ fn huge_output_is_bounded_and_does_not_hang() {
     let t0 = Instant::now();
     let child = sb.spawn_as("ana", &["deploy", "dev", "1.0", "--yes"]);
     let r = finish(child, Duration::from_secs(60));
-    assert_eq!(r.code, 0, "exit {}; stderr tail: {}", r.code, &r.stderr[r.stderr.len().saturating_sub(500)..]);
+    assert_eq!(
+        r.code,
+        0,
+        "exit {}; stderr tail: {}",
+        r.code,
+        &r.stderr[r.stderr.len().saturating_sub(500)..]
+    );
     assert!(t0.elapsed() < Duration::from_secs(60));
     let out = stored_output(&sb, "dev", 1);
     assert!(out.len() < 100 * 1024, "stored output is {} bytes", out.len());
     assert!(out.contains("bytes of output omitted"), "no omission marker");
     assert!(out.starts_with("line of hook output"), "head kept");
-    assert!(out.trim_end().ends_with("LAST LINE"), "tail kept: {:?}", &out[out.len().saturating_sub(100)..]);
+    assert!(
+        out.trim_end().ends_with("LAST LINE"),
+        "tail kept: {:?}",
+        &out[out.len().saturating_sub(100)..]
+    );
     // The event body (what audit shows) is bounded too.
     let audit = sb.json(&["audit", "--json", "--limit", "1"]);
     assert!(audit.to_string().len() < 150 * 1024);
@@ -151,8 +189,15 @@ fn binary_output_is_stored_as_clean_text() {
     common::assert_no_ansi("deploy stdout", &r.stdout);
     common::assert_no_ansi("deploy stderr (live output)", &r.stderr);
     let out = stored_output(&sb, "dev", 1);
-    let bad: Vec<char> = out.chars().filter(|c| c.is_control() && *c != '\n' && *c != '\t').collect();
-    assert!(bad.is_empty(), "control characters stored: {:?}", &bad[..bad.len().min(10)]);
+    let bad: Vec<char> = out
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n' && *c != '\t')
+        .collect();
+    assert!(
+        bad.is_empty(),
+        "control characters stored: {:?}",
+        &bad[..bad.len().min(10)]
+    );
     assert!(out.contains("red") && out.trim_end().ends_with("done"));
     // The same text through audit --json is valid JSON without escapes to a terminal.
     let audit = sb.run(&["audit", "--json"]).ok();
@@ -173,8 +218,10 @@ echo "stderr: token=$DEPLOY_TOKEN" >&2
 if [ "$RELCON_VERSION" = "2.0" ]; then echo "rejected $DEPLOY_TOKEN"; exit 1; fi"#,
     );
     let env = [("DEPLOY_TOKEN", TOKEN)];
-    sb.run_env(&env, &["release", "register", "1.0", "--commit", "abc"]).ok();
-    sb.run_env(&env, &["release", "register", "2.0", "--commit", "def"]).ok();
+    sb.run_env(&env, &["release", "register", "1.0", "--commit", "abc"])
+        .ok();
+    sb.run_env(&env, &["release", "register", "2.0", "--commit", "def"])
+        .ok();
     let ok = sb.run_env(&env, &["deploy", "dev", "1.0", "--yes", "--json"]).ok();
     let failed = sb.run_env(&env, &["deploy", "dev", "2.0", "--yes", "--json"]).code(4);
     let out = stored_output(&sb, "dev", 1);
@@ -209,7 +256,8 @@ fn a_secret_is_not_leaked_where_huge_output_is_cut() {
     let sb = Sandbox::new(&cfg);
     sb.script("hook.sh", r#"yes "$DEPLOY_TOKEN" | head -n 20000"#);
     let env = [("DEPLOY_TOKEN", TOKEN)];
-    sb.run_env(&env, &["release", "register", "1.0", "--commit", "abc"]).ok();
+    sb.run_env(&env, &["release", "register", "1.0", "--commit", "abc"])
+        .ok();
     sb.run_env(&env, &["deploy", "dev", "1.0", "--yes"]).ok();
     let out = stored_output(&sb, "dev", 1);
     assert!(out.contains("bytes of output omitted"));
@@ -218,22 +266,39 @@ fn a_secret_is_not_leaked_where_huge_output_is_cut() {
     for piece in (0..=TOKEN.len() - 6).map(|i| &TOKEN[i..i + 6]) {
         if let Some(i) = out.find(piece) {
             let around = &out[i.saturating_sub(60)..(i + 60).min(out.len())];
-            panic!("a piece of the secret ({piece}) is stored at byte {i} of {}: {around:?}", out.len());
+            panic!(
+                "a piece of the secret ({piece}) is stored at byte {i} of {}: {around:?}",
+                out.len()
+            );
         }
     }
 }
 
 /// Parse an `env` dump (KEY=VALUE lines).
 fn env_file(sb: &Sandbox, name: &str) -> BTreeMap<String, String> {
-    sb.read(name).lines().filter_map(|l| l.split_once('=')).map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    sb.read(name)
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 #[test]
 fn hooks_receive_every_relcon_variable() {
     let sb = hook_sandbox(r#"env > "env-$RELCON_ACTION-$RELCON_ENV.txt""#);
-    sb.run(&["release", "register", "1.0", "--commit", "abc1234", "--artifact", "registry.example.com/shop@sha256:1111"]).ok();
+    sb.run(&[
+        "release",
+        "register",
+        "1.0",
+        "--commit",
+        "abc1234",
+        "--artifact",
+        "registry.example.com/shop@sha256:1111",
+    ])
+    .ok();
     sb.run(&["release", "register", "2.0", "--commit", "def5678"]).ok();
-    sb.run(&["deploy", "dev", "1.0", "--yes", "--reason", "first deploy"]).ok();
+    sb.run(&["deploy", "dev", "1.0", "--yes", "--reason", "first deploy"])
+        .ok();
     let want = |m: &BTreeMap<String, String>, k: &str, v: &str| {
         assert_eq!(m.get(k).map(String::as_str), Some(v), "{k} in {m:#?}");
     };
@@ -266,7 +331,8 @@ fn hooks_receive_every_relcon_variable() {
     want(&d, "RELCON_ACTOR", "ana");
     want(&d, "RELCON_REASON", "first deploy");
 
-    sb.run_as("bo", &["promote", "dev", "staging", "--yes", "--reason", "qa round"]).ok();
+    sb.run_as("bo", &["promote", "dev", "staging", "--yes", "--reason", "qa round"])
+        .ok();
     let p = env_file(&sb, "env-promote-staging.txt");
     want(&p, "RELCON_ACTION", "promote");
     want(&p, "RELCON_FROM_ENV", "dev");
@@ -278,7 +344,8 @@ fn hooks_receive_every_relcon_variable() {
     want(&p, "RELCON_RELEASE", "1");
 
     sb.run(&["deploy", "dev", "2.0", "--yes"]).ok();
-    sb.run(&["rollback", "dev", "--yes", "--reason", "2.0 broke login"]).ok();
+    sb.run(&["rollback", "dev", "--yes", "--reason", "2.0 broke login"])
+        .ok();
     let r = env_file(&sb, "env-rollback-dev.txt");
     want(&r, "RELCON_ACTION", "rollback");
     want(&r, "RELCON_VERSION", "1.0");
@@ -300,11 +367,22 @@ printf '%s' "$RELCON_REASON" > got-reason.txt"#,
     let commit = "$(touch pwned2)";
     let artifact = "`touch pwned3`";
     let reason = "x'; touch pwned4; echo '";
-    sb.run(&["release", "register", version, "--commit", commit, "--artifact", artifact]).ok();
+    sb.run(&[
+        "release",
+        "register",
+        version,
+        "--commit",
+        commit,
+        "--artifact",
+        artifact,
+    ])
+    .ok();
     sb.run(&["deploy", "dev", version, "--yes", "--reason", reason]).ok();
-    sb.run(&["release", "register", "$(touch pwned5)", "--commit", "abc"]).ok();
+    sb.run(&["release", "register", "$(touch pwned5)", "--commit", "abc"])
+        .ok();
     sb.run(&["deploy", "dev", "$(touch pwned5)", "--yes"]).ok();
-    sb.run(&["promote", "dev", "staging", "--yes", "--reason", "&& touch pwned6"]).ok();
+    sb.run(&["promote", "dev", "staging", "--yes", "--reason", "&& touch pwned6"])
+        .ok();
     for f in ["pwned", "pwned2", "pwned3", "pwned4", "pwned5", "pwned6"] {
         assert!(!sb.exists(f), "{f} was created: hook data was executed");
     }
@@ -330,28 +408,64 @@ fn named_steps_stop_at_the_first_failure_and_record_each_state() {
     assert_eq!(sb.read("steps.log"), "migrate\ndeploy\nsmoke\n");
     let h = sb.history("dev");
     let states = |r: &serde_json::Value| -> Vec<(String, String)> {
-        r["steps"].as_array().unwrap().iter().map(|s| (s["name"].as_str().unwrap().to_string(), s["state"].as_str().unwrap().to_string())).collect()
+        r["steps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                (
+                    s["name"].as_str().unwrap().to_string(),
+                    s["state"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
     };
     let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
-    assert_eq!(states(&h[0]), vec![pair("migrate", "done"), pair("deploy", "done"), pair("smoke", "done")]);
+    assert_eq!(
+        states(&h[0]),
+        vec![pair("migrate", "done"), pair("deploy", "done"), pair("smoke", "done")]
+    );
 
     std::fs::remove_file(sb.path("steps.log")).unwrap();
     let r = sb.run(&["deploy", "dev", "2.0", "--yes"]).code(4);
-    assert!(r.stderr.contains("step deploy") && r.stderr.contains("exit code 7"), "{r}");
-    assert_eq!(sb.read("steps.log"), "migrate\ndeploy\n", "the step after the failing one must not run");
+    assert!(
+        r.stderr.contains("step deploy") && r.stderr.contains("exit code 7"),
+        "{r}"
+    );
+    assert_eq!(
+        sb.read("steps.log"),
+        "migrate\ndeploy\n",
+        "the step after the failing one must not run"
+    );
     let h = sb.history("dev");
     assert_eq!(h[0]["status"], "failed");
     assert_eq!(h[0]["error"], "step deploy: exit code 7");
-    assert_eq!(states(&h[0]), vec![pair("migrate", "done"), pair("deploy", "failed"), pair("smoke", "pending")]);
+    assert_eq!(
+        states(&h[0]),
+        vec![
+            pair("migrate", "done"),
+            pair("deploy", "failed"),
+            pair("smoke", "pending")
+        ]
+    );
     // Each step boundary is in the ledger.
     let steps: Vec<String> = sb
         .audit()
         .iter()
         .filter(|e| e["kind"] == "deployment.step" && e["body"]["number"] == 2)
-        .map(|e| format!("{}:{}", e["body"]["step"].as_str().unwrap(), e["body"]["state"].as_str().unwrap()))
+        .map(|e| {
+            format!(
+                "{}:{}",
+                e["body"]["step"].as_str().unwrap(),
+                e["body"]["state"].as_str().unwrap()
+            )
+        })
         .rev()
         .collect();
-    assert_eq!(steps, vec!["migrate:running", "migrate:done", "deploy:running", "deploy:failed"]);
+    assert_eq!(
+        steps,
+        vec!["migrate:running", "migrate:done", "deploy:running", "deploy:failed"]
+    );
 }
 
 /// A one-shot HTTP server on loopback: answers `status` and hands back the
@@ -376,7 +490,11 @@ fn http_once(status: u16) -> (String, mpsc::Receiver<(String, String)>) {
         let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
         let len: usize = head
             .lines()
-            .find_map(|l| l.split_once(':').filter(|(k, _)| k.eq_ignore_ascii_case("content-length")).map(|(_, v)| v.trim().parse().unwrap()))
+            .find_map(|l| {
+                l.split_once(':')
+                    .filter(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+                    .map(|(_, v)| v.trim().parse().unwrap())
+            })
             .unwrap_or(0);
         while buf.len() < head_end + len {
             let n = sock.read(&mut chunk).unwrap();
@@ -387,7 +505,11 @@ fn http_once(status: u16) -> (String, mpsc::Receiver<(String, String)>) {
         }
         let body = String::from_utf8_lossy(&buf[head_end..]).into_owned();
         let reason = if status == 200 { "OK" } else { "Internal Server Error" };
-        let answer = if status == 200 { "{\"deployed\":true}" } else { "{\"error\":\"cluster unavailable\"}" };
+        let answer = if status == 200 {
+            "{\"deployed\":true}"
+        } else {
+            "{\"error\":\"cluster unavailable\"}"
+        };
         let _ = write!(sock, "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}", answer.len());
         let _ = sock.flush();
         let _ = tx.send((head, body));
@@ -396,7 +518,11 @@ fn http_once(status: u16) -> (String, mpsc::Receiver<(String, String)>) {
 }
 
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {
-    head.lines().find_map(|l| l.split_once(':').filter(|(k, _)| k.trim().eq_ignore_ascii_case(name)).map(|(_, v)| v.trim()))
+    head.lines().find_map(|l| {
+        l.split_once(':')
+            .filter(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    })
 }
 
 #[test]
@@ -405,12 +531,34 @@ fn webhook_gets_the_data_as_json_with_a_bearer_token() {
     let hook = format!("{{ webhook = \"{url}\", token_env = \"HOOK_TOKEN\", timeout = \"10s\" }}");
     let sb = Sandbox::new(&pipeline_config(&hook, "", ""));
     let env = [("HOOK_TOKEN", TOKEN)];
-    sb.run_env(&env, &["release", "register", "1.0", "--commit", "abc1234", "--artifact", "img@sha256:42"]).ok();
-    sb.run_env(&env, &["deploy", "dev", "1.0", "--yes", "--reason", "ship it"]).ok();
-    let (head, body) = rx.recv_timeout(Duration::from_secs(10)).expect("the webhook was called");
+    sb.run_env(
+        &env,
+        &[
+            "release",
+            "register",
+            "1.0",
+            "--commit",
+            "abc1234",
+            "--artifact",
+            "img@sha256:42",
+        ],
+    )
+    .ok();
+    sb.run_env(&env, &["deploy", "dev", "1.0", "--yes", "--reason", "ship it"])
+        .ok();
+    let (head, body) = rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("the webhook was called");
     assert!(head.starts_with("POST /hooks/deploy HTTP/1.1\r\n"), "{head}");
-    assert_eq!(header(&head, "authorization"), Some(format!("Bearer {TOKEN}").as_str()), "{head}");
-    assert!(header(&head, "content-type").is_some_and(|c| c.starts_with("application/json")), "{head}");
+    assert_eq!(
+        header(&head, "authorization"),
+        Some(format!("Bearer {TOKEN}").as_str()),
+        "{head}"
+    );
+    assert!(
+        header(&head, "content-type").is_some_and(|c| c.starts_with("application/json")),
+        "{head}"
+    );
     let j: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {body}"));
     for (k, v) in [
         ("action", "deploy"),
@@ -435,12 +583,19 @@ fn webhook_gets_the_data_as_json_with_a_bearer_token() {
 #[test]
 fn webhook_answering_500_fails_the_deployment() {
     let (url, rx) = http_once(500);
-    let sb = Sandbox::new(&pipeline_config(&format!("{{ webhook = \"{url}\", timeout = \"10s\" }}"), "", ""));
+    let sb = Sandbox::new(&pipeline_config(
+        &format!("{{ webhook = \"{url}\", timeout = \"10s\" }}"),
+        "",
+        "",
+    ));
     sb.register("1.0", "abc");
     let r = sb.run(&["deploy", "dev", "1.0", "--yes"]).code(4);
     assert!(r.stderr.contains("HTTP 500"), "{r}");
     let (head, _) = rx.recv_timeout(Duration::from_secs(10)).unwrap();
-    assert!(header(&head, "authorization").is_none(), "no token_env, no Authorization header: {head}");
+    assert!(
+        header(&head, "authorization").is_none(),
+        "no token_env, no Authorization header: {head}"
+    );
     let h = sb.history("dev");
     assert_eq!(h[0]["status"], "failed");
     assert!(h[0]["error"].as_str().unwrap().contains("HTTP 500"));
@@ -450,14 +605,24 @@ fn webhook_answering_500_fails_the_deployment() {
 #[test]
 fn webhook_without_its_token_or_server_fails_cleanly() {
     let (url, _rx) = http_once(200);
-    let sb = Sandbox::new(&pipeline_config(&format!("{{ webhook = \"{url}\", token_env = \"HOOK_TOKEN\" }}"), "", ""));
+    let sb = Sandbox::new(&pipeline_config(
+        &format!("{{ webhook = \"{url}\", token_env = \"HOOK_TOKEN\" }}"),
+        "",
+        "",
+    ));
     sb.register("1.0", "abc");
-    let r = sb.run(&["deploy", "dev", "1.0", "--yes"]).code(4);
-    assert!(r.stderr.contains("HOOK_TOKEN is not set"), "{r}");
+    // A missing secret is caught before anything is recorded or run.
+    let r = sb.run(&["deploy", "dev", "1.0", "--yes"]).code(2);
+    assert!(r.stderr.contains("$HOOK_TOKEN") && r.stderr.contains("not set"), "{r}");
+    assert!(sb.history("dev").is_empty(), "nothing may be recorded");
 
     // Nothing listening: refused connection, not a hang.
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let sb = Sandbox::new(&pipeline_config(&format!("{{ webhook = \"http://127.0.0.1:{port}/x\", timeout = \"5s\" }}"), "", ""));
+    let sb = Sandbox::new(&pipeline_config(
+        &format!("{{ webhook = \"http://127.0.0.1:{port}/x\", timeout = \"5s\" }}"),
+        "",
+        "",
+    ));
     sb.register("1.0", "abc");
     let t0 = Instant::now();
     let r = sb.run(&["deploy", "dev", "1.0", "--yes"]).code(4);
@@ -477,7 +642,10 @@ fn hooks_run_in_the_config_folder_whatever_the_working_directory() {
     let cwd = std::fs::canonicalize(sb.read("hook-cwd.txt").trim()).unwrap();
     assert_eq!(cwd, std::fs::canonicalize(sb.root()).unwrap());
     assert!(!sb.path("elsewhere/hook-cwd.txt").exists());
-    assert!(!sb.path("elsewhere/.relcon").exists(), "the ledger lives next to the config");
+    assert!(
+        !sb.path("elsewhere/.relcon").exists(),
+        "the ledger lives next to the config"
+    );
 }
 
 #[test]
@@ -490,7 +658,11 @@ fn a_webhook_that_never_answers_times_out() {
         std::thread::sleep(Duration::from_secs(30));
         drop(conn);
     });
-    let sb = Sandbox::new(&pipeline_config(&format!("{{ webhook = \"{url}\", timeout = \"1s\" }}"), "", ""));
+    let sb = Sandbox::new(&pipeline_config(
+        &format!("{{ webhook = \"{url}\", timeout = \"1s\" }}"),
+        "",
+        "",
+    ));
     sb.register("1.0", "abc");
     let t0 = Instant::now();
     let r = sb.run(&["deploy", "dev", "1.0", "--yes"]).code(4);

@@ -22,7 +22,10 @@ fn simple_config() -> String {
 fn assert_verify_names(sb: &Sandbox, seq: u64) {
     let r = sb.run(&["audit", "verify"]);
     assert_eq!(r.code, 1, "tampering must be detected:\n{r}");
-    assert!(r.stderr.contains(&format!("seq {seq}:")), "verify should name seq {seq}:\n{r}");
+    assert!(
+        r.stderr.contains(&format!("seq {seq}:")),
+        "verify should name seq {seq}:\n{r}"
+    );
 }
 
 #[track_caller]
@@ -39,7 +42,12 @@ fn small_ledger() -> Sandbox {
     sb.register("1.1", "c0ffee2");
     sb.register("1.2", "c0ffee3");
     sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
-    assert_eq!(sb.db().query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0)).unwrap(), 5);
+    assert_eq!(
+        sb.db()
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .unwrap(),
+        5
+    );
     sb
 }
 
@@ -49,17 +57,34 @@ fn verify_detects_a_changed_byte_in_any_column() {
     assert!(assert_verify_ok(&sb).contains("5 events"));
     let db = sb.db();
     // (column, seq to tamper with): one changed byte each, then put it back.
-    for (col, seq) in [("body", 2), ("actor", 3), ("at", 1), ("kind", 4), ("env", 5), ("hash", 4)] {
-        let original: String = db.query_row(&format!("SELECT {col} FROM events WHERE seq = ?1"), [seq], |r| r.get(0)).unwrap();
+    for (col, seq) in [
+        ("body", 2),
+        ("actor", 3),
+        ("at", 1),
+        ("kind", 4),
+        ("env", 5),
+        ("hash", 4),
+    ] {
+        let original: String = db
+            .query_row(&format!("SELECT {col} FROM events WHERE seq = ?1"), [seq], |r| r.get(0))
+            .unwrap();
         let mut bytes = original.clone().into_bytes();
         // Flip one byte in the middle to a different printable ASCII character.
         let i = bytes.len() / 2;
         bytes[i] = if bytes[i] == b'x' { b'y' } else { b'x' };
         let tampered = String::from_utf8(bytes).unwrap();
         assert_ne!(tampered, original);
-        db.execute(&format!("UPDATE events SET {col} = ?1 WHERE seq = ?2"), rusqlite::params![tampered, seq]).unwrap();
+        db.execute(
+            &format!("UPDATE events SET {col} = ?1 WHERE seq = ?2"),
+            rusqlite::params![tampered, seq],
+        )
+        .unwrap();
         assert_verify_names(&sb, seq);
-        db.execute(&format!("UPDATE events SET {col} = ?1 WHERE seq = ?2"), rusqlite::params![original, seq]).unwrap();
+        db.execute(
+            &format!("UPDATE events SET {col} = ?1 WHERE seq = ?2"),
+            rusqlite::params![original, seq],
+        )
+        .unwrap();
         assert_verify_ok(&sb);
     }
 }
@@ -68,7 +93,13 @@ fn verify_detects_a_changed_byte_in_any_column() {
 fn verify_detects_a_commit_sha_rewritten_in_a_body() {
     let sb = small_ledger();
     // The classic: someone rewrites which commit was registered.
-    let n = sb.db().execute("UPDATE events SET body = replace(body, 'c0ffee2', 'c0ffee9') WHERE seq = 2", []).unwrap();
+    let n = sb
+        .db()
+        .execute(
+            "UPDATE events SET body = replace(body, 'c0ffee2', 'c0ffee9') WHERE seq = 2",
+            [],
+        )
+        .unwrap();
     assert_eq!(n, 1);
     assert_verify_names(&sb, 2);
 }
@@ -96,14 +127,24 @@ fn verify_detects_a_rewritten_event_with_a_recomputed_hash() {
         )
         .unwrap();
     let forged_body = body.replace("c0ffee2", "badc0de");
-    let forged_hash = chain_hash(&prev, &canonical_bytes(2, &at, &actor, &kind, env.as_deref(), &forged_body));
-    db.execute("UPDATE events SET body = ?1, hash = ?2 WHERE seq = 2", rusqlite::params![forged_body, forged_hash]).unwrap();
+    let forged_hash = chain_hash(
+        &prev,
+        &canonical_bytes(2, &at, &actor, &kind, env.as_deref(), &forged_body),
+    );
+    db.execute(
+        "UPDATE events SET body = ?1, hash = ?2 WHERE seq = 2",
+        rusqlite::params![forged_body, forged_hash],
+    )
+    .unwrap();
     assert_verify_names(&sb, 3);
 }
 
 /// Every projection row, through the store's own stable dump.
 fn dump(path: &Path) -> String {
-    SqliteStore::open(path).expect("open ledger").projection_dump().expect("dump")
+    SqliteStore::open(path)
+        .expect("open ledger")
+        .projection_dump()
+        .expect("dump")
 }
 
 /// A pid that is certainly not running (a child we already reaped).
@@ -147,19 +188,40 @@ env.prod = { enabled = false, rollout = 0, targets = ["15", "42"] }
     sb.run(&["check", "staging", "pre", "1"]).ok();
     sb.run_as("bo", &["check", "staging", "pre", "2"]).ok();
     sb.run(&["check", "staging", "pre", "2", "--undo"]).ok();
-    sb.run_as("bo", &["check", "staging", "pre", "rollback", "--note", "plan in wiki"]).ok();
+    sb.run_as("bo", &["check", "staging", "pre", "rollback", "--note", "plan in wiki"])
+        .ok();
     sb.run(&["promote", "dev", "staging", "--yes"]).ok();
     sb.run(&["check", "staging", "post", "1"]).ok();
     // Approvals and a promotion into protected prod.
     sb.run_as("bo", &["approve", "prod", "1.2", "--note", "lgtm"]).ok();
     sb.run_as("cy", &["approve", "prod", "1.2"]).ok();
-    sb.run(&["promote", "staging", "prod", "--yes", "--reason", "weekly release"]).ok();
+    sb.run(&["promote", "staging", "prod", "--yes", "--reason", "weekly release"])
+        .ok();
     // Rollback (sets a hold), then clear the hold.
     sb.run(&["rollback", "dev", "--yes", "--reason", "1.2 is slow"]).ok();
     sb.run(&["hold", "clear", "dev", "--reason", "fixed forward"]).ok();
     // Flags: set, kill, restore.
-    sb.run(&["flag", "set", "staging", "customer_portal", "25%", "--target", "7", "--yes"]).ok();
-    sb.run(&["flag", "kill", "staging", "customer_portal", "--reason", "incident", "--yes"]).ok();
+    sb.run(&[
+        "flag",
+        "set",
+        "staging",
+        "customer_portal",
+        "25%",
+        "--target",
+        "7",
+        "--yes",
+    ])
+    .ok();
+    sb.run(&[
+        "flag",
+        "kill",
+        "staging",
+        "customer_portal",
+        "--reason",
+        "incident",
+        "--yes",
+    ])
+    .ok();
     sb.run(&["flag", "restore", "staging", "customer_portal", "--yes"]).ok();
     // An interrupted deployment (its relcon process is gone), then resolved.
     {
@@ -191,11 +253,24 @@ env.prod = { enabled = false, rollout = 0, targets = ["15", "42"] }
     }
     let st = sb.env_status("staging");
     assert_eq!(st["deployment"]["state"], "interrupted", "{st}");
-    sb.run(&["resolve", "staging", "failed", "--reason", "never went out", "--yes"]).ok();
+    sb.run(&["resolve", "staging", "failed", "--reason", "never went out", "--yes"])
+        .ok();
 
     let live = dump(&sb.ledger_path());
     // The dump covers every projection with real rows.
-    for needle in ["# builds", "# releases", "# env_state", "# approvals", "# checklist_ticks", "# flag_state", "1.1-bad", "marked failed by ana", "plan in wiki", "lgtm", "Integer(25)"] {
+    for needle in [
+        "# builds",
+        "# releases",
+        "# env_state",
+        "# approvals",
+        "# checklist_ticks",
+        "# flag_state",
+        "1.1-bad",
+        "marked failed by ana",
+        "plan in wiki",
+        "lgtm",
+        "Integer(25)",
+    ] {
         assert!(live.contains(needle), "dump lacks {needle:?}:\n{live}");
     }
 
@@ -237,7 +312,10 @@ fn sigkill_mid_write_leaves_a_consistent_ledger() {
     let mut acknowledged = vec!["base".to_string()];
     for i in 0..30u32 {
         let version = format!("k{i}");
-        let mut child = sb.spawn_as("ana", &["release", "register", &version, "--commit", &format!("c{i:07}")]);
+        let mut child = sb.spawn_as(
+            "ana",
+            &["release", "register", &version, "--commit", &format!("c{i:07}")],
+        );
         // Kill at 0 %, 10 % … 140 % of a typical run.
         std::thread::sleep(one * (i % 15) / 10);
         let done_before = child.try_wait().unwrap();
@@ -252,7 +330,10 @@ fn sigkill_mid_write_leaves_a_consistent_ledger() {
     let mut looper = std::process::Command::new("sh");
     looper
         .arg("-c")
-        .arg(format!("i=0; while :; do \"{}\" release register loop$i --commit abc >/dev/null 2>&1; i=$((i+1)); done", common::BIN))
+        .arg(format!(
+            "i=0; while :; do \"{}\" release register loop$i --commit abc >/dev/null 2>&1; i=$((i+1)); done",
+            common::BIN
+        ))
         .current_dir(sb.root())
         .env("RELCON_USER", "loop")
         .env_remove("RELCON_CONFIG")
@@ -261,7 +342,12 @@ fn sigkill_mid_write_leaves_a_consistent_ledger() {
     let pgid = looper.id() as i32;
     // Let it write for a while, then kill the whole group.
     assert!(common::wait_until(Duration::from_secs(20), || {
-        sb.db().query_row("SELECT COUNT(*) FROM builds WHERE version LIKE 'loop%'", [], |r| r.get::<_, i64>(0)).unwrap_or(0) >= 8
+        sb.db()
+            .query_row("SELECT COUNT(*) FROM builds WHERE version LIKE 'loop%'", [], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap_or(0)
+            >= 8
     }));
     common::sigkill(-pgid);
     let _ = looper.wait();
@@ -271,14 +357,25 @@ fn sigkill_mid_write_leaves_a_consistent_ledger() {
     let db = sb.db();
     let integrity: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(integrity, "ok");
-    let events: i64 = db.query_row("SELECT COUNT(*) FROM events WHERE kind = 'build.registered'", [], |r| r.get(0)).unwrap();
+    let events: i64 = db
+        .query_row("SELECT COUNT(*) FROM events WHERE kind = 'build.registered'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
     let builds: i64 = db.query_row("SELECT COUNT(*) FROM builds", [], |r| r.get(0)).unwrap();
-    assert_eq!(events, builds, "every build event is projected and every build has its event");
-    let max: i64 = db.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0)).unwrap();
+    assert_eq!(
+        events, builds,
+        "every build event is projected and every build has its event"
+    );
+    let max: i64 = db
+        .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
+        .unwrap();
     let all: i64 = db.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap();
     assert_eq!(max, all, "seqs are contiguous");
     for v in &acknowledged {
-        let n: i64 = db.query_row("SELECT COUNT(*) FROM builds WHERE version = ?1", [v], |r| r.get(0)).unwrap();
+        let n: i64 = db
+            .query_row("SELECT COUNT(*) FROM builds WHERE version = ?1", [v], |r| r.get(0))
+            .unwrap();
         assert_eq!(n, 1, "acknowledged build {v} was lost");
     }
     drop(db);
@@ -304,7 +401,13 @@ fn concurrent_writers_lose_nothing() {
                 let mut failures = Vec::new();
                 for i in 0..EACH {
                     let out = std::process::Command::new(common::BIN)
-                        .args(["release", "register", &format!("w{w}-{i}"), "--commit", &format!("{w:03}{i:04}")])
+                        .args([
+                            "release",
+                            "register",
+                            &format!("w{w}-{i}"),
+                            "--commit",
+                            &format!("{w:03}{i:04}"),
+                        ])
                         .current_dir(&root)
                         .env("RELCON_USER", format!("writer{w}"))
                         .env_remove("RELCON_CONFIG")
@@ -324,10 +427,26 @@ fn concurrent_writers_lose_nothing() {
         assert!(failures.is_empty(), "writers failed: {failures:#?}");
     }
     let db = sb.db();
-    let seqs: Vec<i64> = db.prepare("SELECT seq FROM events ORDER BY seq").unwrap().query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
-    assert_eq!(seqs, (1..=(WRITERS * EACH) as i64).collect::<Vec<_>>(), "seqs must be contiguous from 1");
+    let seqs: Vec<i64> = db
+        .prepare("SELECT seq FROM events ORDER BY seq")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(
+        seqs,
+        (1..=(WRITERS * EACH) as i64).collect::<Vec<_>>(),
+        "seqs must be contiguous from 1"
+    );
     for w in 0..WRITERS {
-        let n: i64 = db.query_row("SELECT COUNT(*) FROM builds WHERE created_by = ?1", [format!("writer{w}")], |r| r.get(0)).unwrap();
+        let n: i64 = db
+            .query_row(
+                "SELECT COUNT(*) FROM builds WHERE created_by = ?1",
+                [format!("writer{w}")],
+                |r| r.get(0),
+            )
+            .unwrap();
         assert_eq!(n, EACH as i64, "writer{w} lost builds");
     }
     drop(db);
@@ -350,7 +469,9 @@ fn concurrent_in_process_stores_interleave_whole_transactions() {
                     let events: Vec<NewEvent> = (0..3)
                         .map(|k| NewEvent::new(kind::NOTE_ADDED, None, serde_json::json!({ "t": t, "i": i, "k": k })))
                         .collect();
-                    store.transact(chrono::Utc::now(), &format!("t{t}"), &mut |_| Ok(events.clone())).unwrap();
+                    store
+                        .transact(chrono::Utc::now(), &format!("t{t}"), &mut |_| Ok(events.clone()))
+                        .unwrap();
                 }
             })
         })
@@ -363,7 +484,10 @@ fn concurrent_in_process_stores_interleave_whole_transactions() {
     let events = store.events_after(0, 1000).unwrap();
     for chunk in events.chunks(3) {
         let actors: Vec<&str> = chunk.iter().map(|e| e.actor.as_str()).collect();
-        assert!(actors.iter().all(|a| *a == actors[0]), "a transaction was interleaved: {actors:?}");
+        assert!(
+            actors.iter().all(|a| *a == actors[0]),
+            "a transaction was interleaved: {actors:?}"
+        );
         let ks: Vec<u64> = chunk.iter().map(|e| e.body_json()["k"].as_u64().unwrap()).collect();
         assert_eq!(ks, vec![0, 1, 2]);
     }
@@ -374,10 +498,18 @@ fn concurrent_in_process_stores_interleave_whole_transactions() {
 fn migrations_are_idempotent_and_a_newer_schema_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nested/folder/ledger.db");
-    let version = |p: &Path| -> i64 { rusqlite::Connection::open(p).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap() };
+    let version = |p: &Path| -> i64 {
+        rusqlite::Connection::open(p)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap()
+    };
     {
         let mut s = SqliteStore::open(&path).unwrap();
-        s.transact(chrono::Utc::now(), "ana", &mut |_| Ok(vec![NewEvent::new(kind::NOTE_ADDED, None, serde_json::json!({"n": 1}))])).unwrap();
+        s.transact(chrono::Utc::now(), "ana", &mut |_| {
+            Ok(vec![NewEvent::new(kind::NOTE_ADDED, None, serde_json::json!({"n": 1}))])
+        })
+        .unwrap();
     }
     let v1 = version(&path);
     assert!(v1 >= 2, "migrations ran (user_version {v1})");
@@ -390,12 +522,21 @@ fn migrations_are_idempotent_and_a_newer_schema_is_refused() {
     assert_eq!(version(&path), v1);
     assert_eq!(dump(&path), before);
     // WAL mode stuck.
-    let mode: String = rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA journal_mode", [], |r| r.get(0)).unwrap();
+    let mode: String = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(mode.to_lowercase(), "wal");
 
     // A ledger written by a newer relcon is refused, not silently misread.
-    rusqlite::Connection::open(&path).unwrap().pragma_update(None, "user_version", 999).unwrap();
-    let err = SqliteStore::open(&path).err().expect("newer schema must be refused").to_string();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_update(None, "user_version", 999)
+        .unwrap();
+    let err = SqliteStore::open(&path)
+        .err()
+        .expect("newer schema must be refused")
+        .to_string();
     assert!(err.contains("999") && err.contains("newer"), "{err}");
 }
 
@@ -410,7 +551,11 @@ fn a_failed_transaction_writes_nothing() {
     let r = store.transact(chrono::Utc::now(), "ana", &mut |_| {
         Ok(vec![
             NewEvent::new(kind::NOTE_ADDED, None, serde_json::json!({"n": 1})),
-            NewEvent::new(kind::DEPLOYMENT_SUCCEEDED, Some("dev"), serde_json::json!({"number": 999})),
+            NewEvent::new(
+                kind::DEPLOYMENT_SUCCEEDED,
+                Some("dev"),
+                serde_json::json!({"number": 999}),
+            ),
         ])
     });
     assert!(r.is_err());
@@ -420,5 +565,8 @@ fn a_failed_transaction_writes_nothing() {
     // Duplicate registration is refused by the op and leaves nothing behind.
     let r = sb.run(&["release", "register", "1.0", "--commit", "other"]).code(2);
     assert!(r.stderr.contains("already registered"), "{r}");
-    assert_eq!(SqliteStore::open(&sb.ledger_path()).unwrap().head_seq().unwrap(), before);
+    assert_eq!(
+        SqliteStore::open(&sb.ledger_path()).unwrap().head_seq().unwrap(),
+        before
+    );
 }

@@ -76,8 +76,16 @@ impl Prometheus {
             .stderr(out)
             .spawn()
             .expect("start prometheus");
-        let mut p = Prometheus { child, url: format!("http://127.0.0.1:{port}"), log };
-        let client = reqwest::blocking::Client::builder().no_proxy().timeout(Duration::from_secs(2)).build().unwrap();
+        let mut p = Prometheus {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        let client = reqwest::blocking::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .unwrap();
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(r) = client.get(format!("{}/-/ready", p.url)).send() {
@@ -98,7 +106,12 @@ impl Prometheus {
     /// A raw instant query, to tell a broken fixture from a relcon bug.
     fn query(&self, q: &str) -> Value {
         let client = reqwest::blocking::Client::builder().no_proxy().build().unwrap();
-        client.get(format!("{}/api/v1/query", self.url)).query(&[("query", q)]).send().and_then(|r| r.json()).unwrap_or_else(|e| panic!("query {q}: {e}"))
+        client
+            .get(format!("{}/api/v1/query", self.url))
+            .query(&[("query", q)])
+            .send()
+            .and_then(|r| r.json())
+            .unwrap_or_else(|e| panic!("query {q}: {e}"))
     }
 }
 
@@ -113,17 +126,32 @@ fn openmetrics(now: i64) -> String {
     out += "# HELP http_requests Requests served.\n# TYPE http_requests counter\n";
     for (code, per) in [("200", 98), ("500", 2)] {
         for (i, t) in ts.iter().enumerate() {
-            writeln!(out, "http_requests_total{{env=\"prod\",code=\"{code}\"}} {} {t}", per * i).unwrap();
+            writeln!(
+                out,
+                "http_requests_total{{env=\"prod\",code=\"{code}\"}} {} {t}",
+                per * i
+            )
+            .unwrap();
         }
     }
     out += "# HELP http_request_duration_seconds Request latency.\n# TYPE http_request_duration_seconds histogram\n";
     for (le, per) in [("0.5", 50), ("1", 93), ("1.5", 98), ("2", 100), ("+Inf", 100)] {
         for (i, t) in ts.iter().enumerate() {
-            writeln!(out, "http_request_duration_seconds_bucket{{env=\"prod\",le=\"{le}\"}} {} {t}", per * i).unwrap();
+            writeln!(
+                out,
+                "http_request_duration_seconds_bucket{{env=\"prod\",le=\"{le}\"}} {} {t}",
+                per * i
+            )
+            .unwrap();
         }
     }
     for (i, t) in ts.iter().enumerate() {
-        writeln!(out, "http_request_duration_seconds_count{{env=\"prod\"}} {} {t}", 100 * i).unwrap();
+        writeln!(
+            out,
+            "http_request_duration_seconds_count{{env=\"prod\"}} {} {t}",
+            100 * i
+        )
+        .unwrap();
     }
     for (i, t) in ts.iter().enumerate() {
         writeln!(out, "http_request_duration_seconds_sum{{env=\"prod\"}} {} {t}", 70 * i).unwrap();
@@ -136,14 +164,20 @@ fn openmetrics(now: i64) -> String {
     out
 }
 
-const ERROR_RATE: &str = r#"sum(rate(http_requests_total{env="prod",code=~"5.."}[5m])) / sum(rate(http_requests_total{env="prod"}[5m]))"#;
-const P95: &str = r#"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{env="prod"}[5m])))"#;
+const ERROR_RATE: &str =
+    r#"sum(rate(http_requests_total{env="prod",code=~"5.."}[5m])) / sum(rate(http_requests_total{env="prod"}[5m]))"#;
+const P95: &str =
+    r#"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{env="prod"}[5m])))"#;
 const QUEUE: &str = r#"max(queue_depth{env="prod"})"#;
 const BROKEN: &str = r#"sum(rate(http_requests_total[5m]"#;
 const ABSENT: &str = r#"sum(never_recorded_total{env="prod"})"#;
 
 fn config(prom_url: &str) -> String {
-    let metric = |name: &str, query: &str, warn: &str, fail: &str| format!("\n[[environment.metric]]\nname = \"{name}\"\nquery = '{query}'\nwarn = \"{warn}\"\nfail = \"{fail}\"\n");
+    let metric = |name: &str, query: &str, warn: &str, fail: &str| {
+        format!(
+            "\n[[environment.metric]]\nname = \"{name}\"\nquery = '{query}'\nwarn = \"{warn}\"\nfail = \"{fail}\"\n"
+        )
+    };
     format!(
         "[project]\nname = \"metrics\"\n\n[[environment]]\nname = \"prod\"\n{}{}{}{}{}\n[prometheus]\nurl = \"{prom_url}\"\ntimeout = \"5s\"\n",
         metric("error rate", ERROR_RATE, "> 0.005", "> 0.01"),
@@ -156,29 +190,56 @@ fn config(prom_url: &str) -> String {
 
 #[test]
 fn metrics_from_a_real_prometheus_pick_their_state_by_threshold() {
-    let Some((prometheus, promtool)) = prometheus_binaries() else { return };
+    let Some((prometheus, promtool)) = prometheus_binaries() else {
+        return;
+    };
     let dir = tempfile::Builder::new().prefix("relcon-prom-").tempdir().unwrap();
     let data = dir.path().join("data");
     let om = dir.path().join("fixture.om");
     std::fs::write(&om, openmetrics(chrono::Utc::now().timestamp())).unwrap();
-    let out = Command::new(&promtool).args(["tsdb", "create-blocks-from", "openmetrics"]).arg(&om).arg(&data).output().expect("run promtool");
-    assert!(out.status.success(), "promtool failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(&promtool)
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&om)
+        .arg(&data)
+        .output()
+        .expect("run promtool");
+    assert!(
+        out.status.success(),
+        "promtool failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let prom = Prometheus::start(&prometheus, dir.path(), &data);
     // The fixture is really in there (else the failure is the fixture's).
     let raw = prom.query(ERROR_RATE);
     assert_eq!(raw["status"], "success", "{raw}");
-    assert_eq!(raw["data"]["result"].as_array().map(Vec::len), Some(1), "imported data not queryable: {raw}\n{}", prom.log());
+    assert_eq!(
+        raw["data"]["result"].as_array().map(Vec::len),
+        Some(1),
+        "imported data not queryable: {raw}\n{}",
+        prom.log()
+    );
 
     let sb = Sandbox::new(&config(&prom.url));
     let run = sb.run(&["health", "prod", "--json"]).ok();
     common::assert_no_ansi("health --json", &run.stdout);
-    let rows: BTreeMap<String, Value> = run.json().as_array().unwrap().iter().map(|r| (r["check"].as_str().unwrap().to_string(), r.clone())).collect();
+    let rows: BTreeMap<String, Value> = run
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["check"].as_str().unwrap().to_string(), r.clone()))
+        .collect();
     assert_eq!(rows.len(), 5, "{run}");
     for r in rows.values() {
         assert_eq!(r["kind"], "metric", "{r}");
     }
-    let value = |name: &str| rows[name]["value"].as_f64().unwrap_or_else(|| panic!("{name} has no value: {}", rows[name]));
+    let value = |name: &str| {
+        rows[name]["value"]
+            .as_f64()
+            .unwrap_or_else(|| panic!("{name} has no value: {}", rows[name]))
+    };
 
     let er = &rows["error rate"];
     assert_eq!(er["state"], "unhealthy", "{er}");
@@ -191,17 +252,28 @@ fn metrics_from_a_real_prometheus_pick_their_state_by_threshold() {
     assert!(p95["reason"].as_str().unwrap().contains("warn > 1s"), "{p95}");
 
     let q = &rows["queue depth"];
-    assert_eq!((q["state"].as_str(), q["reason"].as_str()), (Some("healthy"), None), "{q}");
+    assert_eq!(
+        (q["state"].as_str(), q["reason"].as_str()),
+        (Some("healthy"), None),
+        "{q}"
+    );
     assert_eq!(value("queue depth"), 3.0);
 
     let bad = &rows["broken query"];
     assert_eq!(bad["state"], "unknown", "{bad}");
     let reason = bad["reason"].as_str().unwrap_or_default();
-    assert!(reason.contains("bad_data") && reason.contains("parse error"), "Prometheus' errorType and error should be shown: {bad}");
+    assert!(
+        reason.contains("bad_data") && reason.contains("parse error"),
+        "Prometheus' errorType and error should be shown: {bad}"
+    );
     assert!(bad["value"].is_null(), "{bad}");
 
     let absent = &rows["absent"];
-    assert_eq!((absent["state"].as_str(), absent["reason"].as_str()), (Some("unknown"), Some("no data")), "{absent}");
+    assert_eq!(
+        (absent["state"].as_str(), absent["reason"].as_str()),
+        (Some("unknown"), Some("no data")),
+        "{absent}"
+    );
 
     // The env summary takes the worst: the error rate fails it.
     let st = sb.status();

@@ -18,13 +18,27 @@ fn sandbox(prod_extra: &str, tail: &str) -> Sandbox {
 
 /// dev at 1.0 and staging promoted from it.
 fn staged(sb: &Sandbox) {
-    sb.run(&["release", "register", "1.0", "--commit", "c1c1c1c", "--artifact", "img@sha256:aaa"]).ok();
+    sb.run(&[
+        "release",
+        "register",
+        "1.0",
+        "--commit",
+        "c1c1c1c",
+        "--artifact",
+        "img@sha256:aaa",
+    ])
+    .ok();
     sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
     sb.run(&["promote", "dev", "staging", "--yes"]).ok();
 }
 
 fn gate_names(v: &Value) -> Vec<String> {
-    v["gates"].as_array().unwrap_or_else(|| panic!("no gates in {v}")).iter().map(|g| g["name"].as_str().unwrap().to_string()).collect()
+    v["gates"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no gates in {v}"))
+        .iter()
+        .map(|g| g["name"].as_str().unwrap().to_string())
+        .collect()
 }
 
 /// A weekly window from an hour ago to an hour from now, in UTC weekday terms.
@@ -39,22 +53,53 @@ const ALWAYS_FROZEN: &str = "2020-01-01 00:00 - 2099-01-01 00:00 UTC";
 #[test]
 fn promote_ships_the_exact_build_current_in_the_source() {
     let sb = sandbox("", "");
-    sb.run(&["release", "register", "1.0", "--commit", "c1c1c1c", "--artifact", "img@sha256:aaa"]).ok();
-    sb.run(&["release", "register", "2.0", "--commit", "c2c2c2c", "--artifact", "img@sha256:bbb"]).ok();
+    sb.run(&[
+        "release",
+        "register",
+        "1.0",
+        "--commit",
+        "c1c1c1c",
+        "--artifact",
+        "img@sha256:aaa",
+    ])
+    .ok();
+    sb.run(&[
+        "release",
+        "register",
+        "2.0",
+        "--commit",
+        "c2c2c2c",
+        "--artifact",
+        "img@sha256:bbb",
+    ])
+    .ok();
     sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
     // 2.0 is the newest build, but dev runs 1.0: that is what ships.
     let r = sb.run(&["promote", "dev", "staging", "--yes", "--json"]).ok().json();
-    assert_eq!((r["version"].as_str(), r["commit"].as_str(), r["artifact"].as_str()), (Some("1.0"), Some("c1c1c1c"), Some("img@sha256:aaa")));
+    assert_eq!(
+        (r["version"].as_str(), r["commit"].as_str(), r["artifact"].as_str()),
+        (Some("1.0"), Some("c1c1c1c"), Some("img@sha256:aaa"))
+    );
     assert_eq!(r["from_env"], "dev");
     let rel = &sb.env_status("staging")["release"];
-    assert_eq!((rel["number"].as_u64(), rel["version"].as_str(), rel["commit"].as_str()), (Some(1), Some("1.0"), Some("c1c1c1c")));
+    assert_eq!(
+        (rel["number"].as_u64(), rel["version"].as_str(), rel["commit"].as_str()),
+        (Some(1), Some("1.0"), Some("c1c1c1c"))
+    );
     assert_eq!(rel["artifact"], "img@sha256:aaa");
 
     sb.run(&["deploy", "dev", "2.0", "--yes"]).ok();
     sb.run(&["promote", "dev", "staging", "--yes"]).ok();
     let h = sb.history("staging");
     assert_eq!(h.len(), 2);
-    assert_eq!((h[0]["number"].as_u64(), h[0]["version"].as_str(), h[0]["commit"].as_str()), (Some(2), Some("2.0"), Some("c2c2c2c")));
+    assert_eq!(
+        (
+            h[0]["number"].as_u64(),
+            h[0]["version"].as_str(),
+            h[0]["commit"].as_str()
+        ),
+        (Some(2), Some("2.0"), Some("c2c2c2c"))
+    );
     assert_eq!(h[0]["description"], "promote 2.0 from dev");
     // Promoting from the wrong stage or from nothing is a usage error.
     let r = sb.run(&["promote", "dev", "prod", "--yes", "--reason", "x"]).code(2);
@@ -68,13 +113,19 @@ fn expect_refuses_when_the_source_moved_on() {
     sb.register("2.0", "bbb");
     sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
     sb.run(&["deploy", "dev", "2.0", "--yes"]).ok();
-    let r = sb.run(&["promote", "dev", "staging", "--expect", "v1", "--yes", "--json"]).code(3);
-    assert!(r.stderr.contains("dev is now at v2") && r.stderr.contains("not v1"), "{r}");
+    let r = sb
+        .run(&["promote", "dev", "staging", "--expect", "v1", "--yes", "--json"])
+        .code(3);
+    assert!(
+        r.stderr.contains("dev is now at v2") && r.stderr.contains("not v1"),
+        "{r}"
+    );
     assert_eq!(gate_names(&r.json()), vec!["expect"]);
     assert!(sb.history("staging").is_empty(), "nothing may be recorded");
     sb.run(&["promote", "dev", "staging", "--expect", "v2", "--yes"]).ok();
     assert_eq!(sb.history("staging")[0]["version"], "2.0");
-    sb.run(&["promote", "dev", "staging", "--expect", "latest", "--yes"]).code(2);
+    sb.run(&["promote", "dev", "staging", "--expect", "latest", "--yes"])
+        .code(2);
 }
 
 #[test]
@@ -83,13 +134,16 @@ fn a_protected_env_takes_promotions_only_and_needs_a_reason() {
     staged(&sb);
     let r = sb.run(&["deploy", "prod", "1.0", "--yes"]).code(2);
     assert!(r.stderr.contains("--reason"), "{r}");
-    let r = sb.run(&["deploy", "prod", "1.0", "--yes", "--reason", "hotfix", "--json"]).code(3);
+    let r = sb
+        .run(&["deploy", "prod", "1.0", "--yes", "--reason", "hotfix", "--json"])
+        .code(3);
     assert!(r.stderr.contains("protected"), "{r}");
     assert!(gate_names(&r.json()).contains(&"protected".to_string()));
     let r = sb.run(&["promote", "staging", "prod", "--yes"]).code(2);
     assert!(r.stderr.contains("give a reason"), "{r}");
     assert!(sb.history("prod").is_empty());
-    sb.run(&["promote", "staging", "prod", "--yes", "--reason", "release 1.0"]).ok();
+    sb.run(&["promote", "staging", "prod", "--yes", "--reason", "release 1.0"])
+        .ok();
     let h = sb.history("prod");
     assert_eq!(h[0]["status"], "succeeded");
     assert_eq!(h[0]["reason"], "release 1.0");
@@ -101,23 +155,38 @@ fn approvals_need_distinct_people_other_than_the_promoter() {
     let sb = sandbox("approvals = 2", "");
     staged(&sb);
     sb.run_as("ana", &["approve", "prod", "1.0"]).ok();
-    sb.run_as("bo", &["approve", "prod", "1.0", "--note", "looks good"]).ok();
+    sb.run_as("bo", &["approve", "prod", "1.0", "--note", "looks good"])
+        .ok();
     let r = sb.run_as("bo", &["approve", "prod", "1.0"]).code(2);
     assert!(r.stderr.contains("already approved"), "{r}");
-    let r = sb.run_as("ana", &["promote", "staging", "prod", "--yes", "--reason", "r"]).code(3);
-    assert!(r.stderr.contains("1/2 approvals: bo") && r.stderr.contains("your own approval does not count"), "{r}");
+    let r = sb
+        .run_as("ana", &["promote", "staging", "prod", "--yes", "--reason", "r"])
+        .code(3);
+    assert!(
+        r.stderr.contains("1/2 approvals: bo") && r.stderr.contains("your own approval does not count"),
+        "{r}"
+    );
     let st = sb.env_status("prod");
-    let gate = st["gates"].as_array().unwrap().iter().find(|g| g["name"] == "approvals").cloned().unwrap();
+    let gate = st["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["name"] == "approvals")
+        .cloned()
+        .unwrap();
     assert_eq!(gate["ok"], false, "{st}");
     assert_eq!(strings(&st["approvals"]["by"]), vec!["ana", "bo"]);
 
     sb.run_as("cy", &["approve", "prod", "1.0"]).ok();
-    sb.run_as("ana", &["promote", "staging", "prod", "--yes", "--reason", "r"]).ok();
+    sb.run_as("ana", &["promote", "staging", "prod", "--yes", "--reason", "r"])
+        .ok();
     // Approvals belong to one build: 2.0 starts again from zero.
     sb.register("2.0", "bbb");
     sb.run(&["deploy", "dev", "2.0", "--yes"]).ok();
     sb.run(&["promote", "dev", "staging", "--yes"]).ok();
-    let r = sb.run_as("ana", &["promote", "staging", "prod", "--yes", "--reason", "r"]).code(3);
+    let r = sb
+        .run_as("ana", &["promote", "staging", "prod", "--yes", "--reason", "r"])
+        .code(3);
     assert!(r.stderr.contains("0/2 approvals"), "{r}");
     // Approving an unknown build is a usage error.
     sb.run_as("bo", &["approve", "prod", "9.9"]).code(2);
@@ -128,8 +197,13 @@ fn a_freeze_window_covering_now_refuses_and_shows_frozen() {
     let window = weekly_window_around_now();
     let sb = sandbox(&format!("freeze = [\"{window}\"]"), "");
     staged(&sb);
-    let r = sb.run(&["promote", "staging", "prod", "--yes", "--reason", "r"]).code(3);
-    assert!(r.stderr.contains("freeze") && r.stderr.contains("frozen until") && r.stderr.contains(&window), "{r}");
+    let r = sb
+        .run(&["promote", "staging", "prod", "--yes", "--reason", "r"])
+        .code(3);
+    assert!(
+        r.stderr.contains("freeze") && r.stderr.contains("frozen until") && r.stderr.contains(&window),
+        "{r}"
+    );
     let st = sb.env_status("prod");
     assert!(strings(&st["badges"]).contains(&"frozen".to_string()), "{st}");
     assert_eq!(st["freeze"]["window"], window.as_str());
@@ -141,14 +215,29 @@ fn a_freeze_window_covering_now_refuses_and_shows_frozen() {
 #[test]
 fn a_refusal_lists_every_failing_gate() {
     let tail = "\n[checklist.pre]\nitems = [\"All tests pass\", \"Rollback plan prepared\"]\n";
-    let sb = sandbox(&format!("approvals = 1\nfreeze = [\"{ALWAYS_FROZEN}\"]\nchecklists = {{ before = [\"pre\"] }}"), tail);
+    let sb = sandbox(
+        &format!("approvals = 1\nfreeze = [\"{ALWAYS_FROZEN}\"]\nchecklists = {{ before = [\"pre\"] }}"),
+        tail,
+    );
     staged(&sb);
-    let r = sb.run(&["promote", "staging", "prod", "--yes", "--reason", "r", "--json"]).code(3);
+    let r = sb
+        .run(&["promote", "staging", "prod", "--yes", "--reason", "r", "--json"])
+        .code(3);
     let j = r.json();
     assert_eq!(j["exit_code"], 3);
     assert_eq!(gate_names(&j), vec!["approvals", "freeze", "checklist pre"]);
-    assert!(j["gates"].as_array().unwrap().iter().all(|g| g["ok"] == false && g["detail"].as_str().is_some_and(|d| !d.is_empty())));
-    for want in ["refused by 3 gates", "approvals", "freeze", "checklist pre", "2 of 2 items open"] {
+    assert!(j["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|g| g["ok"] == false && g["detail"].as_str().is_some_and(|d| !d.is_empty())));
+    for want in [
+        "refused by 3 gates",
+        "approvals",
+        "freeze",
+        "checklist pre",
+        "2 of 2 items open",
+    ] {
         assert!(r.stderr.contains(want), "missing {want:?}:\n{r}");
     }
 }
@@ -156,22 +245,45 @@ fn a_refusal_lists_every_failing_gate() {
 #[test]
 fn force_with_a_reason_overrides_and_is_recorded() {
     let tail = "\n[checklist.pre]\nitems = [\"All tests pass\"]\n";
-    let sb = sandbox(&format!("approvals = 1\nfreeze = [\"{ALWAYS_FROZEN}\"]\nchecklists = {{ before = [\"pre\"] }}"), tail);
+    let sb = sandbox(
+        &format!("approvals = 1\nfreeze = [\"{ALWAYS_FROZEN}\"]\nchecklists = {{ before = [\"pre\"] }}"),
+        tail,
+    );
     staged(&sb);
     let r = sb.run(&["promote", "staging", "prod", "--yes", "--force"]).code(2);
     assert!(r.stderr.contains("reason"), "{r}");
-    sb.run(&["promote", "staging", "prod", "--yes", "--force", "--reason", "outage hotfix, CTO approved"]).ok();
+    sb.run(&[
+        "promote",
+        "staging",
+        "prod",
+        "--yes",
+        "--force",
+        "--reason",
+        "outage hotfix, CTO approved",
+    ])
+    .ok();
     assert_eq!(sb.history("prod")[0]["status"], "succeeded");
     let audit = sb.audit();
-    let o = audit.iter().find(|e| e["kind"] == "gate.overridden").expect("gate.overridden recorded");
+    let o = audit
+        .iter()
+        .find(|e| e["kind"] == "gate.overridden")
+        .expect("gate.overridden recorded");
     assert_eq!(o["env"], "prod");
     assert_eq!(o["actor"], "ana");
     assert_eq!(o["body"]["reason"], "outage hotfix, CTO approved");
     assert_eq!(o["body"]["version"], "1.0");
-    let names: Vec<&str> = o["body"]["gates"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> = o["body"]["gates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, vec!["approvals", "freeze", "checklist pre"]);
     // The override comes right before the deployment it allowed.
-    let started = audit.iter().find(|e| e["kind"] == "deployment.started" && e["env"] == "prod").unwrap();
+    let started = audit
+        .iter()
+        .find(|e| e["kind"] == "deployment.started" && e["env"] == "prod")
+        .unwrap();
     assert_eq!(started["seq"].as_u64().unwrap(), o["seq"].as_u64().unwrap() + 1);
 }
 
@@ -182,7 +294,17 @@ fn rollback_makes_a_new_release_and_holds_the_env() {
     sb.register("2.0", "c2c2c2c");
     sb.run(&["deploy", "dev", "2.0", "--yes"]).ok();
     sb.run(&["promote", "dev", "staging", "--yes"]).ok();
-    let r = sb.run(&["rollback", "staging", "--yes", "--reason", "2.0 breaks checkout", "--json"]).ok().json();
+    let r = sb
+        .run(&[
+            "rollback",
+            "staging",
+            "--yes",
+            "--reason",
+            "2.0 breaks checkout",
+            "--json",
+        ])
+        .ok()
+        .json();
     assert_eq!(r["number"], 3);
     assert_eq!(r["action"], "rollback");
     assert_eq!(r["version"], "1.0");
@@ -190,7 +312,11 @@ fn rollback_makes_a_new_release_and_holds_the_env() {
     assert_eq!(r["target_release"], 1);
     assert_eq!(r["description"], "rollback to v1 (1.0)");
     let h = sb.history("staging");
-    assert_eq!(h.iter().map(|r| r["number"].as_u64().unwrap()).collect::<Vec<_>>(), vec![3, 2, 1], "history is never rewritten");
+    assert_eq!(
+        h.iter().map(|r| r["number"].as_u64().unwrap()).collect::<Vec<_>>(),
+        vec![3, 2, 1],
+        "history is never rewritten"
+    );
     let st = sb.env_status("staging");
     assert!(strings(&st["badges"]).contains(&"hold".to_string()), "{st}");
     assert!(st["hold"]["reason"].as_str().unwrap().contains("rollback to v1"));
@@ -200,7 +326,8 @@ fn rollback_makes_a_new_release_and_holds_the_env() {
     let r = sb.run(&["promote", "dev", "staging", "--yes", "--json"]).code(3);
     assert!(gate_names(&r.json()).contains(&"hold".to_string()));
     assert!(r.stderr.contains("relcon hold clear staging"), "{r}");
-    sb.run_as("bo", &["hold", "clear", "staging", "--reason", "fixed in config"]).ok();
+    sb.run_as("bo", &["hold", "clear", "staging", "--reason", "fixed in config"])
+        .ok();
     assert!(!strings(&sb.env_status("staging")["badges"]).contains(&"hold".to_string()));
     sb.run(&["hold", "clear", "staging"]).code(2);
     sb.run(&["promote", "dev", "staging", "--yes"]).ok();
@@ -213,18 +340,27 @@ fn rollback_makes_a_new_release_and_holds_the_env() {
 #[test]
 fn rollback_is_the_emergency_path_past_every_gate_but_needs_a_reason_in_prod() {
     let tail = "\n[checklist.pre]\nitems = [\"All tests pass\"]\n";
-    let sb = sandbox(&format!("approvals = 2\nfreeze = [\"{ALWAYS_FROZEN}\"]\nchecklists = {{ before = [\"pre\"] }}"), tail);
+    let sb = sandbox(
+        &format!("approvals = 2\nfreeze = [\"{ALWAYS_FROZEN}\"]\nchecklists = {{ before = [\"pre\"] }}"),
+        tail,
+    );
     staged(&sb);
-    sb.run(&["promote", "staging", "prod", "--yes", "--force", "--reason", "first"]).ok();
+    sb.run(&["promote", "staging", "prod", "--yes", "--force", "--reason", "first"])
+        .ok();
     sb.register("2.0", "c2c2c2c");
     sb.run(&["deploy", "dev", "2.0", "--yes"]).ok();
     sb.run(&["promote", "dev", "staging", "--yes"]).ok();
-    sb.run(&["promote", "staging", "prod", "--yes", "--force", "--reason", "second"]).ok();
+    sb.run(&["promote", "staging", "prod", "--yes", "--force", "--reason", "second"])
+        .ok();
     let r = sb.run(&["rollback", "prod", "--yes"]).code(2);
     assert!(r.stderr.contains("reason"), "{r}");
-    sb.run(&["rollback", "prod", "--yes", "--reason", "incident 42: error rate 5%"]).ok();
+    sb.run(&["rollback", "prod", "--yes", "--reason", "incident 42: error rate 5%"])
+        .ok();
     let rel = &sb.env_status("prod")["release"];
-    assert_eq!((rel["number"].as_u64(), rel["version"].as_str()), (Some(3), Some("1.0")));
+    assert_eq!(
+        (rel["number"].as_u64(), rel["version"].as_str()),
+        (Some(3), Some("1.0"))
+    );
     // No override was needed (or recorded) for the rollback.
     let overrides = sb.audit().iter().filter(|e| e["kind"] == "gate.overridden").count();
     assert_eq!(overrides, 2);
@@ -235,20 +371,31 @@ fn promote_through_stops_at_the_first_refusal() {
     let sb = sandbox("approvals = 1", "");
     sb.register("1.0", "aaa");
     sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
-    let r = sb.run(&["promote", "--through", "prod", "--yes", "--reason", "train"]).code(3);
+    let r = sb
+        .run(&["promote", "--through", "prod", "--yes", "--reason", "train"])
+        .code(3);
     assert!(r.stderr.contains("approvals"), "{r}");
-    assert_eq!(sb.history("staging").len(), 1, "staging was promoted before prod refused");
+    assert_eq!(
+        sb.history("staging").len(),
+        1,
+        "staging was promoted before prod refused"
+    );
     assert!(sb.history("prod").is_empty());
 
     sb.run_as("bo", &["approve", "prod", "1.0"]).ok();
-    let made = sb.run(&["promote", "--through", "prod", "--yes", "--reason", "train", "--json"]).ok().json();
+    let made = sb
+        .run(&["promote", "--through", "prod", "--yes", "--reason", "train", "--json"])
+        .ok()
+        .json();
     let made = made.as_array().unwrap();
     assert_eq!(made.len(), 1, "staging already runs 1.0 and is skipped: {made:?}");
     assert_eq!(made[0]["from_env"], "staging");
     assert_eq!(sb.history("staging").len(), 1);
     assert_eq!(sb.env_status("prod")["release"]["version"], "1.0");
     // Nothing left to do.
-    let r = sb.run(&["promote", "--through", "prod", "--yes", "--reason", "train"]).ok();
+    let r = sb
+        .run(&["promote", "--through", "prod", "--yes", "--reason", "train"])
+        .ok();
     assert!(r.stdout.contains("nothing to promote"), "{r}");
 }
 
@@ -303,17 +450,33 @@ fn sigkill_during_a_long_hook_leaves_an_interrupted_deployment_to_resolve() {
     assert!(st["release"].is_null());
     // New deployments wait until a person settles it.
     let r = sb.run(&["deploy", "dev", "1.0", "--yes"]).code(3);
-    assert!(r.stderr.contains("interrupted") && r.stderr.contains("relcon resolve dev"), "{r}");
+    assert!(
+        r.stderr.contains("interrupted") && r.stderr.contains("relcon resolve dev"),
+        "{r}"
+    );
     sb.run(&["resolve", "dev", "failed"]).code(2); // needs --yes without a TTY
 
-    let r = sb.run(&["resolve", "dev", "failed", "--reason", "never reached the cluster", "--yes", "--json"]).ok().json();
+    let r = sb
+        .run(&[
+            "resolve",
+            "dev",
+            "failed",
+            "--reason",
+            "never reached the cluster",
+            "--yes",
+            "--json",
+        ])
+        .ok()
+        .json();
     assert_eq!(r["status"], "failed");
     let st = sb.env_status("dev");
     assert!(!strings(&st["badges"]).contains(&"interrupted".to_string()), "{st}");
     assert!(st["deployment"].is_null(), "{st}");
     let audit = sb.audit();
     assert!(audit.iter().any(|e| e["kind"] == "deployment.interrupted"));
-    assert!(audit.iter().any(|e| e["kind"] == "deployment.failed" && e["body"]["resolved"] == true));
+    assert!(audit
+        .iter()
+        .any(|e| e["kind"] == "deployment.failed" && e["body"]["resolved"] == true));
     sb.run(&["audit", "verify"]).ok();
 
     std::fs::remove_file(sb.path("slow")).unwrap();
@@ -357,9 +520,15 @@ fn two_consoles_racing_into_one_env_get_one_deployment() {
     let (lost, loser_name) = loser.unwrap();
     let winner_name = if loser_name == "ana" { "bo" } else { "ana" };
     assert_eq!(lost.code, 3, "the loser ({loser_name}) must be refused:\n{lost}");
-    assert!(lost.stderr.contains(&format!("is being deployed by {winner_name}")), "{lost}");
+    assert!(
+        lost.stderr.contains(&format!("is being deployed by {winner_name}")),
+        "{lost}"
+    );
     assert!(sb.exists(&format!("started-{winner_name}")));
-    assert!(!sb.exists(&format!("started-{loser_name}")), "the loser's hook must not run");
+    assert!(
+        !sb.exists(&format!("started-{loser_name}")),
+        "the loser's hook must not run"
+    );
     sb.write("go", "");
     let won = finish(a.or(b).unwrap(), Duration::from_secs(20));
     assert_eq!(won.code, 0, "{won}");
@@ -374,7 +543,8 @@ fn sigterm_during_a_hook_cancels_it_and_records_the_failure() {
     sb.script("hook.sh", "sleep 30 &\necho $! > grandchild.pid\nwait");
     sb.register("1.0", "aaa");
     let child = sb.spawn_as("ana", &["deploy", "dev", "1.0", "--yes"]);
-    assert!(wait_until(Duration::from_secs(20), || sb.exists("grandchild.pid") && sb.env_status("dev")["deployment"]["state"] == "started"));
+    assert!(wait_until(Duration::from_secs(20), || sb.exists("grandchild.pid")
+        && sb.env_status("dev")["deployment"]["state"] == "started"));
     // SAFETY: plain kill(2) of our own child.
     unsafe {
         libc::kill(child.id() as i32, libc::SIGTERM);
@@ -385,7 +555,10 @@ fn sigterm_during_a_hook_cancels_it_and_records_the_failure() {
     assert_eq!(h[0]["status"], "failed");
     assert_eq!(h[0]["error"], "cancelled by ana");
     let pid: i32 = sb.read("grandchild.pid").trim().parse().unwrap();
-    assert!(wait_until(Duration::from_secs(5), || !common::process_alive(pid)), "hook survived SIGTERM of relcon");
+    assert!(
+        wait_until(Duration::from_secs(5), || !common::process_alive(pid)),
+        "hook survived SIGTERM of relcon"
+    );
     assert!(!strings(&sb.env_status("dev")["badges"]).contains(&"interrupted".to_string()));
 }
 
@@ -401,7 +574,15 @@ fn rollback_skips_failed_releases_and_the_current_build() {
     sb.run(&["deploy", "dev", "1.2", "--yes"]).ok(); // v3
     sb.run(&["deploy", "dev", "1.2", "--yes"]).ok(); // v4, same build again
     let r = sb.run(&["rollback", "dev", "--yes", "--json"]).ok().json();
-    assert_eq!((r["number"].as_u64(), r["target_release"].as_u64(), r["version"].as_str()), (Some(5), Some(1), Some("1.0")), "{r}");
+    assert_eq!(
+        (
+            r["number"].as_u64(),
+            r["target_release"].as_u64(),
+            r["version"].as_str()
+        ),
+        (Some(5), Some(1), Some("1.0")),
+        "{r}"
+    );
     // An explicit target must be a release that ran.
     let r = sb.run(&["rollback", "dev", "--to", "v2", "--yes"]).code(2);
     assert!(r.stderr.contains("did not succeed"), "{r}");

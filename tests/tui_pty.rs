@@ -41,8 +41,18 @@ items = ["Verify critical user flows", "Update release notes"]
 "#;
 
 fn relcon(dir: &Path, args: &[&str]) {
-    let out = Command::new(BIN).args(args).current_dir(dir).env("RELCON_USER", "ana").env_remove("RELCON_CONFIG").output().unwrap();
-    assert!(out.status.success(), "relcon {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(dir)
+        .env("RELCON_USER", "ana")
+        .env_remove("RELCON_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "relcon {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 struct Screen {
@@ -81,7 +91,14 @@ fn console_in_a_real_terminal() {
     relcon(dir.path(), &["promote", "dev", "staging", "--yes"]);
 
     let pty = native_pty_system();
-    let pair = pty.openpty(PtySize { rows: 30, cols: 100, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let pair = pty
+        .openpty(PtySize {
+            rows: 30,
+            cols: 100,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
     let mut cmd = CommandBuilder::new(BIN);
     cmd.cwd(dir.path());
     cmd.env("RELCON_USER", "ana");
@@ -92,7 +109,10 @@ fn console_in_a_real_terminal() {
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().unwrap();
     let mut writer = pair.master.take_writer().unwrap();
-    let screen = Screen { parser: Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0))), raw: Arc::new(Mutex::new(Vec::new())) };
+    let screen = Screen {
+        parser: Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0))),
+        raw: Arc::new(Mutex::new(Vec::new())),
+    };
     let (parser, raw) = (screen.parser.clone(), screen.raw.clone());
     std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
@@ -110,8 +130,13 @@ fn console_in_a_real_terminal() {
     };
 
     // The dashboard: every env, in pipeline order.
-    screen.wait("the env cards", |t| t.contains("dev") && t.contains("staging") && t.contains("prod ◆") && t.contains("no release yet"));
-    assert!(screen.parser.lock().unwrap().screen().alternate_screen(), "runs in the alternate screen");
+    screen.wait("the env cards", |t| {
+        t.contains("dev") && t.contains("staging") && t.contains("prod ◆") && t.contains("no release yet")
+    });
+    assert!(
+        screen.parser.lock().unwrap().screen().alternate_screen(),
+        "runs in the alternate screen"
+    );
 
     // Help, generated from the keymap; Esc closes it.
     send("?");
@@ -132,7 +157,9 @@ fn console_in_a_real_terminal() {
     screen.wait_for("✔ prod v1: 1.0.0");
     send("\x1b");
     // Both staging and prod now run v1 1.0.0; prod has a release at last.
-    screen.wait("prod's card to show the release", |t| t.matches("v1 1.0.0").count() >= 2 && !t.contains("no release yet") && !t.contains("Promote staging → prod"));
+    screen.wait("prod's card to show the release", |t| {
+        t.matches("v1 1.0.0").count() >= 2 && !t.contains("no release yet") && !t.contains("Promote staging → prod")
+    });
 
     // Checklists view: tick the first item with space.
     send("c");
@@ -151,7 +178,11 @@ fn console_in_a_real_terminal() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(Instant::now() < deadline, "relcon did not exit after q; screen:\n{}", screen.text());
+        assert!(
+            Instant::now() < deadline,
+            "relcon did not exit after q; screen:\n{}",
+            screen.text()
+        );
         std::thread::sleep(Duration::from_millis(20));
     };
     assert!(status.success(), "exit status {status:?}");
@@ -160,9 +191,19 @@ fn console_in_a_real_terminal() {
     while screen.parser.lock().unwrap().screen().alternate_screen() && Instant::now() < wait_restored {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(!screen.parser.lock().unwrap().screen().alternate_screen(), "alternate screen left");
+    assert!(
+        !screen.parser.lock().unwrap().screen().alternate_screen(),
+        "alternate screen left"
+    );
     let raw = screen.raw.lock().unwrap();
     let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(200)..]).to_string();
-    assert!(tail.contains("\x1b[?1049l"), "leave-alternate-screen sequence at the end: {tail:?}");
-    assert!(started.elapsed() < Duration::from_secs(20), "took {:?}", started.elapsed());
+    assert!(
+        tail.contains("\x1b[?1049l"),
+        "leave-alternate-screen sequence at the end: {tail:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "took {:?}",
+        started.elapsed()
+    );
 }

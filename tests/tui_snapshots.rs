@@ -33,7 +33,7 @@ deploy = 'echo "deploying $RELCON_VERSION to $RELCON_ENV"'
 [[environment]]
 name = "staging"
 promote_from = "dev"
-deploy = 'if [ "$RELCON_VERSION" = "1.2.0" ]; then echo "running migrations"; echo "migration 42 failed: column exists" >&2; exit 3; fi; echo "deploying $RELCON_VERSION to $RELCON_ENV"'
+deploy = 'if [ "$RELCON_VERSION" = "1.2.0" ]; then echo "running migrations"; echo "migration 42 failed: column exists"; exit 3; fi; echo "deploying $RELCON_VERSION to $RELCON_ENV"'
 checklists = { before = [], after = ["staging-validation"] }
 
 [[environment]]
@@ -41,9 +41,22 @@ name = "prod"
 promote_from = "staging"
 protected = true
 approvals = 2
+flag_approvals = 1
 deploy = [{ name = "deploy", run = 'echo "deploying $RELCON_VERSION"' }, { name = "smoke", run = 'echo "smoke test of v$RELCON_RELEASE ok"' }]
 checklists = { before = ["pre-deploy"], after = [] }
 freeze = ["Wed 10:00 - Wed 14:00 UTC"]
+
+[[environment.health]]
+name = "api"
+url = "http://127.0.0.1:9/health"
+
+[flag.customer_portal]
+description = "Customer portal /portal routes"
+env.staging = { enabled = true }
+env.prod = { enabled = false, rollout = 0, targets = ["15", "42", "103"] }
+
+[flag.new_checkout]
+env.dev = { enabled = true, rollout = 25 }
 
 [checklist.pre-deploy]
 title = "Pre-deployment"
@@ -75,11 +88,23 @@ impl World {
 }
 
 fn opts(reason: &str) -> Options {
-    Options { reason: Some(reason.into()), ..Options::default() }
+    Options {
+        reason: Some(reason.into()),
+        ..Options::default()
+    }
 }
 
 fn register(w: &mut World, v: &str, commit: &str) {
-    ops::register::register(&mut w.ctx, NewBuild { version: v.into(), commit: commit.into(), artifact: Some(format!("registry.example.com/portal@sha256:{commit}")), notes: None }).unwrap();
+    ops::register::register(
+        &mut w.ctx,
+        NewBuild {
+            version: v.into(),
+            commit: commit.into(),
+            artifact: Some(format!("registry.example.com/portal@sha256:{commit}")),
+            notes: None,
+        },
+    )
+    .unwrap();
 }
 
 /// A pipeline with history: dev 1.0.0 → 1.3.0, staging promoted (one failed
@@ -96,7 +121,15 @@ fn world() -> World {
     let cancel = CancelToken::default();
     let t0 = Utc.with_ymd_and_hms(2026, 11, 16, 9, 0, 0).unwrap();
     let at = |h: i64| t0 + chrono::Duration::hours(h);
-    for (i, (v, c)) in [("1.0.0", "a1b2c3d4e5"), ("1.1.0", "b2c3d4e5f6"), ("1.2.0", "c3d4e5f6a7"), ("1.3.0", "d4e5f6a7b8")].iter().enumerate() {
+    for (i, (v, c)) in [
+        ("1.0.0", "a1b2c3d4e5"),
+        ("1.1.0", "b2c3d4e5f6"),
+        ("1.2.0", "c3d4e5f6a7"),
+        ("1.3.0", "d4e5f6a7b8"),
+    ]
+    .iter()
+    .enumerate()
+    {
         w.set(at(i as i64 * 6));
         register(&mut w, v, c);
         w.as_user("ana");
@@ -115,16 +148,48 @@ fn world() -> World {
             for item in ["1", "2", "3"] {
                 w.as_user("eve");
                 let role = (item == "3").then(|| "security".to_string());
-                ops::checklist::tick(&mut w.ctx, TickRequest { env: "prod".into(), checklist: "pre-deploy".into(), item: item.into(), undo: false, note: None, role, version: None }).unwrap();
+                ops::checklist::tick(
+                    &mut w.ctx,
+                    TickRequest {
+                        env: "prod".into(),
+                        checklist: "pre-deploy".into(),
+                        item: item.into(),
+                        undo: false,
+                        note: None,
+                        role,
+                        version: None,
+                    },
+                )
+                .unwrap();
             }
             w.as_user("ana");
-            ops::deploy::promote(&mut w.ctx, "staging", "prod", &opts("weekly release"), &mut |_| {}, &cancel).unwrap();
+            ops::deploy::promote(
+                &mut w.ctx,
+                "staging",
+                "prod",
+                &opts("weekly release"),
+                &mut |_| {},
+                &cancel,
+            )
+            .unwrap();
         }
     }
     // Staging validation of 1.3.0: one item ticked with a note.
     w.set(at(19));
     w.as_user("bo");
-    ops::checklist::tick(&mut w.ctx, TickRequest { env: "staging".into(), checklist: "staging-validation".into(), item: "1".into(), undo: false, note: Some("all 212 green".into()), role: None, version: None }).unwrap();
+    ops::checklist::tick(
+        &mut w.ctx,
+        TickRequest {
+            env: "staging".into(),
+            checklist: "staging-validation".into(),
+            item: "1".into(),
+            undo: false,
+            note: Some("all 212 green".into()),
+            role: None,
+            version: None,
+        },
+    )
+    .unwrap();
     w.as_user("fay");
     ops::approve::approve(&mut w.ctx, "prod", "1.3.0", Some("reviewed the diff".into())).unwrap();
     w.as_user("ana");
@@ -133,7 +198,13 @@ fn world() -> World {
 }
 
 fn app(w: &mut World, size: (u16, u16), read_only: bool) -> App {
-    let mut a = App::new(AppInit { config: w.ctx.config.clone(), actor: "ana".into(), read_only, now: now(), size });
+    let mut a = App::new(AppInit {
+        config: w.ctx.config.clone(),
+        actor: "ana".into(),
+        read_only,
+        now: now(),
+        size,
+    });
     testing::refresh(&mut w.ctx, &mut a);
     a
 }
@@ -171,7 +242,10 @@ fn history_detail_of_a_failed_release_uses_the_error_colour() {
     // staging: v4 (1.3.0) current, v3 = the failed 1.2.0 attempt.
     let (t, b) = screen(&a, 160, 48);
     insta::assert_snapshot!("history_failed_detail_160x48", t);
-    assert!(t.contains("migration 42 failed"), "hook output in the detail pane:\n{t}");
+    assert!(
+        t.contains("migration 42 failed"),
+        "hook output in the detail pane:\n{t}"
+    );
     let (x, y) = find(&b, "✖ 1.2.0").expect("failed row");
     assert_eq!(b[(x, y)].fg, theme().error, "failed status symbol colour");
     let (t80, _) = screen(&a, 80, 24);
@@ -208,7 +282,10 @@ fn help_is_generated_from_the_keymap() {
     let mut ro = app(&mut w, (160, 48), true);
     press(&mut w.ctx, &mut ro, &["?"]);
     let (t, _) = screen(&ro, 160, 48);
-    assert!(!t.contains("Promote to next env") && !t.contains("Roll back") && t.contains("read-only"), "{t}");
+    assert!(
+        !t.contains("Promote to next env") && !t.contains("Roll back") && t.contains("read-only"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -238,7 +315,13 @@ fn promote_dialog_shows_gates_and_needs_the_typed_name() {
     press(&mut w.ctx, &mut a, &["l", "p"]);
     let (t, _) = screen(&a, 160, 48);
     insta::assert_snapshot!("promote_dialog_refused_160x48", t);
-    assert!(t.contains("refused by 3 gates") && t.contains("✖ approvals") && t.contains("✖ freeze") && t.contains("✔ running"), "{t}");
+    assert!(
+        t.contains("refused by 3 gates")
+            && t.contains("✖ approvals")
+            && t.contains("✖ freeze")
+            && t.contains("✔ running"),
+        "{t}"
+    );
     // Enter does nothing while refused; F forces (a reason is then required).
     assert!(a.update(Msg::Key(testing::key("enter"))).is_empty());
     press(&mut w.ctx, &mut a, &["F"]);
@@ -250,7 +333,10 @@ fn promote_dialog_shows_gates_and_needs_the_typed_name() {
     insta::assert_snapshot!("promote_dialog_forced_80x24", screen(&a, 80, 24).0);
     let effects = a.update(Msg::Key(testing::key("enter")));
     match effects.as_slice() {
-        [Effect::Run { job: Job::Promote { from, to, opts }, .. }] => {
+        [Effect::Run {
+            job: Job::Promote { from, to, opts },
+            ..
+        }] => {
             assert_eq!((from.as_str(), to.as_str()), ("staging", "prod"));
             assert!(opts.force);
             assert_eq!(opts.reason.as_deref(), Some("hotfix for checkout"));
@@ -261,8 +347,20 @@ fn promote_dialog_shows_gates_and_needs_the_typed_name() {
     testing::serve(&mut w.ctx, &mut a, effects);
     let (t, _) = screen(&a, 160, 48);
     insta::assert_snapshot!("promote_dialog_done_160x48", t);
-    let prod = ops::status::status(&w.ctx).unwrap().environments.into_iter().find(|e| e.name == "prod").unwrap();
-    assert_eq!(prod.release.map(|r| (r.number, r.version)), Some((3, "1.3.0".to_string())));
+    assert!(
+        t.contains("✔ deploy (done)") && t.contains("✔ smoke (done)") && t.contains("smoke test of v3 ok"),
+        "step states and live output:\n{t}"
+    );
+    let prod = ops::status::status(&w.ctx)
+        .unwrap()
+        .environments
+        .into_iter()
+        .find(|e| e.name == "prod")
+        .unwrap();
+    assert_eq!(
+        prod.release.map(|r| (r.number, r.version)),
+        Some((3, "1.3.0".to_string()))
+    );
 }
 
 #[test]
@@ -273,7 +371,10 @@ fn rollback_targets_the_highlighted_older_release() {
     press(&mut w.ctx, &mut a, &["l", "l", "j"]);
     let effects = a.update(Msg::Key(testing::key("r")));
     match effects.as_slice() {
-        [Effect::Plan { request: PlanRequest::One(relcon::ops::plan::Request::Rollback { env, to }), .. }] => assert_eq!((env.as_str(), *to), ("prod", Some(1))),
+        [Effect::Plan {
+            request: PlanRequest::One(relcon::ops::plan::Request::Rollback { env, to }),
+            ..
+        }] => assert_eq!((env.as_str(), *to), ("prod", Some(1))),
         other => panic!("{other:?}"),
     }
     testing::serve(&mut w.ctx, &mut a, effects);
@@ -286,7 +387,16 @@ fn rollback_targets_the_highlighted_older_release() {
     // On the current release, `r` falls back to the default target.
     press(&mut w.ctx, &mut a, &["k"]);
     let effects = a.update(Msg::Key(testing::key("r")));
-    assert!(matches!(effects.as_slice(), [Effect::Plan { request: PlanRequest::One(relcon::ops::plan::Request::Rollback { to: None, .. }), .. }]), "{effects:?}");
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Plan {
+                request: PlanRequest::One(relcon::ops::plan::Request::Rollback { to: None, .. }),
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
 }
 
 #[test]
@@ -329,13 +439,25 @@ fn badges_for_hold_frozen_and_interrupted() {
     let mut a = app(&mut w, (160, 48), false);
     press(&mut w.ctx, &mut a, &["R"]);
     let (t, _) = screen(&a, 160, 48);
-    assert!(t.contains("Resolve the interrupted deployment of dev") && t.contains("v5 (1.3.0"), "{t}");
+    assert!(
+        t.contains("Resolve the interrupted deployment of dev") && t.contains("v5 (1.3.0"),
+        "{t}"
+    );
     press(&mut w.ctx, &mut a, &["f", "tab"]);
     type_text(&mut w.ctx, &mut a, "never went out");
     press(&mut w.ctx, &mut a, &["enter"]);
     assert!(a.popups.is_empty(), "a quick action closes its dialog on success");
-    assert!(a.status.as_ref().is_some_and(|s| s.0.contains("resolved as failed")), "{:?}", a.status);
-    let dev = ops::status::status(&w.ctx).unwrap().environments.into_iter().find(|e| e.name == "dev").unwrap();
+    assert!(
+        a.status.as_ref().is_some_and(|s| s.0.contains("resolved as failed")),
+        "{:?}",
+        a.status
+    );
+    let dev = ops::status::status(&w.ctx)
+        .unwrap()
+        .environments
+        .into_iter()
+        .find(|e| e.name == "dev")
+        .unwrap();
     assert!(!dev.badges.contains(&"interrupted"), "{:?}", dev.badges);
 }
 
@@ -360,5 +482,131 @@ fn no_color_theme_still_marks_status_with_symbols() {
     let b = buffer(&a, &Theme::monochrome(), 160, 48);
     let t = text(&b);
     assert!(t.contains('●') && t.contains('◆') && t.contains('❄'));
-    assert!(b.content.iter().all(|c| c.fg == ratatui::style::Color::Reset), "no colours at all");
+    assert!(
+        b.content.iter().all(|c| c.fg == ratatui::style::Color::Reset),
+        "no colours at all"
+    );
+}
+
+#[test]
+fn health_lights_and_panel_follow_poller_samples() {
+    use relcon::health::{HealthUpdate, Sample, State};
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["l", "l"]);
+    let sample = |secs: i64, state: State, ms: u64, reason: Option<&str>| HealthUpdate::Check {
+        env: "prod".into(),
+        check: "api".into(),
+        sample: Sample {
+            at: now() + chrono::Duration::seconds(secs),
+            state,
+            reason: reason.map(str::to_string),
+            latency_ms: Some(ms),
+            version: Some("1.1.0".into()),
+            http_status: Some(200),
+            checks: vec![],
+        },
+    };
+    for (i, ms) in [12, 15, 30, 18, 12, 60, 14].into_iter().enumerate() {
+        a.update(Msg::Health(sample(i as i64, State::Healthy, ms, None)));
+    }
+    let (t, b) = screen(&a, 160, 48);
+    insta::assert_snapshot!("health_panel_160x48", t);
+    assert!(t.contains("● healthy 14ms") && t.contains("Health · prod"), "{t}");
+    let (x, y) = find(&b, "● healthy 14ms").unwrap();
+    assert_eq!(b[(x, y)].fg, theme().ok);
+    a.update(Msg::Health(sample(8, State::Unhealthy, 2000, Some("HTTP 503"))));
+    let (t, b) = screen(&a, 160, 48);
+    assert!(t.contains("✖ unhealthy 2000ms: HTTP 503"), "{t}");
+    let (x, y) = find(&b, "✖ unhealthy").unwrap();
+    assert_eq!(b[(x, y)].fg, theme().error);
+    // Compact cards keep the light.
+    let (t, _) = screen(&a, 80, 24);
+    assert!(t.contains("✖ 1d ago"), "{t}");
+}
+
+#[test]
+fn flags_view_toggles_and_kills_through_ops() {
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["3"]);
+    assert!(a.query.flags, "opening the view loads flags");
+    insta::assert_snapshot!("flags_160x48", screen(&a, 160, 48).0);
+    insta::assert_snapshot!("flags_80x24", screen(&a, 80, 24).0);
+    // prod: space turns customer_portal on — gated by one flag approval.
+    press(&mut w.ctx, &mut a, &["l", "l", "space"]);
+    let (t, _) = screen(&a, 160, 48);
+    insta::assert_snapshot!("flag_dialog_refused_160x48", t);
+    assert!(
+        t.contains("off + targets 15,42,103  →  on + targets 15,42,103") && t.contains("✖ approvals"),
+        "{t}"
+    );
+    press(&mut w.ctx, &mut a, &["F"]);
+    type_text(&mut w.ctx, &mut a, "pilot go-live");
+    press(&mut w.ctx, &mut a, &["tab"]);
+    type_text(&mut w.ctx, &mut a, "prod");
+    let effects = a.update(Msg::Key(testing::key("enter")));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Run {
+                job: Job::Flag { force: true, .. },
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    testing::serve(&mut w.ctx, &mut a, effects);
+    assert!(a.popups.is_empty(), "closes on success: {:?}", a.status);
+    let row = |w: &World, env: &str| {
+        ops::flags::list(&w.ctx)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.flag == "customer_portal" && r.env == env)
+            .unwrap()
+    };
+    assert!(row(&w, "prod").enabled);
+    // staging: K kills at once (never gated, not protected: no name to type).
+    press(&mut w.ctx, &mut a, &["h", "K", "enter"]);
+    assert!(row(&w, "staging").killed);
+    let (t, b) = screen(&a, 160, 48);
+    let (x, y) = find(&b, "✖ killed").expect("killed cell");
+    assert_eq!(b[(x, y)].fg, theme().error, "{t}");
+    // e evaluates a key; read-only allows that, but not a change.
+    let mut ro = app(&mut w, (160, 48), true);
+    press(&mut w.ctx, &mut ro, &["3", "l", "l"]);
+    assert!(ro.update(Msg::Key(testing::key("K"))).is_empty() && ro.popups.is_empty());
+    press(&mut w.ctx, &mut ro, &["e"]);
+    type_text(&mut w.ctx, &mut ro, "42");
+    press(&mut w.ctx, &mut ro, &["enter"]);
+    assert!(
+        ro.status.as_ref().is_some_and(|s| s.0.contains("for key 42: on")),
+        "{:?}",
+        ro.status
+    );
+}
+
+#[test]
+fn health_view_lists_every_env() {
+    use relcon::health::{HealthUpdate, Sample, State};
+    let mut w = world();
+    let mut a = app(&mut w, (80, 24), false);
+    press(&mut w.ctx, &mut a, &["4"]);
+    a.update(Msg::Health(HealthUpdate::Check {
+        env: "prod".into(),
+        check: "api".into(),
+        sample: Sample {
+            at: now(),
+            state: State::Degraded,
+            reason: Some("slow: p99 1.2s".into()),
+            latency_ms: Some(1200),
+            version: Some("1.1.0".into()),
+            http_status: Some(200),
+            checks: vec![],
+        },
+    }));
+    let (t, b) = screen(&a, 80, 24);
+    insta::assert_snapshot!("health_view_80x24", t);
+    let (x, y) = find(&b, "▲ api").expect("degraded row");
+    assert_eq!(b[(x, y)].fg, theme().warn);
 }

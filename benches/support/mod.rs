@@ -41,9 +41,14 @@ pub fn root() -> PathBuf {
 }
 
 pub fn config_text(spec: &Spec, db: &Path) -> String {
-    let mut s = format!("[project]\nname = \"bench\"\n\n[ledger]\nurl = \"sqlite:{}\"\n", db.display());
+    let mut s = format!(
+        "[project]\nname = \"bench\"\n\n[ledger]\nurl = \"sqlite:{}\"\n",
+        db.display()
+    );
     for i in 0..spec.envs {
-        s.push_str(&format!("\n[[environment]]\nname = \"e{i}\"\nurl = \"https://e{i}.example.com\"\ndeploy = \"true\"\n"));
+        s.push_str(&format!(
+            "\n[[environment]]\nname = \"e{i}\"\nurl = \"https://e{i}.example.com\"\ndeploy = \"true\"\n"
+        ));
         if i > 0 {
             s.push_str(&format!("promote_from = \"e{}\"\n", i - 1));
         }
@@ -51,7 +56,9 @@ pub fn config_text(spec: &Spec, db: &Path) -> String {
             s.push_str("protected = true\napprovals = 1\nchecklists = { before = [\"pre\"], after = [\"post\"] }\n");
         }
     }
-    s.push_str("\n[checklist.pre]\nitems = [\"All tests pass\", \"Code review completed\", \"Rollback plan prepared\"]\n");
+    s.push_str(
+        "\n[checklist.pre]\nitems = [\"All tests pass\", \"Code review completed\", \"Rollback plan prepared\"]\n",
+    );
     s.push_str("\n[checklist.post]\nitems = [\"Verify critical user flows\", \"Monitor error rates\"]\n");
     for f in 0..spec.flags {
         s.push_str(&format!(
@@ -66,13 +73,21 @@ pub fn config_text(spec: &Spec, db: &Path) -> String {
 pub fn ledger(spec: Spec) -> BenchLedger {
     let dir = root();
     std::fs::create_dir_all(&dir).expect("create target/bench-ledgers");
-    let name = format!("{}e-{}ev{}-{}f", spec.envs, spec.events, if spec.hot_first_env { "-hot" } else { "" }, spec.flags);
+    let name = format!(
+        "{}e-{}ev{}-{}f",
+        spec.envs,
+        spec.events,
+        if spec.hot_first_env { "-hot" } else { "" },
+        spec.flags
+    );
     let db = dir.join(format!("{name}.db"));
     let marker = dir.join(format!("{name}.done"));
     let config_path = dir.join(format!("{name}.toml"));
     std::fs::write(&config_path, config_text(&spec, &db)).unwrap();
     let config = Config::load(&config_path).unwrap_or_else(|e| panic!("bench config: {e}"));
-    let fresh = std::fs::read_to_string(&marker).map(|m| m == GEN_VERSION).unwrap_or(false);
+    let fresh = std::fs::read_to_string(&marker)
+        .map(|m| m == GEN_VERSION)
+        .unwrap_or(false);
     if !fresh {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
@@ -83,7 +98,13 @@ pub fn ledger(spec: Spec) -> BenchLedger {
         std::fs::write(&marker, GEN_VERSION).unwrap();
     }
     let events = SqliteStore::open(&db).unwrap().head_seq().unwrap();
-    BenchLedger { name, db, config_path, config, events }
+    BenchLedger {
+        name,
+        db,
+        config_path,
+        config,
+        events,
+    }
 }
 
 fn generate(db: &Path, spec: &Spec) -> u64 {
@@ -103,11 +124,22 @@ fn generate(db: &Path, spec: &Spec) -> u64 {
         pending.push(NewEvent::new(
             kind::BUILD_REGISTERED,
             None,
-            BuildRegistered { version: version.clone(), commit: commit.clone(), artifact: Some(format!("registry.example.com/bench@sha256:{build:064x}")), notes: None },
+            BuildRegistered {
+                version: version.clone(),
+                commit: commit.clone(),
+                artifact: Some(format!("registry.example.com/bench@sha256:{build:064x}")),
+                notes: None,
+            },
         ));
         written += 1;
-        // Each build goes to e0 ten times (hot) or once through the whole chain.
-        let targets: Vec<usize> = if spec.hot_first_env { vec![0; 10] } else { (0..spec.envs).collect() };
+        // Each build goes once through the whole chain; hot: ten times into
+        // e0, and every tenth build through the rest of the chain.
+        let targets: Vec<usize> = if spec.hot_first_env {
+            let rest = if build % 10 == 0 { 1..spec.envs } else { 0..0 };
+            std::iter::repeat_n(0, 10).chain(rest).collect()
+        } else {
+            (0..spec.envs).collect()
+        };
         for env_i in targets {
             if written >= spec.events {
                 break;
@@ -118,7 +150,14 @@ fn generate(db: &Path, spec: &Spec) -> u64 {
             deployments += 1;
             let action = if env_i == 0 { Action::Deploy } else { Action::Promote };
             if env_i + 1 == spec.envs && env_i > 0 {
-                pending.push(NewEvent::new(kind::APPROVAL_GRANTED, Some(&env), ApprovalGranted { version: version.clone(), note: None }));
+                pending.push(NewEvent::new(
+                    kind::APPROVAL_GRANTED,
+                    Some(&env),
+                    ApprovalGranted {
+                        version: version.clone(),
+                        note: None,
+                    },
+                ));
                 written += 1;
             }
             pending.push(NewEvent::new(
@@ -140,7 +179,11 @@ fn generate(db: &Path, spec: &Spec) -> u64 {
             ));
             let failed = deployments % 17 == 0;
             pending.push(NewEvent::new(
-                if failed { kind::DEPLOYMENT_FAILED } else { kind::DEPLOYMENT_SUCCEEDED },
+                if failed {
+                    kind::DEPLOYMENT_FAILED
+                } else {
+                    kind::DEPLOYMENT_SUCCEEDED
+                },
                 Some(&env),
                 DeploymentFinished {
                     number,
@@ -159,7 +202,10 @@ fn generate(db: &Path, spec: &Spec) -> u64 {
         }
     }
     flush(&mut store, &mut pending, at);
-    store.connection().execute_batch("PRAGMA wal_checkpoint(TRUNCATE);").unwrap();
+    store
+        .connection()
+        .execute_batch("PRAGMA wal_checkpoint(TRUNCATE);")
+        .unwrap();
     store.head_seq().unwrap()
 }
 
@@ -168,5 +214,7 @@ fn flush(store: &mut SqliteStore, pending: &mut Vec<NewEvent>, at: chrono::DateT
         return;
     }
     let mut batch = Some(std::mem::take(pending));
-    store.transact(at, "bench-gen", &mut |_| Ok(batch.take().unwrap_or_default())).expect("append batch");
+    store
+        .transact(at, "bench-gen", &mut |_| Ok(batch.take().unwrap_or_default()))
+        .expect("append batch");
 }

@@ -72,7 +72,11 @@ fn watch_loop(ctx: &Ctx, env: Option<&str>, scope: &[String], total: usize, dead
                 },
                 None => Duration::from_secs(3600),
             };
-            let Ok(Some(u)) = tokio::time::timeout(wait, rx.recv()).await else { continue };
+            let u = match tokio::time::timeout(wait, rx.recv()).await {
+                Ok(Some(u)) => u,
+                Ok(None) => return Err(Error::runtime("health pollers stopped")),
+                Err(_) => continue,
+            };
             let key = match &u {
                 HealthUpdate::Check { env, check, .. } => (env.clone(), check.clone()),
                 HealthUpdate::Metric { env, metric, .. } => (env.clone(), metric.clone()),

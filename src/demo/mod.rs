@@ -41,7 +41,12 @@ impl Drop for Demo {
 pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
     let (dir, temporary) = match keep {
         Some(d) => (d.to_path_buf(), false),
-        None => (std::env::temp_dir().join(format!("relcon-demo-{}", std::process::id())), true),
+        None => {
+            // Unique per call, so two demos in one process never share a folder.
+            static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+            let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (std::env::temp_dir().join(format!("relcon-demo-{}-{n}", std::process::id())), true)
+        }
     };
     let io = |e: std::io::Error| Error::runtime(format!("demo folder {}: {e}", dir.display()));
     std::fs::create_dir_all(dir.join("hooks")).map_err(io)?;

@@ -285,6 +285,11 @@ fn run_on_change(ctx: &Ctx, flag: &str, env: &str, row: &FlagListRow, reason: Op
 
 /// Rewrite every configured export for one env.
 pub fn export_env(ctx: &Ctx, env: &str) -> Result<Vec<PathBuf>> {
+    // One export at a time in this process, reading the ledger under the
+    // lock: the last export to run sees every change recorded before it, so
+    // two threads' exports can never publish an older state last.
+    static EXPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = EXPORTING.lock().unwrap_or_else(|e| e.into_inner());
     let mut rows = Vec::new();
     for flag in ctx.config.flags.keys() {
         let r = resolve(ctx.store.view(), &ctx.config, flag, env)?;

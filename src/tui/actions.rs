@@ -21,7 +21,13 @@ struct Picked {
 
 impl App {
     /// Open a dialog; deploy-type ones ask the backend for their plan.
-    pub(super) fn open_dialog(&mut self, kind: DialogKind, reason: Option<String>, force: bool, succeeded: Option<bool>) -> Vec<Effect> {
+    pub(super) fn open_dialog(
+        &mut self,
+        kind: DialogKind,
+        reason: Option<String>,
+        force: bool,
+        succeeded: Option<bool>,
+    ) -> Vec<Effect> {
         let id = self.next_id();
         let protected = self.protected_env(&kind);
         let info = self.dialog_info(&kind);
@@ -36,6 +42,7 @@ impl App {
             DialogKind::Promote { from, to, .. } => PlanRequest::One(Request::Promote { from, to }),
             DialogKind::Rollback { env, to } => PlanRequest::One(Request::Rollback { env, to }),
             DialogKind::Through { target } => PlanRequest::Through(target),
+            DialogKind::Flag { env, flag, op } => PlanRequest::Flag { env, flag, op },
             _ => return Vec::new(),
         };
         vec![Effect::Plan { id, request }]
@@ -45,7 +52,9 @@ impl App {
     fn protected_env(&self, kind: &DialogKind) -> Option<String> {
         let is = |name: &str| self.config.env(name).is_some_and(|e| e.protected);
         match kind {
-            DialogKind::Deploy { env, .. } | DialogKind::Rollback { env, .. } => is(env).then(|| env.clone()),
+            DialogKind::Deploy { env, .. } | DialogKind::Rollback { env, .. } | DialogKind::Flag { env, .. } => {
+                is(env).then(|| env.clone())
+            }
             DialogKind::Promote { to, .. } => is(to).then(|| to.clone()),
             DialogKind::Through { target } => {
                 // The last protected stage on the way (usually the target itself).
@@ -62,7 +71,11 @@ impl App {
     }
 
     fn dialog_info(&self, kind: &DialogKind) -> Vec<String> {
-        let env_of = |name: &str| self.snap.as_ref().and_then(|s| s.status.environments.iter().find(|e| e.name == name));
+        let env_of = |name: &str| {
+            self.snap
+                .as_ref()
+                .and_then(|s| s.status.environments.iter().find(|e| e.name == name))
+        };
         match kind {
             DialogKind::Approve { env, version } => {
                 let Some(e) = env_of(env) else { return Vec::new() };
@@ -72,23 +85,50 @@ impl App {
                         (Some(f), Some(n)) => format!(" from {f} v{n}"),
                         _ => String::new(),
                     };
-                    out.push(format!("Build {} ({}){from}, waiting to go into {env}", p.version, short(&p.commit)));
+                    out.push(format!(
+                        "Build {} ({}){from}, waiting to go into {env}",
+                        p.version,
+                        short(&p.commit)
+                    ));
                 }
-                let by = if e.approvals.by.is_empty() { "nobody yet".to_string() } else { e.approvals.by.join(", ") };
-                out.push(format!("approvals {}/{} so far: {by}", e.approvals.by.len(), e.approvals.required));
-                out.push(format!("You approve as {}; the person who promotes cannot approve their own promotion.", self.actor));
+                let by = if e.approvals.by.is_empty() {
+                    "nobody yet".to_string()
+                } else {
+                    e.approvals.by.join(", ")
+                };
+                out.push(format!(
+                    "approvals {}/{} so far: {by}",
+                    e.approvals.by.len(),
+                    e.approvals.required
+                ));
+                out.push(format!(
+                    "You approve as {}; the person who promotes cannot approve their own promotion.",
+                    self.actor
+                ));
                 out
             }
             DialogKind::HoldClear { env } => match env_of(env).and_then(|e| e.hold.as_ref()) {
                 Some(h) => vec![
-                    format!("Held by {} since {}: {}", h.actor, when(self.now, h.since), h.reason.clone().unwrap_or_else(|| "no reason given".into())),
+                    format!(
+                        "Held by {} since {}: {}",
+                        h.actor,
+                        when(self.now, h.since),
+                        h.reason.clone().unwrap_or_else(|| "no reason given".into())
+                    ),
                     format!("Clearing it lets promotions into {env} again."),
                 ],
                 None => vec![format!("{env} has no hold.")],
             },
             DialogKind::Resolve { env } => match env_of(env).and_then(|e| e.deployment.as_ref()) {
                 Some(d) => vec![
-                    format!("{env} v{} ({}, {} by {}) was interrupted {}.", d.number, d.version, d.action, d.actor, when(self.now, d.started_at)),
+                    format!(
+                        "{env} v{} ({}, {} by {}) was interrupted {}.",
+                        d.number,
+                        d.version,
+                        d.action,
+                        d.actor,
+                        when(self.now, d.started_at)
+                    ),
                     d.error.clone().unwrap_or_default(),
                     "Mark it succeeded if the version did go out (health shows it), else failed.".into(),
                 ],
@@ -103,7 +143,10 @@ impl App {
         match self.config.next_env(&from).map(|e| e.name.clone()) {
             Some(to) => self.open_dialog(DialogKind::Promote { from, to, expect: None }, None, false, None),
             None => {
-                self.set_status(format!("{from} is the last stage: nothing promotes from it"), State::Unknown);
+                self.set_status(
+                    format!("{from} is the last stage: nothing promotes from it"),
+                    State::Unknown,
+                );
                 Vec::new()
             }
         }
@@ -112,7 +155,10 @@ impl App {
     pub(super) fn open_through(&mut self) -> Vec<Effect> {
         let target = self.env_name().to_string();
         if self.config.env(&target).is_some_and(|e| e.promote_from.is_none()) {
-            self.set_status(format!("{target} is the first stage: select a later one to promote through to it"), State::Unknown);
+            self.set_status(
+                format!("{target} is the first stage: select a later one to promote through to it"),
+                State::Unknown,
+            );
             return Vec::new();
         }
         self.open_dialog(DialogKind::Through { target }, None, false, None)
@@ -124,7 +170,10 @@ impl App {
         let env = self.env_name().to_string();
         let current = self.env_status().and_then(|e| e.release.as_ref()).map(|r| r.number);
         let Some(current) = current else {
-            self.set_status(format!("{env} has no current release to roll back from"), State::Unknown);
+            self.set_status(
+                format!("{env} has no current release to roll back from"),
+                State::Unknown,
+            );
             return Vec::new();
         };
         let picked = self
@@ -137,7 +186,11 @@ impl App {
 
     pub(super) fn open_approve(&mut self) -> Vec<Effect> {
         let env = self.env_name().to_string();
-        match self.env_status().and_then(|e| e.pending.as_ref()).map(|p| p.version.clone()) {
+        match self
+            .env_status()
+            .and_then(|e| e.pending.as_ref())
+            .map(|p| p.version.clone())
+        {
             Some(version) => self.open_dialog(DialogKind::Approve { env, version }, None, false, None),
             None => {
                 self.set_status(format!("{env} has no pending build to approve"), State::Unknown);
@@ -157,9 +210,15 @@ impl App {
 
     pub(super) fn open_resolve(&mut self) -> Vec<Effect> {
         let env = self.env_name().to_string();
-        let interrupted = self.env_status().and_then(|e| e.deployment.as_ref()).is_some_and(|d| d.state == "interrupted");
+        let interrupted = self
+            .env_status()
+            .and_then(|e| e.deployment.as_ref())
+            .is_some_and(|d| d.state == "interrupted");
         if !interrupted {
-            self.set_status(format!("{env} has no interrupted deployment to resolve"), State::Unknown);
+            self.set_status(
+                format!("{env} has no interrupted deployment to resolve"),
+                State::Unknown,
+            );
             return Vec::new();
         }
         self.open_dialog(DialogKind::Resolve { env }, None, false, None)
@@ -179,17 +238,39 @@ impl App {
             note: None,
             role: None,
         };
-        Some(Picked { job, done: item.done, role: item.role.clone(), text: item.text.clone(), by: item.by.clone() })
+        Some(Picked {
+            job,
+            done: item.done,
+            role: item.role.clone(),
+            text: item.text.clone(),
+            by: item.by.clone(),
+        })
     }
 
     pub(super) fn tick(&mut self, undo: bool) -> Vec<Effect> {
-        let Some(Picked { job, done, role, text, by }) = self.tick_job() else {
-            self.set_status(format!("{} has no open checklist item here", self.env_name()), State::Unknown);
+        let Some(Picked {
+            job,
+            done,
+            role,
+            text,
+            by,
+        }) = self.tick_job()
+        else {
+            self.set_status(
+                format!("{} has no open checklist item here", self.env_name()),
+                State::Unknown,
+            );
             return Vec::new();
         };
         match (undo, done) {
             (false, true) => {
-                self.set_status(format!("“{text}” is already ticked by {} — u unticks, n adds a note", by.unwrap_or_default()), State::Unknown);
+                self.set_status(
+                    format!(
+                        "“{text}” is already ticked by {} — u unticks, n adds a note",
+                        by.unwrap_or_default()
+                    ),
+                    State::Unknown,
+                );
                 Vec::new()
             }
             (true, false) => {
@@ -201,7 +282,11 @@ impl App {
                 let role = role.unwrap_or_default();
                 let verb = if undo { "untick" } else { "tick" };
                 let ctx = format!("{verb} “{}”: signed by {role}", super::format::fit(&text, 40));
-                self.popups.push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Role(TickJob { undo, ..job }), &role, ctx))));
+                self.popups.push(Popup::Prompt(Box::new(Prompt::new(
+                    PromptKind::Role(TickJob { undo, ..job }),
+                    &role,
+                    ctx,
+                ))));
                 Vec::new()
             }
             _ => {
@@ -213,11 +298,22 @@ impl App {
 
     pub(super) fn note(&mut self) -> Vec<Effect> {
         let Some(Picked { job, role, text, .. }) = self.tick_job() else {
-            self.set_status(format!("{} has no open checklist item here", self.env_name()), State::Unknown);
+            self.set_status(
+                format!("{} has no open checklist item here", self.env_name()),
+                State::Unknown,
+            );
             return Vec::new();
         };
-        let ctx = format!("note on “{}”{}", super::format::fit(&text, 40), role.as_ref().map(|r| format!(" (as {r})")).unwrap_or_default());
-        self.popups.push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Note(TickJob { role, ..job }), "", ctx))));
+        let ctx = format!(
+            "note on “{}”{}",
+            super::format::fit(&text, 40),
+            role.as_ref().map(|r| format!(" (as {r})")).unwrap_or_default()
+        );
+        self.popups.push(Popup::Prompt(Box::new(Prompt::new(
+            PromptKind::Note(TickJob { role, ..job }),
+            "",
+            ctx,
+        ))));
         Vec::new()
     }
 }

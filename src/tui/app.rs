@@ -9,35 +9,10 @@ use super::keys;
 use super::popups::{Outcome, Popup};
 use super::snapshot::{Query, Snapshot};
 use super::theme::State;
+pub use super::view::View;
 use crate::config::{Config, Keymap};
 use crate::ledger::Event;
 use crate::ops::status::EnvStatus;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum View {
-    Dashboard,
-    Checklists,
-    Audit,
-}
-
-impl View {
-    pub const ALL: [View; 3] = [View::Dashboard, View::Checklists, View::Audit];
-    /// The keymap mode whose bindings apply in this view.
-    pub fn mode(self) -> &'static str {
-        match self {
-            View::Dashboard => "dashboard",
-            View::Checklists => "checklists",
-            View::Audit => "audit",
-        }
-    }
-    pub fn title(self) -> &'static str {
-        match self {
-            View::Dashboard => "Dashboard",
-            View::Checklists => "Checklists",
-            View::Audit => "Audit",
-        }
-    }
-}
 
 /// An audit event with its one-line summary, computed once per snapshot.
 #[derive(Debug, Clone)]
@@ -88,6 +63,9 @@ pub struct App {
     pub audit_rows: Vec<AuditRow>,
     pub audit_filter: String,
     pub checks: ListPos,
+    pub flags: ListPos,
+    /// Health view: `cursor` is the first line shown.
+    pub health_pos: ListPos,
     pub popups: Vec<Popup>,
     pub status: Option<(String, State)>,
     pub running: Vec<Running>,
@@ -103,7 +81,12 @@ pub struct App {
 impl App {
     pub fn new(init: AppInit) -> App {
         let keymap = keys::with_tui_defaults(init.config.keymap.clone());
-        let first = init.config.environments.first().map(|e| e.name.clone()).unwrap_or_default();
+        let first = init
+            .config
+            .environments
+            .first()
+            .map(|e| e.name.clone())
+            .unwrap_or_default();
         App {
             keymap,
             actor: init.actor,
@@ -119,6 +102,8 @@ impl App {
             audit_rows: Vec::new(),
             audit_filter: String::new(),
             checks: ListPos::default(),
+            flags: ListPos::default(),
+            health_pos: ListPos::default(),
             popups: Vec::new(),
             status: None,
             running: Vec::new(),
@@ -166,6 +151,13 @@ impl App {
                 }
                 Vec::new()
             }
+            Msg::FlagPlanned { id, result } => {
+                if let Some(d) = self.dialog_mut(id) {
+                    d.set_flag_plan(result);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
             Msg::Progress { id, progress } => {
                 if let Some(d) = self.dialog_mut(id) {
                     d.on_progress(progress);
@@ -195,7 +187,11 @@ impl App {
 
     /// Something is moving: the loop ticks the spinner only then.
     pub fn busy(&self) -> bool {
-        !self.running.is_empty() || self.popups.iter().any(|p| matches!(p, Popup::Dialog(d) if d.plan.is_none()))
+        !self.running.is_empty()
+            || self
+                .popups
+                .iter()
+                .any(|p| matches!(p, Popup::Dialog(d) if d.plan.is_none()))
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, level: State) {
@@ -208,7 +204,9 @@ impl App {
     }
 
     pub fn env_status(&self) -> Option<&EnvStatus> {
-        self.snap.as_ref().and_then(|s| s.status.environments.iter().find(|e| e.name == self.env_name()))
+        self.snap
+            .as_ref()
+            .and_then(|s| s.status.environments.iter().find(|e| e.name == self.env_name()))
     }
 
     /// Releases in the selected env's history.
@@ -218,7 +216,10 @@ impl App {
 
     /// The snapshot's history, only if it belongs to the selected env.
     pub fn history_page(&self) -> Option<&super::snapshot::HistoryPage> {
-        self.snap.as_ref().map(|s| &s.history).filter(|h| h.env == self.env_name())
+        self.snap
+            .as_ref()
+            .map(|s| &s.history)
+            .filter(|h| h.env == self.env_name())
     }
 
     pub fn next_id(&mut self) -> u64 {
@@ -232,8 +233,20 @@ impl App {
             .iter()
             .map(|e| {
                 let summary = crate::ops::audit::summary(e);
-                let haystack = format!("{} {} {} {} {}", e.seq, e.actor, e.env.as_deref().unwrap_or("-"), e.kind, summary).to_lowercase();
-                AuditRow { event: e.clone(), summary, haystack }
+                let haystack = format!(
+                    "{} {} {} {} {}",
+                    e.seq,
+                    e.actor,
+                    e.env.as_deref().unwrap_or("-"),
+                    e.kind,
+                    summary
+                )
+                .to_lowercase();
+                AuditRow {
+                    event: e.clone(),
+                    summary,
+                    haystack,
+                }
             })
             .collect();
         self.snap = Some(s);
@@ -243,7 +256,10 @@ impl App {
     /// Audit rows that match the filter (every word, any case).
     pub fn audit_visible(&self) -> Vec<&AuditRow> {
         let words: Vec<String> = self.audit_filter.split_whitespace().map(str::to_lowercase).collect();
-        self.audit_rows.iter().filter(|r| words.iter().all(|w| r.haystack.contains(w.as_str()))).collect()
+        self.audit_rows
+            .iter()
+            .filter(|r| words.iter().all(|w| r.haystack.contains(w.as_str())))
+            .collect()
     }
 
     fn dialog_mut(&mut self, id: u64) -> Option<&mut super::popups::Dialog> {
@@ -328,10 +344,20 @@ impl App {
                     _ => self.next_id(),
                 };
                 let label = self.job_label(&job);
-                self.running.push(Running { id, label, hook: job.runs_hook() });
+                self.running.push(Running {
+                    id,
+                    label,
+                    hook: job.runs_hook(),
+                });
+                // The status line tells of the run from now on (if the dialog is hidden).
+                self.status = None;
                 vec![Effect::Run { id, job }]
             }
             Outcome::Cancel => self.cancel(),
+            Outcome::Prompted(kind, text) => {
+                self.popups.pop();
+                self.flag_prompted(kind, text)
+            }
         }
     }
 
@@ -339,7 +365,13 @@ impl App {
     /// only when one of them would read differently.
     fn age_fingerprint(&self, now: DateTime<Utc>) -> Vec<String> {
         let Some(s) = &self.snap else { return Vec::new() };
-        let mut out: Vec<String> = s.status.environments.iter().filter_map(|e| e.release.as_ref()).map(|r| super::format::age(now, r.deployed_at)).collect();
+        let mut out: Vec<String> = s
+            .status
+            .environments
+            .iter()
+            .filter_map(|e| e.release.as_ref())
+            .map(|r| super::format::age(now, r.deployed_at))
+            .collect();
         if let Some(h) = self.history_page() {
             let rows = u64::from(super::layout::history_rows(self.area));
             for i in self.history.scroll..self.history.scroll + rows {

@@ -46,30 +46,45 @@ impl Backend {
         let (rtx, rrx) = mpsc::channel();
         let (wtx, wrx) = mpsc::channel::<(u64, Job, CancelToken)>();
         let tx2 = tx.clone();
-        std::thread::Builder::new().name("relcon-reader".into()).spawn(move || reader_loop(reader_ctx, query, rrx, tx))?;
-        std::thread::Builder::new().name("relcon-worker".into()).spawn(move || {
-            // One thread per job, so a tick does not wait behind a long hook.
-            while let Ok((id, job, cancel)) = wrx.recv() {
-                let tx = tx2.clone();
-                match worker_ctx.reopen() {
-                    Ok(mut c) => {
-                        let spawned = std::thread::Builder::new().name("relcon-job".into()).spawn(move || {
-                            let result = run_job(&mut c, &job, &cancel, &mut |p| {
-                                let _ = tx.send(Msg::Progress { id, progress: p });
+        std::thread::Builder::new()
+            .name("relcon-reader".into())
+            .spawn(move || reader_loop(reader_ctx, query, rrx, tx))?;
+        std::thread::Builder::new()
+            .name("relcon-worker".into())
+            .spawn(move || {
+                // One thread per job, so a tick does not wait behind a long hook.
+                while let Ok((id, job, cancel)) = wrx.recv() {
+                    let tx = tx2.clone();
+                    match worker_ctx.reopen() {
+                        Ok(mut c) => {
+                            let spawned = std::thread::Builder::new().name("relcon-job".into()).spawn(move || {
+                                let result = run_job(&mut c, &job, &cancel, &mut |p| {
+                                    let _ = tx.send(Msg::Progress { id, progress: p });
+                                });
+                                let _ = tx.send(Msg::Finished { id, result });
                             });
-                            let _ = tx.send(Msg::Finished { id, result });
-                        });
-                        if let Err(e) = spawned {
-                            let _ = tx2.send(Msg::Finished { id, result: Err(format!("cannot start worker: {e}")) });
+                            if let Err(e) = spawned {
+                                let _ = tx2.send(Msg::Finished {
+                                    id,
+                                    result: Err(format!("cannot start worker: {e}")),
+                                });
+                            }
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Msg::Finished {
+                                id,
+                                result: Err(one_line(&e)),
+                            });
                         }
                     }
-                    Err(e) => {
-                        let _ = tx.send(Msg::Finished { id, result: Err(one_line(&e)) });
-                    }
                 }
-            }
-        })?;
-        Ok(Backend { reader: rtx, worker: wtx, actor: ctx.actor.clone(), cancel: Arc::new(Mutex::new(None)) })
+            })?;
+        Ok(Backend {
+            reader: rtx,
+            worker: wtx,
+            actor: ctx.actor.clone(),
+            cancel: Arc::new(Mutex::new(None)),
+        })
     }
 
     pub fn query(&self, q: Query) {
@@ -128,7 +143,7 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
                     force = true;
                 }
                 Ok(ReaderReq::Plan { id, request }) => {
-                    let _ = tx.send(Msg::Planned { id, result: plan_with(&ctx, &board, &request) });
+                    let _ = tx.send(plan_message(&ctx, &board, id, &request));
                 }
                 Ok(ReaderReq::Health(u)) => {
                     // Reload only when an env's health *state* changes, not per sample.
@@ -171,6 +186,20 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
     }
 }
 
+/// The answer to a plan request, as the message the app expects.
+pub fn plan_message(ctx: &Ctx, board: &Board, id: u64, request: &PlanRequest) -> Msg {
+    match request {
+        PlanRequest::Flag { env, flag, op } => Msg::FlagPlanned {
+            id,
+            result: super::flag_work::plan(ctx, env, flag, op),
+        },
+        _ => Msg::Planned {
+            id,
+            result: plan_with(ctx, board, request),
+        },
+    }
+}
+
 /// What an action would do, gate by gate, as of now (health as not polled).
 pub fn plan_for(ctx: &Ctx, request: &PlanRequest) -> Result<Vec<PlanStep>, String> {
     plan_with(ctx, &Board::default(), request)
@@ -208,20 +237,47 @@ pub fn plan_with(ctx: &Ctx, board: &Board, request: &PlanRequest) -> Result<Vec<
                 Request::Promote { from, .. } => Some(from.clone()),
                 _ => None,
             };
-            Ok(vec![PlanStep { from, to: r.env().to_string(), plan: Ok(p), skip: false }])
+            Ok(vec![PlanStep {
+                from,
+                to: r.env().to_string(),
+                plan: Ok(p),
+                skip: false,
+                later: false,
+            }])
         }
         PlanRequest::Through(target) => {
             let chain = ops::deploy::chain_to(ctx, target).map_err(|e| plain(&e))?;
+            // The build that flows through: the first stage's, if every step succeeds.
+            let incoming = chain
+                .first()
+                .and_then(|(f, _)| view.current_release(f).ok().flatten())
+                .map(|r| r.version);
             let mut out = Vec::new();
+            let mut first = true;
             for (from, to) in chain {
-                let src = view.current_release(&from).ok().flatten().map(|r| r.version);
                 let dst = view.current_release(&to).ok().flatten().map(|r| r.version);
-                let req = Request::Promote { from: from.clone(), to: to.clone() };
-                let p = planned(&req);
-                out.push(PlanStep { from: Some(from), to, plan: p, skip: src.is_some() && src == dst });
+                let skip = incoming.is_some() && incoming == dst;
+                let req = Request::Promote {
+                    from: from.clone(),
+                    to: to.clone(),
+                };
+                // Only the first step that runs can be judged now; later ones
+                // depend on it (their build, approvals, checklists).
+                let later = !skip && !first;
+                if !skip {
+                    first = false;
+                }
+                out.push(PlanStep {
+                    from: Some(from),
+                    to,
+                    plan: planned(&req),
+                    skip,
+                    later,
+                });
             }
             Ok(out)
         }
+        PlanRequest::Flag { .. } => Err("a flag change has no deployment plan".into()),
     }
 }
 
@@ -229,19 +285,24 @@ pub fn plan_with(ctx: &Ctx, board: &Board, request: &PlanRequest) -> Result<Vec<
 pub fn run_job(ctx: &mut Ctx, job: &Job, cancel: &CancelToken, on: &mut dyn FnMut(Progress)) -> Result<String, String> {
     let done = |r: crate::domain::Release| format!("✔ {} v{}: {} — {}", r.env, r.number, r.version, r.description());
     let res = match job {
-        Job::Deploy { env, version, opts } => ops::deploy::deploy(ctx, env, version, &opts.into(), on, cancel).map(done),
+        Job::Deploy { env, version, opts } => {
+            ops::deploy::deploy(ctx, env, version, &opts.into(), on, cancel).map(done)
+        }
         Job::Promote { from, to, opts } => ops::deploy::promote(ctx, from, to, &opts.into(), on, cancel).map(done),
         Job::Rollback { env, to, opts } => ops::deploy::rollback(ctx, env, *to, &opts.into(), on, cancel).map(done),
-        Job::PromoteThrough { target, opts } => ops::deploy::promote_through(ctx, target, &opts.into(), on, cancel).map(|made| {
-            if made.is_empty() {
-                format!("✔ nothing to promote: every stage up to {target} already runs its source's build")
-            } else {
-                made.into_iter().map(done).collect::<Vec<_>>().join("; ")
-            }
-        }),
+        Job::PromoteThrough { target, opts } => ops::deploy::promote_through(ctx, target, &opts.into(), on, cancel)
+            .map(|made| {
+                if made.is_empty() {
+                    format!("✔ nothing to promote: every stage up to {target} already runs its source's build")
+                } else {
+                    made.into_iter().map(done).collect::<Vec<_>>().join("; ")
+                }
+            }),
         Job::Approve { env, version, note } => ops::approve::approve(ctx, env, version, note.clone())
             .map(|by| format!("✔ approved {version} into {env} (approvals: {})", by.join(", "))),
-        Job::HoldClear { env, reason } => ops::hold::clear(ctx, env, reason.clone()).map(|_| format!("✔ hold on {env} cleared")),
+        Job::HoldClear { env, reason } => {
+            ops::hold::clear(ctx, env, reason.clone()).map(|_| format!("✔ hold on {env} cleared"))
+        }
         Job::Resolve { env, succeeded, reason } => ops::recover::resolve(ctx, env, *succeeded, reason.clone())
             .map(|r| format!("✔ {env} v{} resolved as {}", r.number, r.status.as_str())),
         Job::Tick(t) => ops::checklist::tick(
@@ -257,12 +318,33 @@ pub fn run_job(ctx: &mut Ctx, job: &Job, cancel: &CancelToken, on: &mut dyn FnMu
             },
         )
         .map(|run| {
-            let verb = if t.undo { "unticked" } else if t.note.is_some() { "noted" } else { "ticked" };
-            format!("✔ {verb} {} #{} — {}/{} done", run.name, t.item, run.done, run.total)
+            let verb = if t.undo { "unticked" } else { "ticked" };
+            let note = if t.note.is_some() { " with a note" } else { "" };
+            format!(
+                "✔ {verb} {} #{}{note} — {}/{} done",
+                run.name, t.item, run.done, run.total
+            )
         }),
+        Job::Flag {
+            env,
+            flag,
+            op,
+            reason,
+            force,
+        } => {
+            return super::flag_work::run(ctx, env, flag, op, reason.clone(), *force);
+        }
+        Job::FlagEval { env, flag, key } => return super::flag_work::eval(ctx, env, flag, key),
         Job::Shell { index, env } => ops::shell_key::run(ctx, *index, Some(env)).map(|out| {
             let last = out.lines().last().unwrap_or("").to_string();
-            format!("✔ done{}", if last.is_empty() { String::new() } else { format!(": {last}") })
+            format!(
+                "✔ done{}",
+                if last.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {last}")
+                }
+            )
         }),
     };
     res.map_err(|e| one_line(&e))
@@ -278,7 +360,12 @@ pub fn plain(e: &Error) -> String {
     match e {
         Error::Refused { action, env, gates } => {
             let list: Vec<String> = gates.iter().map(|g| format!("{}: {}", g.name, g.detail)).collect();
-            format!("{action} into {env} refused by {} gate{}: {}", gates.len(), if gates.len() == 1 { "" } else { "s" }, list.join("; "))
+            format!(
+                "{action} into {env} refused by {} gate{}: {}",
+                gates.len(),
+                if gates.len() == 1 { "" } else { "s" },
+                list.join("; ")
+            )
         }
         other => other.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" "),
     }

@@ -21,7 +21,13 @@ pub enum Move {
 impl App {
     pub(super) fn command(&mut self, cmd: Command) -> Vec<Effect> {
         if self.read_only && cmd.writes() {
-            self.set_status(format!("read-only: “{}” is disabled (started with --read-only)", cmd.default_desc().to_lowercase()), State::Warn);
+            self.set_status(
+                format!(
+                    "read-only: “{}” is disabled (started with --read-only)",
+                    cmd.default_desc().to_lowercase()
+                ),
+                State::Warn,
+            );
             return Vec::new();
         }
         use Command::*;
@@ -33,28 +39,34 @@ impl App {
                 Vec::new()
             }
             CommandLine => {
-                self.popups.push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Command, "", ""))));
+                self.popups
+                    .push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Command, "", ""))));
                 Vec::new()
             }
             Filter => {
                 self.view = View::Audit;
-                self.popups.push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Filter, &self.audit_filter.clone(), ""))));
+                self.popups.push(Popup::Prompt(Box::new(Prompt::new(
+                    PromptKind::Filter,
+                    &self.audit_filter.clone(),
+                    "",
+                ))));
                 Vec::new()
             }
             NextView | PrevView => {
                 let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0) as i64;
                 let by = if cmd == NextView { 1 } else { -1 };
-                self.view = View::ALL[(i + by).rem_euclid(View::ALL.len() as i64) as usize];
-                Vec::new()
+                self.show(View::ALL[(i + by).rem_euclid(View::ALL.len() as i64) as usize])
             }
             ViewDashboard => self.show(View::Dashboard),
             ViewChecklists => self.show(View::Checklists),
+            ViewFlags => self.show(View::Flags),
+            ViewHealth => self.show(View::Health),
             ViewAudit => self.show(View::Audit),
-            ViewFlags | ViewHealth | Kill | Eval | Targets | Increase | Decrease => {
-                let what = if cmd == ViewHealth { "health" } else { "flags" };
-                self.set_status(format!("the {} view arrives with the {what} feature", if what == "health" { "Health" } else { "Flags" }), State::Unknown);
-                Vec::new()
-            }
+            Kill => self.flag_kill(),
+            Increase => self.flag_step(1),
+            Decrease => self.flag_step(-1),
+            Targets => self.flag_targets(),
+            Eval => self.flag_eval(),
             Left => self.select_env(-1),
             Right => self.select_env(1),
             Up => self.move_cursor(Move::By(-1)),
@@ -81,6 +93,7 @@ impl App {
             HoldClear => self.open_hold_clear(),
             Resolve => self.open_resolve(),
             Cancel => self.cancel(),
+            Tick if self.view == View::Flags => self.flag_toggle(),
             Tick => self.tick(false),
             Untick => self.tick(true),
             Note => self.note(),
@@ -92,16 +105,24 @@ impl App {
         }
     }
 
-    fn show(&mut self, v: View) -> Vec<Effect> {
+    pub(super) fn show(&mut self, v: View) -> Vec<Effect> {
         self.view = v;
         self.follow_all();
+        // Flags are loaded only once someone looks at them.
+        if v == View::Flags && !self.query.flags {
+            self.query.flags = true;
+            return vec![Effect::Query(self.query.clone())];
+        }
         Vec::new()
     }
 
     pub(super) fn quit(&mut self, armed: bool) -> Vec<Effect> {
         if self.running.iter().any(|r| r.hook) && !armed {
             self.quit_armed = true;
-            self.set_status("a hook is running: x cancels it; q again leaves now (the deployment will show as interrupted)", State::Warn);
+            self.set_status(
+                "a hook is running: x cancels it; q again leaves now (the deployment will show as interrupted)",
+                State::Warn,
+            );
         } else {
             self.quit = true;
         }
@@ -122,7 +143,11 @@ impl App {
         self.env = to;
         self.history = ListPos::default();
         self.checks = ListPos::default();
-        self.query = Query { env: self.env_name().to_string(), history_offset: 0, ..self.query.clone() };
+        self.query = Query {
+            env: self.env_name().to_string(),
+            history_offset: 0,
+            ..self.query.clone()
+        };
         vec![Effect::Query(self.query.clone())]
     }
 
@@ -131,6 +156,11 @@ impl App {
         match self.view {
             View::Dashboard => self.history_total(),
             View::Checklists => self.check_items().len() as u64,
+            View::Flags => self.config.flags.len() as u64,
+            View::Health => {
+                let rows = u64::from(layout::screen(self.area).body.height.saturating_sub(2));
+                (super::components::health::view_lines(self) as u64).saturating_sub(rows) + 1
+            }
             View::Audit => self.audit_visible().len() as u64,
         }
     }
@@ -139,6 +169,9 @@ impl App {
         u64::from(match self.view {
             View::Dashboard => layout::history_rows(self.area),
             View::Checklists => layout::checklist_rows(self.area),
+            View::Flags => layout::flag_rows(self.area),
+            // Health scrolls by line: the cursor is the first line shown.
+            View::Health => 1,
             View::Audit => layout::audit_rows(self.area),
         })
         .max(1)
@@ -147,15 +180,22 @@ impl App {
     pub(super) fn move_cursor(&mut self, m: Move) -> Vec<Effect> {
         let len = self.list_len();
         let rows = self.list_rows() as i64;
+        let page = if self.view == View::Health {
+            i64::from(layout::screen(self.area).body.height.saturating_sub(2)).max(1)
+        } else {
+            rows
+        };
         let pos = match self.view {
             View::Dashboard => &mut self.history,
             View::Checklists => &mut self.checks,
+            View::Flags => &mut self.flags,
+            View::Health => &mut self.health_pos,
             View::Audit => &mut self.audit,
         };
         let last = len.saturating_sub(1) as i64;
         let to = match m {
             Move::By(d) => pos.cursor as i64 + d,
-            Move::Page(d) => pos.cursor as i64 + d * rows,
+            Move::Page(d) => pos.cursor as i64 + d * page,
             Move::Top => 0,
             Move::Bottom => last,
         };
@@ -164,7 +204,7 @@ impl App {
         match self.view {
             View::Dashboard => self.history_window(),
             View::Audit => self.audit_more(),
-            View::Checklists => Vec::new(),
+            View::Checklists | View::Flags | View::Health => Vec::new(),
         }
     }
 
@@ -176,10 +216,18 @@ impl App {
         self.history.scroll = layout::follow(self.history.scroll, self.history.cursor, h_rows);
         let n = self.check_items().len() as u64;
         self.checks.cursor = self.checks.cursor.min(n.saturating_sub(1));
-        self.checks.scroll = layout::follow(self.checks.scroll, self.checks.cursor, u64::from(layout::checklist_rows(self.area)));
+        self.checks.scroll = layout::follow(
+            self.checks.scroll,
+            self.checks.cursor,
+            u64::from(layout::checklist_rows(self.area)),
+        );
         let n = self.audit_visible().len() as u64;
         self.audit.cursor = self.audit.cursor.min(n.saturating_sub(1));
-        self.audit.scroll = layout::follow(self.audit.scroll, self.audit.cursor, u64::from(layout::audit_rows(self.area)));
+        self.audit.scroll = layout::follow(
+            self.audit.scroll,
+            self.audit.cursor,
+            u64::from(layout::audit_rows(self.area)),
+        );
     }
 
     /// Ask for another window of history when the visible rows leave the loaded one.
@@ -222,7 +270,11 @@ impl App {
 
     pub(super) fn start(&mut self, job: Job, label: String) -> Vec<Effect> {
         let id = self.next_id();
-        self.running.push(super::app::Running { id, label, hook: job.runs_hook() });
+        self.running.push(super::app::Running {
+            id,
+            label,
+            hook: job.runs_hook(),
+        });
         self.set_status("working…", State::Busy);
         vec![Effect::Run { id, job }]
     }
@@ -251,12 +303,23 @@ impl App {
             Job::HoldClear { env, .. } => format!("clearing the hold on {env}"),
             Job::Resolve { env, .. } => format!("resolving {env}"),
             Job::Tick(t) => format!("tick {} #{}", t.checklist, t.item),
+            Job::Flag { env, flag, op, .. } => match op {
+                super::event::FlagOp::Kill => format!("kill {flag} in {env}"),
+                super::event::FlagOp::Restore => format!("restore {flag} in {env}"),
+                super::event::FlagOp::Set { .. } => format!("set {flag} in {env}"),
+            },
+            Job::FlagEval { env, flag, key } => format!("eval {flag} in {env} for {key}"),
             Job::Shell { index, .. } => self.keymap.shell.get(*index as usize).cloned().unwrap_or_default(),
         }
     }
 
     /// Open help (used by the command line too).
     pub(super) fn help(&mut self) {
-        self.popups.push(Popup::Help(Help::new(&self.keymap, self.view.mode(), self.view.title(), self.read_only)));
+        self.popups.push(Popup::Help(Help::new(
+            &self.keymap,
+            self.view.mode(),
+            self.view.title(),
+            self.read_only,
+        )));
     }
 }

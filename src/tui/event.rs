@@ -18,9 +18,22 @@ pub enum Msg {
     /// A spinner frame while work is running.
     Spin,
     Snapshot(Box<Snapshot>),
-    Planned { id: u64, result: Result<Vec<PlanStep>, String> },
-    Progress { id: u64, progress: Progress },
-    Finished { id: u64, result: Result<String, String> },
+    Planned {
+        id: u64,
+        result: Result<Vec<PlanStep>, String>,
+    },
+    FlagPlanned {
+        id: u64,
+        result: Result<FlagPlan, String>,
+    },
+    Progress {
+        id: u64,
+        progress: Progress,
+    },
+    Finished {
+        id: u64,
+        result: Result<String, String>,
+    },
     /// The backend could not read the ledger.
     BackendError(String),
     /// A health poller's sample.
@@ -32,8 +45,14 @@ pub enum Msg {
 pub enum Effect {
     /// Load a snapshot for this query now (and keep watching with it).
     Query(Query),
-    Plan { id: u64, request: PlanRequest },
-    Run { id: u64, job: Job },
+    Plan {
+        id: u64,
+        request: PlanRequest,
+    },
+    Run {
+        id: u64,
+        job: Job,
+    },
     /// Cancel the running hook.
     Cancel,
 }
@@ -43,6 +62,37 @@ pub enum PlanRequest {
     One(Request),
     /// `promote --through ENV`: every step of the chain.
     Through(String),
+    Flag {
+        env: String,
+        flag: String,
+        op: FlagOp,
+    },
+}
+
+/// A change to one flag in one env.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlagOp {
+    Set {
+        switch: Option<crate::ops::flags::Switch>,
+        add: Vec<String>,
+        remove: Vec<String>,
+    },
+    /// The kill switch: off now (never gated).
+    Kill,
+    /// Back to the state before the kill.
+    Restore,
+}
+
+/// What a flag change would do, computed on the backend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlagPlan {
+    pub env: String,
+    pub flag: String,
+    pub description: Option<String>,
+    pub before: crate::config::FlagState,
+    pub after: crate::config::FlagState,
+    /// `flag_approvals` (a change other than a kill needs them).
+    pub gates: Vec<crate::domain::Gate>,
 }
 
 /// One step of a plan: for a single action there is exactly one.
@@ -51,23 +101,67 @@ pub struct PlanStep {
     pub from: Option<String>,
     pub to: String,
     pub plan: Result<Plan, String>,
-    /// Promote-through skips a stage that already runs its source's build.
+    /// Promote-through skips a stage that already runs the build coming through.
     pub skip: bool,
+    /// A promote-through step after the first that runs: gated when it runs.
+    pub later: bool,
 }
 
 /// An action for the worker, with everything it needs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Job {
-    Deploy { env: String, version: String, opts: Opts },
-    Promote { from: String, to: String, opts: Opts },
-    PromoteThrough { target: String, opts: Opts },
-    Rollback { env: String, to: Option<u64>, opts: Opts },
-    Approve { env: String, version: String, note: Option<String> },
-    HoldClear { env: String, reason: Option<String> },
-    Resolve { env: String, succeeded: bool, reason: Option<String> },
+    Deploy {
+        env: String,
+        version: String,
+        opts: Opts,
+    },
+    Promote {
+        from: String,
+        to: String,
+        opts: Opts,
+    },
+    PromoteThrough {
+        target: String,
+        opts: Opts,
+    },
+    Rollback {
+        env: String,
+        to: Option<u64>,
+        opts: Opts,
+    },
+    Approve {
+        env: String,
+        version: String,
+        note: Option<String>,
+    },
+    HoldClear {
+        env: String,
+        reason: Option<String>,
+    },
+    Resolve {
+        env: String,
+        succeeded: bool,
+        reason: Option<String>,
+    },
     Tick(TickJob),
+    Flag {
+        env: String,
+        flag: String,
+        op: FlagOp,
+        reason: Option<String>,
+        force: bool,
+    },
+    /// What a targeting key gets, and why.
+    FlagEval {
+        env: String,
+        flag: String,
+        key: String,
+    },
     /// A user command bound with `{ shell = "…" }`, for the selected env.
-    Shell { index: u16, env: String },
+    Shell {
+        index: u16,
+        env: String,
+    },
 }
 
 /// `ops::deploy::Options`, comparable (for tests of the update logic).
@@ -80,7 +174,11 @@ pub struct Opts {
 
 impl From<&Opts> for Options {
     fn from(o: &Opts) -> Options {
-        Options { reason: o.reason.clone(), force: o.force, expect: o.expect }
+        Options {
+            reason: o.reason.clone(),
+            force: o.force,
+            expect: o.expect,
+        }
     }
 }
 
@@ -98,8 +196,16 @@ pub struct TickJob {
 }
 
 impl Job {
+    /// Everything but an evaluation changes the ledger or runs something.
+    pub fn writes(&self) -> bool {
+        !matches!(self, Job::FlagEval { .. })
+    }
+
     /// Deploy-type jobs run a hook and stream progress.
     pub fn runs_hook(&self) -> bool {
-        matches!(self, Job::Deploy { .. } | Job::Promote { .. } | Job::PromoteThrough { .. } | Job::Rollback { .. })
+        matches!(
+            self,
+            Job::Deploy { .. } | Job::Promote { .. } | Job::PromoteThrough { .. } | Job::Rollback { .. }
+        )
     }
 }

@@ -25,37 +25,48 @@ pub fn spec(k: &KeyEvent) -> Option<KeySpec> {
         CK::F(n) => KeyCode::F(n),
         _ => return None,
     };
-    Some(KeySpec { code, ctrl: k.modifiers.contains(KeyModifiers::CONTROL), alt: k.modifiers.contains(KeyModifiers::ALT) })
+    Some(KeySpec {
+        code,
+        ctrl: k.modifiers.contains(KeyModifiers::CONTROL),
+        alt: k.modifiers.contains(KeyModifiers::ALT),
+    })
 }
 
-/// Checklist keys the engine's defaults do not bind yet: space ticks,
-/// `u` unticks, `n` adds a note. A user's own binding always wins.
+/// Keys the engine's defaults do not bind yet. Checklists: space ticks, `u`
+/// unticks, `n` adds a note. Flags: space toggles, `K` kills (or restores),
+/// `+`/`-` step the rollout, `t` edits targets, `e` evaluates a key. A
+/// user's own binding always wins.
 pub fn with_tui_defaults(mut keymap: Keymap) -> Keymap {
-    let wanted = [(' ', Command::Tick), ('u', Command::Untick), ('n', Command::Note)];
-    for (c, cmd) in wanted {
+    let wanted = [
+        ("checklists", ' ', Command::Tick),
+        ("checklists", 'u', Command::Untick),
+        ("checklists", 'n', Command::Note),
+        ("flags", ' ', Command::Tick),
+        ("flags", 'K', Command::Kill),
+        ("flags", '+', Command::Increase),
+        ("flags", '-', Command::Decrease),
+        ("flags", 't', Command::Targets),
+        ("flags", 'e', Command::Eval),
+    ];
+    for (mode, c, cmd) in wanted {
         let key = KeySpec::ch(c);
-        let mode: &[Binding] = keymap.modes.get("checklists").map(Vec::as_slice).unwrap_or(&[]);
-        let has_cmd = mode.iter().any(|b| b.command == cmd);
-        let key_taken = mode.iter().any(|b| b.key == key);
+        let list: &[Binding] = keymap.modes.get(mode).map(Vec::as_slice).unwrap_or(&[]);
+        let has_cmd = list.iter().any(|b| b.command == cmd);
+        let key_taken = list.iter().any(|b| b.key == key);
         if !has_cmd && !key_taken {
-            keymap.bind("checklists", key, cmd, None);
+            let desc = (mode == "flags" && cmd == Command::Tick).then(|| "Toggle on/off".to_string());
+            keymap.bind(mode, key, cmd, desc);
         }
     }
     keymap
 }
 
-/// Views that exist today. Flags and Health arrive with their features, so
-/// their keys are hidden from hints and answered with a short note.
-pub fn available(cmd: Command) -> bool {
-    !matches!(cmd, Command::ViewFlags | Command::ViewHealth | Command::Kill | Command::Eval | Command::Targets | Command::Increase | Command::Decrease)
-}
-
 /// The bindings to show in `mode`: grouped by command (keys joined with
-/// "/"), writes hidden in read-only mode, commands without a view hidden.
+/// "/"), writes hidden in read-only mode.
 pub fn hints(keymap: &Keymap, mode: &str, read_only: bool) -> Vec<(String, Command, String)> {
     let mut out: Vec<(String, Command, String)> = Vec::new();
     for b in keymap.effective(mode) {
-        if !available(b.command) || (read_only && b.command.writes()) {
+        if read_only && b.command.writes() {
             continue;
         }
         match out.iter_mut().find(|(_, c, _)| *c == b.command) {
@@ -94,7 +105,7 @@ mod tests {
         assert!(h.iter().any(|(_, c, _)| *c == Command::Promote));
         let ro = hints(&k, "dashboard", true);
         assert!(ro.iter().all(|(_, c, _)| !c.writes()));
-        assert!(ro.iter().all(|(_, c, _)| *c != Command::ViewFlags));
+        assert!(ro.iter().any(|(_, c, _)| *c == Command::ViewFlags));
     }
 
     #[test]
@@ -102,6 +113,13 @@ mod tests {
         let k = KeyEvent::new(CK::Char('P'), KeyModifiers::SHIFT);
         assert_eq!(spec(&k), Some(KeySpec::ch('P')));
         let k = KeyEvent::new(CK::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(spec(&k), Some(KeySpec { code: KeyCode::Char('c'), ctrl: true, alt: false }));
+        assert_eq!(
+            spec(&k),
+            Some(KeySpec {
+                code: KeyCode::Char('c'),
+                ctrl: true,
+                alt: false
+            })
+        );
     }
 }

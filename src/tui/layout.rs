@@ -12,8 +12,19 @@ pub struct Screen {
 }
 
 pub fn screen(area: Rect) -> Screen {
-    let [tabs, body, footer, status] = Layout::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1), Constraint::Length(1)]).areas(area);
-    Screen { tabs, body, footer, status }
+    let [tabs, body, footer, status] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    Screen {
+        tabs,
+        body,
+        footer,
+        status,
+    }
 }
 
 pub struct Dashboard {
@@ -40,12 +51,19 @@ pub fn dashboard(body: Rect, health_rows: u16) -> Dashboard {
         (h, d)
     };
     let (detail, health) = if !compact && rest.width >= 70 && health_rows > 0 {
-        let [d, h] = Layout::vertical([Constraint::Min(8), Constraint::Length((health_rows + 2).min(14))]).areas(detail);
+        let [d, h] =
+            Layout::vertical([Constraint::Min(8), Constraint::Length((health_rows + 2).min(14))]).areas(detail);
         (d, Some(h))
     } else {
         (detail, None)
     };
-    Dashboard { cards, history, detail, health, compact }
+    Dashboard {
+        cards,
+        history,
+        detail,
+        health,
+        compact,
+    }
 }
 
 /// Rows of releases the history list shows (inside its border, below its header).
@@ -56,6 +74,17 @@ pub fn history_rows(area: Rect) -> u16 {
 /// Rows the audit table shows.
 pub fn audit_rows(area: Rect) -> u16 {
     screen(area).body.height.saturating_sub(3)
+}
+
+/// The flag table and the pane for the highlighted flag below it.
+pub fn flags(body: Rect) -> (Rect, Rect) {
+    let [table, detail] = Layout::vertical([Constraint::Min(4), Constraint::Length(8)]).areas(body);
+    (table, detail)
+}
+
+/// Rows of flags the table shows (inside its border, below its header).
+pub fn flag_rows(area: Rect) -> u16 {
+    flags(screen(area).body).0.height.saturating_sub(3)
 }
 
 /// Rows the checklist list shows.
@@ -77,7 +106,12 @@ pub fn checklists(body: Rect) -> (Rect, Option<Rect>) {
 pub fn popup(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width.saturating_sub(2)).max(area.width.min(20));
     let h = h.min(area.height.saturating_sub(2)).max(area.height.min(5));
-    Rect { x: area.x + (area.width.saturating_sub(w)) / 2, y: area.y + (area.height.saturating_sub(h)) / 2, width: w, height: h }
+    Rect {
+        x: area.x + (area.width.saturating_sub(w)) / 2,
+        y: area.y + (area.height.saturating_sub(h)) / 2,
+        width: w,
+        height: h,
+    }
 }
 
 /// Keeps `cursor` visible in a list of `rows` rows that starts at `scroll`.

@@ -10,6 +10,8 @@ mod cmdline;
 mod commands;
 pub mod components;
 pub mod event;
+mod flag_actions;
+mod flag_work;
 pub mod format;
 pub mod keys;
 pub mod layout;
@@ -19,6 +21,7 @@ pub mod snapshot;
 mod terminal;
 pub mod testing;
 pub mod theme;
+mod view;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -45,7 +48,10 @@ pub fn main(cli: &crate::cli::Cli) -> i32 {
         }
     };
     // A bad --theme is a usage error; a bad configured theme only a warning.
-    let (theme, warning) = match (cli.theme.as_deref(), pick_theme(cli.theme.as_deref(), &config.theme, &config.dir)) {
+    let (theme, warning) = match (
+        cli.theme.as_deref(),
+        pick_theme(cli.theme.as_deref(), &config.theme, &config.dir),
+    ) {
         (_, Ok(t)) => (t, None),
         (Some(_), Err(e)) => {
             eprintln!("error: {e}");
@@ -72,7 +78,7 @@ pub fn main(cli: &crate::cli::Cli) -> i32 {
         }
     };
     match rt.block_on(run(ctx, theme, cli.read_only, warning)) {
-        Ok(()) => 0,
+        Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
             1
@@ -104,9 +110,16 @@ pub fn pick_theme(flag: Option<&str>, configured: &str, config_dir: &Path) -> Re
     }
 }
 
-async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> crate::Result<()> {
+/// The loop; returns the exit code (0 on quit, 128 + signal on a signal).
+async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> crate::Result<i32> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let mut app = App::new(AppInit { config: ctx.config.clone(), actor: ctx.actor.clone(), read_only, now: ctx.now(), size: (80, 24) });
+    let mut app = App::new(AppInit {
+        config: ctx.config.clone(),
+        actor: ctx.actor.clone(),
+        read_only,
+        now: ctx.now(),
+        size: (80, 24),
+    });
     // The first snapshot is read before the first frame, so it is complete.
     match Snapshot::load(&ctx, &app.query) {
         Ok(s) => {
@@ -150,9 +163,9 @@ async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -
             }
             _ = clock.tick() => Msg::Clock(ctx.now()),
             _ = spin.tick(), if busy => Msg::Spin,
-            _ = sigterm.recv() => break,
-            _ = sighup.recv() => break,
-            _ = sigint.recv() => break,
+            _ = sigterm.recv() => return Ok(128 + 15),
+            _ = sighup.recv() => return Ok(128 + 1),
+            _ = sigint.recv() => return Ok(128 + 2),
         };
         let mut effects = app.update(msg);
         // Drain what queued up meanwhile, then draw once.
@@ -165,7 +178,7 @@ async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -
         }
         apply(&backend, effects);
     }
-    Ok(())
+    Ok(0)
 }
 
 fn apply(backend: &Backend, effects: Vec<Effect>) {

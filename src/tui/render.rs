@@ -5,7 +5,7 @@ use ratatui::widgets::Block;
 use ratatui::Frame;
 
 use super::app::{App, View};
-use super::components::{audit, cards, checklists, detail, footer, health, history};
+use super::components::{audit, cards, checklists, detail, flags, footer, health, history};
 use super::layout;
 use super::theme::Theme;
 
@@ -25,6 +25,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
             }
         }
         View::Checklists => checklists::render(f, s.body, app, theme),
+        View::Flags => flags::render(f, s.body, app, theme),
+        View::Health => health::render_view(f, s.body, app, theme),
         View::Audit => audit::render(f, s.body, app, theme),
     }
     footer::hints(f, s.footer, app, theme);

@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::health::Board;
 use crate::ledger::Event;
 use crate::ops::checklist::Run;
+use crate::ops::flags::FlagListRow;
 use crate::ops::status::Status;
 use crate::ops::{self, Ctx};
 
@@ -17,6 +18,8 @@ pub struct Query {
     pub history_offset: u64,
     pub history_limit: usize,
     pub audit_limit: usize,
+    /// Load every flag × env (once the Flags view has been opened).
+    pub flags: bool,
 }
 
 impl Query {
@@ -24,7 +27,13 @@ impl Query {
     pub const AUDIT_PAGE: usize = 500;
 
     pub fn for_env(env: &str) -> Query {
-        Query { env: env.to_string(), history_offset: 0, history_limit: Query::HISTORY_WINDOW, audit_limit: Query::AUDIT_PAGE }
+        Query {
+            env: env.to_string(),
+            history_offset: 0,
+            history_limit: Query::HISTORY_WINDOW,
+            audit_limit: Query::AUDIT_PAGE,
+            flags: false,
+        }
     }
 }
 
@@ -53,6 +62,8 @@ pub struct Snapshot {
     pub audit: Vec<Event>,
     /// Open checklist runs of `query.env`.
     pub runs: Vec<Run>,
+    /// Every flag × env, flags sorted, envs in pipeline order (when asked).
+    pub flags: Vec<FlagListRow>,
 }
 
 impl Snapshot {
@@ -66,11 +77,28 @@ impl Snapshot {
     /// `require_healthy` gate).
     pub fn load_with(ctx: &Ctx, q: &Query, board: &Board) -> Result<Snapshot> {
         let status = ops::status::status_with_health(ctx, board)?;
-        let total = status.environments.iter().find(|e| e.name == q.env).map_or(0, |e| e.releases);
+        let total = status
+            .environments
+            .iter()
+            .find(|e| e.name == q.env)
+            .map_or(0, |e| e.releases);
         let offset = q.history_offset.min(total.saturating_sub(1));
         let rows = ops::status::history(ctx, &q.env, offset, q.history_limit)?;
         let audit = ops::audit::list(ctx, q.audit_limit, None)?;
         let runs = ops::checklist::runs(ctx, &q.env)?;
-        Ok(Snapshot { query: q.clone(), status, history: HistoryPage { env: q.env.clone(), offset, rows, total }, audit, runs })
+        let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
+        Ok(Snapshot {
+            query: q.clone(),
+            status,
+            history: HistoryPage {
+                env: q.env.clone(),
+                offset,
+                rows,
+                total,
+            },
+            audit,
+            runs,
+            flags,
+        })
     }
 }

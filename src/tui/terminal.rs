@@ -24,16 +24,18 @@ pub fn init() -> (DefaultTerminal, Guard) {
 /// Forward terminal input to the UI on a plain thread: `event::read` blocks,
 /// so it must never run on the UI task.
 pub fn spawn_input(tx: UnboundedSender<Msg>) -> std::io::Result<()> {
-    std::thread::Builder::new().name("relcon-input".into()).spawn(move || loop {
-        let msg = match event::read() {
-            Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
-            Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-            Ok(_) => continue,
-            Err(_) => return,
-        };
-        if tx.send(msg).is_err() {
-            return;
-        }
-    })?;
+    std::thread::Builder::new()
+        .name("relcon-input".into())
+        .spawn(move || loop {
+            let msg = match event::read() {
+                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        })?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 
 use super::app::App;
-use super::backend::{plan_for, run_job};
+use super::backend::run_job;
 use super::event::{Effect, Msg};
 use super::render;
 use super::snapshot::Snapshot;
@@ -26,7 +26,12 @@ pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
                 Ok(s) => app.update(Msg::Snapshot(Box::new(s))),
                 Err(e) => app.update(Msg::BackendError(e.to_string())),
             },
-            Effect::Plan { id, request } => app.update(Msg::Planned { id, result: plan_for(ctx, &request) }),
+            Effect::Plan { id, request } => app.update(super::backend::plan_message(
+                ctx,
+                &crate::health::Board::default(),
+                id,
+                &request,
+            )),
             Effect::Run { id, job } => {
                 let mut progress = Vec::new();
                 let result = run_job(ctx, &job, &CancelToken::default(), &mut |p| progress.push(p));
@@ -66,7 +71,11 @@ pub fn key(name: &str) -> KeyEvent {
         "ctrl-c" => return KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
         s => {
             let c = s.chars().next().unwrap_or(' ');
-            let m = if c.is_uppercase() { KeyModifiers::SHIFT } else { KeyModifiers::NONE };
+            let m = if c.is_uppercase() {
+                KeyModifiers::SHIFT
+            } else {
+                KeyModifiers::NONE
+            };
             return KeyEvent::new(KeyCode::Char(c), m);
         }
     };

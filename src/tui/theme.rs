@@ -88,7 +88,10 @@ impl Theme {
         }
         let path = Path::new(name_or_path);
         if path.extension().is_none() && !path.exists() {
-            return Err(format!("unknown theme {name_or_path:?}: expected one of {} or a path to a .toml file", Theme::builtin_names().join(", ")));
+            return Err(format!(
+                "unknown theme {name_or_path:?}: expected one of {} or a path to a .toml file",
+                Theme::builtin_names().join(", ")
+            ));
         }
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read theme {}: {e}", path.display()))?;
         Theme::parse(&text, Some(&Theme::default_dark())).map_err(|e| format!("{}: {e}", path.display()))

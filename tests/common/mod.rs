@@ -57,14 +57,21 @@ impl Run {
 
 impl std::fmt::Display for Run {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "exit {}\n--- stdout\n{}\n--- stderr\n{}", self.code, self.stdout, self.stderr)
+        write!(
+            f,
+            "exit {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.code, self.stdout, self.stderr
+        )
     }
 }
 
 impl Sandbox {
     /// A folder holding `relcon.toml` with `config` as its text.
     pub fn new(config: &str) -> Sandbox {
-        let dir = tempfile::Builder::new().prefix("relcon-test-").tempdir().expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix("relcon-test-")
+            .tempdir()
+            .expect("temp dir");
         let sb = Sandbox { dir };
         sb.write("relcon.toml", config);
         sb
@@ -72,7 +79,12 @@ impl Sandbox {
 
     /// A folder without a config.
     pub fn empty() -> Sandbox {
-        Sandbox { dir: tempfile::Builder::new().prefix("relcon-test-").tempdir().expect("temp dir") }
+        Sandbox {
+            dir: tempfile::Builder::new()
+                .prefix("relcon-test-")
+                .tempdir()
+                .expect("temp dir"),
+        }
     }
 
     pub fn root(&self) -> &Path {
@@ -128,7 +140,14 @@ impl Sandbox {
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        for v in ["http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"] {
+        for v in [
+            "http_proxy",
+            "HTTP_PROXY",
+            "https_proxy",
+            "HTTPS_PROXY",
+            "all_proxy",
+            "ALL_PROXY",
+        ] {
             c.env_remove(v);
         }
         c
@@ -183,11 +202,17 @@ impl Sandbox {
     }
 
     pub fn history(&self, env: &str) -> Vec<Value> {
-        self.json(&["history", env, "--json", "--limit", "1000"]).as_array().expect("history array").clone()
+        self.json(&["history", env, "--json", "--limit", "1000"])
+            .as_array()
+            .expect("history array")
+            .clone()
     }
 
     pub fn audit(&self) -> Vec<Value> {
-        self.json(&["audit", "--json", "--limit", "100000"]).as_array().expect("audit array").clone()
+        self.json(&["audit", "--json", "--limit", "100000"])
+            .as_array()
+            .expect("audit array")
+            .clone()
     }
 
     pub fn config(&self) -> Config {
@@ -272,7 +297,9 @@ pub fn process_alive(pid: i32) -> bool {
     }
     match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
         // Field 3, after the parenthesised command name, is the state.
-        Ok(stat) => !stat.rsplit_once(')').is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
+        Ok(stat) => !stat
+            .rsplit_once(')')
+            .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z')),
         Err(_) => false,
     }
 }
@@ -328,5 +355,7 @@ deploy = {hook}
 
 /// Strings of a JSON array field, e.g. `badges`.
 pub fn strings(v: &Value) -> Vec<String> {
-    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
+    v.as_array()
+        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
 }

@@ -126,13 +126,15 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
         }
         kind::FLAG_CHANGED => {
             let f: FlagChanged = body(e)?;
-            // A kill remembers the state before it, so restore can bring it back.
+            // A kill remembers the state before it, so restore can bring it back;
+            // a second kill of a killed flag keeps the state before the first.
             let killed_from = if f.change == "kill" { Some(serde_json::to_string(&f.before)?) } else { None };
             conn.prepare_cached(
                 "INSERT INTO flag_state (flag, env, enabled, rollout, targets, killed_from, changed_by, changed_at, reason, seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT(flag, env) DO UPDATE SET enabled = excluded.enabled, rollout = excluded.rollout, targets = excluded.targets,
-                   killed_from = excluded.killed_from, changed_by = excluded.changed_by, changed_at = excluded.changed_at,
+                   killed_from = CASE WHEN excluded.killed_from IS NOT NULL AND flag_state.killed_from IS NOT NULL THEN flag_state.killed_from ELSE excluded.killed_from END,
+                   changed_by = excluded.changed_by, changed_at = excluded.changed_at,
                    reason = excluded.reason, seq = excluded.seq",
             )?
             .execute(params![

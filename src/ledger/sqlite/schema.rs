@@ -98,6 +98,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX builds_seq ON builds(seq);
     "#,
+    // 5: deployments in flight, found at start-up without scanning every
+    // release (a full scan took ~0.5 s on a 1 000 000-event ledger).
+    r#"
+    CREATE INDEX releases_started ON releases(env, number) WHERE status = 'started';
+    "#,
 ];
 
 /// Projection tables, in the order `rebuild` clears and `projection_dump` prints them.

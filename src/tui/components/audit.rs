@@ -22,7 +22,16 @@ fn kind_style(kind: &str, theme: &Theme) -> Style {
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = app.audit_visible();
-    let filter = if app.audit_filter.is_empty() { String::new() } else { format!(" · filter “{}”: {} match{}", app.audit_filter, rows.len(), if rows.len() == 1 { "" } else { "es" }) };
+    let filter = if app.audit_filter.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · filter “{}”: {} match{}",
+            app.audit_filter,
+            rows.len(),
+            if rows.len() == 1 { "" } else { "es" }
+        )
+    };
     let title = format!(" Audit · {} events loaded{filter} ", app.audit_rows.len());
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
@@ -35,22 +44,45 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let wide = w >= 100;
     let (actor_w, env_w) = if wide { (20, 10) } else { (10, 8) };
     let time_w = if wide { 19 } else { 11 };
-    let header = format!("  {} {} {} {} summary", pad("seq", 6), pad("time (UTC)", time_w), pad("actor", actor_w), pad("env", env_w));
-    let mut lines = vec![Line::styled(pad(&header, w), theme.muted().add_modifier(Modifier::UNDERLINED))];
+    let header = format!(
+        "  {} {} {} {} summary",
+        pad("seq", 6),
+        pad("time (UTC)", time_w),
+        pad("actor", actor_w),
+        pad("env", env_w)
+    );
+    let mut lines = vec![Line::styled(
+        pad(&header, w),
+        theme.muted().add_modifier(Modifier::UNDERLINED),
+    )];
     if rows.is_empty() {
-        lines.push(Line::styled(if app.audit_filter.is_empty() { "  no events yet" } else { "  nothing matches the filter" }, theme.muted()));
+        lines.push(Line::styled(
+            if app.audit_filter.is_empty() {
+                "  no events yet"
+            } else {
+                "  nothing matches the filter"
+            },
+            theme.muted(),
+        ));
     }
     let n = inner.height.saturating_sub(1) as usize;
     for (i, r) in rows.iter().enumerate().skip(app.audit.scroll as usize).take(n) {
         let e = &r.event;
         let selected = i as u64 == app.audit.cursor;
-        let time = if wide { stamp(e.at) } else { e.at.format("%m-%d %H:%M").to_string() };
+        let time = if wide {
+            stamp(e.at)
+        } else {
+            e.at.format("%m-%d %H:%M").to_string()
+        };
         let mut line = Line::from(vec![
             Span::styled(if selected { "▸ " } else { "  " }, theme.accent()),
             Span::styled(pad(&e.seq.to_string(), 6), theme.muted()),
             Span::styled(format!(" {}", pad(&time, time_w)), theme.text()),
             Span::styled(format!(" {}", pad(who(&e.actor), actor_w)), theme.text()),
-            Span::styled(format!(" {}", pad(e.env.as_deref().unwrap_or("-"), env_w)), theme.accent().remove_modifier(Modifier::BOLD)),
+            Span::styled(
+                format!(" {}", pad(e.env.as_deref().unwrap_or("-"), env_w)),
+                theme.accent().remove_modifier(Modifier::BOLD),
+            ),
             Span::styled(format!(" {}", r.summary), kind_style(&e.kind, theme)),
         ]);
         if selected {

@@ -28,16 +28,29 @@ fn badge(b: &str, theme: &Theme) -> (&'static str, String, Style) {
 }
 
 /// Badges as words when they fit, else as symbols only.
+/// The deployment line already tells of these two.
+const SAID_ABOVE: &[&str] = &["deploying", "interrupted"];
+
 fn badge_line(e: &EnvStatus, width: usize, theme: &Theme) -> Option<Line<'static>> {
-    if e.badges.is_empty() {
+    let shown = e.deployment.is_some();
+    let all: Vec<_> = e
+        .badges
+        .iter()
+        .filter(|b| !(shown && SAID_ABOVE.contains(b)))
+        .map(|b| badge(b, theme))
+        .collect();
+    if all.is_empty() {
         return None;
     }
-    let all: Vec<_> = e.badges.iter().map(|b| badge(b, theme)).collect();
     let words: usize = all.iter().map(|(s, w, _)| cols(s) + 1 + cols(w) + 1).sum();
     let spans = if words <= width + 1 {
-        all.into_iter().map(|(s, w, st)| Span::styled(format!("{s} {w} "), st)).collect::<Vec<_>>()
+        all.into_iter()
+            .map(|(s, w, st)| Span::styled(format!("{s} {w} "), st))
+            .collect::<Vec<_>>()
     } else {
-        all.into_iter().map(|(s, _, st)| Span::styled(format!("{s} "), st)).collect()
+        all.into_iter()
+            .map(|(s, _, st)| Span::styled(format!("{s} "), st))
+            .collect()
     };
     Some(Line::from(spans))
 }
@@ -66,7 +79,10 @@ fn health_line(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Line<'stati
 /// Drift in words: what runs versus what the ledger says.
 fn drift_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
     match &e.health.version_check {
-        crate::health::VersionCheck::Drift { expected, running } => Some(Line::from(Span::styled(fit(&format!("≠ runs {running}, expected {expected}"), w), theme.warn()))),
+        crate::health::VersionCheck::Drift { expected, running } => Some(Line::from(Span::styled(
+            fit(&format!("≠ runs {running}, expected {expected}"), w),
+            theme.warn(),
+        ))),
         _ => None,
     }
 }
@@ -76,8 +92,15 @@ fn health_symbol(e: &EnvStatus, app: &App, theme: &Theme) -> Option<Span<'static
     if e.health.checks == 0 {
         return None;
     }
-    let state = app.health.env_health(&e.name).state.unwrap_or(crate::health::State::Unknown);
-    Some(Span::styled(format!("{} ", state.symbol()), theme.state(health_state(state))))
+    let state = app
+        .health
+        .env_health(&e.name)
+        .state
+        .unwrap_or(crate::health::State::Unknown);
+    Some(Span::styled(
+        format!("{} ", state.symbol()),
+        theme.state(health_state(state)),
+    ))
 }
 
 fn release_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Vec<Line<'static>> {
@@ -85,10 +108,16 @@ fn release_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Vec<Line<
         Some(r) => vec![
             Line::from(vec![
                 Span::styled(format!("v{} ", r.number), theme.accent()),
-                Span::styled(fit(&r.version, w.saturating_sub(10).max(4)), theme.text().add_modifier(ratatui::style::Modifier::BOLD)),
+                Span::styled(
+                    fit(&r.version, w.saturating_sub(10).max(4)),
+                    theme.text().add_modifier(ratatui::style::Modifier::BOLD),
+                ),
                 Span::styled(format!(" {}", short(&r.commit)), theme.muted()),
             ]),
-            Line::styled(fit(&format!("{} · {}", age(app.now, r.deployed_at), who(&r.deployed_by)), w), theme.muted()),
+            Line::styled(
+                fit(&format!("{} · {}", age(app.now, r.deployed_at), who(&r.deployed_by)), w),
+                theme.muted(),
+            ),
         ],
         None => vec![Line::styled("no release yet", theme.muted()), Line::raw("")],
     }
@@ -97,10 +126,19 @@ fn release_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Vec<Line<
 fn deployment_line(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Option<Line<'static>> {
     let d = e.deployment.as_ref()?;
     Some(if d.state == "interrupted" {
-        Line::from(Span::styled(fit(&format!("✖ v{} {} interrupted — R resolves", d.number, d.version), w), theme.error()))
+        Line::from(Span::styled(
+            fit(&format!("✖ v{} {} interrupted — R resolves", d.number, d.version), w),
+            theme.error(),
+        ))
     } else {
         let spin = SPINNER[app.spin % SPINNER.len()];
-        Line::from(Span::styled(fit(&format!("{spin} v{} {} {} by {}", d.number, d.action, d.version, d.actor), w), theme.accent()))
+        Line::from(Span::styled(
+            fit(
+                &format!("{spin} v{} {} {} by {}", d.number, d.action, d.version, d.actor),
+                w,
+            ),
+            theme.accent(),
+        ))
     })
 }
 
@@ -120,12 +158,20 @@ fn progress_spans(e: &EnvStatus, theme: &Theme, compact: bool) -> Vec<(String, S
     let mut out = Vec::new();
     for c in &e.checklists {
         let st = if c.done == c.total { theme.ok() } else { theme.warn() };
-        let text = if compact { format!("{} {}/{}", c.name, c.done, c.total) } else { format!("{} {}/{} {}", c.name, c.done, c.total, bar(c.done, c.total, 5)) };
+        let text = if compact {
+            format!("{} {}/{}", c.name, c.done, c.total)
+        } else {
+            format!("{} {}/{} {}", c.name, c.done, c.total, bar(c.done, c.total, 5))
+        };
         out.push((text, st));
     }
     if e.approvals.required > 0 && e.pending.is_some() {
         let have = e.approvals.by.len() as u32;
-        let st = if have >= e.approvals.required { theme.ok() } else { theme.warn() };
+        let st = if have >= e.approvals.required {
+            theme.ok()
+        } else {
+            theme.warn()
+        };
         out.push((format!("approvals {have}/{}", e.approvals.required), st));
     }
     out
@@ -137,7 +183,16 @@ fn pending_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>>
         (Some(f), Some(n)) => format!(" ← {f} v{n}"),
         _ => String::new(),
     };
-    Some(Line::from(vec![Span::styled("next ", theme.muted()), Span::styled(fit(&format!("{} ({}){from}", p.version, short(&p.commit)), w.saturating_sub(5)), theme.text())]))
+    Some(Line::from(vec![
+        Span::styled("next ", theme.muted()),
+        Span::styled(
+            fit(
+                &format!("{} ({}){from}", p.version, short(&p.commit)),
+                w.saturating_sub(5),
+            ),
+            theme.text(),
+        ),
+    ]))
 }
 
 fn card_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize, compact: bool) -> Vec<Line<'static>> {
@@ -177,7 +232,11 @@ fn card_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize, compact: bool) 
     out.extend(drift_line(e, theme, w));
     out.extend(deployment_line(e, app, theme, w));
     out.extend(badge_line(e, w, theme));
-    out.extend(progress_spans(e, theme, false).into_iter().map(|(t, st)| Line::styled(fit(&t, w), st)));
+    out.extend(
+        progress_spans(e, theme, false)
+            .into_iter()
+            .map(|(t, st)| Line::styled(fit(&t, w), st)),
+    );
     out.extend(pending_line(e, theme, w));
     out.extend(gates_line(e, theme, w));
     out
@@ -214,31 +273,70 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme, compact: bool
     }
     let cells = Layout::horizontal(constraints).split(area);
     let mut k = 0;
-    let mid = Rect { y: area.y + area.height / 2, height: 1, ..area };
+    let mid = Rect {
+        y: area.y + area.height / 2,
+        height: 1,
+        ..area
+    };
     if more_left {
-        f.render_widget(Span::styled("‹", theme.muted()), Rect { x: cells[0].x, width: 1, ..mid });
+        f.render_widget(
+            Span::styled("‹", theme.muted()),
+            Rect {
+                x: cells[0].x,
+                width: 1,
+                ..mid
+            },
+        );
         k += 1;
     }
     for (i, e) in envs.iter().enumerate().skip(start).take(count) {
         if i > start {
-            f.render_widget(Span::styled(" → ", theme.muted()), Rect { x: cells[k].x, width: 3, ..mid });
+            f.render_widget(
+                Span::styled(" → ", theme.muted()),
+                Rect {
+                    x: cells[k].x,
+                    width: 3,
+                    ..mid
+                },
+            );
             k += 1;
         }
         render_card(f, cells[k], e, app, theme, compact, i == app.env);
         k += 1;
     }
     if more_right {
-        f.render_widget(Span::styled("›", theme.muted()), Rect { x: cells[k].x, width: 1, ..mid });
+        f.render_widget(
+            Span::styled("›", theme.muted()),
+            Rect {
+                x: cells[k].x,
+                width: 1,
+                ..mid
+            },
+        );
     }
 }
 
 fn render_card(f: &mut Frame, area: Rect, e: &EnvStatus, app: &App, theme: &Theme, compact: bool, selected: bool) {
-    let border = if e.protected { theme.env_prod() } else { theme.border(selected) };
-    let title_style = if e.protected { theme.env_prod() } else if selected { theme.accent() } else { theme.text() };
+    let border = if e.protected {
+        theme.env_prod()
+    } else {
+        theme.border(selected)
+    };
+    let title_style = if e.protected {
+        theme.env_prod()
+    } else if selected {
+        theme.accent()
+    } else {
+        theme.text()
+    };
     let mark = if selected { "▸ " } else { "" };
     let prot = if e.protected { " ◆" } else { "" };
     let block = Block::bordered()
-        .border_type(if selected { BorderType::Thick } else { BorderType::Rounded })
+        .border_type(if selected {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
         .border_style(border)
         .title(Span::styled(format!(" {mark}{}{prot} ", e.name), title_style));
     let inner = block.inner(area);

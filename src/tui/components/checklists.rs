@@ -14,14 +14,25 @@ use crate::tui::theme::Theme;
 
 fn run_header(r: &Run, theme: &Theme, w: usize) -> Line<'static> {
     let st = if r.done == r.total { theme.ok() } else { theme.warn() };
-    let phase = if r.phase == "before" { format!("gates {} going into {}", r.build, r.env) } else { format!("after {} went live", r.build) };
+    let phase = if r.phase == "before" {
+        format!("gates {} going into {}", r.build, r.env)
+    } else {
+        format!("after {} went live", r.build)
+    };
     let gauge = format!(" {} {}/{}", bar(r.done, r.total, 12), r.done, r.total);
-    let head = fit(&format!("{} ({}) · {phase}", r.title, r.name), w.saturating_sub(gauge.chars().count() + 1));
+    let head = fit(
+        &format!("{} ({}) · {phase}", r.title, r.name),
+        w.saturating_sub(gauge.chars().count() + 1),
+    );
     Line::from(vec![Span::styled(head, theme.accent()), Span::styled(gauge, st)])
 }
 
 fn item_line(app: &App, it: &RunItem, selected: bool, theme: &Theme) -> Line<'static> {
-    let (mark, mark_st) = if it.done { ("[x]", theme.ok()) } else { ("[ ]", theme.muted()) };
+    let (mark, mark_st) = if it.done {
+        ("[x]", theme.ok())
+    } else {
+        ("[ ]", theme.muted())
+    };
     let mut spans = vec![
         Span::styled(if selected { "▸ " } else { "  " }, theme.accent()),
         Span::styled(mark, mark_st),
@@ -32,7 +43,13 @@ fn item_line(app: &App, it: &RunItem, selected: bool, theme: &Theme) -> Line<'st
     }
     if it.done {
         let at = it.at.map(|t| format!(" {}", when(app.now, t))).unwrap_or_default();
-        spans.push(Span::styled(format!(" — by {}{at}", crate::tui::format::who(it.by.as_deref().unwrap_or_default())), theme.muted()));
+        spans.push(Span::styled(
+            format!(
+                " — by {}{at}",
+                crate::tui::format::who(it.by.as_deref().unwrap_or_default())
+            ),
+            theme.muted(),
+        ));
         if let Some(n) = &it.note {
             spans.push(Span::styled(format!(" ({n})"), theme.muted()));
         }
@@ -50,17 +67,33 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
-        .title(Span::styled(format!(" Checklists · {} ", app.env_name()), theme.accent()))
+        .title(Span::styled(
+            format!(" Checklists · {} ", app.env_name()),
+            theme.accent(),
+        ))
         .title_bottom(Line::styled(" ←/→ environment ", theme.muted()).right_aligned());
     let inner = block.inner(list);
     f.render_widget(block, list);
     let env = app.env_name();
-    let runs: Vec<(usize, &Run)> = app.snap.as_ref().map(|s| s.runs.iter().enumerate().filter(|(_, r)| r.env == env).collect()).unwrap_or_default();
+    let runs: Vec<(usize, &Run)> = app
+        .snap
+        .as_ref()
+        .map(|s| s.runs.iter().enumerate().filter(|(_, r)| r.env == env).collect())
+        .unwrap_or_default();
     if runs.is_empty() {
-        let msg = format!("{env} has no open checklist run: none is configured for it, or no build is pending or live.");
-        f.render_widget(Paragraph::new(msg).style(theme.muted()).wrap(Wrap { trim: true }), inner);
+        let msg =
+            format!("{env} has no open checklist run: none is configured for it, or no build is pending or live.");
+        f.render_widget(
+            Paragraph::new(msg).style(theme.muted()).wrap(Wrap { trim: true }),
+            inner,
+        );
         if let Some(s) = side {
-            f.render_widget(Block::bordered().border_type(BorderType::Rounded).border_style(theme.border(false)), s);
+            f.render_widget(
+                Block::bordered()
+                    .border_type(BorderType::Rounded)
+                    .border_style(theme.border(false)),
+                s,
+            );
         }
         return;
     }
@@ -78,7 +111,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         for (ii, it) in r.items.iter().enumerate() {
             if it.section.as_deref() != section && it.section.is_some() {
                 section = it.section.as_deref();
-                lines.push(Line::styled(format!("  {}", section.unwrap_or_default()), theme.muted()));
+                lines.push(Line::styled(
+                    format!("  {}", section.unwrap_or_default()),
+                    theme.muted(),
+                ));
             }
             let selected = current == Some((*ri, ii));
             if selected {
@@ -97,24 +133,50 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn render_side(f: &mut Frame, area: Rect, app: &App, ri: usize, ii: usize, theme: &Theme) {
-    let block = Block::bordered().border_type(BorderType::Rounded).border_style(theme.border(false)).title(Span::styled(" Item ", theme.accent()));
-    let Some(run) = app.snap.as_ref().and_then(|s| s.runs.get(ri)) else { return };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(false))
+        .title(Span::styled(" Item ", theme.accent()));
+    let Some(run) = app.snap.as_ref().and_then(|s| s.runs.get(ri)) else {
+        return;
+    };
     let Some(it) = run.items.get(ii) else { return };
-    let mut out = vec![Line::styled(it.text.clone(), theme.text().add_modifier(ratatui::style::Modifier::BOLD)), Line::raw("")];
-    let row = |k: &str, v: String| Line::from(vec![Span::styled(format!("{k:<9}"), theme.muted()), Span::styled(v, theme.text())]);
+    let mut out = vec![
+        Line::styled(
+            it.text.clone(),
+            theme.text().add_modifier(ratatui::style::Modifier::BOLD),
+        ),
+        Line::raw(""),
+    ];
+    let row = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<9}"), theme.muted()),
+            Span::styled(v, theme.text()),
+        ])
+    };
     out.push(row("list", format!("{} · item {} of {}", run.name, it.n, run.total)));
     out.push(row("build", run.build.clone()));
     if let Some(s) = &it.section {
         out.push(row("section", s.clone()));
     }
     if let Some(r) = &it.role {
-        out.push(row("signed by", format!("{r} (you are asked for the role when ticking)")));
+        out.push(row(
+            "signed by",
+            format!("{r} (you are asked for the role when ticking)"),
+        ));
     }
     if let Some(h) = &it.hint {
         out.push(row("hint", h.clone()));
     }
     if it.done {
-        out.push(row("ticked", format!("by {} {}", it.by.clone().unwrap_or_default(), it.at.map(|t| when(app.now, t)).unwrap_or_default())));
+        out.push(row(
+            "ticked",
+            format!(
+                "by {} {}",
+                it.by.clone().unwrap_or_default(),
+                it.at.map(|t| when(app.now, t)).unwrap_or_default()
+            ),
+        ));
         if let Some(n) = &it.note {
             out.push(row("note", n.clone()));
         }
@@ -123,7 +185,10 @@ fn render_side(f: &mut Frame, area: Rect, app: &App, ri: usize, ii: usize, theme
     }
     if run.phase == "before" {
         out.push(Line::raw(""));
-        out.push(Line::styled(format!("This list gates {} going into {}.", run.build, run.env), theme.muted()));
+        out.push(Line::styled(
+            format!("This list gates {} going into {}.", run.build, run.env),
+            theme.muted(),
+        ));
     }
     f.render_widget(Paragraph::new(out).block(block).wrap(Wrap { trim: false }), area);
 }

@@ -11,25 +11,58 @@ use crate::tui::format::{cols, SPINNER};
 use crate::tui::keys;
 use crate::tui::theme::{State, Theme};
 
-pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let project = app.snap.as_ref().map(|s| s.status.project.clone()).unwrap_or_else(|| app.config.project.name.clone());
-    let mut spans = vec![Span::styled(" relcon ", theme.accent()), Span::styled(format!("{project} "), theme.muted())];
-    for v in View::ALL {
-        let cmd = match v {
-            View::Dashboard => Command::ViewDashboard,
-            View::Checklists => Command::ViewChecklists,
-            View::Audit => Command::ViewAudit,
-        };
-        let key = app.keymap.key_for("global", cmd).map(|k| format!("{k} ")).unwrap_or_default();
-        let style = if v == app.view { theme.selection().patch(theme.accent()) } else { theme.muted() };
-        spans.push(Span::styled("│", theme.muted()));
-        spans.push(Span::styled(format!(" {key}{} ", v.title()), style));
+/// The tabs in three widths: with the project name, without it, and with
+/// short view names, whichever fits first.
+fn tab_spans(app: &App, theme: &Theme, project: Option<&str>, short: bool) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(" relcon ", theme.accent())];
+    if let Some(p) = project {
+        spans.push(Span::styled(format!("{p} "), theme.muted()));
     }
+    for v in View::ALL {
+        let key = app
+            .keymap
+            .key_for("global", v.command())
+            .map(|k| format!("{k} "))
+            .unwrap_or_default();
+        let style = if v == app.view {
+            theme.selection().patch(theme.accent())
+        } else {
+            theme.muted()
+        };
+        let title = match (short, v) {
+            (true, View::Dashboard) => "Dash",
+            (true, View::Checklists) => "Lists",
+            _ => v.title(),
+        };
+        spans.push(Span::styled("│", theme.muted()));
+        spans.push(Span::styled(format!(" {key}{title} "), style));
+    }
+    spans
+}
+
+pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let project = app
+        .snap
+        .as_ref()
+        .map(|s| s.status.project.clone())
+        .unwrap_or_else(|| app.config.project.name.clone());
     let right = format!("{}{} ", app.actor, if app.read_only { " · read-only" } else { "" });
+    let width = area.width as usize;
+    let fits = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>() + cols(&right) < width;
+    let mut spans = tab_spans(app, theme, Some(&project), false);
+    if !fits(&spans) {
+        spans = tab_spans(app, theme, None, false);
+    }
+    if !fits(&spans) {
+        spans = tab_spans(app, theme, None, true);
+    }
     let used: usize = spans.iter().map(|s| cols(&s.content)).sum();
-    let gap = (area.width as usize).saturating_sub(used + cols(&right));
+    let gap = width.saturating_sub(used + cols(&right));
     spans.push(Span::raw(" ".repeat(gap)));
-    spans.push(Span::styled(right, if app.read_only { theme.warn() } else { theme.muted() }));
+    spans.push(Span::styled(
+        right,
+        if app.read_only { theme.warn() } else { theme.muted() },
+    ));
     f.render_widget(Line::from(spans), area);
 }
 
@@ -49,12 +82,17 @@ const SUMMARISED: &[Command] = &[
     Command::PrevView,
     Command::ViewDashboard,
     Command::ViewChecklists,
+    Command::ViewFlags,
+    Command::ViewHealth,
     Command::ViewAudit,
     Command::Help,
 ];
 
 /// A short footer word for a default description; a user's own `desc` is kept.
 fn label(cmd: Command, desc: &str) -> String {
+    if desc == "Toggle on/off" {
+        return "toggle".into();
+    }
     if desc != cmd.default_desc() {
         return desc.to_string();
     }
@@ -68,6 +106,11 @@ fn label(cmd: Command, desc: &str) -> String {
         Command::Note => "note",
         Command::CommandLine => "command",
         Command::NextView => "next view",
+        Command::Kill => "kill/restore",
+        Command::Increase => "rollout+",
+        Command::Decrease => "rollout−",
+        Command::Targets => "targets",
+        Command::Eval => "eval",
         _ => "",
     };
     if short.is_empty() {
@@ -81,17 +124,33 @@ pub fn hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mode = app.view.mode();
     let all = keys::hints(&app.keymap, mode, app.read_only);
     let key = |c: Command| app.keymap.key_for(mode, c).map(|k| k.to_string());
-    let own: Vec<Command> = app.keymap.modes.get(mode).map(|l| l.iter().map(|b| b.command).collect()).unwrap_or_default();
+    let own: Vec<Command> = app
+        .keymap
+        .modes
+        .get(mode)
+        .map(|l| l.iter().map(|b| b.command).collect())
+        .unwrap_or_default();
     let shown = |cmd: &Command| !SUMMARISED.contains(cmd);
     // This view's own keys first, then navigation, then the global rest.
-    let mut items: Vec<(String, String)> = all.iter().filter(|(_, c, _)| own.contains(c) && shown(c)).map(|(k, c, d)| (k.clone(), label(*c, d))).collect();
-    let nav = [(Command::Left, Command::Right, "env"), (Command::Up, Command::Down, "move")];
+    let mut items: Vec<(String, String)> = all
+        .iter()
+        .filter(|(_, c, _)| own.contains(c) && shown(c))
+        .map(|(k, c, d)| (k.clone(), label(*c, d)))
+        .collect();
+    let nav = [
+        (Command::Left, Command::Right, "env"),
+        (Command::Up, Command::Down, "move"),
+    ];
     for (a, b, what) in nav {
         if let (Some(x), Some(y)) = (key(a), key(b)) {
             items.push((format!("{x}/{y}"), what.into()));
         }
     }
-    items.extend(all.iter().filter(|(_, c, _)| !own.contains(c) && shown(c)).map(|(k, c, d)| (k.clone(), label(*c, d))));
+    items.extend(
+        all.iter()
+            .filter(|(_, c, _)| !own.contains(c) && shown(c))
+            .map(|(k, c, d)| (k.clone(), label(*c, d))),
+    );
     let help = key(Command::Help).map(|k| (k, "help".to_string()));
     let width = area.width as usize;
     let reserve = help.as_ref().map_or(0, |(k, d)| cols(k) + cols(d) + 3);
@@ -119,7 +178,10 @@ pub fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (Some((text, State::Busy)), Some(r)) => Line::styled(format!(" {spin} {text} {}", r.label), theme.accent()),
         (Some((text, level)), _) => Line::styled(format!(" {text}"), theme.state(*level)),
         (None, Some(r)) => Line::styled(format!(" {spin} {} running — x cancels", r.label), theme.accent()),
-        (None, None) => Line::styled(" press ? for help · : for commands (same verbs as the CLI)", theme.muted()),
+        (None, None) => Line::styled(
+            " press ? for help · : for commands (same verbs as the CLI)",
+            theme.muted(),
+        ),
     };
     f.render_widget(line, area);
 }

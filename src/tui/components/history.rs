@@ -19,13 +19,27 @@ struct Cols {
 }
 
 fn columns(width: usize) -> Cols {
-    Cols { version: if width > 90 { 14 } else { 10 }, commit: width >= 60, actor: if width > 90 { 14 } else { 8 }, desc: width >= 70 }
+    Cols {
+        version: if width > 90 { 14 } else { 10 },
+        commit: width >= 60,
+        actor: if width > 90 { 14 } else { 8 },
+        desc: width >= 70,
+    }
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let total = app.history_total();
-    let title = format!(" History · {} · {} release{} ", app.env_name(), total, if total == 1 { "" } else { "s" });
-    let pos = if total > 0 { format!(" {}/{} ", app.history.cursor + 1, total) } else { String::new() };
+    let title = format!(
+        " History · {} · {} release{} ",
+        app.env_name(),
+        total,
+        if total == 1 { "" } else { "s" }
+    );
+    let pos = if total > 0 {
+        format!(" {}/{} ", app.history.cursor + 1, total)
+    } else {
+        String::new()
+    };
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
@@ -43,7 +57,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if c.desc {
         header.push_str(" description");
     }
-    let mut lines = vec![Line::styled(pad(&header, w), theme.muted().add_modifier(Modifier::UNDERLINED))];
+    let mut lines = vec![Line::styled(
+        pad(&header, w),
+        theme.muted().add_modifier(Modifier::UNDERLINED),
+    )];
     if total == 0 {
         lines.push(Line::styled("  no releases yet", theme.muted()));
     }
@@ -60,7 +77,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         let is_current = current == Some(r.number);
         let mut spans = vec![
             Span::styled(if selected { "▸ " } else { "  " }, theme.accent()),
-            Span::styled(pad(&format!("v{}", r.number), 6), if is_current { theme.accent() } else { theme.text() }),
+            Span::styled(
+                pad(&format!("v{}", r.number), 6),
+                if is_current { theme.accent() } else { theme.text() },
+            ),
             Span::styled(format!(" {} ", st.symbol()), theme.state(st)),
             Span::styled(pad(&r.version, c.version), theme.text()),
         ];
@@ -68,9 +88,19 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             spans.push(Span::styled(format!(" {}", pad(short(&r.commit), 7)), theme.muted()));
         }
         spans.push(Span::styled(format!(" {}", pad(who(&r.actor), c.actor)), theme.text()));
-        spans.push(Span::styled(format!(" {}", pad(&age(app.now, r.started_at), 8)), theme.muted()));
+        spans.push(Span::styled(
+            format!(" {}", pad(&age(app.now, r.started_at), 8)),
+            theme.muted(),
+        ));
         if c.desc {
-            spans.push(Span::styled(format!(" {}", r.description()), if st == State::Error { theme.error().remove_modifier(Modifier::BOLD) } else { theme.text() }));
+            spans.push(Span::styled(
+                format!(" {}", r.description()),
+                if st == State::Error {
+                    theme.error().remove_modifier(Modifier::BOLD)
+                } else {
+                    theme.text()
+                },
+            ));
             if is_current {
                 spans.push(Span::styled(" ◀ current", theme.accent()));
             }

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod cards;
 pub mod checklists;
 pub mod detail;
+pub mod flags;
 pub mod footer;
 pub mod health;
 pub mod history;

@@ -2,33 +2,67 @@
 //! every gate's state, a reason, the typed env name for protected envs,
 //! `F` to force past overridable gates — then the live run of the hook.
 
-use std::collections::VecDeque;
-
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
+use super::run_log::RunLog;
 use super::{is_escape, Outcome};
 use crate::domain::Gate;
-use crate::exec::HookEvent;
 use crate::ops::deploy::Progress;
-use crate::tui::event::{Job, Opts, PlanStep};
+use crate::tui::event::{FlagOp, FlagPlan, Job, Opts, PlanStep};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum DialogKind {
-    Deploy { env: String, version: String },
-    Promote { from: String, to: String, expect: Option<u64> },
-    Through { target: String },
-    Rollback { env: String, to: Option<u64> },
-    Approve { env: String, version: String },
-    HoldClear { env: String },
-    Resolve { env: String },
+    Deploy {
+        env: String,
+        version: String,
+    },
+    Promote {
+        from: String,
+        to: String,
+        expect: Option<u64>,
+    },
+    Through {
+        target: String,
+    },
+    Rollback {
+        env: String,
+        to: Option<u64>,
+    },
+    Approve {
+        env: String,
+        version: String,
+    },
+    HoldClear {
+        env: String,
+    },
+    Resolve {
+        env: String,
+    },
+    Flag {
+        env: String,
+        flag: String,
+        op: FlagOp,
+    },
 }
 
 impl DialogKind {
     /// Deploy-type actions: planned on the backend, gated, run a hook.
     pub fn runs_hook(&self) -> bool {
-        matches!(self, DialogKind::Deploy { .. } | DialogKind::Promote { .. } | DialogKind::Through { .. } | DialogKind::Rollback { .. })
+        matches!(
+            self,
+            DialogKind::Deploy { .. }
+                | DialogKind::Promote { .. }
+                | DialogKind::Through { .. }
+                | DialogKind::Rollback { .. }
+        )
+    }
+
+    /// Gated actions: planned on the backend, refused by failing gates
+    /// unless forced, the env's name typed when it is protected.
+    pub fn gated(&self) -> bool {
+        self.runs_hook() || matches!(self, DialogKind::Flag { .. })
     }
 }
 
@@ -47,24 +81,13 @@ pub enum Phase {
     Done(Result<String, String>),
 }
 
-/// The live side of a run: step states and the last lines of output.
-#[derive(Debug, Clone, Default)]
-pub struct RunLog {
-    pub header: Option<String>,
-    /// (step, "pending" | "running" | "done" | "failed")
-    pub steps: Vec<(String, &'static str)>,
-    pub output: VecDeque<String>,
-    /// The hook is a list of named steps (show each one's state).
-    pub multi: bool,
-}
-
-const KEEP_LINES: usize = 200;
-
 #[derive(Debug, Clone)]
 pub struct Dialog {
     pub id: u64,
     pub kind: DialogKind,
     pub plan: Option<Result<Vec<PlanStep>, String>>,
+    /// A flag change's before → after and gates.
+    pub flag: Option<Result<FlagPlan, String>>,
     /// Facts known when it opened: approvals so far, the hold, the interrupted release.
     pub info: Vec<String>,
     /// The env name to type, when the action touches a protected env.
@@ -82,13 +105,24 @@ pub struct Dialog {
 }
 
 impl Dialog {
-    pub fn new(id: u64, kind: DialogKind, protected: Option<String>, info: Vec<String>, reason: Option<String>) -> Dialog {
-        let planned = kind.runs_hook();
-        let focus = if matches!(kind, DialogKind::Resolve { .. }) { Field::Outcome } else { Field::Reason };
+    pub fn new(
+        id: u64,
+        kind: DialogKind,
+        protected: Option<String>,
+        info: Vec<String>,
+        reason: Option<String>,
+    ) -> Dialog {
+        let planned = kind.gated();
+        let focus = if matches!(kind, DialogKind::Resolve { .. }) {
+            Field::Outcome
+        } else {
+            Field::Reason
+        };
         Dialog {
             id,
             kind,
             plan: if planned { None } else { Some(Ok(Vec::new())) },
+            flag: None,
             info,
             protected,
             reason: Input::new(reason.unwrap_or_default()),
@@ -109,6 +143,14 @@ impl Dialog {
         }
     }
 
+    pub fn set_flag_plan(&mut self, result: Result<FlagPlan, String>) {
+        self.plan = Some(result.as_ref().map(|_| Vec::new()).map_err(Clone::clone));
+        self.flag = Some(result);
+        if self.phase == Phase::Planning {
+            self.phase = Phase::Editing;
+        }
+    }
+
     /// The plan step whose gates decide now: the only one, or the first
     /// promote-through step that will run.
     pub fn deciding(&self) -> Option<&PlanStep> {
@@ -119,6 +161,9 @@ impl Dialog {
     }
 
     pub fn failing(&self) -> Vec<&Gate> {
+        if let Some(Ok(f)) = &self.flag {
+            return f.gates.iter().filter(|g| !g.ok).collect();
+        }
         match self.deciding().map(|s| &s.plan) {
             Some(Ok(p)) => p.gates.iter().filter(|g| !g.ok).collect(),
             _ => Vec::new(),
@@ -136,7 +181,7 @@ impl Dialog {
     }
 
     pub fn reason_required(&self) -> bool {
-        self.kind.runs_hook() && (self.protected.is_some() || self.force)
+        self.kind.gated() && (self.protected.is_some() || self.force)
     }
 
     pub fn fields(&self) -> Vec<Field> {
@@ -145,7 +190,7 @@ impl Dialog {
             f.push(Field::Outcome);
         }
         f.push(Field::Reason);
-        if self.kind.runs_hook() && self.protected.is_some() {
+        if self.kind.gated() && self.protected.is_some() {
             f.push(Field::Confirm);
         }
         f
@@ -159,25 +204,40 @@ impl Dialog {
             Some(Ok(_)) => {}
         }
         if self.kind.runs_hook() {
-            let Some(step) = self.deciding() else { return Err("nothing to promote: every stage already runs its source's build".into()) };
+            let Some(step) = self.deciding() else {
+                return Err("nothing to promote: every stage already runs its source's build".into());
+            };
             if let Err(e) = &step.plan {
                 return Err(e.clone());
             }
+        }
+        if self.kind.gated() {
             let blocking = self.blocking();
             if !blocking.is_empty() {
                 let names: Vec<&str> = blocking.iter().map(|g| g.name.as_str()).collect();
-                return Err(format!("cannot run now ({}); even --force cannot pass it", names.join(", ")));
+                return Err(format!(
+                    "cannot run now ({}); even --force cannot pass it",
+                    names.join(", ")
+                ));
             }
             let failing = self.failing();
             if !failing.is_empty() && !self.force {
-                return Err(format!("refused by {} gate{}: press F to force (needs a reason) or esc", failing.len(), if failing.len() == 1 { "" } else { "s" }));
+                return Err(format!(
+                    "refused by {} gate{}: press F to force (needs a reason) or esc",
+                    failing.len(),
+                    if failing.len() == 1 { "" } else { "s" }
+                ));
             }
         }
         if self.reason_required() && self.reason.value().trim().is_empty() {
-            return Err(if self.force { "a reason is required to force (it is recorded)".into() } else { "a reason is required in a protected environment".into() });
+            return Err(if self.force {
+                "a reason is required to force (it is recorded)".into()
+            } else {
+                "a reason is required in a protected environment".into()
+            });
         }
         if let Some(name) = &self.protected {
-            if self.kind.runs_hook() && self.confirm.value().trim() != name {
+            if self.kind.gated() && self.confirm.value().trim() != name {
                 return Err(format!("type {name} to confirm"));
             }
         }
@@ -191,57 +251,74 @@ impl Dialog {
     /// The job Enter starts: exactly what the dialog showed.
     pub fn job(&self) -> Job {
         let reason = Dialog::text(&self.reason);
-        let opts = Opts { reason: reason.clone(), force: self.force, expect: None };
+        let opts = Opts {
+            reason: reason.clone(),
+            force: self.force,
+            expect: None,
+        };
         match &self.kind {
-            DialogKind::Deploy { env, version } => Job::Deploy { env: env.clone(), version: version.clone(), opts },
+            DialogKind::Deploy { env, version } => Job::Deploy {
+                env: env.clone(),
+                version: version.clone(),
+                opts,
+            },
             DialogKind::Promote { from, to, expect } => {
                 // Refuse if the source moved after the dialog opened.
-                let seen = self.deciding().and_then(|s| s.plan.as_ref().ok()).and_then(|p| p.source_release);
-                Job::Promote { from: from.clone(), to: to.clone(), opts: Opts { expect: expect.or(seen), ..opts } }
+                let seen = self
+                    .deciding()
+                    .and_then(|s| s.plan.as_ref().ok())
+                    .and_then(|p| p.source_release);
+                Job::Promote {
+                    from: from.clone(),
+                    to: to.clone(),
+                    opts: Opts {
+                        expect: expect.or(seen),
+                        ..opts
+                    },
+                }
             }
-            DialogKind::Through { target } => Job::PromoteThrough { target: target.clone(), opts },
+            DialogKind::Through { target } => Job::PromoteThrough {
+                target: target.clone(),
+                opts,
+            },
             DialogKind::Rollback { env, to } => {
-                let target = to.or_else(|| self.deciding().and_then(|s| s.plan.as_ref().ok()).and_then(|p| p.target_release));
-                Job::Rollback { env: env.clone(), to: target, opts }
+                let target = to.or_else(|| {
+                    self.deciding()
+                        .and_then(|s| s.plan.as_ref().ok())
+                        .and_then(|p| p.target_release)
+                });
+                Job::Rollback {
+                    env: env.clone(),
+                    to: target,
+                    opts,
+                }
             }
-            DialogKind::Approve { env, version } => Job::Approve { env: env.clone(), version: version.clone(), note: reason },
-            DialogKind::HoldClear { env } => Job::HoldClear { env: env.clone(), reason },
-            DialogKind::Resolve { env } => Job::Resolve { env: env.clone(), succeeded: self.succeeded, reason },
+            DialogKind::Approve { env, version } => Job::Approve {
+                env: env.clone(),
+                version: version.clone(),
+                note: reason,
+            },
+            DialogKind::HoldClear { env } => Job::HoldClear {
+                env: env.clone(),
+                reason,
+            },
+            DialogKind::Resolve { env } => Job::Resolve {
+                env: env.clone(),
+                succeeded: self.succeeded,
+                reason,
+            },
+            DialogKind::Flag { env, flag, op } => Job::Flag {
+                env: env.clone(),
+                flag: flag.clone(),
+                op: op.clone(),
+                reason,
+                force: self.force,
+            },
         }
     }
 
     pub fn on_progress(&mut self, p: Progress) {
-        match p {
-            Progress::Started { env, number, version, steps, .. } => {
-                self.log.header = Some(format!("{env} v{number}: deploying {version}"));
-                self.log.steps = steps.into_iter().map(|s| (s, "pending")).collect();
-                self.push(format!("▶ {env} v{number}: deploying {version}"));
-            }
-            Progress::Hook(HookEvent::StepStarted { name }) => self.step(&name, "running"),
-            Progress::Hook(HookEvent::Output { line, .. }) => self.push(line),
-            Progress::Hook(HookEvent::StepFinished { name, ok, detail }) => {
-                if self.log.multi {
-                    self.step(&name, if ok { "done" } else { "failed" });
-                }
-                if !ok {
-                    self.push(format!("✖ {name}: {detail}"));
-                }
-            }
-        }
-    }
-
-    fn step(&mut self, name: &str, state: &'static str) {
-        match self.log.steps.iter_mut().find(|s| s.0 == name) {
-            Some(s) => s.1 = state,
-            None => self.log.steps.push((name.to_string(), state)),
-        }
-    }
-
-    fn push(&mut self, line: String) {
-        if self.log.output.len() >= KEEP_LINES {
-            self.log.output.pop_front();
-        }
-        self.log.output.push_back(line);
+        self.log.on_progress(p);
     }
 
     pub fn finish(&mut self, result: Result<String, String>) {
@@ -251,7 +328,13 @@ impl Dialog {
     pub fn on_key(&mut self, key: &KeyEvent) -> Outcome {
         self.hint = None;
         match &self.phase {
-            Phase::Planning => return if is_escape(key) { Outcome::Close } else { Outcome::Consumed },
+            Phase::Planning => {
+                return if is_escape(key) {
+                    Outcome::Close
+                } else {
+                    Outcome::Consumed
+                }
+            }
             Phase::Running => {
                 return match key.code {
                     KeyCode::Char('x') => Outcome::Cancel,
@@ -259,7 +342,13 @@ impl Dialog {
                     _ => Outcome::Consumed,
                 }
             }
-            Phase::Done(_) => return if is_escape(key) || matches!(key.code, KeyCode::Enter | KeyCode::Char('q')) { Outcome::Close } else { Outcome::Consumed },
+            Phase::Done(_) => {
+                return if is_escape(key) || matches!(key.code, KeyCode::Enter | KeyCode::Char('q')) {
+                    Outcome::Close
+                } else {
+                    Outcome::Consumed
+                }
+            }
             Phase::Editing => {}
         }
         if is_escape(key) || (matches!(self.plan, Some(Err(_))) && key.code == KeyCode::Enter) {
@@ -285,13 +374,19 @@ impl Dialog {
             KeyCode::Tab | KeyCode::Down => self.cycle(1),
             KeyCode::BackTab | KeyCode::Up => self.cycle(-1),
             _ if self.focus == Field::Outcome => match key.code {
-                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('h') | KeyCode::Char('l') => self.succeeded = !self.succeeded,
+                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('h') | KeyCode::Char('l') => {
+                    self.succeeded = !self.succeeded
+                }
                 KeyCode::Char('s') => self.succeeded = true,
                 KeyCode::Char('f') => self.succeeded = false,
                 _ => {}
             },
             _ => {
-                let input = if self.focus == Field::Confirm { &mut self.confirm } else { &mut self.reason };
+                let input = if self.focus == Field::Confirm {
+                    &mut self.confirm
+                } else {
+                    &mut self.reason
+                };
                 input.handle_event(&Event::Key(*key));
             }
         }

@@ -8,107 +8,25 @@ use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
 use super::dialog::{Dialog, DialogKind, Field, Phase};
+use super::dialog_text::{flag_lines, plan_lines, title};
 use super::prompt::draw_input;
 use super::{Component, Outcome};
-use crate::ops::plan::Plan;
-use crate::tui::event::PlanStep;
-use crate::tui::format::{short, SPINNER};
+use crate::tui::format::SPINNER;
 use crate::tui::layout;
 use crate::tui::theme::{State, Theme};
 
-fn build(p: &Plan) -> String {
-    let art = p.build.artifact.as_ref().map(|a| format!(", {a}")).unwrap_or_default();
-    format!("{} ({}{art})", p.build.version, short(&p.build.commit))
-}
-
-fn what(kind: &DialogKind, p: &Plan) -> Vec<String> {
-    let now = match &p.current {
-        Some(c) => format!("{} is now at v{} ({})", p.env, c.number, c.version),
-        None => format!("{} has no release yet", p.env),
-    };
-    let mut out = match kind {
-        DialogKind::Rollback { .. } => vec![
-            format!(
-                "Roll {} back from v{} to v{} — {} — as v{}",
-                p.env,
-                p.current.as_ref().map_or(0, |c| c.number),
-                p.target_release.unwrap_or(0),
-                build(p),
-                p.next_number
-            ),
-            format!("Promotions into {} are held afterwards, until someone clears the hold.", p.env),
-        ],
-        DialogKind::Deploy { .. } => vec![format!("Deploy {} to {} as v{}", build(p), p.env, p.next_number), now],
-        _ => vec![
-            format!("Ship {} from {} v{} to {} as v{}", build(p), p.from_env.clone().unwrap_or_default(), p.source_release.unwrap_or(0), p.env, p.next_number),
-            now,
-        ],
-    };
-    if !p.steps.is_empty() {
-        out.push(format!("hook steps: {}", p.steps.join(" → ")));
-    }
-    out
-}
-
-fn gate_lines<'a>(p: &Plan, theme: &Theme, indent: &str) -> Vec<Line<'a>> {
-    p.gates
-        .iter()
-        .map(|g| {
-            let (sym, st) = if g.ok { ("✔", State::Ok) } else { ("✖", State::Error) };
-            Line::from(vec![Span::raw(indent.to_string()), Span::styled(format!("{sym} {}", g.name), theme.state(st)), Span::styled(format!(": {}", g.detail), theme.text())])
-        })
-        .collect()
-}
-
-fn plan_lines<'a>(d: &Dialog, steps: &[PlanStep], theme: &Theme) -> Vec<Line<'a>> {
-    let mut out = Vec::new();
-    if let DialogKind::Through { target } = &d.kind {
-        let chain: Vec<String> = steps.first().and_then(|s| s.from.clone()).into_iter().chain(steps.iter().map(|s| s.to.clone())).collect();
-        out.push(Line::styled(format!("Promote through {} up to {target}; each step is gated again as it runs", chain.join(" → ")), theme.text()));
-        for s in steps {
-            let from = s.from.clone().unwrap_or_default();
-            match (&s.plan, s.skip) {
-                (_, true) => out.push(Line::styled(format!("  {} ← {from}: already runs its source's build (skipped)", s.to), theme.muted())),
-                (Err(e), _) => out.push(Line::styled(format!("  {} ← {from}: {e}", s.to), theme.error())),
-                (Ok(p), _) => {
-                    out.push(Line::styled(format!("  {} ← {from}: {} as v{}", s.to, build(p), p.next_number), theme.accent()));
-                    out.extend(gate_lines(p, theme, "    "));
-                }
-            }
-        }
-        return out;
-    }
-    for s in steps {
-        match &s.plan {
-            Err(e) => out.push(Line::styled(format!("✖ {e}"), theme.error())),
-            Ok(p) => {
-                out.extend(what(&d.kind, p).into_iter().map(|t| Line::styled(t, theme.text())));
-                out.push(Line::raw(""));
-                out.push(Line::styled("Gates", theme.accent()));
-                out.extend(gate_lines(p, theme, " "));
-            }
-        }
-    }
-    out
-}
-
-fn title(kind: &DialogKind) -> String {
-    match kind {
-        DialogKind::Deploy { env, .. } => format!(" Deploy to {env} "),
-        DialogKind::Promote { from, to, .. } => format!(" Promote {from} → {to} "),
-        DialogKind::Through { target } => format!(" Promote through to {target} "),
-        DialogKind::Rollback { env, .. } => format!(" Roll back {env} "),
-        DialogKind::Approve { version, env } => format!(" Approve {version} into {env} "),
-        DialogKind::HoldClear { env } => format!(" Clear the hold on {env} "),
-        DialogKind::Resolve { env } => format!(" Resolve the interrupted deployment of {env} "),
-    }
-}
-
 impl Dialog {
     fn body(&self, theme: &Theme, spin: usize) -> Vec<Line<'static>> {
-        let mut out: Vec<Line> = self.info.iter().map(|t| Line::styled(t.clone(), theme.text())).collect();
+        let mut out: Vec<Line> = self
+            .info
+            .iter()
+            .map(|t| Line::styled(t.clone(), theme.text()))
+            .collect();
         match &self.plan {
-            None => out.push(Line::styled(format!("{} working out what would happen…", SPINNER[spin % SPINNER.len()]), theme.accent())),
+            None => out.push(Line::styled(
+                format!("{} working out what would happen…", SPINNER[spin % SPINNER.len()]),
+                theme.accent(),
+            )),
             Some(Err(e)) => out.push(Line::styled(format!("✖ {e}"), theme.error())),
             Some(Ok(steps)) if self.kind.runs_hook() => {
                 let lines = plan_lines(self, steps, theme);
@@ -118,20 +36,44 @@ impl Dialog {
                     out.extend(lines.into_iter().take(1));
                 }
             }
-            Some(Ok(_)) => {}
+            Some(Ok(_)) => {
+                if let Some(Ok(f)) = &self.flag {
+                    out.extend(flag_lines(&self.kind, f, theme));
+                }
+            }
         }
         if self.phase == Phase::Editing {
             let failing = self.failing();
             let blocking = self.blocking();
             if !blocking.is_empty() {
                 out.push(Line::raw(""));
-                out.push(Line::styled(format!("✖ cannot run now: {} (not even with force)", blocking.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")), theme.error()));
+                out.push(Line::styled(
+                    format!(
+                        "✖ cannot run now: {} (not even with force)",
+                        blocking.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")
+                    ),
+                    theme.error(),
+                ));
             } else if !failing.is_empty() && self.force {
                 out.push(Line::raw(""));
-                out.push(Line::styled(format!("▲ forcing past {} gate{} — the override is recorded with your reason", failing.len(), if failing.len() == 1 { "" } else { "s" }), theme.warn()));
+                out.push(Line::styled(
+                    format!(
+                        "▲ forcing past {} gate{} — the override is recorded with your reason",
+                        failing.len(),
+                        if failing.len() == 1 { "" } else { "s" }
+                    ),
+                    theme.warn(),
+                ));
             } else if !failing.is_empty() {
                 out.push(Line::raw(""));
-                out.push(Line::styled(format!("✖ refused by {} gate{} — F force (needs a reason) · esc cancel", failing.len(), if failing.len() == 1 { "" } else { "s" }), theme.error()));
+                out.push(Line::styled(
+                    format!(
+                        "✖ refused by {} gate{} — F force (needs a reason) · esc cancel",
+                        failing.len(),
+                        if failing.len() == 1 { "" } else { "s" }
+                    ),
+                    theme.error(),
+                ));
             }
         }
         out
@@ -142,7 +84,10 @@ impl Dialog {
         match &self.phase {
             Phase::Running => {
                 let head = self.log.header.clone().unwrap_or_else(|| "starting…".into());
-                out.push(Line::styled(format!("{} {head}", SPINNER[spin % SPINNER.len()]), theme.accent()));
+                out.push(Line::styled(
+                    format!("{} {head}", SPINNER[spin % SPINNER.len()]),
+                    theme.accent(),
+                ));
             }
             Phase::Done(Ok(m)) => out.push(Line::styled(m.clone(), theme.ok())),
             Phase::Done(Err(m)) => out.push(Line::styled(m.clone(), theme.error())),
@@ -176,16 +121,36 @@ impl Dialog {
         };
         let label_style = if focused { theme.accent() } else { theme.muted() };
         let lw = (label.chars().count() + 4) as u16;
-        f.render_widget(Line::from(vec![Span::styled(mark, theme.accent()), Span::styled(format!("{label}: "), label_style)]), area);
-        let rest = Rect { x: area.x + lw.min(area.width), width: area.width.saturating_sub(lw), ..area };
+        f.render_widget(
+            Line::from(vec![
+                Span::styled(mark, theme.accent()),
+                Span::styled(format!("{label}: "), label_style),
+            ]),
+            area,
+        );
+        let rest = Rect {
+            x: area.x + lw.min(area.width),
+            width: area.width.saturating_sub(lw),
+            ..area
+        };
         match field {
             Field::Outcome => {
                 let dot = |on: bool| if on { "(●)" } else { "( )" };
-                let text = format!("{} succeeded   {} failed     ←/→ or s/f", dot(self.succeeded), dot(!self.succeeded));
+                let text = format!(
+                    "{} succeeded   {} failed     ←/→ or s/f",
+                    dot(self.succeeded),
+                    dot(!self.succeeded)
+                );
                 f.render_widget(Line::styled(text, theme.text()), rest);
             }
             Field::Reason => draw_input(f, rest, &self.reason, theme.text(), focused),
-            Field::Confirm => draw_input(f, rest, &self.confirm, if self.ready().is_ok() { theme.ok() } else { theme.text() }, focused),
+            Field::Confirm => draw_input(
+                f,
+                rest,
+                &self.confirm,
+                if self.ready().is_ok() { theme.ok() } else { theme.text() },
+                focused,
+            ),
         }
     }
 }
@@ -201,7 +166,12 @@ impl Component for Dialog {
         let fields = if editing { self.fields() } else { Vec::new() };
         let live = matches!(self.phase, Phase::Running | Phase::Done(_));
         let progress = self.progress(theme, spin);
-        let want_h = body.len() as u16 + fields.len() as u16 * 2 + u16::from(self.hint.is_some()) + progress.len() as u16 + 3 + if live { 14 } else { 0 };
+        let want_h = body.len() as u16
+            + fields.len() as u16 * 2
+            + u16::from(self.hint.is_some())
+            + progress.len() as u16
+            + 3
+            + if live { 14 } else { 0 };
         let r = layout::popup(area, 100, want_h);
         f.render_widget(Clear, r);
         let hint = match &self.phase {
@@ -212,7 +182,11 @@ impl Component for Dialog {
             Phase::Running => " x cancel the hook · esc hide (keeps running) ",
             Phase::Done(_) => " enter/esc close ",
         };
-        let border = if self.protected.is_some() { theme.env_prod() } else { theme.border(true) };
+        let border = if self.protected.is_some() {
+            theme.env_prod()
+        } else {
+            theme.border(true)
+        };
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
             .border_style(border)
@@ -222,12 +196,18 @@ impl Component for Dialog {
         let inner = block.inner(r);
         f.render_widget(block, r);
         let field_rows = fields.len() as u16 * 2 + u16::from(self.hint.is_some());
-        let prog_rows = progress.len() as u16;
+        // Wrapped height: a long refusal must show in full.
+        let w = inner.width.max(1) as usize;
+        let prog_rows = progress.iter().map(|l| l.width().max(1).div_ceil(w)).sum::<usize>() as u16;
         let [top, mid, prog, out] = Layout::vertical([
             Constraint::Min(1),
             Constraint::Length(field_rows),
             Constraint::Length(prog_rows),
-            Constraint::Length(if live { inner.height.saturating_sub(body.len() as u16 + prog_rows).clamp(3, 14) } else { 0 }),
+            Constraint::Length(if live {
+                inner.height.saturating_sub(body.len() as u16 + prog_rows).clamp(3, 14)
+            } else {
+                0
+            }),
         ])
         .areas(inner);
         f.render_widget(Paragraph::new(body).wrap(Wrap { trim: false }), top);
@@ -240,14 +220,30 @@ impl Component for Dialog {
             y += 1;
         }
         if let Some(h) = &self.hint {
-            f.render_widget(Line::styled(format!("▲ {h}"), theme.warn()), Rect { y: mid.bottom().saturating_sub(1), height: 1, ..mid });
+            f.render_widget(
+                Line::styled(format!("▲ {h}"), theme.warn()),
+                Rect {
+                    y: mid.bottom().saturating_sub(1),
+                    height: 1,
+                    ..mid
+                },
+            );
         }
         f.render_widget(Paragraph::new(progress).wrap(Wrap { trim: false }), prog);
         if live && out.height > 2 {
             let rows = out.height.saturating_sub(2) as usize;
             let skip = self.log.output.len().saturating_sub(rows);
-            let lines: Vec<Line> = self.log.output.iter().skip(skip).map(|l| Line::styled(l.clone(), theme.text())).collect();
-            let b = Block::bordered().border_type(BorderType::Plain).border_style(theme.border(false)).title(Span::styled(" hook output ", theme.muted()));
+            let lines: Vec<Line> = self
+                .log
+                .output
+                .iter()
+                .skip(skip)
+                .map(|l| Line::styled(l.clone(), theme.text()))
+                .collect();
+            let b = Block::bordered()
+                .border_type(BorderType::Plain)
+                .border_style(theme.border(false))
+                .title(Span::styled(" hook output ", theme.muted()));
             f.render_widget(Paragraph::new(lines).block(b), out);
         }
     }

@@ -23,7 +23,11 @@ pub struct Help {
 
 impl Help {
     pub fn new(keymap: &Keymap, mode: &str, view_title: &str, read_only: bool) -> Help {
-        let own: Vec<_> = keymap.modes.get(mode).map(|l| l.iter().map(|b| b.command).collect()).unwrap_or_default();
+        let own: Vec<_> = keymap
+            .modes
+            .get(mode)
+            .map(|l| l.iter().map(|b| b.command).collect())
+            .unwrap_or_default();
         let rows = keys::hints(keymap, mode, read_only)
             .into_iter()
             .map(|(k, cmd, desc)| (if own.contains(&cmd) { "here" } else { "everywhere" }, k, desc))
@@ -32,7 +36,11 @@ impl Help {
         let mut sorted: Vec<_> = rows.iter().filter(|r| r.0 == "here").cloned().collect();
         sorted.extend(rows.into_iter().filter(|r| r.0 != "here"));
         let title = format!(" Help · {view_title}{} ", if read_only { " · read-only" } else { "" });
-        Help { title, rows: sorted, scroll: 0 }
+        Help {
+            title,
+            rows: sorted,
+            scroll: 0,
+        }
     }
 
     fn lines(&self, theme: &Theme) -> Vec<Line<'static>> {
@@ -47,10 +55,16 @@ impl Help {
                 let head = if *s == "here" { "In this view" } else { "Everywhere" };
                 out.push(Line::styled(head, theme.accent()));
             }
-            out.push(Line::from(vec![Span::styled(format!("  {k:<14}"), theme.accent()), Span::styled(d.clone(), theme.text())]));
+            out.push(Line::from(vec![
+                Span::styled(format!("  {k:<14}"), theme.accent()),
+                Span::styled(d.clone(), theme.text()),
+            ]));
         }
         out.push(Line::raw(""));
-        out.push(Line::styled("Keys are rebindable under [keys.<mode>] in relcon.toml.", theme.muted()));
+        out.push(Line::styled(
+            "Keys are rebindable under [keys.<mode>] in relcon.toml.",
+            theme.muted(),
+        ));
         out
     }
 }

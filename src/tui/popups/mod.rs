@@ -2,9 +2,11 @@
 //! consumed a key and what the app should do about it.
 
 pub mod dialog;
+mod dialog_text;
 mod dialog_view;
 pub mod help;
 pub mod prompt;
+mod run_log;
 
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
@@ -16,6 +18,7 @@ use super::theme::Theme;
 pub use dialog::{Dialog, DialogKind, Phase};
 pub use help::Help;
 pub use prompt::{Prompt, PromptKind};
+pub use run_log::RunLog;
 
 /// What a popup asks of the app after a key.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +40,8 @@ pub enum Outcome {
     Run(Job),
     /// Cancel the running hook.
     Cancel,
+    /// A flag prompt (targets, evaluation key) was answered.
+    Prompted(PromptKind, String),
 }
 
 /// A piece of UI that handles keys and draws itself from its own state.

@@ -1,0 +1,163 @@
+//! The Flags view: every flag × every env as a matrix (the selected env's
+//! column highlighted), and the highlighted flag's state in that env below.
+
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
+use ratatui::Frame;
+
+use crate::ops::flags::FlagListRow;
+use crate::tui::app::App;
+use crate::tui::format::{fit, pad, when, who};
+use crate::tui::layout;
+use crate::tui::theme::Theme;
+
+const CELL: usize = 14;
+
+/// A flag's state in one env as a symbol, a word and a style.
+fn cell(r: &FlagListRow, theme: &Theme) -> (String, Style) {
+    let targets = if r.targets.is_empty() {
+        String::new()
+    } else {
+        format!(" +{}", r.targets.len())
+    };
+    if r.killed {
+        return (format!("✖ killed{targets}"), theme.error());
+    }
+    match (r.enabled, r.rollout) {
+        (false, _) => (format!("○ off{targets}"), theme.muted()),
+        (true, 100) => (format!("● on{targets}"), theme.ok()),
+        (true, p) => (format!("◐ {p}%{targets}"), theme.warn()),
+    }
+}
+
+pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let (table, detail) = layout::flags(area);
+    let n = app.config.flags.len();
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(true))
+        .title(Span::styled(
+            format!(" Flags · {n} flag{} ", if n == 1 { "" } else { "s" }),
+            theme.accent(),
+        ))
+        .title_bottom(Line::styled(" ○ off  ● on  ◐ rollout  ✖ killed  +N targets ", theme.muted()).right_aligned());
+    let inner = block.inner(table);
+    f.render_widget(block, table);
+    if n == 0 {
+        let msg = "No flags are defined. Add [flag.NAME] sections to relcon.toml (see docs/flags.md).";
+        f.render_widget(
+            Paragraph::new(msg).style(theme.muted()).wrap(Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
+    let loaded = app.snap.as_ref().is_some_and(|s| !s.flags.is_empty());
+    let w = inner.width as usize;
+    let name_w = app
+        .config
+        .flags
+        .keys()
+        .map(|k| k.chars().count())
+        .max()
+        .unwrap_or(4)
+        .clamp(8, 28)
+        + 2;
+    // A window of env columns that keeps the selected one visible.
+    let envs = &app.config.environments;
+    let fit_n = (w.saturating_sub(name_w + 2) / CELL).max(1);
+    let start = (app.env + 1).saturating_sub(fit_n);
+    let shown: Vec<usize> = (start..envs.len()).take(fit_n).collect();
+    let mut header = vec![Span::styled(format!("  {}", pad("flag", name_w)), theme.muted())];
+    for &i in &shown {
+        let e = &envs[i];
+        let label = format!("{}{}", e.name, if e.protected { " ◆" } else { "" });
+        let st = if i == app.env {
+            theme.accent()
+        } else if e.protected {
+            theme.env_prod()
+        } else {
+            theme.muted()
+        };
+        header.push(Span::styled(pad(&label, CELL), st));
+    }
+    let mut lines = vec![Line::from(header).style(Style::new().add_modifier(Modifier::UNDERLINED))];
+    let rows = inner.height.saturating_sub(1) as usize;
+    for (fi, flag) in app
+        .config
+        .flags
+        .keys()
+        .enumerate()
+        .skip(app.flags.scroll as usize)
+        .take(rows)
+    {
+        let selected = fi as u64 == app.flags.cursor;
+        let mut spans = vec![
+            Span::styled(if selected { "▸ " } else { "  " }, theme.accent()),
+            Span::styled(pad(flag, name_w), theme.text()),
+        ];
+        for &i in &shown {
+            let (text, mut st) = match app.flag_row(flag, &envs[i].name) {
+                Some(r) => cell(r, theme),
+                None => ((if loaded { "?" } else { "…" }).to_string(), theme.muted()),
+            };
+            if selected && i == app.env {
+                st = st.patch(theme.selection());
+            }
+            spans.push(Span::styled(pad(&text, CELL), st));
+        }
+        lines.push(Line::from(spans));
+    }
+    f.render_widget(Paragraph::new(lines), inner);
+    render_detail(f, detail, app, theme);
+}
+
+fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let env = app.env_name();
+    let Some(flag) = app.flag_name() else { return };
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(theme.border(false))
+        .title(Span::styled(format!(" {flag} in {env} "), theme.accent()));
+    let Some(r) = app.flag_row(flag, env) else {
+        f.render_widget(Paragraph::new("loading…").style(theme.muted()).block(block), area);
+        return;
+    };
+    let row = |k: &str, v: String| {
+        Line::from(vec![
+            Span::styled(format!("{k:<9}"), theme.muted()),
+            Span::styled(v, theme.text()),
+        ])
+    };
+    let (state, st) = cell(r, theme);
+    let mut out = Vec::new();
+    if let Some(d) = &r.description {
+        out.push(Line::styled(d.clone(), theme.muted()));
+    }
+    out.push(Line::from(vec![
+        Span::styled(format!("{:<9}", "state"), theme.muted()),
+        Span::styled(state, st),
+    ]));
+    let targets = if r.targets.is_empty() {
+        "none".to_string()
+    } else {
+        r.targets.join(", ")
+    };
+    out.push(row("targets", targets));
+    let changed = match (&r.changed_by, r.changed_at) {
+        (Some(by), Some(at)) => {
+            let why = r.reason.as_deref().map(|x| format!(": {x}")).unwrap_or_default();
+            format!("by {} {}{why}", who(by), when(app.now, at))
+        }
+        _ => "never: the config's initial state".into(),
+    };
+    out.push(row("changed", fit(&changed, (area.width as usize).saturating_sub(11))));
+    if r.killed {
+        out.push(Line::styled(
+            "killed — K restores the state before the kill",
+            theme.error(),
+        ));
+    }
+    f.render_widget(Paragraph::new(out).block(block).wrap(Wrap { trim: false }), area);
+}
