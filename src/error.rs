@@ -11,7 +11,11 @@ pub enum Error {
     /// Bad usage: unknown env, unknown version, missing --yes without a TTY …
     Usage(String),
     /// Refused by one or more gates; every failing gate is listed.
-    Refused { action: String, env: String, gates: Vec<Gate> },
+    Refused {
+        action: String,
+        env: String,
+        gates: Vec<Gate>,
+    },
     /// A hook failed; the deployment is recorded as failed.
     HookFailed { env: String, number: u64, message: String },
     /// Ledger, I/O or anything else at run time.
@@ -43,7 +47,12 @@ impl std::fmt::Display for Error {
             Error::Config(e) => write!(f, "{e}"),
             Error::Usage(m) | Error::Runtime(m) => f.write_str(m),
             Error::Refused { action, env, gates } => {
-                write!(f, "{action} into {env} refused by {} gate{}:", gates.len(), if gates.len() == 1 { "" } else { "s" })?;
+                write!(
+                    f,
+                    "{action} into {env} refused by {} gate{}:",
+                    gates.len(),
+                    if gates.len() == 1 { "" } else { "s" }
+                )?;
                 for g in gates {
                     write!(f, "\n  ✖ {}: {}", g.name, g.detail)?;
                 }

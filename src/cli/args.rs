@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "relcon", version, about = "A terminal release console: promote, roll back and toggle flags — gated, and recorded in a tamper-evident ledger.")]
+#[command(
+    name = "relcon",
+    version,
+    about = "A terminal release console: promote, roll back and toggle flags — gated, and recorded in a tamper-evident ledger."
+)]
 pub struct Cli {
     /// Config file (else $RELCON_CONFIG, else ./relcon.toml).
     #[arg(long, global = true, value_name = "PATH")]

@@ -11,7 +11,9 @@ pub fn confirm(question: &str, type_name: Option<&str>, yes: bool) -> Result<()>
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
-        return Err(Error::usage("this needs confirmation and there is no terminal to ask: pass --yes"));
+        return Err(Error::usage(
+            "this needs confirmation and there is no terminal to ask: pass --yes",
+        ));
     }
     let mut err = std::io::stderr();
     let prompt = match type_name {

@@ -17,7 +17,14 @@ fn progress_printer() -> impl FnMut(Progress) {
     // Step lines only for hooks written as named steps.
     let mut multi = false;
     move |p| match p {
-        Progress::Started { env, number, version, action, multi_step, .. } => {
+        Progress::Started {
+            env,
+            number,
+            version,
+            action,
+            multi_step,
+            ..
+        } => {
             multi = multi_step;
             let verb = match action {
                 crate::domain::Action::Deploy => "deploying",
@@ -29,7 +36,11 @@ fn progress_printer() -> impl FnMut(Progress) {
         Progress::Hook(HookEvent::StepStarted { name }) if multi => eprintln!("  ▸ step {name}"),
         Progress::Hook(HookEvent::Output { line, .. }) => eprintln!("  │ {line}"),
         Progress::Hook(HookEvent::StepFinished { name, ok, detail }) if multi || !ok => {
-            eprintln!("  {} {}{detail}", if ok { "✔" } else { "✖" }, if multi { format!("step {name}: ") } else { String::new() })
+            eprintln!(
+                "  {} {}{detail}",
+                if ok { "✔" } else { "✖" },
+                if multi { format!("step {name}: ") } else { String::new() }
+            )
         }
         Progress::Hook(_) => {}
     }
@@ -46,7 +57,13 @@ fn cancel_on_signal(ctx: &Ctx) -> CancelToken {
 fn describe(ctx: &Ctx, req: &Request) -> Result<(String, Option<String>)> {
     let p = plan::plan(ctx.store.view(), &ctx.config, &ctx.actor, ctx.now(), req)?;
     let what = match req {
-        Request::Deploy { .. } => format!("Deploy {} ({}) to {} as v{}?", p.build.version, ops::audit::short(&p.build.commit), p.env, p.next_number),
+        Request::Deploy { .. } => format!(
+            "Deploy {} ({}) to {} as v{}?",
+            p.build.version,
+            ops::audit::short(&p.build.commit),
+            p.env,
+            p.next_number
+        ),
         Request::Promote { from, .. } => format!(
             "Promote {} ({}{}) from {from} v{} to {} as v{}?",
             p.build.version,
@@ -79,7 +96,11 @@ fn finish(r: Release, json: bool) -> Result<i32> {
 }
 
 fn options(act: &ActionArgs, expect: Option<u64>) -> Options {
-    Options { reason: act.reason.clone(), force: act.force, expect }
+    Options {
+        reason: act.reason.clone(),
+        force: act.force,
+        expect,
+    }
 }
 
 /// Ask only when a person is there to answer; gate refusals are reported
@@ -92,35 +113,64 @@ fn confirm_request(ctx: &Ctx, req: &Request, act: &ActionArgs) -> Result<()> {
     let failing: Vec<crate::domain::Gate> = p.failing().into_iter().cloned().collect();
     // Nothing to confirm when the gates refuse anyway (unless forcing).
     if !failing.is_empty() && (!act.force || failing.iter().any(|g| !g.overridable)) {
-        return Err(Error::Refused { action: req.action().as_str().into(), env: p.env.clone(), gates: failing });
+        return Err(Error::Refused {
+            action: req.action().as_str().into(),
+            env: p.env.clone(),
+            gates: failing,
+        });
     }
     let (question, type_name) = describe(ctx, req)?;
     if !std::io::stdin().is_terminal() {
-        return Err(Error::usage(format!("{question}\nthis needs confirmation and there is no terminal to ask: pass --yes")));
+        return Err(Error::usage(format!(
+            "{question}\nthis needs confirmation and there is no terminal to ask: pass --yes"
+        )));
     }
     confirm(&question, type_name.as_deref(), false)
 }
 
 pub fn deploy(ctx: &mut Ctx, env: &str, version: &str, act: &ActionArgs) -> Result<i32> {
-    let req = Request::Deploy { env: env.into(), version: version.into() };
+    let req = Request::Deploy {
+        env: env.into(),
+        version: version.into(),
+    };
     confirm_request(ctx, &req, act)?;
     let cancel = cancel_on_signal(ctx);
     let r = ops::deploy::deploy(ctx, env, version, &options(act, None), &mut progress_printer(), &cancel)?;
     finish(r, act.json.json)
 }
 
-pub fn promote(ctx: &mut Ctx, from: Option<&str>, to: Option<&str>, through: Option<&str>, expect: Option<&str>, act: &ActionArgs) -> Result<i32> {
+pub fn promote(
+    ctx: &mut Ctx,
+    from: Option<&str>,
+    to: Option<&str>,
+    through: Option<&str>,
+    expect: Option<&str>,
+    act: &ActionArgs,
+) -> Result<i32> {
     let expect = expect.map(parse_release).transpose()?;
     let cancel = cancel_on_signal(ctx);
     if let Some(target) = through {
         if !act.yes {
             let chain = ops::deploy::chain_to(ctx, target)?;
-            let path: Vec<String> = std::iter::once(chain[0].0.clone()).chain(chain.iter().map(|(_, t)| t.clone())).collect();
-            let protected = ctx.config.environments.iter().find(|e| e.protected && chain.iter().any(|(_, t)| t == &e.name)).map(|e| e.name.clone());
+            let path: Vec<String> = std::iter::once(chain[0].0.clone())
+                .chain(chain.iter().map(|(_, t)| t.clone()))
+                .collect();
+            let protected = ctx
+                .config
+                .environments
+                .iter()
+                .find(|e| e.protected && chain.iter().any(|(_, t)| t == &e.name))
+                .map(|e| e.name.clone());
             if !std::io::stdin().is_terminal() {
-                return Err(Error::usage("this needs confirmation and there is no terminal to ask: pass --yes"));
+                return Err(Error::usage(
+                    "this needs confirmation and there is no terminal to ask: pass --yes",
+                ));
             }
-            confirm(&format!("Promote through {} (each step gated)?", path.join(" → ")), protected.as_deref(), false)?;
+            confirm(
+                &format!("Promote through {} (each step gated)?", path.join(" → ")),
+                protected.as_deref(),
+                false,
+            )?;
         }
         let made = ops::deploy::promote_through(ctx, target, &options(act, None), &mut progress_printer(), &cancel)?;
         if act.json.json {
@@ -135,9 +185,18 @@ pub fn promote(ctx: &mut Ctx, from: Option<&str>, to: Option<&str>, through: Opt
         return Ok(0);
     }
     let (Some(from), Some(to)) = (from, to) else {
-        return Err(Error::usage("usage: relcon promote FROM TO | relcon promote --through ENV"));
+        return Err(Error::usage(
+            "usage: relcon promote FROM TO | relcon promote --through ENV",
+        ));
     };
-    confirm_request(ctx, &Request::Promote { from: from.into(), to: to.into() }, act)?;
+    confirm_request(
+        ctx,
+        &Request::Promote {
+            from: from.into(),
+            to: to.into(),
+        },
+        act,
+    )?;
     let r = ops::deploy::promote(ctx, from, to, &options(act, expect), &mut progress_printer(), &cancel)?;
     finish(r, act.json.json)
 }
@@ -150,10 +209,26 @@ pub fn rollback(ctx: &mut Ctx, env: &str, to: Option<&str>, act: &ActionArgs) ->
     finish(r, act.json.json)
 }
 
-pub fn resolve(ctx: &mut Ctx, env: &str, succeeded: bool, reason: Option<String>, yes: bool, json: bool) -> Result<i32> {
-    let pending = ctx.store.view().interrupted(env)?.ok_or_else(|| Error::usage(format!("{env} has no interrupted deployment to resolve")))?;
+pub fn resolve(
+    ctx: &mut Ctx,
+    env: &str,
+    succeeded: bool,
+    reason: Option<String>,
+    yes: bool,
+    json: bool,
+) -> Result<i32> {
+    let pending = ctx
+        .store
+        .view()
+        .interrupted(env)?
+        .ok_or_else(|| Error::usage(format!("{env} has no interrupted deployment to resolve")))?;
     confirm(
-        &format!("Mark {env} v{} ({}) as {}?", pending.number, pending.version, if succeeded { "succeeded" } else { "failed" }),
+        &format!(
+            "Mark {env} v{} ({}) as {}?",
+            pending.number,
+            pending.version,
+            if succeeded { "succeeded" } else { "failed" }
+        ),
         None,
         yes,
     )?;

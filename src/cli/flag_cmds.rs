@@ -18,9 +18,19 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             }
             if !json.json {
                 for r in &rows {
-                    let targets = if r.targets.is_empty() { String::new() } else { format!("  targets {}", r.targets.join(",")) };
+                    let targets = if r.targets.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  targets {}", r.targets.join(","))
+                    };
                     let who = r.changed_by.as_ref().map(|b| format!("  by {b}")).unwrap_or_default();
-                    println!("{:<24} {:<10} {:<5}{}{targets}{who}", r.flag, r.env, r.state, if r.killed { " (killed)" } else { "" });
+                    println!(
+                        "{:<24} {:<10} {:<5}{}{targets}{who}",
+                        r.flag,
+                        r.env,
+                        r.state,
+                        if r.killed { " (killed)" } else { "" }
+                    );
                 }
             }
             Ok(0)
@@ -47,30 +57,75 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             }
             Ok(0)
         }
-        FlagCmd::Set { env, flag, state, target, untarget, act } => {
+        FlagCmd::Set {
+            env,
+            flag,
+            state,
+            target,
+            untarget,
+            act,
+        } => {
             let switch = state.as_deref().map(Switch::parse).transpose()?;
             if switch.is_none() && target.is_empty() && untarget.is_empty() {
-                return Err(Error::usage("say what to change: on, off, PERCENT%, --target KEY or --untarget KEY"));
+                return Err(Error::usage(
+                    "say what to change: on, off, PERCENT%, --target KEY or --untarget KEY",
+                ));
             }
-            let change = Change { switch, add_targets: target.clone(), remove_targets: untarget.clone() };
+            let change = Change {
+                switch,
+                add_targets: target.clone(),
+                remove_targets: untarget.clone(),
+            };
             let before = flags::resolve(ctx.store.view(), &ctx.config, flag, env)?;
             let protected = ctx.env(env)?.protected;
-            let after = flags::apply_change(&crate::config::FlagState { enabled: before.enabled, rollout: before.rollout, targets: before.targets.clone() }, &change);
+            let after = flags::apply_change(
+                &crate::config::FlagState {
+                    enabled: before.enabled,
+                    rollout: before.rollout,
+                    targets: before.targets.clone(),
+                },
+                &change,
+            );
             confirm(
-                &format!("Set {flag} in {env}: {} → {}{}?", before.state, crate::flags::describe(&after), if after.targets.is_empty() { String::new() } else { format!(" (targets {})", after.targets.join(",")) }),
+                &format!(
+                    "Set {flag} in {env}: {} → {}{}?",
+                    before.state,
+                    crate::flags::describe(&after),
+                    if after.targets.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (targets {})", after.targets.join(","))
+                    }
+                ),
                 protected.then_some(env.as_str()),
                 act.yes,
             )?;
-            report(flags::set(ctx, env, flag, &change, act.reason.clone(), act.force)?, act.json.json)
+            report(
+                flags::set(ctx, env, flag, &change, act.reason.clone(), act.force)?,
+                act.json.json,
+            )
         }
-        FlagCmd::Kill { env, flag, reason, yes, json } => {
+        FlagCmd::Kill {
+            env,
+            flag,
+            reason,
+            yes,
+            json,
+        } => {
             confirm(&format!("Kill {flag} in {env} now?"), None, *yes)?;
             report(flags::kill(ctx, env, flag, reason.clone())?, json.json)
         }
         FlagCmd::Restore { env, flag, act } => {
             let protected = ctx.env(env)?.protected;
-            confirm(&format!("Restore {flag} in {env} to its state before the kill?"), protected.then_some(env.as_str()), act.yes)?;
-            report(flags::restore(ctx, env, flag, act.reason.clone(), act.force)?, act.json.json)
+            confirm(
+                &format!("Restore {flag} in {env} to its state before the kill?"),
+                protected.then_some(env.as_str()),
+                act.yes,
+            )?;
+            report(
+                flags::restore(ctx, env, flag, act.reason.clone(), act.force)?,
+                act.json.json,
+            )
         }
     }
 }
@@ -83,7 +138,17 @@ fn report(c: Changed, json: bool) -> Result<i32> {
         print_json(&c);
     } else {
         let r = &c.row;
-        println!("{} in {}: {}{}", r.flag, r.env, r.state, if r.targets.is_empty() { String::new() } else { format!(" (targets {})", r.targets.join(",")) });
+        println!(
+            "{} in {}: {}{}",
+            r.flag,
+            r.env,
+            r.state,
+            if r.targets.is_empty() {
+                String::new()
+            } else {
+                format!(" (targets {})", r.targets.join(","))
+            }
+        );
         for p in &c.exported {
             println!("exported {}", p.display());
         }

@@ -13,8 +13,20 @@ pub fn run(ctx: &Ctx, env: Option<&str>, watch: bool, until: Option<&str>, json:
     if let Some(e) = env {
         ctx.env(e)?;
     }
-    let scope: Vec<String> = ctx.config.environments.iter().filter(|e| env.is_none_or(|f| f == e.name)).map(|e| e.name.clone()).collect();
-    let total: usize = ctx.config.environments.iter().filter(|e| scope.contains(&e.name)).map(|e| e.health.len() + e.metrics.len()).sum();
+    let scope: Vec<String> = ctx
+        .config
+        .environments
+        .iter()
+        .filter(|e| env.is_none_or(|f| f == e.name))
+        .map(|e| e.name.clone())
+        .collect();
+    let total: usize = ctx
+        .config
+        .environments
+        .iter()
+        .filter(|e| scope.contains(&e.name))
+        .map(|e| e.health.len() + e.metrics.len())
+        .sum();
     if total == 0 {
         return Err(Error::usage(format!(
             "no health checks configured{}: add [[environment.health]] entries (see docs/health.md)",
@@ -22,7 +34,10 @@ pub fn run(ctx: &Ctx, env: Option<&str>, watch: bool, until: Option<&str>, json:
         )));
     }
     let deadline = until
-        .map(|t| humantime::parse_duration(t).map_err(|_| Error::usage(format!("--until-healthy {t:?}: expected a duration like 5m"))))
+        .map(|t| {
+            humantime::parse_duration(t)
+                .map_err(|_| Error::usage(format!("--until-healthy {t:?}: expected a duration like 5m")))
+        })
         .transpose()?;
     if !watch && deadline.is_none() {
         let board = crate::health::once::poll_blocking(&ctx.config, Some(&scope));
@@ -48,11 +63,24 @@ fn print_row(r: &ops::health::HealthRow) {
         _ => String::new(),
     };
     let reason = r.reason.as_ref().map(|x| format!("({x})")).unwrap_or_default();
-    println!("{:<10} {:<18} {} {:<9} {:>7} {value} {version} {reason}", r.env, r.check, r.symbol, r.state, latency);
+    println!(
+        "{:<10} {:<18} {} {:<9} {:>7} {value} {version} {reason}",
+        r.env, r.check, r.symbol, r.state, latency
+    );
 }
 
-fn watch_loop(ctx: &Ctx, env: Option<&str>, scope: &[String], total: usize, deadline: Option<Duration>, json: bool) -> Result<i32> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| Error::runtime(e.to_string()))?;
+fn watch_loop(
+    ctx: &Ctx,
+    env: Option<&str>,
+    scope: &[String],
+    total: usize,
+    deadline: Option<Duration>,
+    json: bool,
+) -> Result<i32> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::runtime(e.to_string()))?;
     let mut cfg = ctx.config.clone();
     cfg.environments.retain(|e| scope.contains(&e.name));
     let started = Instant::now();

@@ -56,11 +56,21 @@ fn wants_json(cmd: &Cmd) -> bool {
     match cmd {
         Cmd::Status(j) => j.json,
         Cmd::Health { json, .. } => json.json,
-        Cmd::History { json, .. } | Cmd::Approve { json, .. } | Cmd::Checklist { json, .. } | Cmd::Check { json, .. } | Cmd::Resolve { json, .. } | Cmd::Audit { json, .. } => json.json,
-        Cmd::Release { cmd: args::ReleaseCmd::Register { json, .. } } => json.json,
+        Cmd::History { json, .. }
+        | Cmd::Approve { json, .. }
+        | Cmd::Checklist { json, .. }
+        | Cmd::Check { json, .. }
+        | Cmd::Resolve { json, .. }
+        | Cmd::Audit { json, .. } => json.json,
+        Cmd::Release {
+            cmd: args::ReleaseCmd::Register { json, .. },
+        } => json.json,
         Cmd::Deploy { act, .. } | Cmd::Promote { act, .. } | Cmd::Rollback { act, .. } => act.json.json,
         Cmd::Flag { cmd } => match cmd {
-            args::FlagCmd::List { json } | args::FlagCmd::Eval { json, .. } | args::FlagCmd::Export { json } | args::FlagCmd::Kill { json, .. } => json.json,
+            args::FlagCmd::List { json }
+            | args::FlagCmd::Eval { json, .. }
+            | args::FlagCmd::Export { json }
+            | args::FlagCmd::Kill { json, .. } => json.json,
             args::FlagCmd::Set { act, .. } | args::FlagCmd::Restore { act, .. } => act.json.json,
         },
         _ => false,
@@ -74,21 +84,65 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
         Cmd::Demo { .. } => Err(Error::usage("demo is started from main")),
         Cmd::Status(j) => read_cmds::status(&open_ctx(cfg)?, j.json),
         Cmd::History { env, limit, json } => read_cmds::history(&open_ctx(cfg)?, env, *limit, json.json),
-        Cmd::Release { cmd: args::ReleaseCmd::Register { version, commit, artifact, notes, json } } => {
-            write_cmds::register(&mut open_ctx(cfg)?, version, commit, artifact.clone(), notes.clone(), json.json)
-        }
+        Cmd::Release {
+            cmd:
+                args::ReleaseCmd::Register {
+                    version,
+                    commit,
+                    artifact,
+                    notes,
+                    json,
+                },
+        } => write_cmds::register(
+            &mut open_ctx(cfg)?,
+            version,
+            commit,
+            artifact.clone(),
+            notes.clone(),
+            json.json,
+        ),
         Cmd::Deploy { env, version, act } => deploy_cmds::deploy(&mut open_ctx(cfg)?, env, version, act),
-        Cmd::Promote { from, to, through, expect, act } => {
-            deploy_cmds::promote(&mut open_ctx(cfg)?, from.as_deref(), to.as_deref(), through.as_deref(), expect.as_deref(), act)
-        }
+        Cmd::Promote {
+            from,
+            to,
+            through,
+            expect,
+            act,
+        } => deploy_cmds::promote(
+            &mut open_ctx(cfg)?,
+            from.as_deref(),
+            to.as_deref(),
+            through.as_deref(),
+            expect.as_deref(),
+            act,
+        ),
         Cmd::Rollback { env, to, act } => deploy_cmds::rollback(&mut open_ctx(cfg)?, env, to.as_deref(), act),
-        Cmd::Approve { env, version, note, json } => write_cmds::approve(&mut open_ctx(cfg)?, env, version, note.clone(), json.json),
-        Cmd::Checklist { cmd: Some(args::ChecklistCmd::Import { file, name, write }), .. } => write_cmds::import_checklist(cfg, file, name, *write),
+        Cmd::Approve {
+            env,
+            version,
+            note,
+            json,
+        } => write_cmds::approve(&mut open_ctx(cfg)?, env, version, note.clone(), json.json),
+        Cmd::Checklist {
+            cmd: Some(args::ChecklistCmd::Import { file, name, write }),
+            ..
+        } => write_cmds::import_checklist(cfg, file, name, *write),
         Cmd::Checklist { cmd: None, env, json } => match env {
             Some(env) => read_cmds::checklist(&open_ctx(cfg)?, env, json.json),
-            None => Err(Error::usage("usage: relcon checklist ENV [--json] | relcon checklist import FILE.md --name NAME")),
+            None => Err(Error::usage(
+                "usage: relcon checklist ENV [--json] | relcon checklist import FILE.md --name NAME",
+            )),
         },
-        Cmd::Check { env, checklist, item, undo, note, role, version, json } => write_cmds::check(
+        Cmd::Check {
+            env,
+            checklist,
+            item,
+            undo,
+            note,
+            role,
+            version,
+            json,
+        } => write_cmds::check(
             &mut open_ctx(cfg)?,
             ops::checklist::TickRequest {
                 env: env.clone(),
@@ -102,12 +156,48 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             json.json,
         ),
         Cmd::Flag { cmd } => flag_cmds::run(&mut open_ctx(cfg)?, cmd),
-        Cmd::Health { env, watch, until_healthy, json } => health_cmds::run(&open_ctx(cfg)?, env.as_deref(), *watch, until_healthy.as_deref(), json.json),
-        Cmd::Hold { cmd: args::HoldCmd::Clear { env, reason } } => write_cmds::hold_clear(&mut open_ctx(cfg)?, env, reason.clone()),
-        Cmd::Resolve { env, outcome, reason, yes, json } => deploy_cmds::resolve(&mut open_ctx(cfg)?, env, outcome == "succeeded", reason.clone(), *yes, json.json),
-        Cmd::Audit { cmd: Some(args::AuditCmd::Verify), .. } => read_cmds::verify(&open_ctx(cfg)?),
-        Cmd::Audit { cmd: None, since, limit, json } => read_cmds::audit(&open_ctx(cfg)?, since.as_deref(), *limit, json.json),
-        Cmd::Ledger { cmd: args::LedgerCmd::Rebuild } => write_cmds::rebuild(&mut open_ctx(cfg)?),
+        Cmd::Health {
+            env,
+            watch,
+            until_healthy,
+            json,
+        } => health_cmds::run(
+            &open_ctx(cfg)?,
+            env.as_deref(),
+            *watch,
+            until_healthy.as_deref(),
+            json.json,
+        ),
+        Cmd::Hold {
+            cmd: args::HoldCmd::Clear { env, reason },
+        } => write_cmds::hold_clear(&mut open_ctx(cfg)?, env, reason.clone()),
+        Cmd::Resolve {
+            env,
+            outcome,
+            reason,
+            yes,
+            json,
+        } => deploy_cmds::resolve(
+            &mut open_ctx(cfg)?,
+            env,
+            outcome == "succeeded",
+            reason.clone(),
+            *yes,
+            json.json,
+        ),
+        Cmd::Audit {
+            cmd: Some(args::AuditCmd::Verify),
+            ..
+        } => read_cmds::verify(&open_ctx(cfg)?),
+        Cmd::Audit {
+            cmd: None,
+            since,
+            limit,
+            json,
+        } => read_cmds::audit(&open_ctx(cfg)?, since.as_deref(), *limit, json.json),
+        Cmd::Ledger {
+            cmd: args::LedgerCmd::Rebuild,
+        } => write_cmds::rebuild(&mut open_ctx(cfg)?),
     }
 }
 

@@ -7,8 +7,16 @@ use crate::error::{Error, Result};
 use crate::ops::{self, Ctx};
 
 pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
-    let has_health = ctx.config.environments.iter().any(|e| !e.health.is_empty() || !e.metrics.is_empty());
-    let board = if has_health { crate::health::once::poll_blocking(&ctx.config, None) } else { crate::health::Board::default() };
+    let has_health = ctx
+        .config
+        .environments
+        .iter()
+        .any(|e| !e.health.is_empty() || !e.metrics.is_empty());
+    let board = if has_health {
+        crate::health::once::poll_blocking(&ctx.config, None)
+    } else {
+        crate::health::Board::default()
+    };
     let st = ops::status::status_with_health(ctx, &board)?;
     if json {
         print_json(&st);
@@ -18,21 +26,58 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
     println!("{}", st.project);
     for e in &st.environments {
         let rel = match &e.release {
-            Some(r) => format!("v{} {} ({}) {} ago by {}", r.number, r.version, ops::audit::short(&r.commit), age(r.deployed_at, now), r.deployed_by),
+            Some(r) => format!(
+                "v{} {} ({}) {} ago by {}",
+                r.number,
+                r.version,
+                ops::audit::short(&r.commit),
+                age(r.deployed_at, now),
+                r.deployed_by
+            ),
             None => "no release yet".to_string(),
         };
-        let badges = if e.badges.is_empty() { String::new() } else { format!("  [{}]", e.badges.join(", ")) };
-        println!("\n{}{}  {rel}{badges}", e.name, e.promote_from.as_ref().map(|f| format!(" ← {f}")).unwrap_or_default());
+        let badges = if e.badges.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", e.badges.join(", "))
+        };
+        println!(
+            "\n{}{}  {rel}{badges}",
+            e.name,
+            e.promote_from.as_ref().map(|f| format!(" ← {f}")).unwrap_or_default()
+        );
         if e.health.checks > 0 {
             let h = &e.health;
-            let drift = if h.drift { format!("  drift: expected {}, running {}", h.expected.as_deref().unwrap_or("-"), h.version.as_deref().unwrap_or("-")) } else { String::new() };
-            println!("  health {} {}{}{}{drift}", h.symbol, h.state, h.latency_ms.map(|l| format!(" {l}ms")).unwrap_or_default(), h.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default());
+            let drift = if h.drift {
+                format!(
+                    "  drift: expected {}, running {}",
+                    h.expected.as_deref().unwrap_or("-"),
+                    h.version.as_deref().unwrap_or("-")
+                )
+            } else {
+                String::new()
+            };
+            println!(
+                "  health {} {}{}{}{drift}",
+                h.symbol,
+                h.state,
+                h.latency_ms.map(|l| format!(" {l}ms")).unwrap_or_default(),
+                h.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+            );
         }
         if let Some(d) = &e.deployment {
-            println!("  deployment v{} {} {} (started by {})", d.number, d.version, d.state, d.actor);
+            println!(
+                "  deployment v{} {} {} (started by {})",
+                d.number, d.version, d.state, d.actor
+            );
         }
         if let Some(p) = &e.pending {
-            println!("  next: {} ({}){}", p.version, ops::audit::short(&p.commit), p.from.as_ref().map(|f| format!(" from {f}")).unwrap_or_default());
+            println!(
+                "  next: {} ({}){}",
+                p.version,
+                ops::audit::short(&p.commit),
+                p.from.as_ref().map(|f| format!(" from {f}")).unwrap_or_default()
+            );
         }
         for c in &e.checklists {
             println!("  checklist {} {}/{} ({})", c.name, c.done, c.total, c.phase);
@@ -77,7 +122,16 @@ pub fn checklist(ctx: &Ctx, env: &str, json: bool) -> Result<i32> {
         println!("{env} has no open checklist runs");
     }
     for r in &runs {
-        println!("{} — {} for {} ({}) {}/{}{}", r.name, r.title, r.build, r.phase, r.done, r.total, if r.signed_off { "  signed off" } else { "" });
+        println!(
+            "{} — {} for {} ({}) {}/{}{}",
+            r.name,
+            r.title,
+            r.build,
+            r.phase,
+            r.done,
+            r.total,
+            if r.signed_off { "  signed off" } else { "" }
+        );
         for i in &r.items {
             let who = match (&i.by, &i.at) {
                 (Some(b), Some(a)) => format!("  — {b} {}", a.format("%Y-%m-%d %H:%M")),
@@ -85,7 +139,12 @@ pub fn checklist(ctx: &Ctx, env: &str, json: bool) -> Result<i32> {
             };
             let role = i.role.as_ref().map(|r| format!(" [{r}]")).unwrap_or_default();
             let note = i.note.as_ref().map(|n| format!("  ({n})")).unwrap_or_default();
-            println!("  {:>2}. [{}] {}{role}{who}{note}", i.n, if i.done { "x" } else { " " }, i.text);
+            println!(
+                "  {:>2}. [{}] {}{role}{who}{note}",
+                i.n,
+                if i.done { "x" } else { " " },
+                i.text
+            );
         }
     }
     Ok(0)
@@ -104,7 +163,9 @@ pub fn parse_since(s: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>> {
             return Ok(now - d);
         }
     }
-    Err(Error::usage(format!("--since {s:?}: expected RFC 3339 (2026-11-20T10:00:00Z), a date (2026-11-20) or an age (2h)")))
+    Err(Error::usage(format!(
+        "--since {s:?}: expected RFC 3339 (2026-11-20T10:00:00Z), a date (2026-11-20) or an age (2h)"
+    )))
 }
 
 pub fn audit(ctx: &Ctx, since: Option<&str>, limit: usize, json: bool) -> Result<i32> {

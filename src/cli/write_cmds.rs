@@ -10,7 +10,10 @@ use crate::ops::{self, Ctx};
 
 pub fn init(path: &Path, force: bool) -> Result<i32> {
     if path.exists() && !force {
-        return Err(Error::usage(format!("{} already exists; pass --force to overwrite", path.display())));
+        return Err(Error::usage(format!(
+            "{} already exists; pass --force to overwrite",
+            path.display()
+        )));
     }
     std::fs::write(path, INIT_TEMPLATE).map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))?;
     println!("wrote {}", path.display());
@@ -18,8 +21,23 @@ pub fn init(path: &Path, force: bool) -> Result<i32> {
     Ok(0)
 }
 
-pub fn register(ctx: &mut Ctx, version: &str, commit: &str, artifact: Option<String>, notes: Option<String>, json: bool) -> Result<i32> {
-    let b = ops::register::register(ctx, ops::register::NewBuild { version: version.into(), commit: commit.into(), artifact, notes })?;
+pub fn register(
+    ctx: &mut Ctx,
+    version: &str,
+    commit: &str,
+    artifact: Option<String>,
+    notes: Option<String>,
+    json: bool,
+) -> Result<i32> {
+    let b = ops::register::register(
+        ctx,
+        ops::register::NewBuild {
+            version: version.into(),
+            commit: commit.into(),
+            artifact,
+            notes,
+        },
+    )?;
     if json {
         print_json(&b);
     } else {
@@ -48,7 +66,12 @@ pub fn check(ctx: &mut Ctx, req: ops::checklist::TickRequest, json: bool) -> Res
     if json {
         print_json(&run);
     } else {
-        let text = run.items.iter().find(|i| i.n as usize == n).map(|i| i.text.clone()).unwrap_or_default();
+        let text = run
+            .items
+            .iter()
+            .find(|i| i.n as usize == n)
+            .map(|i| i.text.clone())
+            .unwrap_or_default();
         println!(
             "{} {}. {text} — {} for {}: {}/{}{}",
             if undo { "unticked" } else { "ticked" },
@@ -89,14 +112,22 @@ pub fn import_checklist(cfg: Option<&Path>, file: &Path, name: &str, write: bool
     let path = Config::locate(cfg);
     if let Ok(existing) = Config::load(&path) {
         if existing.checklists.contains_key(name) {
-            return Err(Error::usage(format!("{} already has [checklist.{name}]; pick another --name or remove the old one", path.display())));
+            return Err(Error::usage(format!(
+                "{} already has [checklist.{name}]; pick another --name or remove the old one",
+                path.display()
+            )));
         }
     }
-    let before = std::fs::read_to_string(&path).map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
+    let before =
+        std::fs::read_to_string(&path).map_err(|e| Error::usage(format!("cannot read {}: {e}", path.display())))?;
     let after = format!("{}\n{toml}", before.trim_end_matches('\n').to_string() + "\n");
     // Validate before touching the file: a bad import must not break the config.
     Config::parse(&path, &after)?;
     std::fs::write(&path, after)?;
-    println!("added [checklist.{name}] with {} items to {}", imported.items.len(), path.display());
+    println!(
+        "added [checklist.{name}] with {} items to {}",
+        imported.items.len(),
+        path.display()
+    );
     Ok(0)
 }

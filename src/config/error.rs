@@ -24,12 +24,24 @@ impl ConfigError {
             }
             None => (1, 1, None),
         };
-        ConfigError { file: file.to_path_buf(), line, column, message: message.into(), snippet }
+        ConfigError {
+            file: file.to_path_buf(),
+            line,
+            column,
+            message: message.into(),
+            snippet,
+        }
     }
 
     /// An error about the file as a whole (missing, unreadable).
     pub fn whole(file: &Path, message: impl Into<String>) -> Self {
-        ConfigError { file: file.to_path_buf(), line: 0, column: 0, message: message.into(), snippet: None }
+        ConfigError {
+            file: file.to_path_buf(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+            snippet: None,
+        }
     }
 }
 
@@ -54,7 +66,14 @@ impl fmt::Display for ConfigError {
         if self.line == 0 {
             return write!(f, "{}: {}", self.file.display(), self.message);
         }
-        write!(f, "{}:{}:{}: {}", self.file.display(), self.line, self.column, self.message)?;
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.column,
+            self.message
+        )?;
         if let Some(src) = &self.snippet {
             let pad = " ".repeat(self.column.saturating_sub(1));
             write!(f, "\n  {}\n  {pad}^", src.trim_end())?;

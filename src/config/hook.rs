@@ -35,7 +35,11 @@ pub struct Hook {
 impl Hook {
     pub fn shell(run: &str) -> Hook {
         Hook {
-            steps: vec![Step { name: "run".into(), kind: HookKind::Shell { run: run.into() }, timeout: DEFAULT_TIMEOUT }],
+            steps: vec![Step {
+                name: "run".into(),
+                kind: HookKind::Shell { run: run.into() },
+                timeout: DEFAULT_TIMEOUT,
+            }],
             multi_step: false,
         }
     }
@@ -74,12 +78,21 @@ impl TableRaw {
             }
             (None, Some(url)) => {
                 if !(url.starts_with("http://") || url.starts_with("https://")) {
-                    return Err(E::custom(format!("webhook {url:?} must start with http:// or https://")));
+                    return Err(E::custom(format!(
+                        "webhook {url:?} must start with http:// or https://"
+                    )));
                 }
-                HookKind::Webhook { url, token_env: self.token_env }
+                HookKind::Webhook {
+                    url,
+                    token_env: self.token_env,
+                }
             }
             (Some(_), Some(_)) => return Err(E::custom("a hook has either `run` or `webhook`, not both")),
-            (None, None) => return Err(E::custom("a hook table needs `run = \"command\"` or `webhook = \"https://…\"`")),
+            (None, None) => {
+                return Err(E::custom(
+                    "a hook table needs `run = \"command\"` or `webhook = \"https://…\"`",
+                ))
+            }
         };
         Ok(Step { name, kind, timeout })
     }
@@ -101,7 +114,10 @@ impl<'de> Deserialize<'de> for Hook {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Hook, A::Error> {
                 let t = TableRaw::deserialize(de::value::MapAccessDeserializer::new(map))?;
-                Ok(Hook { steps: vec![t.into_step("run")?], multi_step: false })
+                Ok(Hook {
+                    steps: vec![t.into_step("run")?],
+                    multi_step: false,
+                })
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Hook, A::Error> {
                 let mut steps: Vec<Step> = Vec::new();
@@ -118,7 +134,10 @@ impl<'de> Deserialize<'de> for Hook {
                 if steps.is_empty() {
                     return Err(de::Error::custom("a list of steps needs at least one step"));
                 }
-                Ok(Hook { steps, multi_step: true })
+                Ok(Hook {
+                    steps,
+                    multi_step: true,
+                })
             }
         }
         d.deserialize_any(V)

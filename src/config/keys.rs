@@ -73,7 +73,12 @@ const COMMANDS: &[(&str, Command, &str, bool)] = &[
     ("select", Command::Select, "Open / select", false),
     ("back", Command::Back, "Back / close", false),
     ("promote", Command::Promote, "Promote to next env", true),
-    ("promote-through", Command::PromoteThrough, "Promote through the chain", true),
+    (
+        "promote-through",
+        Command::PromoteThrough,
+        "Promote through the chain",
+        true,
+    ),
     ("rollback", Command::Rollback, "Roll back", true),
     ("approve", Command::Approve, "Approve", true),
     ("hold-clear", Command::HoldClear, "Clear hold", true),
@@ -165,7 +170,11 @@ const NAMED: &[(&str, KeyCode)] = &[
 
 impl KeySpec {
     pub fn plain(code: KeyCode) -> KeySpec {
-        KeySpec { code, ctrl: false, alt: false }
+        KeySpec {
+            code,
+            ctrl: false,
+            alt: false,
+        }
     }
     pub fn ch(c: char) -> KeySpec {
         KeySpec::plain(KeyCode::Char(c))
@@ -265,7 +274,14 @@ impl Keymap {
         use KeyCode as K;
         let g: Vec<(KeySpec, Command)> = vec![
             (KeySpec::ch('q'), Quit),
-            (KeySpec { code: K::Char('c'), ctrl: true, alt: false }, Quit),
+            (
+                KeySpec {
+                    code: K::Char('c'),
+                    ctrl: true,
+                    alt: false,
+                },
+                Quit,
+            ),
             (KeySpec::ch('?'), Help),
             (KeySpec::ch(':'), CommandLine),
             (KeySpec::ch('/'), Filter),
@@ -294,7 +310,14 @@ impl Keymap {
             (KeySpec::plain(K::End), Bottom),
             (KeySpec::plain(K::Enter), Select),
             (KeySpec::plain(K::Esc), Back),
-            (KeySpec { code: K::Char('r'), ctrl: true, alt: false }, Refresh),
+            (
+                KeySpec {
+                    code: K::Char('r'),
+                    ctrl: true,
+                    alt: false,
+                },
+                Refresh,
+            ),
         ];
         let d: Vec<(KeySpec, Command)> = vec![
             (KeySpec::ch('p'), Promote),
@@ -307,7 +330,11 @@ impl Keymap {
         ];
         let mk = |v: Vec<(KeySpec, Command)>| -> Vec<Binding> {
             v.into_iter()
-                .map(|(key, command)| Binding { key, command, desc: command.default_desc().to_string() })
+                .map(|(key, command)| Binding {
+                    key,
+                    command,
+                    desc: command.default_desc().to_string(),
+                })
                 .collect()
         };
         let mut modes = BTreeMap::new();
@@ -316,7 +343,10 @@ impl Keymap {
         for m in ["audit", "checklists", "flags", "health"] {
             modes.insert(m.to_string(), Vec::new());
         }
-        Keymap { modes, shell: Vec::new() }
+        Keymap {
+            modes,
+            shell: Vec::new(),
+        }
     }
 
     /// Bind a shell command; returns its command.
@@ -331,12 +361,21 @@ impl Keymap {
     pub fn bind(&mut self, mode: &str, key: KeySpec, command: Command, desc: Option<String>) {
         let list = self.modes.entry(mode.to_string()).or_default();
         list.retain(|b| b.key != key);
-        list.push(Binding { key, command, desc: desc.unwrap_or_else(|| command.default_desc().to_string()) });
+        list.push(Binding {
+            key,
+            command,
+            desc: desc.unwrap_or_else(|| command.default_desc().to_string()),
+        });
     }
 
     /// The command a key runs in `mode` (mode first, then global).
     pub fn lookup(&self, mode: &str, key: KeySpec) -> Option<Command> {
-        let find = |m: &str| self.modes.get(m).and_then(|l| l.iter().find(|b| b.key == key)).map(|b| b.command);
+        let find = |m: &str| {
+            self.modes
+                .get(m)
+                .and_then(|l| l.iter().find(|b| b.key == key))
+                .map(|b| b.command)
+        };
         find(mode).or_else(|| find("global"))
     }
 
@@ -354,7 +393,10 @@ impl Keymap {
 
     /// The first key bound to `command` in `mode` (for hints like "p promote").
     pub fn key_for(&self, mode: &str, command: Command) -> Option<KeySpec> {
-        self.effective(mode).into_iter().find(|b| b.command == command).map(|b| b.key)
+        self.effective(mode)
+            .into_iter()
+            .find(|b| b.command == command)
+            .map(|b| b.key)
     }
 }
 
@@ -367,7 +409,14 @@ mod tests {
         assert_eq!(KeySpec::parse("q"), Some(KeySpec::ch('q')));
         assert_eq!(KeySpec::parse("G"), Some(KeySpec::ch('G')));
         assert_eq!(KeySpec::parse("space"), Some(KeySpec::ch(' ')));
-        assert_eq!(KeySpec::parse("ctrl-c"), Some(KeySpec { code: KeyCode::Char('c'), ctrl: true, alt: false }));
+        assert_eq!(
+            KeySpec::parse("ctrl-c"),
+            Some(KeySpec {
+                code: KeyCode::Char('c'),
+                ctrl: true,
+                alt: false
+            })
+        );
         assert_eq!(KeySpec::parse("F5"), Some(KeySpec::plain(KeyCode::F(5))));
         assert_eq!(KeySpec::parse("shift-tab"), Some(KeySpec::plain(KeyCode::BackTab)));
         assert_eq!(KeySpec::parse("-"), Some(KeySpec::ch('-')));

@@ -134,7 +134,9 @@ impl Config {
 
     /// The env that promotes from `name` (the next stage), if any.
     pub fn next_env(&self, name: &str) -> Option<&Environment> {
-        self.environments.iter().find(|e| e.promote_from.as_deref() == Some(name))
+        self.environments
+            .iter()
+            .find(|e| e.promote_from.as_deref() == Some(name))
     }
 
     pub fn env_names(&self) -> Vec<&str> {
@@ -149,12 +151,14 @@ impl Config {
 
     /// Load from a file.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
-        let source = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::whole(path, format!("cannot read config: {e}")))?;
+        let source =
+            std::fs::read_to_string(path).map_err(|e| ConfigError::whole(path, format!("cannot read config: {e}")))?;
         let abs = if path.is_absolute() {
             path.to_path_buf()
         } else {
-            std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf())
+            std::env::current_dir()
+                .map(|d| d.join(path))
+                .unwrap_or_else(|_| path.to_path_buf())
         };
         Config::parse(&abs, &source)
     }

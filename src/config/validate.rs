@@ -16,20 +16,25 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         ConfigError::at(path, source, e.span(), msg)
     })?;
     let err = |span: std::ops::Range<usize>, msg: String| ConfigError::at(path, source, Some(span), msg);
-    let dir = path.parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."));
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
 
-    let ledger = match &raw.ledger.url {
-        None => LedgerLocation::Sqlite(dir.join(".relcon/ledger.db")),
-        Some(u) => match u.get_ref().strip_prefix("sqlite:") {
-            Some(p) if !p.is_empty() => LedgerLocation::Sqlite(dir.join(p)),
-            _ => {
-                return Err(err(
+    let ledger =
+        match &raw.ledger.url {
+            None => LedgerLocation::Sqlite(dir.join(".relcon/ledger.db")),
+            Some(u) => match u.get_ref().strip_prefix("sqlite:") {
+                Some(p) if !p.is_empty() => LedgerLocation::Sqlite(dir.join(p)),
+                _ => return Err(err(
                     u.span(),
-                    format!("ledger url {:?} is not supported: expected \"sqlite:PATH\" (relative to the config's folder)", u.get_ref()),
-                ))
-            }
-        },
-    };
+                    format!(
+                        "ledger url {:?} is not supported: expected \"sqlite:PATH\" (relative to the config's folder)",
+                        u.get_ref()
+                    ),
+                )),
+            },
+        };
 
     let mut checklists = BTreeMap::new();
     for (name, c) in raw.checklist {
@@ -42,11 +47,28 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
             .items
             .into_iter()
             .map(|i| match i {
-                ItemRaw::Text(text) => ChecklistItem { text, hint: None, role: None, section: None },
-                ItemRaw::Table(t) => ChecklistItem { text: t.text, hint: t.hint, role: t.role, section: t.section },
+                ItemRaw::Text(text) => ChecklistItem {
+                    text,
+                    hint: None,
+                    role: None,
+                    section: None,
+                },
+                ItemRaw::Table(t) => ChecklistItem {
+                    text: t.text,
+                    hint: t.hint,
+                    role: t.role,
+                    section: t.section,
+                },
             })
             .collect();
-        checklists.insert(name.clone(), ChecklistTemplate { title: c.title.unwrap_or_else(|| name.clone()), name, items });
+        checklists.insert(
+            name.clone(),
+            ChecklistTemplate {
+                title: c.title.unwrap_or_else(|| name.clone()),
+                name,
+                items,
+            },
+        );
     }
 
     // Environments: unique names first, so references can be checked.
@@ -54,10 +76,16 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     for e in &raw.environments {
         let n = e.get_ref().name.get_ref();
         if !valid_name(n) {
-            return Err(err(e.get_ref().name.span(), format!("environment name {n:?}: expected letters, digits, '-' or '_'")));
+            return Err(err(
+                e.get_ref().name.span(),
+                format!("environment name {n:?}: expected letters, digits, '-' or '_'"),
+            ));
         }
         if !names.insert(n.clone()) {
-            return Err(err(e.get_ref().name.span(), format!("duplicate environment name {n:?}: each [[environment]] needs a unique name")));
+            return Err(err(
+                e.get_ref().name.span(),
+                format!("duplicate environment name {n:?}: each [[environment]] needs a unique name"),
+            ));
         }
     }
     let mut envs = Vec::new();
@@ -70,10 +98,20 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         if let Some(from) = &e.promote_from {
             from_spans.insert(name.clone(), from.span());
             if !names.contains(from.get_ref()) {
-                return Err(err(from.span(), format!("promote_from = {:?}: no environment has that name (expected one of: {})", from.get_ref(), join(&names))));
+                return Err(err(
+                    from.span(),
+                    format!(
+                        "promote_from = {:?}: no environment has that name (expected one of: {})",
+                        from.get_ref(),
+                        join(&names)
+                    ),
+                ));
             }
             if from.get_ref() == &name {
-                return Err(err(from.span(), format!("environment {name:?} cannot promote from itself")));
+                return Err(err(
+                    from.span(),
+                    format!("environment {name:?} cannot promote from itself"),
+                ));
             }
         }
         let check_lists = |list: &[Spanned<String>]| -> Result<Vec<String>, ConfigError> {
@@ -83,7 +121,18 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
                         Ok(c.get_ref().clone())
                     } else {
                         let known: BTreeSet<String> = checklists.keys().cloned().collect();
-                        Err(err(c.span(), format!("checklist {:?} is not defined: expected a [checklist.NAME] table ({})", c.get_ref(), if known.is_empty() { "none defined".to_string() } else { join(&known) })))
+                        Err(err(
+                            c.span(),
+                            format!(
+                                "checklist {:?} is not defined: expected a [checklist.NAME] table ({})",
+                                c.get_ref(),
+                                if known.is_empty() {
+                                    "none defined".to_string()
+                                } else {
+                                    join(&known)
+                                }
+                            ),
+                        ))
                     }
                 })
                 .collect()
@@ -108,12 +157,22 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         let mut metrics = Vec::new();
         for m in e.metric {
             let th = |t: &Option<Spanned<String>>| -> Result<Option<Threshold>, ConfigError> {
-                t.as_ref().map(|t| Threshold::parse(t.get_ref()).map_err(|msg| err(t.span(), msg))).transpose()
+                t.as_ref()
+                    .map(|t| Threshold::parse(t.get_ref()).map_err(|msg| err(t.span(), msg)))
+                    .transpose()
             };
-            metrics.push(Metric { warn: th(&m.warn)?, fail: th(&m.fail)?, name: m.name, query: m.query });
+            metrics.push(Metric {
+                warn: th(&m.warn)?,
+                fail: th(&m.fail)?,
+                name: m.name,
+                query: m.query,
+            });
         }
         if !metrics.is_empty() && raw.prometheus.is_none() {
-            return Err(err(span, format!("environment {name:?} has [[environment.metric]] but there is no [prometheus] url")));
+            return Err(err(
+                span,
+                format!("environment {name:?} has [[environment.metric]] but there is no [prometheus] url"),
+            ));
         }
         envs.push(Environment {
             name,
@@ -134,7 +193,12 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         });
     }
     let environments = pipeline_order(envs).map_err(|(cycle, member)| {
-        ConfigError::at(path, source, from_spans.get(&member).cloned(), format!("the pipeline has a cycle: {cycle}; promote_from must lead back to a first environment"))
+        ConfigError::at(
+            path,
+            source,
+            from_spans.get(&member).cloned(),
+            format!("the pipeline has a cycle: {cycle}; promote_from must lead back to a first environment"),
+        )
     })?;
 
     let mut flags = BTreeMap::new();
@@ -143,25 +207,67 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         let mut env = BTreeMap::new();
         for (ename, st) in f.env {
             if !names.contains(ename.get_ref()) {
-                return Err(err(ename.span(), format!("flag {fname:?}: environment {:?} is not defined (expected one of: {})", ename.get_ref(), join(&names))));
+                return Err(err(
+                    ename.span(),
+                    format!(
+                        "flag {fname:?}: environment {:?} is not defined (expected one of: {})",
+                        ename.get_ref(),
+                        join(&names)
+                    ),
+                ));
             }
             let rollout = match &st.rollout {
-                Some(r) if *r.get_ref() > 100 => return Err(err(r.span(), format!("rollout {} is out of range: expected 0 to 100", r.get_ref()))),
+                Some(r) if *r.get_ref() > 100 => {
+                    return Err(err(
+                        r.span(),
+                        format!("rollout {} is out of range: expected 0 to 100", r.get_ref()),
+                    ))
+                }
                 Some(r) => *r.get_ref(),
                 None => 100,
             };
-            env.insert(ename.into_inner(), FlagState { enabled: st.enabled, rollout, targets: st.targets });
+            env.insert(
+                ename.into_inner(),
+                FlagState {
+                    enabled: st.enabled,
+                    rollout,
+                    targets: st.targets,
+                },
+            );
         }
-        flags.insert(fname.clone(), FlagDef { name: fname, description: f.description, env, on_change: f.on_change });
+        flags.insert(
+            fname.clone(),
+            FlagDef {
+                name: fname,
+                description: f.description,
+                env,
+                on_change: f.on_change,
+            },
+        );
     }
 
     let mut keymap = Keymap::defaults();
     for (mode, binds) in raw.keys {
         if !MODES.contains(&mode.get_ref().as_str()) {
-            return Err(err(mode.span(), format!("[keys.{}]: unknown mode, expected one of: {}", mode.get_ref(), MODES.join(", "))));
+            return Err(err(
+                mode.span(),
+                format!(
+                    "[keys.{}]: unknown mode, expected one of: {}",
+                    mode.get_ref(),
+                    MODES.join(", ")
+                ),
+            ));
         }
         for (key, b) in binds {
-            let spec = KeySpec::parse(key.get_ref()).ok_or_else(|| err(key.span(), format!("key {:?}: expected a key like \"q\", \"ctrl-c\", \"space\", \"left\", \"f1\"", key.get_ref())))?;
+            let spec = KeySpec::parse(key.get_ref()).ok_or_else(|| {
+                err(
+                    key.span(),
+                    format!(
+                        "key {:?}: expected a key like \"q\", \"ctrl-c\", \"space\", \"left\", \"f1\"",
+                        key.get_ref()
+                    ),
+                )
+            })?;
             let (run, desc) = match b.get_ref() {
                 BindingRaw::Command(c) => (c.clone(), None),
                 BindingRaw::Table { run, desc } => (run.clone(), desc.clone()),
@@ -173,7 +279,15 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
                     continue;
                 }
             };
-            let cmd = Command::parse(&run).ok_or_else(|| err(b.span(), format!("unknown command {run:?}: expected one of: {} (or {{ shell = \"…\" }})", Command::all_names().join(", "))))?;
+            let cmd = Command::parse(&run).ok_or_else(|| {
+                err(
+                    b.span(),
+                    format!(
+                        "unknown command {run:?}: expected one of: {} (or {{ shell = \"…\" }})",
+                        Command::all_names().join(", ")
+                    ),
+                )
+            })?;
             keymap.bind(mode.get_ref(), spec, cmd, desc);
         }
     }
@@ -194,14 +308,20 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
 
     Ok(Config {
         path: path.to_path_buf(),
-        project: Project { name: raw.project.name, repo: raw.project.repo.map(|r| dir.join(r)) },
+        project: Project {
+            name: raw.project.name,
+            repo: raw.project.repo.map(|r| dir.join(r)),
+        },
         dir,
         ledger,
         environments,
         checklists,
         flags,
         exports: raw.export.flags,
-        prometheus: raw.prometheus.map(|p| Prometheus { url: p.url, timeout: p.timeout.map_or(Duration::from_secs(5), |d| d.0) }),
+        prometheus: raw.prometheus.map(|p| Prometheus {
+            url: p.url,
+            timeout: p.timeout.map_or(Duration::from_secs(5), |d| d.0),
+        }),
         theme: raw.ui.theme.unwrap_or_else(|| "default".to_string()),
         keymap,
         redact,
@@ -236,14 +356,21 @@ fn pipeline_order(envs: Vec<Environment>) -> Result<Vec<Environment>, (String, S
             }
         }
         if rest.len() == before {
-            let chain: Vec<String> = rest.iter().map(|e| format!("{} ← {}", e.name, e.promote_from.as_deref().unwrap_or("?"))).collect();
+            let chain: Vec<String> = rest
+                .iter()
+                .map(|e| format!("{} ← {}", e.name, e.promote_from.as_deref().unwrap_or("?")))
+                .collect();
             // Every env left waits on another one left; following promote_from
             // from any of them must come back round: the repeat is on the cycle.
             let mut seen: Vec<&str> = Vec::new();
             let mut cur = rest[0].name.as_str();
             while !seen.contains(&cur) {
                 seen.push(cur);
-                match rest.iter().find(|e| e.name == cur).and_then(|e| e.promote_from.as_deref()) {
+                match rest
+                    .iter()
+                    .find(|e| e.name == cur)
+                    .and_then(|e| e.promote_from.as_deref())
+                {
                     Some(next) => cur = next,
                     None => break,
                 }

@@ -45,7 +45,10 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
             // Unique per call, so two demos in one process never share a folder.
             static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
             let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            (std::env::temp_dir().join(format!("relcon-demo-{}-{n}", std::process::id())), true)
+            (
+                std::env::temp_dir().join(format!("relcon-demo-{}-{n}", std::process::id())),
+                true,
+            )
         }
     };
     let io = |e: std::io::Error| Error::runtime(format!("demo folder {}: {e}", dir.display()));
@@ -56,7 +59,12 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
     let now = chrono::Utc::now();
     let config_path = dir.join("relcon.toml");
     std::fs::write(&config_path, files::config(&ports, now)).map_err(io)?;
-    for (name, text) in [("deploy.sh", files::DEPLOY_SH), ("migrate.sh", files::MIGRATE_SH), ("smoke.sh", files::SMOKE_SH), ("fault.sh", files::FAULT_SH)] {
+    for (name, text) in [
+        ("deploy.sh", files::DEPLOY_SH),
+        ("migrate.sh", files::MIGRATE_SH),
+        ("smoke.sh", files::SMOKE_SH),
+        ("fault.sh", files::FAULT_SH),
+    ] {
         std::fs::write(dir.join("hooks").join(name), text).map_err(io)?;
     }
     let config = Config::load(&config_path)?;
@@ -76,7 +84,13 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
         let ctx = crate::ops::Ctx::open(config, "relcon-demo".into(), crate::ops::system_clock())?;
         crate::ops::flags::export_all(&ctx)?;
     }
-    Ok(Demo { dir, config_path, ports, _services: services, temporary })
+    Ok(Demo {
+        dir,
+        config_path,
+        ports,
+        _services: services,
+        temporary,
+    })
 }
 
 pub fn main(cli: &Cli, keep: Option<&Path>, print_config: bool) -> i32 {
@@ -91,7 +105,12 @@ pub fn main(cli: &Cli, keep: Option<&Path>, print_config: bool) -> i32 {
             return e.exit_code();
         }
     };
-    let inner = Cli { config: Some(demo.config_path.clone()), theme: cli.theme.clone(), read_only: cli.read_only, command: None };
+    let inner = Cli {
+        config: Some(demo.config_path.clone()),
+        theme: cli.theme.clone(),
+        read_only: cli.read_only,
+        command: None,
+    };
     let code = crate::tui::main(&inner);
     if keep.is_some() {
         eprintln!("demo kept in {} — run it again with `relcon demo --keep {}`, or `relcon --config {}` for the plain console", demo.dir.display(), demo.dir.display(), demo.config_path.display());

@@ -46,7 +46,11 @@ pub fn find_item(items: &[&str], query: &str) -> Result<usize, String> {
                 return Ok(*exact);
             }
             let list: Vec<String> = many.iter().map(|&i| format!("  {i}. {}", items[i - 1])).collect();
-            Err(format!("{q:?} matches {} items; say which:\n{}", many.len(), list.join("\n")))
+            Err(format!(
+                "{q:?} matches {} items; say which:\n{}",
+                many.len(),
+                list.join("\n")
+            ))
         }
     }
 }
@@ -63,7 +67,10 @@ mod tests {
         assert_eq!(find_item(&items, "roll"), Ok(4));
         assert!(find_item(&items, "9").unwrap_err().contains("1 to 4"));
         let e = find_item(&items, "all").unwrap_err();
-        assert!(e.contains("matches 2 items") && e.contains("1. All tests pass") && e.contains("2. All reviews done"), "{e}");
+        assert!(
+            e.contains("matches 2 items") && e.contains("1. All tests pass") && e.contains("2. All reviews done"),
+            "{e}"
+        );
         assert!(find_item(&items, "zzz").is_err());
         assert!(find_item(&items, " ").is_err());
     }

@@ -49,7 +49,11 @@ pub fn parse_markdown(md: &str) -> Imported {
             .or_else(|| trimmed.strip_prefix("+ "))
             .or_else(|| {
                 let digits = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(0);
-                if digits > 0 { trimmed[digits..].strip_prefix(". ") } else { None }
+                if digits > 0 {
+                    trimmed[digits..].strip_prefix(". ")
+                } else {
+                    None
+                }
             });
         let Some(rest) = rest else { continue };
         let box_text = ["[ ] ", "[x] ", "[X] "].iter().find_map(|p| rest.strip_prefix(p));
@@ -66,7 +70,10 @@ pub fn parse_markdown(md: &str) -> Imported {
             None => text.clone(),
         };
         parents.push((indent, full.clone()));
-        items.push(ImportedItem { text: full, section: section.clone() });
+        items.push(ImportedItem {
+            text: full,
+            section: section.clone(),
+        });
     }
     Imported { title, items }
 }
@@ -74,7 +81,14 @@ pub fn parse_markdown(md: &str) -> Imported {
 /// The TOML for a template, ready to append to relcon.toml.
 pub fn to_toml(name: &str, imp: &Imported) -> String {
     let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
-    let mut out = format!("[checklist.{}]\n", if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') { name.to_string() } else { q(name) });
+    let mut out = format!(
+        "[checklist.{}]\n",
+        if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            name.to_string()
+        } else {
+            q(name)
+        }
+    );
     out.push_str(&format!("title = {}\n", q(imp.title.as_deref().unwrap_or(name))));
     out.push_str("items = [\n");
     for it in &imp.items {

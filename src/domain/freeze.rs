@@ -9,8 +9,17 @@ const WEEK_MIN: i64 = 7 * 24 * 60;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FreezeWindow {
     /// Minutes from Monday 00:00 in `offset`; wraps past Sunday when end <= start.
-    Weekly { start: i64, end: i64, offset: FixedOffset, text: String },
-    Absolute { start: DateTime<Utc>, end: DateTime<Utc>, text: String },
+    Weekly {
+        start: i64,
+        end: i64,
+        offset: FixedOffset,
+        text: String,
+    },
+    Absolute {
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        text: String,
+    },
 }
 
 impl FreezeWindow {
@@ -34,7 +43,9 @@ impl FreezeWindow {
                 if since_start < len {
                     let remaining = len - since_start;
                     // Round to the minute the window ends at.
-                    let base = now - Duration::seconds(i64::from(local.second())) - Duration::nanoseconds(i64::from(local.nanosecond()));
+                    let base = now
+                        - Duration::seconds(i64::from(local.second()))
+                        - Duration::nanoseconds(i64::from(local.nanosecond()));
                     Some(base + Duration::minutes(remaining))
                 } else {
                     None
@@ -64,20 +75,30 @@ impl FreezeWindow {
             if s == e {
                 return Err(format!("freeze window {text:?}: start and end are the same moment"));
             }
-            return Ok(FreezeWindow::Weekly { start: s, end: e, offset, text: trimmed.to_string() });
+            return Ok(FreezeWindow::Weekly {
+                start: s,
+                end: e,
+                offset,
+                text: trimmed.to_string(),
+            });
         }
         let abs = |s: &str| -> Option<DateTime<Utc>> {
-            let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M")
-                .ok()
-                .or_else(|| {
-                    NaiveDate::parse_from_str(s, "%Y-%m-%d")
-                        .ok()
-                        .map(|d| d.and_time(NaiveTime::MIN))
-                })?;
-            offset.from_local_datetime(&naive).single().map(|d| d.with_timezone(&Utc))
+            let naive = NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M").ok().or_else(|| {
+                NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .ok()
+                    .map(|d| d.and_time(NaiveTime::MIN))
+            })?;
+            offset
+                .from_local_datetime(&naive)
+                .single()
+                .map(|d| d.with_timezone(&Utc))
         };
         match (abs(a), abs(b)) {
-            (Some(s), Some(e)) if e > s => Ok(FreezeWindow::Absolute { start: s, end: e, text: trimmed.to_string() }),
+            (Some(s), Some(e)) if e > s => Ok(FreezeWindow::Absolute {
+                start: s,
+                end: e,
+                text: trimmed.to_string(),
+            }),
             (Some(_), Some(_)) => Err(format!("freeze window {text:?}: ends before it starts")),
             _ => Err(format!("freeze window {text:?}: {expected}")),
         }
@@ -146,7 +167,10 @@ mod tests {
     #[test]
     fn offsets_are_honoured() {
         let w = FreezeWindow::parse("Fri 16:00 - Mon 08:00 +02:00").unwrap();
-        assert_eq!(w.active_until(at("2026-11-20T14:30:00Z")), Some(at("2026-11-23T06:00:00Z")));
+        assert_eq!(
+            w.active_until(at("2026-11-20T14:30:00Z")),
+            Some(at("2026-11-23T06:00:00Z"))
+        );
         assert_eq!(w.active_until(at("2026-11-20T13:59:00Z")), None);
     }
 
@@ -154,7 +178,10 @@ mod tests {
     fn absolute_windows() {
         let w = FreezeWindow::parse("2026-12-20 00:00 - 2027-01-04 08:00 UTC").unwrap();
         assert!(w.active_until(at("2026-12-19T23:59:00Z")).is_none());
-        assert_eq!(w.active_until(at("2026-12-25T10:00:00Z")), Some(at("2027-01-04T08:00:00Z")));
+        assert_eq!(
+            w.active_until(at("2026-12-25T10:00:00Z")),
+            Some(at("2027-01-04T08:00:00Z"))
+        );
         assert!(w.active_until(at("2027-01-04T08:00:00Z")).is_none());
     }
 

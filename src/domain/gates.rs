@@ -19,7 +19,12 @@ pub struct Gate {
 
 impl Gate {
     fn new(name: impl Into<String>, ok: bool, detail: impl Into<String>) -> Gate {
-        Gate { name: name.into(), ok, detail: detail.into(), overridable: true }
+        Gate {
+            name: name.into(),
+            ok,
+            detail: detail.into(),
+            overridable: true,
+        }
     }
 }
 
@@ -69,7 +74,10 @@ pub fn evaluate(input: &GateInput) -> Vec<Gate> {
             overridable: false,
             ..Gate::new("running", false, format!("v{n} is being deployed by {who}"))
         },
-        None => Gate { overridable: false, ..Gate::new("running", true, "no deployment in progress") },
+        None => Gate {
+            overridable: false,
+            ..Gate::new("running", true, "no deployment in progress")
+        },
     });
     if input.action == Action::Rollback {
         return gates;
@@ -78,7 +86,10 @@ pub fn evaluate(input: &GateInput) -> Vec<Gate> {
         gates.push(Gate::new(
             "interrupted",
             false,
-            format!("v{n} was interrupted; settle it with `relcon resolve {} succeeded|failed`", input.env),
+            format!(
+                "v{n} was interrupted; settle it with `relcon resolve {} succeeded|failed`",
+                input.env
+            ),
         ));
     }
     if input.protected {
@@ -89,7 +100,10 @@ pub fn evaluate(input: &GateInput) -> Vec<Gate> {
             format!("{} is protected: only promotions, no direct deploy", input.env)
         };
         // Direct deploys into a protected env are not allowed at all: not a gate --force passes.
-        gates.push(Gate { overridable: ok, ..Gate::new("protected", ok, detail) });
+        gates.push(Gate {
+            overridable: ok,
+            ..Gate::new("protected", ok, detail)
+        });
     }
     if input.approvals_required > 0 {
         let mut distinct: Vec<&str> = input
@@ -131,7 +145,12 @@ pub fn evaluate(input: &GateInput) -> Vec<Gate> {
         gates.push(Gate::new(
             "hold",
             false,
-            format!("held by {} since {}{why}; clear with `relcon hold clear {}`", h.actor, h.since.format("%Y-%m-%d %H:%M UTC"), input.env),
+            format!(
+                "held by {} since {}{why}; clear with `relcon hold clear {}`",
+                h.actor,
+                h.since.format("%Y-%m-%d %H:%M UTC"),
+                input.env
+            ),
         ));
     }
     for c in input.checklists {
@@ -162,7 +181,9 @@ mod tests {
 
     fn now() -> DateTime<Utc> {
         // A Wednesday.
-        DateTime::parse_from_rfc3339("2026-11-18T12:00:00Z").unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339("2026-11-18T12:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     fn base<'a>(action: Action) -> GateInput<'a> {
@@ -260,8 +281,16 @@ mod tests {
     #[test]
     fn rollback_ignores_every_gate_but_running() {
         let w = [FreezeWindow::parse("Wed 10:00 - Wed 14:00 UTC").unwrap()];
-        let hold = Hold { actor: "bo".into(), reason: None, since: now() };
-        let lists = [ChecklistProgress { name: "pre".into(), done: 0, total: 3 }];
+        let hold = Hold {
+            actor: "bo".into(),
+            reason: None,
+            since: now(),
+        };
+        let lists = [ChecklistProgress {
+            name: "pre".into(),
+            done: 0,
+            total: 3,
+        }];
         let mut i = base(Action::Rollback);
         i.protected = true;
         i.approvals_required = 2;
@@ -276,10 +305,22 @@ mod tests {
     #[test]
     fn every_failing_gate_is_listed() {
         let w = [FreezeWindow::parse("Wed 10:00 - Wed 14:00 UTC").unwrap()];
-        let hold = Hold { actor: "bo".into(), reason: Some("bad build".into()), since: now() };
+        let hold = Hold {
+            actor: "bo".into(),
+            reason: Some("bad build".into()),
+            since: now(),
+        };
         let lists = [
-            ChecklistProgress { name: "pre-deploy".into(), done: 2, total: 5 },
-            ChecklistProgress { name: "qa".into(), done: 4, total: 4 },
+            ChecklistProgress {
+                name: "pre-deploy".into(),
+                done: 2,
+                total: 5,
+            },
+            ChecklistProgress {
+                name: "qa".into(),
+                done: 4,
+                total: 4,
+            },
         ];
         let mut i = base(Action::Promote);
         i.approvals_required = 1;
@@ -291,11 +332,23 @@ mod tests {
         let g = evaluate(&i);
         assert_eq!(
             failing_names(&g),
-            vec!["interrupted", "approvals", "freeze", "hold", "checklist pre-deploy", "health staging"]
+            vec![
+                "interrupted",
+                "approvals",
+                "freeze",
+                "hold",
+                "checklist pre-deploy",
+                "health staging"
+            ]
         );
         let pre = g.iter().find(|g| g.name == "checklist pre-deploy").unwrap();
         assert_eq!(pre.detail, "3 of 5 items open");
-        assert!(g.iter().find(|g| g.name == "hold").unwrap().detail.contains("bad build"));
+        assert!(g
+            .iter()
+            .find(|g| g.name == "hold")
+            .unwrap()
+            .detail
+            .contains("bad build"));
     }
 
     #[test]

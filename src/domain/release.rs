@@ -159,9 +159,7 @@ where
     releases
         .into_iter()
         .filter(|r| {
-            r.status == DeploymentStatus::Succeeded
-                && r.number < current.number
-                && r.version != current.version
+            r.status == DeploymentStatus::Succeeded && r.number < current.number && r.version != current.version
         })
         .max_by_key(|r| r.number)
 }

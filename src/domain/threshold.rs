@@ -28,7 +28,9 @@ impl Threshold {
         } else if let Some(r) = t.strip_prefix('<') {
             (Cmp::Lt, r)
         } else {
-            return Err(format!("threshold {s:?}: expected a comparison like \"> 0.01\", \"< 0.99\" or \"> 2s\""));
+            return Err(format!(
+                "threshold {s:?}: expected a comparison like \"> 0.01\", \"< 0.99\" or \"> 2s\""
+            ));
         };
         let rest = rest.trim();
         let value = match rest.parse::<f64>() {
@@ -37,7 +39,11 @@ impl Threshold {
                 .map(|d| d.as_secs_f64())
                 .map_err(|_| format!("threshold {s:?}: {rest:?} is not a number or a duration like \"2s\""))?,
         };
-        Ok(Threshold { cmp, value, text: t.to_string() })
+        Ok(Threshold {
+            cmp,
+            value,
+            text: t.to_string(),
+        })
     }
 
     pub fn breached(&self, v: f64) -> bool {

@@ -21,10 +21,19 @@ use crate::config::{Hook, HookKind};
 /// Progress a hook reports while it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HookEvent {
-    StepStarted { name: String },
+    StepStarted {
+        name: String,
+    },
     /// One line of output (sanitised, redacted, at most 1 000 chars).
-    Output { step: String, line: String },
-    StepFinished { name: String, ok: bool, detail: String },
+    Output {
+        step: String,
+        line: String,
+    },
+    StepFinished {
+        name: String,
+        ok: bool,
+        detail: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -56,7 +65,11 @@ impl CancelToken {
         self.flag.load(Ordering::SeqCst)
     }
     pub fn cancelled_by(&self) -> String {
-        self.by.lock().ok().and_then(|g| g.clone()).unwrap_or_else(|| "unknown".into())
+        self.by
+            .lock()
+            .ok()
+            .and_then(|g| g.clone())
+            .unwrap_or_else(|| "unknown".into())
     }
 }
 
@@ -79,28 +92,57 @@ pub fn run_hook(
     let mut capture = Capture::default();
     let mut error = None;
     for step in &hook.steps {
-        on_event(HookEvent::StepStarted { name: step.name.clone() });
+        on_event(HookEvent::StepStarted {
+            name: step.name.clone(),
+        });
         if hook.multi_step {
             capture.push(format!("── step {} ──\n", step.name).as_bytes());
         }
-        let mut emit = |line: String| on_event(HookEvent::Output { step: step.name.clone(), line });
+        let mut emit = |line: String| {
+            on_event(HookEvent::Output {
+                step: step.name.clone(),
+                line,
+            })
+        };
         let end = match &step.kind {
-            HookKind::Shell { run } => shell::run(run, cwd, env, step.timeout, cancel, redactor, &mut capture, &mut emit),
-            HookKind::Webhook { url, token_env } => {
-                webhook::post(url, token_env.as_deref(), env, step.timeout, cancel, redactor, &mut capture, &mut emit)
+            HookKind::Shell { run } => {
+                shell::run(run, cwd, env, step.timeout, cancel, redactor, &mut capture, &mut emit)
             }
+            HookKind::Webhook { url, token_env } => webhook::post(
+                url,
+                token_env.as_deref(),
+                env,
+                step.timeout,
+                cancel,
+                redactor,
+                &mut capture,
+                &mut emit,
+            ),
         };
         let (ok, detail) = match end {
             StepEnd::Ok => (true, "done".to_string()),
             StepEnd::Failed(d) => (false, redactor.redact(&d)),
         };
-        on_event(HookEvent::StepFinished { name: step.name.clone(), ok, detail: detail.clone() });
+        on_event(HookEvent::StepFinished {
+            name: step.name.clone(),
+            ok,
+            detail: detail.clone(),
+        });
         if !ok {
-            error = Some(if hook.multi_step { format!("step {}: {detail}", step.name) } else { detail });
+            error = Some(if hook.multi_step {
+                format!("step {}: {detail}", step.name)
+            } else {
+                detail
+            });
             break;
         }
     }
-    HookOutcome { ok: error.is_none(), error, output: redactor.redact(&capture.text()), duration: started.elapsed() }
+    HookOutcome {
+        ok: error.is_none(),
+        error,
+        output: redactor.redact(&capture.text()),
+        duration: started.elapsed(),
+    }
 }
 
 /// Splits a byte stream into lines for live display, bounding line length so

@@ -36,9 +36,12 @@ pub(crate) fn run(
         Err(e) => return StepEnd::Failed(format!("cannot start `sh -c`: {e}")),
     };
     let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    for pipe in [child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>), child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>)]
-        .into_iter()
-        .flatten()
+    for pipe in [
+        child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+        child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
+    ]
+    .into_iter()
+    .flatten()
     {
         let tx = tx.clone();
         std::thread::spawn(move || {

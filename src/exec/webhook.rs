@@ -44,12 +44,21 @@ pub(crate) fn post(
     // runtime thread, and waiting here lets a cancel take effect.
     std::thread::spawn(move || {
         let result = (|| -> Result<(u16, String), String> {
-            let client = reqwest::blocking::Client::builder().timeout(timeout).build().map_err(|e| e.to_string())?;
+            let client = reqwest::blocking::Client::builder()
+                .timeout(timeout)
+                .build()
+                .map_err(|e| e.to_string())?;
             let mut req = client.post(&url_owned).json(&payload);
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
-            let resp = req.send().map_err(|e| if e.is_timeout() { "timeout".to_string() } else { e.to_string() })?;
+            let resp = req.send().map_err(|e| {
+                if e.is_timeout() {
+                    "timeout".to_string()
+                } else {
+                    e.to_string()
+                }
+            })?;
             let status = resp.status().as_u16();
             let mut text = resp.text().unwrap_or_default();
             text.truncate(16 * 1024);
@@ -64,9 +73,15 @@ pub(crate) fn post(
                 let line = format!("POST {url} → HTTP {status}\n{text}\n");
                 capture.push(line.as_bytes());
                 LineSplitter::default().push(line.as_bytes(), redactor, emit);
-                return if (200..300).contains(&status) { StepEnd::Ok } else { StepEnd::Failed(format!("webhook answered HTTP {status}")) };
+                return if (200..300).contains(&status) {
+                    StepEnd::Ok
+                } else {
+                    StepEnd::Failed(format!("webhook answered HTTP {status}"))
+                };
             }
-            Ok(Err(e)) if e == "timeout" => return StepEnd::Failed(format!("timed out after {}", format_duration(timeout))),
+            Ok(Err(e)) if e == "timeout" => {
+                return StepEnd::Failed(format!("timed out after {}", format_duration(timeout)))
+            }
             Ok(Err(e)) => return StepEnd::Failed(format!("webhook failed: {e}")),
             Err(mpsc::RecvTimeoutError::Disconnected) => return StepEnd::Failed("webhook failed".into()),
             Err(mpsc::RecvTimeoutError::Timeout) => {

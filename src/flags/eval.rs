@@ -16,16 +16,36 @@ pub struct Evaluation {
 
 pub fn evaluate(flag: &str, state: &FlagState, key: &str) -> Evaluation {
     if !state.enabled {
-        return Evaluation { enabled: false, variant: "off", reason: "disabled".into(), bucket: None };
+        return Evaluation {
+            enabled: false,
+            variant: "off",
+            reason: "disabled".into(),
+            bucket: None,
+        };
     }
     if state.targets.iter().any(|t| t == key) {
-        return Evaluation { enabled: true, variant: "on", reason: "targeted".into(), bucket: None };
+        return Evaluation {
+            enabled: true,
+            variant: "on",
+            reason: "targeted".into(),
+            bucket: None,
+        };
     }
     let b = bucket(flag, key);
     if b < state.rollout {
-        Evaluation { enabled: true, variant: "on", reason: format!("in rollout bucket {b} (< {}%)", state.rollout), bucket: Some(b) }
+        Evaluation {
+            enabled: true,
+            variant: "on",
+            reason: format!("in rollout bucket {b} (< {}%)", state.rollout),
+            bucket: Some(b),
+        }
     } else {
-        Evaluation { enabled: false, variant: "off", reason: format!("outside rollout: bucket {b} (≥ {}%)", state.rollout), bucket: Some(b) }
+        Evaluation {
+            enabled: false,
+            variant: "off",
+            reason: format!("outside rollout: bucket {b} (≥ {}%)", state.rollout),
+            bucket: Some(b),
+        }
     }
 }
 
@@ -43,7 +63,11 @@ mod tests {
     use super::*;
 
     fn st(enabled: bool, rollout: u32, targets: &[&str]) -> FlagState {
-        FlagState { enabled, rollout, targets: targets.iter().map(|s| s.to_string()).collect() }
+        FlagState {
+            enabled,
+            rollout,
+            targets: targets.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     #[test]
@@ -62,7 +86,12 @@ mod tests {
     #[test]
     fn bucket_edges() {
         // Find keys in bucket 0 and 99 for this flag to test the edges exactly.
-        let key_in = |want: u32| (0..100_000).map(|i| i.to_string()).find(|k| bucket("edge", k) == want).unwrap();
+        let key_in = |want: u32| {
+            (0..100_000)
+                .map(|i| i.to_string())
+                .find(|k| bucket("edge", k) == want)
+                .unwrap()
+        };
         let k0 = key_in(0);
         let k1 = key_in(1);
         let k99 = key_in(99);

@@ -29,7 +29,8 @@ pub fn flagd_flag(row: &FlagRow) -> Value {
     flag.insert("defaultVariant".into(), json!(if all_on { "on" } else { "off" }));
     if s.enabled && !all_on {
         let targeted = (!s.targets.is_empty()).then(|| json!({ "in": [{ "var": "targetingKey" }, s.targets] }));
-        let fractional = (s.rollout > 0).then(|| json!({ "fractional": [["on", s.rollout], ["off", 100 - s.rollout]] }));
+        let fractional =
+            (s.rollout > 0).then(|| json!({ "fractional": [["on", s.rollout], ["off", 100 - s.rollout]] }));
         let targeting = match (targeted, fractional) {
             (Some(t), Some(f)) => Some(json!({ "if": [t, "on", f] })),
             (Some(t), None) => Some(json!({ "if": [t, "on"] })),
@@ -77,11 +78,27 @@ pub fn flagd_document(rows: &[FlagRow]) -> String {
 pub fn dotenv_document(rows: &[FlagRow]) -> String {
     let mut out = String::from("# Written by relcon; edits here are overwritten.\n");
     for r in rows {
-        let name: String = r.flag.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+        let name: String = r
+            .flag
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_uppercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         let s = &r.state;
         out.push_str(&format!("FEATURE_{name}={}\n", s.enabled));
-        out.push_str(&format!("FEATURE_{name}_ROLLOUT={}\n", if s.enabled { s.rollout } else { 0 }));
-        out.push_str(&format!("FEATURE_{name}_TARGETS={}\n", if s.enabled { s.targets.join(",") } else { String::new() }));
+        out.push_str(&format!(
+            "FEATURE_{name}_ROLLOUT={}\n",
+            if s.enabled { s.rollout } else { 0 }
+        ));
+        out.push_str(&format!(
+            "FEATURE_{name}_TARGETS={}\n",
+            if s.enabled { s.targets.join(",") } else { String::new() }
+        ));
     }
     out
 }
@@ -93,9 +110,15 @@ pub fn export_path(dir: &Path, template: &str, env: &str) -> PathBuf {
 
 /// Temp file in the same folder, fsync, rename, fsync the folder.
 pub fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "export".into());
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "export".into());
     // Unique per call, not just per process: two threads exporting the same
     // file at once must not write into (and rename) each other's temp file.
     static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
@@ -124,7 +147,11 @@ mod tests {
         FlagRow {
             flag: "customer_portal".into(),
             description: None,
-            state: FlagState { enabled, rollout, targets: targets.iter().map(|s| s.to_string()).collect() },
+            state: FlagState {
+                enabled,
+                rollout,
+                targets: targets.iter().map(|s| s.to_string()).collect(),
+            },
             changed_by: None,
             changed_at: None,
             reason: None,
@@ -135,9 +162,18 @@ mod tests {
     #[test]
     fn documents_follow_the_contract() {
         let cases = [
-            (row(false, 50, &["15"]), json!({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off"})),
-            (row(true, 100, &["15"]), json!({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on"})),
-            (row(true, 0, &[]), json!({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off"})),
+            (
+                row(false, 50, &["15"]),
+                json!({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off"}),
+            ),
+            (
+                row(true, 100, &["15"]),
+                json!({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"on"}),
+            ),
+            (
+                row(true, 0, &[]),
+                json!({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off"}),
+            ),
             (
                 row(true, 0, &["15", "42"]),
                 json!({"state":"ENABLED","variants":{"on":true,"off":false},"defaultVariant":"off",
@@ -162,7 +198,12 @@ mod tests {
     #[test]
     fn dotenv_hides_targets_of_a_disabled_flag() {
         let d = dotenv_document(&[row(false, 50, &["15"])]);
-        assert!(d.contains("FEATURE_CUSTOMER_PORTAL=false\nFEATURE_CUSTOMER_PORTAL_ROLLOUT=0\nFEATURE_CUSTOMER_PORTAL_TARGETS=\n"), "{d}");
+        assert!(
+            d.contains(
+                "FEATURE_CUSTOMER_PORTAL=false\nFEATURE_CUSTOMER_PORTAL_ROLLOUT=0\nFEATURE_CUSTOMER_PORTAL_TARGETS=\n"
+            ),
+            "{d}"
+        );
         let d = dotenv_document(&[row(true, 10, &["15", "42", "103"])]);
         assert!(d.contains("FEATURE_CUSTOMER_PORTAL=true\nFEATURE_CUSTOMER_PORTAL_ROLLOUT=10\nFEATURE_CUSTOMER_PORTAL_TARGETS=15,42,103\n"), "{d}");
     }

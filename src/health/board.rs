@@ -12,8 +12,16 @@ pub const HISTORY: usize = 120;
 /// A result from a poller, sent to whoever displays health.
 #[derive(Debug, Clone, PartialEq)]
 pub enum HealthUpdate {
-    Check { env: String, check: String, sample: Sample },
-    Metric { env: String, metric: String, sample: MetricSample },
+    Check {
+        env: String,
+        check: String,
+        sample: Sample,
+    },
+    Metric {
+        env: String,
+        metric: String,
+        sample: MetricSample,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -26,7 +34,11 @@ pub struct Series<T> {
 
 impl<T> Default for Series<T> {
     fn default() -> Self {
-        Series { samples: VecDeque::new(), changed_at: None, last_error: None }
+        Series {
+            samples: VecDeque::new(),
+            changed_at: None,
+            last_error: None,
+        }
     }
 }
 
@@ -82,21 +94,43 @@ impl Board {
     }
 
     pub fn latest(&self, env: &str, check: &str) -> Option<&Sample> {
-        self.checks.get(&(env.to_string(), check.to_string())).and_then(|s| s.samples.back())
+        self.checks
+            .get(&(env.to_string(), check.to_string()))
+            .and_then(|s| s.samples.back())
     }
 
     pub fn env_health(&self, env: &str) -> EnvHealth {
-        let latest: Vec<&Sample> = self.checks.iter().filter(|((e, _), _)| e == env).filter_map(|(_, s)| s.samples.back()).collect();
-        let metrics: Vec<&MetricSample> = self.metrics.iter().filter(|((e, _), _)| e == env).filter_map(|(_, s)| s.samples.back()).collect();
+        let latest: Vec<&Sample> = self
+            .checks
+            .iter()
+            .filter(|((e, _), _)| e == env)
+            .filter_map(|(_, s)| s.samples.back())
+            .collect();
+        let metrics: Vec<&MetricSample> = self
+            .metrics
+            .iter()
+            .filter(|((e, _), _)| e == env)
+            .filter_map(|(_, s)| s.samples.back())
+            .collect();
         let state = State::worst(latest.iter().map(|s| s.state).chain(metrics.iter().map(|m| m.state)));
         let worst_reason = latest
             .iter()
             .filter(|s| Some(s.state) == state && s.state != State::Healthy)
             .find_map(|s| s.reason.clone())
-            .or_else(|| metrics.iter().filter(|m| Some(m.state) == state && m.state != State::Healthy).find_map(|m| m.reason.clone()));
+            .or_else(|| {
+                metrics
+                    .iter()
+                    .filter(|m| Some(m.state) == state && m.state != State::Healthy)
+                    .find_map(|m| m.reason.clone())
+            });
         let mut versions: Vec<String> = latest.iter().filter_map(|s| s.version.clone()).collect();
         versions.sort();
         versions.dedup();
-        EnvHealth { state, reason: worst_reason, latency_ms: latest.iter().filter_map(|s| s.latency_ms).max(), versions }
+        EnvHealth {
+            state,
+            reason: worst_reason,
+            latency_ms: latest.iter().filter_map(|s| s.latency_ms).max(),
+            versions,
+        }
     }
 }

@@ -29,17 +29,26 @@ pub fn parse_query_response(body: &[u8]) -> Result<Option<f64>, String> {
         "NaN" => Ok(None),
         "+Inf" => Ok(Some(f64::INFINITY)),
         "-Inf" => Ok(Some(f64::NEG_INFINITY)),
-        t => t.parse::<f64>().map(Some).map_err(|_| format!("prometheus value {t:?} is not a number")),
+        t => t
+            .parse::<f64>()
+            .map(Some)
+            .map_err(|_| format!("prometheus value {t:?} is not a number")),
     }
 }
 
 /// fail threshold → unhealthy, warn → degraded, else healthy.
 pub fn evaluate_metric(m: &Metric, v: f64) -> (State, Option<String>) {
     if let Some(f) = m.fail.as_ref().filter(|t| t.breached(v)) {
-        return (State::Unhealthy, Some(format!("{} = {} (fail {})", m.name, fmt(v), f.text)));
+        return (
+            State::Unhealthy,
+            Some(format!("{} = {} (fail {})", m.name, fmt(v), f.text)),
+        );
     }
     if let Some(w) = m.warn.as_ref().filter(|t| t.breached(v)) {
-        return (State::Degraded, Some(format!("{} = {} (warn {})", m.name, fmt(v), w.text)));
+        return (
+            State::Degraded,
+            Some(format!("{} = {} (warn {})", m.name, fmt(v), w.text)),
+        );
     }
     (State::Healthy, None)
 }
@@ -68,13 +77,21 @@ mod tests {
         let empty = br#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
         assert_eq!(parse_query_response(empty), Ok(None));
         let err = br#"{"status":"error","errorType":"bad_data","error":"parse error at char 5"}"#;
-        assert_eq!(parse_query_response(err), Err("prometheus bad_data: parse error at char 5".into()));
+        assert_eq!(
+            parse_query_response(err),
+            Err("prometheus bad_data: parse error at char 5".into())
+        );
         assert!(parse_query_response(b"<html>").is_err());
     }
 
     #[test]
     fn thresholds_pick_the_state() {
-        let m = Metric { name: "error rate".into(), query: "q".into(), warn: Some(Threshold::parse("> 0.005").unwrap()), fail: Some(Threshold::parse("> 0.01").unwrap()) };
+        let m = Metric {
+            name: "error rate".into(),
+            query: "q".into(),
+            warn: Some(Threshold::parse("> 0.005").unwrap()),
+            fail: Some(Threshold::parse("> 0.01").unwrap()),
+        };
         assert_eq!(evaluate_metric(&m, 0.001).0, State::Healthy);
         assert_eq!(evaluate_metric(&m, 0.007).0, State::Degraded);
         let (s, r) = evaluate_metric(&m, 0.02);

@@ -40,7 +40,9 @@ pub fn version_of(doc: &Value, pointer: Option<&str>) -> Option<String> {
             return Some(v);
         }
     }
-    doc.get("releaseId").and_then(scalar).or_else(|| doc.get("version").and_then(scalar))
+    doc.get("releaseId")
+        .and_then(scalar)
+        .or_else(|| doc.get("version").and_then(scalar))
 }
 
 fn sub_checks(doc: &Value) -> Vec<SubCheck> {
@@ -52,16 +54,35 @@ fn sub_checks(doc: &Value) -> Vec<SubCheck> {
                 Value::Array(a) => a.iter().collect(),
                 other => vec![other],
             };
-            let state = State::worst(items.iter().filter_map(|i| i.get("status").and_then(Value::as_str).and_then(status_word))).unwrap_or(State::Unknown);
-            let detail = items.iter().find_map(|i| i.get("output").and_then(Value::as_str).map(str::to_string));
-            out.push(SubCheck { name: name.clone(), state, detail });
+            let state = State::worst(
+                items
+                    .iter()
+                    .filter_map(|i| i.get("status").and_then(Value::as_str).and_then(status_word)),
+            )
+            .unwrap_or(State::Unknown);
+            let detail = items
+                .iter()
+                .find_map(|i| i.get("output").and_then(Value::as_str).map(str::to_string));
+            out.push(SubCheck {
+                name: name.clone(),
+                state,
+                detail,
+            });
         }
     }
     // Spring: "components": { "db": { "status": "UP", "details": … } }
     if let Some(Value::Object(map)) = doc.get("components") {
         for (name, c) in map {
-            let state = c.get("status").and_then(Value::as_str).and_then(status_word).unwrap_or(State::Unknown);
-            out.push(SubCheck { name: name.clone(), state, detail: None });
+            let state = c
+                .get("status")
+                .and_then(Value::as_str)
+                .and_then(status_word)
+                .unwrap_or(State::Unknown);
+            out.push(SubCheck {
+                name: name.clone(),
+                state,
+                detail: None,
+            });
         }
     }
     out
@@ -71,19 +92,40 @@ fn sub_checks(doc: &Value) -> Vec<SubCheck> {
 /// that starts like JSON).
 pub fn interpret(http_status: u16, content_type: Option<&str>, body: &[u8], pointer: Option<&str>) -> Interpreted {
     let ct = content_type.unwrap_or("").to_ascii_lowercase();
-    let trimmed = body.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &body[i..]).unwrap_or(&[]);
+    let trimmed = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| &body[i..])
+        .unwrap_or(&[]);
     let looks_json = ct.contains("json") || trimmed.first() == Some(&b'{');
     let http_ok = (200..300).contains(&http_status);
     let http_state = if http_ok { State::Healthy } else { State::Unhealthy };
     if !looks_json {
-        return Interpreted { state: http_state, reason: (!http_ok).then(|| format!("HTTP {http_status}")), version: None, checks: vec![] };
+        return Interpreted {
+            state: http_state,
+            reason: (!http_ok).then(|| format!("HTTP {http_status}")),
+            version: None,
+            checks: vec![],
+        };
     }
     let doc: Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) if http_ok => {
-            return Interpreted { state: State::Unknown, reason: Some(format!("unreadable body: {e}")), version: None, checks: vec![] };
+            return Interpreted {
+                state: State::Unknown,
+                reason: Some(format!("unreadable body: {e}")),
+                version: None,
+                checks: vec![],
+            };
         }
-        Err(_) => return Interpreted { state: State::Unhealthy, reason: Some(format!("HTTP {http_status}")), version: None, checks: vec![] },
+        Err(_) => {
+            return Interpreted {
+                state: State::Unhealthy,
+                reason: Some(format!("HTTP {http_status}")),
+                version: None,
+                checks: vec![],
+            }
+        }
     };
     let version = version_of(&doc, pointer);
     let checks = sub_checks(&doc);
@@ -92,16 +134,31 @@ pub fn interpret(http_status: u16, content_type: Option<&str>, body: &[u8], poin
         Some(s) => {
             let output = doc.get("output").and_then(Value::as_str).map(str::to_string);
             // A body that claims "pass" with an error status is not healthy.
-            let s = if !http_ok && s == State::Healthy { State::Unhealthy } else { s };
+            let s = if !http_ok && s == State::Healthy {
+                State::Unhealthy
+            } else {
+                s
+            };
             let reason = match s {
                 State::Healthy => None,
-                _ => Some(output.unwrap_or_else(|| if http_ok { format!("status {}", word.unwrap_or("?")) } else { format!("HTTP {http_status}, status {}", word.unwrap_or("?")) })),
+                _ => Some(output.unwrap_or_else(|| {
+                    if http_ok {
+                        format!("status {}", word.unwrap_or("?"))
+                    } else {
+                        format!("HTTP {http_status}, status {}", word.unwrap_or("?"))
+                    }
+                })),
             };
             (s, reason)
         }
         None => (http_state, (!http_ok).then(|| format!("HTTP {http_status}"))),
     };
-    Interpreted { state, reason, version, checks }
+    Interpreted {
+        state,
+        reason,
+        version,
+        checks,
+    }
 }
 
 #[cfg(test)]
@@ -113,8 +170,18 @@ mod tests {
     #[test]
     fn health_json_statuses_and_aliases() {
         let cases = [
-            (200, r#"{"status":"pass","releaseId":"1.4.2","version":"1"}"#, State::Healthy, Some("1.4.2")),
-            (200, r#"{"status":"ok","version":"1.4.1"}"#, State::Healthy, Some("1.4.1")),
+            (
+                200,
+                r#"{"status":"pass","releaseId":"1.4.2","version":"1"}"#,
+                State::Healthy,
+                Some("1.4.2"),
+            ),
+            (
+                200,
+                r#"{"status":"ok","version":"1.4.1"}"#,
+                State::Healthy,
+                Some("1.4.1"),
+            ),
             (200, r#"{"status":"warn","output":"slow disk"}"#, State::Degraded, None),
             (503, r#"{"status":"fail","output":"db down"}"#, State::Unhealthy, None),
             (200, r#"{"status":"down"}"#, State::Unhealthy, None),
@@ -138,8 +205,15 @@ mod tests {
             ("UNKNOWN", 200, State::Unknown),
         ];
         for (word, code, want) in cases {
-            let body = format!(r#"{{"status":"{word}","components":{{"db":{{"status":"UP"}},"diskSpace":{{"status":"{word}"}}}}}}"#);
-            let i = interpret(code, Some("application/vnd.spring-boot.actuator.v3+json"), body.as_bytes(), None);
+            let body = format!(
+                r#"{{"status":"{word}","components":{{"db":{{"status":"UP"}},"diskSpace":{{"status":"{word}"}}}}}}"#
+            );
+            let i = interpret(
+                code,
+                Some("application/vnd.spring-boot.actuator.v3+json"),
+                body.as_bytes(),
+                None,
+            );
             assert_eq!(i.state, want, "{word}");
             assert_eq!(i.checks.len(), 2);
             assert_eq!(i.checks[0].name, "db");
@@ -169,8 +243,14 @@ mod tests {
     #[test]
     fn version_pointer() {
         let body = br#"{"status":"UP","build":{"version":"2.0.1"},"git":{"commit":{"id":"abc1234"}}}"#;
-        assert_eq!(interpret(200, HJ, body, Some("/build/version")).version.as_deref(), Some("2.0.1"));
-        assert_eq!(interpret(200, HJ, body, Some("/git/commit/id")).version.as_deref(), Some("abc1234"));
+        assert_eq!(
+            interpret(200, HJ, body, Some("/build/version")).version.as_deref(),
+            Some("2.0.1")
+        );
+        assert_eq!(
+            interpret(200, HJ, body, Some("/git/commit/id")).version.as_deref(),
+            Some("abc1234")
+        );
         assert_eq!(interpret(200, HJ, body, Some("/missing")).version, None);
     }
 }

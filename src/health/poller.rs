@@ -52,7 +52,8 @@ pub fn spawn(config: &Config, tx: mpsc::UnboundedSender<HealthUpdate>, concurren
     let mut tasks = Vec::new();
     for env in &config.environments {
         for check in &env.health {
-            let (sem, prober, tx, check, env) = (sem.clone(), prober.clone(), tx.clone(), check.clone(), env.name.clone());
+            let (sem, prober, tx, check, env) =
+                (sem.clone(), prober.clone(), tx.clone(), check.clone(), env.name.clone());
             tasks.push(tokio::spawn(async move {
                 let mut failures = 0u32;
                 loop {
@@ -61,8 +62,19 @@ pub fn spawn(config: &Config, tx: mpsc::UnboundedSender<HealthUpdate>, concurren
                         prober.probe(&check).await
                     };
                     // No answer at all (timeout, refused): back off.
-                    failures = if sample.state == State::Unknown && sample.http_status.is_none() { failures + 1 } else { 0 };
-                    if tx.send(HealthUpdate::Check { env: env.clone(), check: check.name.clone(), sample }).is_err() {
+                    failures = if sample.state == State::Unknown && sample.http_status.is_none() {
+                        failures + 1
+                    } else {
+                        0
+                    };
+                    if tx
+                        .send(HealthUpdate::Check {
+                            env: env.clone(),
+                            check: check.name.clone(),
+                            sample,
+                        })
+                        .is_err()
+                    {
                         return;
                     }
                     tokio::time::sleep(next_delay(check.interval, failures)).await;
@@ -71,7 +83,14 @@ pub fn spawn(config: &Config, tx: mpsc::UnboundedSender<HealthUpdate>, concurren
         }
         if let Some(prom) = &config.prometheus {
             for metric in &env.metrics {
-                let (sem, prober, tx, metric, env, prom) = (sem.clone(), prober.clone(), tx.clone(), metric.clone(), env.name.clone(), prom.clone());
+                let (sem, prober, tx, metric, env, prom) = (
+                    sem.clone(),
+                    prober.clone(),
+                    tx.clone(),
+                    metric.clone(),
+                    env.name.clone(),
+                    prom.clone(),
+                );
                 let interval = env_metric_interval(config, &env);
                 tasks.push(tokio::spawn(async move {
                     loop {
@@ -79,7 +98,14 @@ pub fn spawn(config: &Config, tx: mpsc::UnboundedSender<HealthUpdate>, concurren
                             let Ok(_permit) = sem.acquire().await else { return };
                             prober.query(&prom, &metric).await
                         };
-                        if tx.send(HealthUpdate::Metric { env: env.clone(), metric: metric.name.clone(), sample }).is_err() {
+                        if tx
+                            .send(HealthUpdate::Metric {
+                                env: env.clone(),
+                                metric: metric.name.clone(),
+                                sample,
+                            })
+                            .is_err()
+                        {
                             return;
                         }
                         tokio::time::sleep(interval).await;
@@ -93,7 +119,10 @@ pub fn spawn(config: &Config, tx: mpsc::UnboundedSender<HealthUpdate>, concurren
 
 /// Metrics follow the env's fastest endpoint interval, else 15 s.
 fn env_metric_interval(config: &Config, env: &str) -> Duration {
-    config.env(env).and_then(|e| e.health.iter().map(|h| h.interval).min()).unwrap_or(Duration::from_secs(15))
+    config
+        .env(env)
+        .and_then(|e| e.health.iter().map(|h| h.interval).min())
+        .unwrap_or(Duration::from_secs(15))
 }
 
 #[cfg(test)]

@@ -65,7 +65,11 @@ impl Prober {
         let work = async {
             let mut resp = self.client.get(url).send().await.map_err(|e| describe_error(&e))?;
             let status = resp.status().as_u16();
-            let content_type = resp.headers().get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_string);
+            let content_type = resp
+                .headers()
+                .get(reqwest::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             let mut body = Vec::new();
             let mut truncated = false;
             while let Some(chunk) = resp.chunk().await.map_err(|e| describe_error(&e))? {
@@ -77,7 +81,12 @@ impl Prober {
                 }
                 body.extend_from_slice(&chunk);
             }
-            Ok(Fetched { status, content_type, body, truncated })
+            Ok(Fetched {
+                status,
+                content_type,
+                body,
+                truncated,
+            })
         };
         match tokio::time::timeout(timeout, work).await {
             Ok(r) => r,
@@ -88,16 +97,36 @@ impl Prober {
     pub async fn probe(&self, check: &HealthCheck) -> Sample {
         let started = Instant::now();
         let at = Utc::now();
-        let pointer = check.version.as_ref().filter(|v| v.url.is_none()).map(|v| v.pointer.as_str());
+        let pointer = check
+            .version
+            .as_ref()
+            .filter(|v| v.url.is_none())
+            .map(|v| v.pointer.as_str());
         let mut sample = match self.fetch(&check.url, check.timeout).await {
-            Err(reason) => Sample { at, state: State::Unknown, reason: Some(reason), latency_ms: None, version: None, http_status: None, checks: vec![] },
+            Err(reason) => Sample {
+                at,
+                state: State::Unknown,
+                reason: Some(reason),
+                latency_ms: None,
+                version: None,
+                http_status: None,
+                checks: vec![],
+            },
             Ok(f) => {
                 let latency = started.elapsed().as_millis() as u64;
                 let mut i = interpret(f.status, f.content_type.as_deref(), &f.body, pointer);
                 if f.truncated && i.state == State::Unknown {
                     i.reason = Some(format!("body larger than {} KiB", MAX_BODY / 1024));
                 }
-                Sample { at, state: i.state, reason: i.reason, latency_ms: Some(latency), version: i.version, http_status: Some(f.status), checks: i.checks }
+                Sample {
+                    at,
+                    state: i.state,
+                    reason: i.reason,
+                    latency_ms: Some(latency),
+                    version: i.version,
+                    http_status: Some(f.status),
+                    checks: i.checks,
+                }
             }
         };
         // The version may live at a second URL (e.g. /actuator/info).
@@ -114,19 +143,49 @@ impl Prober {
 
     pub async fn query(&self, prom: &Prometheus, metric: &Metric) -> MetricSample {
         let at = Utc::now();
-        let url = match reqwest::Url::parse_with_params(&format!("{}/api/v1/query", prom.url.trim_end_matches('/')), &[("query", metric.query.as_str())]) {
+        let url = match reqwest::Url::parse_with_params(
+            &format!("{}/api/v1/query", prom.url.trim_end_matches('/')),
+            &[("query", metric.query.as_str())],
+        ) {
             Ok(u) => u,
-            Err(e) => return MetricSample { at, state: State::Unknown, value: None, reason: Some(format!("bad prometheus url: {e}")) },
+            Err(e) => {
+                return MetricSample {
+                    at,
+                    state: State::Unknown,
+                    value: None,
+                    reason: Some(format!("bad prometheus url: {e}")),
+                }
+            }
         };
         match self.fetch(url.as_str(), prom.timeout).await {
-            Err(reason) => MetricSample { at, state: State::Unknown, value: None, reason: Some(format!("prometheus: {reason}")) },
+            Err(reason) => MetricSample {
+                at,
+                state: State::Unknown,
+                value: None,
+                reason: Some(format!("prometheus: {reason}")),
+            },
             Ok(f) => match parse_query_response(&f.body) {
                 Ok(Some(v)) => {
                     let (state, reason) = evaluate_metric(metric, v);
-                    MetricSample { at, state, value: Some(v), reason }
+                    MetricSample {
+                        at,
+                        state,
+                        value: Some(v),
+                        reason,
+                    }
                 }
-                Ok(None) => MetricSample { at, state: State::Unknown, value: None, reason: Some("no data".into()) },
-                Err(e) => MetricSample { at, state: State::Unknown, value: None, reason: Some(e) },
+                Ok(None) => MetricSample {
+                    at,
+                    state: State::Unknown,
+                    value: None,
+                    reason: Some("no data".into()),
+                },
+                Err(e) => MetricSample {
+                    at,
+                    state: State::Unknown,
+                    value: None,
+                    reason: Some(e),
+                },
             },
         }
     }

@@ -12,19 +12,26 @@ pub fn approve(ctx: &mut Ctx, env: &str, version: &str, note: Option<String>) ->
     let actor = ctx.actor.clone();
     let env_s = env.to_string();
     let flags: Vec<String> = ctx.config.flags.keys().cloned().collect();
-    let body = ApprovalGranted { version: version.to_string(), note };
+    let body = ApprovalGranted {
+        version: version.to_string(),
+        note,
+    };
     ctx.store.transact(now, &actor, &mut |view| {
         // Flag changes are approved as `flag:NAME=STATE` (see ops::flags).
         if let Some(subject) = version.strip_prefix("flag:") {
             let name = subject.split('=').next().unwrap_or_default();
             if !flags.contains(&name.to_string()) || !subject.contains('=') {
-                return Err(Error::usage(format!("{version:?}: expected flag:NAME=STATE with a defined flag, e.g. flag:customer_portal=25%")));
+                return Err(Error::usage(format!(
+                    "{version:?}: expected flag:NAME=STATE with a defined flag, e.g. flag:customer_portal=25%"
+                )));
             }
         } else if view.build(version)?.is_none() {
             return Err(Error::usage(format!("build {version} is not registered")));
         }
         if view.approvers(&env_s, version)?.iter().any(|a| a == &actor) {
-            return Err(Error::usage(format!("{actor} has already approved {version} into {env_s}")));
+            return Err(Error::usage(format!(
+                "{actor} has already approved {version} into {env_s}"
+            )));
         }
         Ok(vec![NewEvent::new(kind::APPROVAL_GRANTED, Some(&env_s), &body)])
     })?;

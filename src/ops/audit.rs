@@ -23,19 +23,36 @@ pub fn rebuild(ctx: &mut Ctx) -> Result<()> {
 pub fn summary(e: &Event) -> String {
     let b = e.body_json();
     let s = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-    let n = |k: &str| b.get(k).and_then(|v| v.as_u64()).map(|n| format!("v{n}")).unwrap_or_default();
+    let n = |k: &str| {
+        b.get(k)
+            .and_then(|v| v.as_u64())
+            .map(|n| format!("v{n}"))
+            .unwrap_or_default()
+    };
     match e.kind.as_str() {
         "build.registered" => format!("registered build {} ({})", s("version"), short(&s("commit"))),
         "deployment.started" => {
             let from = s("from_env");
             let act = s("action");
-            let extra = if !from.is_empty() { format!(" from {from}") } else { String::new() };
-            let target = b.get("target_release").and_then(|v| v.as_u64()).map(|t| format!(" to v{t}")).unwrap_or_default();
+            let extra = if !from.is_empty() {
+                format!(" from {from}")
+            } else {
+                String::new()
+            };
+            let target = b
+                .get("target_release")
+                .and_then(|v| v.as_u64())
+                .map(|t| format!(" to v{t}"))
+                .unwrap_or_default();
             format!("{} {act}{target} {}{extra} started", n("number"), s("version"))
         }
         "deployment.step" => format!("{} step {}: {}", n("number"), s("step"), s("state")),
-        "deployment.succeeded" if b.get("resolved").and_then(|v| v.as_bool()) == Some(true) => format!("{} resolved as succeeded", n("number")),
-        "deployment.failed" if b.get("resolved").and_then(|v| v.as_bool()) == Some(true) => format!("{} resolved as failed", n("number")),
+        "deployment.succeeded" if b.get("resolved").and_then(|v| v.as_bool()) == Some(true) => {
+            format!("{} resolved as succeeded", n("number"))
+        }
+        "deployment.failed" if b.get("resolved").and_then(|v| v.as_bool()) == Some(true) => {
+            format!("{} resolved as failed", n("number"))
+        }
         "deployment.succeeded" => format!("{} succeeded", n("number")),
         "deployment.failed" => format!("{} failed: {}", n("number"), s("error")),
         "deployment.interrupted" => format!("{} interrupted", n("number")),
@@ -46,12 +63,26 @@ pub fn summary(e: &Event) -> String {
             let gates: Vec<String> = b
                 .get("gates")
                 .and_then(|g| g.as_array())
-                .map(|a| a.iter().filter_map(|g| g.get("name").and_then(|n| n.as_str()).map(str::to_string)).collect())
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|g| g.get("name").and_then(|n| n.as_str()).map(str::to_string))
+                        .collect()
+                })
                 .unwrap_or_default();
             format!("overrode {} for {}: {}", gates.join(", "), s("version"), s("reason"))
         }
-        "checklist.ticked" => format!("ticked {} #{} {}", s("checklist"), b.get("item").and_then(|v| v.as_u64()).unwrap_or(0), s("text")),
-        "checklist.unticked" => format!("unticked {} #{} {}", s("checklist"), b.get("item").and_then(|v| v.as_u64()).unwrap_or(0), s("text")),
+        "checklist.ticked" => format!(
+            "ticked {} #{} {}",
+            s("checklist"),
+            b.get("item").and_then(|v| v.as_u64()).unwrap_or(0),
+            s("text")
+        ),
+        "checklist.unticked" => format!(
+            "unticked {} #{} {}",
+            s("checklist"),
+            b.get("item").and_then(|v| v.as_u64()).unwrap_or(0),
+            s("text")
+        ),
         "flag.changed" => {
             let state = |k: &str| {
                 b.get(k)
@@ -65,8 +96,17 @@ pub fn summary(e: &Event) -> String {
                 "restore" => "restored ",
                 _ => "",
             };
-            let why = b.get("reason").and_then(|v| v.as_str()).map(|r| format!(": {r}")).unwrap_or_default();
-            format!("{label}flag {} {} → {}{why}", s("flag"), state("before"), state("after"))
+            let why = b
+                .get("reason")
+                .and_then(|v| v.as_str())
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            format!(
+                "{label}flag {} {} → {}{why}",
+                s("flag"),
+                state("before"),
+                state("after")
+            )
         }
         other => other.to_string(),
     }

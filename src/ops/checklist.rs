@@ -77,7 +77,17 @@ fn run_of(t: &ChecklistTemplate, phase: &'static str, env: &str, build: &str, ti
         })
         .collect();
     let done = items.iter().filter(|i| i.done).count();
-    Run { name: t.name.clone(), title: t.title.clone(), phase, env: env.to_string(), build: build.to_string(), done, total: items.len(), signed_off: done == items.len(), items }
+    Run {
+        name: t.name.clone(),
+        title: t.title.clone(),
+        phase,
+        env: env.to_string(),
+        build: build.to_string(),
+        done,
+        total: items.len(),
+        signed_off: done == items.len(),
+        items,
+    }
 }
 
 /// Every open run for `env`: before-lists for the pending build, after-lists
@@ -87,19 +97,33 @@ pub fn runs(ctx: &Ctx, env: &str) -> Result<Vec<Run>> {
 }
 
 pub fn runs_in(view: &dyn StateView, config: &crate::config::Config, env: &str) -> Result<Vec<Run>> {
-    let e = config.env(env).ok_or_else(|| Error::usage(format!("unknown environment {env:?}")))?;
+    let e = config
+        .env(env)
+        .ok_or_else(|| Error::usage(format!("unknown environment {env:?}")))?;
     let mut out = Vec::new();
     if let Some(b) = pending_build(view, config, env)? {
         for name in &e.checklists_before {
             if let Some(t) = config.checklists.get(name) {
-                out.push(run_of(t, "before", env, &b.version, &view.checklist_ticks(env, name, &b.version)?));
+                out.push(run_of(
+                    t,
+                    "before",
+                    env,
+                    &b.version,
+                    &view.checklist_ticks(env, name, &b.version)?,
+                ));
             }
         }
     }
     if let Some(cur) = view.current_release(env)? {
         for name in &e.checklists_after {
             if let Some(t) = config.checklists.get(name) {
-                out.push(run_of(t, "after", env, &cur.version, &view.checklist_ticks(env, name, &cur.version)?));
+                out.push(run_of(
+                    t,
+                    "after",
+                    env,
+                    &cur.version,
+                    &view.checklist_ticks(env, name, &cur.version)?,
+                ));
             }
         }
     }
@@ -129,7 +153,11 @@ pub fn tick_n(ctx: &mut Ctx, req: TickRequest) -> Result<(Run, usize)> {
     let env = ctx.env(&req.env)?.clone();
     let template = ctx.config.checklists.get(&req.checklist).cloned().ok_or_else(|| {
         let known: Vec<&String> = ctx.config.checklists.keys().collect();
-        Error::usage(format!("no checklist named {:?} (defined: {})", req.checklist, known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")))
+        Error::usage(format!(
+            "no checklist named {:?} (defined: {})",
+            req.checklist,
+            known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        ))
     })?;
     let texts: Vec<&str> = template.items.iter().map(|i| i.text.as_str()).collect();
     let n = find_item(&texts, &req.item).map_err(Error::usage)?;
@@ -137,7 +165,12 @@ pub fn tick_n(ctx: &mut Ctx, req: TickRequest) -> Result<(Run, usize)> {
     if let Some(need) = &item.role {
         match &req.role {
             Some(have) if have.eq_ignore_ascii_case(need) => {}
-            _ => return Err(Error::usage(format!("item {n} ({}) must be signed by {need}: pass --as {need}", item.text))),
+            _ => {
+                return Err(Error::usage(format!(
+                    "item {n} ({}) must be signed by {need}: pass --as {need}",
+                    item.text
+                )))
+            }
         }
     }
     let version = match &req.version {
@@ -151,12 +184,30 @@ pub fn tick_n(ctx: &mut Ctx, req: TickRequest) -> Result<(Run, usize)> {
             let view = ctx.store.view();
             let phase_before = env.checklists_before.contains(&req.checklist);
             let phase_after = env.checklists_after.contains(&req.checklist);
-            let pending = if phase_before { pending_build(view, &ctx.config, &env.name)?.map(|b| b.version) } else { None };
-            let current = if phase_after { view.current_release(&env.name)?.map(|r| r.version) } else { None };
+            let pending = if phase_before {
+                pending_build(view, &ctx.config, &env.name)?.map(|b| b.version)
+            } else {
+                None
+            };
+            let current = if phase_after {
+                view.current_release(&env.name)?.map(|r| r.version)
+            } else {
+                None
+            };
             match (phase_before, phase_after, pending, current) {
-                (false, false, _, _) => return Err(Error::usage(format!("{} does not use checklist {}", env.name, req.checklist))),
+                (false, false, _, _) => {
+                    return Err(Error::usage(format!(
+                        "{} does not use checklist {}",
+                        env.name, req.checklist
+                    )))
+                }
                 (_, _, Some(v), _) | (_, _, None, Some(v)) => v,
-                _ => return Err(Error::usage(format!("{} has no open run of {} (no build pending or live)", env.name, req.checklist))),
+                _ => {
+                    return Err(Error::usage(format!(
+                        "{} has no open run of {} (no build pending or live)",
+                        env.name, req.checklist
+                    )))
+                }
             }
         }
     };
@@ -174,23 +225,37 @@ pub fn tick_n(ctx: &mut Ctx, req: TickRequest) -> Result<(Run, usize)> {
     let env_name = env.name.clone();
     let undo = req.undo;
     ctx.store.transact(now, &actor, &mut |view| {
-        let existing = view.checklist_ticks(&env_name, &body.checklist, &body.version)?.into_iter().find(|t| t.item == body.item);
+        let existing = view
+            .checklist_ticks(&env_name, &body.checklist, &body.version)?
+            .into_iter()
+            .find(|t| t.item == body.item);
         if undo && existing.is_none() {
             return Err(Error::usage(format!("item {} is not ticked", body.item)));
         }
         if let (false, Some(t)) = (undo, &existing) {
             if body.note.is_none() {
-                return Err(Error::usage(format!("item {} is already ticked by {}", body.item, t.by)));
+                return Err(Error::usage(format!(
+                    "item {} is already ticked by {}",
+                    body.item, t.by
+                )));
             }
             // A note on a ticked item: the tick stays its ticker's.
             let mut b = body.clone();
             b.note_only = true;
             return Ok(vec![NewEvent::new(kind::CHECKLIST_TICKED, Some(&env_name), &b)]);
         }
-        let k = if undo { kind::CHECKLIST_UNTICKED } else { kind::CHECKLIST_TICKED };
+        let k = if undo {
+            kind::CHECKLIST_UNTICKED
+        } else {
+            kind::CHECKLIST_TICKED
+        };
         Ok(vec![NewEvent::new(k, Some(&env_name), &body)])
     })?;
     let ticks = ctx.store.view().checklist_ticks(&env.name, &req.checklist, &version)?;
-    let phase = if env.checklists_before.contains(&req.checklist) { "before" } else { "after" };
+    let phase = if env.checklists_before.contains(&req.checklist) {
+        "before"
+    } else {
+        "after"
+    };
     Ok((run_of(&template, phase, &env.name, &version, &ticks), n))
 }

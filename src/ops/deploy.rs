@@ -24,19 +24,65 @@ pub struct Options {
 /// What a running deployment reports to its front end.
 #[derive(Debug, Clone)]
 pub enum Progress {
-    Started { env: String, number: u64, version: String, action: Action, steps: Vec<String>, multi_step: bool },
+    Started {
+        env: String,
+        number: u64,
+        version: String,
+        action: Action,
+        steps: Vec<String>,
+        multi_step: bool,
+    },
     Hook(HookEvent),
 }
 
-pub fn deploy(ctx: &mut Ctx, env: &str, version: &str, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Release> {
-    run(ctx, Request::Deploy { env: env.into(), version: version.into() }, opts, on, cancel)
+pub fn deploy(
+    ctx: &mut Ctx,
+    env: &str,
+    version: &str,
+    opts: &Options,
+    on: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<Release> {
+    run(
+        ctx,
+        Request::Deploy {
+            env: env.into(),
+            version: version.into(),
+        },
+        opts,
+        on,
+        cancel,
+    )
 }
 
-pub fn promote(ctx: &mut Ctx, from: &str, to: &str, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Release> {
-    run(ctx, Request::Promote { from: from.into(), to: to.into() }, opts, on, cancel)
+pub fn promote(
+    ctx: &mut Ctx,
+    from: &str,
+    to: &str,
+    opts: &Options,
+    on: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<Release> {
+    run(
+        ctx,
+        Request::Promote {
+            from: from.into(),
+            to: to.into(),
+        },
+        opts,
+        on,
+        cancel,
+    )
 }
 
-pub fn rollback(ctx: &mut Ctx, env: &str, to: Option<u64>, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Release> {
+pub fn rollback(
+    ctx: &mut Ctx,
+    env: &str,
+    to: Option<u64>,
+    opts: &Options,
+    on: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<Release> {
     run(ctx, Request::Rollback { env: env.into(), to }, opts, on, cancel)
 }
 
@@ -50,7 +96,9 @@ pub fn chain_to(ctx: &Ctx, target: &str) -> Result<Vec<(String, String)>> {
         cur = ctx.env(from)?;
     }
     if path.is_empty() {
-        return Err(Error::usage(format!("{target} is the first stage: nothing promotes into it")));
+        return Err(Error::usage(format!(
+            "{target} is the first stage: nothing promotes into it"
+        )));
     }
     path.reverse();
     Ok(path)
@@ -59,7 +107,13 @@ pub fn chain_to(ctx: &Ctx, target: &str) -> Result<Vec<(String, String)>> {
 /// `promote --through ENV`: one gated step at a time, stopping at the first
 /// refusal or failure. Steps whose target already runs the source's build are
 /// skipped. Returns the releases made.
-pub fn promote_through(ctx: &mut Ctx, target: &str, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Vec<Release>> {
+pub fn promote_through(
+    ctx: &mut Ctx,
+    target: &str,
+    opts: &Options,
+    on: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<Vec<Release>> {
     let mut made = Vec::new();
     for (from, to) in chain_to(ctx, target)? {
         let view = ctx.store.view();
@@ -70,31 +124,57 @@ pub fn promote_through(ctx: &mut Ctx, target: &str, opts: &Options, on: &mut dyn
             (Some(s), Some(d)) if s.version == d.version => continue,
             _ => {}
         }
-        let step_opts = Options { expect: None, ..opts.clone() };
+        let step_opts = Options {
+            expect: None,
+            ..opts.clone()
+        };
         made.push(promote(ctx, &from, &to, &step_opts, on, cancel)?);
     }
     Ok(made)
 }
 
-fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress), cancel: &CancelToken) -> Result<Release> {
+fn run(
+    ctx: &mut Ctx,
+    req: Request,
+    opts: &Options,
+    on: &mut dyn FnMut(Progress),
+    cancel: &CancelToken,
+) -> Result<Release> {
     let env_cfg = ctx.env(req.env())?.clone();
     let action = req.action();
-    let hook = plan::hook_for(&env_cfg, action)
-        .cloned()
-        .ok_or_else(|| Error::usage(format!("{} has no `deploy` hook in {}: relcon has nothing to run", env_cfg.name, ctx.config.path.display())))?;
+    let hook = plan::hook_for(&env_cfg, action).cloned().ok_or_else(|| {
+        Error::usage(format!(
+            "{} has no `deploy` hook in {}: relcon has nothing to run",
+            env_cfg.name,
+            ctx.config.path.display()
+        ))
+    })?;
     // Usage errors (wrong source, unknown build …) before anything else.
     plan::plan(ctx.store.view(), &ctx.config, &ctx.actor, ctx.now(), &req)?;
     for name in hook.secret_envs() {
         if std::env::var(name).map_or(true, |v| v.is_empty()) {
-            return Err(Error::usage(format!("{}'s hook needs the secret in ${name}, which is not set", env_cfg.name)));
+            return Err(Error::usage(format!(
+                "{}'s hook needs the secret in ${name}, which is not set",
+                env_cfg.name
+            )));
         }
     }
-    let reason = opts.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()).map(str::to_string);
+    let reason = opts
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
     if env_cfg.protected && reason.is_none() {
-        return Err(Error::usage(format!("{} is protected: give a reason (--reason TEXT)", env_cfg.name)));
+        return Err(Error::usage(format!(
+            "{} is protected: give a reason (--reason TEXT)",
+            env_cfg.name
+        )));
     }
     if opts.force && reason.is_none() {
-        return Err(Error::usage("--force needs a reason (--reason TEXT); the override is recorded"));
+        return Err(Error::usage(
+            "--force needs a reason (--reason TEXT); the override is recorded",
+        ));
     }
     let now = ctx.now();
     let actor = ctx.actor.clone();
@@ -124,17 +204,28 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
                     gates: vec![crate::domain::Gate {
                         name: "expect".into(),
                         ok: false,
-                        detail: format!("{from} is now at v{have} ({}), not v{want} as expected", p.build.version),
+                        detail: format!(
+                            "{from} is now at v{have} ({}), not v{want} as expected",
+                            p.build.version
+                        ),
                         overridable: false,
                     }],
                 });
             }
         }
         let failing: Vec<crate::domain::Gate> = p.failing().into_iter().cloned().collect();
-        let blocking: Vec<_> = failing.iter().filter(|g| !g.overridable || !opts.force).cloned().collect();
+        let blocking: Vec<_> = failing
+            .iter()
+            .filter(|g| !g.overridable || !opts.force)
+            .cloned()
+            .collect();
         if !blocking.is_empty() {
             // List every failing gate, not only the ones --force could not pass.
-            return Err(Error::Refused { action: action.as_str().into(), env: p.env.clone(), gates: failing });
+            return Err(Error::Refused {
+                action: action.as_str().into(),
+                env: p.env.clone(),
+                gates: failing,
+            });
         }
         let mut events = Vec::new();
         if !failing.is_empty() {
@@ -144,7 +235,13 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
                 GateOverridden {
                     action,
                     version: p.build.version.clone(),
-                    gates: failing.iter().map(|g| OverriddenGate { name: g.name.clone(), detail: g.detail.clone() }).collect(),
+                    gates: failing
+                        .iter()
+                        .map(|g| OverriddenGate {
+                            name: g.name.clone(),
+                            detail: g.detail.clone(),
+                        })
+                        .collect(),
                     reason: reason.clone().unwrap_or_default(),
                 },
             ));
@@ -171,7 +268,14 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
             events.push(NewEvent::new(
                 kind::HOLD_SET,
                 Some(&p.env),
-                HoldSet { reason: Some(format!("rollback to v{}{}", p.target_release.unwrap_or(0), reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default())), release: Some(p.next_number) },
+                HoldSet {
+                    reason: Some(format!(
+                        "rollback to v{}{}",
+                        p.target_release.unwrap_or(0),
+                        reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                    )),
+                    release: Some(p.next_number),
+                },
             ));
         }
         planned = Some(p);
@@ -179,7 +283,14 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
     })?;
     let p = planned.ok_or_else(|| Error::runtime("deployment plan missing"))?;
     let number = p.next_number;
-    on(Progress::Started { env: p.env.clone(), number, version: p.build.version.clone(), action, steps: p.steps.clone(), multi_step: hook.multi_step });
+    on(Progress::Started {
+        env: p.env.clone(),
+        number,
+        version: p.build.version.clone(),
+        action,
+        steps: p.steps.clone(),
+        multi_step: hook.multi_step,
+    });
 
     let vars = hook_env(ctx, &p, reason.as_deref());
     let redactor = ctx.redactor();
@@ -194,21 +305,41 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
         if multi {
             record_step(ctx, &p.env, number, &step.name, "running")?;
         }
-        let one = crate::config::Hook { steps: vec![step.clone()], multi_step: multi };
-        let outcome = exec::run_hook(&one, &config.dir, &vars, &redactor, cancel, &mut |ev| on(Progress::Hook(ev)));
+        let one = crate::config::Hook {
+            steps: vec![step.clone()],
+            multi_step: multi,
+        };
+        let outcome = exec::run_hook(&one, &config.dir, &vars, &redactor, cancel, &mut |ev| {
+            on(Progress::Hook(ev))
+        });
         combined.push_str(&outcome.output);
         if multi {
-            record_step(ctx, &p.env, number, &step.name, if outcome.ok { "done" } else { "failed" })?;
+            record_step(
+                ctx,
+                &p.env,
+                number,
+                &step.name,
+                if outcome.ok { "done" } else { "failed" },
+            )?;
         }
         if !outcome.ok {
             failure = Some(outcome.error.unwrap_or_else(|| "hook failed".into()));
             break;
         }
     }
-    let outcome = exec::HookOutcome { ok: failure.is_none(), error: failure, output: combined, duration: started.elapsed() };
+    let outcome = exec::HookOutcome {
+        ok: failure.is_none(),
+        error: failure,
+        output: combined,
+        duration: started.elapsed(),
+    };
     let duration_ms = started.elapsed().as_millis() as u64;
 
-    let finish_kind = if outcome.ok { kind::DEPLOYMENT_SUCCEEDED } else { kind::DEPLOYMENT_FAILED };
+    let finish_kind = if outcome.ok {
+        kind::DEPLOYMENT_SUCCEEDED
+    } else {
+        kind::DEPLOYMENT_FAILED
+    };
     let body = DeploymentFinished {
         number,
         error: outcome.error.clone(),
@@ -219,18 +350,33 @@ fn run(ctx: &mut Ctx, req: Request, opts: &Options, on: &mut dyn FnMut(Progress)
     };
     let env_name = p.env.clone();
     let done_at = ctx.now();
-    ctx.store.transact(done_at, &actor, &mut |_| Ok(vec![NewEvent::new(finish_kind, Some(&env_name), &body)]))?;
+    ctx.store.transact(done_at, &actor, &mut |_| {
+        Ok(vec![NewEvent::new(finish_kind, Some(&env_name), &body)])
+    })?;
     if !outcome.ok {
-        return Err(Error::HookFailed { env: p.env.clone(), number, message: outcome.error.unwrap_or_else(|| "hook failed".into()) });
+        return Err(Error::HookFailed {
+            env: p.env.clone(),
+            number,
+            message: outcome.error.unwrap_or_else(|| "hook failed".into()),
+        });
     }
-    ctx.store.view().release(&p.env, number)?.ok_or_else(|| Error::runtime("release vanished after recording"))
+    ctx.store
+        .view()
+        .release(&p.env, number)?
+        .ok_or_else(|| Error::runtime("release vanished after recording"))
 }
 
 fn record_step(ctx: &mut Ctx, env: &str, number: u64, step: &str, state: &str) -> Result<()> {
     let now = ctx.now();
     let actor = ctx.actor.clone();
-    let body = DeploymentStep { number, step: step.to_string(), state: state.to_string() };
-    ctx.store.transact(now, &actor, &mut |_| Ok(vec![NewEvent::new(kind::DEPLOYMENT_STEP, Some(env), &body)]))?;
+    let body = DeploymentStep {
+        number,
+        step: step.to_string(),
+        state: state.to_string(),
+    };
+    ctx.store.transact(now, &actor, &mut |_| {
+        Ok(vec![NewEvent::new(kind::DEPLOYMENT_STEP, Some(env), &body)])
+    })?;
     Ok(())
 }
 
@@ -248,7 +394,10 @@ pub fn hook_env(ctx: &Ctx, p: &Plan, reason: Option<&str>) -> Vec<(String, Strin
         ("RELCON_COMMIT", p.build.commit.clone()),
         ("RELCON_ARTIFACT", p.build.artifact.clone().unwrap_or_default()),
         ("RELCON_RELEASE", p.next_number.to_string()),
-        ("RELCON_TARGET_RELEASE", p.target_release.map(|n| n.to_string()).unwrap_or_default()),
+        (
+            "RELCON_TARGET_RELEASE",
+            p.target_release.map(|n| n.to_string()).unwrap_or_default(),
+        ),
         ("RELCON_ACTOR", ctx.actor.clone()),
         ("RELCON_REASON", reason.unwrap_or_default().to_string()),
     ];

@@ -35,11 +35,18 @@ pub struct FlagListRow {
 /// The state of `flag` in `env`: the ledger's if recorded, else the config's
 /// initial state, else off.
 pub fn resolve(view: &dyn StateView, ctx_config: &crate::config::Config, flag: &str, env: &str) -> Result<FlagListRow> {
-    let def = ctx_config.flags.get(flag).ok_or_else(|| unknown_flag(ctx_config, flag))?;
+    let def = ctx_config
+        .flags
+        .get(flag)
+        .ok_or_else(|| unknown_flag(ctx_config, flag))?;
     let rec = view.flag_record(flag, env)?;
     let state = match &rec {
         Some(r) => r.state.clone(),
-        None => def.env.get(env).cloned().unwrap_or(FlagState { enabled: false, rollout: 100, targets: vec![] }),
+        None => def.env.get(env).cloned().unwrap_or(FlagState {
+            enabled: false,
+            rollout: 100,
+            targets: vec![],
+        }),
     };
     Ok(FlagListRow {
         flag: flag.to_string(),
@@ -58,7 +65,14 @@ pub fn resolve(view: &dyn StateView, ctx_config: &crate::config::Config, flag: &
 
 fn unknown_flag(config: &crate::config::Config, flag: &str) -> Error {
     let known: Vec<&str> = config.flags.keys().map(String::as_str).collect();
-    Error::usage(format!("no flag named {flag:?} (defined: {})", if known.is_empty() { "none".into() } else { known.join(", ") }))
+    Error::usage(format!(
+        "no flag named {flag:?} (defined: {})",
+        if known.is_empty() {
+            "none".into()
+        } else {
+            known.join(", ")
+        }
+    ))
 }
 
 /// Every flag × every environment, envs in pipeline order.
@@ -86,9 +100,26 @@ pub struct EvalResult {
 pub fn eval(ctx: &Ctx, env: &str, flag: &str, key: &str) -> Result<EvalResult> {
     ctx.env(env)?;
     let row = resolve(ctx.store.view(), &ctx.config, flag, env)?;
-    let st = FlagState { enabled: row.enabled, rollout: row.rollout, targets: row.targets };
-    let Evaluation { enabled, variant, reason, bucket } = evaluate(flag, &st, key);
-    Ok(EvalResult { flag: flag.into(), env: env.into(), key: key.into(), enabled, variant, reason, bucket })
+    let st = FlagState {
+        enabled: row.enabled,
+        rollout: row.rollout,
+        targets: row.targets,
+    };
+    let Evaluation {
+        enabled,
+        variant,
+        reason,
+        bucket,
+    } = evaluate(flag, &st, key);
+    Ok(EvalResult {
+        flag: flag.into(),
+        env: env.into(),
+        key: key.into(),
+        enabled,
+        variant,
+        reason,
+        bucket,
+    })
 }
 
 /// What `flag set` asks for.
@@ -116,7 +147,9 @@ impl Switch {
             "off" | "false" => Ok(Switch::Off),
             _ => match t.trim_end_matches('%').parse::<u32>() {
                 Ok(p) if p <= 100 => Ok(Switch::Percent(p)),
-                _ => Err(Error::usage(format!("{s:?}: expected on, off or a percentage like 25%"))),
+                _ => Err(Error::usage(format!(
+                    "{s:?}: expected on, off or a percentage like 25%"
+                ))),
             },
         }
     }
@@ -157,20 +190,37 @@ pub struct Changed {
 
 /// `flag set`: gated by `flag_approvals` (approve `flag:NAME=STATE`) and a
 /// reason in protected envs.
-pub fn set(ctx: &mut Ctx, env: &str, flag: &str, change: &Change, reason: Option<String>, force: bool) -> Result<Changed> {
-    record(ctx, env, flag, "set", reason, force, &|before, _| Ok(apply_change(before, change)))
+pub fn set(
+    ctx: &mut Ctx,
+    env: &str,
+    flag: &str,
+    change: &Change,
+    reason: Option<String>,
+    force: bool,
+) -> Result<Changed> {
+    record(ctx, env, flag, "set", reason, force, &|before, _| {
+        Ok(apply_change(before, change))
+    })
 }
 
 /// The kill switch: off now, rollout 0, targets kept but inactive. Never
 /// gated: like a rollback, it is the emergency path.
 pub fn kill(ctx: &mut Ctx, env: &str, flag: &str, reason: Option<String>) -> Result<Changed> {
-    record(ctx, env, flag, "kill", reason, false, &|before, _| Ok(FlagState { enabled: false, rollout: 0, targets: before.targets.clone() }))
+    record(ctx, env, flag, "kill", reason, false, &|before, _| {
+        Ok(FlagState {
+            enabled: false,
+            rollout: 0,
+            targets: before.targets.clone(),
+        })
+    })
 }
 
 /// Back to the state before the kill.
 pub fn restore(ctx: &mut Ctx, env: &str, flag: &str, reason: Option<String>, force: bool) -> Result<Changed> {
     record(ctx, env, flag, "restore", reason, force, &|_, killed_from| {
-        killed_from.cloned().ok_or_else(|| Error::usage(format!("{flag} is not killed in {env}: nothing to restore")))
+        killed_from
+            .cloned()
+            .ok_or_else(|| Error::usage(format!("{flag} is not killed in {env}: nothing to restore")))
     })
 }
 
@@ -195,37 +245,60 @@ fn record(
     }
     let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
     if env_cfg.protected && reason.is_none() {
-        return Err(Error::usage(format!("{env} is protected: give a reason (--reason TEXT)")));
+        return Err(Error::usage(format!(
+            "{env} is protected: give a reason (--reason TEXT)"
+        )));
     }
     if force && reason.is_none() {
-        return Err(Error::usage("--force needs a reason (--reason TEXT); the override is recorded"));
+        return Err(Error::usage(
+            "--force needs a reason (--reason TEXT); the override is recorded",
+        ));
     }
     let now = ctx.now();
     let actor = ctx.actor.clone();
     let config = ctx.config.clone();
     ctx.store.transact(now, &actor, &mut |view| {
         let row = resolve(view, &config, flag, env)?;
-        let before = FlagState { enabled: row.enabled, rollout: row.rollout, targets: row.targets.clone() };
+        let before = FlagState {
+            enabled: row.enabled,
+            rollout: row.rollout,
+            targets: row.targets.clone(),
+        };
         let killed_from = view.flag_record(flag, env)?.and_then(|r| r.killed_from);
         let after = next(&before, killed_from.as_ref())?;
         if after == before && change == "set" {
-            return Err(Error::usage(format!("{flag} in {env} is already {}{}", describe(&after), targets_note(&after))));
+            return Err(Error::usage(format!(
+                "{flag} in {env} is already {}{}",
+                describe(&after),
+                targets_note(&after)
+            )));
         }
         let mut events = Vec::new();
         if change != "kill" && env_cfg.flag_approvals > 0 {
             let subject = approval_subject(flag, &after);
-            let mut by: Vec<String> = view.approvers(env, &subject)?.into_iter().filter(|a| a != &actor).collect();
+            let mut by: Vec<String> = view
+                .approvers(env, &subject)?
+                .into_iter()
+                .filter(|a| a != &actor)
+                .collect();
             by.dedup();
             let have = by.len() as u32;
             if have < env_cfg.flag_approvals {
                 let gate = Gate {
                     name: "approvals".into(),
                     ok: false,
-                    detail: format!("{have}/{} approvals of {subject} (relcon approve {env} {subject})", env_cfg.flag_approvals),
+                    detail: format!(
+                        "{have}/{} approvals of {subject} (relcon approve {env} {subject})",
+                        env_cfg.flag_approvals
+                    ),
                     overridable: true,
                 };
                 if !force {
-                    return Err(Error::Refused { action: format!("flag {change}"), env: env.into(), gates: vec![gate] });
+                    return Err(Error::Refused {
+                        action: format!("flag {change}"),
+                        env: env.into(),
+                        gates: vec![gate],
+                    });
                 }
                 events.push(NewEvent::new(
                     kind::GATE_OVERRIDDEN,
@@ -233,13 +306,26 @@ fn record(
                     GateOverridden {
                         action: crate::domain::Action::Deploy,
                         version: subject,
-                        gates: vec![OverriddenGate { name: gate.name, detail: gate.detail }],
+                        gates: vec![OverriddenGate {
+                            name: gate.name,
+                            detail: gate.detail,
+                        }],
                         reason: reason.clone().unwrap_or_default(),
                     },
                 ));
             }
         }
-        events.push(NewEvent::new(kind::FLAG_CHANGED, Some(env), FlagChanged { flag: flag.into(), before, after, change: change.into(), reason: reason.clone() }));
+        events.push(NewEvent::new(
+            kind::FLAG_CHANGED,
+            Some(env),
+            FlagChanged {
+                flag: flag.into(),
+                before,
+                after,
+                change: change.into(),
+                reason: reason.clone(),
+            },
+        ));
         Ok(events)
     })?;
     let row = resolve(ctx.store.view(), &ctx.config, flag, env)?;
@@ -252,7 +338,12 @@ fn record(
         }
     };
     let hook_failed = run_on_change(ctx, flag, env, &row, reason.as_deref());
-    Ok(Changed { row, exported, warnings, hook_failed })
+    Ok(Changed {
+        row,
+        exported,
+        warnings,
+        hook_failed,
+    })
 }
 
 fn targets_note(s: &FlagState) -> String {
@@ -270,7 +361,10 @@ fn run_on_change(ctx: &Ctx, flag: &str, env: &str, row: &FlagListRow, reason: Op
         ("RELCON_PROJECT", ctx.config.project.name.clone()),
         ("RELCON_FLAG", flag.to_string()),
         ("RELCON_ENV", env.to_string()),
-        ("RELCON_ENV_URL", ctx.config.env(env).and_then(|e| e.url.clone()).unwrap_or_default()),
+        (
+            "RELCON_ENV_URL",
+            ctx.config.env(env).and_then(|e| e.url.clone()).unwrap_or_default(),
+        ),
         ("RELCON_FLAG_STATE", row.state.clone()),
         ("RELCON_FLAG_TARGETS", row.targets.join(",")),
         ("RELCON_ACTOR", ctx.actor.clone()),
@@ -279,8 +373,20 @@ fn run_on_change(ctx: &Ctx, flag: &str, env: &str, row: &FlagListRow, reason: Op
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let outcome = exec::run_hook(&hook, &ctx.config.dir, &vars, &ctx.redactor(), &CancelToken::default(), &mut |_| {});
-    (!outcome.ok).then(|| format!("on_change hook for {flag} failed: {}", outcome.error.unwrap_or_default()))
+    let outcome = exec::run_hook(
+        &hook,
+        &ctx.config.dir,
+        &vars,
+        &ctx.redactor(),
+        &CancelToken::default(),
+        &mut |_| {},
+    );
+    (!outcome.ok).then(|| {
+        format!(
+            "on_change hook for {flag} failed: {}",
+            outcome.error.unwrap_or_default()
+        )
+    })
 }
 
 /// Rewrite every configured export for one env.
@@ -296,7 +402,11 @@ pub fn export_env(ctx: &Ctx, env: &str) -> Result<Vec<PathBuf>> {
         rows.push(FlagRow {
             flag: r.flag,
             description: r.description,
-            state: FlagState { enabled: r.enabled, rollout: r.rollout, targets: r.targets },
+            state: FlagState {
+                enabled: r.enabled,
+                rollout: r.rollout,
+                targets: r.targets,
+            },
             changed_by: r.changed_by,
             changed_at: r.changed_at.map(|t| crate::ledger::event::format_at(&t)),
             reason: r.reason,
@@ -310,7 +420,8 @@ pub fn export_env(ctx: &Ctx, env: &str) -> Result<Vec<PathBuf>> {
             ExportFormat::Flagd => export::flagd_document(&rows),
             ExportFormat::Dotenv => export::dotenv_document(&rows),
         };
-        export::write_atomic(&path, &text).map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))?;
+        export::write_atomic(&path, &text)
+            .map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))?;
         written.push(path);
     }
     Ok(written)

@@ -29,7 +29,11 @@ pub struct HealthRow {
 /// One row per configured endpoint and metric, in config order.
 pub fn rows(config: &Config, board: &Board, view: &dyn StateView, env_filter: Option<&str>) -> Result<Vec<HealthRow>> {
     let mut out = Vec::new();
-    for env in config.environments.iter().filter(|e| env_filter.is_none_or(|f| f == e.name)) {
+    for env in config
+        .environments
+        .iter()
+        .filter(|e| env_filter.is_none_or(|f| f == e.name))
+    {
         let expected = view.current_release(&env.name)?.map(|r| r.version);
         for c in &env.health {
             let s = board.latest(&env.name, &c.name);
@@ -49,7 +53,10 @@ pub fn rows(config: &Config, board: &Board, view: &dyn StateView, env_filter: Op
             });
         }
         for m in &env.metrics {
-            let s = board.metrics.get(&(env.name.clone(), m.name.clone())).and_then(|s| s.samples.back());
+            let s = board
+                .metrics
+                .get(&(env.name.clone(), m.name.clone()))
+                .and_then(|s| s.samples.back());
             let state = s.map_or(State::Unknown, |s| s.state);
             out.push(HealthRow {
                 env: env.name.clone(),
@@ -84,7 +91,13 @@ pub struct EnvHealthSummary {
     pub checks: usize,
 }
 
-pub fn env_summary(config: &Config, board: &Board, view: &dyn StateView, env: &str, now: DateTime<Utc>) -> Result<EnvHealthSummary> {
+pub fn env_summary(
+    config: &Config,
+    board: &Board,
+    view: &dyn StateView,
+    env: &str,
+    now: DateTime<Utc>,
+) -> Result<EnvHealthSummary> {
     let e = config.env(env);
     let checks = e.map_or(0, |e| e.health.len() + e.metrics.len());
     let current = view.current_release(env)?;
@@ -93,8 +106,18 @@ pub fn env_summary(config: &Config, board: &Board, view: &dyn StateView, env: &s
     let deployed_at = current.as_ref().map(|r| r.finished_at.unwrap_or(r.started_at));
     let verify = e.map_or(std::time::Duration::from_secs(120), |e| e.verify_timeout);
     let vc = version_check(expected.as_deref(), &h.versions, deployed_at, now, verify);
-    let state = if checks == 0 { State::Unknown } else { h.state.unwrap_or(State::Unknown) };
-    let reason = if checks == 0 { Some("no health checks configured".to_string()) } else if h.state.is_none() { Some("not polled yet".into()) } else { h.reason.clone() };
+    let state = if checks == 0 {
+        State::Unknown
+    } else {
+        h.state.unwrap_or(State::Unknown)
+    };
+    let reason = if checks == 0 {
+        Some("no health checks configured".to_string())
+    } else if h.state.is_none() {
+        Some("not polled yet".into())
+    } else {
+        h.reason.clone()
+    };
     let version = match &vc {
         VersionCheck::Drift { running, .. } | VersionCheck::Verifying { running, .. } => Some(running.clone()),
         VersionCheck::InSync { version } => Some(version.clone()),
@@ -123,7 +146,15 @@ pub fn gate_verdict(config: &Config, board: &Board, env: &str) -> (bool, String)
     let h = board.env_health(env);
     match h.state {
         Some(State::Healthy) => (true, "healthy".into()),
-        Some(s) => (false, format!("{} {}{}", s.symbol(), s.as_str(), h.reason.map(|r| format!(": {r}")).unwrap_or_default())),
+        Some(s) => (
+            false,
+            format!(
+                "{} {}{}",
+                s.symbol(),
+                s.as_str(),
+                h.reason.map(|r| format!(": {r}")).unwrap_or_default()
+            ),
+        ),
         None => (false, "? unknown: not polled".into()),
     }
 }

@@ -14,7 +14,10 @@ pub fn actor() -> String {
             return email;
         }
     }
-    std::env::var("USER").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "unknown".to_string())
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 pub fn hostname() -> String {

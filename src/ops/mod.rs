@@ -43,7 +43,13 @@ impl Ctx {
     /// whose relcon process died as interrupted.
     pub fn open(config: Config, actor: String, clock: Clock) -> Result<Ctx> {
         let store = ledger::open(&config)?;
-        let mut ctx = Ctx { config, store, actor, clock, host: identity::hostname() };
+        let mut ctx = Ctx {
+            config,
+            store,
+            actor,
+            clock,
+            host: identity::hostname(),
+        };
         recover::detect_interrupted(&mut ctx)?;
         Ok(ctx)
     }
@@ -70,7 +76,10 @@ impl Ctx {
 
     pub fn env(&self, name: &str) -> Result<&crate::config::Environment> {
         self.config.env(name).ok_or_else(|| {
-            crate::Error::usage(format!("unknown environment {name:?}: expected one of {}", self.config.env_names().join(", ")))
+            crate::Error::usage(format!(
+                "unknown environment {name:?}: expected one of {}",
+                self.config.env_names().join(", ")
+            ))
         })
     }
 }

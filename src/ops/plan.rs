@@ -72,17 +72,35 @@ pub fn hook_for(env: &Environment, action: Action) -> Option<&Hook> {
 }
 
 /// Progress of the `before` checklists of `env` for `version`.
-pub fn before_checklists(view: &dyn StateView, config: &Config, env: &Environment, version: &str) -> Result<Vec<ChecklistProgress>> {
+pub fn before_checklists(
+    view: &dyn StateView,
+    config: &Config,
+    env: &Environment,
+    version: &str,
+) -> Result<Vec<ChecklistProgress>> {
     lists_progress(view, config, &env.name, &env.checklists_before, version)
 }
 
-pub fn lists_progress(view: &dyn StateView, config: &Config, env: &str, names: &[String], version: &str) -> Result<Vec<ChecklistProgress>> {
+pub fn lists_progress(
+    view: &dyn StateView,
+    config: &Config,
+    env: &str,
+    names: &[String],
+    version: &str,
+) -> Result<Vec<ChecklistProgress>> {
     let mut out = Vec::new();
     for name in names {
         let total = config.checklists.get(name).map_or(0, |c| c.items.len());
         let ticks = view.checklist_ticks(env, name, version)?;
-        let done = ticks.iter().filter(|t| (t.item as usize) >= 1 && (t.item as usize) <= total).count();
-        out.push(ChecklistProgress { name: name.clone(), done, total });
+        let done = ticks
+            .iter()
+            .filter(|t| (t.item as usize) >= 1 && (t.item as usize) <= total)
+            .count();
+        out.push(ChecklistProgress {
+            name: name.clone(),
+            done,
+            total,
+        });
     }
     Ok(out)
 }
@@ -103,36 +121,62 @@ pub fn plan_with_health(
 ) -> Result<Plan> {
     let env_name = req.env();
     let env = config.env(env_name).ok_or_else(|| {
-        Error::usage(format!("unknown environment {env_name:?}: expected one of {}", config.env_names().join(", ")))
+        Error::usage(format!(
+            "unknown environment {env_name:?}: expected one of {}",
+            config.env_names().join(", ")
+        ))
     })?;
     let current = view.current_release(env_name)?;
     let (build, from_env, source_release, target_release) = match req {
         Request::Deploy { version, .. } => {
             let b = view.build(version)?.ok_or_else(|| {
-                Error::usage(format!("build {version} is not registered: run `relcon release register {version} --commit SHA` first"))
+                Error::usage(format!(
+                    "build {version} is not registered: run `relcon release register {version} --commit SHA` first"
+                ))
             })?;
             (b, None, None, None)
         }
         Request::Promote { from, to } => {
             if config.env(from).is_none() {
-                return Err(Error::usage(format!("unknown environment {from:?}: expected one of {}", config.env_names().join(", "))));
+                return Err(Error::usage(format!(
+                    "unknown environment {from:?}: expected one of {}",
+                    config.env_names().join(", ")
+                )));
             }
             match &env.promote_from {
                 Some(f) if f == from => {}
                 Some(f) => return Err(Error::usage(format!("{to} promotes from {f}, not from {from}"))),
-                None => return Err(Error::usage(format!("{to} has no promote_from: it is the first stage; use `relcon deploy {to} VERSION`"))),
+                None => {
+                    return Err(Error::usage(format!(
+                        "{to} has no promote_from: it is the first stage; use `relcon deploy {to} VERSION`"
+                    )))
+                }
             }
-            let src = view.current_release(from)?.ok_or_else(|| Error::usage(format!("{from} has no current release to promote")))?;
-            let b = view.build(&src.version)?.ok_or_else(|| Error::runtime(format!("build {} of {from} v{} is not registered", src.version, src.number)))?;
+            let src = view
+                .current_release(from)?
+                .ok_or_else(|| Error::usage(format!("{from} has no current release to promote")))?;
+            let b = view.build(&src.version)?.ok_or_else(|| {
+                Error::runtime(format!(
+                    "build {} of {from} v{} is not registered",
+                    src.version, src.number
+                ))
+            })?;
             (b, Some(from.clone()), Some(src.number), None)
         }
         Request::Rollback { to, .. } => {
-            let cur = current.as_ref().ok_or_else(|| Error::usage(format!("{env_name} has no current release to roll back from")))?;
+            let cur = current
+                .as_ref()
+                .ok_or_else(|| Error::usage(format!("{env_name} has no current release to roll back from")))?;
             let target = match to {
                 Some(n) => {
-                    let r = view.release(env_name, *n)?.ok_or_else(|| Error::usage(format!("{env_name} has no release v{n}")))?;
+                    let r = view
+                        .release(env_name, *n)?
+                        .ok_or_else(|| Error::usage(format!("{env_name} has no release v{n}")))?;
                     if r.status != crate::domain::DeploymentStatus::Succeeded {
-                        return Err(Error::usage(format!("{env_name} v{n} did not succeed ({}); pick a release that ran", r.status.as_str())));
+                        return Err(Error::usage(format!(
+                            "{env_name} v{n} did not succeed ({}); pick a release that ran",
+                            r.status.as_str()
+                        )));
                     }
                     if r.number == cur.number {
                         return Err(Error::usage(format!("v{n} is {env_name}'s current release")));
@@ -141,12 +185,16 @@ pub fn plan_with_health(
                 }
                 None => {
                     let recent = view.history(env_name, 0, 500)?;
-                    default_rollback_target(&recent, cur)
-                        .cloned()
-                        .ok_or_else(|| Error::usage(format!("{env_name} has no earlier release with a different build to roll back to")))?
+                    default_rollback_target(&recent, cur).cloned().ok_or_else(|| {
+                        Error::usage(format!(
+                            "{env_name} has no earlier release with a different build to roll back to"
+                        ))
+                    })?
                 }
             };
-            let b = view.build(&target.version)?.ok_or_else(|| Error::runtime(format!("build {} is not registered", target.version)))?;
+            let b = view
+                .build(&target.version)?
+                .ok_or_else(|| Error::runtime(format!("build {} is not registered", target.version)))?;
             (b, None, Some(target.number), Some(target.number))
         }
     };
@@ -170,12 +218,16 @@ pub fn plan_with_health(
         hold: hold.as_ref(),
         checklists: &checklists,
         source_health: match (&from_env, &source_health) {
-            (Some(f), Some((ok, detail))) if config.env(f).is_some_and(|e| e.require_healthy) => Some((f.as_str(), *ok, detail.as_str())),
+            (Some(f), Some((ok, detail))) if config.env(f).is_some_and(|e| e.require_healthy) => {
+                Some((f.as_str(), *ok, detail.as_str()))
+            }
             _ => None,
         },
     };
     let gates = gates::evaluate(&input);
-    let steps = hook_for(env, action).map(|h| h.steps.iter().map(|s| s.name.clone()).collect()).unwrap_or_default();
+    let steps = hook_for(env, action)
+        .map(|h| h.steps.iter().map(|s| s.name.clone()).collect())
+        .unwrap_or_default();
     Ok(Plan {
         action,
         env: env_name.to_string(),

@@ -31,13 +31,22 @@ pub fn detect_interrupted(ctx: &mut Ctx) -> Result<Vec<Release>> {
             r.pid.unwrap_or(0),
             r.host.clone().unwrap_or_default()
         );
-        let body = DeploymentFinished { number: r.number, error: Some(detail), output: None, duration_ms: None, resolved: false, reason: None };
+        let body = DeploymentFinished {
+            number: r.number,
+            error: Some(detail),
+            output: None,
+            duration_ms: None,
+            resolved: false,
+            reason: None,
+        };
         let env = r.env.clone();
         let number = r.number;
         let written = ctx.store.transact(now, &actor, &mut |view| {
             // Another console may have marked it first.
             match view.release(&env, number)? {
-                Some(cur) if cur.status == DeploymentStatus::Started => Ok(vec![NewEvent::new(kind::DEPLOYMENT_INTERRUPTED, Some(&env), &body)]),
+                Some(cur) if cur.status == DeploymentStatus::Started => {
+                    Ok(vec![NewEvent::new(kind::DEPLOYMENT_INTERRUPTED, Some(&env), &body)])
+                }
                 _ => Ok(vec![]),
             }
         })?;
@@ -63,14 +72,25 @@ pub fn resolve(ctx: &mut Ctx, env: &str, succeeded: bool, reason: Option<String>
         number = r.number;
         let body = DeploymentFinished {
             number: r.number,
-            error: if succeeded { None } else { Some(format!("marked failed by {actor}")) },
+            error: if succeeded {
+                None
+            } else {
+                Some(format!("marked failed by {actor}"))
+            },
             output: None,
             duration_ms: None,
             resolved: true,
             reason: reason.clone(),
         };
-        let k = if succeeded { kind::DEPLOYMENT_SUCCEEDED } else { kind::DEPLOYMENT_FAILED };
+        let k = if succeeded {
+            kind::DEPLOYMENT_SUCCEEDED
+        } else {
+            kind::DEPLOYMENT_FAILED
+        };
         Ok(vec![NewEvent::new(k, Some(&env_s), &body)])
     })?;
-    ctx.store.view().release(env, number)?.ok_or_else(|| Error::runtime("release vanished after resolving"))
+    ctx.store
+        .view()
+        .release(env, number)?
+        .ok_or_else(|| Error::runtime("release vanished after resolving"))
 }

@@ -17,12 +17,19 @@ pub struct NewBuild {
 pub fn register(ctx: &mut Ctx, b: NewBuild) -> Result<Build> {
     let version = b.version.trim().to_string();
     if version.is_empty() || version.chars().any(char::is_control) {
-        return Err(Error::usage("a version must be non-empty text without control characters"));
+        return Err(Error::usage(
+            "a version must be non-empty text without control characters",
+        ));
     }
     if b.commit.trim().is_empty() {
         return Err(Error::usage("--commit must name the commit the build was made from"));
     }
-    let body = BuildRegistered { version: version.clone(), commit: b.commit.trim().to_string(), artifact: b.artifact, notes: b.notes };
+    let body = BuildRegistered {
+        version: version.clone(),
+        commit: b.commit.trim().to_string(),
+        artifact: b.artifact,
+        notes: b.notes,
+    };
     let now = ctx.now();
     let actor = ctx.actor.clone();
     ctx.store.transact(now, &actor, &mut |view| {
@@ -36,5 +43,8 @@ pub fn register(ctx: &mut Ctx, b: NewBuild) -> Result<Build> {
         }
         Ok(vec![NewEvent::new(kind::BUILD_REGISTERED, None, &body)])
     })?;
-    ctx.store.view().build(&version)?.ok_or_else(|| Error::runtime("build vanished after registering"))
+    ctx.store
+        .view()
+        .build(&version)?
+        .ok_or_else(|| Error::runtime("build vanished after registering"))
 }

@@ -52,7 +52,6 @@ pub struct ChecklistSummary {
     pub total: usize,
 }
 
-
 #[derive(Debug, Clone, Serialize)]
 pub struct PendingSummary {
     pub version: String,
@@ -159,20 +158,36 @@ pub fn status_with_health(ctx: &Ctx, board: &crate::health::Board) -> Result<Sta
         if hold.is_some() {
             badges.push("hold");
         }
-        let freeze = e.freeze.iter().find_map(|w| w.active_until(now).map(|until| FreezeSummary { window: w.text().to_string(), until }));
+        let freeze = e.freeze.iter().find_map(|w| {
+            w.active_until(now).map(|until| FreezeSummary {
+                window: w.text().to_string(),
+                until,
+            })
+        });
         if freeze.is_some() {
             badges.push("frozen");
         }
         // Gates for what would happen next: a promotion from the source, or
         // a deploy of the pending build into a first stage.
         let request = match (&e.promote_from, &pending) {
-            (Some(from), Some(_)) => Some(Request::Promote { from: from.clone(), to: e.name.clone() }),
-            (None, Some(b)) => Some(Request::Deploy { env: e.name.clone(), version: b.version.clone() }),
+            (Some(from), Some(_)) => Some(Request::Promote {
+                from: from.clone(),
+                to: e.name.clone(),
+            }),
+            (None, Some(b)) => Some(Request::Deploy {
+                env: e.name.clone(),
+                version: b.version.clone(),
+            }),
             _ => None,
         };
-        let source_health = e.promote_from.as_ref().map(|f| super::health::gate_verdict(&ctx.config, board, f));
+        let source_health = e
+            .promote_from
+            .as_ref()
+            .map(|f| super::health::gate_verdict(&ctx.config, board, f));
         let gates = match &request {
-            Some(r) => plan::plan_with_health(view, &ctx.config, &ctx.actor, now, r, source_health).map(|p| p.gates).unwrap_or_default(),
+            Some(r) => plan::plan_with_health(view, &ctx.config, &ctx.actor, now, r, source_health)
+                .map(|p| p.gates)
+                .unwrap_or_default(),
             None => Vec::new(),
         };
         let health = super::health::env_summary(&ctx.config, board, view, &e.name, now)?;
@@ -187,7 +202,11 @@ pub fn status_with_health(ctx: &Ctx, board: &crate::health::Board) -> Result<Sta
             version: b.version.clone(),
             commit: b.commit.clone(),
             from: e.promote_from.clone(),
-            from_release: e.promote_from.as_ref().and_then(|f| view.current_release(f).ok().flatten()).map(|r| r.number),
+            from_release: e
+                .promote_from
+                .as_ref()
+                .and_then(|f| view.current_release(f).ok().flatten())
+                .map(|r| r.number),
         });
         let approval_version = pending.as_ref().map(|b| b.version.clone());
         let approvers = match &approval_version {
@@ -203,16 +222,37 @@ pub fn status_with_health(ctx: &Ctx, board: &crate::health::Board) -> Result<Sta
             deployment: in_flight.as_ref().or(interrupted.as_ref()).map(summarize_deployment),
             badges,
             gates,
-            checklists: runs.iter().map(|r| ChecklistSummary { name: r.name.clone(), phase: r.phase, build: r.build.clone(), done: r.done, total: r.total }).collect(),
+            checklists: runs
+                .iter()
+                .map(|r| ChecklistSummary {
+                    name: r.name.clone(),
+                    phase: r.phase,
+                    build: r.build.clone(),
+                    done: r.done,
+                    total: r.total,
+                })
+                .collect(),
             health,
             pending: pending_summary,
-            approvals: ApprovalSummary { required: e.approvals, version: approval_version, by: approvers },
-            hold: hold.map(|h: Hold| HoldSummary { actor: h.actor, reason: h.reason, since: h.since }),
+            approvals: ApprovalSummary {
+                required: e.approvals,
+                version: approval_version,
+                by: approvers,
+            },
+            hold: hold.map(|h: Hold| HoldSummary {
+                actor: h.actor,
+                reason: h.reason,
+                since: h.since,
+            }),
             freeze,
             releases: view.release_count(&e.name)?,
         });
     }
-    Ok(Status { project: ctx.config.project.name.clone(), environments, head_seq })
+    Ok(Status {
+        project: ctx.config.project.name.clone(),
+        environments,
+        head_seq,
+    })
 }
 
 /// Releases of one env, newest first.

@@ -43,14 +43,19 @@ impl SqliteStore {
     pub fn open(path: &Path) -> Result<SqliteStore> {
         if let Some(dir) = path.parent() {
             if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir).map_err(|e| Error::runtime(format!("cannot create {}: {e}", dir.display())))?;
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| Error::runtime(format!("cannot create {}: {e}", dir.display())))?;
             }
         }
-        let conn = Connection::open(path).map_err(|e| Error::runtime(format!("cannot open ledger {}: {e}", path.display())))?;
+        let conn = Connection::open(path)
+            .map_err(|e| Error::runtime(format!("cannot open ledger {}: {e}", path.display())))?;
         conn.busy_timeout(Duration::from_secs(10))?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
-        let mut store = SqliteStore { conn, path: path.to_path_buf() };
+        let mut store = SqliteStore {
+            conn,
+            path: path.to_path_buf(),
+        };
         store.migrate()?;
         Ok(store)
     }
@@ -102,10 +107,23 @@ fn append_one(tx: &Connection, tip: &mut (u64, String), at: &DateTime<Utc>, acto
     let seq = tip.0 + 1;
     let at_s = format_at(at);
     let body_s = canonical_body(&n.body);
-    let hash = chain_hash(&tip.1, &canonical_bytes(seq, &at_s, actor, n.kind, n.env.as_deref(), &body_s));
-    tx.prepare_cached("INSERT INTO events (seq, at, actor, kind, env, body, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-        .execute(params![seq as i64, at_s, actor, n.kind, n.env, body_s, hash])?;
-    let event = Event { seq, at: parse_at(&at_s), actor: actor.to_string(), kind: n.kind.to_string(), env: n.env, body: body_s, hash: hash.clone() };
+    let hash = chain_hash(
+        &tip.1,
+        &canonical_bytes(seq, &at_s, actor, n.kind, n.env.as_deref(), &body_s),
+    );
+    tx.prepare_cached(
+        "INSERT INTO events (seq, at, actor, kind, env, body, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?
+    .execute(params![seq as i64, at_s, actor, n.kind, n.env, body_s, hash])?;
+    let event = Event {
+        seq,
+        at: parse_at(&at_s),
+        actor: actor.to_string(),
+        kind: n.kind.to_string(),
+        env: n.env,
+        body: body_s,
+        hash: hash.clone(),
+    };
     project::apply(tx, &event)?;
     *tip = (seq, hash);
     Ok(event)
@@ -162,7 +180,10 @@ impl Store for SqliteStore {
     }
 
     fn head_seq(&self) -> Result<u64> {
-        let n: Option<i64> = self.conn.prepare_cached("SELECT MAX(seq) FROM events")?.query_row([], |r| r.get(0))?;
+        let n: Option<i64> = self
+            .conn
+            .prepare_cached("SELECT MAX(seq) FROM events")?
+            .query_row([], |r| r.get(0))?;
         Ok(n.unwrap_or(0) as u64)
     }
 
@@ -183,16 +204,25 @@ impl Store for SqliteStore {
             let body: String = row.get(5)?;
             let hash: String = row.get(6)?;
             if seq != expected {
-                return Ok(VerifyReport { events: count, first_bad: Some((expected, format!("event {expected} is missing (next stored is {seq})"))) });
+                return Ok(VerifyReport {
+                    events: count,
+                    first_bad: Some((expected, format!("event {expected} is missing (next stored is {seq})"))),
+                });
             }
             let want = chain_hash(&prev, &canonical_bytes(seq, &at, &actor, &kind, env.as_deref(), &body));
             if want != hash {
-                return Ok(VerifyReport { events: count, first_bad: Some((seq, "hash does not match its contents and the chain before it".into())) });
+                return Ok(VerifyReport {
+                    events: count,
+                    first_bad: Some((seq, "hash does not match its contents and the chain before it".into())),
+                });
             }
             prev = hash;
             expected += 1;
         }
-        Ok(VerifyReport { events: count, first_bad: None })
+        Ok(VerifyReport {
+            events: count,
+            first_bad: None,
+        })
     }
 
     fn rebuild(&mut self) -> Result<()> {
@@ -270,7 +300,12 @@ impl StateView for SqliteStore {
     fn approvers(&self, env: &str, version: &str) -> Result<Vec<String>> {
         ConnView(&self.conn).approvers(env, version)
     }
-    fn checklist_ticks(&self, env: &str, checklist: &str, version: &str) -> Result<Vec<crate::domain::checklist::Tick>> {
+    fn checklist_ticks(
+        &self,
+        env: &str,
+        checklist: &str,
+        version: &str,
+    ) -> Result<Vec<crate::domain::checklist::Tick>> {
         ConnView(&self.conn).checklist_ticks(env, checklist, version)
     }
     fn flag_record(&self, flag: &str, env: &str) -> Result<Option<crate::ledger::store::FlagRecord>> {

@@ -12,11 +12,14 @@ use crate::ledger::bodies::*;
 use crate::ledger::event::{format_at, kind, Event};
 
 fn body<T: DeserializeOwned>(e: &Event) -> Result<T> {
-    serde_json::from_str(&e.body).map_err(|err| Error::runtime(format!("event {} ({}): bad body: {err}", e.seq, e.kind)))
+    serde_json::from_str(&e.body)
+        .map_err(|err| Error::runtime(format!("event {} ({}): bad body: {err}", e.seq, e.kind)))
 }
 
 fn env_of(e: &Event) -> Result<&str> {
-    e.env.as_deref().ok_or_else(|| Error::runtime(format!("event {} ({}) has no env", e.seq, e.kind)))
+    e.env
+        .as_deref()
+        .ok_or_else(|| Error::runtime(format!("event {} ({}) has no env", e.seq, e.kind)))
 }
 
 pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
@@ -29,7 +32,14 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
         }
         kind::DEPLOYMENT_STARTED => {
             let d: DeploymentStarted = body(e)?;
-            let steps: Vec<StepState> = d.steps.iter().map(|s| StepState { name: s.clone(), state: "pending".into() }).collect();
+            let steps: Vec<StepState> = d
+                .steps
+                .iter()
+                .map(|s| StepState {
+                    name: s.clone(),
+                    state: "pending".into(),
+                })
+                .collect();
             conn.prepare_cached(
                 "INSERT INTO releases (env, number, version, commit_sha, artifact, status, action, actor, started_at, reason, from_env, target_release, pid, host, steps, seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, 'started', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -62,7 +72,10 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
             let mut steps: Vec<StepState> = current.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
             match steps.iter_mut().find(|x| x.name == s.step) {
                 Some(x) => x.state = s.state,
-                None => steps.push(StepState { name: s.step, state: s.state }),
+                None => steps.push(StepState {
+                    name: s.step,
+                    state: s.state,
+                }),
             }
             conn.prepare_cached("UPDATE releases SET steps = ?3 WHERE env = ?1 AND number = ?2")?
                 .execute(params![env, s.number as i64, serde_json::to_string(&steps)?])?;
@@ -81,7 +94,10 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
                 )?
                 .execute(params![env, f.number as i64, status.as_str(), at, f.error, f.output])?;
             if changed == 0 {
-                return Err(Error::runtime(format!("event {}: {env} has no release v{}", e.seq, f.number)));
+                return Err(Error::runtime(format!(
+                    "event {}: {env} has no release v{}",
+                    e.seq, f.number
+                )));
             }
             conn.prepare_cached(
                 "INSERT INTO env_state (env, current) VALUES (?1, (SELECT MAX(number) FROM releases WHERE env = ?1 AND status = 'succeeded'))
@@ -91,8 +107,10 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
         }
         kind::APPROVAL_GRANTED => {
             let a: ApprovalGranted = body(e)?;
-            conn.prepare_cached("INSERT INTO approvals (env, version, actor, at, note, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")?
-                .execute(params![env_of(e)?, a.version, e.actor, at, a.note, e.seq as i64])?;
+            conn.prepare_cached(
+                "INSERT INTO approvals (env, version, actor, at, note, seq) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![env_of(e)?, a.version, e.actor, at, a.note, e.seq as i64])?;
         }
         kind::HOLD_SET => {
             let h: HoldSet = body(e)?;
@@ -103,8 +121,10 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
             .execute(params![env_of(e)?, e.actor, h.reason, at])?;
         }
         kind::HOLD_CLEARED => {
-            conn.prepare_cached("UPDATE env_state SET hold_actor = NULL, hold_reason = NULL, hold_since = NULL WHERE env = ?1")?
-                .execute([env_of(e)?])?;
+            conn.prepare_cached(
+                "UPDATE env_state SET hold_actor = NULL, hold_reason = NULL, hold_since = NULL WHERE env = ?1",
+            )?
+            .execute([env_of(e)?])?;
         }
         kind::CHECKLIST_TICKED => {
             let t: ChecklistTick = body(e)?;
@@ -121,14 +141,20 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
         }
         kind::CHECKLIST_UNTICKED => {
             let t: ChecklistTick = body(e)?;
-            conn.prepare_cached("DELETE FROM checklist_ticks WHERE env = ?1 AND checklist = ?2 AND version = ?3 AND item = ?4")?
-                .execute(params![env_of(e)?, t.checklist, t.version, t.item])?;
+            conn.prepare_cached(
+                "DELETE FROM checklist_ticks WHERE env = ?1 AND checklist = ?2 AND version = ?3 AND item = ?4",
+            )?
+            .execute(params![env_of(e)?, t.checklist, t.version, t.item])?;
         }
         kind::FLAG_CHANGED => {
             let f: FlagChanged = body(e)?;
             // A kill remembers the state before it, so restore can bring it back;
             // a second kill of a killed flag keeps the state before the first.
-            let killed_from = if f.change == "kill" { Some(serde_json::to_string(&f.before)?) } else { None };
+            let killed_from = if f.change == "kill" {
+                Some(serde_json::to_string(&f.before)?)
+            } else {
+                None
+            };
             conn.prepare_cached(
                 "INSERT INTO flag_state (flag, env, enabled, rollout, targets, killed_from, changed_by, changed_at, reason, seq)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)

@@ -3,18 +3,20 @@
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension, Row};
 
+use crate::config::FlagState;
 use crate::domain::checklist::Tick;
 use crate::domain::gates::Hold;
 use crate::domain::release::StepState;
 use crate::domain::{Action, Build, DeploymentStatus, Release};
 use crate::error::Result;
-use crate::config::FlagState;
 use crate::ledger::store::{FlagRecord, StateView};
 
 pub struct ConnView<'c>(pub &'c Connection);
 
 pub fn parse_at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).map(|d| d.with_timezone(&Utc)).unwrap_or_default()
+    DateTime::parse_from_rfc3339(s)
+        .map(|d| d.with_timezone(&Utc))
+        .unwrap_or_default()
 }
 
 const RELEASE_COLS: &str = "env, number, version, commit_sha, artifact, status, action, actor, started_at, finished_at, reason, from_env, target_release, error, output, pid, host, steps";
@@ -70,7 +72,9 @@ impl StateView for ConnView<'_> {
     fn build(&self, version: &str) -> Result<Option<Build>> {
         Ok(self
             .0
-            .prepare_cached("SELECT version, commit_sha, artifact, notes, created_at, created_by FROM builds WHERE version = ?1")?
+            .prepare_cached(
+                "SELECT version, commit_sha, artifact, notes, created_at, created_by FROM builds WHERE version = ?1",
+            )?
             .query_row([version], build_row)
             .optional()?)
     }
@@ -103,11 +107,17 @@ impl StateView for ConnView<'_> {
     }
 
     fn in_flight(&self, env: &str) -> Result<Option<Release>> {
-        self.one_release("env = ?1 AND status = 'started' ORDER BY number DESC LIMIT 1", params![env])
+        self.one_release(
+            "env = ?1 AND status = 'started' ORDER BY number DESC LIMIT 1",
+            params![env],
+        )
     }
 
     fn interrupted(&self, env: &str) -> Result<Option<Release>> {
-        self.one_release("env = ?1 AND status = 'interrupted' ORDER BY number DESC LIMIT 1", params![env])
+        self.one_release(
+            "env = ?1 AND status = 'interrupted' ORDER BY number DESC LIMIT 1",
+            params![env],
+        )
     }
 
     fn all_in_flight(&self) -> Result<Vec<Release>> {
@@ -120,12 +130,16 @@ impl StateView for ConnView<'_> {
     fn history(&self, env: &str, offset: u64, limit: usize) -> Result<Vec<Release>> {
         // Numbers are dense (every attempt takes one), so the page is a range
         // scan on the key, never an OFFSET walk: smooth at 100 000 releases.
-        let Some(last) = self.last_release_number(env)? else { return Ok(Vec::new()) };
+        let Some(last) = self.last_release_number(env)? else {
+            return Ok(Vec::new());
+        };
         if offset >= last {
             return Ok(Vec::new());
         }
         let top = last - offset;
-        let sql = format!("SELECT {RELEASE_COLS} FROM releases WHERE env = ?1 AND number <= ?2 ORDER BY number DESC LIMIT ?3");
+        let sql = format!(
+            "SELECT {RELEASE_COLS} FROM releases WHERE env = ?1 AND number <= ?2 ORDER BY number DESC LIMIT ?3"
+        );
         let mut st = self.0.prepare_cached(&sql)?;
         let rows = st.query_map(params![env, top as i64, limit as i64], release_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -143,7 +157,11 @@ impl StateView for ConnView<'_> {
             .query_row([env], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
             .optional()?;
         Ok(match row {
-            Some((Some(actor), reason, since)) => Some(Hold { actor, reason, since: since.as_deref().map(parse_at).unwrap_or_default() }),
+            Some((Some(actor), reason, since)) => Some(Hold {
+                actor,
+                reason,
+                since: since.as_deref().map(parse_at).unwrap_or_default(),
+            }),
             _ => None,
         })
     }
@@ -162,7 +180,13 @@ impl StateView for ConnView<'_> {
         )?;
         let rows = st.query_map([env, checklist, version], |r| {
             let at: String = r.get(2)?;
-            Ok(Tick { item: r.get::<_, i64>(0)? as u32, by: r.get(1)?, at: parse_at(&at), note: r.get(3)?, role: r.get(4)? })
+            Ok(Tick {
+                item: r.get::<_, i64>(0)? as u32,
+                by: r.get(1)?,
+                at: parse_at(&at),
+                note: r.get(3)?,
+                role: r.get(4)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
