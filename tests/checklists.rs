@@ -334,7 +334,10 @@ fn import_write_appends_to_the_config_and_refuses_to_break_it() {
     let r = sb
         .run(&["checklist", "import", &fixture(), "--name", "release", "--write"])
         .code(2);
-    assert!(r.stderr.contains("[checklist.release]") && r.stderr.contains("relcon.toml"), "{r}");
+    assert!(
+        r.stderr.contains("[checklist.release]") && r.stderr.contains("relcon.toml"),
+        "{r}"
+    );
     assert_eq!(sb.read("relcon.toml"), after);
     // A file without checklist items is a usage error.
     sb.write("notes.md", "# Notes\n\n- just a bullet\n");

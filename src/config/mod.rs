@@ -5,6 +5,7 @@ mod duration;
 mod error;
 mod hook;
 pub mod keys;
+mod keyspec;
 mod schema;
 mod template;
 mod validate;

@@ -80,7 +80,7 @@ pub struct App {
 
 impl App {
     pub fn new(init: AppInit) -> App {
-        let keymap = keys::with_tui_defaults(init.config.keymap.clone());
+        let keymap = init.config.keymap.clone();
         let first = init
             .config
             .environments
