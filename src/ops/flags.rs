@@ -5,125 +5,19 @@
 use serde::Serialize;
 use std::path::PathBuf;
 
-use crate::config::{ExportFormat, FlagState};
+use crate::config::FlagState;
 use crate::domain::gates::Gate;
 use crate::error::{Error, Result};
 use crate::exec::{self, CancelToken};
-use crate::flags::export::{self, FlagRow};
-use crate::flags::{describe, evaluate, Evaluation};
+use crate::flags::describe;
 use crate::ledger::bodies::{FlagChanged, GateOverridden, OverriddenGate};
 use crate::ledger::{kind, NewEvent, StateView};
 
+pub use super::flag_state::*;
 use super::Ctx;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct FlagListRow {
-    pub flag: String,
-    pub env: String,
-    pub enabled: bool,
-    pub rollout: u32,
-    pub targets: Vec<String>,
-    /// "on", "off" or "25%".
-    pub state: String,
-    pub description: Option<String>,
-    pub killed: bool,
-    pub changed_by: Option<String>,
-    pub changed_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub reason: Option<String>,
-}
-
-/// The state of `flag` in `env`: the ledger's if recorded, else the config's
-/// initial state, else off.
-pub fn resolve(view: &dyn StateView, ctx_config: &crate::config::Config, flag: &str, env: &str) -> Result<FlagListRow> {
-    let def = ctx_config
-        .flags
-        .get(flag)
-        .ok_or_else(|| unknown_flag(ctx_config, flag))?;
-    let rec = view.flag_record(flag, env)?;
-    let state = match &rec {
-        Some(r) => r.state.clone(),
-        None => def.env.get(env).cloned().unwrap_or(FlagState {
-            enabled: false,
-            rollout: 100,
-            targets: vec![],
-        }),
-    };
-    Ok(FlagListRow {
-        flag: flag.to_string(),
-        env: env.to_string(),
-        enabled: state.enabled,
-        rollout: state.rollout,
-        state: describe(&state),
-        targets: state.targets,
-        description: def.description.clone(),
-        killed: rec.as_ref().is_some_and(|r| r.killed_from.is_some()),
-        changed_by: rec.as_ref().map(|r| r.changed_by.clone()),
-        changed_at: rec.as_ref().map(|r| r.changed_at),
-        reason: rec.and_then(|r| r.reason),
-    })
-}
-
-fn unknown_flag(config: &crate::config::Config, flag: &str) -> Error {
-    let known: Vec<&str> = config.flags.keys().map(String::as_str).collect();
-    Error::usage(format!(
-        "no flag named {flag:?} (defined: {})",
-        if known.is_empty() {
-            "none".into()
-        } else {
-            known.join(", ")
-        }
-    ))
-}
-
-/// Every flag × every environment, envs in pipeline order.
-pub fn list(ctx: &Ctx) -> Result<Vec<FlagListRow>> {
-    let mut out = Vec::new();
-    for flag in ctx.config.flags.keys() {
-        for env in &ctx.config.environments {
-            out.push(resolve(ctx.store.view(), &ctx.config, flag, &env.name)?);
-        }
-    }
-    Ok(out)
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct EvalResult {
-    pub flag: String,
-    pub env: String,
-    pub key: String,
-    pub enabled: bool,
-    pub variant: &'static str,
-    pub reason: String,
-    pub bucket: Option<u32>,
-}
-
-pub fn eval(ctx: &Ctx, env: &str, flag: &str, key: &str) -> Result<EvalResult> {
-    ctx.env(env)?;
-    let row = resolve(ctx.store.view(), &ctx.config, flag, env)?;
-    let st = FlagState {
-        enabled: row.enabled,
-        rollout: row.rollout,
-        targets: row.targets,
-    };
-    let Evaluation {
-        enabled,
-        variant,
-        reason,
-        bucket,
-    } = evaluate(flag, &st, key);
-    Ok(EvalResult {
-        flag: flag.into(),
-        env: env.into(),
-        key: key.into(),
-        enabled,
-        variant,
-        reason,
-        bucket,
-    })
-}
-
 /// What `flag set` asks for.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Change {
     /// on, off or a percentage (on at P %).
     pub switch: Option<Switch>,
@@ -198,30 +92,18 @@ pub fn set(
     reason: Option<String>,
     force: bool,
 ) -> Result<Changed> {
-    record(ctx, env, flag, "set", reason, force, &|before, _| {
-        Ok(apply_change(before, change))
-    })
+    apply(ctx, env, flag, &FlagOp::Set(change.clone()), reason, force)
 }
 
 /// The kill switch: off now, rollout 0, targets kept but inactive. Never
 /// gated: like a rollback, it is the emergency path.
 pub fn kill(ctx: &mut Ctx, env: &str, flag: &str, reason: Option<String>) -> Result<Changed> {
-    record(ctx, env, flag, "kill", reason, false, &|before, _| {
-        Ok(FlagState {
-            enabled: false,
-            rollout: 0,
-            targets: before.targets.clone(),
-        })
-    })
+    apply(ctx, env, flag, &FlagOp::Kill, reason, false)
 }
 
 /// Back to the state before the kill.
 pub fn restore(ctx: &mut Ctx, env: &str, flag: &str, reason: Option<String>, force: bool) -> Result<Changed> {
-    record(ctx, env, flag, "restore", reason, force, &|_, killed_from| {
-        killed_from
-            .cloned()
-            .ok_or_else(|| Error::usage(format!("{flag} is not killed in {env}: nothing to restore")))
-    })
+    apply(ctx, env, flag, &FlagOp::Restore, reason, force)
 }
 
 /// The approval subject for a flag change: `flag:NAME=STATE`.
@@ -229,15 +111,117 @@ pub fn approval_subject(flag: &str, after: &FlagState) -> String {
     format!("flag:{flag}={}", describe(after))
 }
 
-#[allow(clippy::type_complexity)]
-fn record(
+/// What a flag operation asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlagOp {
+    Set(Change),
+    Kill,
+    Restore,
+}
+
+impl FlagOp {
+    fn name(&self) -> &'static str {
+        match self {
+            FlagOp::Set(_) => "set",
+            FlagOp::Kill => "kill",
+            FlagOp::Restore => "restore",
+        }
+    }
+}
+
+/// Before → after and the gates, as the change will be judged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FlagPlan {
+    pub env: String,
+    pub flag: String,
+    pub description: Option<String>,
+    pub before: FlagState,
+    pub after: FlagState,
+    pub gates: Vec<Gate>,
+}
+
+/// What `op` would do, from `view`: the dialog shows it, and the change
+/// itself is judged by the same function inside its transaction.
+pub fn plan(
+    view: &dyn StateView,
+    config: &crate::config::Config,
+    actor: &str,
+    env: &str,
+    flag: &str,
+    op: &FlagOp,
+) -> Result<FlagPlan> {
+    let env_cfg = config.env(env).ok_or_else(|| {
+        Error::usage(format!(
+            "unknown environment {env:?}: expected one of {}",
+            config.env_names().join(", ")
+        ))
+    })?;
+    let row = resolve(view, config, flag, env)?;
+    let before = FlagState {
+        enabled: row.enabled,
+        rollout: row.rollout,
+        targets: row.targets.clone(),
+    };
+    let after = match op {
+        FlagOp::Set(c) => apply_change(&before, c),
+        FlagOp::Kill => FlagState {
+            enabled: false,
+            rollout: 0,
+            targets: before.targets.clone(),
+        },
+        FlagOp::Restore => view
+            .flag_record(flag, env)?
+            .and_then(|r| r.killed_from)
+            .ok_or_else(|| Error::usage(format!("{flag} is not killed in {env}: nothing to restore")))?,
+    };
+    if after == before && matches!(op, FlagOp::Set(_)) {
+        return Err(Error::usage(format!(
+            "{flag} in {env} is already {}{}",
+            describe(&after),
+            targets_note(&after)
+        )));
+    }
+    let mut gates = Vec::new();
+    // The kill switch is the emergency path: never gated.
+    if *op != FlagOp::Kill && env_cfg.flag_approvals > 0 {
+        let subject = approval_subject(flag, &after);
+        let mut by: Vec<String> = view
+            .approvers(env, &subject)?
+            .into_iter()
+            .filter(|a| a != actor)
+            .collect();
+        by.dedup();
+        let (have, need) = (by.len() as u32, env_cfg.flag_approvals);
+        let who = if by.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", by.join(", "))
+        };
+        gates.push(Gate {
+            name: "approvals".into(),
+            ok: have >= need,
+            detail: format!("{have}/{need} approvals of {subject}{who} (relcon approve {env} {subject})"),
+            overridable: true,
+        });
+    }
+    Ok(FlagPlan {
+        env: env.into(),
+        flag: flag.into(),
+        description: row.description,
+        before,
+        after,
+        gates,
+    })
+}
+
+/// Run a flag operation: checks, records, exports, runs `on_change`.
+pub fn apply(
     ctx: &mut Ctx,
     env: &str,
     flag: &str,
-    change: &str,
+    op: &FlagOp,
     reason: Option<String>,
     force: bool,
-    next: &dyn Fn(&FlagState, Option<&FlagState>) -> Result<FlagState>,
 ) -> Result<Changed> {
     let env_cfg = ctx.env(env)?.clone();
     if !ctx.config.flags.contains_key(flag) {
@@ -258,71 +242,42 @@ fn record(
     let actor = ctx.actor.clone();
     let config = ctx.config.clone();
     ctx.store.transact(now, &actor, &mut |view| {
-        let row = resolve(view, &config, flag, env)?;
-        let before = FlagState {
-            enabled: row.enabled,
-            rollout: row.rollout,
-            targets: row.targets.clone(),
-        };
-        let killed_from = view.flag_record(flag, env)?.and_then(|r| r.killed_from);
-        let after = next(&before, killed_from.as_ref())?;
-        if after == before && change == "set" {
-            return Err(Error::usage(format!(
-                "{flag} in {env} is already {}{}",
-                describe(&after),
-                targets_note(&after)
-            )));
-        }
+        let p = plan(view, &config, &actor, env, flag, op)?;
+        let failing: Vec<Gate> = p.gates.iter().filter(|g| !g.ok).cloned().collect();
         let mut events = Vec::new();
-        if change != "kill" && env_cfg.flag_approvals > 0 {
-            let subject = approval_subject(flag, &after);
-            let mut by: Vec<String> = view
-                .approvers(env, &subject)?
-                .into_iter()
-                .filter(|a| a != &actor)
-                .collect();
-            by.dedup();
-            let have = by.len() as u32;
-            if have < env_cfg.flag_approvals {
-                let gate = Gate {
-                    name: "approvals".into(),
-                    ok: false,
-                    detail: format!(
-                        "{have}/{} approvals of {subject} (relcon approve {env} {subject})",
-                        env_cfg.flag_approvals
-                    ),
-                    overridable: true,
-                };
-                if !force {
-                    return Err(Error::Refused {
-                        action: format!("flag {change}"),
-                        env: env.into(),
-                        gates: vec![gate],
-                    });
-                }
-                events.push(NewEvent::new(
-                    kind::GATE_OVERRIDDEN,
-                    Some(env),
-                    GateOverridden {
-                        action: crate::domain::Action::Deploy,
-                        version: subject,
-                        gates: vec![OverriddenGate {
-                            name: gate.name,
-                            detail: gate.detail,
-                        }],
-                        reason: reason.clone().unwrap_or_default(),
-                    },
-                ));
+        if !failing.is_empty() {
+            if !force {
+                return Err(Error::Refused {
+                    action: format!("flag {}", op.name()),
+                    env: env.into(),
+                    gates: failing,
+                });
             }
+            events.push(NewEvent::new(
+                kind::GATE_OVERRIDDEN,
+                Some(env),
+                GateOverridden {
+                    action: crate::domain::Action::Deploy,
+                    version: approval_subject(flag, &p.after),
+                    gates: failing
+                        .iter()
+                        .map(|g| OverriddenGate {
+                            name: g.name.clone(),
+                            detail: g.detail.clone(),
+                        })
+                        .collect(),
+                    reason: reason.clone().unwrap_or_default(),
+                },
+            ));
         }
         events.push(NewEvent::new(
             kind::FLAG_CHANGED,
             Some(env),
             FlagChanged {
                 flag: flag.into(),
-                before,
-                after,
-                change: change.into(),
+                before: p.before,
+                after: p.after,
+                change: op.name().into(),
                 reason: reason.clone(),
             },
         ));
@@ -387,51 +342,4 @@ fn run_on_change(ctx: &Ctx, flag: &str, env: &str, row: &FlagListRow, reason: Op
             outcome.error.unwrap_or_default()
         )
     })
-}
-
-/// Rewrite every configured export for one env.
-pub fn export_env(ctx: &Ctx, env: &str) -> Result<Vec<PathBuf>> {
-    // One export at a time in this process, reading the ledger under the
-    // lock: the last export to run sees every change recorded before it, so
-    // two threads' exports can never publish an older state last.
-    static EXPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = EXPORTING.lock().unwrap_or_else(|e| e.into_inner());
-    let mut rows = Vec::new();
-    for flag in ctx.config.flags.keys() {
-        let r = resolve(ctx.store.view(), &ctx.config, flag, env)?;
-        rows.push(FlagRow {
-            flag: r.flag,
-            description: r.description,
-            state: FlagState {
-                enabled: r.enabled,
-                rollout: r.rollout,
-                targets: r.targets,
-            },
-            changed_by: r.changed_by,
-            changed_at: r.changed_at.map(|t| crate::ledger::event::format_at(&t)),
-            reason: r.reason,
-            killed: r.killed,
-        });
-    }
-    let mut written = Vec::new();
-    for ex in &ctx.config.exports {
-        let path = export::export_path(&ctx.config.dir, &ex.path, env);
-        let text = match ex.format {
-            ExportFormat::Flagd => export::flagd_document(&rows),
-            ExportFormat::Dotenv => export::dotenv_document(&rows),
-        };
-        export::write_atomic(&path, &text)
-            .map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
-/// `relcon flag export`: every export for every env.
-pub fn export_all(ctx: &Ctx) -> Result<Vec<PathBuf>> {
-    let mut all = Vec::new();
-    for env in &ctx.config.environments {
-        all.extend(export_env(ctx, &env.name)?);
-    }
-    Ok(all)
 }

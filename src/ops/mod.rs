@@ -4,7 +4,9 @@
 pub mod approve;
 pub mod audit;
 pub mod checklist;
+pub mod commits;
 pub mod deploy;
+pub mod flag_state;
 pub mod flags;
 pub mod health;
 pub mod hold;

@@ -3,86 +3,33 @@
 
 use super::backend::one_line;
 use super::event::{FlagOp, FlagPlan};
-use crate::config::FlagState;
-use crate::domain::Gate;
 use crate::ops::flags::{self, Change};
 use crate::ops::Ctx;
 
-/// The state a change leads to, from the state now (and the one before a kill).
-fn after(
-    before: &FlagState,
-    killed_from: Option<&FlagState>,
-    op: &FlagOp,
-    flag: &str,
-    env: &str,
-) -> Result<FlagState, String> {
+/// The engine's operation for the console's.
+fn op_of(op: &FlagOp) -> flags::FlagOp {
     match op {
-        FlagOp::Set { switch, add, remove } => {
-            let change = Change {
-                switch: *switch,
-                add_targets: add.clone(),
-                remove_targets: remove.clone(),
-            };
-            Ok(flags::apply_change(before, &change))
-        }
-        FlagOp::Kill => Ok(FlagState {
-            enabled: false,
-            rollout: 0,
-            targets: before.targets.clone(),
+        FlagOp::Set { switch, add, remove } => flags::FlagOp::Set(Change {
+            switch: *switch,
+            add_targets: add.clone(),
+            remove_targets: remove.clone(),
         }),
-        FlagOp::Restore => killed_from
-            .cloned()
-            .ok_or_else(|| format!("{flag} is not killed in {env}: nothing to restore")),
+        FlagOp::Kill => flags::FlagOp::Kill,
+        FlagOp::Restore => flags::FlagOp::Restore,
     }
 }
 
-/// Before → after and the approvals gate, as `ops::flags` will judge them.
+/// Before → after and the approvals gate, exactly as `ops::flags` judges them.
 pub fn plan(ctx: &Ctx, env: &str, flag: &str, op: &FlagOp) -> Result<FlagPlan, String> {
-    let view = ctx.store.view();
-    let row = flags::resolve(view, &ctx.config, flag, env).map_err(|e| super::backend::plain(&e))?;
-    let env_cfg = ctx.env(env).map_err(|e| super::backend::plain(&e))?;
-    let before = FlagState {
-        enabled: row.enabled,
-        rollout: row.rollout,
-        targets: row.targets.clone(),
-    };
-    let killed_from = view.flag_record(flag, env).ok().flatten().and_then(|r| r.killed_from);
-    let after = after(&before, killed_from.as_ref(), op, flag, env)?;
-    if after == before && matches!(op, FlagOp::Set { .. }) {
-        return Err(format!("{flag} in {env} is already {}", crate::flags::describe(&after)));
-    }
-    let mut gates = Vec::new();
-    // The kill switch is the emergency path: never gated.
-    if *op != FlagOp::Kill && env_cfg.flag_approvals > 0 {
-        let subject = flags::approval_subject(flag, &after);
-        let mut by: Vec<String> = view
-            .approvers(env, &subject)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|a| a != &ctx.actor)
-            .collect();
-        by.dedup();
-        let need = env_cfg.flag_approvals;
-        let have = by.len() as u32;
-        let who = if by.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", by.join(", "))
-        };
-        gates.push(Gate {
-            name: "approvals".into(),
-            ok: have >= need,
-            detail: format!("{have}/{need} approvals of {subject}{who}"),
-            overridable: true,
-        });
-    }
+    let p = flags::plan(ctx.store.view(), &ctx.config, &ctx.actor, env, flag, &op_of(op))
+        .map_err(|e| super::backend::plain(&e))?;
     Ok(FlagPlan {
-        env: env.into(),
-        flag: flag.into(),
-        description: row.description,
-        before,
-        after,
-        gates,
+        env: p.env,
+        flag: p.flag,
+        description: p.description,
+        before: p.before,
+        after: p.after,
+        gates: p.gates,
     })
 }
 
@@ -95,19 +42,7 @@ pub fn run(
     reason: Option<String>,
     force: bool,
 ) -> Result<String, String> {
-    let done = match op {
-        FlagOp::Set { switch, add, remove } => {
-            let change = Change {
-                switch: *switch,
-                add_targets: add.clone(),
-                remove_targets: remove.clone(),
-            };
-            flags::set(ctx, env, flag, &change, reason, force)
-        }
-        FlagOp::Kill => flags::kill(ctx, env, flag, reason),
-        FlagOp::Restore => flags::restore(ctx, env, flag, reason, force),
-    }
-    .map_err(|e| one_line(&e))?;
+    let done = flags::apply(ctx, env, flag, &op_of(op), reason, force).map_err(|e| one_line(&e))?;
     let targets = if done.row.targets.is_empty() {
         String::new()
     } else {

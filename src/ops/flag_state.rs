@@ -1,0 +1,166 @@
+//! Reading flags: the resolved state per (flag, env), evaluation of a key,
+//! and writing the exports.
+
+use serde::Serialize;
+use std::path::PathBuf;
+
+use crate::config::{ExportFormat, FlagState};
+use crate::error::{Error, Result};
+use crate::flags::export::{self, FlagRow};
+use crate::flags::{describe, evaluate, Evaluation};
+use crate::ledger::StateView;
+
+use super::Ctx;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FlagListRow {
+    pub flag: String,
+    pub env: String,
+    pub enabled: bool,
+    pub rollout: u32,
+    pub targets: Vec<String>,
+    /// "on", "off" or "25%".
+    pub state: String,
+    pub description: Option<String>,
+    pub killed: bool,
+    pub changed_by: Option<String>,
+    pub changed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub reason: Option<String>,
+}
+
+/// The state of `flag` in `env`: the ledger's if recorded, else the config's
+/// initial state, else off.
+pub fn resolve(view: &dyn StateView, ctx_config: &crate::config::Config, flag: &str, env: &str) -> Result<FlagListRow> {
+    let def = ctx_config
+        .flags
+        .get(flag)
+        .ok_or_else(|| unknown_flag(ctx_config, flag))?;
+    let rec = view.flag_record(flag, env)?;
+    let state = match &rec {
+        Some(r) => r.state.clone(),
+        None => def.env.get(env).cloned().unwrap_or(FlagState {
+            enabled: false,
+            rollout: 100,
+            targets: vec![],
+        }),
+    };
+    Ok(FlagListRow {
+        flag: flag.to_string(),
+        env: env.to_string(),
+        enabled: state.enabled,
+        rollout: state.rollout,
+        state: describe(&state),
+        targets: state.targets,
+        description: def.description.clone(),
+        killed: rec.as_ref().is_some_and(|r| r.killed_from.is_some()),
+        changed_by: rec.as_ref().map(|r| r.changed_by.clone()),
+        changed_at: rec.as_ref().map(|r| r.changed_at),
+        reason: rec.and_then(|r| r.reason),
+    })
+}
+
+pub(crate) fn unknown_flag(config: &crate::config::Config, flag: &str) -> Error {
+    let known: Vec<&str> = config.flags.keys().map(String::as_str).collect();
+    Error::usage(format!(
+        "no flag named {flag:?} (defined: {})",
+        if known.is_empty() {
+            "none".into()
+        } else {
+            known.join(", ")
+        }
+    ))
+}
+
+/// Every flag × every environment, envs in pipeline order.
+pub fn list(ctx: &Ctx) -> Result<Vec<FlagListRow>> {
+    let mut out = Vec::new();
+    for flag in ctx.config.flags.keys() {
+        for env in &ctx.config.environments {
+            out.push(resolve(ctx.store.view(), &ctx.config, flag, &env.name)?);
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalResult {
+    pub flag: String,
+    pub env: String,
+    pub key: String,
+    pub enabled: bool,
+    pub variant: &'static str,
+    pub reason: String,
+    pub bucket: Option<u32>,
+}
+
+pub fn eval(ctx: &Ctx, env: &str, flag: &str, key: &str) -> Result<EvalResult> {
+    ctx.env(env)?;
+    let row = resolve(ctx.store.view(), &ctx.config, flag, env)?;
+    let st = FlagState {
+        enabled: row.enabled,
+        rollout: row.rollout,
+        targets: row.targets,
+    };
+    let Evaluation {
+        enabled,
+        variant,
+        reason,
+        bucket,
+    } = evaluate(flag, &st, key);
+    Ok(EvalResult {
+        flag: flag.into(),
+        env: env.into(),
+        key: key.into(),
+        enabled,
+        variant,
+        reason,
+        bucket,
+    })
+}
+
+/// Rewrite every configured export for one env.
+pub fn export_env(ctx: &Ctx, env: &str) -> Result<Vec<PathBuf>> {
+    // One export at a time in this process, reading the ledger under the
+    // lock: the last export to run sees every change recorded before it, so
+    // two threads' exports can never publish an older state last.
+    static EXPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = EXPORTING.lock().unwrap_or_else(|e| e.into_inner());
+    let mut rows = Vec::new();
+    for flag in ctx.config.flags.keys() {
+        let r = resolve(ctx.store.view(), &ctx.config, flag, env)?;
+        rows.push(FlagRow {
+            flag: r.flag,
+            description: r.description,
+            state: FlagState {
+                enabled: r.enabled,
+                rollout: r.rollout,
+                targets: r.targets,
+            },
+            changed_by: r.changed_by,
+            changed_at: r.changed_at.map(|t| crate::ledger::event::format_at(&t)),
+            reason: r.reason,
+            killed: r.killed,
+        });
+    }
+    let mut written = Vec::new();
+    for ex in &ctx.config.exports {
+        let path = export::export_path(&ctx.config.dir, &ex.path, env);
+        let text = match ex.format {
+            ExportFormat::Flagd => export::flagd_document(&rows),
+            ExportFormat::Dotenv => export::dotenv_document(&rows),
+        };
+        export::write_atomic(&path, &text)
+            .map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// `relcon flag export`: every export for every env.
+pub fn export_all(ctx: &Ctx) -> Result<Vec<PathBuf>> {
+    let mut all = Vec::new();
+    for env in &ctx.config.environments {
+        all.extend(export_env(ctx, &env.name)?);
+    }
+    Ok(all)
+}
