@@ -4,6 +4,8 @@
 
 mod files;
 mod seed;
+mod seed_data;
+mod seeder;
 mod service;
 
 use std::path::{Path, PathBuf};

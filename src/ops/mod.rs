@@ -3,6 +3,7 @@
 
 pub mod approve;
 pub mod audit;
+pub mod chain;
 pub mod checklist;
 pub mod commits;
 pub mod deploy;
