@@ -33,6 +33,21 @@ pub trait StateView {
     fn checklist_ticks(&self, env: &str, checklist: &str, version: &str) -> Result<Vec<Tick>>;
     /// The ledger's state of a flag in an env, once a change was recorded.
     fn flag_record(&self, flag: &str, env: &str) -> Result<Option<FlagRecord>>;
+    /// Changes of a flag in an env, newest first.
+    fn flag_history(&self, flag: &str, env: &str, limit: usize) -> Result<Vec<FlagChange>>;
+}
+
+/// One recorded change of a flag in one env.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FlagChange {
+    pub seq: u64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    /// "set", "kill" or "restore".
+    pub change: String,
+    pub before: crate::config::FlagState,
+    pub after: crate::config::FlagState,
+    pub reason: Option<String>,
 }
 
 /// A flag's recorded state in one env.

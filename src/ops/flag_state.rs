@@ -164,3 +164,25 @@ pub fn export_all(ctx: &Ctx) -> Result<Vec<PathBuf>> {
     }
     Ok(all)
 }
+
+/// Changes of `flag` in `env`, newest first.
+pub fn history(ctx: &Ctx, env: &str, flag: &str, limit: usize) -> Result<Vec<crate::ledger::store::FlagChange>> {
+    ctx.env(env)?;
+    if !ctx.config.flags.contains_key(flag) {
+        return Err(unknown_flag(&ctx.config, flag));
+    }
+    ctx.store.view().flag_history(flag, env, limit)
+}
+
+/// Flags whose state in `env` differs from their state in `other`.
+pub fn differing(view: &dyn StateView, config: &crate::config::Config, env: &str, other: &str) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for flag in config.flags.keys() {
+        let a = resolve(view, config, flag, env)?;
+        let b = resolve(view, config, flag, other)?;
+        if (a.enabled, a.rollout, &a.targets) != (b.enabled, b.rollout, &b.targets) {
+            out.push(flag.clone());
+        }
+    }
+    Ok(out)
+}

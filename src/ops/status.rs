@@ -99,6 +99,8 @@ pub struct EnvStatus {
     pub hold: Option<HoldSummary>,
     pub freeze: Option<FreezeSummary>,
     pub releases: u64,
+    /// Flags whose state here differs from the env it promotes from.
+    pub flags_differ: Vec<String>,
 }
 
 pub fn summarize_release(r: &Release) -> ReleaseSummary {
@@ -246,6 +248,10 @@ pub fn status_with_health(ctx: &Ctx, board: &crate::health::Board) -> Result<Sta
             }),
             freeze,
             releases: view.release_count(&e.name)?,
+            flags_differ: match &e.promote_from {
+                Some(from) => super::flag_state::differing(view, &ctx.config, &e.name, from)?,
+                None => Vec::new(),
+            },
         });
     }
     Ok(Status {

@@ -311,4 +311,7 @@ impl StateView for SqliteStore {
     fn flag_record(&self, flag: &str, env: &str) -> Result<Option<crate::ledger::store::FlagRecord>> {
         ConnView(&self.conn).flag_record(flag, env)
     }
+    fn flag_history(&self, flag: &str, env: &str, limit: usize) -> Result<Vec<crate::ledger::store::FlagChange>> {
+        ConnView(&self.conn).flag_history(flag, env, limit)
+    }
 }

@@ -150,6 +150,20 @@ pub fn apply(conn: &Connection, e: &Event) -> Result<()> {
             let f: FlagChanged = body(e)?;
             // A kill remembers the state before it, so restore can bring it back;
             // a second kill of a killed flag keeps the state before the first.
+            conn.prepare_cached(
+                "INSERT INTO flag_changes (flag, env, seq, at, actor, change, before, after, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                f.flag,
+                env_of(e)?,
+                e.seq as i64,
+                at,
+                e.actor,
+                f.change,
+                serde_json::to_string(&f.before)?,
+                serde_json::to_string(&f.after)?,
+                f.reason
+            ])?;
             let killed_from = if f.change == "kill" {
                 Some(serde_json::to_string(&f.before)?)
             } else {

@@ -103,6 +103,25 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX releases_started ON releases(env, number) WHERE status = 'started';
     "#,
+    // 6: every flag change per (flag, env), for the Flags view's history.
+    r#"
+    CREATE TABLE flag_changes (
+        flag   TEXT NOT NULL,
+        env    TEXT NOT NULL,
+        seq    INTEGER NOT NULL,
+        at     TEXT NOT NULL,
+        actor  TEXT NOT NULL,
+        change TEXT NOT NULL,
+        before TEXT NOT NULL,
+        after  TEXT NOT NULL,
+        reason TEXT,
+        PRIMARY KEY (flag, env, seq)
+    );
+    INSERT INTO flag_changes (flag, env, seq, at, actor, change, before, after, reason)
+        SELECT json_extract(body, '$.flag'), env, seq, at, actor, json_extract(body, '$.change'),
+               json(json_extract(body, '$.before')), json(json_extract(body, '$.after')), json_extract(body, '$.reason')
+        FROM events WHERE kind = 'flag.changed';
+    "#,
 ];
 
 /// Projection tables, in the order `rebuild` clears and `projection_dump` prints them.
@@ -113,4 +132,5 @@ pub const PROJECTIONS: &[(&str, &str)] = &[
     ("approvals", "seq"),
     ("checklist_ticks", "env, checklist, version, item"),
     ("flag_state", "flag, env"),
+    ("flag_changes", "flag, env, seq"),
 ];

@@ -9,7 +9,7 @@ use crate::domain::gates::Hold;
 use crate::domain::release::StepState;
 use crate::domain::{Action, Build, DeploymentStatus, Release};
 use crate::error::Result;
-use crate::ledger::store::{FlagRecord, StateView};
+use crate::ledger::store::{FlagChange, FlagRecord, StateView};
 
 pub struct ConnView<'c>(pub &'c Connection);
 
@@ -209,5 +209,26 @@ impl StateView for ConnView<'_> {
             })
             .optional()?;
         Ok(row)
+    }
+
+    fn flag_history(&self, flag: &str, env: &str, limit: usize) -> Result<Vec<FlagChange>> {
+        let mut st = self.0.prepare_cached(
+            "SELECT seq, at, actor, change, before, after, reason FROM flag_changes WHERE flag = ?1 AND env = ?2 ORDER BY seq DESC LIMIT ?3",
+        )?;
+        let rows = st.query_map(params![flag, env, limit as i64], |r| {
+            let at: String = r.get(1)?;
+            let before: String = r.get(4)?;
+            let after: String = r.get(5)?;
+            Ok(FlagChange {
+                seq: r.get::<_, i64>(0)? as u64,
+                at: parse_at(&at),
+                actor: r.get(2)?,
+                change: r.get(3)?,
+                before: serde_json::from_str(&before).unwrap_or_default(),
+                after: serde_json::from_str(&after).unwrap_or_default(),
+                reason: r.get(6)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 }

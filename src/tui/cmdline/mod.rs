@@ -9,7 +9,6 @@ use super::event::{Effect, Job};
 use super::popups::DialogKind;
 use super::theme::State;
 pub use parse::parse;
-pub use words::split;
 
 /// What a command line asks for.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,6 +5,7 @@ use super::Intent;
 use crate::tui::event::Job;
 use crate::tui::popups::DialogKind;
 use crate::tui::theme::State;
+
 const ENVS: &[&str] = &["dev", "staging", "prod"];
 
 #[test]
@@ -77,9 +78,7 @@ fn check_runs_a_tick_and_errors_are_one_line() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(
-        matches!(parse("rollback moon", ENVS), Intent::Say(m, State::Error) if m.contains("unknown environment"))
-    );
+    assert!(matches!(parse("rollback moon", ENVS), Intent::Say(m, State::Error) if m.contains("unknown environment")));
     assert!(matches!(parse("frobnicate", ENVS), Intent::Say(m, State::Error) if !m.contains('\n')));
     assert!(
         matches!(parse("rollback prod --to twelve", ENVS), Intent::Say(m, _) if m.contains("not a release number"))

@@ -2,69 +2,13 @@
 //! every gate's state, a reason, the typed env name for protected envs,
 //! `F` to force past overridable gates — then the live run of the hook.
 
-use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
-use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
+pub use super::dialog_kind::DialogKind;
 use super::run_log::RunLog;
-use super::{is_escape, Outcome};
 use crate::domain::Gate;
 use crate::ops::deploy::Progress;
-use crate::tui::event::{FlagOp, FlagPlan, Job, Opts, PlanStep};
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum DialogKind {
-    Deploy {
-        env: String,
-        version: String,
-    },
-    Promote {
-        from: String,
-        to: String,
-        expect: Option<u64>,
-    },
-    Through {
-        target: String,
-    },
-    Rollback {
-        env: String,
-        to: Option<u64>,
-    },
-    Approve {
-        env: String,
-        version: String,
-    },
-    HoldClear {
-        env: String,
-    },
-    Resolve {
-        env: String,
-    },
-    Flag {
-        env: String,
-        flag: String,
-        op: FlagOp,
-    },
-}
-
-impl DialogKind {
-    /// Deploy-type actions: planned on the backend, gated, run a hook.
-    pub fn runs_hook(&self) -> bool {
-        matches!(
-            self,
-            DialogKind::Deploy { .. }
-                | DialogKind::Promote { .. }
-                | DialogKind::Through { .. }
-                | DialogKind::Rollback { .. }
-        )
-    }
-
-    /// Gated actions: planned on the backend, refused by failing gates
-    /// unless forced, the env's name typed when it is protected.
-    pub fn gated(&self) -> bool {
-        self.runs_hook() || matches!(self, DialogKind::Flag { .. })
-    }
-}
+use crate::tui::event::{FlagPlan, Job, Opts, PlanStep};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -323,80 +267,5 @@ impl Dialog {
 
     pub fn finish(&mut self, result: Result<String, String>) {
         self.phase = Phase::Done(result);
-    }
-
-    pub fn on_key(&mut self, key: &KeyEvent) -> Outcome {
-        self.hint = None;
-        match &self.phase {
-            Phase::Planning => {
-                return if is_escape(key) {
-                    Outcome::Close
-                } else {
-                    Outcome::Consumed
-                }
-            }
-            Phase::Running => {
-                return match key.code {
-                    KeyCode::Char('x') => Outcome::Cancel,
-                    _ if is_escape(key) || key.code == KeyCode::Enter => Outcome::Close,
-                    _ => Outcome::Consumed,
-                }
-            }
-            Phase::Done(_) => {
-                return if is_escape(key) || matches!(key.code, KeyCode::Enter | KeyCode::Char('q')) {
-                    Outcome::Close
-                } else {
-                    Outcome::Consumed
-                }
-            }
-            Phase::Editing => {}
-        }
-        if is_escape(key) || (matches!(self.plan, Some(Err(_))) && key.code == KeyCode::Enter) {
-            return Outcome::Close;
-        }
-        if self.locked() {
-            if key.code == KeyCode::Char('F') && self.blocking().is_empty() {
-                self.force = true;
-                self.focus = Field::Reason;
-            } else if key.code == KeyCode::Enter {
-                self.hint = self.ready().err();
-            }
-            return Outcome::Consumed;
-        }
-        match key.code {
-            KeyCode::Enter => match self.ready() {
-                Ok(()) => {
-                    self.phase = Phase::Running;
-                    return Outcome::Run(self.job());
-                }
-                Err(e) => self.hint = Some(e),
-            },
-            KeyCode::Tab | KeyCode::Down => self.cycle(1),
-            KeyCode::BackTab | KeyCode::Up => self.cycle(-1),
-            _ if self.focus == Field::Outcome => match key.code {
-                KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('h') | KeyCode::Char('l') => {
-                    self.succeeded = !self.succeeded
-                }
-                KeyCode::Char('s') => self.succeeded = true,
-                KeyCode::Char('f') => self.succeeded = false,
-                _ => {}
-            },
-            _ => {
-                let input = if self.focus == Field::Confirm {
-                    &mut self.confirm
-                } else {
-                    &mut self.reason
-                };
-                input.handle_event(&Event::Key(*key));
-            }
-        }
-        Outcome::Consumed
-    }
-
-    fn cycle(&mut self, by: i32) {
-        let f = self.fields();
-        let i = f.iter().position(|x| *x == self.focus).unwrap_or(0) as i32;
-        let n = f.len() as i32;
-        self.focus = f[((i + by).rem_euclid(n)) as usize];
     }
 }

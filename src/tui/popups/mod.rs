@@ -2,6 +2,8 @@
 //! consumed a key and what the app should do about it.
 
 pub mod dialog;
+mod dialog_keys;
+mod dialog_kind;
 mod dialog_text;
 mod dialog_view;
 pub mod help;

@@ -1,0 +1,123 @@
+//! The virtualised history window, the clock's redraws, odd terminal sizes.
+
+use super::{app, ctx};
+use crate::ledger::{kind, NewEvent};
+use crate::tui::event::Effect;
+use crate::tui::testing::{self, key, press, serve};
+use crate::tui::Msg;
+
+#[test]
+fn history_is_virtualised_in_windows() {
+    let (_d, mut ctx) = ctx();
+    let at = ctx.now();
+    // 1 000 releases of dev, written through the store in one transaction.
+    ctx.store
+        .transact(at, "ci", &mut |_| {
+            let mut ev = vec![NewEvent::new(
+                kind::BUILD_REGISTERED,
+                None,
+                serde_json::json!({"version": "1.0.0", "commit": "abc"}),
+            )];
+            for n in 1..=1000u64 {
+                ev.push(NewEvent::new(
+                    kind::DEPLOYMENT_STARTED,
+                    Some("dev"),
+                    serde_json::json!({"number": n, "version": "1.0.0", "commit": "abc", "action": "deploy"}),
+                ));
+                ev.push(NewEvent::new(
+                    kind::DEPLOYMENT_SUCCEEDED,
+                    Some("dev"),
+                    serde_json::json!({"number": n}),
+                ));
+            }
+            Ok(ev)
+        })
+        .unwrap();
+    let mut a = app(&mut ctx, false);
+    assert_eq!(a.history_total(), 1000);
+    let page = a.history_page().unwrap();
+    assert!(page.rows.len() <= 200, "only a window is loaded");
+    let fx = a.update(Msg::Key(key("G")));
+    let q = match fx.as_slice() {
+        [Effect::Query(q)] => q.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert!(q.history_offset > 700, "window moved to the end: {q:?}");
+    serve(&mut ctx, &mut a, fx);
+    assert_eq!(a.history.cursor, 999);
+    let oldest = a.history_page().and_then(|p| p.get(999)).map(|r| r.number);
+    assert_eq!(oldest, Some(1));
+    let t = testing::text(&testing::buffer(&a, &crate::tui::Theme::default_dark(), 80, 24));
+    assert!(t.contains("▸ v1 "), "{t}");
+    // Moving within the window asks for nothing.
+    assert!(a.update(Msg::Key(key("k"))).is_empty());
+}
+
+#[test]
+fn clock_redraws_only_when_an_age_changes() {
+    let (_d, mut ctx) = ctx();
+    crate::ops::register::register(
+        &mut ctx,
+        crate::ops::register::NewBuild {
+            version: "1".into(),
+            commit: "c".into(),
+            artifact: None,
+            notes: None,
+        },
+    )
+    .unwrap();
+    crate::ops::deploy::deploy(
+        &mut ctx,
+        "dev",
+        "1",
+        &Default::default(),
+        &mut |_| {},
+        &Default::default(),
+    )
+    .unwrap();
+    let mut a = app(&mut ctx, false);
+    a.dirty = false;
+    let t = a.now;
+    // 10 min ago stays "10m ago" for a few seconds …
+    a.update(Msg::Clock(t + chrono::Duration::minutes(10)));
+    a.dirty = false;
+    a.update(Msg::Clock(
+        t + chrono::Duration::minutes(10) + chrono::Duration::seconds(1),
+    ));
+    assert!(!a.dirty, "same text, no redraw");
+    a.update(Msg::Clock(t + chrono::Duration::minutes(11)));
+    assert!(a.dirty, "11m ago now");
+}
+
+#[test]
+fn tiny_and_odd_terminal_sizes_never_panic() {
+    let (_d, mut ctx) = ctx();
+    crate::ops::register::register(
+        &mut ctx,
+        crate::ops::register::NewBuild {
+            version: "1".into(),
+            commit: "c".into(),
+            artifact: None,
+            notes: None,
+        },
+    )
+    .unwrap();
+    crate::ops::deploy::deploy(
+        &mut ctx,
+        "dev",
+        "1",
+        &Default::default(),
+        &mut |_| {},
+        &Default::default(),
+    )
+    .unwrap();
+    let theme = crate::tui::Theme::default_dark();
+    for keys in [&[][..], &["?"][..], &["p"][..], &[":"][..], &["5", "/"][..], &["c"][..]] {
+        let mut a = app(&mut ctx, false);
+        press(&mut ctx, &mut a, keys);
+        for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (79, 23), (33, 40), (200, 12)] {
+            a.resize(w, h);
+            let _ = testing::buffer(&a, &theme, w, h);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+//! Keys → effects: what each key asks the backend for, and what read-only refuses.
+
+use super::{app, ctx};
+use crate::ops::plan::Request;
+use crate::tui::event::{Effect, Job, PlanRequest};
+use crate::tui::popups::Popup;
+use crate::tui::testing::{self, key, press, serve};
+use crate::tui::Msg;
+
+#[test]
+fn p_asks_for_a_plan_of_promoting_to_the_next_env() {
+    let (_d, mut ctx) = ctx();
+    let mut a = app(&mut ctx, false);
+    let fx = a.update(Msg::Key(key("p")));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Plan { request: PlanRequest::One(Request::Promote { from, to }), .. }] if from == "dev" && to == "staging"),
+        "{fx:?}"
+    );
+    assert!(matches!(a.popups.last(), Some(Popup::Dialog(_))));
+    // The last stage has nowhere to promote to: a message, no dialog.
+    press(&mut ctx, &mut a, &["esc", "l", "l"]);
+    assert!(a.update(Msg::Key(key("p"))).is_empty());
+    assert!(a.popups.is_empty());
+    assert!(a.status.as_ref().is_some_and(|s| s.0.contains("last stage")));
+    // P on prod plans the whole chain.
+    let fx = a.update(Msg::Key(key("P")));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Plan { request: PlanRequest::Through(t), .. }] if t == "prod"),
+        "{fx:?}"
+    );
+}
+
+#[test]
+fn read_only_refuses_every_write_command() {
+    let (_d, mut ctx) = ctx();
+    let mut a = app(&mut ctx, true);
+    for k in ["p", "P", "r", "a", "H", "R", "x"] {
+        assert!(a.update(Msg::Key(key(k))).is_empty(), "{k}");
+        assert!(a.popups.is_empty(), "{k} opened a popup");
+    }
+    press(&mut ctx, &mut a, &["c"]);
+    for k in ["space", "u", "n"] {
+        assert!(a.update(Msg::Key(key(k))).is_empty(), "{k}");
+        assert!(a.popups.is_empty(), "{k}");
+    }
+}
+
+#[test]
+fn flag_keys_plan_the_change_they_name() {
+    use crate::ops::flags::Switch;
+    use crate::tui::event::FlagOp;
+    let (_d, mut ctx) = ctx();
+    let mut a = app(&mut ctx, false);
+    press(&mut ctx, &mut a, &["3"]);
+    let plan_of = |fx: &[Effect]| match fx {
+        [Effect::Plan {
+            request: PlanRequest::Flag { env, flag, op },
+            ..
+        }] => (env.clone(), flag.clone(), op.clone()),
+        other => panic!("{other:?}"),
+    };
+    // dev has beta at 25 %: + steps to 50 %, - to 10 %, space turns it off.
+    let fx = a.update(Msg::Key(key("+")));
+    assert_eq!(
+        plan_of(&fx),
+        (
+            "dev".into(),
+            "beta".into(),
+            FlagOp::Set {
+                switch: Some(Switch::Percent(50)),
+                add: vec![],
+                remove: vec![]
+            }
+        )
+    );
+    press(&mut ctx, &mut a, &["esc"]);
+    let fx = a.update(Msg::Key(key("-")));
+    assert_eq!(
+        plan_of(&fx).2,
+        FlagOp::Set {
+            switch: Some(Switch::Percent(10)),
+            add: vec![],
+            remove: vec![]
+        }
+    );
+    press(&mut ctx, &mut a, &["esc"]);
+    let fx = a.update(Msg::Key(key("space")));
+    assert_eq!(
+        plan_of(&fx).2,
+        FlagOp::Set {
+            switch: Some(Switch::Off),
+            add: vec![],
+            remove: vec![]
+        }
+    );
+    press(&mut ctx, &mut a, &["esc", "t"]);
+    testing::type_text(&mut ctx, &mut a, "42 +103 -15");
+    let fx = a.update(Msg::Key(key("enter")));
+    assert_eq!(
+        plan_of(&fx).2,
+        FlagOp::Set {
+            switch: None,
+            add: vec!["42".into(), "103".into()],
+            remove: vec!["15".into()]
+        }
+    );
+    // K kills; the dialog needs no typed name outside a protected env.
+    press(&mut ctx, &mut a, &["esc"]);
+    let fx = a.update(Msg::Key(key("K")));
+    assert_eq!(plan_of(&fx).2, FlagOp::Kill);
+    serve(&mut ctx, &mut a, fx);
+    assert!(matches!(
+        a.update(Msg::Key(key("enter"))).as_slice(),
+        [Effect::Run {
+            job: Job::Flag { op: FlagOp::Kill, .. },
+            ..
+        }]
+    ));
+}

@@ -1,0 +1,118 @@
+//! Headless tests of the update logic: keys → effects, read-only, the
+//! dialog's rules, and the virtualised history window. Shared fixtures here.
+
+mod dialog_rules;
+mod history;
+mod keys;
+
+use std::sync::Arc;
+
+use chrono::{TimeZone, Utc};
+
+use super::event::PlanStep;
+use super::popups::{Dialog, DialogKind};
+use super::testing::{self, key};
+use super::{App, AppInit};
+use crate::config::Config;
+use crate::domain::{Action, Build, Gate};
+use crate::ops::plan::Plan;
+use crate::ops::Ctx;
+
+const CONFIG: &str = r#"
+[project]
+name = "unit"
+[ledger]
+url = "sqlite:ledger.db"
+[[environment]]
+name = "dev"
+deploy = "true"
+[[environment]]
+name = "staging"
+promote_from = "dev"
+deploy = "true"
+[[environment]]
+name = "prod"
+promote_from = "staging"
+protected = true
+deploy = "true"
+[flag.beta]
+env.dev = { enabled = true, rollout = 25 }
+"#;
+
+fn ctx() -> (tempfile::TempDir, Ctx) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("relcon.toml");
+    std::fs::write(&path, CONFIG).unwrap();
+    let config = Config::load(&path).unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 11, 18, 12, 0, 0).unwrap();
+    let ctx = Ctx::open(config, "ana".into(), Arc::new(move || at)).unwrap();
+    (dir, ctx)
+}
+
+fn app(ctx: &mut Ctx, read_only: bool) -> App {
+    let mut a = App::new(AppInit {
+        config: ctx.config.clone(),
+        actor: "ana".into(),
+        read_only,
+        now: ctx.now(),
+        size: (80, 24),
+    });
+    testing::refresh(ctx, &mut a);
+    a
+}
+
+fn plan(protected: bool, gates: Vec<Gate>) -> Plan {
+    let now = Utc.with_ymd_and_hms(2026, 11, 18, 12, 0, 0).unwrap();
+    Plan {
+        action: Action::Promote,
+        env: "prod".into(),
+        from_env: Some("staging".into()),
+        build: Build {
+            version: "1.4.2".into(),
+            commit: "abc1234def".into(),
+            artifact: None,
+            notes: None,
+            created_at: now,
+            created_by: "ci".into(),
+        },
+        source_release: Some(7),
+        target_release: None,
+        current: None,
+        next_number: 13,
+        gates,
+        steps: vec![],
+        protected,
+    }
+}
+
+fn gate(name: &str, ok: bool, overridable: bool) -> Gate {
+    Gate {
+        name: name.into(),
+        ok,
+        detail: "d".into(),
+        overridable,
+    }
+}
+
+fn dialog(protected: bool, gates: Vec<Gate>) -> Dialog {
+    let kind = DialogKind::Promote {
+        from: "staging".into(),
+        to: "prod".into(),
+        expect: None,
+    };
+    let mut d = Dialog::new(1, kind, protected.then(|| "prod".to_string()), vec![], None);
+    d.set_plan(Ok(vec![PlanStep {
+        from: Some("staging".into()),
+        to: "prod".into(),
+        plan: Ok(plan(protected, gates)),
+        skip: false,
+        later: false,
+    }]));
+    d
+}
+
+fn typed(d: &mut Dialog, s: &str) {
+    for c in s.chars() {
+        d.on_key(&key(&c.to_string()));
+    }
+}

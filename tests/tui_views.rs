@@ -1,0 +1,183 @@
+//! The views where work is done, rendered headlessly like tui_snapshots.rs:
+//! checklists (ticks through ops), flags (toggle, kill) and the action
+//! dialogs (gates, force, typed name, the live run).
+
+mod tui_support;
+
+use relcon::ops::{self};
+use relcon::tui::event::{Effect, Job, PlanRequest};
+use relcon::tui::testing::{self, find, press, type_text};
+use relcon::tui::Msg;
+use tui_support::*;
+
+#[test]
+fn checklists_view_ticks_through_ops() {
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["l", "c"]);
+    insta::assert_snapshot!("checklists_160x48", screen(&a, 160, 48).0);
+    // Item 2 needs the QA role: space asks for it, prefilled.
+    press(&mut w.ctx, &mut a, &["j", "space"]);
+    let (t, _) = screen(&a, 80, 24);
+    insta::assert_snapshot!("checklists_role_prompt_80x24", t);
+    press(&mut w.ctx, &mut a, &["enter"]);
+    let runs = ops::checklist::runs(&w.ctx, "staging").unwrap();
+    let item = &runs[0].items[1];
+    assert!(item.done && item.by.as_deref() == Some("ana"), "{item:?}");
+    assert!(screen(&a, 160, 48).0.contains("[x] 2. Exploratory QA pass"));
+    // u unticks through the same op (a role item asks for the role again).
+    press(&mut w.ctx, &mut a, &["u", "enter"]);
+    assert!(!ops::checklist::runs(&w.ctx, "staging").unwrap()[0].items[1].done);
+}
+
+#[test]
+fn promote_dialog_shows_gates_and_needs_the_typed_name() {
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["l", "p"]);
+    let (t, _) = screen(&a, 160, 48);
+    insta::assert_snapshot!("promote_dialog_refused_160x48", t);
+    assert!(
+        t.contains("refused by 3 gates")
+            && t.contains("✖ approvals")
+            && t.contains("✖ freeze")
+            && t.contains("✔ running"),
+        "{t}"
+    );
+    // Enter does nothing while refused; F forces (a reason is then required).
+    assert!(a.update(Msg::Key(testing::key("enter"))).is_empty());
+    press(&mut w.ctx, &mut a, &["F"]);
+    type_text(&mut w.ctx, &mut a, "hotfix for checkout");
+    // Without the typed name, Enter starts nothing.
+    assert!(a.update(Msg::Key(testing::key("enter"))).is_empty());
+    press(&mut w.ctx, &mut a, &["tab"]);
+    type_text(&mut w.ctx, &mut a, "prod");
+    insta::assert_snapshot!("promote_dialog_forced_80x24", screen(&a, 80, 24).0);
+    let effects = a.update(Msg::Key(testing::key("enter")));
+    match effects.as_slice() {
+        [Effect::Run {
+            job: Job::Promote { from, to, opts },
+            ..
+        }] => {
+            assert_eq!((from.as_str(), to.as_str()), ("staging", "prod"));
+            assert!(opts.force);
+            assert_eq!(opts.reason.as_deref(), Some("hotfix for checkout"));
+            assert_eq!(opts.expect, Some(4), "refuse if staging moved after the dialog opened");
+        }
+        other => panic!("{other:?}"),
+    }
+    testing::serve(&mut w.ctx, &mut a, effects);
+    let (t, _) = screen(&a, 160, 48);
+    insta::assert_snapshot!("promote_dialog_done_160x48", t);
+    assert!(
+        t.contains("✔ deploy (done)") && t.contains("✔ smoke (done)") && t.contains("smoke test of v3 ok"),
+        "step states and live output:\n{t}"
+    );
+    let prod = ops::status::status(&w.ctx)
+        .unwrap()
+        .environments
+        .into_iter()
+        .find(|e| e.name == "prod")
+        .unwrap();
+    assert_eq!(
+        prod.release.map(|r| (r.number, r.version)),
+        Some((3, "1.3.0".to_string()))
+    );
+}
+
+#[test]
+fn rollback_targets_the_highlighted_older_release() {
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    // prod: v2 (1.1.0) current, v1 (1.0.0) older.
+    press(&mut w.ctx, &mut a, &["l", "l", "j"]);
+    let effects = a.update(Msg::Key(testing::key("r")));
+    match effects.as_slice() {
+        [Effect::Plan {
+            request: PlanRequest::One(relcon::ops::plan::Request::Rollback { env, to }),
+            ..
+        }] => assert_eq!((env.as_str(), *to), ("prod", Some(1))),
+        other => panic!("{other:?}"),
+    }
+    testing::serve(&mut w.ctx, &mut a, effects);
+    let (t, _) = screen(&a, 160, 48);
+    insta::assert_snapshot!("rollback_dialog_160x48", t);
+    assert!(t.contains("Roll prod back from v2 to v1"), "{t}");
+    // Rollback is the emergency path: only "running" is checked, so no force.
+    assert!(!t.contains("refused"));
+    press(&mut w.ctx, &mut a, &["esc"]);
+    // On the current release, `r` falls back to the default target.
+    press(&mut w.ctx, &mut a, &["k"]);
+    let effects = a.update(Msg::Key(testing::key("r")));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Plan {
+                request: PlanRequest::One(relcon::ops::plan::Request::Rollback { to: None, .. }),
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn flags_view_toggles_and_kills_through_ops() {
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["3"]);
+    assert!(a.query.flags, "opening the view loads flags");
+    insta::assert_snapshot!("flags_160x48", screen(&a, 160, 48).0);
+    insta::assert_snapshot!("flags_80x24", screen(&a, 80, 24).0);
+    // prod: space turns customer_portal on — gated by one flag approval.
+    press(&mut w.ctx, &mut a, &["l", "l", "space"]);
+    let (t, _) = screen(&a, 160, 48);
+    insta::assert_snapshot!("flag_dialog_refused_160x48", t);
+    assert!(
+        t.contains("off + targets 15,42,103  →  on + targets 15,42,103") && t.contains("✖ approvals"),
+        "{t}"
+    );
+    press(&mut w.ctx, &mut a, &["F"]);
+    type_text(&mut w.ctx, &mut a, "pilot go-live");
+    press(&mut w.ctx, &mut a, &["tab"]);
+    type_text(&mut w.ctx, &mut a, "prod");
+    let effects = a.update(Msg::Key(testing::key("enter")));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [Effect::Run {
+                job: Job::Flag { force: true, .. },
+                ..
+            }]
+        ),
+        "{effects:?}"
+    );
+    testing::serve(&mut w.ctx, &mut a, effects);
+    assert!(a.popups.is_empty(), "closes on success: {:?}", a.status);
+    let row = |w: &World, env: &str| {
+        ops::flags::list(&w.ctx)
+            .unwrap()
+            .into_iter()
+            .find(|r| r.flag == "customer_portal" && r.env == env)
+            .unwrap()
+    };
+    assert!(row(&w, "prod").enabled);
+    // staging: K kills at once (never gated, not protected: no name to type).
+    press(&mut w.ctx, &mut a, &["h", "K", "enter"]);
+    assert!(row(&w, "staging").killed);
+    let (t, b) = screen(&a, 160, 48);
+    let (x, y) = find(&b, "✖ killed").expect("killed cell");
+    assert_eq!(b[(x, y)].fg, theme().error, "{t}");
+    // e evaluates a key; read-only allows that, but not a change.
+    let mut ro = app(&mut w, (160, 48), true);
+    press(&mut w.ctx, &mut ro, &["3", "l", "l"]);
+    assert!(ro.update(Msg::Key(testing::key("K"))).is_empty() && ro.popups.is_empty());
+    press(&mut w.ctx, &mut ro, &["e"]);
+    type_text(&mut w.ctx, &mut ro, "42");
+    press(&mut w.ctx, &mut ro, &["enter"]);
+    assert!(
+        ro.status.as_ref().is_some_and(|s| s.0.contains("for key 42: on")),
+        "{:?}",
+        ro.status
+    );
+}
