@@ -81,15 +81,18 @@ impl Screen {
     }
 }
 
-#[test]
-fn console_in_a_real_terminal() {
-    let started = Instant::now();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
-    relcon(dir.path(), &["release", "register", "1.0.0", "--commit", "abc1234def"]);
-    relcon(dir.path(), &["deploy", "dev", "1.0.0", "--yes"]);
-    relcon(dir.path(), &["promote", "dev", "staging", "--yes"]);
+type Child = Box<dyn portable_pty::Child + Send + Sync>;
 
+/// The console in a pseudo-terminal; the master end lives as long as this.
+struct Term {
+    screen: Screen,
+    child: Child,
+    writer: Box<dyn Write + Send>,
+    _master: Box<dyn portable_pty::MasterPty + Send>,
+}
+
+/// The console in a 100×30 pseudo-terminal, in `dir`, as ana.
+fn spawn(dir: &Path) -> Term {
     let pty = native_pty_system();
     let pair = pty
         .openpty(PtySize {
@@ -100,15 +103,15 @@ fn console_in_a_real_terminal() {
         })
         .unwrap();
     let mut cmd = CommandBuilder::new(BIN);
-    cmd.cwd(dir.path());
+    cmd.cwd(dir);
     cmd.env("RELCON_USER", "ana");
     cmd.env("TERM", "xterm-256color");
     cmd.env_remove("RELCON_CONFIG");
     cmd.env_remove("NO_COLOR");
-    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    let child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().unwrap();
-    let mut writer = pair.master.take_writer().unwrap();
+    let writer = pair.master.take_writer().unwrap();
     let screen = Screen {
         parser: Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0))),
         raw: Arc::new(Mutex::new(Vec::new())),
@@ -124,6 +127,45 @@ fn console_in_a_real_terminal() {
             raw.lock().unwrap().extend_from_slice(&buf[..n]);
         }
     });
+    Term {
+        screen,
+        child,
+        writer,
+        _master: pair.master,
+    }
+}
+
+/// Wait for the child to exit after `q`.
+fn exit_status(child: &mut Child, screen: &Screen) -> portable_pty::ExitStatus {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "relcon did not exit after q; screen:\n{}",
+            screen.text()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn console_in_a_real_terminal() {
+    let started = Instant::now();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
+    relcon(dir.path(), &["release", "register", "1.0.0", "--commit", "abc1234def"]);
+    relcon(dir.path(), &["deploy", "dev", "1.0.0", "--yes"]);
+    relcon(dir.path(), &["promote", "dev", "staging", "--yes"]);
+
+    let Term {
+        screen,
+        mut child,
+        mut writer,
+        _master,
+    } = spawn(dir.path());
     let mut send = |s: &str| {
         writer.write_all(s.as_bytes()).unwrap();
         writer.flush().unwrap();
@@ -173,18 +215,7 @@ fn console_in_a_real_terminal() {
     screen.wait_for("[x] 2. Update release notes — by ana");
 
     send("q");
-    let deadline = Instant::now() + Duration::from_secs(5);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "relcon did not exit after q; screen:\n{}",
-            screen.text()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = exit_status(&mut child, &screen);
     assert!(status.success(), "exit status {status:?}");
     // The terminal was given back: alternate screen left, cursor shown.
     let wait_restored = Instant::now() + Duration::from_secs(2);
@@ -206,4 +237,48 @@ fn console_in_a_real_terminal() {
         "took {:?}",
         started.elapsed()
     );
+}
+
+/// First run, no config: how to start, and exit 2 (a usage error).
+#[test]
+fn without_a_config_it_says_how_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(BIN)
+        .current_dir(dir.path())
+        .env("RELCON_USER", "ana")
+        .env_remove("RELCON_CONFIG")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("relcon init") && err.contains("relcon demo"), "{err}");
+}
+
+/// First launch on an empty ledger: the console says what to do first and
+/// points to `?`, which shows the keys.
+#[test]
+fn first_launch_shows_where_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
+    let Term {
+        screen,
+        mut child,
+        mut writer,
+        _master,
+    } = spawn(dir.path());
+    let mut send = |s: &str| {
+        writer.write_all(s.as_bytes()).unwrap();
+        writer.flush().unwrap();
+    };
+    screen.wait("the first-launch hints", |t| {
+        t.contains("nothing has been deployed to dev yet")
+            && t.contains("relcon release register 1.0.0 --commit SHA")
+            && t.contains("press ? for help")
+    });
+    send("?");
+    screen.wait_for("Promote to next env");
+    send("\x1b");
+    screen.wait("help to close", |t| !t.contains("Promote to next env"));
+    send("q");
+    assert!(exit_status(&mut child, &screen).success());
 }

@@ -234,3 +234,96 @@ fn health_view_lists_every_env() {
     let (x, y) = find(&b, "▲ api").expect("degraded row");
     assert_eq!(b[(x, y)].fg, theme().warn);
 }
+
+#[test]
+fn commits_between_releases_in_the_detail_pane() {
+    use relcon::config::Config;
+    use relcon::ops::deploy::Options;
+    const REPO_CONFIG: &str = r#"
+[project]
+name = "portal"
+repo = "repo"
+[ledger]
+url = "sqlite:ledger.db"
+[[environment]]
+name = "dev"
+deploy = "true"
+[[environment]]
+name = "prod"
+promote_from = "dev"
+deploy = "true"
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let ids = git_repo(
+        &dir.path().join("repo"),
+        &[
+            ("Ana", "Initial customer portal"),
+            ("Bo", "Tenant switcher in the header"),
+            ("Ana", "Fix the login redirect loop"),
+            ("Cy", "Invoices as PDF"),
+            ("Bo", "Retry card authorisation once"),
+        ],
+    );
+    std::fs::write(dir.path().join("relcon.toml"), REPO_CONFIG).unwrap();
+    let config = Config::load(&dir.path().join("relcon.toml")).unwrap();
+    let clock = std::sync::Arc::new(std::sync::Mutex::new(now() - chrono::Duration::days(3)));
+    let c2 = clock.clone();
+    let ctx = relcon::ops::Ctx::open(config, "ana".into(), std::sync::Arc::new(move || *c2.lock().unwrap())).unwrap();
+    let mut w = World { _dir: dir, ctx, clock };
+    let cancel = CancelToken::default();
+    // dev: v1 at the first commit, v2 at the third, v3 at the fifth, v4 a
+    // rollback to v2, v5 a build whose commit the repo does not know.
+    for (i, (v, commit)) in [
+        ("1.0.0", &ids[0]),
+        ("1.1.0", &ids[2]),
+        ("1.2.0", &ids[4]),
+        ("1.3.0", &"deadbeef00".to_string()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        w.set(now() - chrono::Duration::hours(60 - 12 * i as i64));
+        register(&mut w, v, commit);
+        if v == "1.3.0" {
+            ops::deploy::rollback(
+                &mut w.ctx,
+                "dev",
+                Some(2),
+                &opts("checkout errors"),
+                &mut |_| {},
+                &cancel,
+            )
+            .unwrap();
+            ops::hold::clear(&mut w.ctx, "dev", Some("fixed in 1.3.0".into())).unwrap();
+            w.set(now() - chrono::Duration::hours(1));
+        }
+        ops::deploy::deploy(&mut w.ctx, "dev", v, &Options::default(), &mut |_| {}, &cancel).unwrap();
+    }
+    w.set(now());
+    let mut a = app(&mut w, (160, 48), false);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(
+        t.contains("commits since v4: ✖ git: fatal: bad revision"),
+        "an unknown commit is a muted one-liner:\n{t}"
+    );
+    // v4, the rollback: what it took out.
+    press(&mut w.ctx, &mut a, &["j"]);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(
+        t.contains("rolled back: 2 commits of v3 no longer run") && t.contains("Retry card authorisation once"),
+        "{t}"
+    );
+    // v3: the two commits since v2, newest first, with their authors.
+    press(&mut w.ctx, &mut a, &["j"]);
+    let (t, b) = screen(&a, 160, 48);
+    insta::assert_snapshot!("history_commits_160x48", t);
+    let (x, y) = find(&b, "commits since v2 (2)").expect("commits header");
+    assert_eq!(b[(x, y)].fg, theme().muted, "header in the muted colour");
+    let newest = t.find("Retry card authorisation once").unwrap();
+    let older = t.find("Invoices as PDF").unwrap();
+    assert!(newest < older && !t.contains("Fix the login redirect loop"), "{t}");
+    insta::assert_snapshot!("history_commits_80x24", screen(&a, 80, 24).0);
+    // v1: nothing earlier to compare with.
+    press(&mut w.ctx, &mut a, &["j", "j"]);
+    assert!(screen(&a, 160, 48).0.contains("the first release here"));
+}

@@ -5,10 +5,22 @@
 use super::app::App;
 use super::event::{Effect, PlanRequest, TickJob};
 use super::format::{short, when};
-use super::popups::{Dialog, DialogKind, Popup, Prompt, PromptKind};
+use super::popups::{Dialog, DialogKind, Phase, Popup, Prompt, PromptKind};
 use super::theme::State;
 use crate::domain::DeploymentStatus;
 use crate::ops::plan::Request;
+
+/// What the backend plans for a dialog: gated actions only.
+fn plan_request(kind: &DialogKind) -> Option<PlanRequest> {
+    Some(match kind.clone() {
+        DialogKind::Deploy { env, version } => PlanRequest::One(Request::Deploy { env, version }),
+        DialogKind::Promote { from, to, .. } => PlanRequest::One(Request::Promote { from, to }),
+        DialogKind::Rollback { env, to } => PlanRequest::One(Request::Rollback { env, to }),
+        DialogKind::Through { target } => PlanRequest::Through(target),
+        DialogKind::Flag { env, flag, op } => PlanRequest::Flag { env, flag, op },
+        _ => return None,
+    })
+}
 
 /// The highlighted checklist item and what the tick needs to know of it.
 struct Picked {
@@ -37,15 +49,23 @@ impl App {
             d.succeeded = s;
         }
         self.popups.push(Popup::Dialog(Box::new(d)));
-        let request = match kind {
-            DialogKind::Deploy { env, version } => PlanRequest::One(Request::Deploy { env, version }),
-            DialogKind::Promote { from, to, .. } => PlanRequest::One(Request::Promote { from, to }),
-            DialogKind::Rollback { env, to } => PlanRequest::One(Request::Rollback { env, to }),
-            DialogKind::Through { target } => PlanRequest::Through(target),
-            DialogKind::Flag { env, flag, op } => PlanRequest::Flag { env, flag, op },
-            _ => return Vec::new(),
-        };
-        vec![Effect::Plan { id, request }]
+        plan_request(&kind)
+            .map(|request| vec![Effect::Plan { id, request }])
+            .unwrap_or_default()
+    }
+
+    /// The ledger changed: open dialogs waiting for a confirmation ask for
+    /// a fresh plan, so their gates show approvals and ticks as they land.
+    pub(super) fn replan(&self) -> Vec<Effect> {
+        self.popups
+            .iter()
+            .filter_map(|p| match p {
+                Popup::Dialog(d) if d.phase == Phase::Editing && d.plan.is_some() && d.moved.is_none() => {
+                    plan_request(&d.kind).map(|request| Effect::Plan { id: d.id, request })
+                }
+                _ => None,
+            })
+            .collect()
     }
 
     /// The env whose name must be typed: a protected env the action deploys into.

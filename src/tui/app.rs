@@ -4,6 +4,8 @@
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 
+pub use super::audit_rows::AuditRow;
+pub use super::commits::{Commits, CommitsKey};
 use super::event::{Effect, Msg};
 use super::keys;
 use super::popups::{Outcome, Popup};
@@ -11,16 +13,7 @@ use super::snapshot::{Query, Snapshot};
 use super::theme::State;
 pub use super::view::View;
 use crate::config::{Config, Keymap};
-use crate::ledger::Event;
 use crate::ops::status::EnvStatus;
-
-/// An audit event with its one-line summary, computed once per snapshot.
-#[derive(Debug, Clone)]
-pub struct AuditRow {
-    pub event: Event,
-    pub summary: String,
-    haystack: String,
-}
 
 /// A cursor and the first row shown, for one list.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -61,6 +54,8 @@ pub struct App {
     pub history: ListPos,
     pub audit: ListPos,
     pub audit_rows: Vec<AuditRow>,
+    /// A snapshot with the audit trail has arrived (it loads with the view).
+    pub audit_loaded: bool,
     pub audit_filter: String,
     pub checks: ListPos,
     pub flags: ListPos,
@@ -71,6 +66,8 @@ pub struct App {
     pub running: Vec<Running>,
     /// Live health from the pollers: lights, latency, sparklines.
     pub health: crate::health::Board,
+    /// Commits between releases, per (env, from, to), when `project.repo` is set.
+    pub commits: std::collections::HashMap<CommitsKey, Commits>,
     pub spin: usize,
     pub dirty: bool,
     pub quit: bool,
@@ -87,19 +84,21 @@ impl App {
             .first()
             .map(|e| e.name.clone())
             .unwrap_or_default();
+        let area = Rect::new(0, 0, init.size.0, init.size.1);
         App {
             keymap,
             actor: init.actor,
             read_only: init.read_only,
             now: init.now,
-            area: Rect::new(0, 0, init.size.0, init.size.1),
+            area,
             view: View::Dashboard,
             env: 0,
             snap: None,
-            query: Query::for_env(&first),
+            query: Query::first(&first, super::layout::history_rows(area)),
             history: ListPos::default(),
             audit: ListPos::default(),
             audit_rows: Vec::new(),
+            audit_loaded: false,
             audit_filter: String::new(),
             checks: ListPos::default(),
             flags: ListPos::default(),
@@ -108,6 +107,7 @@ impl App {
             status: None,
             running: Vec::new(),
             health: crate::health::Board::default(),
+            commits: std::collections::HashMap::new(),
             spin: 0,
             dirty: true,
             quit: false,
@@ -118,6 +118,13 @@ impl App {
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut effects = self.on_message(msg);
+        // Whatever moved, the detail pane may now want another commit list.
+        effects.extend(self.want_commits());
+        effects
+    }
+
+    fn on_message(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Key(k) => {
                 self.dirty = true;
@@ -125,7 +132,8 @@ impl App {
             }
             Msg::Resize(w, h) => {
                 self.resize(w, h);
-                Vec::new()
+                // A taller list may show rows the loaded window lacks.
+                self.history_window()
             }
             Msg::Clock(now) => {
                 if self.age_fingerprint(now) != self.age_fingerprint(self.now) {
@@ -142,7 +150,7 @@ impl App {
             Msg::Snapshot(s) => {
                 self.on_snapshot(*s);
                 self.dirty = true;
-                Vec::new()
+                self.replan()
             }
             Msg::Planned { id, result } => {
                 if let Some(d) = self.dialog_mut(id) {
@@ -173,6 +181,10 @@ impl App {
             }
             Msg::BackendError(e) => {
                 self.set_status(e, State::Error);
+                Vec::new()
+            }
+            Msg::Commits { key, result } => {
+                self.on_commits(key, result);
                 Vec::new()
             }
         }
@@ -228,38 +240,13 @@ impl App {
     }
 
     fn on_snapshot(&mut self, s: Snapshot) {
-        self.audit_rows = s
-            .audit
-            .iter()
-            .map(|e| {
-                let summary = crate::ops::audit::summary(e);
-                let haystack = format!(
-                    "{} {} {} {} {}",
-                    e.seq,
-                    e.actor,
-                    e.env.as_deref().unwrap_or("-"),
-                    e.kind,
-                    summary
-                )
-                .to_lowercase();
-                AuditRow {
-                    event: e.clone(),
-                    summary,
-                    haystack,
-                }
-            })
-            .collect();
+        // A snapshot without the trail (the Audit view is closed) keeps the old rows.
+        if s.query.audit {
+            self.audit_rows = s.audit.iter().map(AuditRow::new).collect();
+            self.audit_loaded = true;
+        }
         self.snap = Some(s);
         self.follow_all();
-    }
-
-    /// Audit rows that match the filter (every word, any case).
-    pub fn audit_visible(&self) -> Vec<&AuditRow> {
-        let words: Vec<String> = self.audit_filter.split_whitespace().map(str::to_lowercase).collect();
-        self.audit_rows
-            .iter()
-            .filter(|r| words.iter().all(|w| r.haystack.contains(w.as_str())))
-            .collect()
     }
 
     fn dialog_mut(&mut self, id: u64) -> Option<&mut super::popups::Dialog> {

@@ -10,13 +10,12 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
+use super::commits::CommitsKey;
 use super::event::{Job, Msg, PlanRequest, PlanStep};
+pub use super::jobs::{commits_of, one_line, plain, run_job};
 use super::snapshot::{Query, Snapshot};
-use crate::error::Error;
 use crate::exec::CancelToken;
 use crate::health::{Board, HealthUpdate};
-use crate::ops::checklist::TickRequest;
-use crate::ops::deploy::Progress;
 use crate::ops::plan::{self, Request};
 use crate::ops::{self, Ctx};
 
@@ -34,6 +33,8 @@ enum ReaderReq {
 pub struct Backend {
     reader: mpsc::Sender<ReaderReq>,
     worker: mpsc::Sender<(u64, Job, CancelToken)>,
+    /// git for the detail pane, when `project.repo` is set.
+    git: Option<mpsc::Sender<CommitsKey>>,
     actor: String,
     cancel: Arc<Mutex<Option<CancelToken>>>,
 }
@@ -46,6 +47,7 @@ impl Backend {
         let (rtx, rrx) = mpsc::channel();
         let (wtx, wrx) = mpsc::channel::<(u64, Job, CancelToken)>();
         let tx2 = tx.clone();
+        let tx3 = tx.clone();
         std::thread::Builder::new()
             .name("relcon-reader".into())
             .spawn(move || reader_loop(reader_ctx, query, rrx, tx))?;
@@ -79,9 +81,22 @@ impl Backend {
                     }
                 }
             })?;
+        let git = match ctx.config.project.repo {
+            Some(_) => {
+                let (gtx, grx) = mpsc::channel();
+                let git_ctx = ctx.reopen()?;
+                let tx = tx3;
+                std::thread::Builder::new()
+                    .name("relcon-git".into())
+                    .spawn(move || git_loop(&git_ctx, grx, tx))?;
+                Some(gtx)
+            }
+            None => None,
+        };
         Ok(Backend {
             reader: rtx,
             worker: wtx,
+            git,
             actor: ctx.actor.clone(),
             cancel: Arc::new(Mutex::new(None)),
         })
@@ -94,6 +109,13 @@ impl Backend {
     /// A health sample: the reader keeps its own board for drift and gates.
     pub fn health(&self, u: HealthUpdate) {
         let _ = self.reader.send(ReaderReq::Health(u));
+    }
+
+    /// List the commits between two releases; the answer comes as `Msg::Commits`.
+    pub fn commits(&self, key: CommitsKey) {
+        if let Some(git) = &self.git {
+            let _ = git.send(key);
+        }
     }
 
     pub fn plan(&self, id: u64, request: PlanRequest) {
@@ -182,6 +204,30 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
                 }
             }
             loaded_at = Instant::now();
+        }
+    }
+}
+
+/// Runs git for the detail pane. Only the newest request of a burst (keys
+/// held down) runs; the others are answered "skipped", so the app asks
+/// again should one of them be highlighted later.
+fn git_loop(ctx: &Ctx, rx: mpsc::Receiver<CommitsKey>, tx: UnboundedSender<Msg>) {
+    while let Ok(first) = rx.recv() {
+        let mut keys = vec![first];
+        keys.extend(rx.try_iter());
+        let Some(newest) = keys.pop() else { continue };
+        for key in keys {
+            let _ = tx.send(Msg::Commits { key, result: None });
+        }
+        let result = commits_of(ctx, &newest);
+        if tx
+            .send(Msg::Commits {
+                key: newest,
+                result: Some(result),
+            })
+            .is_err()
+        {
+            return;
         }
     }
 }
@@ -278,95 +324,5 @@ pub fn plan_with(ctx: &Ctx, board: &Board, request: &PlanRequest) -> Result<Vec<
             Ok(out)
         }
         PlanRequest::Flag { .. } => Err("a flag change has no deployment plan".into()),
-    }
-}
-
-/// Run one job through ops; the message says what happened, in one line.
-pub fn run_job(ctx: &mut Ctx, job: &Job, cancel: &CancelToken, on: &mut dyn FnMut(Progress)) -> Result<String, String> {
-    let done = |r: crate::domain::Release| format!("✔ {} v{}: {} — {}", r.env, r.number, r.version, r.description());
-    let res = match job {
-        Job::Deploy { env, version, opts } => {
-            ops::deploy::deploy(ctx, env, version, &opts.into(), on, cancel).map(done)
-        }
-        Job::Promote { from, to, opts } => ops::deploy::promote(ctx, from, to, &opts.into(), on, cancel).map(done),
-        Job::Rollback { env, to, opts } => ops::deploy::rollback(ctx, env, *to, &opts.into(), on, cancel).map(done),
-        Job::PromoteThrough { target, opts } => ops::deploy::promote_through(ctx, target, &opts.into(), on, cancel)
-            .map(|made| {
-                if made.is_empty() {
-                    format!("✔ nothing to promote: every stage up to {target} already runs its source's build")
-                } else {
-                    made.into_iter().map(done).collect::<Vec<_>>().join("; ")
-                }
-            }),
-        Job::Approve { env, version, note } => ops::approve::approve(ctx, env, version, note.clone())
-            .map(|by| format!("✔ approved {version} into {env} (approvals: {})", by.join(", "))),
-        Job::HoldClear { env, reason } => {
-            ops::hold::clear(ctx, env, reason.clone()).map(|_| format!("✔ hold on {env} cleared"))
-        }
-        Job::Resolve { env, succeeded, reason } => ops::recover::resolve(ctx, env, *succeeded, reason.clone())
-            .map(|r| format!("✔ {env} v{} resolved as {}", r.number, r.status.as_str())),
-        Job::Tick(t) => ops::checklist::tick(
-            ctx,
-            TickRequest {
-                env: t.env.clone(),
-                checklist: t.checklist.clone(),
-                item: t.item.clone(),
-                undo: t.undo,
-                note: t.note.clone(),
-                role: t.role.clone(),
-                version: t.version.clone(),
-            },
-        )
-        .map(|run| {
-            let verb = if t.undo { "unticked" } else { "ticked" };
-            let note = if t.note.is_some() { " with a note" } else { "" };
-            format!(
-                "✔ {verb} {} #{}{note} — {}/{} done",
-                run.name, t.item, run.done, run.total
-            )
-        }),
-        Job::Flag {
-            env,
-            flag,
-            op,
-            reason,
-            force,
-        } => {
-            return super::flag_work::run(ctx, env, flag, op, reason.clone(), *force);
-        }
-        Job::FlagEval { env, flag, key } => return super::flag_work::eval(ctx, env, flag, key),
-        Job::Shell { index, env } => ops::shell_key::run(ctx, *index, Some(env)).map(|out| {
-            let last = out.lines().last().unwrap_or("").to_string();
-            format!(
-                "✔ done{}",
-                if last.is_empty() {
-                    String::new()
-                } else {
-                    format!(": {last}")
-                }
-            )
-        }),
-    };
-    res.map_err(|e| one_line(&e))
-}
-
-/// An error as one status-line sentence, every failing gate named.
-pub fn one_line(e: &Error) -> String {
-    format!("✖ {}", plain(e))
-}
-
-/// The same sentence without the symbol (a dialog draws its own).
-pub fn plain(e: &Error) -> String {
-    match e {
-        Error::Refused { action, env, gates } => {
-            let list: Vec<String> = gates.iter().map(|g| format!("{}: {}", g.name, g.detail)).collect();
-            format!(
-                "{action} into {env} refused by {} gate{}: {}",
-                gates.len(),
-                if gates.len() == 1 { "" } else { "s" },
-                list.join("; ")
-            )
-        }
-        other => other.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" "),
     }
 }

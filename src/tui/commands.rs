@@ -44,13 +44,13 @@ impl App {
                 Vec::new()
             }
             Filter => {
-                self.view = View::Audit;
+                let effects = self.show(View::Audit);
                 self.popups.push(Popup::Prompt(Box::new(Prompt::new(
                     PromptKind::Filter,
                     &self.audit_filter.clone(),
                     "",
                 ))));
-                Vec::new()
+                effects
             }
             NextView | PrevView => {
                 let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0) as i64;
@@ -108,9 +108,12 @@ impl App {
     pub(super) fn show(&mut self, v: View) -> Vec<Effect> {
         self.view = v;
         self.follow_all();
-        // Flags are loaded only once someone looks at them.
-        if v == View::Flags && !self.query.flags {
-            self.query.flags = true;
+        // Flags load once someone has looked at them; the audit trail only
+        // while its view is open (start-up and every reload stay cheap).
+        let (flags, audit) = (self.query.flags || v == View::Flags, v == View::Audit);
+        if (flags, audit) != (self.query.flags, self.query.audit) {
+            self.query.flags = flags;
+            self.query.audit = audit;
             return vec![Effect::Query(self.query.clone())];
         }
         Vec::new()
@@ -230,18 +233,23 @@ impl App {
         );
     }
 
-    /// Ask for another window of history when the visible rows leave the loaded one.
-    fn history_window(&mut self) -> Vec<Effect> {
+    /// Ask for another window of history when the visible rows (and the
+    /// slack below them) leave the loaded one. The first window holds only
+    /// what the first frame shows; from here on it is `HISTORY_WINDOW` rows.
+    pub(super) fn history_window(&mut self) -> Vec<Effect> {
         let rows = u64::from(layout::history_rows(self.area));
         let total = self.history_total();
         let lo = self.query.history_offset;
         let hi = lo + self.query.history_limit as u64;
-        let (need_lo, need_hi) = (self.history.scroll, (self.history.scroll + rows).min(total));
+        let slack = Query::HISTORY_SLACK as u64;
+        let (need_lo, need_hi) = (self.history.scroll, (self.history.scroll + rows + slack).min(total));
         if need_lo >= lo && need_hi <= hi {
             return Vec::new();
         }
-        let margin = (Query::HISTORY_WINDOW as u64).saturating_sub(rows) / 2;
+        let limit = Query::HISTORY_WINDOW.max(rows as usize + 2 * Query::HISTORY_SLACK);
+        let margin = (limit as u64).saturating_sub(rows) / 2;
         self.query.history_offset = need_lo.saturating_sub(margin);
+        self.query.history_limit = limit;
         vec![Effect::Query(self.query.clone())]
     }
 

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::KeyEvent;
 
+pub use super::commits::CommitsKey;
 use super::snapshot::{Query, Snapshot};
 use crate::ops::deploy::{Options, Progress};
 use crate::ops::plan::{Plan, Request};
@@ -38,6 +39,12 @@ pub enum Msg {
     BackendError(String),
     /// A health poller's sample.
     Health(crate::health::HealthUpdate),
+    /// Commits between two releases; `None` when the backend skipped the
+    /// request for a newer one.
+    Commits {
+        key: CommitsKey,
+        result: Option<Result<Vec<crate::ops::commits::CommitSummary>, String>>,
+    },
 }
 
 /// What the app asks the loop to do.
@@ -55,6 +62,8 @@ pub enum Effect {
     },
     /// Cancel the running hook.
     Cancel,
+    /// List the commits between two releases (git, off the UI task).
+    Commits(CommitsKey),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

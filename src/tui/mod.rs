@@ -5,14 +5,17 @@
 
 mod actions;
 pub mod app;
+mod audit_rows;
 pub mod backend;
 mod cmdline;
 mod commands;
+pub mod commits;
 pub mod components;
 pub mod event;
 mod flag_actions;
 mod flag_work;
 pub mod format;
+mod jobs;
 pub mod keys;
 pub mod layout;
 pub mod popups;
@@ -113,27 +116,30 @@ pub fn pick_theme(flag: Option<&str>, configured: &str, config_dir: &Path) -> Re
 /// The loop; returns the exit code (0 on quit, 128 + signal on a signal).
 async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> crate::Result<i32> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // The terminal's size decides how many history rows the first frame needs.
+    let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
     let mut app = App::new(AppInit {
         config: ctx.config.clone(),
         actor: ctx.actor.clone(),
         read_only,
         now: ctx.now(),
-        size: (80, 24),
+        size,
     });
     // The first snapshot is read before the first frame, so it is complete.
+    let mut first = Vec::new();
     match Snapshot::load(&ctx, &app.query) {
-        Ok(s) => {
-            app.update(Msg::Snapshot(Box::new(s)));
-        }
+        Ok(s) => first = app.update(Msg::Snapshot(Box::new(s))),
         Err(e) => app.set_status(backend::one_line(&e), theme::State::Error),
     }
     if let Some(w) = warning {
         app.set_status(w, theme::State::Warn);
     }
     let backend = Backend::start(&ctx, app.query.clone(), tx.clone())?;
+    apply(&backend, first);
     let (mut terminal, _guard) = terminal::init();
     let size = terminal.size()?;
-    app.resize(size.width, size.height);
+    let effects = app.update(Msg::Resize(size.width, size.height));
+    apply(&backend, effects);
     terminal::spawn_input(tx)?;
     // Health pollers run as tasks on this runtime; samples go to the app
     // (lights, sparklines) and to the reader (drift, require_healthy).
@@ -188,6 +194,7 @@ fn apply(backend: &Backend, effects: Vec<Effect>) {
             Effect::Plan { id, request } => backend.plan(id, request),
             Effect::Run { id, job } => backend.run(id, job),
             Effect::Cancel => backend.cancel(),
+            Effect::Commits(key) => backend.commits(key),
         }
     }
 }

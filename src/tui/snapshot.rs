@@ -11,27 +11,38 @@ use crate::ops::flags::FlagListRow;
 use crate::ops::status::Status;
 use crate::ops::{self, Ctx};
 
-/// What the UI is looking at; the reader loads exactly this.
+/// What the UI is looking at; the reader loads exactly this. Start-up
+/// reads only what the first frame shows (DESIGN §7: a huge ledger must
+/// not slow the first frame): the visible history rows, no audit trail.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Query {
     pub env: String,
     pub history_offset: u64,
     pub history_limit: usize,
+    /// Newest events of the audit trail to load, when `audit` is set.
     pub audit_limit: usize,
+    /// Load the audit trail (while the Audit view is open).
+    pub audit: bool,
     /// Load every flag × env (once the Flags view has been opened).
     pub flags: bool,
 }
 
 impl Query {
+    /// The history window once the list scrolls past the first one.
     pub const HISTORY_WINDOW: usize = 200;
+    /// Rows loaded past the visible ones: a few key presses of scrolling,
+    /// and the previous release the detail pane compares commits with.
+    pub const HISTORY_SLACK: usize = 16;
     pub const AUDIT_PAGE: usize = 500;
 
-    pub fn for_env(env: &str) -> Query {
+    /// The first query: `visible` history rows of `env` (and the slack).
+    pub fn first(env: &str, visible: u16) -> Query {
         Query {
             env: env.to_string(),
             history_offset: 0,
-            history_limit: Query::HISTORY_WINDOW,
+            history_limit: usize::from(visible) + Query::HISTORY_SLACK,
             audit_limit: Query::AUDIT_PAGE,
+            audit: false,
             flags: false,
         }
     }
@@ -58,7 +69,7 @@ pub struct Snapshot {
     pub query: Query,
     pub status: Status,
     pub history: HistoryPage,
-    /// Newest first.
+    /// Newest first (empty unless `query.audit`).
     pub audit: Vec<Event>,
     /// Open checklist runs of `query.env`.
     pub runs: Vec<Run>,
@@ -84,7 +95,11 @@ impl Snapshot {
             .map_or(0, |e| e.releases);
         let offset = q.history_offset.min(total.saturating_sub(1));
         let rows = ops::status::history(ctx, &q.env, offset, q.history_limit)?;
-        let audit = ops::audit::list(ctx, q.audit_limit, None)?;
+        let audit = if q.audit {
+            ops::audit::list(ctx, q.audit_limit, None)?
+        } else {
+            Vec::new()
+        };
         let runs = ops::checklist::runs(ctx, &q.env)?;
         let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
         Ok(Snapshot {

@@ -43,6 +43,13 @@ pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
                 out
             }
             Effect::Cancel => Vec::new(),
+            Effect::Commits(key) => {
+                let result = super::backend::commits_of(ctx, &key);
+                app.update(Msg::Commits {
+                    key,
+                    result: Some(result),
+                })
+            }
         };
         queue.extend(more);
     }

@@ -215,3 +215,41 @@ pub fn screen(a: &App, w: u16, h: u16) -> (String, Buffer) {
     let b = buffer(a, &theme(), w, h);
     (text(&b), b)
 }
+
+/// A git repo at `dir` with one commit per (author, subject), each at a
+/// fixed time, so their ids are the same on every machine. Returns the ids.
+pub fn git_repo(dir: &std::path::Path, commits: &[(&str, &str)]) -> Vec<String> {
+    std::fs::create_dir_all(dir).unwrap();
+    let git = |args: &[&str], at: &str, author: &str| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"])
+            .args(args)
+            .current_dir(dir)
+            .env("GIT_CONFIG_GLOBAL", "/dev/null")
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_AUTHOR_NAME", author)
+            .env("GIT_AUTHOR_EMAIL", format!("{}@example.com", author.to_lowercase()))
+            .env("GIT_COMMITTER_NAME", "CI")
+            .env("GIT_COMMITTER_EMAIL", "ci@example.com")
+            .env("GIT_AUTHOR_DATE", at)
+            .env("GIT_COMMITTER_DATE", at)
+            .output()
+            .expect("git is installed");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    git(&["init", "-q"], "2026-11-01T09:00:00Z", "CI");
+    let mut ids = Vec::new();
+    for (i, (author, subject)) in commits.iter().enumerate() {
+        let at = format!("2026-11-{:02}T09:00:00Z", i + 2);
+        std::fs::write(dir.join("CHANGES"), format!("{subject}\n")).unwrap();
+        git(&["add", "CHANGES"], &at, author);
+        git(&["commit", "-q", "-m", subject], &at, author);
+        ids.push(git(&["rev-parse", "HEAD"], &at, author));
+    }
+    ids
+}

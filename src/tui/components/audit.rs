@@ -57,7 +57,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     )];
     if rows.is_empty() {
         lines.push(Line::styled(
-            if app.audit_filter.is_empty() {
+            if !app.audit_loaded {
+                "  loading…"
+            } else if app.audit_filter.is_empty() {
                 "  no events yet"
             } else {
                 "  nothing matches the filter"

@@ -1,4 +1,5 @@
-//! The highlighted release in full: who, when, why, what it ran and the
+//! The highlighted release in full: who, when, why, what it ran, the
+//! commits since the previous release (when `project.repo` is set) and the
 //! last lines of its hook output.
 
 use ratatui::layout::Rect;
@@ -7,8 +8,9 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use ratatui::Frame;
 
 use crate::domain::{Action, Release};
-use crate::tui::app::App;
-use crate::tui::format::{age, release_state, stamp};
+use crate::tui::app::{App, Commits};
+use crate::tui::commits::CommitsTarget;
+use crate::tui::format::{age, fit, pad, release_state, stamp};
 use crate::tui::theme::{State, Theme};
 
 fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
@@ -86,12 +88,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(area);
     f.render_widget(block, area);
     let Some(r) = release else {
-        let msg = if app.history_total() == 0 {
-            "no release to show"
+        let lines = if app.history_total() == 0 {
+            getting_started(app, theme)
         } else {
-            "loading…"
+            vec![Line::styled("loading…", theme.muted())]
         };
-        f.render_widget(Paragraph::new(msg).style(theme.muted()), inner);
+        f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         return;
     };
     let top = lines(r, app, theme);
@@ -106,18 +108,132 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Paragraph::new(top).wrap(Wrap { trim: false }),
         Rect { height: top_h, ..inner },
     );
-    let rest = Rect {
+    let mut rest = Rect {
         y: inner.y + top_h,
         height: inner.height - top_h,
         ..inner
     };
-    let Some(output) = r.output.as_deref().filter(|o| !o.trim().is_empty()) else {
-        return;
+    let output = r.output.as_deref().filter(|o| !o.trim().is_empty());
+    // Commits first; they leave the output at least half of what is left.
+    if let Some(target) = app.commits_target() {
+        let room = if output.is_some() {
+            (rest.height / 2).max(rest.height.min(3))
+        } else {
+            rest.height
+        };
+        let lines = commit_lines(app, &target, theme, w, room as usize);
+        let h = (lines.len() as u16).min(rest.height);
+        f.render_widget(Paragraph::new(lines), Rect { height: h, ..rest });
+        rest.y += h;
+        rest.height -= h;
+    }
+    if let Some(output) = output {
+        output_lines(f, rest, output, theme);
+    }
+}
+
+/// An env with no release yet: how one gets there. On a ledger with no
+/// release at all (a first launch), the first steps and where help is.
+fn getting_started(app: &App, theme: &Theme) -> Vec<Line<'static>> {
+    let env = app.env_name().to_string();
+    let key = |c| app.keymap.key_for("dashboard", c).map(|k| k.to_string());
+    let source = app.config.env(&env).and_then(|e| e.promote_from.clone());
+    let empty = app
+        .snap
+        .as_ref()
+        .is_some_and(|s| s.status.environments.iter().all(|e| e.releases == 0));
+    let mut out = vec![Line::styled(
+        format!("nothing has been deployed to {env} yet"),
+        theme.muted(),
+    )];
+    if empty {
+        let first = app.config.environments.first().map_or("dev", |e| e.name.as_str());
+        out.push(Line::default());
+        out.push(Line::styled("To start, register a build and deploy it:", theme.text()));
+        out.push(Line::styled(
+            "relcon release register 1.0.0 --commit SHA",
+            theme.accent(),
+        ));
+        out.push(Line::styled(format!("relcon deploy {first} 1.0.0"), theme.accent()));
+    } else if let (Some(from), Some(p)) = (source, key(crate::config::Command::Promote)) {
+        out.push(Line::styled(
+            format!("select {from} and press {p} to promote its build here"),
+            theme.text(),
+        ));
+    }
+    if let Some(h) = app.keymap.key_for("global", crate::config::Command::Help) {
+        out.push(Line::default());
+        out.push(Line::styled(
+            format!("{h} shows every key; : runs the same commands as the CLI"),
+            theme.muted(),
+        ));
+    }
+    out
+}
+
+/// "commits since vK" and one line per commit (short sha, author, subject),
+/// at most `room` lines; loading and errors as one muted line.
+fn commit_lines(app: &App, target: &CommitsTarget, theme: &Theme, w: usize, room: usize) -> Vec<Line<'static>> {
+    if room == 0 {
+        return Vec::new();
+    }
+    let muted = |text: String| vec![Line::styled(fit(&text, w), theme.muted())];
+    let CommitsTarget::Since { prev, rollback, key } = target else {
+        return muted("commits: the first release here, nothing earlier to compare with".into());
     };
-    if rest.height < 2 {
+    let list = match app.commits.get(key) {
+        None | Some(Commits::Loading) => return muted(format!("commits since v{prev}: loading…")),
+        Some(Commits::Failed(e)) => {
+            // "git log in /long/path: fatal: …" → "git: fatal: …": the path is in the config.
+            let e = e
+                .strip_prefix("git log in ")
+                .and_then(|r| r.split_once(": "))
+                .map_or(e.clone(), |(_, m)| format!("git: {m}"));
+            return muted(format!("commits since v{prev}: ✖ {e}"));
+        }
+        Some(Commits::Ready(list)) => list,
+    };
+    let n = list.len();
+    let plural = if n == 1 { "" } else { "s" };
+    let more = if n >= crate::ops::commits::LIMIT { "+" } else { "" };
+    let head = match (rollback, n) {
+        (false, 0) => return muted(format!("commits since v{prev}: none (the same commit or an older one)")),
+        (true, 0) => return muted(format!("commits rolled back from v{prev}: none")),
+        (false, _) => format!("commits since v{prev} ({n}{more})"),
+        (true, _) => format!("rolled back: {n}{more} commit{plural} of v{prev} no longer run"),
+    };
+    let mut out = vec![Line::styled(fit(&head, w), theme.muted())];
+    let shown = if n < room { n } else { room.saturating_sub(2) };
+    // Narrow panes keep room for the subject: authors shrink first.
+    let author_max = if w >= 60 { 14 } else { 8 };
+    let author_w = list
+        .iter()
+        .map(|c| c.author.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(author_max);
+    for c in list.iter().take(shown) {
+        let sha = format!("{} ", pad(crate::tui::format::short(&c.sha), 7));
+        let author = format!("{} ", pad(&c.author, author_w));
+        let subject_w = w.saturating_sub(sha.chars().count() + author.chars().count());
+        out.push(Line::from(vec![
+            Span::styled(sha, theme.accent()),
+            Span::styled(author, theme.muted()),
+            Span::styled(fit(&c.subject, subject_w), theme.text()),
+        ]));
+    }
+    if shown < n {
+        out.push(Line::styled(format!("… and {} more", n - shown), theme.muted()));
+    }
+    out
+}
+
+/// The hook output's last lines that fit in `area`, under a header.
+fn output_lines(f: &mut Frame, area: Rect, output: &str, theme: &Theme) {
+    if area.height < 2 {
         return;
     }
-    let room = rest.height as usize - 1;
+    let room = area.height as usize - 1;
     let all: Vec<&str> = output.lines().collect();
     let mut out = vec![Line::styled(
         format!("output (last {} of {} lines)", room.min(all.len()), all.len()),
@@ -129,5 +245,5 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(l.to_string(), theme.text()),
         ]));
     }
-    f.render_widget(Paragraph::new(out), rest);
+    f.render_widget(Paragraph::new(out), area);
 }

@@ -45,6 +45,10 @@ pub struct Dialog {
     pub phase: Phase,
     /// Why Enter did nothing, shown until the next key.
     pub hint: Option<String>,
+    /// What the action would do changed while the dialog was open (the
+    /// source got another build, the flag another state): it must be
+    /// reopened, so nobody confirms what they did not read.
+    pub moved: Option<String>,
     pub log: RunLog,
 }
 
@@ -76,11 +80,24 @@ impl Dialog {
             succeeded: true,
             phase: if planned { Phase::Planning } else { Phase::Editing },
             hint: None,
+            moved: None,
             log: RunLog::default(),
         }
     }
 
+    /// A plan from the backend: the first one, or a fresh one while the
+    /// dialog is open (the ledger changed: an approval, a tick). A fresh
+    /// plan only updates the gates; if it would do something else, the
+    /// dialog keeps what it showed and asks to be reopened.
     pub fn set_plan(&mut self, result: Result<Vec<PlanStep>, String>) {
+        if self.phase == Phase::Editing {
+            if let Some(Ok(old)) = &self.plan {
+                if result.as_ref().map(|new| what(new) != what(old)).unwrap_or(true) {
+                    self.moved = Some(self.moved_note());
+                    return;
+                }
+            }
+        }
         self.plan = Some(result);
         if self.phase == Phase::Planning {
             self.phase = Phase::Editing;
@@ -88,11 +105,24 @@ impl Dialog {
     }
 
     pub fn set_flag_plan(&mut self, result: Result<FlagPlan, String>) {
+        if self.phase == Phase::Editing {
+            if let Some(Ok(old)) = &self.flag {
+                let same = |new: &FlagPlan| (&new.before, &new.after) == (&old.before, &old.after);
+                if !result.as_ref().is_ok_and(same) {
+                    self.moved = Some(self.moved_note());
+                    return;
+                }
+            }
+        }
         self.plan = Some(result.as_ref().map(|_| Vec::new()).map_err(Clone::clone));
         self.flag = Some(result);
         if self.phase == Phase::Planning {
             self.phase = Phase::Editing;
         }
+    }
+
+    fn moved_note(&self) -> String {
+        "this changed since the dialog opened (another console acted): esc, then open it again".into()
     }
 
     /// The plan step whose gates decide now: the only one, or the first
@@ -142,6 +172,9 @@ impl Dialog {
 
     /// Ok when Enter may start the action; else what is missing.
     pub fn ready(&self) -> Result<(), String> {
+        if let Some(m) = &self.moved {
+            return Err(m.clone());
+        }
         match &self.plan {
             None => return Err("working out what would happen…".into()),
             Some(Err(e)) => return Err(e.clone()),
@@ -268,4 +301,26 @@ impl Dialog {
     pub fn finish(&mut self, result: Result<String, String>) {
         self.phase = Phase::Done(result);
     }
+}
+
+/// Which build a step ships, as which release: (version, source vN, target vN, next vN).
+type Shipping = Option<(String, Option<u64>, Option<u64>, u64)>;
+
+/// What a plan would do, gate states aside: which build goes where, as
+/// which release. Two plans that agree here differ only in their gates.
+fn what(steps: &[PlanStep]) -> Vec<(&str, bool, Shipping)> {
+    steps
+        .iter()
+        .map(|s| {
+            let p = s.plan.as_ref().ok().map(|p| {
+                (
+                    p.build.version.clone(),
+                    p.source_release,
+                    p.target_release,
+                    p.next_number,
+                )
+            });
+            (s.to.as_str(), s.skip, p)
+        })
+        .collect()
 }

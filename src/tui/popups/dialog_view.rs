@@ -42,7 +42,10 @@ impl Dialog {
                 }
             }
         }
-        if self.phase == Phase::Editing {
+        if let (Phase::Editing, Some(m)) = (&self.phase, &self.moved) {
+            out.push(Line::raw(""));
+            out.push(Line::styled(format!("▲ {m}"), theme.warn()));
+        } else if self.phase == Phase::Editing {
             let failing = self.failing();
             let blocking = self.blocking();
             if !blocking.is_empty() {
@@ -166,7 +169,11 @@ impl Component for Dialog {
         let fields = if editing { self.fields() } else { Vec::new() };
         let live = matches!(self.phase, Phase::Running | Phase::Done(_));
         let progress = self.progress(theme, spin);
-        let want_h = body.len() as u16
+        // Rows once wrapped at the popup's width: a long gate (a hold's
+        // reason) must not push the refusal line out of sight.
+        let wrap_w = layout::popup(area, 100, 3).width.saturating_sub(2).max(1) as usize;
+        let body_rows = body.iter().map(|l| l.width().max(1).div_ceil(wrap_w)).sum::<usize>() as u16;
+        let want_h = body_rows
             + fields.len() as u16 * 2
             + u16::from(self.hint.is_some())
             + progress.len() as u16
@@ -204,7 +211,7 @@ impl Component for Dialog {
             Constraint::Length(field_rows),
             Constraint::Length(prog_rows),
             Constraint::Length(if live {
-                inner.height.saturating_sub(body.len() as u16 + prog_rows).clamp(3, 14)
+                inner.height.saturating_sub(body_rows + prog_rows).clamp(3, 14)
             } else {
                 0
             }),

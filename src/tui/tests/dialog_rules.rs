@@ -1,9 +1,10 @@
 //! The action dialog's rules: reason, typed name, force, cancel.
 
-use super::{dialog, gate, typed};
-use crate::tui::event::Job;
-use crate::tui::popups::Outcome;
-use crate::tui::testing::key;
+use super::{app, ctx, dialog, gate, plan, steps, typed};
+use crate::tui::event::{Effect, Job, PlanRequest};
+use crate::tui::popups::{Outcome, Popup};
+use crate::tui::testing::{self, key};
+use crate::tui::Msg;
 
 #[test]
 fn protected_env_needs_a_reason_and_its_typed_name() {
@@ -68,4 +69,49 @@ fn running_dialog_cancels_with_x_and_hides_with_esc() {
     assert!(matches!(d.on_key(&key("enter")), Outcome::Run(_)));
     assert_eq!(d.on_key(&key("x")), Outcome::Cancel);
     assert_eq!(d.on_key(&key("esc")), Outcome::Close);
+}
+
+#[test]
+fn an_open_dialog_follows_its_gates_but_not_a_different_build() {
+    // An approval lands while the dialog is open: the fresh plan unlocks it.
+    let mut d = dialog(true, vec![gate("running", true, false), gate("approvals", false, true)]);
+    assert!(d.locked());
+    d.set_plan(steps(plan(
+        true,
+        vec![gate("running", true, false), gate("approvals", true, true)],
+    )));
+    assert!(!d.locked() && d.moved.is_none());
+    typed(&mut d, "weekly");
+    d.on_key(&key("tab"));
+    typed(&mut d, "prod");
+    assert!(d.ready().is_ok());
+    // The source got another build meanwhile: keep what was shown, refuse Enter.
+    let mut other = plan(true, vec![gate("running", true, false)]);
+    other.source_release = Some(8);
+    other.build.version = "1.4.3".into();
+    d.set_plan(steps(other));
+    assert!(d.moved.is_some() && d.ready().is_err());
+    assert_eq!(d.on_key(&key("enter")), Outcome::Consumed);
+    assert!(matches!(d.deciding().map(|s| &s.plan), Some(Ok(p)) if p.build.version == "1.4.2"));
+}
+
+#[test]
+fn a_fresh_snapshot_replans_a_dialog_waiting_for_confirmation() {
+    let (_d, mut ctx) = ctx();
+    let mut a = app(&mut ctx, false);
+    let fx = a.update(Msg::Key(key("p")));
+    testing::serve(&mut ctx, &mut a, fx);
+    let snap = a.snap.clone().unwrap();
+    let fx = a.update(Msg::Snapshot(Box::new(snap)));
+    assert!(
+        matches!(
+            fx.as_slice(),
+            [Effect::Plan {
+                request: PlanRequest::One(_),
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
+    assert!(matches!(a.popups.last(), Some(Popup::Dialog(_))));
 }

@@ -1,7 +1,6 @@
 //! The virtualised history window, the clock's redraws, odd terminal sizes.
 
-use super::{app, ctx};
-use crate::ledger::{kind, NewEvent};
+use super::{app, ctx, releases};
 use crate::tui::event::Effect;
 use crate::tui::testing::{self, key, press, serve};
 use crate::tui::Msg;
@@ -9,30 +8,7 @@ use crate::tui::Msg;
 #[test]
 fn history_is_virtualised_in_windows() {
     let (_d, mut ctx) = ctx();
-    let at = ctx.now();
-    // 1 000 releases of dev, written through the store in one transaction.
-    ctx.store
-        .transact(at, "ci", &mut |_| {
-            let mut ev = vec![NewEvent::new(
-                kind::BUILD_REGISTERED,
-                None,
-                serde_json::json!({"version": "1.0.0", "commit": "abc"}),
-            )];
-            for n in 1..=1000u64 {
-                ev.push(NewEvent::new(
-                    kind::DEPLOYMENT_STARTED,
-                    Some("dev"),
-                    serde_json::json!({"number": n, "version": "1.0.0", "commit": "abc", "action": "deploy"}),
-                ));
-                ev.push(NewEvent::new(
-                    kind::DEPLOYMENT_SUCCEEDED,
-                    Some("dev"),
-                    serde_json::json!({"number": n}),
-                ));
-            }
-            Ok(ev)
-        })
-        .unwrap();
+    releases(&mut ctx, 1000);
     let mut a = app(&mut ctx, false);
     assert_eq!(a.history_total(), 1000);
     let page = a.history_page().unwrap();

@@ -4,6 +4,7 @@
 mod dialog_rules;
 mod history;
 mod keys;
+mod loading;
 
 use std::sync::Arc;
 
@@ -15,6 +16,7 @@ use super::testing::{self, key};
 use super::{App, AppInit};
 use crate::config::Config;
 use crate::domain::{Action, Build, Gate};
+use crate::ledger::{kind, NewEvent};
 use crate::ops::plan::Plan;
 use crate::ops::Ctx;
 
@@ -101,18 +103,50 @@ fn dialog(protected: bool, gates: Vec<Gate>) -> Dialog {
         expect: None,
     };
     let mut d = Dialog::new(1, kind, protected.then(|| "prod".to_string()), vec![], None);
-    d.set_plan(Ok(vec![PlanStep {
+    d.set_plan(steps(plan(protected, gates)));
+    d
+}
+
+/// One promote step, as the backend answers a plan request.
+fn steps(p: Plan) -> Result<Vec<PlanStep>, String> {
+    Ok(vec![PlanStep {
         from: Some("staging".into()),
         to: "prod".into(),
-        plan: Ok(plan(protected, gates)),
+        plan: Ok(p),
         skip: false,
         later: false,
-    }]));
-    d
+    }])
 }
 
 fn typed(d: &mut Dialog, s: &str) {
     for c in s.chars() {
         d.on_key(&key(&c.to_string()));
     }
+}
+
+/// `n` releases of dev (all of build 1.0.0), written in one transaction.
+fn releases(ctx: &mut Ctx, n: u64) {
+    let at = ctx.now();
+    ctx.store
+        .transact(at, "ci", &mut |_| {
+            let mut ev = vec![NewEvent::new(
+                kind::BUILD_REGISTERED,
+                None,
+                serde_json::json!({"version": "1.0.0", "commit": "abc"}),
+            )];
+            for n in 1..=n {
+                ev.push(NewEvent::new(
+                    kind::DEPLOYMENT_STARTED,
+                    Some("dev"),
+                    serde_json::json!({"number": n, "version": "1.0.0", "commit": "abc", "action": "deploy"}),
+                ));
+                ev.push(NewEvent::new(
+                    kind::DEPLOYMENT_SUCCEEDED,
+                    Some("dev"),
+                    serde_json::json!({"number": n}),
+                ));
+            }
+            Ok(ev)
+        })
+        .unwrap();
 }

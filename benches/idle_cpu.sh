@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# CPU and memory of the real console (target/release/relcon) running in a
+# detached tmux session at 160×48, sampled from /proc/PID/stat (utime+stime,
+# all threads) and /proc/PID/status (VmRSS, VmHWM). See docs/performance.md.
+#
+#   benches/idle_cpu.sh [demo] [SECS]          relcon demo (3 envs; its loopback
+#                                              services run inside the same process)
+#   benches/idle_cpu.sh endpoints [N] [SECS]   the console on N loopback health
+#                                              endpoints at 1 s (10 envs), served
+#                                              by the health bench binary in
+#                                              another process (not counted)
+#   benches/idle_cpu.sh config PATH [SECS]     the console on any config (e.g. a
+#                                              1M-event bench ledger, for RSS)
+#
+# KEYS="4" types keys into the console first (4: the Health view).
+# Defaults: 60 s sampled after 5 s of settling (SETTLE=5). Builds nothing
+# unless a binary is missing; set RELCON=path to use another binary.
+# Only loopback addresses are used. Prints one "result:" line per figure.
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+mode=${1:-demo}
+RELCON=${RELCON:-target/release/relcon}
+SETTLE=${SETTLE:-5}
+session="relcon-perf-$$"
+work=$(mktemp -d)
+server_pid=""
+
+cleanup() {
+    tmux kill-session -t "$session" 2>/dev/null || true
+    if [ -n "$server_pid" ]; then
+        exec 9>&- 2>/dev/null || true # closing its stdin ends the server
+        sleep 0.3
+        kill "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+[ -x "$RELCON" ] || cargo build --release --bin relcon
+
+# The health bench binary (it serves N loopback endpoints when asked).
+health_bench() {
+    local out
+    if out=$(cargo bench --bench health --no-run 2>&1); then
+        sed -n 's/.*Executable benches\/health.rs (\(.*\))/\1/p' <<<"$out" | tail -1
+    else
+        echo "warning: cargo bench --bench health --no-run failed; using the newest built one" >&2
+        ls -t target/release/deps/health-* 2>/dev/null | grep -v '\.d$' | head -1
+    fi
+}
+
+case "$mode" in
+demo)
+    secs=${2:-60}
+    cmd="$RELCON demo"
+    label="relcon demo (3 envs x 2 checks at 2 s/5 s, services in-process)"
+    ;;
+endpoints)
+    n=${2:-1000}
+    secs=${3:-60}
+    bin=$(health_bench)
+    [ -x "$bin" ] || { echo "cannot find the health bench binary" >&2; exit 1; }
+    # The server prints its ports on one line, then serves until stdin closes.
+    mkfifo "$work/in"
+    RELCON_BENCH_HEALTH_SERVE=$n "$bin" <"$work/in" >"$work/ports" &
+    server_pid=$!
+    exec 9>"$work/in"
+    for _ in $(seq 100); do [ -s "$work/ports" ] && break; sleep 0.1; done
+    read -r -a ports <"$work/ports"
+    [ "${#ports[@]}" -eq "$n" ] || { echo "server gave ${#ports[@]} ports" >&2; exit 1; }
+    per=$(((n + 9) / 10))
+    {
+        printf '[project]\nname = "perf-endpoints"\n\n[ledger]\nurl = "sqlite:ledger.db"\n'
+        for ((e = 0; e * per < n; e++)); do
+            printf '\n[[environment]]\nname = "e%d"\nurl = "http://127.0.0.1"\ndeploy = "true"\n' "$e"
+            [ "$e" -gt 0 ] && printf 'promote_from = "e%d"\n' $((e - 1))
+            for ((c = 0; c < per && e * per + c < n; c++)); do
+                printf '\n[[environment.health]]\nname = "svc%03d"\nurl = "http://127.0.0.1:%s/health"\ninterval = "1s"\ntimeout = "1s"\n' \
+                    "$c" "${ports[$((e * per + c))]}"
+            done
+        done
+    } >"$work/relcon.toml"
+    cmd="$RELCON --config $work/relcon.toml"
+    label="console, $n endpoints at 1 s (servers in another process, not counted)"
+    ;;
+config)
+    cfg=$(realpath "${2:?config path}")
+    secs=${3:-60}
+    cmd="$RELCON --config $cfg"
+    label="console on $cfg"
+    ;;
+*)
+    echo "usage: $0 [demo [SECS] | endpoints [N] [SECS] | config PATH [SECS]]" >&2
+    exit 2
+    ;;
+esac
+
+hz=$(getconf CLK_TCK)
+cpu_ticks() { # utime + stime of one process, all its threads
+    sed 's/.*) //' "/proc/$1/stat" | awk '{print $12 + $13}'
+}
+threads_ticks() { # "tid comm ticks" per thread
+    for t in /proc/"$1"/task/*; do
+        printf '%s %s %s\n' "${t##*/}" "$(tr ' ' _ <"$t/comm")" "$(sed 's/.*) //' "$t/stat" | awk '{print $12 + $13}')"
+    done
+}
+status_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+
+tmux new-session -d -s "$session" -x 160 -y 48 -e RELCON_USER=perf "$cmd"
+pane=$(tmux list-panes -t "$session" -F '#{pane_pid}')
+pid=""
+for _ in $(seq 100); do
+    # The pane's shell may exec relcon, or run it as a child.
+    if [ "$(cat "/proc/$pane/comm" 2>/dev/null)" = relcon ]; then
+        pid=$pane
+    else
+        pid=$(pgrep -P "$pane" -x relcon | head -1 || true)
+    fi
+    [ -n "$pid" ] && break
+    sleep 0.05
+done
+[ -n "$pid" ] || { echo "relcon did not start" >&2; tmux capture-pane -p -t "$session" >&2 || true; exit 1; }
+
+if [ -n "${KEYS:-}" ]; then
+    sleep 1
+    # shellcheck disable=SC2086 # one key name per word
+    tmux send-keys -t "$session" $KEYS
+fi
+sleep "$SETTLE"
+tmux capture-pane -p -t "$session" >"$work/screen0.txt"
+c0=$(cpu_ticks "$pid")
+threads_ticks "$pid" >"$work/threads0"
+s0=$([ -n "$server_pid" ] && cpu_ticks "$server_pid" || echo 0)
+t0=$(date +%s%N)
+sleep "$secs"
+c1=$(cpu_ticks "$pid")
+threads_ticks "$pid" >"$work/threads1"
+s1=$([ -n "$server_pid" ] && cpu_ticks "$server_pid" || echo 0)
+t1=$(date +%s%N)
+[ -d "/proc/$pid" ] || { echo "relcon exited during the measurement" >&2; exit 1; }
+rss=$(status_kb "$pid" VmRSS)
+hwm=$(status_kb "$pid" VmHWM)
+threads=$(status_kb "$pid" Threads)
+
+cpu_pct=$(awk -v c=$((c1 - c0)) -v hz="$hz" -v ns=$((t1 - t0)) 'BEGIN {printf "%.2f", 100 * (c / hz) / (ns / 1e9)}')
+echo "== $label"
+echo "pid $pid, $threads threads; sampled $(awk -v ns=$((t1 - t0)) 'BEGIN {printf "%.1f", ns / 1e9}') s after ${SETTLE} s"
+echo "first screen lines:"
+head -3 "$work/screen0.txt" | sed 's/^/  | /'
+echo "result: cpu $cpu_pct % of one core ($((c1 - c0)) ticks at $hz Hz)"
+echo "result: rss $(awk -v k="$rss" 'BEGIN {printf "%.1f", k / 1024}') MB (VmRSS), peak $(awk -v k="$hwm" 'BEGIN {printf "%.1f", k / 1024}') MB (VmHWM)"
+echo "per thread (tid name: % of one core):"
+join <(sort "$work/threads0") <(sort "$work/threads1") | awk -v hz="$hz" -v s="$secs" \
+    '{printf "  %s %s: %.2f %%\n", $1, $2, 100 * ($5 - $3) / hz / s}'
+if [ -n "$server_pid" ]; then
+    echo "servers (another process, not counted): $(awk -v c=$((s1 - s0)) -v hz="$hz" -v s="$secs" 'BEGIN {printf "%.2f", 100 * c / hz / s}') % of one core"
+fi
