@@ -6,20 +6,22 @@
 #   benches/idle_cpu.sh [demo] [SECS]          relcon demo (3 envs; its loopback
 #                                              services run inside the same process)
 #   benches/idle_cpu.sh endpoints [N] [SECS]   the console on N loopback health
-#                                              endpoints at 1 s (10 envs), served
+#                                              endpoints at 1 s (ENVS=10 envs), served
 #                                              by the health bench binary in
 #                                              another process (not counted)
 #   benches/idle_cpu.sh config PATH [SECS]     the console on any config (e.g. a
 #                                              1M-event bench ledger, for RSS)
 #
 # KEYS="4" types keys into the console first (4: the Health view).
-# Defaults: 60 s sampled after 5 s of settling (SETTLE=5). Builds nothing
-# unless a binary is missing; set RELCON=path to use another binary.
+# Defaults: 60 s sampled after 5 s of settling (SETTLE=5). Builds first
+# (cargo bench --bench health --no-run); RELCON=path measures that binary
+# instead, without building.
 # Only loopback addresses are used. Prints one "result:" line per figure.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 mode=${1:-demo}
+RELCON_GIVEN=${RELCON:-}
 RELCON=${RELCON:-target/release/relcon}
 SETTLE=${SETTLE:-5}
 session="relcon-perf-$$"
@@ -37,18 +39,19 @@ cleanup() {
 }
 trap cleanup EXIT
 
-[ -x "$RELCON" ] || cargo build --release --bin relcon
-
-# The health bench binary (it serves N loopback endpoints when asked).
-health_bench() {
-    local out
+# Build the console and the health bench binary (which also serves
+# endpoints) in one go, so both match the sources. RELCON=path skips this.
+health_bin=""
+if [ -z "${RELCON_GIVEN:-}" ]; then
     if out=$(cargo bench --bench health --no-run 2>&1); then
-        sed -n 's/.*Executable benches\/health.rs (\(.*\))/\1/p' <<<"$out" | tail -1
+        health_bin=$(sed -n 's/.*Executable benches\/health.rs (\(.*\))/\1/p' <<<"$out" | tail -1)
     else
-        echo "warning: cargo bench --bench health --no-run failed; using the newest built one" >&2
-        ls -t target/release/deps/health-* 2>/dev/null | grep -v '\.d$' | head -1
+        echo "warning: the build failed; measuring the binaries built before:" >&2
+        grep -E '^error' <<<"$out" | head -3 >&2
     fi
-}
+fi
+[ -x "$RELCON" ] || { echo "no $RELCON: build it first" >&2; exit 1; }
+[ -n "$health_bin" ] || health_bin=$(ls -t target/release/deps/health-* 2>/dev/null | grep -v '\.d$' | head -1)
 
 case "$mode" in
 demo)
@@ -59,7 +62,7 @@ demo)
 endpoints)
     n=${2:-1000}
     secs=${3:-60}
-    bin=$(health_bench)
+    bin=$health_bin
     [ -x "$bin" ] || { echo "cannot find the health bench binary" >&2; exit 1; }
     # The server prints its ports on one line, then serves until stdin closes.
     mkfifo "$work/in"
@@ -69,7 +72,8 @@ endpoints)
     for _ in $(seq 100); do [ -s "$work/ports" ] && break; sleep 0.1; done
     read -r -a ports <"$work/ports"
     [ "${#ports[@]}" -eq "$n" ] || { echo "server gave ${#ports[@]} ports" >&2; exit 1; }
-    per=$(((n + 9) / 10))
+    envs=${ENVS:-10}
+    per=$(((n + envs - 1) / envs))
     {
         printf '[project]\nname = "perf-endpoints"\n\n[ledger]\nurl = "sqlite:ledger.db"\n'
         for ((e = 0; e * per < n; e++)); do
@@ -82,7 +86,7 @@ endpoints)
         done
     } >"$work/relcon.toml"
     cmd="$RELCON --config $work/relcon.toml"
-    label="console, $n endpoints at 1 s (servers in another process, not counted)"
+    label="console, $n endpoints at 1 s in $envs envs (servers in another process, not counted)"
     ;;
 config)
     cfg=$(realpath "${2:?config path}")

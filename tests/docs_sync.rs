@@ -98,7 +98,9 @@ fn check_embeds(doc_rel: &str) {
             std::fs::write(&path, out).expect("write doc");
             return;
         }
-        panic!("{doc_rel}: captures {stale:?} differ from docs/captures: run UPDATE_DOCS=1 cargo test --test docs_sync");
+        panic!(
+            "{doc_rel}: captures {stale:?} differ from docs/captures: run UPDATE_DOCS=1 cargo test --test docs_sync"
+        );
     }
 }
 

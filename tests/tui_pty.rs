@@ -5,6 +5,7 @@
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -91,7 +92,8 @@ struct Term {
     _master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
-/// The console in a 100×30 pseudo-terminal, in `dir`, as ana.
+/// The console in a 100×30 pseudo-terminal, in `dir`, as ana (no proxy:
+/// health checks go to loopback servers).
 fn spawn(dir: &Path) -> Term {
     let pty = native_pty_system();
     let pair = pty
@@ -108,6 +110,16 @@ fn spawn(dir: &Path) -> Term {
     cmd.env("TERM", "xterm-256color");
     cmd.env_remove("RELCON_CONFIG");
     cmd.env_remove("NO_COLOR");
+    for v in [
+        "http_proxy",
+        "HTTP_PROXY",
+        "https_proxy",
+        "HTTPS_PROXY",
+        "all_proxy",
+        "ALL_PROXY",
+    ] {
+        cmd.env_remove(v);
+    }
     let child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().unwrap();
@@ -279,6 +291,91 @@ fn first_launch_shows_where_to_start() {
     screen.wait_for("Promote to next env");
     send("\x1b");
     screen.wait("help to close", |t| !t.contains("Promote to next env"));
+    send("q");
+    assert!(exit_status(&mut child, &screen).success());
+}
+
+/// A health+json endpoint on loopback that fails while `fault` is set.
+fn health_server(fault: Arc<AtomicBool>) -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            let mut req = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                match conn.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => req.extend_from_slice(&buf[..n]),
+                }
+            }
+            let (status, body) = if fault.load(Ordering::SeqCst) {
+                (
+                    "503 Service Unavailable",
+                    r#"{"status":"fail","output":"pool exhausted","releaseId":"1.0.0"}"#,
+                )
+            } else {
+                ("200 OK", r#"{"status":"pass","releaseId":"1.0.0"}"#)
+            };
+            let _ = write!(
+                conn,
+                "HTTP/1.1 {status}\r\nContent-Type: application/health+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    port
+}
+
+/// A failing endpoint turns the card's light and the Health view's header
+/// red on the next poll, and green again after, with no ledger write in
+/// between (the lights follow the pollers, not the last snapshot).
+#[test]
+fn lights_turn_red_and_back_within_a_poll() {
+    let fault = Arc::new(AtomicBool::new(false));
+    let port = health_server(fault.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let config = format!(
+        r#"
+[project]
+name = "pty-health"
+[ledger]
+url = "sqlite:.relcon/ledger.db"
+[[environment]]
+name = "dev"
+deploy = "true"
+health = [{{ name = "api", url = "http://127.0.0.1:{port}/health", interval = "1s", timeout = "1s" }}]
+"#
+    );
+    std::fs::write(dir.path().join("relcon.toml"), config).unwrap();
+    relcon(dir.path(), &["release", "register", "1.0.0", "--commit", "abc1234def"]);
+    relcon(dir.path(), &["deploy", "dev", "1.0.0", "--yes"]);
+    let Term {
+        screen,
+        mut child,
+        mut writer,
+        _master,
+    } = spawn(dir.path());
+    let mut send = |s: &str| {
+        writer.write_all(s.as_bytes()).unwrap();
+        writer.flush().unwrap();
+    };
+    // The (compact) card's light: the symbol before the deployer's line.
+    let light = |t: &str, sym: &str| {
+        t.lines()
+            .any(|l| l.starts_with(&format!("┃{sym} ")) && l.contains(" · ana"))
+    };
+    screen.wait("a green light on the card", |t| light(t, "●"));
+    send("4");
+    screen.wait_for("dev  ● healthy · runs 1.0.0");
+    fault.store(true, Ordering::SeqCst);
+    screen.wait_for("dev  ✖ unhealthy · runs 1.0.0 · pool exhausted");
+    screen.wait_for("last error");
+    send("1");
+    screen.wait("a red light on the card", |t| light(t, "✖"));
+    fault.store(false, Ordering::SeqCst);
+    screen.wait("the card to turn green again", |t| light(t, "●"));
     send("q");
     assert!(exit_status(&mut child, &screen).success());
 }

@@ -181,3 +181,125 @@ fn flags_view_toggles_and_kills_through_ops() {
         ro.status
     );
 }
+
+/// The Flags view's history pane: who changed the highlighted flag in the
+/// selected env, when and why, read on the backend (an effect, not I/O in
+/// update), cached, and read again when the ledger's head moves.
+#[test]
+fn flag_history_shows_who_changed_what_and_why() {
+    use relcon::ops::flags::{Change, Switch};
+    use relcon::tui::flag_history::FlagHistoryKey;
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["3"]);
+    // Selecting prod asks for customer_portal's history there.
+    let effects = a.update(Msg::Key(testing::key("l")));
+    testing::serve(&mut w.ctx, &mut a, effects);
+    let effects = a.update(Msg::Key(testing::key("l")));
+    let head = a.snap.as_ref().unwrap().status.head_seq;
+    let key = FlagHistoryKey {
+        flag: "customer_portal".into(),
+        env: "prod".into(),
+    };
+    assert!(
+        effects.contains(&Effect::FlagHistory {
+            key: key.clone(),
+            seq: head
+        }),
+        "{effects:?}"
+    );
+    testing::serve(&mut w.ctx, &mut a, effects);
+    assert!(screen(&a, 160, 48).0.contains("no changes recorded"));
+    // Another console changes it three times, a day apart.
+    let pct = |p| Change {
+        switch: Some(p),
+        ..Change::default()
+    };
+    w.set(now() - chrono::Duration::days(2));
+    w.as_user("bo@example.com");
+    ops::flags::set(
+        &mut w.ctx,
+        "prod",
+        "customer_portal",
+        &pct(Switch::Percent(10)),
+        Some("pilot: widen to 10%".into()),
+        true,
+    )
+    .unwrap();
+    w.set(now() - chrono::Duration::hours(5));
+    w.as_user("cy");
+    ops::flags::kill(&mut w.ctx, "prod", "customer_portal", Some("checkout errors".into())).unwrap();
+    w.set(now() - chrono::Duration::minutes(20));
+    w.as_user("dee");
+    ops::flags::restore(
+        &mut w.ctx,
+        "prod",
+        "customer_portal",
+        Some("fixed in 1.3.1".into()),
+        true,
+    )
+    .unwrap();
+    w.set(now());
+    // Nothing moves until the reader sees the new head; then one request.
+    let effects = a.update(Msg::Key(testing::key("down")));
+    testing::serve(&mut w.ctx, &mut a, effects);
+    let effects = a.update(Msg::Key(testing::key("up")));
+    assert!(effects.is_empty(), "cached as of the same head: {effects:?}");
+    let q = a.query.clone();
+    let effects = a.update(Msg::Snapshot(Box::new(
+        relcon::tui::Snapshot::load(&w.ctx, &q).unwrap(),
+    )));
+    let asked: Vec<_> = effects
+        .iter()
+        .filter(|e| matches!(e, Effect::FlagHistory { .. }))
+        .collect();
+    assert_eq!(asked.len(), 1, "{effects:?}");
+    testing::serve(&mut w.ctx, &mut a, effects);
+    let (t, b) = screen(&a, 160, 48);
+    insta::assert_snapshot!("flag_history_160x48", t);
+    let restored = t.find("20m ago  dee").expect("newest first");
+    let killed = t.find("5h ago   cy").expect("the kill");
+    let set = t.find("2d ago   bo").expect("the first change, who without the domain");
+    assert!(restored < killed && killed < set, "{t}");
+    assert!(
+        t.contains("↺ restored off → 10%") && t.contains("fixed in 1.3.1"),
+        "{t}"
+    );
+    assert!(t.contains("off → 10%") && t.contains("pilot: widen to 10%"), "{t}");
+    let (x, y) = find(&b, "✖ KILLED 10% → off").expect("the kill, marked");
+    assert_eq!(b[(x, y)].fg, theme().error);
+    insta::assert_snapshot!("flag_history_80x24", screen(&a, 80, 24).0);
+}
+
+/// "flags ≠N" on each card with a source: flags set differently than in
+/// the env it promotes from. None on the first stage; none when equal.
+#[test]
+fn cards_count_flags_that_differ_from_the_source() {
+    use relcon::ops::flags::{Change, Switch};
+    let mut w = world();
+    let a = app(&mut w, (80, 24), false);
+    let (t, _) = screen(&a, 80, 24);
+    // staging: customer_portal and new_checkout differ from dev; prod: customer_portal.
+    assert!(t.contains("flags ≠2") && t.contains("flags ≠1"), "{t}");
+    assert_eq!(t.matches("flags ≠").count(), 2, "dev has no source:\n{t}");
+    // new_checkout at 25% in staging too: staging now differs from dev in
+    // one flag, and prod from staging in two.
+    let quarter = Change {
+        switch: Some(Switch::Percent(25)),
+        ..Change::default()
+    };
+    ops::flags::set(
+        &mut w.ctx,
+        "staging",
+        "new_checkout",
+        &quarter,
+        Some("as in dev".into()),
+        true,
+    )
+    .unwrap();
+    let a = app(&mut w, (160, 48), false);
+    let (t, _) = screen(&a, 160, 48);
+    let staging = t.find("flags ≠1").expect("staging's");
+    let prod = t.find("flags ≠2").expect("prod's");
+    assert!(staging < prod, "staging's card comes first:\n{t}");
+}

@@ -7,6 +7,7 @@ use ratatui::layout::Rect;
 pub use super::audit_rows::AuditRow;
 pub use super::commits::{Commits, CommitsKey};
 use super::event::{Effect, Msg};
+pub use super::flag_history::{Cached, FlagHistory, FlagHistoryKey};
 use super::keys;
 use super::popups::{Outcome, Popup};
 use super::snapshot::{Query, Snapshot};
@@ -68,6 +69,8 @@ pub struct App {
     pub health: crate::health::Board,
     /// Commits between releases, per (env, from, to), when `project.repo` is set.
     pub commits: std::collections::HashMap<CommitsKey, Commits>,
+    /// Flag-change histories per (flag, env), for the Flags view.
+    pub flag_histories: std::collections::HashMap<FlagHistoryKey, Cached>,
     pub spin: usize,
     pub dirty: bool,
     pub quit: bool,
@@ -108,6 +111,7 @@ impl App {
             running: Vec::new(),
             health: crate::health::Board::default(),
             commits: std::collections::HashMap::new(),
+            flag_histories: std::collections::HashMap::new(),
             spin: 0,
             dirty: true,
             quit: false,
@@ -119,8 +123,10 @@ impl App {
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut effects = self.on_message(msg);
-        // Whatever moved, the detail pane may now want another commit list.
+        // Whatever moved, a detail pane may now want another commit list
+        // or flag history (or the ledger moved under the one shown).
         effects.extend(self.want_commits());
+        effects.extend(self.want_flag_history());
         effects
     }
 
@@ -185,6 +191,10 @@ impl App {
             }
             Msg::Commits { key, result } => {
                 self.on_commits(key, result);
+                Vec::new()
+            }
+            Msg::FlagHistory { key, seq, result } => {
+                self.on_flag_history(key, seq, result);
                 Vec::new()
             }
         }
@@ -366,6 +376,9 @@ impl App {
                     out.push(super::format::age(now, r.started_at));
                 }
             }
+        }
+        if let (View::Flags, Some(super::flag_history::FlagHistory::Ready(list))) = (self.view, self.flag_history()) {
+            out.extend(list.iter().map(|c| super::format::age(now, c.at)));
         }
         out
     }

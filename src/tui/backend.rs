@@ -12,7 +12,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 use super::commits::CommitsKey;
 use super::event::{Job, Msg, PlanRequest, PlanStep};
-pub use super::jobs::{commits_of, one_line, plain, run_job};
+use super::flag_history::FlagHistoryKey;
+pub use super::jobs::{commits_of, flag_history_of, one_line, plain, run_job};
 use super::snapshot::{Query, Snapshot};
 use crate::exec::CancelToken;
 use crate::health::{Board, HealthUpdate};
@@ -27,6 +28,7 @@ enum ReaderReq {
     Query(Query),
     Plan { id: u64, request: PlanRequest },
     Health(HealthUpdate),
+    FlagHistory { key: FlagHistoryKey, seq: u64 },
 }
 
 /// Handles the UI keeps to talk to the threads.
@@ -118,6 +120,11 @@ impl Backend {
         }
     }
 
+    /// A flag's recent changes; the answer comes as `Msg::FlagHistory`.
+    pub fn flag_history(&self, key: FlagHistoryKey, seq: u64) {
+        let _ = self.reader.send(ReaderReq::FlagHistory { key, seq });
+    }
+
     pub fn plan(&self, id: u64, request: PlanRequest) {
         let _ = self.reader.send(ReaderReq::Plan { id, request });
     }
@@ -149,6 +156,7 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
     let mut loaded_at = Instant::now();
     loop {
         let mut force = false;
+        let mut histories = Vec::new();
         let mut first = Some(rx.recv_timeout(POLL));
         // Drain everything queued: only the newest query matters.
         loop {
@@ -167,6 +175,7 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
                 Ok(ReaderReq::Plan { id, request }) => {
                     let _ = tx.send(plan_message(&ctx, &board, id, &request));
                 }
+                Ok(ReaderReq::FlagHistory { key, seq }) => histories.push((key, seq)),
                 Ok(ReaderReq::Health(u)) => {
                     // Reload only when an env's health *state* changes, not per sample.
                     let env = match &u {
@@ -184,6 +193,7 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
                 Err(RecvTimeoutError::Disconnected) => return,
             }
         }
+        answer_histories(&ctx, histories, &tx);
         let head = match ctx.store.head_seq() {
             Ok(h) => h,
             Err(e) => {
@@ -206,6 +216,17 @@ fn reader_loop(ctx: Ctx, mut query: Query, rx: mpsc::Receiver<ReaderReq>, tx: Un
             loaded_at = Instant::now();
         }
     }
+}
+
+/// Only the newest of a burst of flag-history requests (keys held down)
+/// is read; the others are answered "skipped".
+fn answer_histories(ctx: &Ctx, mut asked: Vec<(FlagHistoryKey, u64)>, tx: &UnboundedSender<Msg>) {
+    let Some((key, seq)) = asked.pop() else { return };
+    for (key, seq) in asked {
+        let _ = tx.send(Msg::FlagHistory { key, seq, result: None });
+    }
+    let result = Some(flag_history_of(ctx, &key));
+    let _ = tx.send(Msg::FlagHistory { key, seq, result });
 }
 
 /// Runs git for the detail pane. Only the newest request of a burst (keys

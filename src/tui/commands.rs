@@ -162,7 +162,7 @@ impl App {
             View::Flags => self.config.flags.len() as u64,
             View::Health => {
                 let rows = u64::from(layout::screen(self.area).body.height.saturating_sub(2));
-                (super::components::health::view_lines(self) as u64).saturating_sub(rows) + 1
+                (super::components::health_view::view_lines(self) as u64).saturating_sub(rows) + 1
             }
             View::Audit => self.audit_visible().len() as u64,
         }
@@ -172,7 +172,7 @@ impl App {
         u64::from(match self.view {
             View::Dashboard => layout::history_rows(self.area),
             View::Checklists => layout::checklist_rows(self.area),
-            View::Flags => layout::flag_rows(self.area),
+            View::Flags => layout::flag_rows(self.area, self.config.flags.len()),
             // Health scrolls by line: the cursor is the first line shown.
             View::Health => 1,
             View::Audit => layout::audit_rows(self.area),

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::KeyEvent;
 
 pub use super::commits::CommitsKey;
+pub use super::flag_history::FlagHistoryKey;
 use super::snapshot::{Query, Snapshot};
 use crate::ops::deploy::{Options, Progress};
 use crate::ops::plan::{Plan, Request};
@@ -45,6 +46,13 @@ pub enum Msg {
         key: CommitsKey,
         result: Option<Result<Vec<crate::ops::commits::CommitSummary>, String>>,
     },
+    /// A flag's changes in an env, asked at ledger head `seq`; `None` when
+    /// the backend skipped the request for a newer one.
+    FlagHistory {
+        key: FlagHistoryKey,
+        seq: u64,
+        result: Option<Result<Vec<crate::ledger::store::FlagChange>, String>>,
+    },
 }
 
 /// What the app asks the loop to do.
@@ -64,6 +72,11 @@ pub enum Effect {
     Cancel,
     /// List the commits between two releases (git, off the UI task).
     Commits(CommitsKey),
+    /// Read a flag's recent changes in an env (the ledger is at head `seq`).
+    FlagHistory {
+        key: FlagHistoryKey,
+        seq: u64,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -95,6 +95,26 @@ pub fn fit(s: &str, width: usize) -> String {
     out
 }
 
+/// Spans cut to at most `width` columns in all, the cut marked with "…".
+pub fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut out = Vec::new();
+    let mut used = 0;
+    for s in spans {
+        let w = s.width();
+        if used + w <= width {
+            used += w;
+            out.push(s);
+            continue;
+        }
+        let cut = fit(&s.content, width - used);
+        if !cut.is_empty() {
+            out.push(Span::styled(cut, s.style));
+        }
+        break;
+    }
+    out
+}
+
 /// Display width in terminal columns (ratatui's own measure).
 pub fn cols(s: &str) -> usize {
     Span::raw(s).width()

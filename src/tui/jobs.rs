@@ -17,6 +17,14 @@ pub fn commits_of(ctx: &Ctx, key: &CommitsKey) -> Result<Vec<crate::ops::commits
         .map_err(|e| plain(&e))
 }
 
+/// The newest changes of a flag in an env, or the error as one sentence.
+pub fn flag_history_of(
+    ctx: &Ctx,
+    key: &super::flag_history::FlagHistoryKey,
+) -> Result<Vec<crate::ledger::store::FlagChange>, String> {
+    ops::flags::history(ctx, &key.env, &key.flag, super::flag_history::LIMIT).map_err(|e| plain(&e))
+}
+
 /// Run one job through ops; the message says what happened, in one line.
 pub fn run_job(ctx: &mut Ctx, job: &Job, cancel: &CancelToken, on: &mut dyn FnMut(Progress)) -> Result<String, String> {
     let done = |r: crate::domain::Release| format!("✔ {} v{}: {} — {}", r.env, r.number, r.version, r.description());

@@ -76,15 +76,36 @@ pub fn audit_rows(area: Rect) -> u16 {
     screen(area).body.height.saturating_sub(3)
 }
 
-/// The flag table and the pane for the highlighted flag below it.
-pub fn flags(body: Rect) -> (Rect, Rect) {
-    let [table, detail] = Layout::vertical([Constraint::Min(4), Constraint::Length(8)]).areas(body);
-    (table, detail)
+pub struct Flags {
+    pub table: Rect,
+    /// The highlighted flag's state in the selected env.
+    pub detail: Rect,
+    /// Its recorded changes there, when there is room.
+    pub history: Option<Rect>,
+}
+
+/// The flag table (as tall as its `n` flags need), and below it the
+/// highlighted flag's state and history: side by side when wide, stacked
+/// when tall enough, else the state alone.
+pub fn flags(body: Rect, n: usize) -> Flags {
+    let want = body.height.saturating_sub(n.min(1000) as u16 + 3);
+    let below = want.clamp(8, 16).min(body.height.saturating_sub(4));
+    let [table, rest] = Layout::vertical([Constraint::Min(4), Constraint::Length(below)]).areas(body);
+    let (detail, history) = if rest.width >= 120 {
+        let [d, h] = Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)]).areas(rest);
+        (d, Some(h))
+    } else if rest.height >= 12 {
+        let [d, h] = Layout::vertical([Constraint::Length(7), Constraint::Min(5)]).areas(rest);
+        (d, Some(h))
+    } else {
+        (rest, None)
+    };
+    Flags { table, detail, history }
 }
 
 /// Rows of flags the table shows (inside its border, below its header).
-pub fn flag_rows(area: Rect) -> u16 {
-    flags(screen(area).body).0.height.saturating_sub(3)
+pub fn flag_rows(area: Rect, n: usize) -> u16 {
+    flags(screen(area).body, n).table.height.saturating_sub(3)
 }
 
 /// Rows the checklist list shows.
@@ -145,5 +166,19 @@ mod tests {
         assert!(!dashboard(screen(Rect::new(0, 0, 160, 48)).body, 2).compact);
         assert!(dashboard(screen(Rect::new(0, 0, 160, 48)).body, 2).health.is_some());
         assert!(history_rows(Rect::new(0, 0, 80, 24)) >= 5);
+    }
+
+    #[test]
+    fn flag_history_beside_the_state_when_wide_below_it_when_tall() {
+        let wide = flags(screen(Rect::new(0, 0, 140, 40)).body, 4);
+        assert_eq!(wide.history.map(|h| h.y), Some(wide.detail.y));
+        assert!(wide.history.is_some_and(|h| h.height >= 12), "room for ten changes");
+        let narrow = flags(screen(Rect::new(0, 0, 80, 24)).body, 4);
+        assert!(narrow.history.is_some_and(|h| h.y > narrow.detail.y));
+        assert!(narrow.table.height >= 7, "four flags, a header and the border");
+        // Hundreds of flags: the table keeps most of the screen.
+        let many = flags(screen(Rect::new(0, 0, 80, 24)).body, 500);
+        assert_eq!(many.detail.height, 8);
+        assert!(many.history.is_none());
     }
 }

@@ -13,11 +13,13 @@ pub mod commits;
 pub mod components;
 pub mod event;
 mod flag_actions;
+pub mod flag_history;
 mod flag_work;
 pub mod format;
 mod jobs;
 pub mod keys;
 pub mod layout;
+pub mod live;
 pub mod popups;
 pub mod render;
 pub mod snapshot;
@@ -195,6 +197,7 @@ fn apply(backend: &Backend, effects: Vec<Effect>) {
             Effect::Run { id, job } => backend.run(id, job),
             Effect::Cancel => backend.cancel(),
             Effect::Commits(key) => backend.commits(key),
+            Effect::FlagHistory { key, seq } => backend.flag_history(key, seq),
         }
     }
 }

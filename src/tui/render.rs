@@ -5,7 +5,7 @@ use ratatui::widgets::Block;
 use ratatui::Frame;
 
 use super::app::{App, View};
-use super::components::{audit, cards, checklists, detail, flags, footer, health, history};
+use super::components::{audit, cards, checklists, detail, flags, footer, health, health_view, history};
 use super::layout;
 use super::theme::Theme;
 
@@ -26,7 +26,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         }
         View::Checklists => checklists::render(f, s.body, app, theme),
         View::Flags => flags::render(f, s.body, app, theme),
-        View::Health => health::render_view(f, s.body, app, theme),
+        View::Health => health_view::render_view(f, s.body, app, theme),
         View::Audit => audit::render(f, s.body, app, theme),
     }
     footer::hints(f, s.footer, app, theme);

@@ -43,6 +43,14 @@ pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
                 out
             }
             Effect::Cancel => Vec::new(),
+            Effect::FlagHistory { key, seq } => {
+                let result = super::backend::flag_history_of(ctx, &key);
+                app.update(Msg::FlagHistory {
+                    key,
+                    seq,
+                    result: Some(result),
+                })
+            }
             Effect::Commits(key) => {
                 let result = super::backend::commits_of(ctx, &key);
                 app.update(Msg::Commits {

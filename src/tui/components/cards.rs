@@ -8,9 +8,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 
+use crate::health::VersionCheck;
 use crate::ops::status::EnvStatus;
 use crate::tui::app::App;
-use crate::tui::format::{age, bar, cols, fit, health_state, short, who, SPINNER};
+use crate::tui::format::{age, bar, cols, fit, fit_spans, health_state, short, who, SPINNER};
+use crate::tui::live::LiveHealth;
 use crate::tui::theme::Theme;
 
 /// (symbol, word, style) for one badge.
@@ -27,40 +29,72 @@ fn badge(b: &str, theme: &Theme) -> (&'static str, String, Style) {
     }
 }
 
-/// Badges as words when they fit, else as symbols only.
 /// The deployment line already tells of these two.
 const SAID_ABOVE: &[&str] = &["deploying", "interrupted"];
+/// These two come from the live board, not the snapshot.
+const LIVE: &[&str] = &["drift", "verifying"];
 
-fn badge_line(e: &EnvStatus, width: usize, theme: &Theme) -> Option<Line<'static>> {
+/// "flags ≠2": flags set differently than in the env this one promotes from.
+fn flags_differ(e: &EnvStatus) -> Option<String> {
+    (e.promote_from.is_some() && !e.flags_differ.is_empty()).then(|| format!("flags ≠{}", e.flags_differ.len()))
+}
+
+/// Badges as words when they fit, else as symbols only; then "flags ≠N".
+/// Short of room, a compact card first leaves out "protected" (its title
+/// already wears ◆).
+fn badge_line(e: &EnvStatus, live: &LiveHealth, width: usize, theme: &Theme, compact: bool) -> Option<Line<'static>> {
     let shown = e.deployment.is_some();
-    let all: Vec<_> = e
+    let live_badge = match live.version {
+        VersionCheck::Drift { .. } => Some("drift"),
+        VersionCheck::Verifying { .. } => Some("verifying"),
+        _ => None,
+    };
+    let mut all: Vec<&str> = e
         .badges
         .iter()
+        .copied()
+        .filter(|b| !LIVE.contains(b))
         .filter(|b| !(shown && SAID_ABOVE.contains(b)))
-        .map(|b| badge(b, theme))
+        .chain(live_badge)
         .collect();
-    if all.is_empty() {
+    let flags = flags_differ(e);
+    if all.is_empty() && flags.is_none() {
         return None;
     }
-    let words: usize = all.iter().map(|(s, w, _)| cols(s) + 1 + cols(w) + 1).sum();
-    let spans = if words <= width + 1 {
-        all.into_iter()
-            .map(|(s, w, st)| Span::styled(format!("{s} {w} "), st))
-            .collect::<Vec<_>>()
-    } else {
-        all.into_iter()
-            .map(|(s, _, st)| Span::styled(format!("{s} "), st))
-            .collect()
+    let sep = |all: &[&str]| if all.is_empty() { "" } else { "· " };
+    let room = |all: &[&str]| width.saturating_sub(flags.as_ref().map_or(0, |f| cols(sep(all)) + cols(f)));
+    let words = |all: &[&str]| -> usize {
+        all.iter()
+            .map(|b| {
+                let (s, w, _) = badge(b, theme);
+                cols(s) + 1 + cols(&w) + 1
+            })
+            .sum()
     };
-    Some(Line::from(spans))
+    if compact && words(&all) > room(&all) + 1 && all.len() > 1 {
+        all.retain(|b| *b != "protected");
+    }
+    let as_words = words(&all) <= room(&all) + 1;
+    let mut spans: Vec<Span<'static>> = all
+        .iter()
+        .map(|b| {
+            let (s, w, st) = badge(b, theme);
+            let text = if as_words { format!("{s} {w} ") } else { format!("{s} ") };
+            Span::styled(text, st)
+        })
+        .collect();
+    if let Some(f) = flags {
+        spans.push(Span::styled(format!("{}{f}", sep(&all)), theme.muted()));
+    }
+    Some(Line::from(fit_spans(spans, width)))
 }
 
 /// The health light: live state and latency from the pollers.
-fn health_line(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Line<'static> {
-    if e.health.checks == 0 {
+fn health_line(live: &LiveHealth, theme: &Theme, w: usize) -> Line<'static> {
+    if live.checks == 0 {
         return Line::styled("· no health checks", theme.muted());
     }
-    let live = app.health.env_health(&e.name);
+    let live = &live.board;
     let Some(state) = live.state else {
         return Line::styled("? health not polled yet", theme.muted());
     };
@@ -69,17 +103,17 @@ fn health_line(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Line<'stati
         text.push_str(&format!(" {ms}ms"));
     }
     if state != crate::health::State::Healthy {
-        if let Some(r) = live.reason {
+        if let Some(r) = &live.reason {
             text.push_str(&format!(": {r}"));
         }
     }
     Line::from(Span::styled(fit(&text, w), theme.state(health_state(state))))
 }
 
-/// Drift in words: what runs versus what the ledger says.
-fn drift_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
-    match &e.health.version_check {
-        crate::health::VersionCheck::Drift { expected, running } => Some(Line::from(Span::styled(
+/// Drift in words: what runs versus what the ledger says (live).
+fn drift_line(live: &LiveHealth, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    match &live.version {
+        VersionCheck::Drift { expected, running } => Some(Line::from(Span::styled(
             fit(&format!("≠ runs {running}, expected {expected}"), w),
             theme.warn(),
         ))),
@@ -88,15 +122,11 @@ fn drift_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
 }
 
 /// The light alone, for compact cards.
-fn health_symbol(e: &EnvStatus, app: &App, theme: &Theme) -> Option<Span<'static>> {
-    if e.health.checks == 0 {
+fn health_symbol(live: &LiveHealth, theme: &Theme) -> Option<Span<'static>> {
+    if live.checks == 0 {
         return None;
     }
-    let state = app
-        .health
-        .env_health(&e.name)
-        .state
-        .unwrap_or(crate::health::State::Unknown);
+    let state = live.board.state.unwrap_or(crate::health::State::Unknown);
     Some(Span::styled(
         format!("{} ", state.symbol()),
         theme.state(health_state(state)),
@@ -196,15 +226,16 @@ fn pending_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>>
 }
 
 fn card_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize, compact: bool) -> Vec<Line<'static>> {
+    let live = app.live_health(&e.name);
     let mut out = release_lines(e, app, theme, w);
     if compact {
-        if let (Some(light), Some(second)) = (health_symbol(e, app, theme), out.get_mut(1)) {
+        if let (Some(light), Some(second)) = (health_symbol(&live, theme), out.get_mut(1)) {
             second.spans.insert(0, light);
         }
         let mut third: Vec<Span> = Vec::new();
         if let Some(d) = deployment_line(e, app, theme, w) {
             third.extend(d.spans);
-        } else if let Some(b) = badge_line(e, w, theme) {
+        } else if let Some(b) = badge_line(e, &live, w, theme, true) {
             third.extend(b.spans);
         }
         out.push(Line::from(third));
@@ -228,10 +259,10 @@ fn card_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize, compact: bool) 
         out.push(Line::from(spans));
         return out;
     }
-    out.push(health_line(e, app, theme, w));
-    out.extend(drift_line(e, theme, w));
+    out.push(health_line(&live, theme, w));
+    out.extend(drift_line(&live, theme, w));
     out.extend(deployment_line(e, app, theme, w));
-    out.extend(badge_line(e, w, theme));
+    out.extend(badge_line(e, &live, w, theme, false));
     out.extend(
         progress_spans(e, theme, false)
             .into_iter()

@@ -33,8 +33,8 @@ fn cell(r: &FlagListRow, theme: &Theme) -> (String, Style) {
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let (table, detail) = layout::flags(area);
     let n = app.config.flags.len();
+    let layout::Flags { table, detail, history } = layout::flags(area, n);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
@@ -111,6 +111,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     f.render_widget(Paragraph::new(lines), inner);
     render_detail(f, detail, app, theme);
+    if let Some(h) = history {
+        super::flag_history::render(f, h, app, theme);
+    }
 }
 
 fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {

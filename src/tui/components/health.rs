@@ -1,14 +1,17 @@
-//! The selected env's health panel: one row per endpoint (state, latency,
-//! a latency sparkline, the version it reports) and per metric (value).
+//! The selected env's health panel on the dashboard: one row per endpoint
+//! (state, latency, a latency sparkline, the version it reports) and per
+//! metric (value); its title carries the env's live light and version
+//! check. The Health view with every detail is in `health_view`.
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 
-use crate::health::{State, VersionCheck};
+use crate::health::State;
 use crate::tui::app::App;
 use crate::tui::format::{fit, health_state, pad, sparkline};
+use crate::tui::live::{version_text, LiveHealth};
 use crate::tui::theme::Theme;
 
 /// Rows the panel needs for the selected env (0: no panel).
@@ -19,32 +22,40 @@ pub fn rows(app: &App) -> u16 {
         .map_or(0, |e| (e.health.len() + e.metrics.len()) as u16)
 }
 
-fn version_title(app: &App) -> Option<(String, crate::tui::theme::State)> {
-    use crate::tui::theme::State as S;
-    let h = &app.env_status()?.health;
-    Some(match &h.version_check {
-        VersionCheck::InSync { version } => (format!("● runs {version} "), S::Ok),
-        VersionCheck::Verifying { expected, running, .. } => {
-            (format!("◌ verifying {expected} (still sees {running}) "), S::Busy)
-        }
-        VersionCheck::Drift { expected, running } => {
-            (format!("≠ drift: runs {running}, ledger says {expected} "), S::Warn)
-        }
-        VersionCheck::Unreported => return None,
-    })
+/// The env's light as of the last sample: "✖ unhealthy", "? not polled yet".
+pub fn light(live: &LiveHealth, theme: &Theme) -> Span<'static> {
+    if live.checks == 0 {
+        return Span::styled("· no health checks", theme.muted());
+    }
+    match live.board.state {
+        None => Span::styled("? not polled yet", theme.muted()),
+        Some(s) => Span::styled(format!("{} {}", s.symbol(), s.as_str()), theme.state(health_state(s))),
+    }
+}
+
+/// The light, then the version check: "✖ unhealthy · runs 1.11.2".
+pub fn summary(live: &LiveHealth, theme: &Theme) -> Vec<Span<'static>> {
+    let mut out = vec![light(live, theme)];
+    if let Some((text, st)) = version_text(&live.version) {
+        out.push(Span::styled(" · ", theme.muted()));
+        out.push(Span::styled(text, theme.state(st)));
+    }
+    out
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let Some(env) = app.config.environments.get(app.env) else {
         return;
     };
-    let mut block = Block::bordered()
+    let live = app.live_health(&env.name);
+    let mut title = summary(&live, theme);
+    title.insert(0, Span::raw(" "));
+    title.push(Span::raw(" "));
+    let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(false))
-        .title(Span::styled(format!(" Health · {} ", env.name), theme.accent()));
-    if let Some((t, st)) = version_title(app) {
-        block = block.title(Line::styled(t, theme.state(st)).right_aligned());
-    }
+        .title(Span::styled(format!(" Health · {} ", env.name), theme.accent()))
+        .title(Line::from(title).right_aligned());
     let inner = block.inner(area);
     f.render_widget(block, area);
     f.render_widget(Paragraph::new(env_lines(app, env, inner.width as usize, theme)), inner);
@@ -102,7 +113,7 @@ pub fn env_lines(app: &App, env: &crate::config::Environment, w: usize, theme: &
         let st = health_state(state);
         let value = last
             .and_then(|s| s.value)
-            .map(|v| format!("{v:.4}"))
+            .map(crate::health::metrics::fmt)
             .unwrap_or_else(|| "—".into());
         let reason = last.and_then(|s| s.reason.clone()).unwrap_or_else(|| {
             if last.is_none() {
@@ -120,57 +131,4 @@ pub fn env_lines(app: &App, env: &crate::config::Environment, w: usize, theme: &
         ]));
     }
     lines
-}
-
-/// Lines the Health view has: a header, the rows and a gap per env.
-pub fn view_lines(app: &App) -> usize {
-    app.config
-        .environments
-        .iter()
-        .map(|e| (e.health.len() + e.metrics.len()).max(1) + 2)
-        .sum()
-}
-
-/// The Health view: every env's endpoints and metrics, scrolled by line.
-pub fn render_view(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme.border(true))
-        .title(Span::styled(" Health · every environment ", theme.accent()))
-        .title_bottom(Line::styled(" j/k scroll · live from the pollers ", theme.muted()).right_aligned());
-    let inner = block.inner(area);
-    f.render_widget(block, area);
-    let w = inner.width as usize;
-    let mut lines = Vec::new();
-    for e in &app.config.environments {
-        let st = app
-            .snap
-            .as_ref()
-            .and_then(|s| s.status.environments.iter().find(|x| x.name == e.name));
-        let mut head = vec![Span::styled(
-            e.name.clone(),
-            if e.protected { theme.env_prod() } else { theme.accent() },
-        )];
-        if let Some(h) = st.map(|s| &s.health) {
-            let version = match &h.version_check {
-                VersionCheck::InSync { version } => format!("  ● runs {version}"),
-                VersionCheck::Verifying { expected, running, .. } => {
-                    format!("  ◌ verifying {expected} (sees {running})")
-                }
-                VersionCheck::Drift { expected, running } => {
-                    format!("  ≠ drift: runs {running}, ledger says {expected}")
-                }
-                VersionCheck::Unreported => String::new(),
-            };
-            head.push(Span::styled(version, theme.muted()));
-        }
-        lines.push(Line::from(head));
-        if e.health.is_empty() && e.metrics.is_empty() {
-            lines.push(Line::styled("  no health checks configured", theme.muted()));
-        } else {
-            lines.extend(env_lines(app, e, w, theme));
-        }
-        lines.push(Line::raw(""));
-    }
-    f.render_widget(Paragraph::new(lines).scroll((app.health_pos.cursor as u16, 0)), inner);
 }

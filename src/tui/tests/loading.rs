@@ -1,7 +1,7 @@
 //! What the backend is asked to read: the first snapshot holds only what
 //! the first frame shows (DESIGN §7), the audit trail loads with its view,
 //! the history window grows with the list, and commits are asked for once
-//! per (env, from, to).
+//! per (env, from, to), flag histories once per (flag, env) and ledger head.
 
 use super::{app, ctx, releases};
 use crate::tui::app::{Commits, CommitsKey};
@@ -111,4 +111,143 @@ fn commits_are_asked_for_once_per_pair_of_releases() {
     // Not on the dashboard, or without a repo: nothing to ask.
     press(&mut ctx, &mut a, &["2", "k"]);
     assert!(a.update(Msg::Key(key("j"))).is_empty());
+}
+
+#[test]
+fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
+    use crate::tui::app::{FlagHistory, FlagHistoryKey};
+    let (_d, mut ctx) = ctx();
+    let mut a = app(&mut ctx, false);
+    // Not on the dashboard: the Flags view asks for the highlighted flag's.
+    assert!(a.flag_histories.is_empty());
+    let fx = a.update(Msg::Key(key("3")));
+    let head = a.snap.as_ref().unwrap().status.head_seq;
+    let beta_dev = FlagHistoryKey {
+        flag: "beta".into(),
+        env: "dev".into(),
+    };
+    let asked = Effect::FlagHistory {
+        key: beta_dev.clone(),
+        seq: head,
+    };
+    assert!(fx.contains(&asked), "{fx:?}");
+    assert_eq!(a.flag_history(), Some(&FlagHistory::Loading));
+    // Another env, another request; back again, cached (still on its way).
+    assert_eq!(
+        a.update(Msg::Key(key("l")))
+            .into_iter()
+            .filter(|e| matches!(e, Effect::FlagHistory { .. }))
+            .count(),
+        1
+    );
+    let fx = a.update(Msg::Key(key("h")));
+    assert!(!fx.iter().any(|e| matches!(e, Effect::FlagHistory { .. })), "{fx:?}");
+    // Skipped by the backend for a newer request: asked again.
+    let fx = a.update(Msg::FlagHistory {
+        key: beta_dev.clone(),
+        seq: head,
+        result: None,
+    });
+    assert_eq!(fx, vec![asked]);
+    let fx = a.update(Msg::FlagHistory {
+        key: beta_dev.clone(),
+        seq: head,
+        result: Some(Ok(vec![])),
+    });
+    assert!(fx.is_empty());
+    assert_eq!(a.flag_history(), Some(&FlagHistory::Ready(vec![])));
+    // The ledger moves: asked again at the new head, the old list kept
+    // meanwhile; an answer for the older head does not replace it.
+    releases(&mut ctx, 1);
+    let q = a.query.clone();
+    let fx = a.update(Msg::Snapshot(Box::new(crate::tui::Snapshot::load(&ctx, &q).unwrap())));
+    let new_head = a.snap.as_ref().unwrap().status.head_seq;
+    assert!(new_head > head);
+    assert!(
+        fx.contains(&Effect::FlagHistory {
+            key: beta_dev.clone(),
+            seq: new_head
+        }),
+        "{fx:?}"
+    );
+    assert_eq!(a.flag_history(), Some(&FlagHistory::Ready(vec![])));
+    a.update(Msg::FlagHistory {
+        key: beta_dev.clone(),
+        seq: head,
+        result: Some(Err("late".into())),
+    });
+    assert_eq!(a.flag_history(), Some(&FlagHistory::Ready(vec![])));
+    a.update(Msg::FlagHistory {
+        key: beta_dev,
+        seq: new_head,
+        result: Some(Err("✖ gone".into())),
+    });
+    assert_eq!(a.flag_history(), Some(&FlagHistory::Failed("✖ gone".into())));
+}
+
+/// The reader thread answers a flag-history request (the UI task never
+/// reads the ledger): the newest request of a burst always gets its list.
+#[test]
+fn the_reader_thread_answers_flag_history_requests() {
+    use crate::tui::app::FlagHistoryKey;
+    let (_d, ctx) = ctx();
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let backend = crate::tui::backend::Backend::start(&ctx, Query::first("dev", 10), tx).unwrap();
+    let key = |env: &str| FlagHistoryKey {
+        flag: "beta".into(),
+        env: env.into(),
+    };
+    backend.flag_history(key("staging"), 7);
+    backend.flag_history(key("dev"), 7);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match rx.try_recv() {
+            Ok(Msg::FlagHistory {
+                key: k,
+                seq: 7,
+                result: Some(r),
+            }) if k == key("dev") => {
+                assert_eq!(r, Ok(vec![]));
+                break;
+            }
+            Ok(_) => {}
+            Err(_) => {
+                assert!(std::time::Instant::now() < deadline, "no answer from the reader");
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+    }
+}
+
+/// "just now" in the history pane turns into "12s ago" on the clock.
+#[test]
+fn the_clock_redraws_flag_history_ages() {
+    use crate::tui::app::FlagHistoryKey;
+    let (_d, mut ctx) = ctx();
+    let mut a = app(&mut ctx, false);
+    press(&mut ctx, &mut a, &["3"]);
+    let now = a.now;
+    let change = crate::ledger::store::FlagChange {
+        seq: 1,
+        at: now,
+        actor: "ana".into(),
+        change: "kill".into(),
+        before: Default::default(),
+        after: Default::default(),
+        reason: None,
+    };
+    let seq = a.snap.as_ref().unwrap().status.head_seq;
+    a.update(Msg::FlagHistory {
+        key: FlagHistoryKey {
+            flag: "beta".into(),
+            env: "dev".into(),
+        },
+        seq,
+        result: Some(Ok(vec![change])),
+    });
+    a.dirty = false;
+    a.update(Msg::Clock(now + chrono::Duration::seconds(2)));
+    assert!(!a.dirty, "still “just now”");
+    a.update(Msg::Clock(now + chrono::Duration::seconds(12)));
+    assert!(a.dirty, "now “12s ago”");
 }
