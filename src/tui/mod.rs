@@ -154,15 +154,22 @@ async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -
     clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut spin = tokio::time::interval(Duration::from_millis(100));
     spin.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    // At most one frame per FRAME: with a thousand health endpoints samples
+    // arrive hundreds of times a second, and drawing for each one would cost
+    // more than the polling. Input is still drawn within a frame's time.
+    const FRAME: Duration = Duration::from_millis(33);
+    let mut last_draw = tokio::time::Instant::now() - FRAME;
     loop {
-        if app.dirty {
+        if app.dirty && last_draw.elapsed() >= FRAME {
             terminal.draw(|f| render::draw(f, &app, &theme))?;
             app.dirty = false;
+            last_draw = tokio::time::Instant::now();
         }
         if app.quit {
             break;
         }
         let busy = app.busy();
+        let dirty = app.dirty;
         let msg = tokio::select! {
             Some(m) = rx.recv() => m,
             Some(u) = hrx.recv() => {
@@ -171,6 +178,7 @@ async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -
             }
             _ = clock.tick() => Msg::Clock(ctx.now()),
             _ = spin.tick(), if busy => Msg::Spin,
+            _ = tokio::time::sleep_until(last_draw + FRAME), if dirty => continue,
             _ = sigterm.recv() => return Ok(128 + 15),
             _ = sighup.recv() => return Ok(128 + 1),
             _ = sigint.recv() => return Ok(128 + 2),
