@@ -100,16 +100,18 @@ impl Board {
     }
 
     pub fn env_health(&self, env: &str) -> EnvHealth {
+        // Keys are (env, name): a range scan visits only this env's entries.
+        let from = (env.to_string(), String::new());
         let latest: Vec<&Sample> = self
             .checks
-            .iter()
-            .filter(|((e, _), _)| e == env)
+            .range(from.clone()..)
+            .take_while(|((e, _), _)| e == env)
             .filter_map(|(_, s)| s.samples.back())
             .collect();
         let metrics: Vec<&MetricSample> = self
             .metrics
-            .iter()
-            .filter(|((e, _), _)| e == env)
+            .range(from..)
+            .take_while(|((e, _), _)| e == env)
             .filter_map(|(_, s)| s.samples.back())
             .collect();
         let state = State::worst(latest.iter().map(|s| s.state).chain(metrics.iter().map(|m| m.state)));
