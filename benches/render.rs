@@ -99,6 +99,16 @@ fn startup_to_first_frame(c: &mut Criterion) {
                 flags: 0,
             }),
         ),
+        // The budget compares like with like: the same 20 environments, empty.
+        (
+            "empty-20envs",
+            ledger(Spec {
+                envs: 20,
+                events: 0,
+                hot_first_env: false,
+                flags: 0,
+            }),
+        ),
         (
             "1M",
             ledger(Spec {
