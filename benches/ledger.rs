@@ -11,38 +11,10 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use relcon::ledger::bodies::BuildRegistered;
 use relcon::ledger::{kind, NewEvent, SqliteStore, Store};
 use relcon::ops::{self, Ctx};
-use support::{ledger, BenchLedger, Spec};
+use support::BenchLedger;
 
 fn ledgers() -> Vec<(&'static str, BenchLedger)> {
-    vec![
-        (
-            "empty",
-            ledger(Spec {
-                envs: 3,
-                events: 0,
-                hot_first_env: false,
-                flags: 0,
-            }),
-        ),
-        (
-            "1k",
-            ledger(Spec {
-                envs: 3,
-                events: 1_000,
-                hot_first_env: false,
-                flags: 0,
-            }),
-        ),
-        (
-            "1M",
-            ledger(Spec {
-                envs: 20,
-                events: 1_000_000,
-                hot_first_env: false,
-                flags: 0,
-            }),
-        ),
-    ]
+    support::startup_ledgers()
 }
 
 fn append_durable(c: &mut Criterion) {

@@ -80,45 +80,7 @@ fn frame(c: &mut Criterion) {
 
 fn startup_to_first_frame(c: &mut Criterion) {
     let theme = Theme::default_dark();
-    let ledgers = [
-        (
-            "empty",
-            ledger(Spec {
-                envs: 3,
-                events: 0,
-                hot_first_env: false,
-                flags: 0,
-            }),
-        ),
-        (
-            "1k",
-            ledger(Spec {
-                envs: 3,
-                events: 1_000,
-                hot_first_env: false,
-                flags: 0,
-            }),
-        ),
-        // The budget compares like with like: the same 20 environments, empty.
-        (
-            "empty-20envs",
-            ledger(Spec {
-                envs: 20,
-                events: 0,
-                hot_first_env: false,
-                flags: 0,
-            }),
-        ),
-        (
-            "1M",
-            ledger(Spec {
-                envs: 20,
-                events: 1_000_000,
-                hot_first_env: false,
-                flags: 0,
-            }),
-        ),
-    ];
+    let ledgers = support::startup_ledgers();
     let mut g = c.benchmark_group("startup");
     g.sample_size(10)
         .measurement_time(Duration::from_secs(4))

@@ -218,3 +218,20 @@ fn flush(store: &mut SqliteStore, pending: &mut Vec<NewEvent>, at: chrono::DateT
         .transact(at, "bench-gen", &mut |_| Ok(batch.take().unwrap_or_default()))
         .expect("append batch");
 }
+
+/// The ledgers the start-up budgets compare: empty and 1k (3 envs), empty
+/// with 20 envs (the fair baseline for the 1M ledger), and 1M events (20 envs).
+pub fn startup_ledgers() -> Vec<(&'static str, BenchLedger)> {
+    let spec = |envs, events| Spec {
+        envs,
+        events,
+        hot_first_env: false,
+        flags: 0,
+    };
+    vec![
+        ("empty", ledger(spec(3, 0))),
+        ("1k", ledger(spec(3, 1_000))),
+        ("empty-20envs", ledger(spec(20, 0))),
+        ("1M", ledger(spec(20, 1_000_000))),
+    ]
+}
