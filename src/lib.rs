@@ -7,6 +7,7 @@ pub mod domain;
 pub mod error;
 pub mod exec;
 pub mod flags;
+pub mod fslock;
 pub mod health;
 pub mod ledger;
 pub mod ops;

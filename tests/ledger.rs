@@ -269,7 +269,7 @@ env.prod = { enabled = false, rollout = 0, targets = ["15", "42"] }
         "marked failed by ana",
         "plan in wiki",
         "lgtm",
-        "Integer(25)",
+        " 25 |",
     ] {
         assert!(live.contains(needle), "dump lacks {needle:?}:\n{live}");
     }

@@ -239,14 +239,48 @@ pub enum HoldCmd {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCmd {
-    /// Recompute the hash chain; names the first bad seq (exit 1).
-    Verify,
+    /// Recompute the hash chain and every projection, and check the head
+    /// against this machine's checkpoint; names the first problem (exit 1).
+    Verify {
+        /// Also require event SEQ to have HASH (a head anchored elsewhere,
+        /// e.g. printed by `relcon audit head` in CI).
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Print the newest event as SEQ:HASH, to anchor outside the ledger.
+    Head {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum LedgerCmd {
     /// Recompute every projection from the events.
     Rebuild,
+    /// Create or migrate the ledger's schema (PostgreSQL: the `relcon`
+    /// schema, its append-only triggers, and grants).
+    Init {
+        /// A database role to grant what relcon needs (append, never rewrite). Repeatable.
+        #[arg(long, value_name = "ROLE")]
+        grant: Vec<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Copy every event, verbatim, into an empty ledger (sqlite:PATH or
+    /// postgres://…), verify it, and print both heads.
+    Copy {
+        /// Where to: `sqlite:PATH` (relative to here) or `postgres://USER@HOST/DB`.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// The variable holding the target server's password (default: the config's `password_env`).
+        #[arg(long, value_name = "NAME")]
+        password_env: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
 }
 
 #[derive(Subcommand, Debug)]

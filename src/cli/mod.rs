@@ -6,6 +6,7 @@ mod confirm;
 mod deploy_cmds;
 mod flag_cmds;
 mod health_cmds;
+mod ledger_cmds;
 pub mod output;
 mod read_cmds;
 mod write_cmds;
@@ -61,7 +62,14 @@ fn wants_json(cmd: &Cmd) -> bool {
         | Cmd::Checklist { json, .. }
         | Cmd::Check { json, .. }
         | Cmd::Resolve { json, .. }
-        | Cmd::Audit { json, .. } => json.json,
+        | Cmd::Audit { cmd: None, json, .. } => json.json,
+        Cmd::Audit {
+            cmd: Some(args::AuditCmd::Verify { json, .. } | args::AuditCmd::Head { json }),
+            ..
+        } => json.json,
+        Cmd::Ledger {
+            cmd: args::LedgerCmd::Init { json, .. } | args::LedgerCmd::Copy { json, .. },
+        } => json.json,
         Cmd::Release {
             cmd: args::ReleaseCmd::Register { json, .. },
         } => json.json,
@@ -186,9 +194,13 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             json.json,
         ),
         Cmd::Audit {
-            cmd: Some(args::AuditCmd::Verify),
+            cmd: Some(args::AuditCmd::Verify { expect_head, json }),
             ..
-        } => read_cmds::verify(&open_ctx(cfg)?),
+        } => read_cmds::verify(&open_ctx(cfg)?, expect_head.as_deref(), json.json),
+        Cmd::Audit {
+            cmd: Some(args::AuditCmd::Head { json }),
+            ..
+        } => read_cmds::head(&open_ctx(cfg)?, json.json),
         Cmd::Audit {
             cmd: None,
             since,
@@ -198,6 +210,12 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
         Cmd::Ledger {
             cmd: args::LedgerCmd::Rebuild,
         } => write_cmds::rebuild(&mut open_ctx(cfg)?),
+        Cmd::Ledger {
+            cmd: args::LedgerCmd::Init { grant, json },
+        } => ledger_cmds::init(&load_config(cfg)?, grant, json.json),
+        Cmd::Ledger {
+            cmd: args::LedgerCmd::Copy { to, password_env, json },
+        } => ledger_cmds::copy(&open_ctx(cfg)?, to, password_env.clone(), json.json),
     }
 }
 

@@ -188,16 +188,51 @@ pub fn audit(ctx: &Ctx, since: Option<&str>, limit: usize, json: bool) -> Result
     Ok(0)
 }
 
-pub fn verify(ctx: &Ctx) -> Result<i32> {
-    let report = ops::audit::verify(ctx)?;
-    match report.first_bad {
-        None => {
-            println!("ok: {} events, hash chain intact", report.events);
-            Ok(0)
-        }
-        Some((seq, why)) => {
-            eprintln!("ledger tampered: first bad event is seq {seq}: {why}");
-            Ok(1)
-        }
+pub fn verify(ctx: &Ctx, expect_head: Option<&str>, json: bool) -> Result<i32> {
+    let expect = expect_head.map(ops::audit::parse_head).transpose()?;
+    let report = ops::audit::verify(ctx, expect.as_ref())?;
+    let code = if report.ok() { 0 } else { 1 };
+    if json {
+        print_json(&serde_json::json!({
+            "ok": report.ok(),
+            "events": report.events,
+            "head": report.head.as_ref().map(|(s, h)| format!("{s}:{h}")),
+            "first_bad": report.first_bad.as_ref().map(|(s, why)| serde_json::json!({"seq": s, "why": why})),
+            "projections": report.projections,
+            "truncated": report.truncated,
+        }));
+        return Ok(code);
     }
+    if let Some((seq, why)) = &report.first_bad {
+        eprintln!("ledger tampered: first bad event is seq {seq}: {why}");
+    }
+    if let Some(why) = &report.projections {
+        eprintln!("ledger tampered: {why}");
+    }
+    if let Some(why) = &report.truncated {
+        eprintln!("ledger tampered: {why}");
+    }
+    if report.ok() {
+        println!(
+            "ok: {} events, hash chain intact, projections match the events{}",
+            report.events,
+            report
+                .head
+                .as_ref()
+                .map(|(s, h)| format!(", head {s}:{h}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(code)
+}
+
+/// `audit head`: the newest event as SEQ:HASH.
+pub fn head(ctx: &Ctx, json: bool) -> Result<i32> {
+    let (seq, hash) = ctx.store.head()?;
+    if json {
+        print_json(&serde_json::json!({ "seq": seq, "hash": hash, "head": format!("{seq}:{hash}") }));
+    } else {
+        println!("{seq}:{hash}");
+    }
+    Ok(0)
 }

@@ -6,6 +6,7 @@ mod error;
 mod hook;
 pub mod keys;
 mod keyspec;
+mod ledger;
 mod schema;
 mod template;
 mod validate;
@@ -18,6 +19,7 @@ pub use duration::format as format_duration;
 pub use error::{line_col, ConfigError};
 pub use hook::{Hook, HookKind, Step, DEFAULT_TIMEOUT};
 pub use keys::{Binding, Command, KeyCode, KeySpec, Keymap};
+pub use ledger::{parse_url as parse_ledger_url, Identity, LedgerConfig, LedgerLocation, DEFAULT_LEASE_TTL};
 pub use schema::{ExportFormat, FlagExportRaw as FlagExport, VersionRaw as VersionSource};
 pub use template::INIT_TEMPLATE;
 
@@ -31,7 +33,7 @@ pub struct Config {
     /// Its folder: hooks run here, relative paths resolve here.
     pub dir: PathBuf,
     pub project: Project,
-    pub ledger: LedgerLocation,
+    pub ledger: LedgerConfig,
     /// In pipeline order: every env comes after the one it promotes from.
     pub environments: Vec<Environment>,
     pub checklists: BTreeMap<String, ChecklistTemplate>,
@@ -48,11 +50,6 @@ pub struct Config {
 pub struct Project {
     pub name: String,
     pub repo: Option<PathBuf>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum LedgerLocation {
-    Sqlite(PathBuf),
 }
 
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ use toml::Spanned;
 
 use super::duration::Humane;
 use super::hook::Hook;
+pub use super::ledger::LedgerRaw;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -35,12 +36,6 @@ pub struct RawConfig {
 pub struct ProjectRaw {
     pub name: String,
     pub repo: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct LedgerRaw {
-    pub url: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

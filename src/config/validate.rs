@@ -21,21 +21,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
 
-    let ledger = match &raw.ledger.url {
-        None => LedgerLocation::Sqlite(dir.join(".relcon/ledger.db")),
-        Some(u) => match u.get_ref().strip_prefix("sqlite:") {
-            Some(p) if !p.is_empty() => LedgerLocation::Sqlite(dir.join(p)),
-            _ => {
-                return Err(err(
-                    u.span(),
-                    format!(
-                        "ledger url {:?} is not supported: expected \"sqlite:PATH\" (relative to the config's folder)",
-                        u.get_ref()
-                    ),
-                ))
-            }
-        },
-    };
+    let ledger = super::ledger::validate(raw.ledger, path, source, &dir)?;
 
     let mut checklists = BTreeMap::new();
     for (name, c) in raw.checklist {
@@ -304,6 +290,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
             redact.extend(h.secret_envs().map(str::to_string));
         }
     }
+    redact.extend(ledger.password_env.clone());
     redact.sort();
     redact.dedup();
 

@@ -70,8 +70,13 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
         std::fs::write(dir.join("hooks").join(name), text).map_err(io)?;
     }
     let config = Config::load(&config_path)?;
-    let ledger = match &config.ledger {
+    let ledger = match &config.ledger.location {
         crate::config::LedgerLocation::Sqlite(p) => p.clone(),
+        crate::config::LedgerLocation::Postgres(_) => {
+            return Err(Error::usage(
+                "the demo keeps its ledger in SQLite; unset RELCON_LEDGER_URL",
+            ))
+        }
     };
     let fresh = !ledger.exists();
     let mut store = SqliteStore::open(&ledger)?;
@@ -79,7 +84,7 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
         seed::seed(&mut store, now)?;
         // What each service runs matches the ledger at the start.
         for env in ENVS {
-            if let Some(r) = crate::ledger::StateView::current_release(&store, env)? {
+            if let Some(r) = crate::ledger::Store::view(&store).current_release(env)? {
                 std::fs::write(dir.join("services").join(format!("{env}.version")), r.version).map_err(io)?;
             }
         }

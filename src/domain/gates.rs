@@ -65,6 +65,12 @@ pub struct GateInput<'a> {
     pub source_health: Option<(&'a str, bool, &'a str)>,
 }
 
+/// Whether two actor names are the same person: names compare without
+/// regard to case (`bob` = `BOB`), as people and identity providers disagree on it.
+pub fn same_person(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
+}
+
 /// Evaluate every gate that applies to this action. Rollback is the
 /// emergency path: only a running deployment blocks it.
 pub fn evaluate(input: &GateInput) -> Vec<Gate> {
@@ -106,17 +112,19 @@ pub fn evaluate(input: &GateInput) -> Vec<Gate> {
         });
     }
     if input.approvals_required > 0 {
+        // People, not spellings: `bob` and `BOB` are one approver, and the
+        // promoter's own approval does not count however it is written.
         let mut distinct: Vec<&str> = input
             .approvers
             .iter()
             .map(String::as_str)
-            .filter(|a| *a != input.actor)
+            .filter(|a| !same_person(a, input.actor))
             .collect();
-        distinct.sort_unstable();
-        distinct.dedup();
+        distinct.sort_unstable_by_key(|a| a.to_lowercase());
+        distinct.dedup_by(|a, b| same_person(a, b));
         let have = distinct.len() as u32;
         let need = input.approvals_required;
-        let self_note = if input.approvers.iter().any(|a| a == input.actor) {
+        let self_note = if input.approvers.iter().any(|a| same_person(a, input.actor)) {
             " (your own approval does not count)"
         } else {
             ""
@@ -246,6 +254,9 @@ mod tests {
             (vec!["bo", "cy"], 2, true),
             (vec!["bo", "cy", "ana"], 2, true),
             (vec!["ana"], 1, false),
+            (vec!["bob", "BOB"], 2, false),
+            (vec!["bob", "Cy"], 2, true),
+            (vec!["ANA", "bob"], 2, false),
         ];
         for (who, need, ok) in cases {
             let approvers: Vec<String> = who.iter().map(|s| s.to_string()).collect();

@@ -99,6 +99,9 @@ pub struct Release {
     pub host: Option<String>,
     /// Named hook steps and how far each got.
     pub steps: Vec<StepState>,
+    /// How the hook ended when its result arrived after the deployment had
+    /// lost its environment lease (unfenced): recorded, never the current release.
+    pub late: Option<DeploymentStatus>,
 }
 
 /// One named step of a hook: pending, running, done or failed.
@@ -189,6 +192,7 @@ mod tests {
             pid: None,
             host: None,
             steps: vec![],
+            late: None,
         }
     }
 

@@ -121,3 +121,47 @@ pub struct FlagChanged {
     #[serde(default)]
     pub reason: Option<String>,
 }
+
+/// `deployment.late`: how a hook ended when its deployment no longer held
+/// the environment's lease. Recorded, never the current release.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeploymentLate {
+    pub number: u64,
+    pub outcome: crate::domain::DeploymentStatus,
+    /// Why the result is unfenced: "lease expired", "lease taken over by bo" …
+    pub why: String,
+    #[serde(default)]
+    pub error: Option<String>,
+    #[serde(default)]
+    pub output: Option<String>,
+    #[serde(default)]
+    pub duration_ms: Option<u64>,
+}
+
+/// `lease.acquired`: a deployment (or rollout step) holds its environment.
+/// The fencing token is this event's seq.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeaseAcquired {
+    #[serde(default)]
+    pub number: Option<u64>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub host: Option<String>,
+    #[serde(default)]
+    pub pid: Option<u32>,
+    /// The database clock when the lease was taken (ms since the epoch).
+    pub db_ms: i64,
+    pub ttl_ms: u64,
+    /// The token of a live lease this one took over (`--force`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub took_over: Option<u64>,
+}
+
+/// `lease.released` / `lease.expired`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LeaseEnded {
+    pub token: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}

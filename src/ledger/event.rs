@@ -20,6 +20,12 @@ pub mod kind {
     pub const CHECKLIST_TICKED: &str = "checklist.ticked";
     pub const CHECKLIST_UNTICKED: &str = "checklist.unticked";
     pub const FLAG_CHANGED: &str = "flag.changed";
+    /// A result that arrived after its deployment lost the environment lease.
+    pub const DEPLOYMENT_LATE: &str = "deployment.late";
+    pub const LEASE_ACQUIRED: &str = "lease.acquired";
+    pub const LEASE_RELEASED: &str = "lease.released";
+    /// A holder went silent past its TTL (or was taken over); its lease ended.
+    pub const LEASE_EXPIRED: &str = "lease.expired";
 }
 
 /// The hash before the first event.
@@ -119,9 +125,12 @@ pub fn chain_hash(prev_hash: &str, canonical: &[u8]) -> String {
     h.update(prev_hash.as_bytes());
     h.update(canonical);
     let digest = h.finalize();
+    // By hand: `format!` per byte was 32 allocations a hash.
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(64);
     for b in digest {
-        out.push_str(&format!("{b:02x}"));
+        out.push(HEX[usize::from(b >> 4)] as char);
+        out.push(HEX[usize::from(b & 0xf)] as char);
     }
     out
 }

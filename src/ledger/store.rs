@@ -1,9 +1,12 @@
-//! The storage contract. SQLite implements it today; a PostgreSQL store
-//! (team mode) can implement it later without touching ops/ or tui/.
+//! The storage contract, implemented by SQLite (the default) and
+//! PostgreSQL (team mode). Everything both share is written once, as
+//! default methods over [`Db`].
 
 use chrono::{DateTime, Utc};
+use std::time::Duration;
 
 use super::event::{Event, NewEvent};
+use super::sql::{self, Db};
 use crate::domain::checklist::Tick;
 use crate::domain::gates::Hold;
 use crate::domain::{Build, Release};
@@ -35,6 +38,64 @@ pub trait StateView {
     fn flag_record(&self, flag: &str, env: &str) -> Result<Option<FlagRecord>>;
     /// Changes of a flag in an env, newest first.
     fn flag_history(&self, flag: &str, env: &str, limit: usize) -> Result<Vec<FlagChange>>;
+    /// The environment's lease, if a deployment holds it, judged by the
+    /// database clock.
+    fn lease(&self, env: &str) -> Result<Option<Lease>>;
+    /// The database clock, ms since the epoch.
+    fn db_now_ms(&self) -> Result<i64>;
+}
+
+/// Who holds an environment, and until when.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Lease {
+    pub env: String,
+    /// The fencing token: the seq of `lease.acquired`.
+    pub token: u64,
+    pub holder: String,
+    pub host: Option<String>,
+    pub pid: Option<u32>,
+    /// The deployment (release number) holding it.
+    pub number: Option<u64>,
+    pub reason: Option<String>,
+    pub ttl_ms: u64,
+    /// Last sign of life (the acquisition or the newest heartbeat), database clock.
+    pub alive_ms: i64,
+    /// The database clock when this was read.
+    pub now_ms: i64,
+}
+
+impl Lease {
+    /// Milliseconds until the lease expires (negative: expired that long ago).
+    pub fn remaining_ms(&self) -> i64 {
+        self.alive_ms + self.ttl_ms as i64 - self.now_ms
+    }
+    pub fn expired(&self) -> bool {
+        self.remaining_ms() <= 0
+    }
+}
+
+/// What a heartbeat found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Beat {
+    /// Still ours; renewed.
+    Held,
+    /// Gone: released, expired and ended, or taken over.
+    Lost(String),
+}
+
+/// A console announcing itself (not in the ledger).
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Presence {
+    /// One id per running console.
+    pub console: String,
+    pub actor: String,
+    pub host: String,
+    /// Where it looks: view, environment, checklist item.
+    pub view: String,
+    pub env: Option<String>,
+    pub item: Option<String>,
+    /// The database clock at the last announcement.
+    pub seen_ms: i64,
 }
 
 /// One recorded change of a flag in one env.
@@ -61,12 +122,24 @@ pub struct FlagRecord {
     pub reason: Option<String>,
 }
 
-/// Outcome of recomputing the hash chain.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Outcome of `audit verify`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct VerifyReport {
     pub events: u64,
     /// The first event whose stored hash (or sequence) is wrong, and why.
     pub first_bad: Option<(u64, String)>,
+    /// The newest event's seq and hash, when the chain is intact.
+    pub head: Option<(u64, String)>,
+    /// The first projection row that a rebuild from the events does not give.
+    pub projections: Option<String>,
+    /// The ledger is behind (or differs from) a head this machine saw before.
+    pub truncated: Option<String>,
+}
+
+impl VerifyReport {
+    pub fn ok(&self) -> bool {
+        self.first_bad.is_none() && self.projections.is_none() && self.truncated.is_none()
+    }
 }
 
 /// The body of a write transaction: sees the state, returns the events to
@@ -80,17 +153,65 @@ pub trait Store: Send {
     /// Append many pre-timed events in one transaction (imports, the demo's
     /// seeded history, large test ledgers). Same hashing and projections.
     fn append_batch(&mut self, batch: Vec<(DateTime<Utc>, String, Vec<NewEvent>)>) -> Result<u64>;
+    /// Append events recorded in another ledger exactly as they are (`ledger
+    /// copy`); each must link to the chain before it.
+    fn append_verbatim(&mut self, events: &[Event]) -> Result<()>;
     fn view(&self) -> &dyn StateView;
-    /// Events with seq > `after`, oldest first, at most `limit`.
-    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>>;
-    /// Newest first, optionally only at or after `since`.
-    fn events_newest(&self, limit: usize, since: Option<DateTime<Utc>>) -> Result<Vec<Event>>;
-    fn event_count(&self) -> Result<u64>;
-    /// Highest seq, cheap: other consoles poll this to notice new events.
-    fn head_seq(&self) -> Result<u64>;
-    fn verify(&self) -> Result<VerifyReport>;
+    /// The connection, for reads and for writes outside the ledger
+    /// (heartbeats, presence).
+    fn db(&self) -> &dyn Db;
+    /// Where the ledger lives, for messages (a path, or a URL without its password).
+    fn location(&self) -> String;
     /// Recompute every projection from the events.
     fn rebuild(&mut self) -> Result<()>;
+    /// Block until another writer may have appended (or `timeout`); returns
+    /// the head seq. SQLite polls cheaply; PostgreSQL waits on LISTEN.
+    fn wait_for_change(&mut self, seen: u64, timeout: Duration) -> Result<u64>;
+    /// Refuse every write from now on (`--read-only`).
+    fn set_read_only(&mut self, read_only: bool);
+    /// Whether writes are refused (by choice, or because the ledger cannot be written).
+    fn is_read_only(&self) -> bool;
+
+    /// Events with seq > `after`, oldest first, at most `limit`.
+    fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {
+        sql::chain::events_after(self.db(), after, limit)
+    }
+    /// Newest first, optionally only at or after `since`.
+    fn events_newest(&self, limit: usize, since: Option<DateTime<Utc>>) -> Result<Vec<Event>> {
+        sql::chain::events_newest(self.db(), limit, since)
+    }
+    fn event_count(&self) -> Result<u64> {
+        self.head_seq()
+    }
+    /// Highest seq, cheap: other consoles poll this to notice new events.
+    fn head_seq(&self) -> Result<u64> {
+        sql::chain::head_seq(self.db())
+    }
+    /// The newest event's seq and hash.
+    fn head(&self) -> Result<(u64, String)> {
+        sql::chain::tip(self.db())
+    }
+    /// The hash chain, the projections against a rebuild from the events,
+    /// and the head against this machine's checkpoint.
+    fn verify(&self) -> Result<VerifyReport> {
+        super::verify::verify(self.db(), &self.location())
+    }
     /// A stable dump of every projection, to compare rebuilt and live state.
-    fn projection_dump(&self) -> Result<String>;
+    fn projection_dump(&self) -> Result<String> {
+        sql::chain::dump(self.db())
+    }
+    /// Renew the lease `token` on `env`; says so when it is no longer ours.
+    fn lease_beat(&mut self, env: &str, token: u64) -> Result<Beat> {
+        super::lease::beat(self.db(), env, token)
+    }
+    fn announce(&mut self, p: &Presence) -> Result<()> {
+        super::presence::announce(self.db(), p)
+    }
+    /// Consoles seen within `within`, except `console` itself.
+    fn present(&self, within: Duration, except: &str) -> Result<Vec<Presence>> {
+        super::presence::list(self.db(), within, except)
+    }
+    fn leave(&mut self, console: &str) -> Result<()> {
+        super::presence::leave(self.db(), console)
+    }
 }

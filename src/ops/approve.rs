@@ -28,7 +28,11 @@ pub fn approve(ctx: &mut Ctx, env: &str, version: &str, note: Option<String>) ->
         } else if view.build(version)?.is_none() {
             return Err(Error::usage(format!("build {version} is not registered")));
         }
-        if view.approvers(&env_s, version)?.iter().any(|a| a == &actor) {
+        if view
+            .approvers(&env_s, version)?
+            .iter()
+            .any(|a| crate::domain::gates::same_person(a, &actor))
+        {
             return Err(Error::usage(format!(
                 "{actor} has already approved {version} into {env_s}"
             )));

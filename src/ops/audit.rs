@@ -11,8 +11,39 @@ pub fn list(ctx: &Ctx, limit: usize, since: Option<DateTime<Utc>>) -> Result<Vec
     ctx.store.events_newest(limit, since)
 }
 
-pub fn verify(ctx: &Ctx) -> Result<VerifyReport> {
-    ctx.store.verify()
+/// Chain, projections and checkpoint; with `expect`, also that event SEQ
+/// has HASH (a head someone anchored outside this machine).
+pub fn verify(ctx: &Ctx, expect: Option<&(u64, String)>) -> Result<VerifyReport> {
+    let mut report = ctx.store.verify()?;
+    if let Some((seq, hash)) = expect {
+        let found = ctx.store.events_after(seq.saturating_sub(1), 1)?;
+        let problem = match found.first() {
+            Some(e) if e.seq == *seq && e.hash == *hash => None,
+            Some(e) if e.seq == *seq => Some(format!(
+                "event {seq} has hash {}, not the expected {hash}: history was rewritten",
+                e.hash
+            )),
+            _ => Some(format!(
+                "the ledger ends at seq {}, before the expected head {seq}: the newest events were removed",
+                ctx.store.head_seq()?
+            )),
+        };
+        if problem.is_some() && report.truncated.is_none() {
+            report.truncated = problem;
+        }
+    }
+    Ok(report)
+}
+
+/// "SEQ:HASH" as `audit head` prints it.
+pub fn parse_head(s: &str) -> Result<(u64, String)> {
+    let bad = || crate::Error::usage(format!("{s:?}: expected SEQ:HASH as `relcon audit head` prints it"));
+    let (seq, hash) = s.trim().split_once(':').ok_or_else(bad)?;
+    let seq = seq.parse::<u64>().map_err(|_| bad())?;
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad());
+    }
+    Ok((seq, hash.to_ascii_lowercase()))
 }
 
 pub fn rebuild(ctx: &mut Ctx) -> Result<()> {

@@ -188,9 +188,10 @@ pub fn plan(
         let mut by: Vec<String> = view
             .approvers(env, &subject)?
             .into_iter()
-            .filter(|a| a != actor)
+            .filter(|a| !crate::domain::gates::same_person(a, actor))
             .collect();
-        by.dedup();
+        by.sort_by_key(|a| a.to_lowercase());
+        by.dedup_by(|a, b| crate::domain::gates::same_person(a, b));
         let (have, need) = (by.len() as u32, env_cfg.flag_approvals);
         let who = if by.is_empty() {
             String::new()

@@ -12,6 +12,7 @@ pub mod flags;
 pub mod health;
 pub mod hold;
 pub mod identity;
+pub mod ledger_admin;
 pub mod plan;
 pub mod recover;
 pub mod register;

@@ -136,6 +136,8 @@ impl Sandbox {
         c.args(args)
             .current_dir(self.root())
             .env("RELCON_USER", user)
+            // Head checkpoints of this sandbox's ledger stay in the sandbox.
+            .env("RELCON_STATE_DIR", self.path(".state"))
             .env_remove("RELCON_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

@@ -122,15 +122,35 @@ pub const MIGRATIONS: &[&str] = &[
                json(json_extract(body, '$.before')), json(json_extract(body, '$.after')), json_extract(body, '$.reason')
         FROM events WHERE kind = 'flag.changed';
     "#,
-];
-
-/// Projection tables, in the order `rebuild` clears and `projection_dump` prints them.
-pub const PROJECTIONS: &[(&str, &str)] = &[
-    ("builds", "version"),
-    ("releases", "env, number"),
-    ("env_state", "env"),
-    ("approvals", "seq"),
-    ("checklist_ticks", "env, checklist, version, item"),
-    ("flag_state", "flag, env"),
-    ("flag_changes", "flag, env, seq"),
+    // 7: team mode on one machine too — environment leases (a projection),
+    // their heartbeats and console presence (not history), and results that
+    // arrived after their deployment lost its lease.
+    r#"
+    ALTER TABLE releases ADD COLUMN late_status TEXT;
+    CREATE TABLE leases (
+        env         TEXT PRIMARY KEY,
+        token       INTEGER NOT NULL,
+        holder      TEXT NOT NULL,
+        host        TEXT,
+        pid         INTEGER,
+        number      INTEGER,
+        reason      TEXT,
+        acquired_ms INTEGER NOT NULL,
+        ttl_ms      INTEGER NOT NULL
+    );
+    CREATE TABLE lease_beats (
+        env     TEXT PRIMARY KEY,
+        token   INTEGER NOT NULL,
+        beat_ms INTEGER NOT NULL
+    );
+    CREATE TABLE presence (
+        console TEXT PRIMARY KEY,
+        actor   TEXT NOT NULL,
+        host    TEXT NOT NULL,
+        view    TEXT NOT NULL,
+        env     TEXT,
+        item    TEXT,
+        seen_ms INTEGER NOT NULL
+    );
+    "#,
 ];

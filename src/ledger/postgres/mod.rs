@@ -1,0 +1,359 @@
+//! Team mode: the ledger on a PostgreSQL server. Same events, same hash
+//! chain, same projections as SQLite (ledger/sql); what differs is how
+//! appends are serialised (a head row locked `FOR UPDATE` in every append
+//! transaction, READ COMMITTED), how other consoles hear of them (LISTEN /
+//! NOTIFY carrying only the seq) and what happens when the server goes away
+//! (the next call reconnects; a write is never queued).
+
+mod connect;
+mod db;
+pub mod init;
+mod schema;
+
+use chrono::{DateTime, Utc};
+use postgres::Client;
+use std::cell::RefCell;
+use std::time::Duration;
+
+use super::event::{Event, NewEvent};
+use super::sql::{chain, Db, Row, Val};
+use super::store::{StateView, Store, TxBody};
+use crate::config::LedgerConfig;
+use crate::error::{Error, Result};
+pub use connect::{target, Target, Tls};
+use db::Cache;
+
+/// The NOTIFY channel new seqs are announced on.
+pub const CHANNEL: &str = "relcon_events";
+
+struct Conn {
+    client: Client,
+    stmts: Cache,
+    listening: bool,
+}
+
+pub struct PgStore {
+    target: Target,
+    conn: RefCell<Option<Conn>>,
+    read_only: bool,
+}
+
+impl PgStore {
+    /// Connect and check the schema version (`relcon ledger init` creates it).
+    pub fn open(url: &str, cfg: &LedgerConfig) -> Result<PgStore> {
+        let target = connect::target(url, cfg.password_env.as_deref())?;
+        let store = PgStore {
+            target,
+            conn: RefCell::new(None),
+            read_only: false,
+        };
+        store.check_schema()?;
+        Ok(store)
+    }
+
+    fn check_schema(&self) -> Result<()> {
+        let version = init::schema_version(self)?;
+        let known = schema::MIGRATIONS.len() as i64;
+        match version {
+            None => Err(Error::usage(format!(
+                "ledger server {} has no relcon schema yet: run `relcon ledger init` (as a role that may create it)",
+                self.target.display
+            ))),
+            Some(v) if v > known => Err(Error::runtime(format!(
+                "ledger server {} has schema version {v}, newer than this relcon understands ({known}); upgrade relcon",
+                self.target.display
+            ))),
+            Some(v) if v < known => Err(Error::usage(format!(
+                "ledger server {} has schema version {v}; this relcon needs {known}: run `relcon ledger init` to migrate",
+                self.target.display
+            ))),
+            Some(_) => Ok(()),
+        }
+    }
+
+    /// Run `f` on a live connection, connecting (again) when there is none.
+    /// A lost connection is dropped, so the next call reconnects by itself.
+    fn with<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error>) -> Result<T> {
+        let mut guard = self.conn.borrow_mut();
+        if guard.as_ref().is_some_and(|c| c.client.is_closed()) {
+            *guard = None;
+        }
+        let conn = match guard.as_mut() {
+            Some(c) => c,
+            None => guard.insert(Conn {
+                client: connect::connect(&self.target)?,
+                stmts: Cache::default(),
+                listening: false,
+            }),
+        };
+        match f(conn) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                let lost = conn.client.is_closed() || e.is_closed() || e.as_db_error().is_none();
+                if lost {
+                    *guard = None;
+                }
+                Err(self.error(&e, lost))
+            }
+        }
+    }
+
+    fn error(&self, e: &postgres::Error, lost: bool) -> Error {
+        let msg = connect::one_line(e);
+        if lost {
+            Error::runtime(format!(
+                "ledger server {} is unreachable ({msg}); nothing was written, relcon reconnects by itself",
+                self.target.display
+            ))
+        } else {
+            Error::runtime(format!("ledger server {}: {msg}", self.target.display))
+        }
+    }
+
+    fn check_writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(Error::usage(
+                "read-only: this relcon writes nothing (--read-only or RELCON_READ_ONLY)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// One append transaction: lock the head row, let `fill` append after
+    /// it, move the head, announce the new seq, commit.
+    fn append(&self, fill: &mut dyn FnMut(&dyn Db, &mut chain::Tip) -> Result<()>) -> Result<Option<chain::Tip>> {
+        self.check_writable()?;
+        let mut outcome: Result<Option<chain::Tip>> = Ok(None);
+        let mut committing = false;
+        let sent = self.with(|c| {
+            let mut tx = c.client.transaction()?;
+            let rows = db::query(
+                &mut tx,
+                &c.stmts,
+                "SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE",
+                &[],
+            )?;
+            let tx = TxDb {
+                tx: RefCell::new(tx),
+                stmts: &c.stmts,
+                error: RefCell::new(None),
+            };
+            let start = match rows.first().map(|r| (r.int(0), r.text(1))) {
+                Some((Ok(s), Ok(h))) => (s as u64, h),
+                _ => {
+                    outcome = Err(Error::runtime(
+                        "ledger: the head row is missing; run `relcon ledger init`",
+                    ));
+                    return Ok(());
+                }
+            };
+            let mut tip = start.clone();
+            if let Err(e) = fill(&tx, &mut tip) {
+                if let Some(pg) = tx.error.borrow_mut().take() {
+                    return Err(pg);
+                }
+                outcome = Err(e);
+                return Ok(());
+            }
+            let mut tx = tx.tx.into_inner();
+            if tip != start {
+                db::exec(
+                    &mut tx,
+                    &c.stmts,
+                    "UPDATE ledger_head SET seq = ?1, hash = ?2 WHERE id = 1",
+                    &[Val::from(tip.0), Val::from(tip.1.as_str())],
+                )?;
+                db::exec(
+                    &mut tx,
+                    &c.stmts,
+                    "SELECT pg_notify(?1, ?2)",
+                    &[Val::from(CHANNEL), Val::from(tip.0.to_string())],
+                )?;
+                committing = true;
+                tx.commit()?;
+                outcome = Ok(Some(tip));
+            }
+            Ok(())
+        });
+        match sent {
+            Ok(()) => {}
+            // The commit was sent but its answer lost: it may or may not have landed.
+            Err(e) if committing => {
+                return Err(Error::runtime(format!(
+                    "{e} — the connection broke while committing, so the write may or may not have been recorded: check `relcon audit`"
+                )))
+            }
+            Err(e) => return Err(e),
+        }
+        if let Ok(Some(tip)) = &outcome {
+            super::checkpoint::advance(self, &self.target.display, tip.0, &tip.1);
+        }
+        outcome
+    }
+
+    /// The authenticated role (for `identity = "database"`).
+    pub fn session_user(&self) -> Result<String> {
+        let row = self.query_opt("SELECT session_user::text", &[])?;
+        row.map(|r| r.text(0))
+            .transpose()?
+            .ok_or_else(|| Error::runtime("ledger: no session user"))
+    }
+
+    pub fn display(&self) -> &str {
+        &self.target.display
+    }
+}
+
+/// The shared SQL inside one append transaction. The first database error
+/// is kept, so the transaction's caller can tell a lost connection from a
+/// refused gate.
+struct TxDb<'a> {
+    tx: RefCell<postgres::Transaction<'a>>,
+    stmts: &'a Cache,
+    error: RefCell<Option<postgres::Error>>,
+}
+
+impl TxDb<'_> {
+    fn keep(&self, e: postgres::Error) -> Error {
+        let msg = format!("ledger: {}", connect::one_line(&e));
+        self.error.borrow_mut().get_or_insert(e);
+        Error::runtime(msg)
+    }
+}
+
+impl Db for TxDb<'_> {
+    fn exec(&self, sql: &str, params: &[Val]) -> Result<usize> {
+        db::exec(&mut *self.tx.borrow_mut(), self.stmts, sql, params).map_err(|e| self.keep(e))
+    }
+    fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
+        db::query(&mut *self.tx.borrow_mut(), self.stmts, sql, params).map_err(|e| self.keep(e))
+    }
+    fn now_ms(&self) -> Result<i64> {
+        let rows = self.query(db::NOW_MS, &[])?;
+        rows.first()
+            .map(|r| r.int(0))
+            .transpose()?
+            .ok_or_else(|| Error::runtime("ledger: no clock"))
+    }
+}
+
+impl Db for PgStore {
+    fn exec(&self, sql: &str, params: &[Val]) -> Result<usize> {
+        self.with(|c| db::exec(&mut c.client, &c.stmts, sql, params))
+    }
+    fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
+        self.with(|c| db::query(&mut c.client, &c.stmts, sql, params))
+    }
+    fn now_ms(&self) -> Result<i64> {
+        let rows = self.query(db::NOW_MS, &[])?;
+        rows.first()
+            .map(|r| r.int(0))
+            .transpose()?
+            .ok_or_else(|| Error::runtime("ledger: no clock"))
+    }
+}
+
+impl Store for PgStore {
+    fn transact(&mut self, at: DateTime<Utc>, actor: &str, body: &mut TxBody<'_>) -> Result<Vec<Event>> {
+        let mut out = Vec::new();
+        self.append(&mut |db, tip| {
+            let view: &dyn StateView = &DbRef(db);
+            for n in body(view)? {
+                out.push(chain::append_one(db, tip, &at, actor, n)?);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn append_batch(&mut self, batch: Vec<(DateTime<Utc>, String, Vec<NewEvent>)>) -> Result<u64> {
+        let mut batch = Some(batch);
+        let mut count = 0;
+        self.append(&mut |db, tip| {
+            for (at, actor, events) in batch.take().unwrap_or_default() {
+                for n in events {
+                    chain::append_one(db, tip, &at, &actor, n)?;
+                    count += 1;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(count)
+    }
+
+    fn append_verbatim(&mut self, events: &[Event]) -> Result<()> {
+        self.append(&mut |db, tip| {
+            for e in events {
+                chain::append_verbatim(db, tip, e)?;
+            }
+            Ok(())
+        })?;
+        Ok(())
+    }
+
+    fn view(&self) -> &dyn StateView {
+        self
+    }
+
+    fn db(&self) -> &dyn Db {
+        self
+    }
+
+    fn location(&self) -> String {
+        self.target.display.clone()
+    }
+
+    fn rebuild(&mut self) -> Result<()> {
+        // Under the head lock, so no append interleaves with the replay.
+        self.append(&mut |db, _| chain::rebuild(db))?;
+        Ok(())
+    }
+
+    fn wait_for_change(&mut self, seen: u64, timeout: Duration) -> Result<u64> {
+        // LISTEN before reading the head, so nothing committed in between is missed.
+        self.with(|c| {
+            if !c.listening {
+                c.client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+                c.listening = true;
+            }
+            Ok(())
+        })?;
+        let head = self.head_seq()?;
+        if head != seen {
+            return Ok(head);
+        }
+        self.with(|c| {
+            use postgres::fallible_iterator::FallibleIterator;
+            let mut n = c.client.notifications();
+            // One is enough: the head is read again below; drop the rest.
+            if n.timeout_iter(timeout).next()?.is_some() {
+                while n.iter().next()?.is_some() {}
+            }
+            Ok(())
+        })?;
+        self.head_seq()
+    }
+
+    fn set_read_only(&mut self, read_only: bool) {
+        self.read_only = read_only;
+    }
+
+    fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+}
+
+/// A `&dyn Db` seen as a sized `Db`, so it can be handed out as a `&dyn StateView`.
+struct DbRef<'a>(&'a dyn Db);
+
+impl Db for DbRef<'_> {
+    fn exec(&self, sql: &str, params: &[Val]) -> Result<usize> {
+        self.0.exec(sql, params)
+    }
+    fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
+        self.0.query(sql, params)
+    }
+    fn now_ms(&self) -> Result<i64> {
+        self.0.now_ms()
+    }
+}

@@ -1,0 +1,293 @@
+//! Appending, reading and checking the event chain, for any [`Db`].
+
+use chrono::{DateTime, Utc};
+use std::fmt::Write as _;
+
+use super::{apply, vals, Db, Row, Val};
+use crate::error::{Error, Result};
+use crate::ledger::event::{canonical_body, canonical_bytes, chain_hash, format_at, Event, NewEvent, GENESIS};
+use crate::ledger::store::VerifyReport;
+
+pub const EVENT_COLS: &str = "seq, at, actor, kind, env, body, hash";
+
+/// Events are read and replayed in pages, so neither store holds a whole
+/// ledger in memory (and PostgreSQL never streams while it writes).
+const PAGE: usize = 5_000;
+
+/// The newest event: its seq and hash (0 and the genesis hash when empty).
+pub type Tip = (u64, String);
+
+pub fn event_row(r: &Row) -> Result<Event> {
+    Ok(Event {
+        seq: r.int(0)? as u64,
+        at: super::view::parse_at(&r.text(1)?),
+        actor: r.text(2)?,
+        kind: r.text(3)?,
+        env: r.opt_text(4)?,
+        body: r.text(5)?,
+        hash: r.text(6)?,
+    })
+}
+
+/// Read from the events table itself (not a head row).
+pub fn tip(db: &dyn Db) -> Result<Tip> {
+    let row = db.query_opt("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", &[])?;
+    Ok(match row {
+        Some(r) => (r.int(0)? as u64, r.text(1)?),
+        None => (0, GENESIS.to_string()),
+    })
+}
+
+pub fn head_seq(db: &dyn Db) -> Result<u64> {
+    let row = db.query_opt("SELECT MAX(seq) FROM events", &[])?;
+    Ok(match row {
+        Some(r) => r.opt_int(0)?.unwrap_or(0) as u64,
+        None => 0,
+    })
+}
+
+fn insert(db: &dyn Db, e: &Event) -> Result<()> {
+    db.exec(
+        "INSERT INTO events (seq, at, actor, kind, env, body, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        vals![e.seq, format_at(&e.at), &e.actor, &e.kind, &e.env, &e.body, &e.hash],
+    )?;
+    apply(db, e)
+}
+
+/// Hash, insert and project one new event after `tip`, advancing it.
+pub fn append_one(db: &dyn Db, tip: &mut Tip, at: &DateTime<Utc>, actor: &str, n: NewEvent) -> Result<Event> {
+    let seq = tip.0 + 1;
+    let at_s = format_at(at);
+    let body = canonical_body(&n.body);
+    let hash = chain_hash(
+        &tip.1,
+        &canonical_bytes(seq, &at_s, actor, n.kind, n.env.as_deref(), &body),
+    );
+    let event = Event {
+        seq,
+        at: super::view::parse_at(&at_s),
+        actor: actor.to_string(),
+        kind: n.kind.to_string(),
+        env: n.env,
+        body,
+        hash: hash.clone(),
+    };
+    insert(db, &event)?;
+    *tip = (seq, hash);
+    Ok(event)
+}
+
+/// Whether `e` is the valid successor of `prev` (seq and hash link).
+pub fn link_error(prev: &Tip, e: &Event) -> Option<String> {
+    if e.seq != prev.0 + 1 {
+        return Some(format!("event {} is missing (next stored is {})", prev.0 + 1, e.seq));
+    }
+    let want = chain_hash(
+        &prev.1,
+        &canonical_bytes(e.seq, &format_at(&e.at), &e.actor, &e.kind, e.env.as_deref(), &e.body),
+    );
+    (want != e.hash).then(|| "hash does not match its contents and the chain before it".to_string())
+}
+
+/// Copy an event exactly as it was recorded elsewhere (`ledger copy`):
+/// refused unless it links to `tip`.
+pub fn append_verbatim(db: &dyn Db, tip: &mut Tip, e: &Event) -> Result<()> {
+    if let Some(why) = link_error(tip, e) {
+        return Err(Error::runtime(format!("cannot copy event {}: {why}", e.seq)));
+    }
+    insert(db, e)?;
+    *tip = (e.seq, e.hash.clone());
+    Ok(())
+}
+
+pub fn events_after(db: &dyn Db, after: u64, limit: usize) -> Result<Vec<Event>> {
+    let sql = format!("SELECT {EVENT_COLS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    db.query(&sql, vals![after, limit as i64])?
+        .iter()
+        .map(event_row)
+        .collect()
+}
+
+pub fn events_newest(db: &dyn Db, limit: usize, since: Option<DateTime<Utc>>) -> Result<Vec<Event>> {
+    let since = since.map(|s| format_at(&s)).unwrap_or_default();
+    let sql = format!("SELECT {EVENT_COLS} FROM events WHERE at >= ?1 ORDER BY seq DESC LIMIT ?2");
+    db.query(&sql, vals![since, limit as i64])?
+        .iter()
+        .map(event_row)
+        .collect()
+}
+
+/// Every event in seq order, a page at a time.
+pub fn for_each_event(db: &dyn Db, each: &mut dyn FnMut(Event) -> Result<()>) -> Result<()> {
+    let mut after = 0;
+    loop {
+        let page = events_after(db, after, PAGE)?;
+        let Some(last) = page.last() else { return Ok(()) };
+        after = last.seq;
+        for e in page {
+            each(e)?;
+        }
+    }
+}
+
+/// Recompute the hash chain; names the first event that is missing or wrong.
+pub fn verify_chain(db: &dyn Db) -> Result<VerifyReport> {
+    let mut prev: Tip = (0, GENESIS.to_string());
+    let mut count = 0u64;
+    let mut first_bad = None;
+    let mut stop = false;
+    for_each_event(db, &mut |e| {
+        if stop {
+            return Ok(());
+        }
+        count += 1;
+        if let Some(why) = link_error(&prev, &e) {
+            let at = if e.seq != prev.0 + 1 { prev.0 + 1 } else { e.seq };
+            first_bad = Some((at, why));
+            stop = true;
+            return Ok(());
+        }
+        prev = (e.seq, e.hash);
+        Ok(())
+    })?;
+    Ok(VerifyReport {
+        events: count,
+        first_bad,
+        head: (prev.0 > 0).then_some(prev),
+        ..VerifyReport::default()
+    })
+}
+
+/// A projection table: name and columns, in one order for both stores.
+pub struct Projection {
+    pub table: &'static str,
+    pub cols: &'static str,
+}
+
+/// Every projection, in the order `rebuild` clears and dumps print them.
+pub const PROJECTIONS: &[Projection] = &[
+    Projection {
+        table: "builds",
+        cols: "version, commit_sha, artifact, notes, created_at, created_by, seq",
+    },
+    Projection {
+        table: "releases",
+        cols: "env, number, version, commit_sha, artifact, status, action, actor, started_at, finished_at, reason, from_env, target_release, error, output, pid, host, steps, seq, late_status",
+    },
+    Projection {
+        table: "env_state",
+        cols: "env, current, hold_actor, hold_reason, hold_since",
+    },
+    Projection {
+        table: "approvals",
+        cols: "env, version, actor, at, note, seq",
+    },
+    Projection {
+        table: "checklist_ticks",
+        cols: "env, checklist, version, item, \"by\", at, note, role, seq",
+    },
+    Projection {
+        table: "flag_state",
+        cols: "flag, env, enabled, rollout, targets, killed_from, changed_by, changed_at, reason, seq",
+    },
+    Projection {
+        table: "flag_changes",
+        cols: "flag, env, seq, at, actor, change, before, after, reason",
+    },
+    Projection {
+        table: "leases",
+        cols: "env, token, holder, host, pid, number, reason, acquired_ms, ttl_ms",
+    },
+];
+
+/// Clear every projection and replay every event through `apply`.
+pub fn rebuild(db: &dyn Db) -> Result<()> {
+    for p in PROJECTIONS {
+        db.exec(&format!("DELETE FROM {}", p.table), &[])?;
+    }
+    for_each_event(db, &mut |e| apply(db, &e))
+}
+
+fn show(v: &Val) -> String {
+    match v {
+        Val::Null => "NULL".into(),
+        Val::Int(n) => n.to_string(),
+        Val::Text(t) => format!("{t:?}"),
+    }
+}
+
+/// One table's rows, each as a stable line of text, sorted here rather than
+/// by the database (SQLite and PostgreSQL collate text differently).
+pub fn table_rows(db: &dyn Db, p: &Projection) -> Result<Vec<String>> {
+    let sql = format!("SELECT {} FROM {}", p.cols, p.table);
+    let mut rows: Vec<String> = db
+        .query(&sql, &[])?
+        .iter()
+        .map(|r| r.0.iter().map(show).collect::<Vec<_>>().join(" | "))
+        .collect();
+    rows.sort_unstable();
+    Ok(rows)
+}
+
+/// A stable dump of every projection, to compare rebuilt and live state.
+pub fn dump(db: &dyn Db) -> Result<String> {
+    let mut out = String::new();
+    for p in PROJECTIONS {
+        let _ = writeln!(out, "# {}", p.table);
+        for line in table_rows(db, p)? {
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    Ok(out)
+}
+
+/// The first place where `live` differs from `rebuilt` (one `Db` each), in
+/// words: which table, which row no event explains, or which row the events
+/// call for that is missing.
+pub fn first_difference(live: &dyn Db, rebuilt: &dyn Db) -> Result<Option<String>> {
+    for p in PROJECTIONS {
+        let have = table_rows(live, p)?;
+        let want = table_rows(rebuilt, p)?;
+        if have == want {
+            continue;
+        }
+        // Both sorted: walk them together to find the first row on each side
+        // that the other lacks.
+        let (mut i, mut j) = (0, 0);
+        let (mut extra, mut missing) = (None, None);
+        while (i < have.len() || j < want.len()) && (extra.is_none() || missing.is_none()) {
+            match (have.get(i), want.get(j)) {
+                (Some(a), Some(b)) if a == b => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(a), Some(b)) if a < b => {
+                    extra.get_or_insert(a);
+                    i += 1;
+                }
+                (Some(_), Some(b)) | (None, Some(b)) => {
+                    missing.get_or_insert(b);
+                    j += 1;
+                }
+                (Some(a), None) => {
+                    extra.get_or_insert(a);
+                    i += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        let cols = p.cols.replace('"', "");
+        let mut why = format!(
+            "projection {} differs from a rebuild from the events (columns: {cols})",
+            p.table
+        );
+        if let Some(r) = extra {
+            let _ = write!(why, "; no event explains row [{r}]");
+        }
+        if let Some(r) = missing {
+            let _ = write!(why, "; the events call for row [{r}], which is missing or changed");
+        }
+        return Ok(Some(why));
+    }
+    Ok(None)
+}
