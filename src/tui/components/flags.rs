@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use crate::ops::flags::FlagListRow;
 use crate::tui::app::App;
-use crate::tui::format::{fit, pad, when, who};
+use crate::tui::format::{cols, fit, inert_lines, pad, text, when, who};
 use crate::tui::layout;
 use crate::tui::theme::Theme;
 
@@ -59,7 +59,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .config
         .flags
         .keys()
-        .map(|k| k.chars().count())
+        .map(|k| cols(k))
         .max()
         .unwrap_or(4)
         .clamp(8, 28)
@@ -109,7 +109,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         lines.push(Line::from(spans));
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(Paragraph::new(inert_lines(lines)), inner);
     render_detail(f, detail, app, theme);
     if let Some(h) = history {
         super::flag_history::render(f, h, app, theme);
@@ -122,21 +122,22 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(false))
-        .title(Span::styled(format!(" {flag} in {env} "), theme.accent()));
+        .title(Span::styled(format!(" {} in {env} ", text(flag)), theme.accent()));
     let Some(r) = app.flag_row(flag, env) else {
         f.render_widget(Paragraph::new("loading…").style(theme.muted()).block(block), area);
         return;
     };
+    // Values are data (targets, names, reasons): drawn inert.
     let row = |k: &str, v: String| {
         Line::from(vec![
             Span::styled(format!("{k:<9}"), theme.muted()),
-            Span::styled(v, theme.text()),
+            Span::styled(text(&v), theme.text()),
         ])
     };
     let (state, st) = cell(r, theme);
     let mut out = Vec::new();
     if let Some(d) = &r.description {
-        out.push(Line::styled(d.clone(), theme.muted()));
+        out.push(Line::styled(text(d), theme.muted()));
     }
     out.push(Line::from(vec![
         Span::styled(format!("{:<9}", "state"), theme.muted()),
@@ -162,5 +163,8 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.error(),
         ));
     }
-    f.render_widget(Paragraph::new(out).block(block).wrap(Wrap { trim: false }), area);
+    f.render_widget(
+        Paragraph::new(inert_lines(out)).block(block).wrap(Wrap { trim: false }),
+        area,
+    );
 }
