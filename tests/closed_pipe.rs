@@ -92,7 +92,11 @@ fn deploy_with_stdout_closed_notes_the_outcome_on_stderr() {
     let sb = world();
     let (read, write) = pipe();
     drop(read);
-    let mut child = spawn_deploy(&sb, Stdio::from(write), Stdio::from(File::create(sb.path("err.txt")).unwrap()));
+    let mut child = spawn_deploy(
+        &sb,
+        Stdio::from(write),
+        Stdio::from(File::create(sb.path("err.txt")).unwrap()),
+    );
     let st = wait_child(&mut child, WAIT);
     let err = read_file(&sb, "err.txt");
     assert!(sb.exists("marker"), "{err}");

@@ -124,7 +124,15 @@ fn hostile_world() -> Sandbox {
     let artifact = format!("registry.example.com/shop{EVIL}");
     for v in ["1.0", "2.0", "3.0"] {
         run(&[
-            "release", "register", v, "--commit", &commit, "--artifact", &artifact, "--notes", EVIL,
+            "release",
+            "register",
+            v,
+            "--commit",
+            &commit,
+            "--artifact",
+            &artifact,
+            "--notes",
+            EVIL,
         ])
         .ok();
     }
@@ -136,16 +144,21 @@ fn hostile_world() -> Sandbox {
     run(&["rollback", "staging", "--yes", "--reason", EVIL]).ok();
     run(&["deploy", "dev", "3.0", "--yes", "--reason", EVIL]).code(4);
     let target = format!("tenant{EVIL}");
-    run(&["flag", "set", "dev", "beta", "--target", &target, "--reason", EVIL, "--yes"]).ok();
+    run(&[
+        "flag", "set", "dev", "beta", "--target", &target, "--reason", EVIL, "--yes",
+    ])
+    .ok();
     // A checklist imported from markdown, with EVIL in an item.
     sb.write(
         "smoke.md",
         &format!("# Smoke {}\n- [ ] item {}\n- [ ] second\n", evil_line(), evil_line()),
     );
     run(&["checklist", "import", "smoke.md", "--name", "smoke", "--write"]).ok();
-    let cfg = sb
-        .read("relcon.toml")
-        .replacen("name = \"dev\"\n", "name = \"dev\"\nchecklists = { after = [\"smoke\"] }\n", 1);
+    let cfg = sb.read("relcon.toml").replacen(
+        "name = \"dev\"\n",
+        "name = \"dev\"\nchecklists = { after = [\"smoke\"] }\n",
+        1,
+    );
     sb.write("relcon.toml", &cfg);
     run(&["check", "dev", "smoke", "1", "--note", EVIL]).ok();
     sb
@@ -186,18 +199,31 @@ fn every_human_output_shows_escapes_and_keeps_one_record_per_line() {
     assert_run_inert("health", &health);
     assert!(health.stdout.contains("running 9.9<\\x1b]0;pwned"), "{health}");
     let health_rows = sb.json(&["health", "--json"]);
-    assert_eq!(lines(&health.stdout), health_rows.as_array().map_or(0, Vec::len), "{health}");
+    assert_eq!(
+        lines(&health.stdout),
+        health_rows.as_array().map_or(0, Vec::len),
+        "{health}"
+    );
     assert_eq!(health_rows[0]["reason"], EVIL, "--json keeps the endpoint's text exact");
 
     let checklist = run(&["checklist", "dev"]).ok();
     assert_run_inert("checklist", &checklist);
     assert!(checklist.stdout.contains("item <\\x1b]0;pwned"), "{checklist}");
-    let items = sb.json(&["checklist", "dev", "--json"])[0]["items"].as_array().map_or(0, Vec::len);
-    assert_eq!(lines(&checklist.stdout), 1 + items, "a run's head line, then one line per item:\n{checklist}");
+    let items = sb.json(&["checklist", "dev", "--json"])[0]["items"]
+        .as_array()
+        .map_or(0, Vec::len);
+    assert_eq!(
+        lines(&checklist.stdout),
+        1 + items,
+        "a run's head line, then one line per item:\n{checklist}"
+    );
 
     let flags = run(&["flag", "list"]).ok();
     assert_run_inert("flag list", &flags);
-    assert_eq!(lines(&flags.stdout), sb.json(&["flag", "list", "--json"]).as_array().map_or(0, Vec::len));
+    assert_eq!(
+        lines(&flags.stdout),
+        sb.json(&["flag", "list", "--json"]).as_array().map_or(0, Vec::len)
+    );
     assert!(flags.stdout.contains("tenant<\\x1b"), "{flags}");
 
     let key = format!("tenant{EVIL}");
@@ -248,13 +274,27 @@ fn error_messages_that_quote_data_are_inert() {
     let gates = sb.json(&["status", "--json"])["environments"][1]["gates"]
         .as_array()
         .map_or(0, |g| g.iter().filter(|g| g["ok"] == false).count());
-    assert_eq!(lines(&refused.stderr), 1 + gates, "a head line, then one line per gate:\n{refused}");
+    assert_eq!(
+        lines(&refused.stderr),
+        1 + gates,
+        "a head line, then one line per gate:\n{refused}"
+    );
     assert!(refused.stderr.contains("\\x1b[2J"), "{refused}");
 
     // --json error output keeps its exact, JSON-escaped form.
     let j = run(&["promote", "dev", "staging", "--yes", "--json"]);
     let v: Value = serde_json::from_str(&j.stdout).unwrap_or_else(|e| panic!("{e}:\n{j}"));
     assert!(v["gates"].to_string().contains("\\u001b]0;pwned"), "{v}");
+
+    // Config errors quote the key, and show the offending line raw.
+    sb.write("bad.toml", "[project]\nname = \"x\"\n\"\\u001b]0;pwned\\u0007\" = 1\n");
+    sb.write("bad2.toml", "[project]\nname = \"x\u{1b}[2J\u{202e}\"\n");
+    for bad in ["bad.toml", "bad2.toml"] {
+        let r = run(&["--config", bad, "status"]);
+        assert_eq!(r.code, 2, "{r}");
+        assert_run_inert(bad, &r);
+        assert!(r.stderr.contains("\\x1b"), "{r}");
+    }
 
     // clap's own errors quote argv.
     let r = run(&[&format!("--no-such-flag{EVIL}")]);
@@ -266,11 +306,16 @@ fn error_messages_that_quote_data_are_inert() {
 fn a_newline_in_the_user_name_cannot_forge_an_audit_row() {
     let sb = Sandbox::new("[project]\nname = \"shop\"\n\n[[environment]]\nname = \"dev\"\ndeploy = \"true\"\n");
     let forger = "eve\n    99  2026-01-01 00:00:00  root                     prod     v9 succeeded";
-    sb.run_as(forger, &["release", "register", "1.0", "--commit", "abc"]).ok();
-    sb.run_as(forger, &["deploy", "dev", "1.0", "--yes", "--reason", "fine\nFAKE"]).ok();
+    sb.run_as(forger, &["release", "register", "1.0", "--commit", "abc"])
+        .ok();
+    sb.run_as(forger, &["deploy", "dev", "1.0", "--yes", "--reason", "fine\nFAKE"])
+        .ok();
     let audit = sb.run(&["audit"]).ok();
     assert_eq!(lines(&audit.stdout), sb.audit().len(), "{audit}");
-    assert!(!audit.stdout.lines().any(|l| l.trim_start().starts_with("99 ")), "{audit}");
+    assert!(
+        !audit.stdout.lines().any(|l| l.trim_start().starts_with("99 ")),
+        "{audit}"
+    );
     let history = sb.run(&["history", "dev"]).ok();
     assert_eq!(lines(&history.stdout), 1, "{history}");
 }

@@ -20,7 +20,8 @@ use relcon::ops::{self, Ctx};
 use relcon::tui::testing::{self, buffer, find, press, text};
 use relcon::tui::{App, AppInit, Msg, Theme};
 
-const EVIL: &str = "<\u{1b}]0;pwned\u{7}|\u{1b}[2J|\u{1b}]52;c;cHduZWQ=\u{7}|\u{7}|\r|\nfake|\u{202e}desrever|\u{9b}31m>";
+const EVIL: &str =
+    "<\u{1b}]0;pwned\u{7}|\u{1b}[2J|\u{1b}]52;c;cHduZWQ=\u{7}|\u{7}|\r|\nfake|\u{202e}desrever|\u{9b}31m>";
 
 /// The item text as TOML escapes, so the config itself can carry it.
 const CONFIG: &str = r#"
@@ -159,12 +160,13 @@ fn col_on_row(b: &Buffer, y: u16, needle: &str) -> Option<u16> {
         let joined = row.concat();
         let byte = joined.find(needle)?;
         let mut acc = 0;
-        row.iter().position(|s| {
-            let hit = acc >= byte;
-            acc += s.len();
-            hit
-        })
-        .map(|x| x as u16)
+        row.iter()
+            .position(|s| {
+                let hit = acc >= byte;
+                acc += s.len();
+                hit
+            })
+            .map(|x| x as u16)
     })
 }
 
@@ -191,7 +193,13 @@ fn every_view_draws_hostile_data_as_visible_escapes_with_columns_in_line() {
         testing::refresh(&mut ctx, &mut app);
         app.update(evil_health());
         let mut shown = String::new();
-        for (key, view) in [("1", "dashboard"), ("2", "checklists"), ("3", "flags"), ("4", "health"), ("5", "audit")] {
+        for (key, view) in [
+            ("1", "dashboard"),
+            ("2", "checklists"),
+            ("3", "flags"),
+            ("4", "health"),
+            ("5", "audit"),
+        ] {
             press(&mut ctx, &mut app, &[key]);
             let b = buffer(&app, &theme, w, h);
             let what = format!("{view} at {w}x{h}");
@@ -204,7 +212,9 @@ fn every_view_draws_hostile_data_as_visible_escapes_with_columns_in_line() {
                 "dashboard" => {
                     // History: descriptions start under the header's word.
                     let head = rows_with(&b, 0, "description");
-                    let y0 = *head.first().unwrap_or_else(|| panic!("no history header:\n{}", text(&b)));
+                    let y0 = *head
+                        .first()
+                        .unwrap_or_else(|| panic!("no history header:\n{}", text(&b)));
                     let x0 = col_on_row(&b, y0, "description").unwrap();
                     let rows = rows_with(&b, y0 + 1, "deploy 1.0")
                         .into_iter()
@@ -221,7 +231,14 @@ fn every_view_draws_hostile_data_as_visible_escapes_with_columns_in_line() {
                 "audit" => {
                     let y0 = rows_with(&b, 0, "summary")[0];
                     let x0 = col_on_row(&b, y0, "summary").unwrap();
-                    let starts = ["registered build", "v1 deploy", "v2 deploy", "v3 deploy", "ticked", "flag"];
+                    let starts = [
+                        "registered build",
+                        "v1 deploy",
+                        "v2 deploy",
+                        "v3 deploy",
+                        "ticked",
+                        "flag",
+                    ];
                     let mut n = 0;
                     for y in y0 + 1..b.area.height {
                         if let Some(x) = starts.iter().filter_map(|s| col_on_row(&b, y, s)).min() {
@@ -235,7 +252,12 @@ fn every_view_draws_hostile_data_as_visible_escapes_with_columns_in_line() {
             }
         }
         // Escapes are shown, not swallowed: user, endpoint, checklist item.
-        for want in ["mallory<\\x1b]0;pwned", "\\x1b[2J", "\\u{202e}desrever", "item <\\x1b]0;pwned"] {
+        for want in [
+            "mallory<\\x1b]0;pwned",
+            "\\x1b[2J",
+            "\\u{202e}desrever",
+            "item <\\x1b]0;pwned",
+        ] {
             assert!(shown.contains(want), "{w}x{h}: {want:?} is not on any screen:\n{shown}");
         }
         if w == 160 {

@@ -37,7 +37,9 @@ fn progress_printer() -> impl FnMut(Progress) {
             term::err(format!("▶ {env} v{number}: {verb} {version}"))
         }
         Progress::Hook(HookEvent::StepStarted { name }) if multi => term::err(format!("  ▸ step {name}")),
-        Progress::Hook(HookEvent::Output { line, .. }) => term::err(format!("  │ {line}")),
+        Progress::Hook(HookEvent::Output { line, .. }) => {
+            term::err(format!("  │ {}", crate::domain::inert::expand_tabs(&line)))
+        }
         Progress::Hook(HookEvent::StepFinished { name, ok, detail }) if multi || !ok => term::err(format!(
             "  {} {}{detail}",
             if ok { "✔" } else { "✖" },

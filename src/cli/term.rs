@@ -144,7 +144,10 @@ fn decide(code: i32, out: Option<&Lost>, errs: Option<&Lost>, note: &mut dyn FnM
     if code != 0 {
         return code;
     }
-    let pipe_only = [out, errs].into_iter().flatten().all(|l| l.kind == ErrorKind::BrokenPipe);
+    let pipe_only = [out, errs]
+        .into_iter()
+        .flatten()
+        .all(|l| l.kind == ErrorKind::BrokenPipe);
     if pipe_only {
         EXIT_CLOSED_PIPE
     } else {

@@ -46,6 +46,28 @@ pub fn inert(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A line of a hook's output: there, tabs are layout, not data, so they are
+/// expanded to 8-column stops (counted in characters) before the line is
+/// made inert.
+pub fn expand_tabs(s: &str) -> Cow<'_, str> {
+    if !s.contains('\t') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut col = 0;
+    for c in s.chars() {
+        if c == '\t' {
+            let n = 8 - col % 8;
+            out.extend(std::iter::repeat_n(' ', n));
+            col += n;
+        } else {
+            out.push(c);
+            col += 1;
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// An optional field, inert, as an owned string ("" when absent).
 pub fn inert_opt(s: Option<&str>) -> String {
     s.map(|s| inert(s).into_owned()).unwrap_or_default()
@@ -57,7 +79,12 @@ mod tests {
 
     #[test]
     fn plain_text_is_borrowed_untouched() {
-        for s in ["", "dana.kim@example.com", "rollback: 5xx on /checkout ✖ ünïcödé 漢字", "a\\x1b"] {
+        for s in [
+            "",
+            "dana.kim@example.com",
+            "rollback: 5xx on /checkout ✖ ünïcödé 漢字",
+            "a\\x1b",
+        ] {
             assert!(matches!(inert(s), Cow::Borrowed(_)), "{s}");
             assert_eq!(inert(s), s);
         }
@@ -73,7 +100,10 @@ mod tests {
             ("nul\u{0}del\u{7f}", "nul\\x00del\\x7f"),
             ("c1 \u{9b}31m \u{85}", "c1 \\u{9b}31m \\u{85}"),
             ("\u{202e}evil\u{202c}", "\\u{202e}evil\\u{202c}"),
-            ("\u{2066}\u{2069}\u{200f}\u{2028}", "\\u{2066}\\u{2069}\\u{200f}\\u{2028}"),
+            (
+                "\u{2066}\u{2069}\u{200f}\u{2028}",
+                "\\u{2066}\\u{2069}\\u{200f}\\u{2028}",
+            ),
         ];
         for (raw, shown) in cases {
             assert_eq!(inert(raw), shown, "{raw:?}");
@@ -86,6 +116,13 @@ mod tests {
         let once = inert(&all).into_owned();
         assert!(!once.chars().any(is_hazard));
         assert_eq!(inert(&once), once.as_str());
+    }
+
+    #[test]
+    fn tabs_in_hook_output_are_layout() {
+        assert_eq!(expand_tabs("a\tbc\td"), "a       bc      d");
+        assert_eq!(expand_tabs("none"), "none");
+        assert_eq!(inert(&expand_tabs("x\t\u{7}")), "x       \\x07");
     }
 
     #[test]

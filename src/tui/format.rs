@@ -102,27 +102,10 @@ pub fn inert_lines(lines: Vec<Line<'static>>) -> Vec<Line<'static>> {
         .collect()
 }
 
-/// A line of hook output as drawn: tabs expanded to 8-column stops (in a
-/// hook's output they are layout), everything else made inert.
+/// A line of hook output as drawn: tabs expanded (in a hook's output they
+/// are layout), everything else made inert.
 pub fn output_line(s: &str) -> String {
-    if !s.contains('\t') {
-        return text(s);
-    }
-    let mut out = String::with_capacity(s.len() + 8);
-    let mut col = 0;
-    for c in s.chars() {
-        if c == '\t' {
-            let n = 8 - col % 8;
-            out.extend(std::iter::repeat_n(' ', n));
-            col += n;
-        } else {
-            let mut buf = [0u8; 4];
-            let shown = inert(c.encode_utf8(&mut buf)).into_owned();
-            col += cols(&shown);
-            out.push_str(&shown);
-        }
-    }
-    out
+    text(&crate::domain::inert::expand_tabs(s))
 }
 
 /// Cut `s` (made inert) to at most `width` columns, marking the cut with "…".

@@ -65,7 +65,9 @@ pub fn main(cli: &crate::cli::Cli) -> i32 {
         (None, Err(e)) => (Theme::default_dark(), Some(format!("▲ {e}; using the default theme"))),
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        crate::cli::term::err("error: the console needs a terminal; use `relcon status`, `relcon history ENV` … without one");
+        crate::cli::term::err(
+            "error: the console needs a terminal; use `relcon status`, `relcon history ENV` … without one",
+        );
         return 2;
     }
     let ctx = match Ctx::open(config, ops::identity::actor(), ops::system_clock()) {

@@ -207,12 +207,7 @@ fn commit_lines(app: &App, target: &CommitsTarget, theme: &Theme, w: usize, room
     let shown = if n < room { n } else { room.saturating_sub(2) };
     // Narrow panes keep room for the subject: authors shrink first.
     let author_max = if w >= 60 { 14 } else { 8 };
-    let author_w = list
-        .iter()
-        .map(|c| cols(&c.author))
-        .max()
-        .unwrap_or(0)
-        .min(author_max);
+    let author_w = list.iter().map(|c| cols(&c.author)).max().unwrap_or(0).min(author_max);
     for c in list.iter().take(shown) {
         let sha = format!("{} ", pad(crate::tui::format::short(&c.sha), 7));
         let author = format!("{} ", pad(&c.author, author_w));

@@ -55,15 +55,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let loaded = app.snap.as_ref().is_some_and(|s| !s.flags.is_empty());
     let w = inner.width as usize;
-    let name_w = app
-        .config
-        .flags
-        .keys()
-        .map(|k| cols(k))
-        .max()
-        .unwrap_or(4)
-        .clamp(8, 28)
-        + 2;
+    let name_w = app.config.flags.keys().map(|k| cols(k)).max().unwrap_or(4).clamp(8, 28) + 2;
     // A window of env columns that keeps the selected one visible.
     let envs = &app.config.environments;
     let fit_n = (w.saturating_sub(name_w + 2) / CELL).max(1);

@@ -46,7 +46,11 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .as_ref()
         .map(|s| s.status.project.clone())
         .unwrap_or_else(|| app.config.project.name.clone());
-    let right = format!("{}{} ", text(&app.actor), if app.read_only { " · read-only" } else { "" });
+    let right = format!(
+        "{}{} ",
+        text(&app.actor),
+        if app.read_only { " · read-only" } else { "" }
+    );
     let width = area.width as usize;
     let fits = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>() + cols(&right) < width;
     let mut spans = tab_spans(app, theme, Some(&project), false);
@@ -176,10 +180,9 @@ pub fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let spin = SPINNER[app.spin % SPINNER.len()];
     // Messages quote data (errors name versions, people, reasons): inert.
     let line = match (&app.status, app.running.first()) {
-        (Some((msg, State::Busy)), Some(r)) => Line::styled(
-            format!(" {spin} {} {}", text(msg), text(&r.label)),
-            theme.accent(),
-        ),
+        (Some((msg, State::Busy)), Some(r)) => {
+            Line::styled(format!(" {spin} {} {}", text(msg), text(&r.label)), theme.accent())
+        }
         (Some((msg, level)), _) => Line::styled(format!(" {}", text(msg)), theme.state(*level)),
         (None, Some(r)) => Line::styled(
             format!(" {spin} {} running — x cancels", text(&r.label)),
