@@ -108,7 +108,10 @@ fn result_line(r: &Release) -> String {
 fn note_if_unread(made: &[Release]) {
     if term::stdout_lost() {
         for r in made {
-            term::err(format!("note: stdout is closed; recorded {}", result_line(r)));
+            term::err(format!(
+                "note: stdout could not be written; recorded {}",
+                result_line(r)
+            ));
         }
     }
 }
