@@ -1,8 +1,9 @@
 //! Confirmation for actions that change an environment. Without a TTY
 //! nothing can be asked, so `--yes` is required (exit 2 otherwise).
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 
+use super::term;
 use crate::error::{Error, Result};
 
 /// Ask "question [y/N]"; for a protected env the user types its name.
@@ -15,13 +16,14 @@ pub fn confirm(question: &str, type_name: Option<&str>, yes: bool) -> Result<()>
             "this needs confirmation and there is no terminal to ask: pass --yes",
         ));
     }
-    let mut err = std::io::stderr();
-    let prompt = match type_name {
-        Some(name) => format!("{question}\nType {name:?} to confirm: "),
-        None => format!("{question} [y/N] "),
-    };
-    let _ = write!(err, "{prompt}");
-    let _ = err.flush();
+    // The question quotes data (versions, artifacts, flag names): inert.
+    match type_name {
+        Some(name) => {
+            term::err_lines(question);
+            term::prompt(&format!("Type {name:?} to confirm: "));
+        }
+        None => term::prompt(&format!("{question} [y/N] ")),
+    }
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let answer = line.trim();

@@ -4,6 +4,7 @@ use std::io::IsTerminal;
 
 use super::confirm::confirm;
 use super::output::{print_json, release_json};
+use super::term::{self, out};
 use super::{args::ActionArgs, parse_release};
 use crate::domain::Release;
 use crate::error::{Error, Result};
@@ -12,7 +13,9 @@ use crate::ops::deploy::{Options, Progress};
 use crate::ops::plan::{self, Request};
 use crate::ops::{self, Ctx};
 
-/// Live progress on stderr, so stdout stays clean for --json.
+/// Live progress on stderr, so stdout stays clean for --json. A stderr that
+/// cannot be written (closed, full) only stops the progress lines: the hook
+/// runs on, supervised, and its outcome is recorded (see `term`).
 fn progress_printer() -> impl FnMut(Progress) {
     // Step lines only for hooks written as named steps.
     let mut multi = false;
@@ -31,17 +34,17 @@ fn progress_printer() -> impl FnMut(Progress) {
                 crate::domain::Action::Promote => "promoting",
                 crate::domain::Action::Rollback => "rolling back to",
             };
-            eprintln!("▶ {env} v{number}: {verb} {version}")
+            term::err(format!("▶ {env} v{number}: {verb} {version}"))
         }
-        Progress::Hook(HookEvent::StepStarted { name }) if multi => eprintln!("  ▸ step {name}"),
-        Progress::Hook(HookEvent::Output { line, .. }) => eprintln!("  │ {line}"),
-        Progress::Hook(HookEvent::StepFinished { name, ok, detail }) if multi || !ok => {
-            eprintln!(
-                "  {} {}{detail}",
-                if ok { "✔" } else { "✖" },
-                if multi { format!("step {name}: ") } else { String::new() }
-            )
+        Progress::Hook(HookEvent::StepStarted { name }) if multi => term::err(format!("  ▸ step {name}")),
+        Progress::Hook(HookEvent::Output { line, .. }) => {
+            term::err(format!("  │ {}", crate::domain::inert::expand_tabs(&line)))
         }
+        Progress::Hook(HookEvent::StepFinished { name, ok, detail }) if multi || !ok => term::err(format!(
+            "  {} {}{detail}",
+            if ok { "✔" } else { "✖" },
+            if multi { format!("step {name}: ") } else { String::new() }
+        )),
         Progress::Hook(_) => {}
     }
 }
@@ -90,9 +93,27 @@ fn finish(r: Release, json: bool) -> Result<i32> {
     if json {
         print_json(&release_json(&r));
     } else {
-        println!("{} v{}: {} — {}", r.env, r.number, r.version, r.description());
+        out(result_line(&r));
     }
+    note_if_unread(std::slice::from_ref(&r));
     Ok(0)
+}
+
+fn result_line(r: &Release) -> String {
+    format!("{} v{}: {} — {}", r.env, r.number, r.version, r.description())
+}
+
+/// When stdout is gone, say on stderr (if it still works) what was recorded:
+/// the exit code alone would not tell that the deployment finished.
+fn note_if_unread(made: &[Release]) {
+    if term::stdout_lost() {
+        for r in made {
+            term::err(format!(
+                "note: stdout could not be written; recorded {}",
+                result_line(r)
+            ));
+        }
+    }
 }
 
 fn options(act: &ActionArgs, expect: Option<u64>) -> Options {
@@ -176,12 +197,15 @@ pub fn promote(
         if act.json.json {
             print_json(&made.iter().map(release_json).collect::<Vec<_>>());
         } else if made.is_empty() {
-            println!("nothing to promote: every stage up to {target} already runs its source's build");
+            out(format!(
+                "nothing to promote: every stage up to {target} already runs its source's build"
+            ));
         } else {
             for r in &made {
-                println!("{} v{}: {} — {}", r.env, r.number, r.version, r.description());
+                out(result_line(r));
             }
         }
+        note_if_unread(&made);
         return Ok(0);
     }
     let (Some(from), Some(to)) = (from, to) else {

@@ -3,6 +3,8 @@
 use super::args::FlagCmd;
 use super::confirm::confirm;
 use super::output::print_json;
+use super::term::{self, out};
+use crate::domain::inert;
 use crate::error::{Error, Result};
 use crate::ops::flags::{self, Change, Changed, Switch};
 use crate::ops::Ctx;
@@ -14,7 +16,7 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             if json.json {
                 print_json(&rows);
             } else if rows.is_empty() {
-                println!("no flags defined: add [flag.NAME] tables to the config");
+                out("no flags defined: add [flag.NAME] tables to the config");
             }
             if !json.json {
                 for r in &rows {
@@ -24,13 +26,16 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
                         format!("  targets {}", r.targets.join(","))
                     };
                     let who = r.changed_by.as_ref().map(|b| format!("  by {b}")).unwrap_or_default();
-                    println!(
+                    out(format!(
                         "{:<24} {:<10} {:<5}{}{targets}{who}",
-                        r.flag,
-                        r.env,
+                        inert(&r.flag),
+                        inert(&r.env),
                         r.state,
                         if r.killed { " (killed)" } else { "" }
-                    );
+                    ));
+                    if term::stdout_lost() {
+                        break;
+                    }
                 }
             }
             Ok(0)
@@ -40,7 +45,7 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             if json.json {
                 print_json(&r);
             } else {
-                println!("{flag} in {env} for {key:?}: {} ({})", r.variant, r.reason);
+                out(format!("{flag} in {env} for {key:?}: {} ({})", r.variant, r.reason));
             }
             Ok(0)
         }
@@ -49,10 +54,10 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             if json.json {
                 print_json(&paths);
             } else if paths.is_empty() {
-                println!("no exports configured: add [export] flags = [{{ format = \"flagd\", path = \"flags/{{env}}.flagd.json\" }}]");
+                out("no exports configured: add [export] flags = [{ format = \"flagd\", path = \"flags/{env}.flagd.json\" }]");
             } else {
                 for p in &paths {
-                    println!("wrote {}", p.display());
+                    out(format!("wrote {}", p.display()));
                 }
             }
             Ok(0)
@@ -132,13 +137,13 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
 
 fn report(c: Changed, json: bool) -> Result<i32> {
     for w in &c.warnings {
-        eprintln!("warning: {w}");
+        term::err(format!("warning: {w}"));
     }
     if json {
         print_json(&c);
     } else {
         let r = &c.row;
-        println!(
+        out(format!(
             "{} in {}: {}{}",
             r.flag,
             r.env,
@@ -148,13 +153,13 @@ fn report(c: Changed, json: bool) -> Result<i32> {
             } else {
                 format!(" (targets {})", r.targets.join(","))
             }
-        );
+        ));
         for p in &c.exported {
-            println!("exported {}", p.display());
+            out(format!("exported {}", p.display()));
         }
     }
     if let Some(h) = c.hook_failed {
-        eprintln!("error: {h}");
+        term::err(format!("error: {h}"));
         return Ok(4);
     }
     Ok(if c.warnings.is_empty() { 0 } else { 1 })

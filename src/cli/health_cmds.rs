@@ -5,6 +5,8 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use super::output::print_json;
+use super::term::{self, out};
+use crate::domain::inert;
 use crate::error::{Error, Result};
 use crate::health::{poller, Board, HealthUpdate, State};
 use crate::ops::{self, Ctx};
@@ -46,7 +48,7 @@ pub fn run(ctx: &Ctx, env: Option<&str>, watch: bool, until: Option<&str>, json:
             print_json(&rows);
         } else {
             for r in &rows {
-                print_row(r);
+                out(row_line(r));
             }
         }
         return Ok(0);
@@ -54,19 +56,25 @@ pub fn run(ctx: &Ctx, env: Option<&str>, watch: bool, until: Option<&str>, json:
     watch_loop(ctx, env, &scope, total, deadline, json)
 }
 
-fn print_row(r: &ops::health::HealthRow) {
+/// One check as a line. A remote endpoint writes `reason` and `version`:
+/// they are made inert here like every field (and again by the writer).
+fn row_line(r: &ops::health::HealthRow) -> String {
     let latency = r.latency_ms.map(|l| format!("{l}ms")).unwrap_or_default();
     let value = r.value.map(crate::health::metrics::fmt).unwrap_or_default();
     let version = match (&r.version, &r.expected) {
-        (Some(v), Some(e)) if v != e => format!("running {v}, expected {e} (drift)"),
-        (Some(v), _) => v.clone(),
+        (Some(v), Some(e)) if v != e => format!("running {}, expected {} (drift)", inert(v), inert(e)),
+        (Some(v), _) => inert(v).into_owned(),
         _ => String::new(),
     };
-    let reason = r.reason.as_ref().map(|x| format!("({x})")).unwrap_or_default();
-    println!(
+    let reason = r.reason.as_ref().map(|x| format!("({})", inert(x))).unwrap_or_default();
+    format!(
         "{:<10} {:<18} {} {:<9} {:>7} {value} {version} {reason}",
-        r.env, r.check, r.symbol, r.state, latency
-    );
+        inert(&r.env),
+        inert(&r.check),
+        r.symbol,
+        r.state,
+        latency
+    )
 }
 
 fn watch_loop(
@@ -94,7 +102,7 @@ fn watch_loop(
                 Some(d) => match d.checked_sub(started.elapsed()) {
                     Some(left) => left,
                     None => {
-                        eprintln!("not healthy within {}", humantime::format_duration(d));
+                        term::err(format!("not healthy within {}", humantime::format_duration(d)));
                         return Ok(1);
                     }
                 },
@@ -116,16 +124,19 @@ fn watch_loop(
                 if last.get(&key) != Some(&now) {
                     last.insert(key.clone(), now);
                     if json {
-                        println!("{}", serde_json::to_string(r).unwrap_or_default());
+                        term::out_exact(&(serde_json::to_string(r).unwrap_or_default() + "\n"));
                     } else {
-                        print!("{}  ", chrono::Utc::now().format("%H:%M:%S"));
-                        print_row(r);
+                        out(format!("{}  {}", chrono::Utc::now().format("%H:%M:%S"), row_line(r)));
                     }
                 }
             }
+            // Nobody reads any more (`| head`, a closed terminal): stop watching.
+            if term::stdout_lost() {
+                return Ok(0);
+            }
             if deadline.is_some() && last.len() == total && rows.iter().all(|r| r.state == "healthy") {
                 if !json {
-                    println!("all {total} checks healthy");
+                    out(format!("all {total} checks healthy"));
                 }
                 return Ok(0);
             }

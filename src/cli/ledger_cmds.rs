@@ -1,6 +1,7 @@
 //! `relcon ledger init` and `relcon ledger copy`.
 
 use super::output::print_json;
+use super::term::out;
 use crate::config::Config;
 use crate::error::Result;
 use crate::ops::{ledger_admin, Ctx};
@@ -12,12 +13,14 @@ pub fn init(config: &Config, grant: &[String], json: bool) -> Result<i32> {
         return Ok(0);
     }
     if r.from == r.to {
-        println!("ledger {} is ready (schema version {})", r.ledger, r.to);
+        out(format!("ledger {} is ready (schema version {})", r.ledger, r.to));
     } else {
-        println!("ledger {}: schema version {} → {}", r.ledger, r.from, r.to);
+        out(format!("ledger {}: schema version {} → {}", r.ledger, r.from, r.to));
     }
     for role in &r.granted {
-        println!("granted {role}: append events and read everything; never update or delete history");
+        out(format!(
+            "granted {role}: append events and read everything; never update or delete history"
+        ));
     }
     Ok(0)
 }
@@ -28,8 +31,8 @@ pub fn copy(ctx: &Ctx, to: &str, password_env: Option<String>, json: bool) -> Re
         print_json(&r);
         return Ok(0);
     }
-    println!("copied {} events from {} to {}", r.events, r.from, r.to);
-    println!("source head {}", r.source_head);
-    println!("copy head   {}", r.target_head);
+    out(format!("copied {} events from {} to {}", r.events, r.from, r.to));
+    out(format!("source head {}", r.source_head));
+    out(format!("copy head   {}", r.target_head));
     Ok(0)
 }

@@ -9,6 +9,7 @@ mod health_cmds;
 mod ledger_cmds;
 pub mod output;
 mod read_cmds;
+pub mod term;
 mod write_cmds;
 
 use std::path::Path;
@@ -38,19 +39,34 @@ pub fn open_ctx(explicit: Option<&Path>) -> Result<Ctx> {
     Ctx::open(config, ops::identity::actor(), ops::system_clock())
 }
 
-/// Run a parsed command line (not the TUI); returns the exit code.
+/// Run a parsed command line (not the TUI); returns the exit code, which
+/// is non-zero when output was lost on the way (see `term::exit_code`).
 pub fn run(cli: &Cli, cmd: &Cmd) -> i32 {
     let json = wants_json(cmd);
-    match dispatch(cli, cmd) {
+    let code = match dispatch(cli, cmd) {
         Ok(code) => code,
         Err(e) => {
             if json {
                 output::print_json(&output::error_json(&e));
             }
-            eprintln!("error: {e}");
+            output::print_error(&e);
             e.exit_code()
         }
+    };
+    term::exit_code(code)
+}
+
+/// Print a command-line parsing error (or help) and return the exit code.
+/// Help and version keep clap's own rendering; an error quotes argv, so it
+/// is printed as plain text, each line inert.
+pub fn clap_error(e: clap::Error) -> i32 {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        // clap swallows a closed pipe here itself.
+        e.exit()
     }
+    term::err_lines(&e.render().to_string());
+    term::exit_code(e.exit_code())
 }
 
 fn wants_json(cmd: &Cmd) -> bool {

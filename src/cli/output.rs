@@ -1,16 +1,51 @@
-//! Printing: human text or stable JSON (no ANSI codes, ever).
+//! Printing: human text or stable JSON (no ANSI codes, ever). Everything
+//! goes through `term`, which keeps human text inert and never panics.
 
 use serde::Serialize;
 use serde_json::{json, Value};
 
-use crate::domain::Release;
+use super::term;
+use crate::domain::{inert, Release};
 use crate::error::Error;
 use crate::ledger::Event;
 
 pub fn print_json<T: Serialize + ?Sized>(v: &T) {
     match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("error: cannot encode JSON: {e}"),
+        Ok(s) => term::out_exact(&(s + "\n")),
+        Err(e) => term::err(format!("error: cannot encode JSON: {e}")),
+    }
+}
+
+/// An error as the lines printed on stderr. A refusal lists each gate on
+/// its own line with the gate's text made inert on its own, so a reason
+/// holding a newline cannot add a line; other messages are multi-line only
+/// by design (a config error's source line and caret).
+pub fn error_lines(e: &Error) -> Vec<String> {
+    match e {
+        Error::Refused { gates, .. } => {
+            let head = e.to_string();
+            let first = head.lines().next().unwrap_or_default().to_string();
+            std::iter::once(format!("error: {first}"))
+                .chain(
+                    gates
+                        .iter()
+                        .map(|g| format!("  ✖ {}: {}", inert(&g.name), inert(&g.detail))),
+                )
+                .collect()
+        }
+        _ => {
+            let text = e.to_string();
+            let mut lines = term::split_lines(&text).map(|l| inert(l).into_owned());
+            let first = lines.next().unwrap_or_default();
+            std::iter::once(format!("error: {first}")).chain(lines).collect()
+        }
+    }
+}
+
+/// Print an error on stderr (see `error_lines`).
+pub fn print_error(e: &Error) {
+    for l in error_lines(e) {
+        term::err(l);
     }
 }
 

@@ -3,6 +3,8 @@
 use chrono::{DateTime, Utc};
 
 use super::output::{age, event_json, print_json, release_json};
+use super::term::{self, out};
+use crate::domain::inert;
 use crate::error::{Error, Result};
 use crate::ops::{self, Ctx};
 
@@ -23,7 +25,7 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
         return Ok(0);
     }
     let now = ctx.now();
-    println!("{}", st.project);
+    out(&st.project);
     for e in &st.environments {
         let rel = match &e.release {
             Some(r) => format!(
@@ -41,11 +43,12 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
         } else {
             format!("  [{}]", e.badges.join(", "))
         };
-        println!(
-            "\n{}{}  {rel}{badges}",
+        out("");
+        out(format!(
+            "{}{}  {rel}{badges}",
             e.name,
             e.promote_from.as_ref().map(|f| format!(" ← {f}")).unwrap_or_default()
-        );
+        ));
         if e.health.checks > 0 {
             let h = &e.health;
             let drift = if h.drift {
@@ -57,33 +60,33 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
             } else {
                 String::new()
             };
-            println!(
+            out(format!(
                 "  health {} {}{}{}{drift}",
                 h.symbol,
                 h.state,
                 h.latency_ms.map(|l| format!(" {l}ms")).unwrap_or_default(),
                 h.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
-            );
+            ));
         }
         if let Some(d) = &e.deployment {
-            println!(
+            out(format!(
                 "  deployment v{} {} {} (started by {})",
                 d.number, d.version, d.state, d.actor
-            );
+            ));
         }
         if let Some(p) = &e.pending {
-            println!(
+            out(format!(
                 "  next: {} ({}){}",
                 p.version,
                 ops::audit::short(&p.commit),
                 p.from.as_ref().map(|f| format!(" from {f}")).unwrap_or_default()
-            );
+            ));
         }
         for c in &e.checklists {
-            println!("  checklist {} {}/{} ({})", c.name, c.done, c.total, c.phase);
+            out(format!("  checklist {} {}/{} ({})", c.name, c.done, c.total, c.phase));
         }
         for g in &e.gates {
-            println!("  {} {}: {}", if g.ok { "✔" } else { "✖" }, g.name, g.detail);
+            out(format!("  {} {}: {}", if g.ok { "✔" } else { "✖" }, g.name, g.detail));
         }
     }
     Ok(0)
@@ -96,18 +99,23 @@ pub fn history(ctx: &Ctx, env: &str, limit: usize, json: bool) -> Result<i32> {
         return Ok(0);
     }
     if rels.is_empty() {
-        println!("{env} has no releases yet");
+        out(format!("{env} has no releases yet"));
     }
+    // Padded fields are made inert before padding, so columns line up on
+    // what is shown.
     for r in &rels {
-        println!(
+        out(format!(
             "v{:<5} {:<12} {:<10} {:<8} {:<20} {}",
             r.number,
-            r.version,
-            ops::audit::short(&r.commit),
+            inert(&r.version),
+            inert(ops::audit::short(&r.commit)),
             r.status.as_str(),
-            r.actor,
+            inert(&r.actor),
             r.description()
-        );
+        ));
+        if term::stdout_lost() {
+            break;
+        }
     }
     Ok(0)
 }
@@ -119,10 +127,10 @@ pub fn checklist(ctx: &Ctx, env: &str, json: bool) -> Result<i32> {
         return Ok(0);
     }
     if runs.is_empty() {
-        println!("{env} has no open checklist runs");
+        out(format!("{env} has no open checklist runs"));
     }
     for r in &runs {
-        println!(
+        out(format!(
             "{} — {} for {} ({}) {}/{}{}",
             r.name,
             r.title,
@@ -131,7 +139,7 @@ pub fn checklist(ctx: &Ctx, env: &str, json: bool) -> Result<i32> {
             r.done,
             r.total,
             if r.signed_off { "  signed off" } else { "" }
-        );
+        ));
         for i in &r.items {
             let who = match (&i.by, &i.at) {
                 (Some(b), Some(a)) => format!("  — {b} {}", a.format("%Y-%m-%d %H:%M")),
@@ -139,12 +147,12 @@ pub fn checklist(ctx: &Ctx, env: &str, json: bool) -> Result<i32> {
             };
             let role = i.role.as_ref().map(|r| format!(" [{r}]")).unwrap_or_default();
             let note = i.note.as_ref().map(|n| format!("  ({n})")).unwrap_or_default();
-            println!(
+            out(format!(
                 "  {:>2}. [{}] {}{role}{who}{note}",
                 i.n,
                 if i.done { "x" } else { " " },
                 i.text
-            );
+            ));
         }
     }
     Ok(0)
@@ -176,14 +184,17 @@ pub fn audit(ctx: &Ctx, since: Option<&str>, limit: usize, json: bool) -> Result
         return Ok(0);
     }
     for e in &events {
-        println!(
+        out(format!(
             "{:>6}  {}  {:<24} {:<8} {}",
             e.seq,
             e.at.format("%Y-%m-%d %H:%M:%S"),
-            e.actor,
-            e.env.as_deref().unwrap_or("-"),
+            inert(&e.actor),
+            inert(e.env.as_deref().unwrap_or("-")),
             ops::audit::summary(e)
-        );
+        ));
+        if term::stdout_lost() {
+            break;
+        }
     }
     Ok(0)
 }
@@ -204,16 +215,16 @@ pub fn verify(ctx: &Ctx, expect_head: Option<&str>, json: bool) -> Result<i32> {
         return Ok(code);
     }
     if let Some((seq, why)) = &report.first_bad {
-        eprintln!("ledger tampered: first bad event is seq {seq}: {why}");
+        term::err(format!("ledger tampered: first bad event is seq {seq}: {why}"));
     }
     if let Some(why) = &report.projections {
-        eprintln!("ledger tampered: {why}");
+        term::err(format!("ledger tampered: {why}"));
     }
     if let Some(why) = &report.truncated {
-        eprintln!("ledger tampered: {why}");
+        term::err(format!("ledger tampered: {why}"));
     }
     if report.ok() {
-        println!(
+        out(format!(
             "ok: {} events, hash chain intact, projections match the events{}",
             report.events,
             report
@@ -221,7 +232,7 @@ pub fn verify(ctx: &Ctx, expect_head: Option<&str>, json: bool) -> Result<i32> {
                 .as_ref()
                 .map(|(s, h)| format!(", head {s}:{h}"))
                 .unwrap_or_default()
-        );
+        ));
     }
     Ok(code)
 }
@@ -232,7 +243,7 @@ pub fn head(ctx: &Ctx, json: bool) -> Result<i32> {
     if json {
         print_json(&serde_json::json!({ "seq": seq, "hash": hash, "head": format!("{seq}:{hash}") }));
     } else {
-        println!("{seq}:{hash}");
+        out(format!("{seq}:{hash}"));
     }
     Ok(0)
 }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::output::print_json;
+use super::term::{self, out};
 use crate::config::{Config, INIT_TEMPLATE};
 use crate::domain::checklist_import;
 use crate::error::{Error, Result};
@@ -16,8 +17,8 @@ pub fn init(path: &Path, force: bool) -> Result<i32> {
         )));
     }
     std::fs::write(path, INIT_TEMPLATE).map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))?;
-    println!("wrote {}", path.display());
-    println!("next: relcon release register 1.0.0 --commit $(git rev-parse HEAD) && relcon deploy dev 1.0.0");
+    out(format!("wrote {}", path.display()));
+    out("next: relcon release register 1.0.0 --commit $(git rev-parse HEAD) && relcon deploy dev 1.0.0");
     Ok(0)
 }
 
@@ -41,7 +42,7 @@ pub fn register(
     if json {
         print_json(&b);
     } else {
-        println!("registered build {} ({})", b.version, b.commit);
+        out(format!("registered build {} ({})", b.version, b.commit));
     }
     Ok(0)
 }
@@ -52,10 +53,10 @@ pub fn approve(ctx: &mut Ctx, env: &str, version: &str, note: Option<String>, js
     if json {
         print_json(&serde_json::json!({ "env": env, "version": version, "approvals": by, "required": required }));
     } else {
-        println!(
+        out(format!(
             "approved {version} into {env}; approvals so far: {} ({required} needed from people other than whoever promotes)",
             by.join(", ")
-        );
+        ));
     }
     Ok(0)
 }
@@ -72,7 +73,7 @@ pub fn check(ctx: &mut Ctx, req: ops::checklist::TickRequest, json: bool) -> Res
             .find(|i| i.n as usize == n)
             .map(|i| i.text.clone())
             .unwrap_or_default();
-        println!(
+        out(format!(
             "{} {}. {text} — {} for {}: {}/{}{}",
             if undo { "unticked" } else { "ticked" },
             n,
@@ -81,20 +82,20 @@ pub fn check(ctx: &mut Ctx, req: ops::checklist::TickRequest, json: bool) -> Res
             run.done,
             run.total,
             if run.signed_off { " — signed off" } else { "" }
-        );
+        ));
     }
     Ok(0)
 }
 
 pub fn hold_clear(ctx: &mut Ctx, env: &str, reason: Option<String>) -> Result<i32> {
     ops::hold::clear(ctx, env, reason)?;
-    println!("hold on {env} cleared");
+    out(format!("hold on {env} cleared"));
     Ok(0)
 }
 
 pub fn rebuild(ctx: &mut Ctx) -> Result<i32> {
     ops::audit::rebuild(ctx)?;
-    println!("projections rebuilt from {} events", ctx.store.event_count()?);
+    out(format!("projections rebuilt from {} events", ctx.store.event_count()?));
     Ok(0)
 }
 
@@ -106,7 +107,9 @@ pub fn import_checklist(cfg: Option<&Path>, file: &Path, name: &str, write: bool
     }
     let toml = checklist_import::to_toml(name, &imported);
     if !write {
-        print!("{toml}");
+        // TOML escapes control characters in strings: inert line by line
+        // changes nothing in it, and stays a net for anything that is not.
+        term::out_lines(&toml);
         return Ok(0);
     }
     let path = Config::locate(cfg);
@@ -124,10 +127,10 @@ pub fn import_checklist(cfg: Option<&Path>, file: &Path, name: &str, write: bool
     // Validate before touching the file: a bad import must not break the config.
     Config::parse(&path, &after)?;
     std::fs::write(&path, after)?;
-    println!(
+    out(format!(
         "added [checklist.{name}] with {} items to {}",
         imported.items.len(),
         path.display()
-    );
+    ));
     Ok(0)
 }

@@ -78,9 +78,25 @@ pub fn parse_markdown(md: &str) -> Imported {
     Imported { title, items }
 }
 
+/// A TOML basic string. JSON's escaping is valid TOML; on top of it every
+/// character that could act on a terminal (C1 controls, bidi overrides) is
+/// written as `\uXXXX`, so the preview and the config file stay inert.
+fn quote(s: &str) -> String {
+    let json = serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if super::inert::is_hazard(c) {
+            out.push_str(&format!("\\u{:04X}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// The TOML for a template, ready to append to relcon.toml.
 pub fn to_toml(name: &str, imp: &Imported) -> String {
-    let q = |s: &str| serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into());
+    let q = quote;
     let mut out = format!(
         "[checklist.{}]\n",
         if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {

@@ -4,9 +4,11 @@ pub mod checklist;
 pub mod checklist_import;
 pub mod freeze;
 pub mod gates;
+pub mod inert;
 pub mod release;
 pub mod threshold;
 
 pub use freeze::FreezeWindow;
 pub use gates::{Gate, GateInput};
+pub use inert::inert;
 pub use release::{Action, Build, DeploymentStatus, Release, StepState};

@@ -236,7 +236,8 @@ pub fn tick_n(ctx: &mut Ctx, req: TickRequest) -> Result<(Run, usize)> {
             if body.note.is_none() {
                 return Err(Error::usage(format!(
                     "item {} is already ticked by {}",
-                    body.item, t.by
+                    body.item,
+                    crate::domain::inert(&t.by)
                 )));
             }
             // A note on a ticked item: the tick stays its ticker's.

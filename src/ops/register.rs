@@ -36,8 +36,9 @@ pub fn register(ctx: &mut Ctx, b: NewBuild) -> Result<Build> {
         if let Some(existing) = view.build(&version)? {
             return Err(Error::usage(format!(
                 "build {version} is already registered (commit {}, by {} at {}); builds are immutable: register a new version",
-                existing.commit,
-                existing.created_by,
+                // Another person's text, quoted in a message: inert (DESIGN §10).
+                crate::domain::inert(&existing.commit),
+                crate::domain::inert(&existing.created_by),
                 existing.created_at.format("%Y-%m-%d %H:%M UTC")
             )));
         }

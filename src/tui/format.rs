@@ -1,7 +1,14 @@
 //! Small text helpers shared by the views: ages, times, symbols, truncation.
+//!
+//! Data is drawn inert (DESIGN §10): ratatui writes a cell's text to the
+//! terminal as it is, so every field from the ledger, the config or a
+//! health endpoint goes through `text` (or `fit` / `pad`, which escape
+//! before they measure, so columns line up on what is shown).
 
 use chrono::{DateTime, Utc};
-use ratatui::text::Span;
+use ratatui::text::{Line, Span};
+
+use crate::domain::inert::{inert, is_hazard};
 
 use super::theme::State;
 use crate::domain::DeploymentStatus;
@@ -72,10 +79,40 @@ pub fn release_state(s: DeploymentStatus) -> State {
     }
 }
 
-/// Cut `s` to at most `width` columns, marking the cut with "…".
+/// A data field as it is drawn: control characters, escape sequences and
+/// bidi overrides shown as escapes (`\x1b`, `\n`, `\u{202e}`).
+pub fn text(s: &str) -> String {
+    inert(s).into_owned()
+}
+
+/// Lines made inert span by span, styles kept: the net under text built
+/// from many fields (a dialog's plan, a card). Escaping twice changes
+/// nothing, so fields already drawn with `text` pass unchanged.
+pub fn inert_lines(lines: Vec<Line<'static>>) -> Vec<Line<'static>> {
+    lines
+        .into_iter()
+        .map(|mut l| {
+            for s in &mut l.spans {
+                if s.content.chars().any(is_hazard) {
+                    s.content = inert(&s.content).into_owned().into();
+                }
+            }
+            l
+        })
+        .collect()
+}
+
+/// A line of hook output as drawn: tabs expanded (in a hook's output they
+/// are layout), everything else made inert.
+pub fn output_line(s: &str) -> String {
+    text(&crate::domain::inert::expand_tabs(s))
+}
+
+/// Cut `s` (made inert) to at most `width` columns, marking the cut with "…".
 pub fn fit(s: &str, width: usize) -> String {
-    if cols(s) <= width {
-        return s.to_string();
+    let s = inert(s);
+    if cols(&s) <= width {
+        return s.into_owned();
     }
     if width == 0 {
         return String::new();
@@ -115,12 +152,13 @@ pub fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> 
     out
 }
 
-/// Display width in terminal columns (ratatui's own measure).
+/// Display width in terminal columns (ratatui's own measure) of `s` as
+/// `text` draws it.
 pub fn cols(s: &str) -> usize {
-    Span::raw(s).width()
+    Span::raw(inert(s)).width()
 }
 
-/// Pad or cut to exactly `width` columns.
+/// Made inert, then padded or cut to exactly `width` columns.
 pub fn pad(s: &str, width: usize) -> String {
     let t = fit(s, width);
     let w = cols(&t);
@@ -165,5 +203,16 @@ mod tests {
         assert_eq!(bar(5, 5, 3), "■■■");
         assert_eq!(bar(0, 5, 3), "□□□");
         assert_eq!(sparkline(&[Some(0), Some(7), None, Some(14)]), "▁▄ █");
+    }
+
+    #[test]
+    fn data_is_measured_and_cut_as_it_is_shown() {
+        let evil = "a\u{1b}[2Jb";
+        assert_eq!(text(evil), "a\\x1b[2Jb");
+        assert_eq!(cols(evil), 9);
+        assert_eq!(pad(evil, 12), "a\\x1b[2Jb   ");
+        assert_eq!(fit(evil, 5), "a\\x1…");
+        assert_eq!(pad("x\ny", 5), "x\\ny ");
+        assert_eq!(output_line("a\tb\u{7}"), "a       b\\x07");
     }
 }

@@ -52,9 +52,11 @@ impl App {
 
 /// The version check in words, for headers: "runs 1.4.2",
 /// "≠ drift: expected 1.4.2, running 1.4.1", "◌ verifying 1.4.2 (still sees 1.4.1)".
+/// The version check in words; versions come from a remote endpoint, so
+/// the words are made inert.
 pub fn version_text(v: &VersionCheck) -> Option<(String, super::theme::State)> {
     use super::theme::State as S;
-    Some(match v {
+    let (words, st) = match v {
         VersionCheck::InSync { version } => (format!("runs {version}"), S::Unknown),
         VersionCheck::Verifying { expected, running, .. } => {
             (format!("◌ verifying {expected} (still sees {running})"), S::Busy)
@@ -63,5 +65,6 @@ pub fn version_text(v: &VersionCheck) -> Option<(String, super::theme::State)> {
             (format!("≠ drift: expected {expected}, running {running}"), S::Warn)
         }
         VersionCheck::Unreported => return None,
-    })
+    };
+    Some((super::format::text(&words), st))
 }

@@ -48,7 +48,7 @@ pub fn main(cli: &crate::cli::Cli) -> i32 {
     let config = match crate::cli::load_config(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::cli::output::print_error(&e);
             return e.exit_code();
         }
     };
@@ -59,33 +59,35 @@ pub fn main(cli: &crate::cli::Cli) -> i32 {
     ) {
         (_, Ok(t)) => (t, None),
         (Some(_), Err(e)) => {
-            eprintln!("error: {e}");
+            crate::cli::term::err(format!("error: {e}"));
             return 2;
         }
         (None, Err(e)) => (Theme::default_dark(), Some(format!("▲ {e}; using the default theme"))),
     };
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
-        eprintln!("error: the console needs a terminal; use `relcon status`, `relcon history ENV` … without one");
+        crate::cli::term::err(
+            "error: the console needs a terminal; use `relcon status`, `relcon history ENV` … without one",
+        );
         return 2;
     }
     let ctx = match Ctx::open(config, ops::identity::actor(), ops::system_clock()) {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::cli::output::print_error(&e);
             return e.exit_code();
         }
     };
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("error: cannot start the runtime: {e}");
+            crate::cli::term::err(format!("error: cannot start the runtime: {e}"));
             return 1;
         }
     };
     match rt.block_on(run(ctx, theme, cli.read_only, warning)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e}");
+            crate::cli::output::print_error(&e);
             1
         }
     }

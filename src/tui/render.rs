@@ -1,6 +1,7 @@
 //! One frame: tabs, the current view, footer, status line, then popups
 //! bottom to top. Draws an owned snapshot; reads no config or clock.
 
+use ratatui::buffer::Buffer;
 use ratatui::widgets::Block;
 use ratatui::Frame;
 
@@ -33,5 +34,21 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     footer::status(f, s.status, app, theme);
     for p in &app.popups {
         p.component().render(f, area, theme, app.spin);
+    }
+    scrub(f.buffer_mut());
+}
+
+/// Shown in a cell that would have carried a character acting on the
+/// terminal. Views draw data with `format::text`, so this never shows; it
+/// is the net under a field drawn without it.
+pub const SCRUBBED: &str = "\u{fffd}";
+
+/// The last net under every frame: ratatui drops control characters itself,
+/// but a bidi override (U+202E …) would reach the terminal as it is.
+fn scrub(buf: &mut Buffer) {
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(crate::domain::inert::is_hazard) {
+            cell.set_symbol(SCRUBBED);
+        }
     }
 }

@@ -7,7 +7,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 
 use crate::tui::app::App;
-use crate::tui::format::{pad, stamp, who};
+use crate::tui::format::{inert_lines, pad, stamp, text, who};
 use crate::tui::theme::Theme;
 
 fn kind_style(kind: &str, theme: &Theme) -> Style {
@@ -27,7 +27,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     } else {
         format!(
             " · filter “{}”: {} match{}",
-            app.audit_filter,
+            text(&app.audit_filter),
             rows.len(),
             if rows.len() == 1 { "" } else { "es" }
         )
@@ -85,12 +85,12 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 format!(" {}", pad(e.env.as_deref().unwrap_or("-"), env_w)),
                 theme.accent().remove_modifier(Modifier::BOLD),
             ),
-            Span::styled(format!(" {}", r.summary), kind_style(&e.kind, theme)),
+            Span::styled(format!(" {}", text(&r.summary)), kind_style(&e.kind, theme)),
         ]);
         if selected {
             line = line.style(theme.selection());
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(Paragraph::new(inert_lines(lines)), inner);
 }

@@ -11,7 +11,7 @@ use ratatui::Frame;
 use crate::health::VersionCheck;
 use crate::ops::status::EnvStatus;
 use crate::tui::app::App;
-use crate::tui::format::{age, bar, cols, fit, fit_spans, health_state, short, who, SPINNER};
+use crate::tui::format::{age, bar, cols, fit, fit_spans, health_state, inert_lines, short, text, who, SPINNER};
 use crate::tui::live::LiveHealth;
 use crate::tui::theme::Theme;
 
@@ -142,7 +142,7 @@ fn release_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Vec<Line<
                     fit(&r.version, w.saturating_sub(10).max(4)),
                     theme.text().add_modifier(ratatui::style::Modifier::BOLD),
                 ),
-                Span::styled(format!(" {}", short(&r.commit)), theme.muted()),
+                Span::styled(format!(" {}", text(short(&r.commit))), theme.muted()),
             ]),
             Line::styled(
                 fit(&format!("{} · {}", age(app.now, r.deployed_at), who(&r.deployed_by)), w),
@@ -188,12 +188,12 @@ fn progress_spans(e: &EnvStatus, theme: &Theme, compact: bool) -> Vec<(String, S
     let mut out = Vec::new();
     for c in &e.checklists {
         let st = if c.done == c.total { theme.ok() } else { theme.warn() };
-        let text = if compact {
-            format!("{} {}/{}", c.name, c.done, c.total)
+        let line = if compact {
+            format!("{} {}/{}", text(&c.name), c.done, c.total)
         } else {
-            format!("{} {}/{} {}", c.name, c.done, c.total, bar(c.done, c.total, 5))
+            format!("{} {}/{} {}", text(&c.name), c.done, c.total, bar(c.done, c.total, 5))
         };
-        out.push((text, st));
+        out.push((line, st));
     }
     if e.approvals.required > 0 && e.pending.is_some() {
         let have = e.approvals.by.len() as u32;
@@ -241,7 +241,7 @@ fn card_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize, compact: bool) 
         out.push(Line::from(third));
         let mut fourth: Vec<(String, Style)> = Vec::new();
         if let Some(p) = &e.pending {
-            fourth.push((format!("next {}", p.version), theme.text()));
+            fourth.push((format!("next {}", text(&p.version)), theme.text()));
         }
         fourth.extend(progress_spans(e, theme, true));
         let mut used = 0;
@@ -371,6 +371,6 @@ fn render_card(f: &mut Frame, area: Rect, e: &EnvStatus, app: &App, theme: &Them
         .border_style(border)
         .title(Span::styled(format!(" {mark}{}{prot} ", e.name), title_style));
     let inner = block.inner(area);
-    let lines = card_lines(e, app, theme, inner.width as usize, compact);
+    let lines = inert_lines(card_lines(e, app, theme, inner.width as usize, compact));
     f.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use crate::ops::checklist::{Run, RunItem};
 use crate::tui::app::App;
-use crate::tui::format::{bar, fit, when};
+use crate::tui::format::{bar, cols, fit, inert_lines, text, when};
 use crate::tui::layout;
 use crate::tui::theme::Theme;
 
@@ -22,7 +22,7 @@ fn run_header(r: &Run, theme: &Theme, w: usize) -> Line<'static> {
     let gauge = format!(" {} {}/{}", bar(r.done, r.total, 12), r.done, r.total);
     let head = fit(
         &format!("{} ({}) · {phase}", r.title, r.name),
-        w.saturating_sub(gauge.chars().count() + 1),
+        w.saturating_sub(cols(&gauge) + 1),
     );
     Line::from(vec![Span::styled(head, theme.accent()), Span::styled(gauge, st)])
 }
@@ -36,22 +36,22 @@ fn item_line(app: &App, it: &RunItem, selected: bool, theme: &Theme) -> Line<'st
     let mut spans = vec![
         Span::styled(if selected { "▸ " } else { "  " }, theme.accent()),
         Span::styled(mark, mark_st),
-        Span::styled(format!(" {}. {}", it.n, it.text), theme.text()),
+        Span::styled(format!(" {}. {}", it.n, text(&it.text)), theme.text()),
     ];
     if let Some(role) = &it.role {
-        spans.push(Span::styled(format!(" [{role}]"), theme.accent()));
+        spans.push(Span::styled(format!(" [{}]", text(role)), theme.accent()));
     }
     if it.done {
         let at = it.at.map(|t| format!(" {}", when(app.now, t))).unwrap_or_default();
         spans.push(Span::styled(
             format!(
                 " — by {}{at}",
-                crate::tui::format::who(it.by.as_deref().unwrap_or_default())
+                text(crate::tui::format::who(it.by.as_deref().unwrap_or_default()))
             ),
             theme.muted(),
         ));
         if let Some(n) = &it.note {
-            spans.push(Span::styled(format!(" ({n})"), theme.muted()));
+            spans.push(Span::styled(format!(" ({})", text(n)), theme.muted()));
         }
     }
     let line = Line::from(spans);
@@ -112,7 +112,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if it.section.as_deref() != section && it.section.is_some() {
                 section = it.section.as_deref();
                 lines.push(Line::styled(
-                    format!("  {}", section.unwrap_or_default()),
+                    format!("  {}", text(section.unwrap_or_default())),
                     theme.muted(),
                 ));
             }
@@ -126,7 +126,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Keep the highlighted item on screen (lists are short; no state needed).
     let rows = inner.height as usize;
     let scroll = (cursor_line + 1).saturating_sub(rows);
-    f.render_widget(Paragraph::new(lines).scroll((scroll as u16, 0)), inner);
+    f.render_widget(Paragraph::new(inert_lines(lines)).scroll((scroll as u16, 0)), inner);
     if let (Some(s), Some((ri, ii))) = (side, current) {
         render_side(f, s, app, ri, ii, theme);
     }
@@ -143,15 +143,16 @@ fn render_side(f: &mut Frame, area: Rect, app: &App, ri: usize, ii: usize, theme
     let Some(it) = run.items.get(ii) else { return };
     let mut out = vec![
         Line::styled(
-            it.text.clone(),
+            text(&it.text),
             theme.text().add_modifier(ratatui::style::Modifier::BOLD),
         ),
         Line::raw(""),
     ];
+    // Values are data (item text, names, notes): drawn inert.
     let row = |k: &str, v: String| {
         Line::from(vec![
             Span::styled(format!("{k:<9}"), theme.muted()),
-            Span::styled(v, theme.text()),
+            Span::styled(text(&v), theme.text()),
         ])
     };
     out.push(row("list", format!("{} · item {} of {}", run.name, it.n, run.total)));
@@ -186,9 +187,12 @@ fn render_side(f: &mut Frame, area: Rect, app: &App, ri: usize, ii: usize, theme
     if run.phase == "before" {
         out.push(Line::raw(""));
         out.push(Line::styled(
-            format!("This list gates {} going into {}.", run.build, run.env),
+            format!("This list gates {} going into {}.", text(&run.build), run.env),
             theme.muted(),
         ));
     }
-    f.render_widget(Paragraph::new(out).block(block).wrap(Wrap { trim: false }), area);
+    f.render_widget(
+        Paragraph::new(inert_lines(out)).block(block).wrap(Wrap { trim: false }),
+        area,
+    );
 }

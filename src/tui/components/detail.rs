@@ -10,20 +10,21 @@ use ratatui::Frame;
 use crate::domain::{Action, Release};
 use crate::tui::app::{App, Commits};
 use crate::tui::commits::CommitsTarget;
-use crate::tui::format::{age, fit, pad, release_state, stamp};
+use crate::tui::format::{age, cols, fit, inert_lines, output_line, pad, release_state, stamp, text};
 use crate::tui::theme::{State, Theme};
 
+/// A labelled fact; the value is data, drawn inert.
 fn field(label: &str, value: String, theme: &Theme) -> Line<'static> {
     Line::from(vec![
         Span::styled(format!("{label:<9}"), theme.muted()),
-        Span::styled(value, theme.text()),
+        Span::styled(text(&value), theme.text()),
     ])
 }
 
 fn lines(r: &Release, app: &App, theme: &Theme) -> Vec<Line<'static>> {
     let st = release_state(r.status);
     let mut out = vec![Line::styled(
-        r.description(),
+        text(&r.description()),
         theme.text().add_modifier(ratatui::style::Modifier::BOLD),
     )];
     out.push(field("who", r.actor.clone(), theme));
@@ -49,7 +50,7 @@ fn lines(r: &Release, app: &App, theme: &Theme) -> Vec<Line<'static>> {
     if let Some(e) = &r.error {
         out.push(Line::from(vec![
             Span::styled(format!("{:<9}", "error"), theme.muted()),
-            Span::styled(format!("{} {e}", st.symbol()), theme.state(st)),
+            Span::styled(format!("{} {}", st.symbol(), text(e)), theme.state(st)),
         ]));
     }
     if !r.steps.is_empty() {
@@ -62,7 +63,7 @@ fn lines(r: &Release, app: &App, theme: &Theme) -> Vec<Line<'static>> {
                 _ => State::Unknown,
             };
             let sym = if state == State::Ok { "✔" } else { state.symbol() };
-            spans.push(Span::styled(format!("{sym} {} ", s.name), theme.state(state)));
+            spans.push(Span::styled(format!("{sym} {} ", text(&s.name)), theme.state(state)));
         }
         out.push(Line::from(spans));
     }
@@ -96,7 +97,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         return;
     };
-    let top = lines(r, app, theme);
+    let top = inert_lines(lines(r, app, theme));
     // How tall the facts are once wrapped; the output's last lines get the rest.
     let w = inner.width.max(1) as usize;
     let top_h = top
@@ -121,7 +122,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         } else {
             rest.height
         };
-        let lines = commit_lines(app, &target, theme, w, room as usize);
+        let lines = inert_lines(commit_lines(app, &target, theme, w, room as usize));
         let h = (lines.len() as u16).min(rest.height);
         f.render_widget(Paragraph::new(lines), Rect { height: h, ..rest });
         rest.y += h;
@@ -206,16 +207,11 @@ fn commit_lines(app: &App, target: &CommitsTarget, theme: &Theme, w: usize, room
     let shown = if n < room { n } else { room.saturating_sub(2) };
     // Narrow panes keep room for the subject: authors shrink first.
     let author_max = if w >= 60 { 14 } else { 8 };
-    let author_w = list
-        .iter()
-        .map(|c| c.author.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(author_max);
+    let author_w = list.iter().map(|c| cols(&c.author)).max().unwrap_or(0).min(author_max);
     for c in list.iter().take(shown) {
         let sha = format!("{} ", pad(crate::tui::format::short(&c.sha), 7));
         let author = format!("{} ", pad(&c.author, author_w));
-        let subject_w = w.saturating_sub(sha.chars().count() + author.chars().count());
+        let subject_w = w.saturating_sub(cols(&sha) + cols(&author));
         out.push(Line::from(vec![
             Span::styled(sha, theme.accent()),
             Span::styled(author, theme.muted()),
@@ -242,7 +238,7 @@ fn output_lines(f: &mut Frame, area: Rect, output: &str, theme: &Theme) {
     for l in all.iter().skip(all.len().saturating_sub(room)) {
         out.push(Line::from(vec![
             Span::styled("│ ", theme.muted()),
-            Span::styled(l.to_string(), theme.text()),
+            Span::styled(output_line(l), theme.text()),
         ]));
     }
     f.render_widget(Paragraph::new(out), area);

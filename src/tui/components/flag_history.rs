@@ -12,7 +12,7 @@ use crate::config::FlagState;
 use crate::flags::describe;
 use crate::ledger::store::FlagChange;
 use crate::tui::app::{App, FlagHistory};
-use crate::tui::format::{age, cols, fit_spans, pad, who};
+use crate::tui::format::{age, cols, fit_spans, inert_lines, pad, text, who};
 use crate::tui::theme::Theme;
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -21,7 +21,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .border_type(BorderType::Rounded)
         .border_style(theme.border(false))
         .title(Span::styled(
-            format!(" changes · {} in {} ", key.flag, key.env),
+            format!(" changes · {} in {} ", text(&key.flag), key.env),
             theme.accent(),
         ))
         .title_bottom(Line::styled(" newest first ", theme.muted()).right_aligned());
@@ -29,14 +29,14 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     f.render_widget(block, area);
     let lines = match app.flag_history() {
         None | Some(FlagHistory::Loading) => vec![Line::styled("loading…", theme.muted())],
-        Some(FlagHistory::Failed(e)) => vec![Line::styled(format!("✖ {e}"), theme.error())],
+        Some(FlagHistory::Failed(e)) => vec![Line::styled(format!("✖ {}", text(e)), theme.error())],
         Some(FlagHistory::Ready(list)) if list.is_empty() => vec![Line::styled(
             "no changes recorded: the config's initial state",
             theme.muted(),
         )],
         Some(FlagHistory::Ready(list)) => lines(app, list, inner.width as usize, theme),
     };
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(Paragraph::new(inert_lines(lines)), inner);
 }
 
 /// One line per change, columns lined up.
@@ -46,9 +46,9 @@ pub fn lines(app: &App, list: &[FlagChange], w: usize, theme: &Theme) -> Vec<Lin
         .map(|c| {
             (
                 age(app.now, c.at),
-                who(&c.actor).to_string(),
+                text(who(&c.actor)),
                 change(c, theme),
-                c.reason.clone().unwrap_or_default(),
+                text(c.reason.as_deref().unwrap_or_default()),
             )
         })
         .collect();
@@ -71,12 +71,12 @@ pub fn lines(app: &App, list: &[FlagChange], w: usize, theme: &Theme) -> Vec<Lin
 /// "10% → on", "✖ KILLED on → off", "↺ restored off → 25%", with the
 /// targets added or removed when they changed.
 fn change(c: &FlagChange, theme: &Theme) -> (String, Style) {
-    let states = format!(
+    let states = text(&format!(
         "{} → {}{}",
         describe(&c.before),
         describe(&c.after),
         targets(&c.before, &c.after)
-    );
+    ));
     match c.change.as_str() {
         "kill" => (format!("✖ KILLED {states}"), theme.error()),
         "restore" => (format!("↺ restored {states}"), theme.ok()),

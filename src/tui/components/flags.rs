@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use crate::ops::flags::FlagListRow;
 use crate::tui::app::App;
-use crate::tui::format::{fit, pad, when, who};
+use crate::tui::format::{cols, fit, inert_lines, pad, text, when, who};
 use crate::tui::layout;
 use crate::tui::theme::Theme;
 
@@ -55,15 +55,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let loaded = app.snap.as_ref().is_some_and(|s| !s.flags.is_empty());
     let w = inner.width as usize;
-    let name_w = app
-        .config
-        .flags
-        .keys()
-        .map(|k| k.chars().count())
-        .max()
-        .unwrap_or(4)
-        .clamp(8, 28)
-        + 2;
+    let name_w = app.config.flags.keys().map(|k| cols(k)).max().unwrap_or(4).clamp(8, 28) + 2;
     // A window of env columns that keeps the selected one visible.
     let envs = &app.config.environments;
     let fit_n = (w.saturating_sub(name_w + 2) / CELL).max(1);
@@ -109,7 +101,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         lines.push(Line::from(spans));
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(Paragraph::new(inert_lines(lines)), inner);
     render_detail(f, detail, app, theme);
     if let Some(h) = history {
         super::flag_history::render(f, h, app, theme);
@@ -122,21 +114,22 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(false))
-        .title(Span::styled(format!(" {flag} in {env} "), theme.accent()));
+        .title(Span::styled(format!(" {} in {env} ", text(flag)), theme.accent()));
     let Some(r) = app.flag_row(flag, env) else {
         f.render_widget(Paragraph::new("loading…").style(theme.muted()).block(block), area);
         return;
     };
+    // Values are data (targets, names, reasons): drawn inert.
     let row = |k: &str, v: String| {
         Line::from(vec![
             Span::styled(format!("{k:<9}"), theme.muted()),
-            Span::styled(v, theme.text()),
+            Span::styled(text(&v), theme.text()),
         ])
     };
     let (state, st) = cell(r, theme);
     let mut out = Vec::new();
     if let Some(d) = &r.description {
-        out.push(Line::styled(d.clone(), theme.muted()));
+        out.push(Line::styled(text(d), theme.muted()));
     }
     out.push(Line::from(vec![
         Span::styled(format!("{:<9}", "state"), theme.muted()),
@@ -162,5 +155,8 @@ fn render_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.error(),
         ));
     }
-    f.render_widget(Paragraph::new(out).block(block).wrap(Wrap { trim: false }), area);
+    f.render_widget(
+        Paragraph::new(inert_lines(out)).block(block).wrap(Wrap { trim: false }),
+        area,
+    );
 }

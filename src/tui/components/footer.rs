@@ -7,7 +7,7 @@ use ratatui::Frame;
 
 use crate::config::Command;
 use crate::tui::app::{App, View};
-use crate::tui::format::{cols, SPINNER};
+use crate::tui::format::{cols, text, SPINNER};
 use crate::tui::keys;
 use crate::tui::theme::{State, Theme};
 
@@ -16,7 +16,7 @@ use crate::tui::theme::{State, Theme};
 fn tab_spans(app: &App, theme: &Theme, project: Option<&str>, short: bool) -> Vec<Span<'static>> {
     let mut spans = vec![Span::styled(" relcon ", theme.accent())];
     if let Some(p) = project {
-        spans.push(Span::styled(format!("{p} "), theme.muted()));
+        spans.push(Span::styled(format!("{} ", text(p)), theme.muted()));
     }
     for v in View::ALL {
         let key = app
@@ -46,7 +46,11 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .as_ref()
         .map(|s| s.status.project.clone())
         .unwrap_or_else(|| app.config.project.name.clone());
-    let right = format!("{}{} ", app.actor, if app.read_only { " · read-only" } else { "" });
+    let right = format!(
+        "{}{} ",
+        text(&app.actor),
+        if app.read_only { " · read-only" } else { "" }
+    );
     let width = area.width as usize;
     let fits = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>() + cols(&right) < width;
     let mut spans = tab_spans(app, theme, Some(&project), false);
@@ -174,10 +178,16 @@ pub fn hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 pub fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let spin = SPINNER[app.spin % SPINNER.len()];
+    // Messages quote data (errors name versions, people, reasons): inert.
     let line = match (&app.status, app.running.first()) {
-        (Some((text, State::Busy)), Some(r)) => Line::styled(format!(" {spin} {text} {}", r.label), theme.accent()),
-        (Some((text, level)), _) => Line::styled(format!(" {text}"), theme.state(*level)),
-        (None, Some(r)) => Line::styled(format!(" {spin} {} running — x cancels", r.label), theme.accent()),
+        (Some((msg, State::Busy)), Some(r)) => {
+            Line::styled(format!(" {spin} {} {}", text(msg), text(&r.label)), theme.accent())
+        }
+        (Some((msg, level)), _) => Line::styled(format!(" {}", text(msg)), theme.state(*level)),
+        (None, Some(r)) => Line::styled(
+            format!(" {spin} {} running — x cancels", text(&r.label)),
+            theme.accent(),
+        ),
         (None, None) => Line::styled(
             " press ? for help · : for commands (same verbs as the CLI)",
             theme.muted(),

@@ -10,7 +10,7 @@ use ratatui::Frame;
 
 use crate::health::State;
 use crate::tui::app::App;
-use crate::tui::format::{fit, health_state, pad, sparkline};
+use crate::tui::format::{fit, health_state, inert_lines, pad, sparkline};
 use crate::tui::live::{version_text, LiveHealth};
 use crate::tui::theme::Theme;
 
@@ -58,7 +58,10 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .title(Line::from(title).right_aligned());
     let inner = block.inner(area);
     f.render_widget(block, area);
-    f.render_widget(Paragraph::new(env_lines(app, env, inner.width as usize, theme)), inner);
+    f.render_widget(
+        Paragraph::new(inert_lines(env_lines(app, env, inner.width as usize, theme))),
+        inner,
+    );
 }
 
 /// One line per endpoint and metric of `env`.

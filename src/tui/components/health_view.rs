@@ -13,7 +13,7 @@ use crate::config::Environment;
 use crate::health::board::Series;
 use crate::health::{MetricSample, Sample, State};
 use crate::tui::app::App;
-use crate::tui::format::{age, cols, fit, fit_spans, health_state, pad, sparkline};
+use crate::tui::format::{age, cols, fit, fit_spans, health_state, inert_lines, pad, sparkline, text};
 use crate::tui::layout;
 use crate::tui::live::LiveHealth;
 use crate::tui::theme::Theme;
@@ -39,7 +39,7 @@ pub fn render_view(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let limit = top.saturating_add(inner.height as usize);
     let lines = lines(app, inner.width as usize, theme, limit);
     let shown: Vec<Line> = lines.into_iter().skip(top).take(inner.height as usize).collect();
-    f.render_widget(Paragraph::new(shown), inner);
+    f.render_widget(Paragraph::new(inert_lines(shown)), inner);
 }
 
 /// The view's lines, `w` columns wide: all of them, or the first `limit`
@@ -94,7 +94,7 @@ fn header(e: &Environment, live: &LiveHealth, w: usize, theme: &Theme) -> Line<'
     spans.extend(super::health::summary(live, theme));
     if let (Some(s), Some(r)) = (live.board.state.filter(|s| *s != State::Healthy), &live.board.reason) {
         spans.push(Span::styled(" · ", theme.muted()));
-        spans.push(Span::styled(r.clone(), theme.state(health_state(s))));
+        spans.push(Span::styled(text(r), theme.state(health_state(s))));
     }
     Line::from(fit_spans(spans, w))
 }
@@ -184,7 +184,7 @@ impl Rows<'_> {
         }
         let error = series.and_then(|s| s.last_error.as_ref()).map(|(at, r)| {
             let style = if failing { theme.error() } else { theme.muted() };
-            (format!("last error {}: {r}", age(now, *at)), style)
+            (format!("last error {}: {}", age(now, *at), text(r)), style)
         });
         let used: usize = spans.iter().map(|s| s.width()).sum();
         match error {
@@ -232,7 +232,7 @@ impl Rows<'_> {
                 Span::styled(c.state.as_str(), st),
             ];
             if let Some(d) = &c.detail {
-                row.push(Span::styled(format!("  {d}"), theme.muted()));
+                row.push(Span::styled(format!("  {}", text(d)), theme.muted()));
             }
             out.push(Line::from(fit_spans(row, self.w)));
         }

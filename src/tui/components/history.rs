@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 
 use crate::tui::app::App;
-use crate::tui::format::{age, pad, release_state, short, who};
+use crate::tui::format::{age, inert_lines, pad, release_state, short, text, who};
 use crate::tui::theme::{State, Theme};
 
 struct Cols {
@@ -94,7 +94,7 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ));
         if c.desc {
             spans.push(Span::styled(
-                format!(" {}", r.description()),
+                format!(" {}", text(&r.description())),
                 if st == State::Error {
                     theme.error().remove_modifier(Modifier::BOLD)
                 } else {
@@ -111,5 +111,5 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(lines), inner);
+    f.render_widget(Paragraph::new(inert_lines(lines)), inner);
 }

@@ -11,7 +11,7 @@ use super::dialog::{Dialog, DialogKind, Field, Phase};
 use super::dialog_text::{flag_lines, plan_lines, title};
 use super::prompt::draw_input;
 use super::{Component, Outcome};
-use crate::tui::format::SPINNER;
+use crate::tui::format::{inert_lines, text, SPINNER};
 use crate::tui::layout;
 use crate::tui::theme::{State, Theme};
 
@@ -164,11 +164,12 @@ impl Component for Dialog {
     }
 
     fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, spin: usize) {
-        let body = self.body(theme, spin);
+        // The plan quotes data (versions, artifacts, reasons in gates).
+        let body = inert_lines(self.body(theme, spin));
         let editing = self.phase == Phase::Editing && matches!(self.plan, Some(Ok(_)));
         let fields = if editing { self.fields() } else { Vec::new() };
         let live = matches!(self.phase, Phase::Running | Phase::Done(_));
-        let progress = self.progress(theme, spin);
+        let progress = inert_lines(self.progress(theme, spin));
         // Rows once wrapped at the popup's width: a long gate (a hold's
         // reason) must not push the refusal line out of sight.
         let wrap_w = layout::popup(area, 100, 3).width.saturating_sub(2).max(1) as usize;
@@ -197,7 +198,7 @@ impl Component for Dialog {
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
             .border_style(border)
-            .title(Span::styled(title(&self.kind), border))
+            .title(Span::styled(text(&title(&self.kind)), border))
             .title_bottom(Line::styled(hint, theme.muted()))
             .style(theme.base());
         let inner = block.inner(r);
@@ -228,7 +229,7 @@ impl Component for Dialog {
         }
         if let Some(h) = &self.hint {
             f.render_widget(
-                Line::styled(format!("▲ {h}"), theme.warn()),
+                Line::styled(format!("▲ {}", text(h)), theme.warn()),
                 Rect {
                     y: mid.bottom().saturating_sub(1),
                     height: 1,

@@ -57,7 +57,7 @@ impl Help {
             }
             out.push(Line::from(vec![
                 Span::styled(format!("  {k:<14}"), theme.accent()),
-                Span::styled(d.clone(), theme.text()),
+                Span::styled(crate::tui::format::text(d), theme.text()),
             ]));
         }
         out.push(Line::raw(""));

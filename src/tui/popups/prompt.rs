@@ -169,7 +169,7 @@ impl Component for Prompt {
         f.render_widget(block, r);
         if !self.context.is_empty() && inner.height >= 2 {
             f.render_widget(
-                Line::styled(self.context.clone(), theme.text()),
+                Line::styled(crate::tui::format::text(&self.context), theme.text()),
                 Rect { height: 1, ..inner },
             );
             inner = Rect {

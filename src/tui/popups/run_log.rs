@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 
 use crate::exec::HookEvent;
 use crate::ops::deploy::Progress;
+use crate::tui::format::{output_line, text};
 
 /// The live side of a run: step states and the last lines of output.
 #[derive(Debug, Clone, Default)]
@@ -35,22 +36,22 @@ impl RunLog {
                     crate::domain::Action::Promote => "promoting",
                     crate::domain::Action::Deploy => "deploying",
                 };
-                self.header = Some(format!("{env} v{number}: {verb} {version}"));
+                self.header = Some(text(&format!("{env} v{number}: {verb} {version}")));
                 // A single unnamed step is not worth a step line.
                 self.multi = multi_step;
                 self.steps = if multi_step {
-                    steps.into_iter().map(|s| (s, "pending")).collect()
+                    steps.into_iter().map(|s| (text(&s), "pending")).collect()
                 } else {
                     Vec::new()
                 };
                 self.push(format!("▶ {env} v{number}: {verb} {version}"));
             }
-            Progress::Hook(HookEvent::StepStarted { name }) if self.multi => self.step(&name, "running"),
+            Progress::Hook(HookEvent::StepStarted { name }) if self.multi => self.step(&text(&name), "running"),
             Progress::Hook(HookEvent::StepStarted { .. }) => {}
             Progress::Hook(HookEvent::Output { line, .. }) => self.push(line),
             Progress::Hook(HookEvent::StepFinished { name, ok, detail }) => {
                 if self.multi {
-                    self.step(&name, if ok { "done" } else { "failed" });
+                    self.step(&text(&name), if ok { "done" } else { "failed" });
                 }
                 if !ok {
                     self.push(format!("✖ {name}: {detail}"));
@@ -66,10 +67,11 @@ impl RunLog {
         }
     }
 
+    /// Kept as drawn (inert): this buffer is only ever shown.
     fn push(&mut self, line: String) {
         if self.output.len() >= KEEP_LINES {
             self.output.pop_front();
         }
-        self.output.push_back(line);
+        self.output.push_back(output_line(&line));
     }
 }
