@@ -35,7 +35,7 @@ fn assert_verify_ok(sb: &Sandbox) -> String {
     r.stdout
 }
 
-/// A small ledger: three builds, one deployment (events 1..=5).
+/// A small ledger: three builds, one deployment with its lease (events 1..=7).
 fn small_ledger() -> Sandbox {
     let sb = Sandbox::new(&simple_config());
     sb.register("1.0", "c0ffee1");
@@ -46,7 +46,7 @@ fn small_ledger() -> Sandbox {
         sb.db()
             .query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
             .unwrap(),
-        5
+        7
     );
     sb
 }
@@ -54,7 +54,7 @@ fn small_ledger() -> Sandbox {
 #[test]
 fn verify_detects_a_changed_byte_in_any_column() {
     let sb = small_ledger();
-    assert!(assert_verify_ok(&sb).contains("5 events"));
+    assert!(assert_verify_ok(&sb).contains("7 events"));
     let db = sb.db();
     // (column, seq to tamper with): one changed byte each, then put it back.
     for (col, seq) in [

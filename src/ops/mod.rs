@@ -12,6 +12,7 @@ pub mod flags;
 pub mod health;
 pub mod hold;
 pub mod identity;
+pub mod lease;
 pub mod ledger_admin;
 pub mod plan;
 pub mod recover;
@@ -47,6 +48,13 @@ impl Ctx {
     /// whose relcon process died as interrupted.
     pub fn open(config: Config, actor: String, clock: Clock) -> Result<Ctx> {
         let store = ledger::open(&config)?;
+        // identity = "database": the login is the actor; $RELCON_USER cannot change it.
+        let actor = match config.ledger.identity {
+            crate::config::Identity::User => actor,
+            crate::config::Identity::Database => store
+                .authenticated_role()?
+                .ok_or_else(|| crate::Error::usage("identity = \"database\" needs a PostgreSQL ledger"))?,
+        };
         let mut ctx = Ctx {
             config,
             store,
