@@ -84,7 +84,7 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
             }
         }
         let ctx = crate::ops::Ctx::open(config, "relcon-demo".into(), crate::ops::system_clock())?;
-        crate::ops::flags::export_all(&ctx)?;
+        crate::ops::exports::write_all(&ctx)?;
     }
     Ok(Demo {
         dir,
@@ -99,6 +99,10 @@ pub fn main(cli: &Cli, keep: Option<&Path>, print_config: bool) -> i32 {
     if print_config {
         print!("{}", files::config(&[8081, 8082, 8083], chrono::Utc::now()));
         return 0;
+    }
+    if cli.read_only {
+        eprintln!("error: the demo writes its sandbox (config, ledger, services), and this relcon is read-only (--read-only or RELCON_READ_ONLY): nothing was done");
+        return 2;
     }
     let demo = match prepare(keep) {
         Ok(d) => d,

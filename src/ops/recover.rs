@@ -13,14 +13,12 @@ use super::Ctx;
 /// running) as interrupted. Deployments on other hosts are left alone:
 /// from here we cannot know.
 pub fn detect_interrupted(ctx: &mut Ctx) -> Result<Vec<Release>> {
-    let own = std::process::id();
     let dead: Vec<Release> = ctx
         .store
         .view()
         .all_in_flight()?
         .into_iter()
-        .filter(|r| r.host.as_deref() == Some(ctx.host.as_str()))
-        .filter(|r| r.pid.is_some_and(|p| p != own && !pid_alive(p)))
+        .filter(|r| orphaned(r, &ctx.host))
         .collect();
     let mut marked = Vec::new();
     for r in dead {
@@ -55,6 +53,13 @@ pub fn detect_interrupted(ctx: &mut Ctx) -> Result<Vec<Release>> {
         }
     }
     Ok(marked)
+}
+
+/// A deployment still marked started whose relcon process is gone (run on
+/// `host`, its pid not running). A read-only viewer shows it as
+/// interrupted without recording anything.
+pub fn orphaned(r: &Release, host: &str) -> bool {
+    r.host.as_deref() == Some(host) && r.pid.is_some_and(|p| p != std::process::id() && !pid_alive(p))
 }
 
 /// `relcon resolve ENV succeeded|failed`: settle an interrupted deployment,
