@@ -318,3 +318,119 @@ fn config_is_found_through_relcon_config() {
     assert!(sb.path("conf/.relcon/ledger.db").exists());
     assert!(!sb.path(".relcon").exists());
 }
+
+const TWO_ENVS: &str =
+    "\n[[environment]]\nname = \"staging\"\n\n[[environment]]\nname = \"prod\"\npromote_from = \"staging\"\n";
+
+#[test]
+fn two_flags_writing_one_dotenv_variable() {
+    // Lines: 1-2 head, 3-9 envs, 10 blank, 11 [flag.beta-ui.v2] …
+    let src = format!(
+        "{HEAD}{TWO_ENVS}\n[flag.\"beta-ui.v2\"]\nenv.prod = {{ enabled = true }}\n\n[flag.beta_ui_v2]\nenv.prod = {{ enabled = false }}\n\n[export]\nflags = [{{ format = \"dotenv\", path = \"{{env}}.env\" }}]\n"
+    );
+    assert_err_at(
+        &src,
+        14,
+        1,
+        &[
+            "flags \"beta-ui.v2\" and \"beta_ui_v2\"",
+            "FEATURE_BETA_UI_V2",
+            "rename one",
+        ],
+    );
+    // A flag's extras collide with another flag's name too.
+    let src = format!(
+        "{HEAD}{TWO_ENVS}\n[flag.checkout]\n\n[flag.checkout_rollout]\n\n[export]\nflags = [{{ format = \"dotenv\", path = \"{{env}}.env\" }}]\n"
+    );
+    assert_err_at(&src, 13, 1, &["FEATURE_CHECKOUT_ROLLOUT"]);
+    // Without a .env export there are no variables to collide.
+    let src = format!(
+        "{HEAD}{TWO_ENVS}\n[flag.\"beta-ui.v2\"]\n\n[flag.beta_ui_v2]\n\n[export]\nflags = [{{ format = \"flagd\", path = \"{{env}}.json\" }}]\n"
+    );
+    Config::parse(Path::new(FILE), &src).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn an_export_path_shared_by_several_environments() {
+    let src = format!("{HEAD}{TWO_ENVS}\n[export]\nflags = [{{ format = \"dotenv\", path = \"flags/app.env\" }}]\n");
+    assert_err_at(
+        &src,
+        12,
+        38,
+        &[
+            "\"flags/app.env\" has no {env}",
+            "staging, prod",
+            "put {env} in the path",
+        ],
+    );
+    let src = format!(
+        "{HEAD}{TWO_ENVS}\n[export]\nflags = [\n  {{ format = \"flagd\", path = \"flags/{{env}}\" }},\n  {{ format = \"dotenv\", path = \"flags/{{env}}\" }},\n]\n"
+    );
+    assert_err_at(
+        &src,
+        14,
+        31,
+        &[
+            "dotenv export \"flags/{env}\" writes \"flags/staging\"",
+            "flagd export",
+            "its own path",
+        ],
+    );
+    // One environment may use a fixed path.
+    let src = format!(
+        "{HEAD}\n[[environment]]\nname = \"prod\"\n\n[export]\nflags = [{{ format = \"dotenv\", path = \".env\" }}]\n"
+    );
+    Config::parse(Path::new(FILE), &src).unwrap_or_else(|e| panic!("{e}"));
+}
+
+#[test]
+fn zero_timeouts_and_intervals() {
+    let src =
+        format!("{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = {{ run = \"./deploy.sh\", timeout = \"0s\" }}\n");
+    assert_err_at(&src, 6, 43, &["duration of zero", "above zero"]);
+    let src = format!(
+        "{HEAD}\n[[environment]]\nname = \"dev\"\ndeploy = [{{ name = \"smoke\", run = \"true\", timeout = \"0ms\" }}]\n"
+    );
+    assert_err_at(&src, 6, 53, &["duration of zero"]);
+    let src = format!(
+        "{HEAD}\n[[environment]]\nname = \"dev\"\n\n[[environment.health]]\nname = \"api\"\nurl = \"https://dev/health\"\ntimeout = \"0s\"\n"
+    );
+    assert_err_at(&src, 10, 11, &["duration of zero"]);
+    let src = format!(
+        "{HEAD}\n[[environment]]\nname = \"dev\"\n\n[[environment.health]]\nname = \"api\"\nurl = \"https://dev/health\"\ninterval = \"0s\"\n"
+    );
+    assert_err_at(&src, 10, 12, &["duration of zero"]);
+}
+
+#[test]
+fn health_urls_must_be_http_and_pointers_start_with_a_slash() {
+    for url in [
+        "ftp://dev/health",
+        "dev.example.com/health",
+        "http://",
+        "file:///etc/passwd",
+    ] {
+        let src = format!(
+            "{HEAD}\n[[environment]]\nname = \"dev\"\n\n[[environment.health]]\nname = \"api\"\nurl = \"{url}\"\n"
+        );
+        assert_err_at(&src, 9, 7, &[&format!("health url {url:?}"), "http:// or https://"]);
+    }
+    let src = format!(
+        "{HEAD}\n[[environment]]\nname = \"dev\"\n\n[[environment.health]]\nname = \"api\"\nurl = \"https://dev/health\"\nversion = {{ pointer = \"build.version\" }}\n"
+    );
+    assert_err_at(&src, 10, 23, &["pointer \"build.version\"", "starts with '/'"]);
+    let src = format!(
+        "{HEAD}\n[[environment]]\nname = \"dev\"\n\n[[environment.health]]\nname = \"api\"\nurl = \"https://dev/health\"\nversion = {{ url = \"actuator/info\", pointer = \"/build/version\" }}\n"
+    );
+    assert_err_at(&src, 10, 19, &["\"actuator/info\"", "http:// or https://"]);
+}
+
+#[test]
+fn a_config_without_environments() {
+    let e = assert_err_at(HEAD, 1, 1, &["no environments", "[[environment]]"]);
+    assert!(!e.contains('\u{1b}'));
+    // Through the binary: exit 2 with the position.
+    let sb = Sandbox::new(HEAD);
+    let r = sb.run(&["status"]).code(2);
+    assert!(r.stderr.contains("relcon.toml:1:1: no environments"), "{r}");
+}

@@ -45,7 +45,11 @@ pub(super) fn check(
     flags: &[(String, Range<usize>)],
 ) -> Result<Vec<FlagExport>, ConfigError> {
     let err = |span: Range<usize>, msg: String| ConfigError::at(path, source, Some(span), msg);
-    let mut files: BTreeMap<String, String> = BTreeMap::new();
+    let format_name = |f: ExportFormat| match f {
+        ExportFormat::Flagd => "flagd",
+        ExportFormat::Dotenv => "dotenv",
+    };
+    let mut files: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     for ex in &raw {
         let template = ex.path.get_ref();
         if template.trim().is_empty() {
@@ -66,10 +70,14 @@ pub(super) fn check(
         }
         for env in env_names {
             let file = template.replace("{env}", env);
-            if let Some(other) = files.insert(file.clone(), template.clone()) {
+            let this = (format_name(ex.format), template.as_str());
+            if let Some((f, t)) = files.insert(file.clone(), this) {
                 return Err(err(
                     ex.path.span(),
-                    format!("export path {template:?} writes {file:?}, which export {other:?} writes too: give each export its own path"),
+                    format!(
+                        "the {} export {template:?} writes {file:?}, which the {f} export {t:?} writes too: give each export its own path",
+                        this.0
+                    ),
                 ));
             }
         }
