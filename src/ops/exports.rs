@@ -118,6 +118,10 @@ fn format_name(f: ExportFormat) -> &'static str {
 pub fn check(ctx: &Ctx) -> Result<Vec<Stale>> {
     let view = ctx.store.view();
     let mut stale = Vec::new();
+    if ctx.config.exports.is_empty() {
+        // Nothing to read: start-up with many flags and no exports stays cheap.
+        return Ok(stale);
+    }
     for env in &ctx.config.environments {
         let (rows, seq) = flag_rows(view, &ctx.config, &env.name)?;
         for file in files_of(&ctx.config, &env.name) {
