@@ -214,18 +214,12 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             reason,
             yes,
             json,
-        } => deploy_cmds::resolve(
-            &mut {
-                let ctx = open_ctx(cfg)?;
-                ctx.env(env)?;
-                ctx
-            },
-            env,
-            outcome == "succeeded",
-            reason.clone(),
-            *yes,
-            json.json,
-        ),
+        } => {
+            let mut ctx = open_ctx(cfg)?;
+            // A typo is an unknown environment, not "nothing to resolve".
+            ctx.env(env)?;
+            deploy_cmds::resolve(&mut ctx, env, outcome == "succeeded", reason.clone(), *yes, json.json)
+        }
         Cmd::Audit {
             cmd: Some(args::AuditCmd::Verify),
             ..
