@@ -285,6 +285,16 @@ fn every_exit_code_is_exercised() {
         "{r}"
     );
     assert_eq!(r.json()["exit_code"], 2);
+    for args in [
+        &["resolve", "nosuchenv", "succeeded", "--yes"][..],
+        &["resolve", "nosuchenv", "failed"][..],
+    ] {
+        let r = exit(sb.run(args), 2);
+        assert!(
+            r.stderr.contains("unknown environment \"nosuchenv\"") && r.stderr.contains("dev, staging, prod"),
+            "{args:?}: {r}"
+        );
+    }
     let r = exit(sb.run(&["deploy", "dev", "9.9", "--yes"]), 2);
     assert!(r.stderr.contains("relcon release register 9.9"), "{r}");
     exit(sb.run(&["deploy", "dev"]), 2);
@@ -308,7 +318,9 @@ fn every_exit_code_is_exercised() {
     let r = exit(sb.run(&["audit", "verify"]), 1);
     assert!(r.stderr.contains("seq 1"), "{r}");
     // … and a ledger that cannot be opened is a runtime error, not a usage error.
-    let bad = Sandbox::new("[project]\nname = \"x\"\n\n[ledger]\nurl = \"sqlite:relcon.toml/ledger.db\"\n");
+    let bad = Sandbox::new(
+        "[project]\nname = \"x\"\n\n[ledger]\nurl = \"sqlite:relcon.toml/ledger.db\"\n\n[[environment]]\nname = \"dev\"\n",
+    );
     let r = exit(bad.run(&["status", "--json"]), 1);
     assert_eq!(r.json()["exit_code"], 1);
 }

@@ -15,22 +15,19 @@ use super::Ctx;
 /// also a relcon process that no longer runs (no need to wait for the TTL).
 /// A live holder elsewhere is left alone. A read-only ledger records nothing.
 pub fn detect_interrupted(ctx: &mut Ctx) -> Result<Vec<Release>> {
-    if ctx.store.is_read_only() {
+    if ctx.read_only || ctx.store.is_read_only() {
         return Ok(Vec::new());
     }
-    let own = std::process::id();
     let mut marked = Vec::new();
     for r in ctx.store.view().all_in_flight()? {
         let lease = ctx.store.view().lease(&r.env)?;
         let why = match plan::lease_state(lease.as_ref(), r.number) {
             LeaseState::Expired { .. } => lease.as_ref().map(super::lease::expired_why),
-            _ if r.host.as_deref() == Some(ctx.host.as_str()) && r.pid.is_some_and(|p| p != own && !pid_alive(p)) => {
-                Some(format!(
-                    "relcon process {} on {} ended before the deployment finished",
-                    r.pid.unwrap_or(0),
-                    r.host.clone().unwrap_or_default()
-                ))
-            }
+            _ if orphaned(&r, &ctx.host) => Some(format!(
+                "relcon process {} on {} ended before the deployment finished",
+                r.pid.unwrap_or(0),
+                r.host.clone().unwrap_or_default()
+            )),
             _ => None,
         };
         let Some(why) = why else { continue };
@@ -51,6 +48,13 @@ pub fn detect_interrupted(ctx: &mut Ctx) -> Result<Vec<Release>> {
         }
     }
     Ok(marked)
+}
+
+/// A deployment still marked started whose relcon process is gone (run on
+/// `host`, its pid not running). A read-only viewer shows it as
+/// interrupted without recording anything.
+pub fn orphaned(r: &Release, host: &str) -> bool {
+    r.host.as_deref() == Some(host) && r.pid.is_some_and(|p| p != std::process::id() && !pid_alive(p))
 }
 
 /// `relcon resolve ENV succeeded|failed`: settle an interrupted deployment,

@@ -171,8 +171,14 @@ pub fn status_with_health(ctx: &Ctx, board: &crate::health::Board) -> Result<Sta
     let mut environments = Vec::new();
     for e in &ctx.config.environments {
         let current = view.current_release(&e.name)?;
-        let in_flight = view.in_flight(&e.name)?;
-        let interrupted = view.interrupted(&e.name)?;
+        let mut in_flight = view.in_flight(&e.name)?;
+        let mut interrupted = view.interrupted(&e.name)?;
+        // Its process died and nobody recorded it yet (a read-only viewer
+        // does not): show it as interrupted all the same.
+        if let Some(mut r) = in_flight.take_if(|r| super::recover::orphaned(r, &ctx.host)) {
+            r.status = crate::domain::DeploymentStatus::Interrupted;
+            interrupted = Some(r);
+        }
         let hold = view.hold(&e.name)?;
         let pending = pending_build(view, &ctx.config, &e.name)?;
         let mut badges = Vec::new();
