@@ -8,8 +8,15 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{CancelToken, Capture, LineSplitter, Redactor, StepEnd};
+use super::clean::Cleaner;
+use super::lines::{LineSplitter, LiveBudget};
+use super::{CancelToken, Capture, Redactor, StepEnd};
 use crate::config::format_duration;
+
+/// Chunks (of at most 8 KiB read) queued between the readers and the loop.
+const CHUNKS_IN_FLIGHT: usize = 8;
+/// How long to keep reading after the shell exited, once output is quiet.
+const GRACE: Duration = Duration::from_millis(500);
 
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn run(
@@ -35,42 +42,67 @@ pub(crate) fn run(
         Ok(c) => c,
         Err(e) => return StepEnd::Failed(format!("cannot start `sh -c`: {e}")),
     };
-    let (tx, rx) = mpsc::channel::<Vec<u8>>();
-    for pipe in [
+    // Each stream is made safe (decoded, sanitised, redacted) on its own
+    // reader thread before the two are merged, so a secret split across
+    // reads, or interleaved with the other stream, is still recognised. The
+    // channel is bounded: a slow consumer slows the readers (the pipe then
+    // throttles the hook) instead of queueing its output in memory.
+    let (tx, rx) = mpsc::sync_channel::<(usize, String)>(CHUNKS_IN_FLIGHT);
+    for (i, pipe) in [
         child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
         child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>),
     ]
     .into_iter()
-    .flatten()
+    .enumerate()
     {
+        let Some(mut pipe) = pipe else { continue };
         let tx = tx.clone();
+        let mut cleaner = Cleaner::new(redactor);
         std::thread::spawn(move || {
-            let mut pipe = pipe;
             let mut buf = [0u8; 8192];
-            while let Ok(n) = pipe.read(&mut buf) {
-                if n == 0 || tx.send(buf[..n].to_vec()).is_err() {
-                    break;
+            loop {
+                let text = match pipe.read(&mut buf) {
+                    Ok(0) => break,
+                    Ok(n) => cleaner.push(&buf[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(_) => break,
+                };
+                if !text.is_empty() && tx.send((i, text)).is_err() {
+                    return;
                 }
+            }
+            let rest = cleaner.finish();
+            if !rest.is_empty() {
+                let _ = tx.send((i, rest));
             }
         });
     }
     drop(tx);
     let pgid = child.id() as i32;
     let deadline = Instant::now() + timeout;
-    let mut lines = LineSplitter::default();
+    let mut lines = [LineSplitter::default(), LineSplitter::default()];
+    let mut budget = LiveBudget::default();
+    let mut take = |(i, text): (usize, String), budget: &mut LiveBudget| {
+        capture.push(&text);
+        budget.refill();
+        lines[i].push(&text, budget, emit);
+    };
     let mut killed: Option<String> = None;
     let mut exited: Option<std::process::ExitStatus> = None;
     let mut exited_at: Option<Instant> = None;
+    let mut last_output = Instant::now();
     loop {
         match rx.recv_timeout(Duration::from_millis(25)) {
             Ok(chunk) => {
-                capture.push(&chunk);
-                lines.push(&chunk, redactor, emit);
+                take(chunk, &mut budget);
+                last_output = Instant::now();
             }
+            // Both streams ended.
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                if exited.is_some() {
+                if exited.is_some() || killed.is_some() {
                     break;
                 }
+                std::thread::sleep(Duration::from_millis(25));
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
         }
@@ -81,15 +113,10 @@ pub(crate) fn run(
             }
         }
         if let Some(at) = exited_at {
-            // The shell exited; a backgrounded grandchild may keep the pipe
-            // open. Drain briefly, then stop waiting for it — but keep what
-            // the readers already received (a fast hook's last lines may
-            // still be queued here), or the output would lose its end.
-            if at.elapsed() > Duration::from_millis(500) {
-                while let Ok(chunk) = rx.try_recv() {
-                    capture.push(&chunk);
-                    lines.push(&chunk, redactor, emit);
-                }
+            // The shell exited; what it wrote is still being read. A
+            // backgrounded grandchild may keep the pipes open: stop waiting
+            // once they stay quiet for a moment (or after a bounded grace).
+            if last_output.elapsed() > GRACE || at.elapsed() > 4 * GRACE {
                 break;
             }
             continue;
@@ -105,7 +132,11 @@ pub(crate) fn run(
             }
         }
     }
-    lines.flush(redactor, emit);
+    drop(take);
+    for l in &mut lines {
+        l.flush(&mut budget, emit);
+    }
+    budget.report_skipped(emit);
     if let Some(why) = killed {
         let _ = child.wait();
         return StepEnd::Failed(why);
