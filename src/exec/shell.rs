@@ -132,7 +132,6 @@ pub(crate) fn run(
             }
         }
     }
-    drop(take);
     for l in &mut lines {
         l.flush(&mut budget, emit);
     }
