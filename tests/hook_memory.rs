@@ -49,9 +49,8 @@ fn wait_with_rusage(pid: i32) -> (i32, i64) {
 #[test]
 fn a_gigabyte_of_hook_output_keeps_relcon_under_64_mb() {
     let bytes = output_bytes();
-    let hook = format!(
-        "\"yes 'line of hook output, about sixty bytes long 0123456789' | head -c {bytes}; echo LAST LINE\""
-    );
+    let hook =
+        format!("\"yes 'line of hook output, about sixty bytes long 0123456789' | head -c {bytes}; echo LAST LINE\"");
     let sb = Sandbox::new(&pipeline_config(&hook, "", ""));
     sb.register("1.0", "abc");
     let mut child = sb.spawn_as("ana", &["deploy", "dev", "1.0", "--yes"]);
@@ -83,7 +82,11 @@ fn a_gigabyte_of_hook_output_keeps_relcon_under_64_mb() {
     let (live_bytes, live_tail) = reader.join().unwrap();
     let stdout = out_reader.join().unwrap();
     drop(child); // reaped by wait4 above; dropping only closes handles
-    eprintln!("hook printed {bytes} bytes; relcon peak RSS {} KiB ({:.1} MB)", peak_kb, peak_kb as f64 / 1024.0);
+    eprintln!(
+        "hook printed {bytes} bytes; relcon peak RSS {} KiB ({:.1} MB)",
+        peak_kb,
+        peak_kb as f64 / 1024.0
+    );
     assert_eq!(code, 0, "deploy failed; stdout: {stdout}\nstderr tail: {live_tail}");
     assert!(
         peak_kb < LIMIT_KB,
@@ -98,8 +101,18 @@ fn a_gigabyte_of_hook_output_keeps_relcon_under_64_mb() {
     assert!(live_bytes < bytes / 4, "live output {live_bytes} bytes: not bounded");
     // The stored output is exact at both ends.
     let store = SqliteStore::open(&sb.ledger_path()).unwrap();
-    let stored = store.view().release("dev", 1).unwrap().unwrap().output.unwrap_or_default();
+    let stored = store
+        .view()
+        .release("dev", 1)
+        .unwrap()
+        .unwrap()
+        .output
+        .unwrap_or_default();
     assert!(stored.starts_with("line of hook output, about sixty bytes long 0123456789\n"));
-    assert!(stored.ends_with("LAST LINE\n"), "{}", &stored[stored.len().saturating_sub(200)..]);
+    assert!(
+        stored.ends_with("LAST LINE\n"),
+        "{}",
+        &stored[stored.len().saturating_sub(200)..]
+    );
     assert!(stored.contains("bytes of output omitted"));
 }
