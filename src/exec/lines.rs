@@ -54,17 +54,24 @@ impl LiveBudget {
         }
     }
 
-    /// Say how many lines were not shown, if any were.
-    pub fn report_skipped(&mut self, emit: &mut dyn FnMut(String)) {
-        if self.skipped > 0 {
-            self.reported = Instant::now();
-            emit(format!(
-                "… {} lines not shown (output faster than it can be displayed; the stored output keeps its first and last 32 KiB)",
-                self.skipped
-            ));
+    /// Say how many lines were not shown, if any were and the consumer
+    /// takes the note (else the count is kept for the next note).
+    pub fn report_skipped(&mut self, emit: &mut dyn FnMut(String) -> bool) {
+        if self.skipped > 0 && emit(skipped_note(self.skipped)) {
             self.skipped = 0;
+            self.reported = Instant::now();
         }
     }
+
+    /// The lines skipped and not yet reported (the count is reset).
+    pub fn take_skipped(&mut self) -> u64 {
+        std::mem::take(&mut self.skipped)
+    }
+}
+
+/// The live line that stands for `n` lines not shown.
+pub(crate) fn skipped_note(n: u64) -> String {
+    format!("… {n} lines not shown (output faster than it can be displayed; the stored output keeps its first and last 32 KiB)")
 }
 
 /// Splits one stream of clean text into lines for live display, bounding
@@ -75,7 +82,9 @@ pub(crate) struct LineSplitter {
 }
 
 impl LineSplitter {
-    pub fn push(&mut self, text: &str, budget: &mut LiveBudget, emit: &mut dyn FnMut(String)) {
+    /// `emit` says whether it took the line; a line it refuses (its queue
+    /// is full: the consumer lags) is counted as not shown.
+    pub fn push(&mut self, text: &str, budget: &mut LiveBudget, emit: &mut dyn FnMut(String) -> bool) {
         let mut rest = text;
         while !rest.is_empty() {
             let nl = rest.find('\n');
@@ -100,7 +109,7 @@ impl LineSplitter {
     }
 
     /// Hand on the line being built (blank lines are not shown).
-    pub fn flush(&mut self, budget: &mut LiveBudget, emit: &mut dyn FnMut(String)) {
+    pub fn flush(&mut self, budget: &mut LiveBudget, emit: &mut dyn FnMut(String) -> bool) {
         if self.partial.is_empty() {
             return;
         }
@@ -113,7 +122,9 @@ impl LineSplitter {
                 line.truncate(cut);
                 line.push('…');
             }
-            emit(line);
+            if !emit(line) {
+                budget.skipped += 1;
+            }
         } else {
             self.partial.clear();
         }
@@ -127,11 +138,15 @@ mod tests {
     fn split(pieces: &[&str], budget: &mut LiveBudget) -> Vec<String> {
         let mut lines = Vec::new();
         let mut s = LineSplitter::default();
+        let mut take = |l| {
+            lines.push(l);
+            true
+        };
         for p in pieces {
-            s.push(p, budget, &mut |l| lines.push(l));
+            s.push(p, budget, &mut take);
         }
-        s.flush(budget, &mut |l| lines.push(l));
-        budget.report_skipped(&mut |l| lines.push(l));
+        s.flush(budget, &mut take);
+        budget.report_skipped(&mut take);
         lines
     }
 
@@ -144,14 +159,24 @@ mod tests {
     #[test]
     fn long_output_is_split_without_losing_a_byte() {
         let text = "é".repeat(5000);
-        let mut lines = Vec::new();
-        let mut s = LineSplitter::default();
-        let mut b = LiveBudget::default();
-        s.push(&text, &mut b, &mut |l| lines.push(l));
-        s.flush(&mut b, &mut |l| lines.push(l));
+        let lines = split(&[&text], &mut LiveBudget::default());
         // 2 bytes each: 2000 per split line, shown as 1000 and an ellipsis.
         assert_eq!(lines.len(), 3);
         assert!(lines.iter().all(|l| l.chars().count() <= MAX_LINE + 1));
+    }
+
+    #[test]
+    fn lines_the_consumer_cannot_take_are_counted() {
+        let mut budget = LiveBudget::default();
+        let mut s = LineSplitter::default();
+        let mut taken = 0;
+        let mut full_after_3 = |_l: String| {
+            taken += 1;
+            taken <= 3
+        };
+        s.push("1\n2\n3\n4\n5\n", &mut budget, &mut full_after_3);
+        assert_eq!(budget.take_skipped(), 2);
+        assert_eq!(budget.take_skipped(), 0);
     }
 
     #[test]

@@ -87,9 +87,13 @@ pub(crate) fn post(
                 capture.push(&line);
                 let mut lines = LineSplitter::default();
                 let mut budget = LiveBudget::default();
-                lines.push(&line, &mut budget, emit);
-                lines.flush(&mut budget, emit);
-                budget.report_skipped(emit);
+                let mut take = |l| {
+                    emit(l);
+                    true
+                };
+                lines.push(&line, &mut budget, &mut take);
+                lines.flush(&mut budget, &mut take);
+                budget.report_skipped(&mut take);
                 return if (200..300).contains(&status) {
                     StepEnd::Ok
                 } else {
