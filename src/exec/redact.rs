@@ -61,15 +61,7 @@ impl Redactor {
                 from = at + step;
             }
         }
-        found.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(found.len());
-        for (s, e) in found {
-            match merged.last_mut() {
-                Some(last) if s < last.1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
-            }
-        }
-        merged
+        merge(found)
     }
 
     /// Where the longest tail of `text` that is the start of some secret
@@ -116,19 +108,23 @@ fn emit(text: &str, from: usize, to: usize, spans: &[(usize, usize)]) -> String 
     out
 }
 
-/// Add `extra` to sorted, merged `spans`, keeping them sorted and merged.
-fn merge_in(spans: Vec<(usize, usize)>, extra: (usize, usize)) -> Vec<(usize, usize)> {
-    let mut all = spans;
-    all.push(extra);
-    all.sort_unstable();
-    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(all.len());
-    for (s, e) in all {
+/// Sort `spans` and merge those that overlap (adjacent ones stay apart).
+fn merge(mut spans: Vec<(usize, usize)>) -> Vec<(usize, usize)> {
+    spans.sort_unstable();
+    let mut merged: Vec<(usize, usize)> = Vec::with_capacity(spans.len());
+    for (s, e) in spans {
         match merged.last_mut() {
             Some(last) if s < last.1 => last.1 = last.1.max(e),
             _ => merged.push((s, e)),
         }
     }
     merged
+}
+
+/// Add `extra` to merged `spans`, keeping them merged.
+fn merge_in(mut spans: Vec<(usize, usize)>, extra: (usize, usize)) -> Vec<(usize, usize)> {
+    spans.push(extra);
+    merge(spans)
 }
 
 /// Redaction of one stream that arrives in pieces. Pass every piece to
