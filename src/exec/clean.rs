@@ -26,6 +26,16 @@ struct Sanitizer {
 
 impl Sanitizer {
     fn push(&mut self, text: &str, out: &mut String) {
+        // Fast path: text without C0 controls, DEL or C1 controls (UTF-8
+        // 0xC2 0x80..0x9F; any 0xC2 takes the slow path) is copied whole.
+        if self.escape == Escape::None
+            && !text
+                .bytes()
+                .any(|b| (b < 0x20 && b != b'\n' && b != b'\t') || b == 0x7f || b == 0xc2)
+        {
+            out.push_str(text);
+            return;
+        }
         for c in text.chars() {
             match self.escape {
                 Escape::Start => {
@@ -138,6 +148,8 @@ mod tests {
     #[test]
     fn strips_escapes_and_controls() {
         assert_eq!(sanitize("\u{1b}[31mred\u{1b}[0m ok\r\n\u{7}"), "red ok\n\u{fffd}");
+        // C1 controls (a one-character CSI) and DEL too; Latin-1 text stays.
+        assert_eq!(sanitize("a\u{9b}2Jb\u{7f} © é"), "a\u{fffd}2Jb\u{fffd} © é");
     }
 
     #[test]

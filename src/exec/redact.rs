@@ -53,12 +53,18 @@ impl Redactor {
     fn spans(&self, text: &str) -> Vec<(usize, usize)> {
         let mut found = Vec::new();
         for s in &self.secrets {
-            let step = s.chars().next().map_or(1, char::len_utf8);
+            let Some(first) = s.chars().next() else { continue };
             let mut from = 0;
-            while let Some(i) = text[from..].find(s.as_str()) {
+            // Jump from one occurrence of the first character to the next
+            // (a memchr), which is much faster on long output than a
+            // substring search; every candidate start is tried, so
+            // overlapping occurrences are all found.
+            while let Some(i) = text[from..].find(first) {
                 let at = from + i;
-                found.push((at, at + s.len()));
-                from = at + step;
+                if text[at..].starts_with(s.as_str()) {
+                    found.push((at, at + s.len()));
+                }
+                from = at + first.len_utf8();
             }
         }
         merge(found)
