@@ -1,12 +1,13 @@
 //! Hook output is bounded in memory (DESIGN §10, issue 10 item 5): the real
 //! binary deploys with a hook printing a flood of lines, and the peak RSS
-//! of that relcon process — from `wait4`'s rusage, exact, not sampled — stays
-//! under 64 MB, while the stored output keeps its exact first and last lines
-//! and the live view says how many lines it did not show.
+//! of that relcon process — from `wait4`'s rusage, exact, not sampled (the
+//! larger of relcon's own peak and that of the hook processes it reaped, so
+//! an upper bound) — stays under 64 MB, while the stored output keeps its
+//! exact first and last lines and the live view says how many lines it did
+//! not show.
 //!
 //! Size: 100 MB by default (a debug build reads it in seconds); 1 GB under
 //! `CI` (set to anything but `false`); `RELCON_MEMORY_TEST_BYTES` overrides.
-//! Alone in this file so nothing else runs in the test process meanwhile.
 
 mod common;
 
