@@ -39,6 +39,23 @@ impl Error {
     pub fn runtime(msg: impl Into<String>) -> Error {
         Error::Runtime(msg.into())
     }
+
+    /// The error as one sentence (a status line, a dialog), every failing
+    /// gate named.
+    pub fn plain(&self) -> String {
+        match self {
+            Error::Refused { action, env, gates } => {
+                let list: Vec<String> = gates.iter().map(|g| format!("{}: {}", g.name, g.detail)).collect();
+                format!(
+                    "{action} into {env} refused by {} gate{}: {}",
+                    gates.len(),
+                    if gates.len() == 1 { "" } else { "s" },
+                    list.join("; ")
+                )
+            }
+            other => other.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" "),
+        }
+    }
 }
 
 impl std::fmt::Display for Error {

@@ -9,8 +9,8 @@ use super::{args::ActionArgs, parse_release};
 use crate::domain::Release;
 use crate::error::{Error, Result};
 use crate::exec::{CancelToken, HookEvent};
-use crate::ops::deploy::{Options, Progress};
-use crate::ops::plan::{self, Request};
+use crate::ops::deploy::Progress;
+use crate::ops::intent::{self, Confirmation, Intent, Outcome};
 use crate::ops::{self, Ctx};
 
 /// Live progress on stderr, so stdout stays clean for --json. A stderr that
@@ -57,38 +57,6 @@ fn cancel_on_signal(ctx: &Ctx) -> CancelToken {
     token
 }
 
-fn describe(ctx: &Ctx, req: &Request) -> Result<(String, Option<String>)> {
-    let p = plan::plan(ctx.store.view(), &ctx.config, &ctx.actor, ctx.now(), req)?;
-    let what = match req {
-        Request::Deploy { .. } => format!(
-            "Deploy {} ({}) to {} as v{}?",
-            p.build.version,
-            ops::audit::short(&p.build.commit),
-            p.env,
-            p.next_number
-        ),
-        Request::Promote { from, .. } => format!(
-            "Promote {} ({}{}) from {from} v{} to {} as v{}?",
-            p.build.version,
-            ops::audit::short(&p.build.commit),
-            p.build.artifact.as_ref().map(|a| format!(", {a}")).unwrap_or_default(),
-            p.source_release.unwrap_or(0),
-            p.env,
-            p.next_number
-        ),
-        Request::Rollback { .. } => format!(
-            "Roll back {} from v{} to v{} ({}) as v{}? Promotions into {} will be held.",
-            p.env,
-            p.current.as_ref().map_or(0, |c| c.number),
-            p.target_release.unwrap_or(0),
-            p.build.version,
-            p.next_number,
-            p.env
-        ),
-    };
-    Ok((what, p.protected.then(|| p.env.clone())))
-}
-
 fn finish(r: Release, json: bool) -> Result<i32> {
     if json {
         print_json(&release_json(&r));
@@ -116,84 +84,37 @@ fn note_if_unread(made: &[Release]) {
     }
 }
 
-fn options(act: &ActionArgs, expect: Option<u64>) -> Options {
-    Options {
-        reason: act.reason.clone(),
-        force: act.force,
-        expect,
-    }
-}
-
-/// Ask only when a person is there to answer; gate refusals are reported
-/// by the op itself with every failing gate.
-fn confirm_request(ctx: &Ctx, req: &Request, act: &ActionArgs) -> Result<()> {
-    if act.yes {
+/// Ask only when a person is there to answer. Nothing is asked when the
+/// gates refuse anyway (the refusal lists every failing gate).
+pub fn confirm_intent(ctx: &Ctx, intent: &Intent, yes: bool, force: bool) -> Result<()> {
+    if yes {
         return Ok(());
     }
-    let p = plan::plan(ctx.store.view(), &ctx.config, &ctx.actor, ctx.now(), req)?;
-    let failing: Vec<crate::domain::Gate> = p.failing().into_iter().cloned().collect();
-    // Nothing to confirm when the gates refuse anyway (unless forcing).
-    if !failing.is_empty() && (!act.force || failing.iter().any(|g| !g.overridable)) {
-        return Err(Error::Refused {
-            action: req.action().as_str().into(),
-            env: p.env.clone(),
-            gates: failing,
-        });
-    }
-    let (question, type_name) = describe(ctx, req)?;
+    let p = intent::preview(ctx.store.view(), &ctx.config, &ctx.actor, ctx.now(), intent, None)?;
+    p.judge(intent, force)?;
     if !std::io::stdin().is_terminal() {
         return Err(Error::usage(format!(
-            "{question}\nthis needs confirmation and there is no terminal to ask: pass --yes"
+            "{}\nthis needs confirmation and there is no terminal to ask: pass --yes",
+            p.question
         )));
     }
-    confirm(&question, type_name.as_deref(), false)
+    confirm(&p.question, p.confirm_name.as_deref(), false)
 }
 
-pub fn deploy(ctx: &mut Ctx, env: &str, version: &str, act: &ActionArgs) -> Result<i32> {
-    let req = Request::Deploy {
-        env: env.into(),
-        version: version.into(),
+/// Confirm, run with live progress on stderr (Ctrl-C cancels the hook),
+/// and print the releases made.
+fn deploy_intent(ctx: &mut Ctx, intent: Intent, act: &ActionArgs) -> Result<i32> {
+    confirm_intent(ctx, &intent, act.yes, act.force)?;
+    let cancel = cancel_on_signal(ctx);
+    let confirmation = Confirmation {
+        reason: act.reason.clone(),
+        force: act.force,
     };
-    confirm_request(ctx, &req, act)?;
-    let cancel = cancel_on_signal(ctx);
-    let r = ops::deploy::deploy(ctx, env, version, &options(act, None), &mut progress_printer(), &cancel)?;
-    finish(r, act.json.json)
-}
-
-pub fn promote(
-    ctx: &mut Ctx,
-    from: Option<&str>,
-    to: Option<&str>,
-    through: Option<&str>,
-    expect: Option<&str>,
-    act: &ActionArgs,
-) -> Result<i32> {
-    let expect = expect.map(parse_release).transpose()?;
-    let cancel = cancel_on_signal(ctx);
-    if let Some(target) = through {
-        if !act.yes {
-            let chain = ops::deploy::chain_to(ctx, target)?;
-            let path: Vec<String> = std::iter::once(chain[0].0.clone())
-                .chain(chain.iter().map(|(_, t)| t.clone()))
-                .collect();
-            let protected = ctx
-                .config
-                .environments
-                .iter()
-                .find(|e| e.protected && chain.iter().any(|(_, t)| t == &e.name))
-                .map(|e| e.name.clone());
-            if !std::io::stdin().is_terminal() {
-                return Err(Error::usage(
-                    "this needs confirmation and there is no terminal to ask: pass --yes",
-                ));
-            }
-            confirm(
-                &format!("Promote through {} (each step gated)?", path.join(" → ")),
-                protected.as_deref(),
-                false,
-            )?;
-        }
-        let made = ops::deploy::promote_through(ctx, target, &options(act, None), &mut progress_printer(), &cancel)?;
+    let made = match intent::execute(ctx, &intent, &confirmation, &mut progress_printer(), &cancel)? {
+        Outcome::Releases(made) => made,
+        other => return Err(Error::runtime(format!("unexpected outcome: {}", other.summary()))),
+    };
+    if let Intent::PromoteThrough { target } = &intent {
         if act.json.json {
             print_json(&made.iter().map(release_json).collect::<Vec<_>>());
         } else if made.is_empty() {
@@ -208,29 +129,48 @@ pub fn promote(
         note_if_unread(&made);
         return Ok(0);
     }
-    let (Some(from), Some(to)) = (from, to) else {
-        return Err(Error::usage(
-            "usage: relcon promote FROM TO | relcon promote --through ENV",
-        ));
+    match made.into_iter().next() {
+        Some(r) => finish(r, act.json.json),
+        None => Err(Error::runtime("the deployment left no release")),
+    }
+}
+
+pub fn deploy(ctx: &mut Ctx, env: &str, version: &str, act: &ActionArgs) -> Result<i32> {
+    let intent = Intent::Deploy {
+        env: env.into(),
+        version: version.into(),
     };
-    confirm_request(
-        ctx,
-        &Request::Promote {
+    deploy_intent(ctx, intent, act)
+}
+
+pub fn promote(
+    ctx: &mut Ctx,
+    from: Option<&str>,
+    to: Option<&str>,
+    through: Option<&str>,
+    expect: Option<&str>,
+    act: &ActionArgs,
+) -> Result<i32> {
+    let expect = expect.map(parse_release).transpose()?;
+    let intent = match (through, from, to) {
+        (Some(target), ..) => Intent::PromoteThrough { target: target.into() },
+        (None, Some(from), Some(to)) => Intent::Promote {
             from: from.into(),
             to: to.into(),
+            expect,
         },
-        act,
-    )?;
-    let r = ops::deploy::promote(ctx, from, to, &options(act, expect), &mut progress_printer(), &cancel)?;
-    finish(r, act.json.json)
+        _ => {
+            return Err(Error::usage(
+                "usage: relcon promote FROM TO | relcon promote --through ENV",
+            ))
+        }
+    };
+    deploy_intent(ctx, intent, act)
 }
 
 pub fn rollback(ctx: &mut Ctx, env: &str, to: Option<&str>, act: &ActionArgs) -> Result<i32> {
     let to = to.map(parse_release).transpose()?;
-    confirm_request(ctx, &Request::Rollback { env: env.into(), to }, act)?;
-    let cancel = cancel_on_signal(ctx);
-    let r = ops::deploy::rollback(ctx, env, to, &options(act, None), &mut progress_printer(), &cancel)?;
-    finish(r, act.json.json)
+    deploy_intent(ctx, Intent::Rollback { env: env.into(), to }, act)
 }
 
 pub fn resolve(

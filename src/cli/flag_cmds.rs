@@ -1,12 +1,13 @@
 //! `relcon flag …`: the same ops the TUI's Flags view calls.
 
 use super::args::FlagCmd;
-use super::confirm::confirm;
 use super::output::print_json;
 use super::term::{self, out};
 use crate::domain::inert;
 use crate::error::{Error, Result};
-use crate::ops::flags::{self, Change, Changed, Switch};
+use crate::exec::CancelToken;
+use crate::ops::flags::{self, Change, Changed, FlagOp, Switch};
+use crate::ops::intent::{self, Confirmation, Intent, Outcome};
 use crate::ops::Ctx;
 
 pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
@@ -82,32 +83,15 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
                 add_targets: target.clone(),
                 remove_targets: untarget.clone(),
             };
-            let before = flags::resolve(ctx.store.view(), &ctx.config, flag, env)?;
-            let protected = ctx.env(env)?.protected;
-            let after = flags::apply_change(
-                &crate::config::FlagState {
-                    enabled: before.enabled,
-                    rollout: before.rollout,
-                    targets: before.targets.clone(),
-                },
-                &change,
-            );
-            confirm(
-                &format!(
-                    "Set {flag} in {env}: {} → {}{}?",
-                    before.state,
-                    crate::flags::describe(&after),
-                    if after.targets.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (targets {})", after.targets.join(","))
-                    }
-                ),
-                protected.then_some(env.as_str()),
+            let op = FlagOp::Set(change);
+            change_flag(
+                ctx,
+                env,
+                flag,
+                op,
+                act.reason.clone(),
+                act.force,
                 act.yes,
-            )?;
-            report(
-                flags::set(ctx, env, flag, &change, act.reason.clone(), act.force)?,
                 act.json.json,
             )
         }
@@ -117,22 +101,43 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             reason,
             yes,
             json,
-        } => {
-            confirm(&format!("Kill {flag} in {env} now?"), None, *yes)?;
-            report(flags::kill(ctx, env, flag, reason.clone())?, json.json)
-        }
-        FlagCmd::Restore { env, flag, act } => {
-            let protected = ctx.env(env)?.protected;
-            confirm(
-                &format!("Restore {flag} in {env} to its state before the kill?"),
-                protected.then_some(env.as_str()),
-                act.yes,
-            )?;
-            report(
-                flags::restore(ctx, env, flag, act.reason.clone(), act.force)?,
-                act.json.json,
-            )
-        }
+        } => change_flag(ctx, env, flag, FlagOp::Kill, reason.clone(), false, *yes, json.json),
+        FlagCmd::Restore { env, flag, act } => change_flag(
+            ctx,
+            env,
+            flag,
+            FlagOp::Restore,
+            act.reason.clone(),
+            act.force,
+            act.yes,
+            act.json.json,
+        ),
+    }
+}
+
+/// Set, kill or restore: confirm (typing a protected env's name; a kill is
+/// never gated) and change the flag through the same intent the console uses.
+#[allow(clippy::too_many_arguments)]
+fn change_flag(
+    ctx: &mut Ctx,
+    env: &str,
+    flag: &str,
+    op: FlagOp,
+    reason: Option<String>,
+    force: bool,
+    yes: bool,
+    json: bool,
+) -> Result<i32> {
+    let intent = Intent::Flag {
+        env: env.into(),
+        flag: flag.into(),
+        op,
+    };
+    super::deploy_cmds::confirm_intent(ctx, &intent, yes, force)?;
+    let c = Confirmation { reason, force };
+    match intent::execute(ctx, &intent, &c, &mut |_| {}, &CancelToken::default())? {
+        Outcome::Flag(changed) => report(changed, json),
+        other => Err(Error::runtime(format!("unexpected outcome: {}", other.summary()))),
     }
 }
 
@@ -143,7 +148,7 @@ fn check_exports(ctx: &Ctx, json: bool) -> Result<i32> {
         print_json(&stale);
     } else if stale.is_empty() {
         let n = crate::ops::exports::files(&ctx.config).len();
-        println!("all {n} exports hold what the ledger says");
+        out(format!("all {n} exports hold what the ledger says"));
     } else {
         for s in &stale {
             let has = match (s.problem, s.file_seq) {
@@ -151,13 +156,13 @@ fn check_exports(ctx: &Ctx, json: bool) -> Result<i32> {
                 (_, Some(f)) => format!("differs (it says seq {f})"),
                 (_, None) => "differs (no relcon seq in it)".to_string(),
             };
-            println!(
+            out(format!(
                 "stale {} ({} {}): {has}, the ledger is at seq {}",
                 s.path.display(),
                 s.env,
                 s.format,
                 s.seq
-            );
+            ));
         }
     }
     Ok(if stale.is_empty() { 0 } else { 1 })

@@ -129,7 +129,7 @@ pub fn seed(store: &mut dyn Store, now: DateTime<Utc>) -> Result<()> {
                         kind::GATE_OVERRIDDEN,
                         Some("prod"),
                         GateOverridden {
-                            action: Action::Promote,
+                            action: Action::Promote.into(),
                             version: (*v).into(),
                             gates: vec![OverriddenGate {
                                 name: "freeze".into(),

@@ -87,9 +87,31 @@ pub struct OverriddenGate {
     pub detail: String,
 }
 
+/// What an override let through. Serialised as a word; the first three are
+/// `Action`'s own, so older events read the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum GatedAction {
+    Deploy,
+    Promote,
+    Rollback,
+    /// A flag change (set or restore; a kill is never gated).
+    Flag,
+}
+
+impl From<Action> for GatedAction {
+    fn from(a: Action) -> GatedAction {
+        match a {
+            Action::Deploy => GatedAction::Deploy,
+            Action::Promote => GatedAction::Promote,
+            Action::Rollback => GatedAction::Rollback,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GateOverridden {
-    pub action: Action,
+    pub action: GatedAction,
     pub version: String,
     pub gates: Vec<OverriddenGate>,
     pub reason: String,

@@ -10,11 +10,23 @@ use super::Ctx;
 /// The chain of promotions that brings `target` up to date: each env on the
 /// path from the first stage, in order, as (from, to).
 pub fn chain_to(ctx: &Ctx, target: &str) -> Result<Vec<(String, String)>> {
+    chain_of(&ctx.config, target)
+}
+
+pub fn chain_of(config: &crate::config::Config, target: &str) -> Result<Vec<(String, String)>> {
+    let env = |name: &str| {
+        config.env(name).ok_or_else(|| {
+            Error::usage(format!(
+                "unknown environment {name:?}: expected one of {}",
+                config.env_names().join(", ")
+            ))
+        })
+    };
     let mut path = Vec::new();
-    let mut cur = ctx.env(target)?;
+    let mut cur = env(target)?;
     while let Some(from) = &cur.promote_from {
         path.push((from.clone(), cur.name.clone()));
-        cur = ctx.env(from)?;
+        cur = env(from)?;
     }
     if path.is_empty() {
         return Err(Error::usage(format!(

@@ -130,6 +130,7 @@ pub fn runs_in(view: &dyn StateView, config: &crate::config::Config, env: &str) 
     Ok(out)
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TickRequest {
     pub env: String,
     pub checklist: String,

@@ -11,7 +11,7 @@ use crate::domain::gates::Gate;
 use crate::error::{Error, Result};
 use crate::exec::{self, CancelToken};
 use crate::flags::describe;
-use crate::ledger::bodies::{FlagChanged, GateOverridden, OverriddenGate};
+use crate::ledger::bodies::{FlagChanged, GatedAction};
 use crate::ledger::{kind, NewEvent, StateView};
 
 pub use super::flag_state::*;
@@ -121,7 +121,7 @@ pub enum FlagOp {
 }
 
 impl FlagOp {
-    fn name(&self) -> &'static str {
+    pub fn name(&self) -> &'static str {
         match self {
             FlagOp::Set(_) => "set",
             FlagOp::Kill => "kill",
@@ -230,47 +230,22 @@ pub fn apply(
     if !ctx.config.flags.contains_key(flag) {
         return Err(unknown_flag(&ctx.config, flag));
     }
-    let reason = reason.map(|r| r.trim().to_string()).filter(|r| !r.is_empty());
-    if env_cfg.protected && reason.is_none() {
-        return Err(Error::usage(format!(
-            "{env} is protected: give a reason (--reason TEXT)"
-        )));
-    }
-    if force && reason.is_none() {
-        return Err(Error::usage(
-            "--force needs a reason (--reason TEXT); the override is recorded",
-        ));
-    }
+    let reason = super::policy::reason(env_cfg.protected, env, force, reason.as_deref())?;
     let now = ctx.now();
     let actor = ctx.actor.clone();
     let config = ctx.config.clone();
     ctx.store.transact(now, &actor, &mut |view| {
         let p = plan(view, &config, &actor, env, flag, op)?;
-        let failing: Vec<Gate> = p.gates.iter().filter(|g| !g.ok).cloned().collect();
+        let action = format!("flag {}", op.name());
+        let overridden = super::policy::judge(&action, env, &p.gates, force)?;
         let mut events = Vec::new();
-        if !failing.is_empty() {
-            if !force {
-                return Err(Error::Refused {
-                    action: format!("flag {}", op.name()),
-                    env: env.into(),
-                    gates: failing,
-                });
-            }
-            events.push(NewEvent::new(
-                kind::GATE_OVERRIDDEN,
-                Some(env),
-                GateOverridden {
-                    action: crate::domain::Action::Deploy,
-                    version: approval_subject(flag, &p.after),
-                    gates: failing
-                        .iter()
-                        .map(|g| OverriddenGate {
-                            name: g.name.clone(),
-                            detail: g.detail.clone(),
-                        })
-                        .collect(),
-                    reason: reason.clone().unwrap_or_default(),
-                },
+        if !overridden.is_empty() {
+            events.push(super::policy::override_event(
+                env,
+                GatedAction::Flag,
+                &approval_subject(flag, &p.after),
+                &overridden,
+                reason.as_deref().unwrap_or_default(),
             ));
         }
         events.push(NewEvent::new(
