@@ -16,6 +16,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// A domain value; re-exported here because the config seeds it.
+pub use crate::domain::FlagState;
 pub use duration::format as format_duration;
 pub use error::{line_col, ConfigError};
 pub use exports::{dotenv_name, FlagExport};
@@ -112,13 +114,6 @@ pub struct FlagDef {
     /// Initial per-env state; the ledger wins once a change is recorded.
     pub env: BTreeMap<String, FlagState>,
     pub on_change: Option<Hook>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FlagState {
-    pub enabled: bool,
-    pub rollout: u32,
-    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

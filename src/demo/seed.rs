@@ -6,8 +6,8 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use std::collections::BTreeMap;
 
-use crate::config::FlagState;
 use crate::domain::Action;
+use crate::domain::FlagState;
 use crate::error::Result;
 use crate::ledger::bodies::*;
 use crate::ledger::{kind, NewEvent, Store};

@@ -2,12 +2,14 @@
 
 pub mod checklist;
 pub mod checklist_import;
+pub mod flag;
 pub mod freeze;
 pub mod gates;
 pub mod inert;
 pub mod release;
 pub mod threshold;
 
+pub use flag::FlagState;
 pub use freeze::FreezeWindow;
 pub use gates::{Gate, GateInput, InFlight, LeaseState};
 pub use inert::inert;

@@ -136,8 +136,8 @@ pub struct ChecklistTick {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FlagChanged {
     pub flag: String,
-    pub before: crate::config::FlagState,
-    pub after: crate::config::FlagState,
+    pub before: crate::domain::FlagState,
+    pub after: crate::domain::FlagState,
     /// "set", "kill" or "restore".
     pub change: String,
     #[serde(default)]

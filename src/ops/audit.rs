@@ -137,7 +137,7 @@ pub fn summary(e: &Event) -> String {
         "flag.changed" => {
             let state = |k: &str| {
                 b.get(k)
-                    .and_then(|v| serde_json::from_value::<crate::config::FlagState>(v.clone()).ok())
+                    .and_then(|v| serde_json::from_value::<crate::domain::FlagState>(v.clone()).ok())
                     .map(|st| crate::flags::describe(&st))
                     .unwrap_or_default()
             };

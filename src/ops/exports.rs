@@ -10,7 +10,8 @@
 use serde::Serialize;
 use std::path::PathBuf;
 
-use crate::config::{Config, ExportFormat, FlagState};
+use crate::config::{Config, ExportFormat};
+use crate::domain::FlagState;
 use crate::error::{Error, Result};
 use crate::flags::export::{self, FlagRow};
 use crate::flags::publish::{self, ExportLock};

@@ -6,8 +6,8 @@
 use serde::Serialize;
 use std::path::PathBuf;
 
-use crate::config::FlagState;
 use crate::domain::gates::Gate;
+use crate::domain::FlagState;
 use crate::error::{Error, Result};
 use crate::exec::{self, CancelToken};
 use crate::flags::describe;

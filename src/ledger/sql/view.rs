@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{vals, Db, Row};
-use crate::config::FlagState;
 use crate::domain::checklist::Tick;
 use crate::domain::gates::Hold;
 use crate::domain::release::StepState;
+use crate::domain::FlagState;
 use crate::domain::{Action, Build, DeploymentStatus, Release};
 use crate::error::Result;
 use crate::ledger::store::{FlagChange, FlagRecord, Lease, StateView};
