@@ -1,6 +1,7 @@
 //! `relcon.toml`: loading, validation and the validated types the rest of
 //! relcon uses. Every error names file, line and column.
 
+mod command;
 mod duration;
 mod error;
 mod exports;
