@@ -17,7 +17,7 @@ pub fn parse_at(s: &str) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-const RELEASE_COLS: &str = "env, number, version, commit_sha, artifact, status, action, actor, started_at, finished_at, reason, from_env, target_release, error, output, pid, host, steps, late_status";
+const RELEASE_COLS: &str = "env, number, version, commit_sha, artifact, status, action, actor, started_at, finished_at, reason, from_env, target_release, error, output, pid, host, steps, late_status, seq";
 
 fn release_row(r: &Row) -> Result<Release> {
     let status = r.text(5)?;
@@ -42,6 +42,7 @@ fn release_row(r: &Row) -> Result<Release> {
         host: r.opt_text(16)?,
         steps: serde_json::from_str::<Vec<StepState>>(&r.text(17)?).unwrap_or_default(),
         late: r.opt_text(18)?.as_deref().and_then(DeploymentStatus::parse),
+        seq: r.int(19)? as u64,
     })
 }
 
