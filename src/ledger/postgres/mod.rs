@@ -156,7 +156,8 @@ impl PgStore {
                 return Ok(());
             }
             let mut tx = tx.tx.into_inner();
-            if tip != start {
+            let moved = tip != start;
+            if moved {
                 db::exec(
                     &mut tx,
                     &c.stmts,
@@ -169,8 +170,12 @@ impl PgStore {
                     "SELECT pg_notify(?1, ?2)",
                     &[Val::from(CHANNEL), Val::from(tip.0.to_string())],
                 )?;
-                committing = true;
-                tx.commit()?;
+            }
+            // Committed even when no event was appended: a rebuild rewrites
+            // the projections without moving the head.
+            committing = true;
+            tx.commit()?;
+            if moved {
                 outcome = Ok(Some(tip));
             }
             Ok(())
