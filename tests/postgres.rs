@@ -4,7 +4,8 @@
 //! table refuses UPDATE, DELETE and TRUNCATE, for its owner and for a role
 //! granted by `ledger init --grant`; a killed connection never loses an
 //! acknowledged write nor queues one; `ledger copy` both ways keeps the head;
-//! a missing or newer schema is refused clearly.
+//! a missing or newer schema is refused clearly; the store works when
+//! called from inside an async runtime (the console's loop, `health --watch`).
 //! Connection concerns (unreachable server, TLS, password_env) are in
 //! postgres_connect.rs.
 
@@ -434,4 +435,49 @@ fn a_missing_or_newer_schema_is_refused_clearly() {
     }
     assert_eq!(sb.query_i64("SELECT MAX(version)::bigint FROM schema_version"), 99);
     assert_eq!(sb.query_i64("SELECT COUNT(*) FROM events"), 1);
+}
+
+/// An HTTP endpoint on loopback that answers every request with 200.
+fn healthy_endpoint() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}/health", l.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        for mut conn in l.incoming().flatten() {
+            let mut buf = [0u8; 4096];
+            let _ = conn.read(&mut buf);
+            let body = r#"{"status":"pass"}"#;
+            let _ = write!(
+                conn,
+                "HTTP/1.1 200 OK\r\nContent-Type: application/health+json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    url
+}
+
+#[test]
+fn the_store_works_when_called_from_inside_an_async_runtime() {
+    let cfg = format!(
+        "{}\n[[environment.health]]\nname = \"api\"\nurl = \"{}\"\ninterval = \"200ms\"\n",
+        pipeline_config("\"true\"", "", ""),
+        healthy_endpoint()
+    );
+    let Some(sb) = on_pg(&cfg) else { return };
+    // The sync client must not try to start its runtime inside this one.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let head = rt.block_on(async {
+        let mut store = sb.store();
+        note(&mut store, "in-runtime").unwrap();
+        assert!(store.verify().unwrap().ok());
+        store.head_seq().unwrap()
+    });
+    assert_eq!(head, 1);
+    // `health --until-healthy` reads the ledger from its async loop.
+    let r = sb.run(&["health", "--until-healthy", "20s"]).ok();
+    assert!(r.stdout.contains("healthy"), "{r}");
 }
