@@ -17,6 +17,7 @@ both_stores!(
     expect_refuses_when_the_source_moved_on,
     a_protected_env_takes_promotions_only_and_needs_a_reason,
     approvals_need_distinct_people_other_than_the_promoter,
+    approvers_are_listed_in_one_order_whatever_the_store_collation,
     a_freeze_window_covering_now_refuses_and_shows_frozen,
     a_refusal_lists_every_failing_gate,
     force_with_a_reason_overrides_and_is_recorded,
@@ -204,6 +205,23 @@ fn approvals_need_distinct_people_other_than_the_promoter(b: Backend) {
     assert!(r.stderr.contains("0/2 approvals"), "{r}");
     // Approving an unknown build is a usage error.
     sb.run_as("bo", &["approve", "prod", "9.9"]).code(2);
+}
+
+fn approvers_are_listed_in_one_order_whatever_the_store_collation(b: Backend) {
+    // Byte order (SQLite's), not the database's collation: a team server
+    // with a natural-language collation would put "ana" before "Cy".
+    let sb = sandbox(b, "approvals = 5", "");
+    staged(&sb);
+    for who in ["bo", "Cy", "ana", "b-c"] {
+        sb.run_as(who, &["approve", "prod", "1.0"]).ok();
+    }
+    let want = vec!["Cy", "ana", "b-c", "bo"];
+    assert_eq!(strings(&sb.env_status("prod")["approvals"]["by"]), want);
+    let r = sb
+        .run_as("dee", &["promote", "staging", "prod", "--yes", "--reason", "r"])
+        .code(3);
+    // The gate's own words sort for reading, the same on both stores.
+    assert!(r.stderr.contains("4/5 approvals: ana, b-c, bo, Cy"), "{r}");
 }
 
 fn a_freeze_window_covering_now_refuses_and_shows_frozen(b: Backend) {
@@ -532,7 +550,12 @@ fn two_consoles_racing_into_one_env_get_one_deployment(b: Backend) {
         lost.stderr.contains(&format!("is being deployed by {winner_name}")),
         "{lost}"
     );
-    assert!(sb.exists(&format!("started-{winner_name}")));
+    // The winner recorded its start before the loser looked; its hook may
+    // still be on its way.
+    assert!(
+        wait_until(Duration::from_secs(20), || sb.exists(&format!("started-{winner_name}"))),
+        "the winner's hook never ran"
+    );
     assert!(
         !sb.exists(&format!("started-{loser_name}")),
         "the loser's hook must not run"

@@ -103,9 +103,15 @@ impl TestDb {
             COUNTER.fetch_add(1, Ordering::Relaxed),
             nanos & 0xfffff
         );
-        admin
-            .batch_execute(&format!("CREATE DATABASE {name}"))
-            .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        // A natural-language collation, as team servers often have, so that
+        // anything relying on the database's text order shows up as a
+        // difference from SQLite's byte order. (C where ICU is missing.)
+        let icu = format!("CREATE DATABASE {name} TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US'");
+        if admin.batch_execute(&icu).is_err() {
+            admin
+                .batch_execute(&format!("CREATE DATABASE {name}"))
+                .unwrap_or_else(|e| panic!("CREATE DATABASE {name}: {e}"));
+        }
         TestDb {
             url: with_db(server, &name),
             server: server.to_string(),
