@@ -407,10 +407,19 @@ fn a_missing_or_newer_schema_is_refused_clearly() {
         sb.query_i64("SELECT COUNT(*) FROM pg_namespace WHERE nspname = 'relcon'"),
         0
     );
+    // Three people run init at once: one migrates, the others wait and find it done.
+    let inits: Vec<Child> = (0..3)
+        .map(|_| sb.spawn_as("ana", &["ledger", "init", "--json"]))
+        .collect();
+    let mut froms: Vec<i64> = inits
+        .into_iter()
+        .map(|c| finish(c, Duration::from_secs(30)).ok().json()["from"].as_i64().unwrap())
+        .collect();
+    froms.sort_unstable();
     let r = sb.run(&["ledger", "init", "--json"]).ok().json();
-    assert_eq!(r["from"], 0);
     let known = r["to"].as_i64().unwrap();
     assert!(known >= 1, "{r}");
+    assert_eq!(froms, vec![0, known, known], "exactly one init migrated");
     assert_eq!(
         sb.run(&["ledger", "init", "--json"]).ok().json()["from"],
         known,
@@ -480,4 +489,26 @@ fn the_store_works_when_called_from_inside_an_async_runtime() {
     // `health --until-healthy` reads the ledger from its async loop.
     let r = sb.run(&["health", "--until-healthy", "20s"]).ok();
     assert!(r.stdout.contains("healthy"), "{r}");
+}
+
+#[test]
+fn a_writer_behind_a_frozen_lock_holder_gives_up_instead_of_hanging() {
+    let Some(sb) = on_pg(&pipeline_config("\"true\"", "", "")) else {
+        return;
+    };
+    sb.register("1.0", "c1");
+    // Someone's session takes the head row and freezes (a laptop lid closed).
+    let mut frozen = sb.pg();
+    let mut tx = frozen.transaction().unwrap();
+    tx.batch_execute("SELECT * FROM ledger_head FOR UPDATE").unwrap();
+    // A writer waits at most its lock_timeout, then says why; reads still work.
+    let r = sb.run(&["release", "register", "2.0", "--commit", "c2"]).code(1);
+    assert!(
+        r.stderr.contains("lock timeout") && r.stderr.contains(sb.ledger_url().unwrap()),
+        "{r}"
+    );
+    sb.run(&["status"]).ok();
+    drop(tx);
+    sb.register("2.0", "c2");
+    assert_eq!(sb.query_i64("SELECT COUNT(*) FROM events"), 2);
 }
