@@ -142,7 +142,7 @@ impl Drop for TestDb {
     }
 }
 
-/// Drop test databases left behind by test processes that died (killed
+/// Drop test databases and roles left behind by test processes that died (killed
 /// before their sandboxes were dropped). Only on a loopback server, where a
 /// pid in the name is a pid on this machine.
 fn sweep(server: &str, admin: &mut postgres::Client) {
@@ -152,20 +152,31 @@ fn sweep(server: &str, admin: &mut postgres::Client) {
     if !loopback {
         return;
     }
-    let Ok(rows) = admin.query(
-        "SELECT datname::text FROM pg_database WHERE datname LIKE 'relcon\\_t\\_%'",
-        &[],
-    ) else {
-        return;
+    let dead = |name: &str, prefix: &str| {
+        name.strip_prefix(prefix)
+            .and_then(|rest| rest.split('_').next())
+            .and_then(|p| p.parse::<i32>().ok())
+            .is_some_and(|p| p as u32 != std::process::id() && !super::process_alive(p))
     };
-    for row in rows {
-        let name: String = row.get(0);
-        let pid = name[PREFIX.len()..]
-            .split('_')
-            .next()
-            .and_then(|p| p.parse::<i32>().ok());
-        if pid.is_some_and(|p| p as u32 != std::process::id() && !super::process_alive(p)) {
-            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    // Databases first: a role cannot be dropped while one grants it something.
+    for (list, prefix, drop) in [
+        (
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'relcon\\_t\\_%'",
+            PREFIX.to_string(),
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+        ),
+        (
+            "SELECT rolname::text FROM pg_roles WHERE rolname LIKE 'relcon\\_t\\_role\\_%'",
+            format!("{PREFIX}role_"),
+            "DROP ROLE IF EXISTS {}",
+        ),
+    ] {
+        let Ok(rows) = admin.query(list, &[]) else { return };
+        for row in rows {
+            let name: String = row.get(0);
+            if dead(&name, &prefix) {
+                let _ = admin.batch_execute(&drop.replace("{}", &name));
+            }
         }
     }
 }
