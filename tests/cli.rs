@@ -293,6 +293,16 @@ fn every_exit_code_is_exercised(b: Backend) {
         "{r}"
     );
     assert_eq!(r.json()["exit_code"], 2);
+    for args in [
+        &["resolve", "nosuchenv", "succeeded", "--yes"][..],
+        &["resolve", "nosuchenv", "failed"][..],
+    ] {
+        let r = exit(sb.run(args), 2);
+        assert!(
+            r.stderr.contains("unknown environment \"nosuchenv\"") && r.stderr.contains("dev, staging, prod"),
+            "{args:?}: {r}"
+        );
+    }
     let r = exit(sb.run(&["deploy", "dev", "9.9", "--yes"]), 2);
     assert!(r.stderr.contains("relcon release register 9.9"), "{r}");
     exit(sb.run(&["deploy", "dev"]), 2);
@@ -319,7 +329,9 @@ fn every_exit_code_is_exercised(b: Backend) {
         Backend::Sqlite => "sqlite:relcon.toml/ledger.db",
         Backend::Postgres => "postgres://relcon@127.0.0.1:1/nowhere",
     };
-    let bad = Sandbox::new(&format!("[project]\nname = \"x\"\n\n[ledger]\nurl = \"{url}\"\n"));
+    let bad = Sandbox::new(&format!(
+        "[project]\nname = \"x\"\n\n[ledger]\nurl = \"{url}\"\n\n[[environment]]\nname = \"dev\"\n"
+    ));
     let r = exit(bad.run(&["status", "--json"]), 1);
     assert_eq!(r.json()["exit_code"], 1);
 }

@@ -65,8 +65,16 @@ fn golden(name: &str) -> String {
     std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("golden {p}: {e}"))
 }
 
-/// A flagd document without the volatile metadata (who and when).
+/// A flagd document without the volatile metadata (who, when, and the
+/// ledger seq it reflects).
 fn stable(mut doc: Value) -> Value {
+    if let Some(top) = doc.as_object_mut() {
+        let meta = top.remove("metadata");
+        assert!(
+            meta.as_ref().is_some_and(|m| m["relcon_seq"].is_u64()),
+            "no metadata.relcon_seq: {meta:?}"
+        );
+    }
     if let Some(flags) = doc["flags"].as_object_mut() {
         for f in flags.values_mut() {
             if let Some(m) = f.get_mut("metadata").and_then(Value::as_object_mut) {
@@ -163,9 +171,32 @@ fn assert_flagd_shape(doc: &Value, list: &Value, env: &str) {
     }
 }
 
-/// Both exports of `env` equal the golden `state` files and have the §3b shape.
+/// The seq of the newest `flag.changed` event of `env` (0: none).
+fn newest_flag_seq(sb: &Sandbox, env: &str) -> u64 {
+    sb.audit()
+        .iter()
+        .filter(|e| e["kind"] == "flag.changed" && e["env"] == env)
+        .filter_map(|e| e["seq"].as_u64())
+        .max()
+        .unwrap_or(0)
+}
+
+/// A `.env` export split into its seq stamp and the rest.
+fn dotenv_parts(text: &str) -> (u64, &str) {
+    let (first, rest) = text.split_once('\n').unwrap_or_else(|| panic!("one line: {text:?}"));
+    let seq = first
+        .strip_prefix("# relcon seq ")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("first line is not `# relcon seq N`: {text:?}"));
+    (seq, rest)
+}
+
+/// Both exports of `env` equal the golden `state` files, have the §3b
+/// shape, and are stamped with the seq of the env's newest flag change.
 fn assert_exports(sb: &Sandbox, env: &str, state: &str) {
+    let seq = newest_flag_seq(sb, env);
     let doc = read_json(&sb.path(&format!("flags/{env}.flagd.json")));
+    assert_eq!(doc["metadata"]["relcon_seq"].as_u64(), Some(seq), "{doc}");
     let want: Value = serde_json::from_str(&golden(&format!("{state}.flagd.json"))).unwrap();
     assert_eq!(
         stable(doc.clone()),
@@ -173,8 +204,11 @@ fn assert_exports(sb: &Sandbox, env: &str, state: &str) {
         "flagd export for state {state:?} differs from tests/fixtures/flags/{state}.flagd.json"
     );
     assert_flagd_shape(&doc, &sb.json(&["flag", "list", "--json"]), env);
+    let text = sb.read(&format!(".env.{env}.flags"));
+    let (stamped, rest) = dotenv_parts(&text);
+    assert_eq!(stamped, seq, "{text}");
     assert_eq!(
-        sb.read(&format!(".env.{env}.flags")),
+        rest,
         golden(&format!("{state}.env")),
         "dotenv export for state {state:?}"
     );
@@ -287,7 +321,7 @@ fn exports_follow_every_state_and_match_the_golden_files(b: Backend) {
         "{k}"
     );
     assert_exports(&sb, "staging", "killed");
-    assert!(sb.read(".env.staging.flags").contains("FEATURE_NEW_CHECKOUT=false\n"));
+    assert!(sb.read(".env.staging.flags").contains("FEATURE_NEW_CHECKOUT='false'\n"));
     let ev = sb.json(&["flag", "eval", "staging", "new_checkout", "103", "--json"]);
     assert_eq!(
         (ev["enabled"].as_bool(), ev["reason"].as_str()),
@@ -345,7 +379,7 @@ fn exports_follow_every_state_and_match_the_golden_files(b: Backend) {
         doc["flags"]["new_checkout"]["metadata"],
         json!({ "description": "Rewritten checkout flow", "reason": "fixed in 1.4.3" })
     );
-    assert_eq!(sb.read(".env.staging.flags"), golden("targets-25.env"));
+    assert_eq!(dotenv_parts(&sb.read(".env.staging.flags")).1, golden("targets-25.env"));
     let ev = sb.json(&["flag", "eval", "staging", "new_checkout", "103", "--json"]);
     assert_eq!(
         (ev["enabled"].as_bool(), ev["reason"].as_str()),
@@ -364,7 +398,11 @@ fn exports_follow_every_state_and_match_the_golden_files(b: Backend) {
     std::fs::remove_dir_all(sb.path("flags")).unwrap();
     std::fs::remove_file(sb.path(".env.staging.flags")).unwrap();
     sb.run(&["flag", "export"]).ok();
-    assert_eq!(sb.read(".env.staging.flags"), golden("targets-25.env"));
+    let text = sb.read(".env.staging.flags");
+    assert_eq!(
+        dotenv_parts(&text),
+        (newest_flag_seq(&sb, "staging"), golden("targets-25.env").as_str())
+    );
     assert_exports(&sb, "prod", "off");
 }
 
@@ -515,7 +553,7 @@ fn flag_eval_matches_the_independent_mmh3_table() {
 fn a_reader_never_sees_a_half_written_export() {
     let sb = Sandbox::new(&flag_config("", ""));
     let mut ctx = sb.ctx("ana");
-    relcon::ops::flags::export_all(&ctx).unwrap();
+    relcon::ops::exports::write_all(&ctx).unwrap();
     let flagd = sb.path("flags/staging.flagd.json");
     let dotenv = sb.path(".env.staging.flags");
 
@@ -539,7 +577,7 @@ fn a_reader_never_sees_a_half_written_export() {
                     Err(e) => bad.push(format!("flagd read: {e}")),
                 }
                 match std::fs::read_to_string(&dotenv) {
-                    Ok(t) if t.lines().count() == 4 && t.ends_with('\n') => {}
+                    Ok(t) if t.lines().count() == 5 && t.ends_with('\n') => {}
                     Ok(t) => bad.push(format!("dotenv read: {t:?}")),
                     Err(e) => bad.push(format!("dotenv read: {e}")),
                 }
@@ -601,7 +639,7 @@ fn concurrent_changes_in_one_process_export_whole_files() {
         "\n[flag.dark_mode]\nenv.staging = { enabled = false }\n",
     ));
     let ctx = sb.ctx("ana");
-    relcon::ops::flags::export_all(&ctx).unwrap();
+    relcon::ops::exports::write_all(&ctx).unwrap();
     let flagd = sb.path("flags/staging.flagd.json");
     let stop = Arc::new(AtomicBool::new(false));
     let reader = {
@@ -733,7 +771,11 @@ fn a_protected_env_needs_a_reason(b: Backend) {
         sb.audit().iter().all(|e| e["kind"] != "flag.changed"),
         "a refused change was recorded"
     );
-    assert!(!sb.exists("flags/prod.flagd.json"));
+    // The export still says what the ledger says: off.
+    assert_eq!(
+        read_json(&sb.path("flags/prod.flagd.json"))["flags"]["new_checkout"]["defaultVariant"],
+        "off"
+    );
     sb.run(&[
         "flag",
         "set",

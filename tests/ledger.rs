@@ -49,20 +49,20 @@ fn assert_verify_ok(sb: &Sandbox) -> String {
     r.stdout
 }
 
-/// A small ledger: three builds, one deployment (events 1..=5).
+/// A small ledger: three builds, one deployment with its lease (events 1..=7).
 fn small_ledger(b: Backend) -> Sandbox {
     let sb = Sandbox::on(b, &simple_config());
     sb.register("1.0", "c0ffee1");
     sb.register("1.1", "c0ffee2");
     sb.register("1.2", "c0ffee3");
     sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
-    assert_eq!(sb.query_i64("SELECT COUNT(*) FROM events"), 5);
+    assert_eq!(sb.query_i64("SELECT COUNT(*) FROM events"), 7);
     sb
 }
 
 fn verify_detects_a_changed_byte_in_any_column(b: Backend) {
     let sb = small_ledger(b);
-    assert!(assert_verify_ok(&sb).contains("5 events"));
+    assert!(assert_verify_ok(&sb).contains("7 events"));
     // (column, seq to tamper with): one changed byte each, then put it back.
     for (col, seq) in [
         ("body", 2),

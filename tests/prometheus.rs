@@ -169,6 +169,9 @@ const ERROR_RATE: &str =
 const P95: &str =
     r#"histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket{env="prod"}[5m])))"#;
 const QUEUE: &str = r#"max(queue_depth{env="prod"})"#;
+/// Two series, sorted so that `result[0]` is the mild one (500s, 0.13/s)
+/// and the worst (200s, 6.5/s) comes second.
+const BY_CODE: &str = r#"sort(sum by (code) (rate(http_requests_total{env="prod"}[5m])))"#;
 const BROKEN: &str = r#"sum(rate(http_requests_total[5m]"#;
 const ABSENT: &str = r#"sum(never_recorded_total{env="prod"})"#;
 
@@ -179,8 +182,9 @@ fn config(prom_url: &str) -> String {
         )
     };
     format!(
-        "[project]\nname = \"metrics\"\n\n[[environment]]\nname = \"prod\"\n{}{}{}{}{}\n[prometheus]\nurl = \"{prom_url}\"\ntimeout = \"5s\"\n",
+        "[project]\nname = \"metrics\"\n\n[[environment]]\nname = \"prod\"\n{}{}{}{}{}{}\n[prometheus]\nurl = \"{prom_url}\"\ntimeout = \"5s\"\n",
         metric("error rate", ERROR_RATE, "> 0.005", "> 0.01"),
+        metric("requests by code", BY_CODE, "> 1", "> 5"),
         metric("p95 latency", P95, "> 1s", "> 2s"),
         metric("queue depth", QUEUE, "> 50", "> 100"),
         metric("broken query", BROKEN, "> 1", "> 2"),
@@ -231,7 +235,7 @@ fn metrics_from_a_real_prometheus_pick_their_state_by_threshold() {
         .iter()
         .map(|r| (r["check"].as_str().unwrap().to_string(), r.clone()))
         .collect();
-    assert_eq!(rows.len(), 5, "{run}");
+    assert_eq!(rows.len(), 6, "{run}");
     for r in rows.values() {
         assert_eq!(r["kind"], "metric", "{r}");
     }
@@ -245,6 +249,27 @@ fn metrics_from_a_real_prometheus_pick_their_state_by_threshold() {
     assert_eq!(er["state"], "unhealthy", "{er}");
     assert!((value("error rate") - 0.02).abs() < 1e-9, "{er}");
     assert!(er["reason"].as_str().unwrap().contains("fail > 0.01"), "{er}");
+
+    // Several series: the worst (not result[0]) decides, and is named.
+    let raw = prom.query(BY_CODE);
+    assert_eq!(
+        raw["data"]["result"][0]["metric"]["code"], "500",
+        "fixture order: {raw}"
+    );
+    let bc = &rows["requests by code"];
+    assert_eq!(bc["state"], "unhealthy", "{bc}");
+    let worst: f64 = raw["data"]["result"][1]["value"][1]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no second series: {raw}"));
+    assert!(worst > 5.0, "fixture: {raw}");
+    // Queried a moment apart, so the extrapolated rates differ slightly.
+    assert!((value("requests by code") / worst - 1.0).abs() < 0.1, "{bc} vs {raw}");
+    let reason = bc["reason"].as_str().unwrap_or_default();
+    assert!(
+        reason.contains(r#"(fail > 5) in {code="200"}, the worst of 2 series"#),
+        "{bc}"
+    );
 
     let p95 = &rows["p95 latency"];
     assert_eq!(p95["state"], "degraded", "{p95}");
@@ -279,7 +304,7 @@ fn metrics_from_a_real_prometheus_pick_their_state_by_threshold() {
     let st = sb.status();
     let h = &st["environments"][0]["health"];
     assert_eq!(h["state"], "unhealthy", "{st}");
-    assert_eq!(h["checks"], 5, "{h}");
+    assert_eq!(h["checks"], 6, "{h}");
 
     // Prometheus gone: every metric is unknown with the reason, no crash.
     drop(prom);

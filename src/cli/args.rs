@@ -16,8 +16,9 @@ pub struct Cli {
     /// Theme for the TUI: default, light, high-contrast, colorblind, or a path.
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
-    /// Hide every action that writes (TUI).
-    #[arg(long, global = true)]
+    /// Write nothing: the console hides every action that writes, and a
+    /// command that writes is refused (exit 2). Also RELCON_READ_ONLY=1.
+    #[arg(long, global = true, env = "RELCON_READ_ONLY", value_parser = clap::builder::FalseyValueParser::new())]
     pub read_only: bool,
     #[command(subcommand)]
     pub command: Option<Cmd>,
@@ -331,9 +332,60 @@ pub enum FlagCmd {
         #[command(flatten)]
         json: JsonFlag,
     },
-    /// Rewrite every configured export.
+    /// Rewrite every configured export (or --check which are stale).
     Export {
+        /// Write nothing; exit 1 naming every file that is missing or does
+        /// not hold what the ledger says.
+        #[arg(long)]
+        check: bool,
         #[command(flatten)]
         json: JsonFlag,
     },
+}
+
+impl Cmd {
+    /// The command's name when it writes (the ledger, an export, a config or
+    /// a demo folder), None when it only reads: `--read-only` refuses the
+    /// former. Exhaustive on purpose: a new command must say which it is.
+    pub fn write_verb(&self) -> Option<&'static str> {
+        match self {
+            Cmd::Init { .. } => Some("init"),
+            Cmd::Demo { print_config, .. } => (!print_config).then_some("demo"),
+            Cmd::Status(_) | Cmd::History { .. } | Cmd::Health { .. } => None,
+            Cmd::Release {
+                cmd: ReleaseCmd::Register { .. },
+            } => Some("release register"),
+            Cmd::Deploy { .. } => Some("deploy"),
+            Cmd::Promote { .. } => Some("promote"),
+            Cmd::Rollback { .. } => Some("rollback"),
+            Cmd::Approve { .. } => Some("approve"),
+            Cmd::Checklist { cmd: None, .. } => None,
+            Cmd::Checklist {
+                cmd: Some(ChecklistCmd::Import { write, .. }),
+                ..
+            } => write.then_some("checklist import --write"),
+            Cmd::Check { .. } => Some("check"),
+            Cmd::Flag { cmd } => match cmd {
+                FlagCmd::List { .. } | FlagCmd::Eval { .. } => None,
+                FlagCmd::Export { check, .. } => (!check).then_some("flag export"),
+                FlagCmd::Set { .. } => Some("flag set"),
+                FlagCmd::Kill { .. } => Some("flag kill"),
+                FlagCmd::Restore { .. } => Some("flag restore"),
+            },
+            Cmd::Hold {
+                cmd: HoldCmd::Clear { .. },
+            } => Some("hold clear"),
+            Cmd::Resolve { .. } => Some("resolve"),
+            Cmd::Audit { cmd: None, .. }
+            | Cmd::Audit {
+                cmd: Some(AuditCmd::Verify { .. } | AuditCmd::Head { .. }),
+                ..
+            } => None,
+            Cmd::Ledger { cmd } => match cmd {
+                LedgerCmd::Rebuild => Some("ledger rebuild"),
+                LedgerCmd::Init { .. } => Some("ledger init"),
+                LedgerCmd::Copy { .. } => Some("ledger copy"),
+            },
+        }
+    }
 }

@@ -49,8 +49,9 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             }
             Ok(0)
         }
-        FlagCmd::Export { json } => {
-            let paths = flags::export_all(ctx)?;
+        FlagCmd::Export { check: true, json } => check_exports(ctx, json.json),
+        FlagCmd::Export { check: false, json } => {
+            let paths = crate::ops::exports::write_all(ctx)?;
             if json.json {
                 print_json(&paths);
             } else if paths.is_empty() {
@@ -133,6 +134,33 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             )
         }
     }
+}
+
+/// `flag export --check`: exit 1 naming every stale file.
+fn check_exports(ctx: &Ctx, json: bool) -> Result<i32> {
+    let stale = crate::ops::exports::check(ctx)?;
+    if json {
+        print_json(&stale);
+    } else if stale.is_empty() {
+        let n = crate::ops::exports::files(&ctx.config).len();
+        println!("all {n} exports hold what the ledger says");
+    } else {
+        for s in &stale {
+            let has = match (s.problem, s.file_seq) {
+                ("missing", _) => "missing".to_string(),
+                (_, Some(f)) => format!("differs (it says seq {f})"),
+                (_, None) => "differs (no relcon seq in it)".to_string(),
+            };
+            println!(
+                "stale {} ({} {}): {has}, the ledger is at seq {}",
+                s.path.display(),
+                s.env,
+                s.format,
+                s.seq
+            );
+        }
+    }
+    Ok(if stale.is_empty() { 0 } else { 1 })
 }
 
 fn report(c: Changed, json: bool) -> Result<i32> {

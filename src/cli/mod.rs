@@ -36,7 +36,28 @@ pub fn load_config(explicit: Option<&Path>) -> Result<Config> {
 
 pub fn open_ctx(explicit: Option<&Path>) -> Result<Ctx> {
     let config = load_config(explicit)?;
-    Ctx::open(config, ops::identity::actor(), ops::system_clock())
+    let ctx = Ctx::open(config, ops::identity::actor(), ops::system_clock())?;
+    for n in &ctx.notices {
+        eprintln!("warning: {n}");
+    }
+    Ok(ctx)
+}
+
+/// For a viewer: records nothing, repairs no export (see `Ctx::open_read_only`).
+pub fn open_ctx_read_only(explicit: Option<&Path>) -> Result<Ctx> {
+    let config = load_config(explicit)?;
+    Ctx::open_read_only(config, ops::identity::actor(), ops::system_clock())
+}
+
+/// `--read-only` (or RELCON_READ_ONLY=1): refuse a command that writes
+/// before anything is opened.
+fn refuse_writes(cli: &Cli, cmd: &Cmd) -> Result<()> {
+    match cmd.write_verb() {
+        Some(verb) if cli.read_only => Err(Error::usage(format!(
+            "`relcon {verb}` writes, and this relcon is read-only (--read-only or RELCON_READ_ONLY): nothing was done"
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Run a parsed command line (not the TUI); returns the exit code, which
@@ -93,7 +114,7 @@ fn wants_json(cmd: &Cmd) -> bool {
         Cmd::Flag { cmd } => match cmd {
             args::FlagCmd::List { json }
             | args::FlagCmd::Eval { json, .. }
-            | args::FlagCmd::Export { json }
+            | args::FlagCmd::Export { json, .. }
             | args::FlagCmd::Kill { json, .. } => json.json,
             args::FlagCmd::Set { act, .. } | args::FlagCmd::Restore { act, .. } => act.json.json,
         },
@@ -102,7 +123,23 @@ fn wants_json(cmd: &Cmd) -> bool {
 }
 
 fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
+    refuse_writes(cli, cmd)?;
     let cfg = cli.config.as_deref();
+    // A read-only process, and `flag export --check` (which must see stale
+    // files as they are), open without recovery writes or export repair.
+    let check = matches!(
+        cmd,
+        Cmd::Flag {
+            cmd: args::FlagCmd::Export { check: true, .. }
+        }
+    );
+    let open_ctx = |cfg| {
+        if cli.read_only || check {
+            open_ctx_read_only(cfg)
+        } else {
+            open_ctx(cfg)
+        }
+    };
     match cmd {
         Cmd::Init { path, force } => write_cmds::init(path, *force),
         Cmd::Demo { .. } => Err(Error::usage("demo is started from main")),
@@ -201,14 +238,12 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             reason,
             yes,
             json,
-        } => deploy_cmds::resolve(
-            &mut open_ctx(cfg)?,
-            env,
-            outcome == "succeeded",
-            reason.clone(),
-            *yes,
-            json.json,
-        ),
+        } => {
+            let mut ctx = open_ctx(cfg)?;
+            // A typo is an unknown environment, not "nothing to resolve".
+            ctx.env(env)?;
+            deploy_cmds::resolve(&mut ctx, env, outcome == "succeeded", reason.clone(), *yes, json.json)
+        }
         Cmd::Audit {
             cmd: Some(args::AuditCmd::Verify { expect_head, json }),
             ..

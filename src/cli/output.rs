@@ -67,6 +67,7 @@ pub fn release_json(r: &Release) -> Value {
         "target_release": r.target_release,
         "error": r.error,
         "steps": r.steps,
+        "late": r.late.map(|s| s.as_str()),
     })
 }
 

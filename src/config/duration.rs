@@ -17,6 +17,24 @@ impl<'de> Deserialize<'de> for Humane {
     }
 }
 
+/// A duration that must be above zero: a timeout of "0s" would fail every
+/// hook and health check at once, and an interval of "0s" would poll in a
+/// busy loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Positive(pub Duration);
+
+impl<'de> Deserialize<'de> for Positive {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let Humane(v) = Humane::deserialize(d)?;
+        if v.is_zero() {
+            return Err(serde::de::Error::custom(
+                "a duration of zero is not allowed here: expected a duration above zero, like \"5s\"",
+            ));
+        }
+        Ok(Positive(v))
+    }
+}
+
 /// Render a duration the way the config accepts it.
 pub fn format(d: Duration) -> String {
     humantime::format_duration(d).to_string()

@@ -7,7 +7,7 @@ use serde::{Deserialize, Deserializer};
 use std::fmt;
 use std::time::Duration;
 
-use super::duration::Humane;
+use super::duration::Positive;
 
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 
@@ -59,7 +59,7 @@ struct TableRaw {
     run: Option<String>,
     webhook: Option<String>,
     token_env: Option<String>,
-    timeout: Option<Humane>,
+    timeout: Option<Positive>,
 }
 
 impl TableRaw {

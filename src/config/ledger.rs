@@ -71,13 +71,12 @@ pub fn parse_url(url: &str, dir: &Path) -> Result<LedgerLocation, String> {
     ))
 }
 
-/// Whether a postgres URL carries a password (`user:secret@host`).
-fn has_password(url: &str) -> bool {
+/// The password a postgres URL carries (`user:secret@host`), if any.
+fn password_in(url: &str) -> Option<&str> {
     let rest = url.split_once("://").map_or(url, |(_, r)| r);
     let authority = rest.split(['/', '?']).next().unwrap_or("");
-    authority
-        .rsplit_once('@')
-        .is_some_and(|(userinfo, _)| userinfo.contains(':'))
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    userinfo.split_once(':').map(|(_, p)| p)
 }
 
 pub fn validate(raw: LedgerRaw, path: &Path, source: &str, dir: &Path) -> Result<LedgerConfig, ConfigError> {
@@ -90,11 +89,16 @@ pub fn validate(raw: LedgerRaw, path: &Path, source: &str, dir: &Path) -> Result
         (Some(u), _) => parse_url(&u, dir).map_err(|m| ConfigError::whole(path, format!("$RELCON_LEDGER_URL: {m}")))?,
         (None, Some(u)) => {
             let loc = parse_url(u.get_ref(), dir).map_err(|m| err(u.span(), m))?;
-            if matches!(loc, LedgerLocation::Postgres(_)) && has_password(u.get_ref()) {
-                return Err(err(
+            if let (LedgerLocation::Postgres(_), Some(pw)) = (&loc, password_in(u.get_ref())) {
+                let mut e = err(
                     u.span(),
                     "the ledger url holds a password: keep it out of the file and name the variable that holds it with `password_env = \"RELCON_DB_PASSWORD\"`".into(),
-                ));
+                );
+                // Not even the error may show it.
+                if !pw.is_empty() {
+                    e.snippet = e.snippet.map(|line| line.replace(pw, "***"));
+                }
+                return Err(e);
             }
             loc
         }
@@ -160,8 +164,8 @@ mod tests {
         ));
         assert!(parse_url("mysql://h/db", dir).is_err());
         assert!(parse_url("sqlite:", dir).is_err());
-        assert!(has_password("postgres://u:secret@h:5432/db"));
-        assert!(!has_password("postgres://u@h:5432/db?sslmode=require"));
-        assert!(!has_password("postgres://h/db?options=a:b"));
+        assert_eq!(password_in("postgres://u:secret@h:5432/db"), Some("secret"));
+        assert_eq!(password_in("postgres://u@h:5432/db?sslmode=require"), None);
+        assert_eq!(password_in("postgres://h/db?options=a:b"), None);
     }
 }

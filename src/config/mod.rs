@@ -3,6 +3,7 @@
 
 mod duration;
 mod error;
+mod exports;
 mod hook;
 pub mod keys;
 mod keyspec;
@@ -17,10 +18,11 @@ use std::time::Duration;
 
 pub use duration::format as format_duration;
 pub use error::{line_col, ConfigError};
+pub use exports::{dotenv_name, FlagExport};
 pub use hook::{Hook, HookKind, Step, DEFAULT_TIMEOUT};
 pub use keys::{Binding, Command, KeyCode, KeySpec, Keymap};
 pub use ledger::{parse_url as parse_ledger_url, Identity, LedgerConfig, LedgerLocation, DEFAULT_LEASE_TTL};
-pub use schema::{ExportFormat, FlagExportRaw as FlagExport, VersionRaw as VersionSource};
+pub use schema::{ExportFormat, VersionRaw as VersionSource};
 pub use template::INIT_TEMPLATE;
 
 use crate::domain::threshold::Threshold;

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use toml::Spanned;
 
-use super::duration::Humane;
+use super::duration::{Humane, Positive};
 use super::hook::Hook;
 pub use super::ledger::LedgerRaw;
 
@@ -78,17 +78,50 @@ pub struct EnvChecklistsRaw {
 #[serde(deny_unknown_fields)]
 pub struct HealthRaw {
     pub name: String,
+    #[serde(deserialize_with = "http_url")]
     pub url: String,
-    pub interval: Option<Humane>,
-    pub timeout: Option<Humane>,
+    pub interval: Option<Positive>,
+    pub timeout: Option<Positive>,
     pub version: Option<VersionRaw>,
 }
 
 #[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct VersionRaw {
+    #[serde(default, deserialize_with = "optional_http_url")]
     pub url: Option<String>,
+    #[serde(deserialize_with = "json_pointer")]
     pub pointer: String,
+}
+
+/// Health is polled over HTTP: anything else would only ever be "unknown".
+fn http_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let url = String::deserialize(d)?;
+    let lower = url.trim().to_ascii_lowercase();
+    let host = lower.strip_prefix("http://").or_else(|| lower.strip_prefix("https://"));
+    match host {
+        Some(h) if !h.is_empty() && !h.starts_with('/') => Ok(url),
+        _ => Err(serde::de::Error::custom(format!(
+            "health url {url:?}: expected an http:// or https:// URL, e.g. \"https://api.example.com/health\""
+        ))),
+    }
+}
+
+fn optional_http_url<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    http_url(d).map(Some)
+}
+
+/// A JSON pointer (RFC 6901) starts with `/`: "releaseId" would never match.
+fn json_pointer<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let p = String::deserialize(d)?;
+    if p.starts_with('/') {
+        Ok(p)
+    } else {
+        Err(serde::de::Error::custom(format!(
+            "version pointer {p:?}: a JSON pointer starts with '/', e.g. \"/{}\"",
+            p.trim_start_matches(['#', '.'])
+        )))
+    }
 }
 
 #[derive(Deserialize)]
@@ -168,11 +201,11 @@ pub struct ExportRaw {
     pub flags: Vec<FlagExportRaw>,
 }
 
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+#[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FlagExportRaw {
     pub format: ExportFormat,
-    pub path: String,
+    pub path: Spanned<String>,
 }
 
 #[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq)]

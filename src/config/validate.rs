@@ -188,6 +188,12 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         )
     })?;
 
+    let mut flag_spans: Vec<(String, std::ops::Range<usize>)> =
+        raw.flag.iter().map(|(n, f)| (n.clone(), f.span())).collect();
+    flag_spans.sort_by_key(|(_, s)| s.start);
+    let env_list: Vec<String> = environments.iter().map(|e| e.name.clone()).collect();
+    let exports = super::exports::check(path, source, raw.export.flags, &env_list, &flag_spans)?;
+
     let mut flags = BTreeMap::new();
     for (fname, f) in raw.flag {
         let f = f.into_inner();
@@ -293,6 +299,13 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     redact.extend(ledger.password_env.clone());
     redact.sort();
     redact.dedup();
+    // Checked last, so a half-written config reports its other mistakes first.
+    if environments.is_empty() {
+        return Err(err(
+            0..0,
+            "no environments: add at least one [[environment]] table with a name, e.g. name = \"staging\"".into(),
+        ));
+    }
 
     Ok(Config {
         path: path.to_path_buf(),
@@ -305,7 +318,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         environments,
         checklists,
         flags,
-        exports: raw.export.flags,
+        exports,
         prometheus: raw.prometheus.map(|p| Prometheus {
             url: p.url,
             timeout: p.timeout.map_or(Duration::from_secs(5), |d| d.0),

@@ -3,6 +3,7 @@
 //! hooks, and one health service per environment on loopback.
 
 mod files;
+pub mod folder;
 mod seed;
 mod seed_data;
 mod seeder;
@@ -20,26 +21,33 @@ pub use seed::{commit_of, seed, VERSIONS};
 
 const ENVS: [&str; 3] = ["dev", "staging", "prod"];
 
-/// A prepared demo folder with its services running.
+/// A prepared demo folder with its services running (or, when another
+/// demo runs the folder, joined: its services and config are that demo's).
 pub struct Demo {
     pub dir: PathBuf,
     pub config_path: PathBuf,
     pub ports: Vec<u16>,
-    /// Keeps the services alive; dropping it stops them.
-    _services: tokio::runtime::Runtime,
+    /// Another demo runs this folder; this one only opens a console on it.
+    pub joined: bool,
+    /// Keeps the services alive; dropping it stops them (None when joined).
+    _services: Option<tokio::runtime::Runtime>,
+    /// Held while this demo runs the folder, so a second one joins it.
+    _owner: Option<folder::OwnerLock>,
     temporary: bool,
 }
 
 impl Drop for Demo {
     fn drop(&mut self) {
-        if self.temporary {
+        if self.temporary && !self.joined {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
 }
 
 /// Create (or reuse) the demo folder, start the services, write the config
-/// and hooks, and seed the ledger on first use.
+/// and hooks, and seed the ledger on first use. A folder holding files the
+/// demo did not write is refused (exit 2); a folder another demo is running
+/// is joined, and nothing in it is written.
 pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
     let (dir, temporary) = match keep {
         Some(d) => (d.to_path_buf(), false),
@@ -54,13 +62,38 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
         }
     };
     let io = |e: std::io::Error| Error::runtime(format!("demo folder {}: {e}", dir.display()));
+    let config_path = dir.join("relcon.toml");
+    if !dir.exists() {
+        std::fs::create_dir_all(&dir).map_err(io)?;
+    } else if !dir.join(folder::LOCK).exists() {
+        // Never a demo's: refuse a foreign folder before leaving a lock
+        // file in it. (With a lock file, the check runs under the lock, or
+        // a joining demo checks the running one's marker.)
+        folder::check_ours(&dir)?;
+    }
+    let owner = match folder::claim(&dir, std::time::Duration::from_secs(30))? {
+        folder::Claim::Join(m) => {
+            return Ok(Demo {
+                dir,
+                config_path,
+                ports: m.ports,
+                joined: true,
+                _services: None,
+                _owner: None,
+                temporary,
+            })
+        }
+        folder::Claim::Owner(lock) => lock,
+    };
+    // Ours now: check again under the lock (nobody can be writing it).
+    folder::check_ours(&dir)?;
     std::fs::create_dir_all(dir.join("hooks")).map_err(io)?;
     std::fs::create_dir_all(dir.join("services")).map_err(io)?;
     let envs: Vec<String> = ENVS.iter().map(|s| s.to_string()).collect();
     let (ports, services) = service::start(dir.join("services"), &envs).map_err(io)?;
     let now = chrono::Utc::now();
-    let config_path = dir.join("relcon.toml");
-    std::fs::write(&config_path, files::config(&ports, now)).map_err(io)?;
+    let config_text = files::config(&ports, now);
+    std::fs::write(&config_path, &config_text).map_err(io)?;
     for (name, text) in [
         ("deploy.sh", files::DEPLOY_SH),
         ("migrate.sh", files::MIGRATE_SH),
@@ -89,13 +122,17 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
             }
         }
         let ctx = crate::ops::Ctx::open(config, "relcon-demo".into(), crate::ops::system_clock())?;
-        crate::ops::flags::export_all(&ctx)?;
+        crate::ops::exports::write_all(&ctx)?;
     }
+    // Last: a joining demo trusts the folder once the marker names us.
+    folder::write_marker(&dir, &config_text, &ports)?;
     Ok(Demo {
         dir,
         config_path,
         ports,
-        _services: services,
+        joined: false,
+        _services: Some(services),
+        _owner: Some(owner),
         temporary,
     })
 }
@@ -104,6 +141,10 @@ pub fn main(cli: &Cli, keep: Option<&Path>, print_config: bool) -> i32 {
     if print_config {
         print!("{}", files::config(&[8081, 8082, 8083], chrono::Utc::now()));
         return 0;
+    }
+    if cli.read_only {
+        eprintln!("error: the demo writes its sandbox (config, ledger, services), and this relcon is read-only (--read-only or RELCON_READ_ONLY): nothing was done");
+        return 2;
     }
     let demo = match prepare(keep) {
         Ok(d) => d,
@@ -118,8 +159,15 @@ pub fn main(cli: &Cli, keep: Option<&Path>, print_config: bool) -> i32 {
         read_only: cli.read_only,
         command: None,
     };
+    if demo.joined {
+        eprintln!(
+            "joining the demo already running in {} (services on ports {:?}): its services and config are left alone",
+            demo.dir.display(),
+            demo.ports
+        );
+    }
     let code = crate::tui::main(&inner);
-    if keep.is_some() {
+    if keep.is_some() && !demo.joined {
         eprintln!("demo kept in {} — run it again with `relcon demo --keep {}`, or `relcon --config {}` for the plain console", demo.dir.display(), demo.dir.display(), demo.config_path.display());
     }
     drop(demo);

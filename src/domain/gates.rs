@@ -42,6 +42,25 @@ pub struct ChecklistProgress {
     pub total: usize,
 }
 
+/// A deployment still in flight, and how alive its holder is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InFlight<'a> {
+    pub number: u64,
+    pub actor: &'a str,
+    pub lease: LeaseState,
+}
+
+/// The in-flight deployment's environment lease, judged by the database clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LeaseState {
+    /// No lease (a deployment recorded before leases): only its process can tell.
+    Unleased,
+    /// The holder is alive: `--force` with a reason takes it over.
+    Live { remaining_ms: i64 },
+    /// The holder went silent past its TTL: its deployment counts as interrupted.
+    Expired { ago_ms: i64 },
+}
+
 /// Everything a gate decision depends on, gathered by ops from the ledger and config.
 #[derive(Debug, Clone)]
 pub struct GateInput<'a> {
@@ -50,8 +69,8 @@ pub struct GateInput<'a> {
     pub now: DateTime<Utc>,
     pub actor: &'a str,
     pub protected: bool,
-    /// (release number, actor) of a deployment of this env still in flight.
-    pub running: Option<(u64, &'a str)>,
+    /// A deployment of this env still in flight.
+    pub running: Option<InFlight<'a>>,
     /// Release number of an interrupted deployment nobody has resolved yet.
     pub interrupted: Option<u64>,
     pub approvals_required: u32,
@@ -76,9 +95,41 @@ pub fn same_person(a: &str, b: &str) -> bool {
 pub fn evaluate(input: &GateInput) -> Vec<Gate> {
     let mut gates = Vec::new();
     gates.push(match input.running {
-        Some((n, who)) => Gate {
+        Some(InFlight {
+            number: n,
+            actor: who,
+            lease: LeaseState::Unleased,
+        }) => Gate {
             overridable: false,
             ..Gate::new("running", false, format!("v{n} is being deployed by {who}"))
+        },
+        // A live holder elsewhere can be taken over, on purpose and on the record.
+        Some(InFlight {
+            number: n,
+            actor: who,
+            lease: LeaseState::Live { remaining_ms },
+        }) => Gate::new(
+            "running",
+            false,
+            format!(
+                "v{n} is being deployed by {who} (lease live for {}s more; --force with a reason takes it over)",
+                (remaining_ms + 999) / 1000
+            ),
+        ),
+        Some(InFlight {
+            number: n,
+            actor: who,
+            lease: LeaseState::Expired { ago_ms },
+        }) => Gate {
+            overridable: false,
+            ..Gate::new(
+                "running",
+                true,
+                format!(
+                    "v{n} by {who} went silent {}s past its lease: it is marked interrupted",
+                    ago_ms / 1000
+                ),
+            )
         },
         None => Gate {
             overridable: false,
@@ -223,15 +274,39 @@ mod tests {
         }
     }
 
+    fn in_flight(lease: LeaseState) -> Option<InFlight<'static>> {
+        Some(InFlight {
+            number: 7,
+            actor: "bo",
+            lease,
+        })
+    }
+
     #[test]
-    fn running_blocks_everything_and_cannot_be_overridden() {
+    fn an_unleased_running_deployment_blocks_everything_and_cannot_be_overridden() {
         for a in [Action::Deploy, Action::Promote, Action::Rollback] {
             let mut i = base(a);
-            i.running = Some((7, "bo"));
+            i.running = in_flight(LeaseState::Unleased);
             let g = evaluate(&i);
             assert_eq!(failing_names(&g), vec!["running"]);
             assert!(!g[0].overridable);
             assert!(g[0].detail.contains("v7") && g[0].detail.contains("bo"));
+        }
+    }
+
+    #[test]
+    fn a_live_lease_blocks_but_can_be_taken_over_and_an_expired_one_does_not_block() {
+        for a in [Action::Deploy, Action::Promote, Action::Rollback] {
+            let mut i = base(a);
+            i.running = in_flight(LeaseState::Live { remaining_ms: 12_300 });
+            let g = evaluate(&i);
+            assert_eq!(failing_names(&g), vec!["running"]);
+            assert!(g[0].overridable, "--force takes a live lease over");
+            assert!(g[0].detail.contains("13s more"), "{}", g[0].detail);
+            i.running = in_flight(LeaseState::Expired { ago_ms: 4_000 });
+            let g = evaluate(&i);
+            assert!(failing(&g).is_empty(), "{g:?}");
+            assert!(g[0].detail.contains("went silent 4s"), "{}", g[0].detail);
         }
     }
 

@@ -9,6 +9,6 @@ pub mod release;
 pub mod threshold;
 
 pub use freeze::FreezeWindow;
-pub use gates::{Gate, GateInput};
+pub use gates::{Gate, GateInput, InFlight, LeaseState};
 pub use inert::inert;
 pub use release::{Action, Build, DeploymentStatus, Release, StepState};

@@ -128,7 +128,10 @@ impl Release {
         match (&self.status, &self.error) {
             (DeploymentStatus::Failed, Some(e)) => format!("{base} — failed: {e}"),
             (DeploymentStatus::Failed, None) => format!("{base} — failed"),
-            (DeploymentStatus::Interrupted, _) => format!("{base} — interrupted"),
+            (DeploymentStatus::Interrupted, _) => match self.late {
+                Some(late) => format!("{base} — interrupted (its hook later {})", late.as_str()),
+                None => format!("{base} — interrupted"),
+            },
             (DeploymentStatus::Started, _) => format!("{base} — in progress"),
             _ => base,
         }

@@ -3,6 +3,8 @@
 //! environment variables (or the webhook's JSON body), never the command text.
 
 mod capture;
+mod clean;
+mod lines;
 mod redact;
 mod shell;
 pub mod signals;
@@ -13,8 +15,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-pub use capture::{sanitize, Capture};
-pub use redact::Redactor;
+pub use capture::Capture;
+pub use clean::{sanitize, Cleaner};
+pub use redact::{Redactor, StreamRedactor};
 
 use crate::config::{Hook, HookKind};
 
@@ -24,7 +27,9 @@ pub enum HookEvent {
     StepStarted {
         name: String,
     },
-    /// One line of output (sanitised, redacted, at most 1 000 chars).
+    /// One line of output (sanitised, redacted, at most 1 000 chars). When
+    /// a hook prints faster than lines can be shown, a line saying how many
+    /// were not shown takes their place.
     Output {
         step: String,
         line: String,
@@ -96,7 +101,7 @@ pub fn run_hook(
             name: step.name.clone(),
         });
         if hook.multi_step {
-            capture.push(format!("── step {} ──\n", step.name).as_bytes());
+            capture.push(&format!("── step {} ──\n", step.name));
         }
         let mut emit = |line: String| {
             on_event(HookEvent::Output {
@@ -142,38 +147,5 @@ pub fn run_hook(
         error,
         output: redactor.redact(&capture.text()),
         duration: started.elapsed(),
-    }
-}
-
-/// Splits a byte stream into lines for live display, bounding line length so
-/// binary output without newlines still flows.
-#[derive(Default)]
-pub(crate) struct LineSplitter {
-    partial: Vec<u8>,
-}
-
-const MAX_LINE: usize = 1000;
-
-impl LineSplitter {
-    pub fn push(&mut self, bytes: &[u8], redactor: &Redactor, emit: &mut dyn FnMut(String)) {
-        for &b in bytes {
-            if b == b'\n' || self.partial.len() >= 4 * MAX_LINE {
-                self.flush(redactor, emit);
-            } else {
-                self.partial.push(b);
-            }
-        }
-    }
-    pub fn flush(&mut self, redactor: &Redactor, emit: &mut dyn FnMut(String)) {
-        if self.partial.is_empty() {
-            return;
-        }
-        let text = sanitize(&String::from_utf8_lossy(&self.partial));
-        self.partial.clear();
-        let mut line = redactor.redact(&text);
-        if line.chars().count() > MAX_LINE {
-            line = line.chars().take(MAX_LINE).collect::<String>() + "…";
-        }
-        emit(line);
     }
 }

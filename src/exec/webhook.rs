@@ -1,11 +1,17 @@
 //! Webhook steps: POST the hook data as JSON, bearer token from a named
 //! environment variable, 2xx means success.
 
+use std::io::Read;
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{CancelToken, Capture, LineSplitter, Redactor, StepEnd};
+use super::clean::Cleaner;
+use super::lines::{LineSplitter, LiveBudget};
+use super::{CancelToken, Capture, Redactor, StepEnd};
 use crate::config::format_duration;
+
+/// How much of a webhook's answer is read, shown and stored.
+const BODY_LIMIT: u64 = 16 * 1024;
 
 /// The JSON body: the RELCON_* variables with the prefix dropped, lowercased
 /// (`RELCON_VERSION` → `version`).
@@ -39,6 +45,7 @@ pub(crate) fn post(
     };
     let payload = body(env);
     let url_owned = url.to_string();
+    let body_redactor = redactor.clone();
     let (tx, rx) = mpsc::channel();
     // A thread of its own: reqwest's blocking client must not run on an async
     // runtime thread, and waiting here lets a cancel take effect.
@@ -60,8 +67,14 @@ pub(crate) fn post(
                 }
             })?;
             let status = resp.status().as_u16();
-            let mut text = resp.text().unwrap_or_default();
-            text.truncate(16 * 1024);
+            // Read a bounded prefix only (a huge answer is not held in
+            // memory), and make it safe as a stream: the cut may fall inside
+            // a character or a secret.
+            let mut raw = Vec::new();
+            let _ = resp.take(BODY_LIMIT).read_to_end(&mut raw);
+            let mut cleaner = Cleaner::new(&body_redactor);
+            let mut text = cleaner.push(&raw);
+            text.push_str(&cleaner.finish());
             Ok((status, text))
         })();
         let _ = tx.send(result);
@@ -70,9 +83,17 @@ pub(crate) fn post(
     loop {
         match rx.recv_timeout(Duration::from_millis(25)) {
             Ok(Ok((status, text))) => {
-                let line = format!("POST {url} → HTTP {status}\n{text}\n");
-                capture.push(line.as_bytes());
-                LineSplitter::default().push(line.as_bytes(), redactor, emit);
+                let line = redactor.redact(&format!("POST {url} → HTTP {status}\n{text}\n"));
+                capture.push(&line);
+                let mut lines = LineSplitter::default();
+                let mut budget = LiveBudget::default();
+                let mut take = |l| {
+                    emit(l);
+                    true
+                };
+                lines.push(&line, &mut budget, &mut take);
+                lines.flush(&mut budget, &mut take);
+                budget.report_skipped(&mut take);
                 return if (200..300).contains(&status) {
                     StepEnd::Ok
                 } else {

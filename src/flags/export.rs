@@ -1,8 +1,7 @@
-//! Exports applications read: flagd flag documents and `.env` files.
-//! Every file is written atomically, so a watching flagd never reads half.
+//! Exports applications read: flagd flag documents and `.env` files,
+//! rendered from the ledger's state (see `publish` for how they are written).
 
 use serde_json::{json, Map, Value};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::config::FlagState;
@@ -63,44 +62,81 @@ pub fn flagd_flag(row: &FlagRow) -> Value {
     Value::Object(flag)
 }
 
-pub fn flagd_document(rows: &[FlagRow]) -> String {
+/// The whole flagd document for one env, stamped with the ledger seq it
+/// reflects (top-level `metadata.relcon_seq`).
+pub fn flagd_document(rows: &[FlagRow], seq: u64) -> String {
     let mut flags = Map::new();
     for r in rows {
         flags.insert(r.flag.clone(), flagd_flag(r));
     }
-    let doc = json!({ "$schema": "https://flagd.dev/schema/v0/flags.json", "flags": Value::Object(flags) });
+    let doc = json!({
+        "$schema": "https://flagd.dev/schema/v0/flags.json",
+        "metadata": { "relcon_seq": seq },
+        "flags": Value::Object(flags),
+    });
     serde_json::to_string_pretty(&doc).unwrap_or_default() + "\n"
 }
 
-/// `FEATURE_<FLAG>=true|false`, `_ROLLOUT`, `_TARGETS`. A disabled flag
+/// `FEATURE_<FLAG>`: the flag name upper-cased, anything but ASCII letters
+/// and digits as `_`.
+pub use crate::config::dotenv_name;
+
+/// `FEATURE_<FLAG>='true'` only when the flag is on for every key (enabled,
+/// rollout 100); `_ROLLOUT` and `_TARGETS` carry the rest. A disabled flag
 /// exports rollout 0 and no targets, so an app that reads only the extras
-/// still sees the kill.
-pub fn dotenv_document(rows: &[FlagRow]) -> String {
-    let mut out = String::from("# Written by relcon; edits here are overwritten.\n");
+/// still sees the kill. The first line says which ledger seq it reflects.
+///
+/// Every value is single-quoted, and inside the quotes only characters that
+/// bash, python-dotenv, node dotenv and phpdotenv all read literally appear:
+/// see [`dotenv_quote`].
+pub fn dotenv_document(rows: &[FlagRow], seq: u64) -> String {
+    let mut out = format!("# relcon seq {seq}\n# Written by relcon; edits here are overwritten.\n");
     for r in rows {
-        let name: String = r
-            .flag
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_uppercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
+        let name = dotenv_name(&r.flag);
         let s = &r.state;
-        out.push_str(&format!("FEATURE_{name}={}\n", s.enabled));
-        out.push_str(&format!(
-            "FEATURE_{name}_ROLLOUT={}\n",
-            if s.enabled { s.rollout } else { 0 }
-        ));
-        out.push_str(&format!(
-            "FEATURE_{name}_TARGETS={}\n",
-            if s.enabled { s.targets.join(",") } else { String::new() }
-        ));
+        let all_on = s.enabled && s.rollout >= 100;
+        let rollout = if s.enabled { s.rollout } else { 0 };
+        let targets: Vec<String> = if s.enabled {
+            s.targets.iter().map(|t| dotenv_quote(t)).collect()
+        } else {
+            Vec::new()
+        };
+        out.push_str(&format!("{name}='{all_on}'\n"));
+        out.push_str(&format!("{name}_ROLLOUT='{rollout}'\n"));
+        out.push_str(&format!("{name}_TARGETS='{}'\n", targets.join(",")));
     }
     out
+}
+
+/// Percent-encode (UTF-8 bytes, `%XX`) what would read differently in one
+/// of the four readers inside single quotes — `'` ends the value, `\` is an
+/// escape in python-dotenv, `$` interpolates in python-dotenv, control
+/// characters (newlines) split lines — plus `,` (the list separator), `%`
+/// itself and `+` (so PHP's `urldecode` agrees with `rawurldecode`). Split
+/// `_TARGETS` on `,`, then URL-decode each key; plain keys (letters,
+/// digits, `-_.@:/` and spaces) are written as they are.
+pub fn dotenv_quote(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        if c.is_control() || matches!(c, '%' | '\'' | '\\' | '$' | ',' | '+') {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The ledger seq an exported file says it reflects: `# relcon seq N` on
+/// the first line of a `.env`, `metadata.relcon_seq` in a flagd document.
+pub fn stamped_seq(text: &str) -> Option<u64> {
+    if let Some(rest) = text.strip_prefix("# relcon seq ") {
+        return rest.lines().next()?.trim().parse().ok();
+    }
+    serde_json::from_str::<Value>(text).ok()?["metadata"]["relcon_seq"].as_u64()
 }
 
 /// `flags/{env}.flagd.json` → the path for one env, relative to the config folder.
@@ -108,36 +144,7 @@ pub fn export_path(dir: &Path, template: &str, env: &str) -> PathBuf {
     dir.join(template.replace("{env}", env))
 }
 
-/// Temp file in the same folder, fsync, rename, fsync the folder.
-pub fn write_atomic(path: &Path, contents: &str) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_else(|| "export".into());
-    // Unique per call, not just per process: two threads exporting the same
-    // file at once must not write into (and rename) each other's temp file.
-    static SEQ: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let tmp = dir.join(format!(".{name}.{}.{seq}.tmp", std::process::id()));
-    {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(contents.as_bytes())?;
-        f.sync_all()?;
-    }
-    if let Err(e) = std::fs::rename(&tmp, path) {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(e);
-    }
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
-}
+pub use super::publish::write_atomic;
 
 #[cfg(test)]
 mod tests {
@@ -157,6 +164,16 @@ mod tests {
             reason: None,
             killed: false,
         }
+    }
+
+    #[test]
+    fn documents_are_stamped_with_the_seq_they_reflect() {
+        let doc: Value = serde_json::from_str(&flagd_document(&[row(true, 10, &[])], 412)).unwrap();
+        assert_eq!(doc["metadata"], json!({ "relcon_seq": 412 }));
+        assert!(dotenv_document(&[], 412).starts_with("# relcon seq 412\n"));
+        assert_eq!(stamped_seq(&dotenv_document(&[], 412)), Some(412));
+        assert_eq!(stamped_seq(&flagd_document(&[], 9)), Some(9));
+        assert_eq!(stamped_seq("FEATURE_X=true\n"), None);
     }
 
     #[test]
@@ -197,14 +214,54 @@ mod tests {
 
     #[test]
     fn dotenv_hides_targets_of_a_disabled_flag() {
-        let d = dotenv_document(&[row(false, 50, &["15"])]);
+        let d = dotenv_document(&[row(false, 50, &["15"])], 7);
+        assert!(d.starts_with("# relcon seq 7\n"), "{d}");
         assert!(
             d.contains(
-                "FEATURE_CUSTOMER_PORTAL=false\nFEATURE_CUSTOMER_PORTAL_ROLLOUT=0\nFEATURE_CUSTOMER_PORTAL_TARGETS=\n"
+                "FEATURE_CUSTOMER_PORTAL='false'\nFEATURE_CUSTOMER_PORTAL_ROLLOUT='0'\nFEATURE_CUSTOMER_PORTAL_TARGETS=''\n"
             ),
             "{d}"
         );
-        let d = dotenv_document(&[row(true, 10, &["15", "42", "103"])]);
-        assert!(d.contains("FEATURE_CUSTOMER_PORTAL=true\nFEATURE_CUSTOMER_PORTAL_ROLLOUT=10\nFEATURE_CUSTOMER_PORTAL_TARGETS=15,42,103\n"), "{d}");
+    }
+
+    #[test]
+    fn dotenv_says_true_only_when_on_for_every_key() {
+        let cases = [
+            (row(true, 100, &[]), "true", "100", ""),
+            (row(true, 100, &["15"]), "true", "100", "15"),
+            (row(true, 99, &[]), "false", "99", ""),
+            (row(true, 5, &["15", "42"]), "false", "5", "15,42"),
+            (row(true, 0, &["15"]), "false", "0", "15"),
+            (row(false, 100, &["15"]), "false", "0", ""),
+        ];
+        for (r, on, rollout, targets) in cases {
+            let d = dotenv_document(std::slice::from_ref(&r), 1);
+            let want = format!(
+                "FEATURE_CUSTOMER_PORTAL='{on}'\nFEATURE_CUSTOMER_PORTAL_ROLLOUT='{rollout}'\nFEATURE_CUSTOMER_PORTAL_TARGETS='{targets}'\n"
+            );
+            assert!(d.ends_with(&want), "{:?}: {d}", r.state);
+        }
+    }
+
+    #[test]
+    fn dotenv_quote_encodes_only_what_a_reader_could_misread() {
+        let cases = [
+            ("tenant-15", "tenant-15"),
+            ("a b", "a b"),
+            ("ana@example.com", "ana@example.com"),
+            ("ünï", "ünï"),
+            ("it's", "it%27s"),
+            ("a,b", "a%2Cb"),
+            ("50%", "50%25"),
+            ("a\\b", "a%5Cb"),
+            ("${HOME}", "%24{HOME}"),
+            ("a+b", "a%2Bb"),
+            ("two\nlines\r", "two%0Alines%0D"),
+            ("\u{1b}[2J\u{7}", "%1B[2J%07"),
+            ("\u{85}", "%C2%85"),
+        ];
+        for (raw, want) in cases {
+            assert_eq!(dotenv_quote(raw), want, "{raw:?}");
+        }
     }
 }

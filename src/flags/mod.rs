@@ -4,6 +4,7 @@
 pub mod eval;
 pub mod export;
 pub mod murmur;
+pub mod publish;
 
 pub use eval::{describe, evaluate, Evaluation};
 pub use export::FlagRow;

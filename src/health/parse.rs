@@ -88,6 +88,51 @@ fn sub_checks(doc: &Value) -> Vec<SubCheck> {
     out
 }
 
+/// The state a `status` field claims. A value that is not a known word
+/// (`123`, `null`, `"pwned"`) is *unknown* — never healthy — with the value
+/// shown in the reason (as JSON, so nothing in it can reach a terminal raw).
+fn judge_status(status: &Value, doc: &Value, http_status: u16) -> (State, Option<String>) {
+    let http_ok = (200..300).contains(&http_status);
+    let Some((word, s)) = status.as_str().and_then(|w| status_word(w).map(|s| (w, s))) else {
+        let shown = shown_value(status);
+        return if http_ok {
+            (State::Unknown, Some(format!("unknown status {shown}")))
+        } else {
+            (
+                State::Unhealthy,
+                Some(format!("HTTP {http_status}, unknown status {shown}")),
+            )
+        };
+    };
+    // A body that claims "pass" with an error status is not healthy.
+    let s = if !http_ok && s == State::Healthy {
+        State::Unhealthy
+    } else {
+        s
+    };
+    if s == State::Healthy {
+        return (s, None);
+    }
+    let output = doc.get("output").and_then(Value::as_str).map(str::to_string);
+    let reason = output.unwrap_or_else(|| {
+        if http_ok {
+            format!("status {word}")
+        } else {
+            format!("HTTP {http_status}, status {word}")
+        }
+    });
+    (s, Some(reason))
+}
+
+/// A JSON value as compact JSON text, at most 40 characters.
+fn shown_value(v: &Value) -> String {
+    let text = v.to_string();
+    match text.char_indices().nth(40) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
+    }
+}
+
 /// Interpret an answer. `is_json` comes from the Content-Type (or a body
 /// that starts like JSON).
 pub fn interpret(http_status: u16, content_type: Option<&str>, body: &[u8], pointer: Option<&str>) -> Interpreted {
@@ -129,29 +174,10 @@ pub fn interpret(http_status: u16, content_type: Option<&str>, body: &[u8], poin
     };
     let version = version_of(&doc, pointer);
     let checks = sub_checks(&doc);
-    let word = doc.get("status").and_then(Value::as_str);
-    let (state, reason) = match word.and_then(status_word) {
-        Some(s) => {
-            let output = doc.get("output").and_then(Value::as_str).map(str::to_string);
-            // A body that claims "pass" with an error status is not healthy.
-            let s = if !http_ok && s == State::Healthy {
-                State::Unhealthy
-            } else {
-                s
-            };
-            let reason = match s {
-                State::Healthy => None,
-                _ => Some(output.unwrap_or_else(|| {
-                    if http_ok {
-                        format!("status {}", word.unwrap_or("?"))
-                    } else {
-                        format!("HTTP {http_status}, status {}", word.unwrap_or("?"))
-                    }
-                })),
-            };
-            (s, reason)
-        }
+    let (state, reason) = match doc.get("status") {
+        // No status at all: a JSON API that is not a health document.
         None => (http_state, (!http_ok).then(|| format!("HTTP {http_status}"))),
+        Some(status) => judge_status(status, &doc, http_status),
     };
     Interpreted {
         state,
@@ -194,6 +220,53 @@ mod tests {
         }
         let i = interpret(503, HJ, br#"{"status":"fail","output":"db down"}"#, None);
         assert_eq!(i.reason.as_deref(), Some("db down"));
+    }
+
+    #[test]
+    fn a_status_that_is_not_a_known_word_is_unknown_never_healthy() {
+        let cases = [
+            (r#"{"status":123}"#, "unknown status 123"),
+            (r#"{"status":null}"#, "unknown status null"),
+            (r#"{"status":"pwned"}"#, r#"unknown status "pwned""#),
+            (r#"{"status":true}"#, "unknown status true"),
+            (r#"{"status":{"ok":1}}"#, r#"unknown status {"ok":1}"#),
+            (r#"{"status":""}"#, r#"unknown status """#),
+        ];
+        for (body, reason) in cases {
+            let i = interpret(200, HJ, body.as_bytes(), None);
+            assert_eq!((i.state, i.reason.as_deref()), (State::Unknown, Some(reason)), "{body}");
+        }
+        // An error status stays unhealthy, and says why.
+        let i = interpret(503, HJ, br#"{"status":"pwned"}"#, None);
+        assert_eq!(
+            (i.state, i.reason.as_deref()),
+            (State::Unhealthy, Some(r#"HTTP 503, unknown status "pwned""#))
+        );
+        // Long values are cut; control characters arrive JSON-escaped.
+        let long = format!(r#"{{"status":"\u001b[2J{}"}}"#, "x".repeat(100));
+        let i = interpret(200, HJ, long.as_bytes(), None);
+        let reason = i.reason.unwrap_or_default();
+        assert!(reason.ends_with('…') && reason.contains(r"\u001b[2J"), "{reason}");
+        assert!(!reason.contains('\u{1b}'), "{reason}");
+        // Known words in any case, with the spellings DESIGN §3a lists.
+        for (w, want) in [
+            ("PASS", State::Healthy),
+            ("Ok", State::Healthy),
+            ("up", State::Healthy),
+            ("WARN", State::Degraded),
+            ("fail", State::Unhealthy),
+            ("DOWN", State::Unhealthy),
+            ("OUT_OF_SERVICE", State::Unhealthy),
+            ("UNKNOWN", State::Unknown),
+        ] {
+            let body = format!(r#"{{"status":"{w}"}}"#);
+            assert_eq!(interpret(200, HJ, body.as_bytes(), None).state, want, "{w}");
+        }
+        // No status field at all: the HTTP status decides, as for plain text.
+        assert_eq!(
+            interpret(200, Some("application/json"), br#"{"a":1}"#, None).state,
+            State::Healthy
+        );
     }
 
     #[test]

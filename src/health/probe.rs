@@ -4,7 +4,7 @@
 use chrono::Utc;
 use std::time::{Duration, Instant};
 
-use super::metrics::{evaluate_metric, parse_query_response};
+use super::metrics::{evaluate_series, parse_query_response};
 use super::parse::interpret;
 use super::state::{MetricSample, Sample, State};
 use crate::config::{HealthCheck, Metric, Prometheus};
@@ -164,16 +164,13 @@ impl Prober {
                 value: None,
                 reason: Some(format!("prometheus: {reason}")),
             },
-            Ok(f) => match parse_query_response(&f.body) {
-                Ok(Some(v)) => {
-                    let (state, reason) = evaluate_metric(metric, v);
-                    MetricSample {
-                        at,
-                        state,
-                        value: Some(v),
-                        reason,
-                    }
-                }
+            Ok(f) => match parse_query_response(&f.body).map(|s| evaluate_series(metric, &s)) {
+                Ok(Some((state, value, reason))) => MetricSample {
+                    at,
+                    state,
+                    value: Some(value),
+                    reason,
+                },
                 Ok(None) => MetricSample {
                     at,
                     state: State::Unknown,

@@ -171,6 +171,10 @@ pub trait Store: Send {
     fn set_read_only(&mut self, read_only: bool);
     /// Whether writes are refused (by choice, or because the ledger cannot be written).
     fn is_read_only(&self) -> bool;
+    /// The role the database authenticated (PostgreSQL), for `identity = "database"`.
+    fn authenticated_role(&self) -> Result<Option<String>> {
+        Ok(None)
+    }
 
     /// Events with seq > `after`, oldest first, at most `limit`.
     fn events_after(&self, after: u64, limit: usize) -> Result<Vec<Event>> {

@@ -86,7 +86,27 @@ pub fn summary(e: &Event) -> String {
         }
         "deployment.succeeded" => format!("{} succeeded", n("number")),
         "deployment.failed" => format!("{} failed: {}", n("number"), s("error")),
+        "deployment.interrupted" if !s("error").is_empty() => {
+            format!("{} interrupted: {}", n("number"), s("error"))
+        }
         "deployment.interrupted" => format!("{} interrupted", n("number")),
+        "deployment.late" => format!(
+            "{} finished late ({}), not current: {}",
+            n("number"),
+            s("outcome"),
+            s("why")
+        ),
+        "lease.acquired" => {
+            let ttl = b.get("ttl_ms").and_then(|v| v.as_u64()).unwrap_or(0) / 1000;
+            let over = b
+                .get("took_over")
+                .and_then(|v| v.as_u64())
+                .map(|t| format!(", taking over lease {t}"))
+                .unwrap_or_default();
+            format!("{} holds the lease (ttl {ttl}s{over})", n("number"))
+        }
+        "lease.released" => "lease released".to_string(),
+        "lease.expired" => format!("lease ended: {}", s("detail")),
         "approval.granted" => format!("approved {}", s("version")),
         "hold.set" => format!("hold set: {}", s("reason")),
         "hold.cleared" => "hold cleared".to_string(),

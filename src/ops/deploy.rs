@@ -3,7 +3,7 @@
 
 use std::time::Instant;
 
-use crate::domain::{Action, Release};
+use crate::domain::{Action, DeploymentStatus, LeaseState, Release};
 use crate::error::{Error, Result};
 use crate::exec::{self, CancelToken, HookEvent};
 use crate::ledger::bodies::*;
@@ -15,7 +15,8 @@ use super::Ctx;
 #[derive(Debug, Clone, Default)]
 pub struct Options {
     pub reason: Option<String>,
-    /// Override failing gates (never "running"); needs a reason.
+    /// Override failing gates, and take over a live lease of another
+    /// deployment (never an unleased running one); needs a reason.
     pub force: bool,
     /// Promote: refuse unless the source's current release is this vN.
     pub expect: Option<u64>,
@@ -146,9 +147,10 @@ fn run(
         _ => None,
     };
 
-    // Gate check and the start record in one exclusive transaction: two
-    // consoles racing into one env cannot both start.
-    ctx.store.transact(now, &actor, &mut |view| {
+    let ttl = ctx.config.ledger.lease_ttl;
+    // Gate check, the start record and the lease in one exclusive
+    // transaction: two consoles racing into one env cannot both start.
+    let started = ctx.store.transact(now, &actor, &mut |view| {
         let p = plan::plan_with_health(view, &config, &actor, now, &req, source_health.clone())?;
         if let (Some(want), Some(have)) = (opts.expect, p.source_release) {
             if want != have {
@@ -183,6 +185,24 @@ fn run(
             });
         }
         let mut events = Vec::new();
+        // A holder that went silent past its lease, or one taken over with
+        // --force: its deployment ends here, in the same transaction.
+        let mut took_over = None;
+        if let Some(r) = view.in_flight(&p.env)? {
+            let lease = view.lease(&p.env)?;
+            match plan::lease_state(lease.as_ref(), r.number) {
+                LeaseState::Expired { .. } => {
+                    let why = lease.as_ref().map(super::lease::expired_why).unwrap_or_default();
+                    events.extend(super::lease::end_holder(&r, lease.as_ref(), &why));
+                }
+                LeaseState::Live { .. } => {
+                    took_over = lease.as_ref().map(|l| l.token);
+                    let why = format!("taken over by {actor}: {}", reason.as_deref().unwrap_or_default());
+                    events.extend(super::lease::end_holder(&r, lease.as_ref(), &why));
+                }
+                LeaseState::Unleased => {}
+            }
+        }
         if !failing.is_empty() {
             events.push(NewEvent::new(
                 kind::GATE_OVERRIDDEN,
@@ -218,6 +238,18 @@ fn run(
                 steps: if hook.multi_step { p.steps.clone() } else { Vec::new() },
             },
         ));
+        events.push(super::lease::acquire(
+            view,
+            &p.env,
+            &super::lease::Holder {
+                number: p.next_number,
+                reason: reason.as_deref(),
+                host: &host,
+                pid,
+                ttl,
+            },
+            took_over,
+        )?);
         if action == Action::Rollback {
             // Hold the env so automation cannot re-ship the bad build.
             events.push(NewEvent::new(
@@ -238,6 +270,8 @@ fn run(
     })?;
     let p = planned.ok_or_else(|| Error::runtime("deployment plan missing"))?;
     let number = p.next_number;
+    let token = super::lease::token_of(&started).ok_or_else(|| Error::runtime("lease missing"))?;
+    let heartbeat = super::lease::Heartbeat::start(ctx.reopen()?.store, p.env.clone(), token, ttl, cancel.clone());
     on(Progress::Started {
         env: p.env.clone(),
         number,
@@ -290,10 +324,10 @@ fn run(
     };
     let duration_ms = started.elapsed().as_millis() as u64;
 
-    let finish_kind = if outcome.ok {
-        kind::DEPLOYMENT_SUCCEEDED
+    let finish_status = if outcome.ok {
+        DeploymentStatus::Succeeded
     } else {
-        kind::DEPLOYMENT_FAILED
+        DeploymentStatus::Failed
     };
     let body = DeploymentFinished {
         number,
@@ -303,11 +337,27 @@ fn run(
         resolved: false,
         reason: None,
     };
+    drop(heartbeat);
     let env_name = p.env.clone();
     let done_at = ctx.now();
-    ctx.store.transact(done_at, &actor, &mut |_| {
-        Ok(vec![NewEvent::new(finish_kind, Some(&env_name), &body)])
+    let mut late = None;
+    ctx.store.transact(done_at, &actor, &mut |view| {
+        let (fence, events) = super::lease::finish(view, &env_name, number, token, finish_status, &body)?;
+        late = match fence {
+            super::lease::Finish::Fenced => None,
+            super::lease::Finish::Late(why) => Some(why),
+        };
+        Ok(events)
     })?;
+    if let Some(why) = late {
+        return Err(Error::runtime(format!(
+            "{} v{number} {} after losing its lease ({why}): recorded as a late result; {}'s current release is unchanged. If the hook really went out, `relcon resolve {} succeeded` settles it",
+            p.env,
+            finish_status.as_str(),
+            p.env,
+            p.env
+        )));
+    }
     if !outcome.ok {
         return Err(Error::HookFailed {
             env: p.env.clone(),

@@ -1,12 +1,10 @@
-//! Reading flags: the resolved state per (flag, env), evaluation of a key,
-//! and writing the exports.
+//! Reading flags: the resolved state per (flag, env) and evaluation of a
+//! key. Writing the exports: see `exports`.
 
 use serde::Serialize;
-use std::path::PathBuf;
 
-use crate::config::{ExportFormat, FlagState};
+use crate::config::FlagState;
 use crate::error::{Error, Result};
-use crate::flags::export::{self, FlagRow};
 use crate::flags::{describe, evaluate, Evaluation};
 use crate::ledger::StateView;
 
@@ -116,53 +114,6 @@ pub fn eval(ctx: &Ctx, env: &str, flag: &str, key: &str) -> Result<EvalResult> {
         reason,
         bucket,
     })
-}
-
-/// Rewrite every configured export for one env.
-pub fn export_env(ctx: &Ctx, env: &str) -> Result<Vec<PathBuf>> {
-    // One export at a time in this process, reading the ledger under the
-    // lock: the last export to run sees every change recorded before it, so
-    // two threads' exports can never publish an older state last.
-    static EXPORTING: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one_at_a_time = EXPORTING.lock().unwrap_or_else(|e| e.into_inner());
-    let mut rows = Vec::new();
-    for flag in ctx.config.flags.keys() {
-        let r = resolve(ctx.store.view(), &ctx.config, flag, env)?;
-        rows.push(FlagRow {
-            flag: r.flag,
-            description: r.description,
-            state: FlagState {
-                enabled: r.enabled,
-                rollout: r.rollout,
-                targets: r.targets,
-            },
-            changed_by: r.changed_by,
-            changed_at: r.changed_at.map(|t| crate::ledger::event::format_at(&t)),
-            reason: r.reason,
-            killed: r.killed,
-        });
-    }
-    let mut written = Vec::new();
-    for ex in &ctx.config.exports {
-        let path = export::export_path(&ctx.config.dir, &ex.path, env);
-        let text = match ex.format {
-            ExportFormat::Flagd => export::flagd_document(&rows),
-            ExportFormat::Dotenv => export::dotenv_document(&rows),
-        };
-        export::write_atomic(&path, &text)
-            .map_err(|e| Error::runtime(format!("cannot write {}: {e}", path.display())))?;
-        written.push(path);
-    }
-    Ok(written)
-}
-
-/// `relcon flag export`: every export for every env.
-pub fn export_all(ctx: &Ctx) -> Result<Vec<PathBuf>> {
-    let mut all = Vec::new();
-    for env in &ctx.config.environments {
-        all.extend(export_env(ctx, &env.name)?);
-    }
-    Ok(all)
 }
 
 /// Changes of `flag` in `env`, newest first.

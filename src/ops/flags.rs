@@ -1,6 +1,7 @@
 //! Feature flags: set, kill, restore, evaluate and export. A change is a
 //! `flag.changed` event; the ledger's state wins over the config's initial
-//! state once a change exists. Exports and `on_change` run after the record.
+//! state once a change exists. Exports and `on_change` run after the record
+//! (exports are projections of it: see `exports`).
 
 use serde::Serialize;
 use std::path::PathBuf;
@@ -224,6 +225,7 @@ pub fn apply(
     reason: Option<String>,
     force: bool,
 ) -> Result<Changed> {
+    ctx.writable()?;
     let env_cfg = ctx.env(env)?.clone();
     if !ctx.config.flags.contains_key(flag) {
         return Err(unknown_flag(&ctx.config, flag));
@@ -284,9 +286,12 @@ pub fn apply(
         ));
         Ok(events)
     })?;
+    // Test-only (debug builds): a test SIGKILLs the process here, between
+    // the commit and the export, to prove the next process repairs it.
+    crate::flags::publish::test_pause("RELCON_TEST_PAUSE_BEFORE_EXPORT");
     let row = resolve(ctx.store.view(), &ctx.config, flag, env)?;
     let mut warnings = Vec::new();
-    let exported = match export_env(ctx, env) {
+    let exported = match super::exports::write_env(ctx, env) {
         Ok(p) => p,
         Err(e) => {
             warnings.push(format!("flag changed, but export failed: {e}"));

@@ -20,7 +20,14 @@ pub fn actor() -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
+/// This machine's name, as deployments record it: `$RELCON_HOST` (for
+/// containers whose hostname changes on every start), else the kernel's.
 pub fn hostname() -> String {
+    if let Ok(h) = std::env::var("RELCON_HOST") {
+        if !h.trim().is_empty() {
+            return h.trim().to_string();
+        }
+    }
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .map(|s| s.trim().to_string())

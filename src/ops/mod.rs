@@ -7,11 +7,13 @@ pub mod chain;
 pub mod checklist;
 pub mod commits;
 pub mod deploy;
+pub mod exports;
 pub mod flag_state;
 pub mod flags;
 pub mod health;
 pub mod hold;
 pub mod identity;
+pub mod lease;
 pub mod ledger_admin;
 pub mod plan;
 pub mod recover;
@@ -40,22 +42,56 @@ pub struct Ctx {
     pub actor: String,
     pub clock: Clock,
     pub host: String,
+    /// Opened with `open_read_only`: this process records nothing and
+    /// writes no export.
+    pub read_only: bool,
+    /// What opening could not do (an export it could not repair), for the
+    /// front end to show.
+    pub notices: Vec<String>,
 }
 
 impl Ctx {
-    /// Open the ledger the config names, as `actor`, and mark deployments
-    /// whose relcon process died as interrupted.
+    /// Open the ledger the config names, as `actor`; mark deployments whose
+    /// relcon process died as interrupted, then bring stale exports up to
+    /// date (a change whose process died before exporting is published now).
     pub fn open(config: Config, actor: String, clock: Clock) -> Result<Ctx> {
+        let mut ctx = Ctx::connect(config, actor, clock, false)?;
+        recover::detect_interrupted(&mut ctx)?;
+        match exports::repair(&ctx) {
+            Ok(r) => ctx.notices.extend(r.failed),
+            Err(e) => ctx.notices.push(format!("exports were not checked: {e}")),
+        }
+        Ok(ctx)
+    }
+
+    /// Open for a viewer (`--read-only`, `RELCON_READ_ONLY=1`): no recovery
+    /// writes, no export repair. Status still shows a deployment whose
+    /// process died as interrupted (`recover::orphaned`).
+    pub fn open_read_only(config: Config, actor: String, clock: Clock) -> Result<Ctx> {
+        Ctx::connect(config, actor, clock, true)
+    }
+
+    fn connect(config: Config, actor: String, clock: Clock, read_only: bool) -> Result<Ctx> {
         let store = ledger::open(&config)?;
-        let mut ctx = Ctx {
+        // identity = "database": the login is the actor; $RELCON_USER cannot change it.
+        let actor = match config.ledger.identity {
+            crate::config::Identity::User => actor,
+            crate::config::Identity::Database => store
+                .authenticated_role()?
+                .ok_or_else(|| crate::Error::usage("identity = \"database\" needs a PostgreSQL ledger"))?,
+        };
+        let mut store = store;
+        // The store refuses writes too, so nothing slips past the CLI's check.
+        store.set_read_only(read_only);
+        Ok(Ctx {
             config,
             store,
             actor,
             clock,
             host: identity::hostname(),
-        };
-        recover::detect_interrupted(&mut ctx)?;
-        Ok(ctx)
+            read_only,
+            notices: Vec::new(),
+        })
     }
 
     /// A second context on the same ledger (its own connection), e.g. for a
@@ -67,7 +103,19 @@ impl Ctx {
             actor: self.actor.clone(),
             clock: self.clock.clone(),
             host: self.host.clone(),
+            read_only: self.read_only,
+            notices: Vec::new(),
         })
+    }
+
+    /// Err (usage) when this context was opened read-only.
+    pub fn writable(&self) -> Result<()> {
+        if self.read_only {
+            return Err(crate::Error::usage(
+                "read-only: this relcon records nothing (drop --read-only / RELCON_READ_ONLY to act)",
+            ));
+        }
+        Ok(())
     }
 
     pub fn now(&self) -> DateTime<Utc> {

@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{Config, Environment, Hook};
 use crate::domain::gates::{self, ChecklistProgress, Gate, GateInput};
 use crate::domain::release::default_rollback_target;
-use crate::domain::{Action, Build, Release};
+use crate::domain::{Action, Build, InFlight, LeaseState, Release};
 use crate::error::{Error, Result};
 use crate::ledger::StateView;
 
@@ -105,6 +105,19 @@ pub fn lists_progress(
     Ok(out)
 }
 
+/// How alive the holder of deployment `number` is, by its lease.
+pub fn lease_state(lease: Option<&crate::ledger::Lease>, number: u64) -> LeaseState {
+    match lease {
+        Some(l) if l.number == Some(number) && l.expired() => LeaseState::Expired {
+            ago_ms: -l.remaining_ms(),
+        },
+        Some(l) if l.number == Some(number) => LeaseState::Live {
+            remaining_ms: l.remaining_ms(),
+        },
+        _ => LeaseState::Unleased,
+    }
+}
+
 pub fn plan(view: &dyn StateView, config: &Config, actor: &str, now: DateTime<Utc>, req: &Request) -> Result<Plan> {
     plan_with_health(view, config, actor, now, req, None)
 }
@@ -200,6 +213,10 @@ pub fn plan_with_health(
     };
     let action = req.action();
     let running = view.in_flight(env_name)?;
+    let lease = match &running {
+        Some(r) => lease_state(view.lease(env_name)?.as_ref(), r.number),
+        None => LeaseState::Unleased,
+    };
     let interrupted = view.interrupted(env_name)?;
     let approvers = view.approvers(env_name, &build.version)?;
     let hold = view.hold(env_name)?;
@@ -210,7 +227,11 @@ pub fn plan_with_health(
         now,
         actor,
         protected: env.protected,
-        running: running.as_ref().map(|r| (r.number, r.actor.as_str())),
+        running: running.as_ref().map(|r| InFlight {
+            number: r.number,
+            actor: r.actor.as_str(),
+            lease,
+        }),
         interrupted: interrupted.as_ref().map(|r| r.number),
         approvals_required: env.approvals,
         approvers: &approvers,

@@ -1,51 +1,44 @@
 //! Crash safety: a deployment whose relcon process died is marked
 //! interrupted on the next start, and a person settles it.
 
-use crate::domain::{DeploymentStatus, Release};
+use crate::domain::{DeploymentStatus, LeaseState, Release};
 use crate::error::{Error, Result};
 use crate::ledger::bodies::DeploymentFinished;
 use crate::ledger::{kind, NewEvent};
 
 use super::identity::pid_alive;
+use super::plan;
 use super::Ctx;
 
-/// Mark in-flight deployments whose process is gone (same host, pid not
-/// running) as interrupted. Deployments on other hosts are left alone:
-/// from here we cannot know.
+/// Mark in-flight deployments whose holder is gone as interrupted: on any
+/// machine, a lease that expired by the database clock; on this machine,
+/// also a relcon process that no longer runs (no need to wait for the TTL).
+/// A live holder elsewhere is left alone. A read-only ledger records nothing.
 pub fn detect_interrupted(ctx: &mut Ctx) -> Result<Vec<Release>> {
-    let own = std::process::id();
-    let dead: Vec<Release> = ctx
-        .store
-        .view()
-        .all_in_flight()?
-        .into_iter()
-        .filter(|r| r.host.as_deref() == Some(ctx.host.as_str()))
-        .filter(|r| r.pid.is_some_and(|p| p != own && !pid_alive(p)))
-        .collect();
+    if ctx.read_only || ctx.store.is_read_only() {
+        return Ok(Vec::new());
+    }
     let mut marked = Vec::new();
-    for r in dead {
+    for r in ctx.store.view().all_in_flight()? {
+        let lease = ctx.store.view().lease(&r.env)?;
+        let why = match plan::lease_state(lease.as_ref(), r.number) {
+            LeaseState::Expired { .. } => lease.as_ref().map(super::lease::expired_why),
+            _ if orphaned(&r, &ctx.host) => Some(format!(
+                "relcon process {} on {} ended before the deployment finished",
+                r.pid.unwrap_or(0),
+                r.host.clone().unwrap_or_default()
+            )),
+            _ => None,
+        };
+        let Some(why) = why else { continue };
         let now = ctx.now();
         let actor = ctx.actor.clone();
-        let detail = format!(
-            "relcon process {} on {} ended before the deployment finished",
-            r.pid.unwrap_or(0),
-            r.host.clone().unwrap_or_default()
-        );
-        let body = DeploymentFinished {
-            number: r.number,
-            error: Some(detail),
-            output: None,
-            duration_ms: None,
-            resolved: false,
-            reason: None,
-        };
-        let env = r.env.clone();
-        let number = r.number;
+        let (env, number) = (r.env.clone(), r.number);
         let written = ctx.store.transact(now, &actor, &mut |view| {
             // Another console may have marked it first.
             match view.release(&env, number)? {
                 Some(cur) if cur.status == DeploymentStatus::Started => {
-                    Ok(vec![NewEvent::new(kind::DEPLOYMENT_INTERRUPTED, Some(&env), &body)])
+                    Ok(super::lease::end_holder(&cur, view.lease(&env)?.as_ref(), &why))
                 }
                 _ => Ok(vec![]),
             }
@@ -55,6 +48,13 @@ pub fn detect_interrupted(ctx: &mut Ctx) -> Result<Vec<Release>> {
         }
     }
     Ok(marked)
+}
+
+/// A deployment still marked started whose relcon process is gone (run on
+/// `host`, its pid not running). A read-only viewer shows it as
+/// interrupted without recording anything.
+pub fn orphaned(r: &Release, host: &str) -> bool {
+    r.host.as_deref() == Some(host) && r.pid.is_some_and(|p| p != std::process::id() && !pid_alive(p))
 }
 
 /// `relcon resolve ENV succeeded|failed`: settle an interrupted deployment,

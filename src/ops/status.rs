@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::domain::gates::Hold;
-use crate::domain::{Gate, Release};
+use crate::domain::{DeploymentStatus, Gate, LeaseState, Release};
 use crate::error::Result;
 
 use super::checklist::{pending_build, runs_in};
@@ -41,6 +41,19 @@ pub struct DeploymentSummary {
     pub action: &'static str,
     pub steps: Vec<crate::domain::StepState>,
     pub error: Option<String>,
+    /// Who holds the environment for it, and for how long yet.
+    pub lease: Option<LeaseSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LeaseSummary {
+    pub holder: String,
+    pub host: Option<String>,
+    /// The fencing token (seq of `lease.acquired`).
+    pub token: u64,
+    /// Seconds until it expires; negative once expired.
+    pub expires_in_s: i64,
+    pub expired: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -116,16 +129,31 @@ pub fn summarize_release(r: &Release) -> ReleaseSummary {
     }
 }
 
-fn summarize_deployment(r: &Release) -> DeploymentSummary {
+fn summarize_deployment(r: &Release, lease: Option<&crate::ledger::Lease>) -> DeploymentSummary {
+    let lease = lease.filter(|l| l.number == Some(r.number) && r.status == DeploymentStatus::Started);
+    // A holder silent past its lease is interrupted for everyone, before any
+    // process has written it down.
+    let expired = lease.is_some_and(|l| l.expired());
     DeploymentSummary {
-        state: r.status.as_str(),
+        state: if expired { "interrupted" } else { r.status.as_str() },
+        lease: lease.map(|l| LeaseSummary {
+            holder: l.holder.clone(),
+            host: l.host.clone(),
+            token: l.token,
+            expires_in_s: l.remaining_ms().div_euclid(1000),
+            expired: l.expired(),
+        }),
         number: r.number,
         version: r.version.clone(),
         actor: r.actor.clone(),
         started_at: r.started_at,
         action: r.action.as_str(),
         steps: r.steps.clone(),
-        error: r.error.clone(),
+        error: if expired {
+            lease.map(super::lease::expired_why)
+        } else {
+            r.error.clone()
+        },
     }
 }
 
@@ -143,18 +171,31 @@ pub fn status_with_health(ctx: &Ctx, board: &crate::health::Board) -> Result<Sta
     let mut environments = Vec::new();
     for e in &ctx.config.environments {
         let current = view.current_release(&e.name)?;
-        let in_flight = view.in_flight(&e.name)?;
-        let interrupted = view.interrupted(&e.name)?;
+        let mut in_flight = view.in_flight(&e.name)?;
+        let mut interrupted = view.interrupted(&e.name)?;
+        // Its process died and nobody recorded it yet (a read-only viewer
+        // does not): show it as interrupted all the same.
+        if let Some(mut r) = in_flight.take_if(|r| super::recover::orphaned(r, &ctx.host)) {
+            r.status = crate::domain::DeploymentStatus::Interrupted;
+            interrupted = Some(r);
+        }
         let hold = view.hold(&e.name)?;
         let pending = pending_build(view, &ctx.config, &e.name)?;
         let mut badges = Vec::new();
         if e.protected {
             badges.push("protected");
         }
-        if in_flight.is_some() {
+        let lease = view.lease(&e.name)?;
+        let silent = in_flight.as_ref().is_some_and(|r| {
+            matches!(
+                super::plan::lease_state(lease.as_ref(), r.number),
+                LeaseState::Expired { .. }
+            )
+        });
+        if in_flight.is_some() && !silent {
             badges.push("deploying");
         }
-        if interrupted.is_some() {
+        if interrupted.is_some() || silent {
             badges.push("interrupted");
         }
         if hold.is_some() {
@@ -221,7 +262,10 @@ pub fn status_with_health(ctx: &Ctx, board: &crate::health::Board) -> Result<Sta
             protected: e.protected,
             url: e.url.clone(),
             release: current.as_ref().map(summarize_release),
-            deployment: in_flight.as_ref().or(interrupted.as_ref()).map(summarize_deployment),
+            deployment: in_flight
+                .as_ref()
+                .or(interrupted.as_ref())
+                .map(|r| summarize_deployment(r, lease.as_ref())),
             badges,
             gates,
             checklists: runs

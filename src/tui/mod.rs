@@ -70,13 +70,16 @@ pub fn main(cli: &crate::cli::Cli) -> i32 {
         );
         return 2;
     }
-    let ctx = match Ctx::open(config, ops::identity::actor(), ops::system_clock()) {
+    // A read-only console records nothing: no recovery writes, no export repair.
+    let open = if cli.read_only { Ctx::open_read_only } else { Ctx::open };
+    let ctx = match open(config, ops::identity::actor(), ops::system_clock()) {
         Ok(c) => c,
         Err(e) => {
             crate::cli::output::print_error(&e);
             return e.exit_code();
         }
     };
+    let warning = warning.or_else(|| ctx.notices.first().map(|n| format!("▲ {n}")));
     let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {

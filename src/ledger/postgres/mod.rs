@@ -387,6 +387,10 @@ impl Store for PgStore {
     fn is_read_only(&self) -> bool {
         self.read_only
     }
+
+    fn authenticated_role(&self) -> Result<Option<String>> {
+        self.session_user().map(Some)
+    }
 }
 
 /// A `&dyn Db` seen as a sized `Db`, so it can be handed out as a `&dyn StateView`.

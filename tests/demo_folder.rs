@@ -1,0 +1,257 @@
+//! The demo never overwrites what it did not write (DESIGN §10), with the
+//! real binary: `relcon demo --keep DIR` refuses (exit 2) a folder holding a
+//! config it did not write, or one it wrote that was edited since, and
+//! writes nothing there; a second `relcon demo --keep DIR` while the first
+//! runs opens a console on the same sandbox (both in pseudo-terminals) and
+//! leaves the first's config and services alone.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::{wait_until, BIN};
+use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
+
+const PROXIES: [&str; 6] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+];
+
+/// `relcon demo --keep DIR` without a terminal.
+fn demo_without_tty(dir: &Path) -> common::Run {
+    let mut c = Command::new(BIN);
+    c.args(["demo", "--keep"])
+        .arg(dir)
+        .env("RELCON_USER", "ana")
+        .env_remove("RELCON_CONFIG")
+        .stdin(Stdio::null());
+    for v in PROXIES {
+        c.env_remove(v);
+    }
+    let out = c.output().expect("run relcon demo");
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Every file under `dir` with its bytes.
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap().flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.clone(), std::fs::read(&p).unwrap_or_default());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_demo_refuses_a_folder_it_did_not_write() {
+    // A real project: its own config and deploy hook.
+    let project = tempfile::tempdir().unwrap();
+    let mine = "[project]\nname = \"mine\"\n\n[[environment]]\nname = \"prod\"\ndeploy = \"./deploy.sh\"\n";
+    std::fs::write(project.path().join("relcon.toml"), mine).unwrap();
+    std::fs::create_dir(project.path().join("hooks")).unwrap();
+    std::fs::write(project.path().join("hooks/deploy.sh"), "echo mine\n").unwrap();
+    let before = files(project.path());
+    let r = demo_without_tty(project.path()).code(2);
+    assert!(
+        r.stderr.contains("never overwrites what it did not write") && r.stderr.contains("relcon.toml"),
+        "{r}"
+    );
+    assert_eq!(
+        files(project.path()),
+        before,
+        "the demo wrote into a folder it does not own"
+    );
+
+    // A folder the demo made, whose config was edited since: refused too.
+    let kept = tempfile::tempdir().unwrap();
+    drop(relcon::demo::prepare(Some(kept.path())).expect("a fresh folder is fine"));
+    let config = kept.path().join("relcon.toml");
+    let written = std::fs::read_to_string(&config).unwrap();
+    let edited = written.replace("customer-portal", "my-portal");
+    std::fs::write(&config, &edited).unwrap();
+    let before = files(kept.path());
+    let r = demo_without_tty(kept.path()).code(2);
+    assert!(r.stderr.contains("changed since the demo wrote it"), "{r}");
+    assert_eq!(files(kept.path()), before);
+
+    // Put back as the demo wrote it, the folder is the demo's again.
+    std::fs::write(&config, &written).unwrap();
+    let again = relcon::demo::prepare(Some(kept.path())).expect("the demo's own folder");
+    assert!(!again.joined);
+}
+
+/// The demo in a pseudo-terminal.
+struct Console {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn Child + Send + Sync>,
+    _master: Box<dyn MasterPty + Send>,
+}
+
+impl Console {
+    fn start(dir: &Path, user: &str) -> Console {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 40,
+                cols: 140,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(["demo", "--keep"]);
+        cmd.arg(dir);
+        cmd.env("RELCON_USER", user);
+        cmd.env("TERM", "xterm-256color");
+        for v in ["RELCON_CONFIG", "NO_COLOR"].iter().chain(PROXIES.iter()) {
+            cmd.env_remove(v);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("start relcon demo");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 140, 0)));
+        let p = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16384];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        Console {
+            parser,
+            writer,
+            child,
+            _master: pair.master,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let t = self.text();
+            if pred(&t) {
+                return;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{t}");
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
+    fn quit(&mut self) {
+        self.writer.write_all(b"q").unwrap();
+        self.writer.flush().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while matches!(self.child.try_wait(), Ok(None)) {
+            assert!(Instant::now() < deadline, "the demo did not quit:\n{}", self.text());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// The health+json version a demo service reports, if it answers.
+fn reported(port: u16) -> Option<String> {
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(3))
+        .build()
+        .ok()?;
+    let body: serde_json::Value = client
+        .get(format!("http://127.0.0.1:{port}/health"))
+        .send()
+        .ok()?
+        .json()
+        .ok()?;
+    body["releaseId"].as_str().map(str::to_string)
+}
+
+fn marker_ports(dir: &Path) -> Vec<u16> {
+    relcon::demo::folder::read_marker(dir)
+        .map(|m| m.ports)
+        .unwrap_or_default()
+}
+
+#[test]
+fn a_second_demo_joins_the_running_one_and_leaves_it_alone() {
+    let keep = tempfile::Builder::new().prefix("relcon-demo-pair-").tempdir().unwrap();
+    let dir = keep.path();
+    let dashboard = |t: &str| t.contains("prod ◆") && t.matches("● healthy").count() >= 3;
+
+    let mut first = Console::start(dir, "ana");
+    first.wait("the first console's dashboard", dashboard);
+    let ports = marker_ports(dir);
+    assert_eq!(ports.len(), 3, "the running demo records its ports");
+    let config = std::fs::read(dir.join("relcon.toml")).unwrap();
+    let marker = std::fs::read(dir.join(".relcon-demo")).unwrap();
+    let versions: Vec<Option<String>> = ports.iter().map(|p| reported(*p)).collect();
+    assert!(versions.iter().all(Option::is_some), "{versions:?}");
+
+    // The pair joins: a console on the same sandbox, same services.
+    let mut second = Console::start(dir, "bob");
+    second.wait("the second console's dashboard", dashboard);
+    assert_eq!(
+        std::fs::read(dir.join("relcon.toml")).unwrap(),
+        config,
+        "the config was rewritten"
+    );
+    assert_eq!(std::fs::read(dir.join(".relcon-demo")).unwrap(), marker);
+    second.quit();
+
+    // After the second one left, the first's services still answer and its
+    // console is still healthy: nothing of the first was touched.
+    let after: Vec<Option<String>> = ports.iter().map(|p| reported(*p)).collect();
+    assert_eq!(after, versions, "the first demo's services stopped answering");
+    assert_eq!(std::fs::read(dir.join("relcon.toml")).unwrap(), config);
+    assert!(matches!(first.child.try_wait(), Ok(None)), "the first demo exited");
+    first.wait("the first console still healthy", dashboard);
+
+    // Without a terminal, a joining demo says what it joined.
+    let r = demo_without_tty(dir);
+    assert!(r.stderr.contains("joining the demo already running"), "{r}");
+    assert_eq!(std::fs::read(dir.join("relcon.toml")).unwrap(), config);
+
+    first.quit();
+    // The owner is gone: its services close, and the next demo owns the folder.
+    assert!(
+        wait_until(Duration::from_secs(10), || ports.iter().all(|p| reported(*p).is_none())),
+        "the first demo's services outlived it"
+    );
+    let next = relcon::demo::prepare(Some(dir)).expect("the folder is free again");
+    assert!(!next.joined);
+}
