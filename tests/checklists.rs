@@ -7,9 +7,19 @@ mod common;
 
 use std::path::Path;
 
-use common::{pipeline_config, Sandbox};
+use common::{pipeline_config, Backend, Sandbox};
 use relcon::config::Config;
 use serde_json::Value;
+
+// Everything but the markdown import (config files only) runs on both stores.
+both_stores!(
+    tick_by_number_or_unique_prefix,
+    a_role_item_needs_the_role,
+    before_run_gates_promotion_and_undo_reblocks,
+    after_run_opens_when_a_deployment_succeeds_and_runs_are_per_build,
+    checklist_json_has_the_documented_shape,
+    concurrent_ticks_of_one_run_are_all_recorded,
+);
 
 const LISTS: &str = r#"
 [checklist.pre]
@@ -28,12 +38,12 @@ items = ["Verify critical user flows", "Monitor error rates"]
 
 /// staging gates on `pre` and opens `post` after a deployment; dev runs 1.0,
 /// so 1.0 is pending for staging.
-fn sandbox() -> Sandbox {
+fn sandbox(b: Backend) -> Sandbox {
     let cfg = pipeline_config("\"./hook.sh\"", "", LISTS).replace(
         "promote_from = \"dev\"\nurl = \"https://staging.example.com\"",
         "promote_from = \"dev\"\nurl = \"https://staging.example.com\"\nchecklists = { before = [\"pre\"], after = [\"post\"] }",
     );
-    let sb = Sandbox::new(&cfg);
+    let sb = Sandbox::on(b, &cfg);
     // Hooks fail while a file named `fail` exists.
     sb.script("hook.sh", "[ ! -f fail ]");
     sb.register("1.0", "aaa1111");
@@ -62,9 +72,8 @@ fn done_items(run: &Value) -> Vec<u64> {
         .collect()
 }
 
-#[test]
-fn tick_by_number_or_unique_prefix() {
-    let sb = sandbox();
+fn tick_by_number_or_unique_prefix(b: Backend) {
+    let sb = sandbox(b);
     let r = sb.run(&["check", "staging", "pre", "1", "--json"]).ok().json();
     assert_eq!((r["done"].as_u64(), r["total"].as_u64()), (Some(1), Some(4)));
     sb.run_as("bo", &["check", "staging", "pre", "ROLL"]).ok();
@@ -92,9 +101,8 @@ fn tick_by_number_or_unique_prefix() {
     assert_eq!(done_items(&run_named(&sb, "staging", "pre").unwrap()), vec![1, 3]);
 }
 
-#[test]
-fn a_role_item_needs_the_role() {
-    let sb = sandbox();
+fn a_role_item_needs_the_role(b: Backend) {
+    let sb = sandbox(b);
     let r = sb.run(&["check", "staging", "pre", "qa"]).code(2);
     assert!(r.stderr.contains("--as QA"), "{r}");
     sb.run(&["check", "staging", "pre", "4", "--as", "dev"]).code(2);
@@ -126,9 +134,8 @@ fn a_role_item_needs_the_role() {
     assert_eq!(tick["body"]["text"], "QA sign-off");
 }
 
-#[test]
-fn before_run_gates_promotion_and_undo_reblocks() {
-    let sb = sandbox();
+fn before_run_gates_promotion_and_undo_reblocks(b: Backend) {
+    let sb = sandbox(b);
     for item in ["1", "2", "3"] {
         sb.run(&["check", "staging", "pre", item]).ok();
     }
@@ -162,9 +169,8 @@ fn before_run_gates_promotion_and_undo_reblocks() {
     assert_eq!(audit.iter().filter(|e| e["kind"] == "checklist.unticked").count(), 1);
 }
 
-#[test]
-fn after_run_opens_when_a_deployment_succeeds_and_runs_are_per_build() {
-    let sb = sandbox();
+fn after_run_opens_when_a_deployment_succeeds_and_runs_are_per_build(b: Backend) {
+    let sb = sandbox(b);
     let before: Vec<String> = runs(&sb, "staging")
         .iter()
         .map(|r| format!("{}:{}:{}", r["name"], r["phase"], r["build"]))
@@ -210,9 +216,8 @@ fn after_run_opens_when_a_deployment_succeeds_and_runs_are_per_build() {
     );
 }
 
-#[test]
-fn checklist_json_has_the_documented_shape() {
-    let sb = sandbox();
+fn checklist_json_has_the_documented_shape(b: Backend) {
+    let sb = sandbox(b);
     sb.run_as("bo", &["check", "staging", "pre", "2", "--note", "PR #812"])
         .ok();
     let out = sb.run(&["checklist", "staging", "--json"]).ok();
@@ -299,7 +304,7 @@ fn assert_imported(cfg: &Config, name: &str) {
 
 #[test]
 fn import_prints_a_template_that_loads() {
-    let sb = sandbox();
+    let sb = sandbox(Backend::Sqlite);
     let r = sb.run(&["checklist", "import", &fixture(), "--name", "release"]).ok();
     assert!(r.stdout.starts_with("[checklist.release]\n"), "{r}");
     assert!(
@@ -316,7 +321,7 @@ fn import_prints_a_template_that_loads() {
 
 #[test]
 fn import_write_appends_to_the_config_and_refuses_to_break_it() {
-    let sb = sandbox();
+    let sb = sandbox(Backend::Sqlite);
     let before = sb.read("relcon.toml");
     let r = sb
         .run(&["checklist", "import", &fixture(), "--name", "release", "--write"])
@@ -348,9 +353,8 @@ fn import_write_appends_to_the_config_and_refuses_to_break_it() {
     assert_eq!(sb.read("relcon.toml"), after);
 }
 
-#[test]
-fn concurrent_ticks_of_one_run_are_all_recorded() {
-    let sb = sandbox();
+fn concurrent_ticks_of_one_run_are_all_recorded(b: Backend) {
+    let sb = sandbox(b);
     let people = [
         ("ana", "1", None),
         ("bo", "2", None),

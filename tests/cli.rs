@@ -5,8 +5,19 @@ mod common;
 
 use std::time::Duration;
 
-use common::{assert_no_ansi, finish, pipeline_config, wait_until, Run, Sandbox};
+use common::{assert_no_ansi, finish, pipeline_config, wait_until, Backend, Run, Sandbox};
 use serde_json::Value;
+
+// Everything but the pseudo-terminal prompts runs on both stores.
+both_stores!(
+    status_json_has_the_minimum_shape,
+    status_json_shows_a_running_deployment,
+    history_json_is_newest_first_with_the_minimum_keys,
+    audit_json_has_the_minimum_keys_and_filters,
+    flag_json_shapes,
+    every_exit_code_is_exercised,
+    text_output_reads_well_and_identity_comes_from_relcon_user,
+);
 
 /// Colour-forcing variables a careless front end might obey.
 const COLOUR_ENV: &[(&str, &str)] = &[
@@ -33,12 +44,15 @@ env.prod = { enabled = false, rollout = 0, targets = ["15", "42", "103"] }
 "#;
 
 /// dev and staging at 1.0, prod pending with an approval and a checklist.
-fn populated() -> Sandbox {
-    let sb = Sandbox::new(&pipeline_config(
-        "\"./hook.sh\"",
-        "approvals = 1\nchecklists = { before = [\"pre\"] }",
-        TAIL,
-    ));
+fn populated(b: Backend) -> Sandbox {
+    let sb = Sandbox::on(
+        b,
+        &pipeline_config(
+            "\"./hook.sh\"",
+            "approvals = 1\nchecklists = { before = [\"pre\"] }",
+            TAIL,
+        ),
+    );
     sb.script(
         "hook.sh",
         "[ ! -f fail ] && { [ ! -f hold ] || while [ ! -f go ]; do sleep 0.05; done; }",
@@ -72,9 +86,8 @@ fn str_or_null(v: &Value) {
     assert!(v.is_string() || v.is_null(), "expected string or null, got {v}");
 }
 
-#[test]
-fn status_json_has_the_minimum_shape() {
-    let sb = populated();
+fn status_json_has_the_minimum_shape(b: Backend) {
+    let sb = populated(b);
     let st = json_run(&sb, &["status", "--json"]);
     assert_eq!(st["project"], "shop");
     let envs = st["environments"].as_array().unwrap();
@@ -134,9 +147,8 @@ fn status_json_has_the_minimum_shape() {
     );
 }
 
-#[test]
-fn status_json_shows_a_running_deployment() {
-    let sb = populated();
+fn status_json_shows_a_running_deployment(b: Backend) {
+    let sb = populated(b);
     sb.register("2.0", "fedcba");
     sb.write("hold", "");
     let child = sb.spawn_as("bo", &["deploy", "dev", "2.0", "--yes"]);
@@ -160,9 +172,8 @@ fn status_json_shows_a_running_deployment() {
     assert!(sb.env_status("dev")["deployment"].is_null());
 }
 
-#[test]
-fn history_json_is_newest_first_with_the_minimum_keys() {
-    let sb = populated();
+fn history_json_is_newest_first_with_the_minimum_keys(b: Backend) {
+    let sb = populated(b);
     sb.register("2.0", "fedcba");
     sb.write("fail", "");
     sb.run(&["deploy", "dev", "2.0", "--yes"]).code(4);
@@ -195,9 +206,8 @@ fn history_json_is_newest_first_with_the_minimum_keys() {
     assert_eq!(json_run(&sb, &["history", "prod", "--json"]), Value::Array(vec![]));
 }
 
-#[test]
-fn audit_json_has_the_minimum_keys_and_filters() {
-    let sb = populated();
+fn audit_json_has_the_minimum_keys_and_filters(b: Backend) {
+    let sb = populated(b);
     let a = json_run(&sb, &["audit", "--json"]);
     let a = a.as_array().unwrap();
     assert!(a.len() >= 6);
@@ -248,9 +258,8 @@ fn audit_json_has_the_minimum_keys_and_filters() {
     assert!(text.stdout.contains("registered build 1.0"), "{text}");
 }
 
-#[test]
-fn flag_json_shapes() {
-    let sb = populated();
+fn flag_json_shapes(b: Backend) {
+    let sb = populated(b);
     let list = json_run(&sb, &["flag", "list", "--json"]);
     let rows = list.as_array().unwrap();
     let prod = rows
@@ -273,9 +282,8 @@ fn exit(r: Run, code: i32) -> Run {
     r.code(code)
 }
 
-#[test]
-fn every_exit_code_is_exercised() {
-    let sb = populated();
+fn every_exit_code_is_exercised(b: Backend) {
+    let sb = populated(b);
     // 0: done.
     exit(sb.run(&["status"]), 0);
     // 2: bad usage — unknown env, unknown build, missing arguments, unknown verb.
@@ -312,22 +320,24 @@ fn every_exit_code_is_exercised() {
     assert_eq!(r.json()["exit_code"], 4);
     std::fs::remove_file(sb.path("fail")).unwrap();
     // 1: runtime — a tampered ledger fails verify …
-    sb.db()
-        .execute("UPDATE events SET actor = 'mallory' WHERE seq = 1", [])
-        .unwrap();
+    sb.tamper("UPDATE events SET actor = 'mallory' WHERE seq = 1");
     let r = exit(sb.run(&["audit", "verify"]), 1);
     assert!(r.stderr.contains("seq 1"), "{r}");
-    // … and a ledger that cannot be opened is a runtime error, not a usage error.
-    let bad = Sandbox::new(
-        "[project]\nname = \"x\"\n\n[ledger]\nurl = \"sqlite:relcon.toml/ledger.db\"\n\n[[environment]]\nname = \"dev\"\n",
-    );
+    // … and a ledger that cannot be opened (a file where its folder should
+    // be; a server that does not answer) is a runtime error, not a usage error.
+    let url = match b {
+        Backend::Sqlite => "sqlite:relcon.toml/ledger.db",
+        Backend::Postgres => "postgres://relcon@127.0.0.1:1/nowhere",
+    };
+    let bad = Sandbox::new(&format!(
+        "[project]\nname = \"x\"\n\n[ledger]\nurl = \"{url}\"\n\n[[environment]]\nname = \"dev\"\n"
+    ));
     let r = exit(bad.run(&["status", "--json"]), 1);
     assert_eq!(r.json()["exit_code"], 1);
 }
 
-#[test]
-fn text_output_reads_well_and_identity_comes_from_relcon_user() {
-    let sb = populated();
+fn text_output_reads_well_and_identity_comes_from_relcon_user(b: Backend) {
+    let sb = populated(b);
     let st = sb.run(&["status"]).ok();
     assert!(st.stdout.contains("dev") && st.stdout.contains("v1 1.0"), "{st}");
     let h = sb.run(&["history", "staging"]).ok();
@@ -395,7 +405,7 @@ fn in_pty(sb: &Sandbox, args: &[&str], prompt: &str, answer: &str) -> (u32, Stri
 
 #[test]
 fn with_a_tty_relcon_asks_and_a_protected_env_wants_its_name_typed() {
-    let sb = populated();
+    let sb = populated(Backend::Sqlite);
     sb.register("2.0", "bbb");
     let (code, out) = in_pty(&sb, &["deploy", "dev", "2.0"], "[y/N]", "n");
     assert_eq!(code, 2, "{out}");

@@ -15,9 +15,19 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
-use common::{strings, Sandbox};
+use common::{strings, Backend, Sandbox};
 use relcon::ops::flags::{Change, Switch};
 use serde_json::{json, Value};
+
+// The ledger-facing tests run on both stores; bucketing, atomic file
+// writes and flagd interop are about files and run on SQLite.
+both_stores!(
+    exports_follow_every_state_and_match_the_golden_files,
+    a_second_kill_does_not_lose_the_state_to_restore,
+    on_change_hook_gets_the_new_state,
+    a_protected_env_needs_a_reason,
+    flag_approvals_refuse_a_change_until_someone_else_approves_it,
+);
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
@@ -221,9 +231,8 @@ fn flag_row(sb: &Sandbox, flag: &str, env: &str) -> Value {
         .unwrap_or_else(|| panic!("{flag}/{env} not in {list}"))
 }
 
-#[test]
-fn exports_follow_every_state_and_match_the_golden_files() {
-    let sb = Sandbox::new(&flag_config("", ""));
+fn exports_follow_every_state_and_match_the_golden_files(b: Backend) {
+    let sb = Sandbox::on(b, &flag_config("", ""));
     // Nothing changed yet: `flag export` writes the config's initial state.
     let written = sb.json(&["flag", "export", "--json"]);
     assert_eq!(
@@ -397,9 +406,8 @@ fn exports_follow_every_state_and_match_the_golden_files() {
     assert_exports(&sb, "prod", "off");
 }
 
-#[test]
-fn a_second_kill_does_not_lose_the_state_to_restore() {
-    let sb = Sandbox::new(&flag_config("", ""));
+fn a_second_kill_does_not_lose_the_state_to_restore(b: Backend) {
+    let sb = Sandbox::on(b, &flag_config("", ""));
     set(&sb, &["staging", "new_checkout", "25%", "--target", "103"]);
     sb.run(&[
         "flag",
@@ -701,13 +709,12 @@ fn concurrent_changes_in_one_process_export_whole_files() {
 // on_change, protected envs, flag approvals.
 // ---------------------------------------------------------------------------
 
-#[test]
-fn on_change_hook_gets_the_new_state() {
+fn on_change_hook_gets_the_new_state(b: Backend) {
     let hook = r#"on_change = 'printf "%s|%s|%s|%s|%s|%s\n" "$RELCON_FLAG" "$RELCON_ENV" "$RELCON_FLAG_STATE" "$RELCON_FLAG_TARGETS" "$RELCON_ACTOR" "$RELCON_REASON" >> hook.log'"#;
     let mut config = flag_config("", hook);
     config +=
         "\n[flag.broken]\nenv.staging = { enabled = false }\non_change = \"echo cannot reach the CDN >&2; exit 7\"\n";
-    let sb = Sandbox::new(&config);
+    let sb = Sandbox::on(b, &config);
     set(
         &sb,
         &[
@@ -747,9 +754,8 @@ fn on_change_hook_gets_the_new_state() {
     assert_eq!(flag_row(&sb, "broken", "staging")["enabled"], true);
 }
 
-#[test]
-fn a_protected_env_needs_a_reason() {
-    let sb = Sandbox::new(&flag_config("", ""));
+fn a_protected_env_needs_a_reason(b: Backend) {
+    let sb = Sandbox::on(b, &flag_config("", ""));
     for args in [
         vec!["flag", "set", "prod", "new_checkout", "on", "--yes"],
         vec!["flag", "kill", "prod", "new_checkout", "--yes"],
@@ -786,9 +792,8 @@ fn a_protected_env_needs_a_reason() {
     set(&sb, &["staging", "new_checkout", "on"]);
 }
 
-#[test]
-fn flag_approvals_refuse_a_change_until_someone_else_approves_it() {
-    let sb = Sandbox::new(&flag_config("flag_approvals = 1", ""));
+fn flag_approvals_refuse_a_change_until_someone_else_approves_it(b: Backend) {
+    let sb = Sandbox::on(b, &flag_config("flag_approvals = 1", ""));
     let attempt = || {
         sb.run(&[
             "flag",

@@ -1,6 +1,8 @@
 //! The ledger (DESIGN §5, §9): hash-chain tamper detection, rebuild equals
 //! the live projections, crash safety under SIGKILL, concurrent writers,
-//! and idempotent schema migrations.
+//! and idempotent schema migrations. Everything but the SQLite file's own
+//! migrations runs on both stores (`both_stores!`); on PostgreSQL the
+//! tampering is done as a superuser with triggers off.
 
 mod common;
 
@@ -8,10 +10,22 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{pipeline_config, Sandbox};
+use common::{lit, pipeline_config, Backend, Sandbox};
 use relcon::ledger::bodies::DeploymentStarted;
 use relcon::ledger::event::{canonical_bytes, chain_hash};
 use relcon::ledger::{kind, NewEvent, SqliteStore, Store};
+
+both_stores!(
+    verify_detects_a_changed_byte_in_any_column,
+    verify_detects_a_commit_sha_rewritten_in_a_body,
+    verify_detects_a_deleted_event,
+    verify_detects_a_rewritten_event_with_a_recomputed_hash,
+    rebuild_equals_live_projections_after_a_realistic_history,
+    sigkill_mid_write_leaves_a_consistent_ledger,
+    concurrent_writers_lose_nothing,
+    concurrent_in_process_stores_interleave_whole_transactions,
+    a_failed_transaction_writes_nothing,
+);
 
 fn simple_config() -> String {
     pipeline_config("\"true\"", "", "")
@@ -36,26 +50,19 @@ fn assert_verify_ok(sb: &Sandbox) -> String {
 }
 
 /// A small ledger: three builds, one deployment with its lease (events 1..=7).
-fn small_ledger() -> Sandbox {
-    let sb = Sandbox::new(&simple_config());
+fn small_ledger(b: Backend) -> Sandbox {
+    let sb = Sandbox::on(b, &simple_config());
     sb.register("1.0", "c0ffee1");
     sb.register("1.1", "c0ffee2");
     sb.register("1.2", "c0ffee3");
     sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
-    assert_eq!(
-        sb.db()
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get::<_, i64>(0))
-            .unwrap(),
-        7
-    );
+    assert_eq!(sb.query_i64("SELECT COUNT(*) FROM events"), 7);
     sb
 }
 
-#[test]
-fn verify_detects_a_changed_byte_in_any_column() {
-    let sb = small_ledger();
+fn verify_detects_a_changed_byte_in_any_column(b: Backend) {
+    let sb = small_ledger(b);
     assert!(assert_verify_ok(&sb).contains("7 events"));
-    let db = sb.db();
     // (column, seq to tamper with): one changed byte each, then put it back.
     for (col, seq) in [
         ("body", 2),
@@ -65,8 +72,8 @@ fn verify_detects_a_changed_byte_in_any_column() {
         ("env", 5),
         ("hash", 4),
     ] {
-        let original: String = db
-            .query_row(&format!("SELECT {col} FROM events WHERE seq = ?1"), [seq], |r| r.get(0))
+        let original = sb
+            .query_text(&format!("SELECT {col} FROM events WHERE seq = {seq}"))
             .unwrap();
         let mut bytes = original.clone().into_bytes();
         // Flip one byte in the middle to a different printable ASCII character.
@@ -74,73 +81,63 @@ fn verify_detects_a_changed_byte_in_any_column() {
         bytes[i] = if bytes[i] == b'x' { b'y' } else { b'x' };
         let tampered = String::from_utf8(bytes).unwrap();
         assert_ne!(tampered, original);
-        db.execute(
-            &format!("UPDATE events SET {col} = ?1 WHERE seq = ?2"),
-            rusqlite::params![tampered, seq],
-        )
-        .unwrap();
+        let set = |v: &str| format!("UPDATE events SET {col} = {} WHERE seq = {seq}", lit(v));
+        assert_eq!(sb.tamper(&set(&tampered)), 1);
         assert_verify_names(&sb, seq);
-        db.execute(
-            &format!("UPDATE events SET {col} = ?1 WHERE seq = ?2"),
-            rusqlite::params![original, seq],
-        )
-        .unwrap();
+        sb.tamper(&set(&original));
         assert_verify_ok(&sb);
     }
 }
 
-#[test]
-fn verify_detects_a_commit_sha_rewritten_in_a_body() {
-    let sb = small_ledger();
+fn verify_detects_a_commit_sha_rewritten_in_a_body(b: Backend) {
+    let sb = small_ledger(b);
     // The classic: someone rewrites which commit was registered.
-    let n = sb
-        .db()
-        .execute(
-            "UPDATE events SET body = replace(body, 'c0ffee2', 'c0ffee9') WHERE seq = 2",
-            [],
-        )
-        .unwrap();
+    let n = sb.tamper("UPDATE events SET body = replace(body, 'c0ffee2', 'c0ffee9') WHERE seq = 2");
     assert_eq!(n, 1);
     assert_verify_names(&sb, 2);
 }
 
-#[test]
-fn verify_detects_a_deleted_event() {
-    let sb = small_ledger();
-    sb.db().execute("DELETE FROM events WHERE seq = 3", []).unwrap();
+fn verify_detects_a_deleted_event(b: Backend) {
+    let sb = small_ledger(b);
+    assert_eq!(sb.tamper("DELETE FROM events WHERE seq = 3"), 1);
     assert_verify_names(&sb, 3);
     let r = sb.run(&["audit", "verify"]);
     assert!(r.stderr.contains("missing"), "{r}");
 }
 
-#[test]
-fn verify_detects_a_rewritten_event_with_a_recomputed_hash() {
+fn verify_detects_a_rewritten_event_with_a_recomputed_hash(b: Backend) {
     // A forger who rewrites event 2 and recomputes its own hash still breaks
     // the link to event 3.
-    let sb = small_ledger();
-    let db = sb.db();
-    let (prev, at, actor, kind, env, body): (String, String, String, String, Option<String>, String) = db
-        .query_row(
-            "SELECT (SELECT hash FROM events WHERE seq = 1), at, actor, kind, env, body FROM events WHERE seq = 2",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)),
-        )
-        .unwrap();
+    let sb = small_ledger(b);
+    let col = |c: &str| sb.query_text(&format!("SELECT {c} FROM events WHERE seq = 2"));
+    let prev = sb.query_text("SELECT hash FROM events WHERE seq = 1").unwrap();
+    let (at, actor, kind, env, body) = (
+        col("at").unwrap(),
+        col("actor").unwrap(),
+        col("kind").unwrap(),
+        col("env"),
+        col("body").unwrap(),
+    );
     let forged_body = body.replace("c0ffee2", "badc0de");
     let forged_hash = chain_hash(
         &prev,
         &canonical_bytes(2, &at, &actor, &kind, env.as_deref(), &forged_body),
     );
-    db.execute(
-        "UPDATE events SET body = ?1, hash = ?2 WHERE seq = 2",
-        rusqlite::params![forged_body, forged_hash],
-    )
-    .unwrap();
+    sb.tamper(&format!(
+        "UPDATE events SET body = {}, hash = {} WHERE seq = 2",
+        lit(&forged_body),
+        lit(&forged_hash)
+    ));
     assert_verify_names(&sb, 3);
 }
 
 /// Every projection row, through the store's own stable dump.
-fn dump(path: &Path) -> String {
+fn dump(sb: &Sandbox) -> String {
+    sb.store().projection_dump().expect("dump")
+}
+
+/// Every projection row of a SQLite ledger file.
+fn dump_file(path: &Path) -> String {
     SqliteStore::open(path)
         .expect("open ledger")
         .projection_dump()
@@ -155,8 +152,7 @@ fn dead_pid() -> u32 {
     pid
 }
 
-#[test]
-fn rebuild_equals_live_projections_after_a_realistic_history() {
+fn rebuild_equals_live_projections_after_a_realistic_history(b: Backend) {
     let tail = r#"
 [checklist.pre]
 title = "Pre-deployment"
@@ -175,7 +171,7 @@ env.prod = { enabled = false, rollout = 0, targets = ["15", "42"] }
         "promote_from = \"dev\"\nurl = \"https://staging.example.com\"",
         "promote_from = \"dev\"\nurl = \"https://staging.example.com\"\nchecklists = { before = [\"pre\"], after = [\"post\"] }",
     );
-    let sb = Sandbox::new(&cfg);
+    let sb = Sandbox::on(b, &cfg);
     sb.script("deploy.sh", r#"echo "deploying $RELCON_VERSION to $RELCON_ENV"; [ "$RELCON_VERSION" != "1.1-bad" ] || { echo "boom" >&2; exit 3; }"#);
 
     sb.register("1.0", "aaa1111");
@@ -225,7 +221,7 @@ env.prod = { enabled = false, rollout = 0, targets = ["15", "42"] }
     sb.run(&["flag", "restore", "staging", "customer_portal", "--yes"]).ok();
     // An interrupted deployment (its relcon process is gone), then resolved.
     {
-        let mut store = SqliteStore::open(&sb.ledger_path()).unwrap();
+        let mut store = sb.store();
         let pid = dead_pid();
         store
             .transact(chrono::Utc::now(), "dee", &mut |view| {
@@ -256,7 +252,7 @@ env.prod = { enabled = false, rollout = 0, targets = ["15", "42"] }
     sb.run(&["resolve", "staging", "failed", "--reason", "never went out", "--yes"])
         .ok();
 
-    let live = dump(&sb.ledger_path());
+    let live = dump(&sb);
     // The dump covers every projection with real rows.
     for needle in [
         "# builds",
@@ -276,34 +272,31 @@ env.prod = { enabled = false, rollout = 0, targets = ["15", "42"] }
 
     // A plain rebuild changes nothing.
     sb.run(&["ledger", "rebuild"]).ok();
-    assert_eq!(dump(&sb.ledger_path()), live, "rebuild changed the projections");
+    assert_eq!(dump(&sb), live, "rebuild changed the projections");
 
     // Wreck every projection, then rebuild from the events alone.
-    {
-        let db = sb.db();
-        db.execute_batch(
-            "DELETE FROM releases WHERE env = 'dev';
-             UPDATE env_state SET current = NULL, hold_actor = 'mallory';
-             DELETE FROM checklist_ticks;
-             DELETE FROM approvals;
-             UPDATE builds SET commit_sha = 'forged';
-             DELETE FROM flag_state;",
-        )
-        .unwrap();
+    for wreck in [
+        "DELETE FROM releases WHERE env = 'dev'",
+        "UPDATE env_state SET current = NULL, hold_actor = 'mallory'",
+        "DELETE FROM checklist_ticks",
+        "DELETE FROM approvals",
+        "UPDATE builds SET commit_sha = 'forged'",
+        "DELETE FROM flag_state",
+    ] {
+        assert!(sb.sql(wreck) > 0, "{wreck} changed nothing");
     }
-    assert_ne!(dump(&sb.ledger_path()), live);
+    assert_ne!(dump(&sb), live);
     let r = sb.run(&["ledger", "rebuild"]).ok();
     assert!(r.stdout.contains("rebuilt"), "{r}");
-    let rebuilt = dump(&sb.ledger_path());
+    let rebuilt = dump(&sb);
     assert_eq!(rebuilt, live, "rebuilt projections differ from the live ones");
     assert_verify_ok(&sb);
 }
 
 /// Register builds from processes killed with SIGKILL at varied moments of
 /// their write, plus a writer loop whose whole process group is killed.
-#[test]
-fn sigkill_mid_write_leaves_a_consistent_ledger() {
-    let sb = Sandbox::new(&simple_config());
+fn sigkill_mid_write_leaves_a_consistent_ledger(b: Backend) {
+    let sb = Sandbox::on(b, &simple_config());
     // Calibrate: how long one register takes here.
     let t0 = Instant::now();
     sb.register("base", "0000000");
@@ -336,135 +329,107 @@ fn sigkill_mid_write_leaves_a_consistent_ledger() {
         ))
         .current_dir(sb.root())
         .env("RELCON_USER", "loop")
-        .env_remove("RELCON_CONFIG")
         .process_group(0);
+    sb.apply_env(&mut looper);
     let mut looper = looper.spawn().unwrap();
     let pgid = looper.id() as i32;
     // Let it write for a while, then kill the whole group.
-    assert!(common::wait_until(Duration::from_secs(20), || {
-        sb.db()
-            .query_row("SELECT COUNT(*) FROM builds WHERE version LIKE 'loop%'", [], |r| {
-                r.get::<_, i64>(0)
-            })
-            .unwrap_or(0)
-            >= 8
-    }));
+    assert!(sb.wait_count(
+        "SELECT COUNT(*) FROM builds WHERE version LIKE 'loop%'",
+        8,
+        Duration::from_secs(20)
+    ));
     common::sigkill(-pgid);
     let _ = looper.wait();
 
     // The chain is intact, the database is sound, and nothing acknowledged is lost.
     assert_verify_ok(&sb);
-    let db = sb.db();
-    let integrity: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
-    assert_eq!(integrity, "ok");
-    let events: i64 = db
-        .query_row("SELECT COUNT(*) FROM events WHERE kind = 'build.registered'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
-    let builds: i64 = db.query_row("SELECT COUNT(*) FROM builds", [], |r| r.get(0)).unwrap();
+    if b == Backend::Sqlite {
+        let integrity: String = sb.db().query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+        assert_eq!(integrity, "ok");
+    }
+    let events = sb.query_i64("SELECT COUNT(*) FROM events WHERE kind = 'build.registered'");
+    let builds = sb.query_i64("SELECT COUNT(*) FROM builds");
     assert_eq!(
         events, builds,
         "every build event is projected and every build has its event"
     );
-    let max: i64 = db
-        .query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))
-        .unwrap();
-    let all: i64 = db.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0)).unwrap();
+    let max = sb.query_i64("SELECT COALESCE(MAX(seq), 0) FROM events");
+    let all = sb.query_i64("SELECT COUNT(*) FROM events");
     assert_eq!(max, all, "seqs are contiguous");
     for v in &acknowledged {
-        let n: i64 = db
-            .query_row("SELECT COUNT(*) FROM builds WHERE version = ?1", [v], |r| r.get(0))
-            .unwrap();
+        let n = sb.query_i64(&format!("SELECT COUNT(*) FROM builds WHERE version = {}", lit(v)));
         assert_eq!(n, 1, "acknowledged build {v} was lost");
     }
-    drop(db);
     // Projections equal a rebuild from the events.
-    let live = dump(&sb.ledger_path());
+    let live = dump(&sb);
     sb.run(&["ledger", "rebuild"]).ok();
-    assert_eq!(dump(&sb.ledger_path()), live);
+    assert_eq!(dump(&sb), live);
     // And the ledger still takes writes.
     sb.register("after", "fffffff");
 }
 
-#[test]
-fn concurrent_writers_lose_nothing() {
-    // Start from no ledger at all: the writers also race to create and migrate it.
-    let sb = Sandbox::new(&simple_config());
+fn concurrent_writers_lose_nothing(b: Backend) {
+    // On SQLite, start from no ledger at all: the writers also race to
+    // create and migrate it.
+    let sb = Sandbox::on(b, &simple_config());
     const WRITERS: usize = 4;
     const EACH: usize = 10;
-    let root = sb.root().to_path_buf();
-    let handles: Vec<_> = (0..WRITERS)
-        .map(|w| {
-            let root = root.clone();
-            std::thread::spawn(move || {
-                let mut failures = Vec::new();
-                for i in 0..EACH {
-                    let out = std::process::Command::new(common::BIN)
-                        .args([
-                            "release",
-                            "register",
-                            &format!("w{w}-{i}"),
-                            "--commit",
-                            &format!("{w:03}{i:04}"),
-                        ])
-                        .current_dir(&root)
-                        .env("RELCON_USER", format!("writer{w}"))
-                        .env_remove("RELCON_CONFIG")
-                        .stdin(std::process::Stdio::null())
-                        .output()
-                        .unwrap();
-                    if !out.status.success() {
-                        failures.push(String::from_utf8_lossy(&out.stderr).into_owned());
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..WRITERS)
+            .map(|w| {
+                let sb = &sb;
+                s.spawn(move || {
+                    let mut failures = Vec::new();
+                    for i in 0..EACH {
+                        let out = sb
+                            .command_as(
+                                &format!("writer{w}"),
+                                [
+                                    "release",
+                                    "register",
+                                    &format!("w{w}-{i}"),
+                                    "--commit",
+                                    &format!("{w:03}{i:04}"),
+                                ],
+                            )
+                            .output()
+                            .unwrap();
+                        if !out.status.success() {
+                            failures.push(String::from_utf8_lossy(&out.stderr).into_owned());
+                        }
                     }
-                }
-                failures
+                    failures
+                })
             })
-        })
-        .collect();
-    for h in handles {
-        let failures = h.join().unwrap();
-        assert!(failures.is_empty(), "writers failed: {failures:#?}");
-    }
-    let db = sb.db();
-    let seqs: Vec<i64> = db
-        .prepare("SELECT seq FROM events ORDER BY seq")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
+    });
+    assert!(failures.is_empty(), "writers failed: {failures:#?}");
+    let seqs = sb.query_i64s("SELECT seq FROM events ORDER BY seq");
     assert_eq!(
         seqs,
         (1..=(WRITERS * EACH) as i64).collect::<Vec<_>>(),
         "seqs must be contiguous from 1"
     );
     for w in 0..WRITERS {
-        let n: i64 = db
-            .query_row(
-                "SELECT COUNT(*) FROM builds WHERE created_by = ?1",
-                [format!("writer{w}")],
-                |r| r.get(0),
-            )
-            .unwrap();
+        let n = sb.query_i64(&format!("SELECT COUNT(*) FROM builds WHERE created_by = 'writer{w}'"));
         assert_eq!(n, EACH as i64, "writer{w} lost builds");
     }
-    drop(db);
     assert!(assert_verify_ok(&sb).contains(&format!("{} events", WRITERS * EACH)));
 }
 
-#[test]
-fn concurrent_in_process_stores_interleave_whole_transactions() {
+fn concurrent_in_process_stores_interleave_whole_transactions(b: Backend) {
     // Several connections, each appending multi-event transactions: the
     // events of one transaction stay consecutive.
-    let sb = Sandbox::new(&simple_config());
-    let path = sb.ledger_path();
-    SqliteStore::open(&path).unwrap();
+    let sb = Sandbox::on(b, &simple_config());
+    let config = sb.config();
+    relcon::ledger::open(&config).unwrap();
     let handles: Vec<_> = (0..3)
         .map(|t| {
-            let path = path.clone();
+            let config = config.clone();
             std::thread::spawn(move || {
-                let mut store = SqliteStore::open(&path).unwrap();
+                let mut store = relcon::ledger::open(&config).unwrap();
                 for i in 0..15 {
                     let events: Vec<NewEvent> = (0..3)
                         .map(|k| NewEvent::new(kind::NOTE_ADDED, None, serde_json::json!({ "t": t, "i": i, "k": k })))
@@ -479,7 +444,7 @@ fn concurrent_in_process_stores_interleave_whole_transactions() {
     for h in handles {
         h.join().unwrap();
     }
-    let store = SqliteStore::open(&path).unwrap();
+    let store = sb.store();
     assert_eq!(store.head_seq().unwrap(), 3 * 15 * 3);
     let events = store.events_after(0, 1000).unwrap();
     for chunk in events.chunks(3) {
@@ -513,14 +478,14 @@ fn migrations_are_idempotent_and_a_newer_schema_is_refused() {
     }
     let v1 = version(&path);
     assert!(v1 >= 2, "migrations ran (user_version {v1})");
-    let before = dump(&path);
+    let before = dump_file(&path);
     for _ in 0..3 {
         let s = SqliteStore::open(&path).unwrap();
         assert_eq!(s.head_seq().unwrap(), 1);
         assert_eq!(s.verify().unwrap().first_bad, None);
     }
     assert_eq!(version(&path), v1);
-    assert_eq!(dump(&path), before);
+    assert_eq!(dump_file(&path), before);
     // WAL mode stuck.
     let mode: String = rusqlite::Connection::open(&path)
         .unwrap()
@@ -540,10 +505,9 @@ fn migrations_are_idempotent_and_a_newer_schema_is_refused() {
     assert!(err.contains("999") && err.contains("newer"), "{err}");
 }
 
-#[test]
-fn a_failed_transaction_writes_nothing() {
-    let sb = small_ledger();
-    let mut store = SqliteStore::open(&sb.ledger_path()).unwrap();
+fn a_failed_transaction_writes_nothing(b: Backend) {
+    let sb = small_ledger(b);
+    let mut store = sb.store();
     let before = store.head_seq().unwrap();
     let r = store.transact(chrono::Utc::now(), "ana", &mut |_| Err(relcon::Error::usage("no")));
     assert!(r.is_err());
@@ -565,8 +529,5 @@ fn a_failed_transaction_writes_nothing() {
     // Duplicate registration is refused by the op and leaves nothing behind.
     let r = sb.run(&["release", "register", "1.0", "--commit", "other"]).code(2);
     assert!(r.stderr.contains("already registered"), "{r}");
-    assert_eq!(
-        SqliteStore::open(&sb.ledger_path()).unwrap().head_seq().unwrap(),
-        before
-    );
+    assert_eq!(sb.store().head_seq().unwrap(), before);
 }

@@ -2,18 +2,37 @@
 //! exact-build promotion, --expect, protected envs, approvals, freezes,
 //! every failing gate in one refusal, --force overrides, rollback + hold,
 //! --through, no-TTY confirmation, SIGKILL mid-hook → interrupted, and two
-//! consoles racing into one env.
+//! consoles racing into one env. Every test runs on both stores.
 
 mod common;
 
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{finish, pipeline_config, process_group, sigkill, strings, wait_until, Sandbox};
+use common::{finish, pipeline_config, process_group, sigkill, strings, wait_until, Backend, Sandbox};
 use serde_json::Value;
 
-fn sandbox(prod_extra: &str, tail: &str) -> Sandbox {
-    Sandbox::new(&pipeline_config("\"true\"", prod_extra, tail))
+both_stores!(
+    promote_ships_the_exact_build_current_in_the_source,
+    expect_refuses_when_the_source_moved_on,
+    a_protected_env_takes_promotions_only_and_needs_a_reason,
+    approvals_need_distinct_people_other_than_the_promoter,
+    approvers_are_listed_in_one_order_whatever_the_store_collation,
+    a_freeze_window_covering_now_refuses_and_shows_frozen,
+    a_refusal_lists_every_failing_gate,
+    force_with_a_reason_overrides_and_is_recorded,
+    rollback_makes_a_new_release_and_holds_the_env,
+    rollback_is_the_emergency_path_past_every_gate_but_needs_a_reason_in_prod,
+    promote_through_stops_at_the_first_refusal,
+    without_a_tty_confirmation_needs_yes,
+    sigkill_during_a_long_hook_leaves_an_interrupted_deployment_to_resolve,
+    two_consoles_racing_into_one_env_get_one_deployment,
+    sigterm_during_a_hook_cancels_it_and_records_the_failure,
+    rollback_skips_failed_releases_and_the_current_build,
+);
+
+fn sandbox(b: Backend, prod_extra: &str, tail: &str) -> Sandbox {
+    Sandbox::on(b, &pipeline_config("\"true\"", prod_extra, tail))
 }
 
 /// dev at 1.0 and staging promoted from it.
@@ -50,9 +69,8 @@ fn weekly_window_around_now() -> String {
 
 const ALWAYS_FROZEN: &str = "2020-01-01 00:00 - 2099-01-01 00:00 UTC";
 
-#[test]
-fn promote_ships_the_exact_build_current_in_the_source() {
-    let sb = sandbox("", "");
+fn promote_ships_the_exact_build_current_in_the_source(b: Backend) {
+    let sb = sandbox(b, "", "");
     sb.run(&[
         "release",
         "register",
@@ -106,9 +124,8 @@ fn promote_ships_the_exact_build_current_in_the_source() {
     assert!(r.stderr.contains("prod promotes from staging"), "{r}");
 }
 
-#[test]
-fn expect_refuses_when_the_source_moved_on() {
-    let sb = sandbox("", "");
+fn expect_refuses_when_the_source_moved_on(b: Backend) {
+    let sb = sandbox(b, "", "");
     sb.register("1.0", "aaa");
     sb.register("2.0", "bbb");
     sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
@@ -128,9 +145,8 @@ fn expect_refuses_when_the_source_moved_on() {
         .code(2);
 }
 
-#[test]
-fn a_protected_env_takes_promotions_only_and_needs_a_reason() {
-    let sb = sandbox("", "");
+fn a_protected_env_takes_promotions_only_and_needs_a_reason(b: Backend) {
+    let sb = sandbox(b, "", "");
     staged(&sb);
     let r = sb.run(&["deploy", "prod", "1.0", "--yes"]).code(2);
     assert!(r.stderr.contains("--reason"), "{r}");
@@ -150,9 +166,8 @@ fn a_protected_env_takes_promotions_only_and_needs_a_reason() {
     assert!(strings(&sb.env_status("prod")["badges"]).contains(&"protected".to_string()));
 }
 
-#[test]
-fn approvals_need_distinct_people_other_than_the_promoter() {
-    let sb = sandbox("approvals = 2", "");
+fn approvals_need_distinct_people_other_than_the_promoter(b: Backend) {
+    let sb = sandbox(b, "approvals = 2", "");
     staged(&sb);
     sb.run_as("ana", &["approve", "prod", "1.0"]).ok();
     sb.run_as("bo", &["approve", "prod", "1.0", "--note", "looks good"])
@@ -192,10 +207,26 @@ fn approvals_need_distinct_people_other_than_the_promoter() {
     sb.run_as("bo", &["approve", "prod", "9.9"]).code(2);
 }
 
-#[test]
-fn a_freeze_window_covering_now_refuses_and_shows_frozen() {
+fn approvers_are_listed_in_one_order_whatever_the_store_collation(b: Backend) {
+    // Byte order (SQLite's), not the database's collation: a team server
+    // with a natural-language collation would put "ana" before "Cy".
+    let sb = sandbox(b, "approvals = 5", "");
+    staged(&sb);
+    for who in ["bo", "Cy", "ana", "b-c"] {
+        sb.run_as(who, &["approve", "prod", "1.0"]).ok();
+    }
+    let want = vec!["Cy", "ana", "b-c", "bo"];
+    assert_eq!(strings(&sb.env_status("prod")["approvals"]["by"]), want);
+    let r = sb
+        .run_as("dee", &["promote", "staging", "prod", "--yes", "--reason", "r"])
+        .code(3);
+    // The gate's own words sort for reading, the same on both stores.
+    assert!(r.stderr.contains("4/5 approvals: ana, b-c, bo, Cy"), "{r}");
+}
+
+fn a_freeze_window_covering_now_refuses_and_shows_frozen(b: Backend) {
     let window = weekly_window_around_now();
-    let sb = sandbox(&format!("freeze = [\"{window}\"]"), "");
+    let sb = sandbox(b, &format!("freeze = [\"{window}\"]"), "");
     staged(&sb);
     let r = sb
         .run(&["promote", "staging", "prod", "--yes", "--reason", "r"])
@@ -212,10 +243,10 @@ fn a_freeze_window_covering_now_refuses_and_shows_frozen() {
     assert!(!strings(&sb.env_status("staging")["badges"]).contains(&"frozen".to_string()));
 }
 
-#[test]
-fn a_refusal_lists_every_failing_gate() {
+fn a_refusal_lists_every_failing_gate(b: Backend) {
     let tail = "\n[checklist.pre]\nitems = [\"All tests pass\", \"Rollback plan prepared\"]\n";
     let sb = sandbox(
+        b,
         &format!("approvals = 1\nfreeze = [\"{ALWAYS_FROZEN}\"]\nchecklists = {{ before = [\"pre\"] }}"),
         tail,
     );
@@ -242,10 +273,10 @@ fn a_refusal_lists_every_failing_gate() {
     }
 }
 
-#[test]
-fn force_with_a_reason_overrides_and_is_recorded() {
+fn force_with_a_reason_overrides_and_is_recorded(b: Backend) {
     let tail = "\n[checklist.pre]\nitems = [\"All tests pass\"]\n";
     let sb = sandbox(
+        b,
         &format!("approvals = 1\nfreeze = [\"{ALWAYS_FROZEN}\"]\nchecklists = {{ before = [\"pre\"] }}"),
         tail,
     );
@@ -287,9 +318,8 @@ fn force_with_a_reason_overrides_and_is_recorded() {
     assert_eq!(started["seq"].as_u64().unwrap(), o["seq"].as_u64().unwrap() + 1);
 }
 
-#[test]
-fn rollback_makes_a_new_release_and_holds_the_env() {
-    let sb = sandbox("", "");
+fn rollback_makes_a_new_release_and_holds_the_env(b: Backend) {
+    let sb = sandbox(b, "", "");
     staged(&sb);
     sb.register("2.0", "c2c2c2c");
     sb.run(&["deploy", "dev", "2.0", "--yes"]).ok();
@@ -337,10 +367,10 @@ fn rollback_makes_a_new_release_and_holds_the_env() {
     sb.run(&["rollback", "staging", "--to", "v99", "--yes"]).code(2);
 }
 
-#[test]
-fn rollback_is_the_emergency_path_past_every_gate_but_needs_a_reason_in_prod() {
+fn rollback_is_the_emergency_path_past_every_gate_but_needs_a_reason_in_prod(b: Backend) {
     let tail = "\n[checklist.pre]\nitems = [\"All tests pass\"]\n";
     let sb = sandbox(
+        b,
         &format!("approvals = 2\nfreeze = [\"{ALWAYS_FROZEN}\"]\nchecklists = {{ before = [\"pre\"] }}"),
         tail,
     );
@@ -366,9 +396,8 @@ fn rollback_is_the_emergency_path_past_every_gate_but_needs_a_reason_in_prod() {
     assert_eq!(overrides, 2);
 }
 
-#[test]
-fn promote_through_stops_at_the_first_refusal() {
-    let sb = sandbox("approvals = 1", "");
+fn promote_through_stops_at_the_first_refusal(b: Backend) {
+    let sb = sandbox(b, "approvals = 1", "");
     sb.register("1.0", "aaa");
     sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
     let r = sb
@@ -399,9 +428,8 @@ fn promote_through_stops_at_the_first_refusal() {
     assert!(r.stdout.contains("nothing to promote"), "{r}");
 }
 
-#[test]
-fn without_a_tty_confirmation_needs_yes() {
-    let sb = sandbox("", "");
+fn without_a_tty_confirmation_needs_yes(b: Backend) {
+    let sb = sandbox(b, "", "");
     sb.register("1.0", "aaa");
     for args in [
         &["deploy", "dev", "1.0"][..],
@@ -421,9 +449,8 @@ fn without_a_tty_confirmation_needs_yes() {
     assert_eq!(sb.history("dev").len(), 2);
 }
 
-#[test]
-fn sigkill_during_a_long_hook_leaves_an_interrupted_deployment_to_resolve() {
-    let sb = Sandbox::new(&pipeline_config("\"./hook.sh\"", "", ""));
+fn sigkill_during_a_long_hook_leaves_an_interrupted_deployment_to_resolve(b: Backend) {
+    let sb = Sandbox::on(b, &pipeline_config("\"./hook.sh\"", "", ""));
     sb.script("hook.sh", "echo $$ > hook.pid\nif [ -f slow ]; then sleep 30; fi");
     sb.write("slow", "");
     sb.register("1.0", "aaa");
@@ -485,9 +512,8 @@ fn sigkill_during_a_long_hook_leaves_an_interrupted_deployment_to_resolve() {
     sb.run(&["resolve", "dev", "succeeded", "--yes"]).code(2);
 }
 
-#[test]
-fn two_consoles_racing_into_one_env_get_one_deployment() {
-    let sb = Sandbox::new(&pipeline_config("\"./hook.sh\"", "", ""));
+fn two_consoles_racing_into_one_env_get_one_deployment(b: Backend) {
+    let sb = Sandbox::on(b, &pipeline_config("\"./hook.sh\"", "", ""));
     // The hook holds the env until the test says go (at most ~20 s).
     sb.script(
         "hook.sh",
@@ -524,7 +550,12 @@ fn two_consoles_racing_into_one_env_get_one_deployment() {
         lost.stderr.contains(&format!("is being deployed by {winner_name}")),
         "{lost}"
     );
-    assert!(sb.exists(&format!("started-{winner_name}")));
+    // The winner recorded its start before the loser looked; its hook may
+    // still be on its way.
+    assert!(
+        wait_until(Duration::from_secs(20), || sb.exists(&format!("started-{winner_name}"))),
+        "the winner's hook never ran"
+    );
     assert!(
         !sb.exists(&format!("started-{loser_name}")),
         "the loser's hook must not run"
@@ -537,9 +568,8 @@ fn two_consoles_racing_into_one_env_get_one_deployment() {
     assert_eq!(h[0]["actor"], winner_name);
 }
 
-#[test]
-fn sigterm_during_a_hook_cancels_it_and_records_the_failure() {
-    let sb = Sandbox::new(&pipeline_config("\"./hook.sh\"", "", ""));
+fn sigterm_during_a_hook_cancels_it_and_records_the_failure(b: Backend) {
+    let sb = Sandbox::on(b, &pipeline_config("\"./hook.sh\"", "", ""));
     sb.script("hook.sh", "sleep 30 &\necho $! > grandchild.pid\nwait");
     sb.register("1.0", "aaa");
     let child = sb.spawn_as("ana", &["deploy", "dev", "1.0", "--yes"]);
@@ -562,9 +592,8 @@ fn sigterm_during_a_hook_cancels_it_and_records_the_failure() {
     assert!(!strings(&sb.env_status("dev")["badges"]).contains(&"interrupted".to_string()));
 }
 
-#[test]
-fn rollback_skips_failed_releases_and_the_current_build() {
-    let sb = Sandbox::new(&pipeline_config("\"./hook.sh\"", "", ""));
+fn rollback_skips_failed_releases_and_the_current_build(b: Backend) {
+    let sb = Sandbox::on(b, &pipeline_config("\"./hook.sh\"", "", ""));
     sb.script("hook.sh", "[ \"$RELCON_VERSION\" != \"1.1\" ] || exit 1");
     for v in ["1.0", "1.1", "1.2"] {
         sb.register(v, &format!("c{v}"));

@@ -41,6 +41,7 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("audit", &["audit"], R, true),
     ("audit verify", &["audit", "verify"], R, true),
     ("audit head", &["audit", "head"], R, true),
+    ("diff", &["diff", "dev", "staging"], R, true),
     ("flag list", &["flag", "list"], R, true),
     ("flag eval", &["flag", "eval", "dev", "beta", "tenant-1"], R, true),
     ("flag export", &["flag", "export", "--check"], R, true),

@@ -1,14 +1,23 @@
 //! `audit verify` checks everything gates read (DESIGN §10): projections
 //! forged behind the ledger's back and deleted newest events are named,
 //! `audit head` anchors the head, `--expect-head` checks it from anywhere.
+//! All but the read-only folder run on both stores; on PostgreSQL the
+//! tampering is a superuser's, past the append-only triggers.
 
 mod common;
 
-use common::{pipeline_config, Sandbox};
+use common::{pipeline_config, Backend, Sandbox};
+
+both_stores!(
+    a_forged_approval_row_is_named_by_verify,
+    an_edited_current_release_and_a_cleared_hold_are_named,
+    deleting_the_newest_events_is_detected_and_rebuild_does_not_hide_it,
+    expect_head_names_a_rewritten_event_and_rejects_bad_input,
+);
 
 /// dev → staging → prod; prod needs one approval. Staging runs 1.1, prod 1.0.
-fn gated() -> Sandbox {
-    let sb = Sandbox::new(&pipeline_config("\"true\"", "approvals = 1", ""));
+fn gated(b: Backend) -> Sandbox {
+    let sb = Sandbox::on(b, &pipeline_config("\"true\"", "approvals = 1", ""));
     sb.register("1.0", "c0ffee1");
     sb.register("1.1", "c0ffee2");
     for v in ["1.0", "1.1"] {
@@ -31,18 +40,14 @@ fn verify_fails_with(sb: &Sandbox, needles: &[&str]) -> String {
     r.stderr
 }
 
-#[test]
-fn a_forged_approval_row_is_named_by_verify() {
-    let sb = gated();
+fn a_forged_approval_row_is_named_by_verify(b: Backend) {
+    let sb = gated(b);
     sb.run(&["audit", "verify"]).ok();
     // The gate reads the approvals table: a forged row there would let the
     // promotion pass without any approval.granted event.
-    sb.db()
-        .execute(
-            "INSERT INTO approvals (env, version, actor, at, note, seq) VALUES ('prod', '1.1', 'mallory', '2026-01-01T00:00:00.000Z', NULL, 3)",
-            [],
-        )
-        .unwrap();
+    sb.sql(
+        "INSERT INTO approvals (env, version, actor, at, note, seq) VALUES ('prod', '1.1', 'mallory', '2026-01-01T00:00:00.000Z', NULL, 3)",
+    );
     let st = sb.env_status("prod");
     let gate = st["gates"]
         .as_array()
@@ -59,25 +64,20 @@ fn a_forged_approval_row_is_named_by_verify() {
     assert!(j["first_bad"].is_null(), "the chain itself is intact: {j}");
 }
 
-#[test]
-fn an_edited_current_release_and_a_cleared_hold_are_named() {
-    let sb = gated();
+fn an_edited_current_release_and_a_cleared_hold_are_named(b: Backend) {
+    let sb = gated(b);
     sb.run(&["rollback", "staging", "--reason", "bad", "--yes"]).ok();
     sb.run(&["audit", "verify"]).ok();
-    let db = sb.db();
 
-    db.execute("UPDATE env_state SET current = 1 WHERE env = 'dev'", [])
-        .unwrap();
+    assert_eq!(sb.sql("UPDATE env_state SET current = 1 WHERE env = 'dev'"), 1);
     verify_fails_with(&sb, &["projection env_state"]);
-    db.execute("UPDATE env_state SET current = 2 WHERE env = 'dev'", [])
-        .unwrap();
+    sb.sql("UPDATE env_state SET current = 2 WHERE env = 'dev'");
     sb.run(&["audit", "verify"]).ok();
 
-    db.execute(
-        "UPDATE env_state SET hold_actor = NULL, hold_reason = NULL, hold_since = NULL WHERE env = 'staging'",
-        [],
-    )
-    .unwrap();
+    assert_eq!(
+        sb.sql("UPDATE env_state SET hold_actor = NULL, hold_reason = NULL, hold_since = NULL WHERE env = 'staging'"),
+        1
+    );
     verify_fails_with(&sb, &["projection env_state", "hold", "missing or changed"]);
 
     // A rebuild repairs the projections from the events.
@@ -86,9 +86,8 @@ fn an_edited_current_release_and_a_cleared_hold_are_named() {
     assert!(sb.env_status("staging")["badges"].to_string().contains("hold"));
 }
 
-#[test]
-fn deleting_the_newest_events_is_detected_and_rebuild_does_not_hide_it() {
-    let sb = gated();
+fn deleting_the_newest_events_is_detected_and_rebuild_does_not_hide_it(b: Backend) {
+    let sb = gated(b);
     let head = sb.run(&["audit", "head"]).ok().stdout.trim().to_string();
     let (seq, hash) = head.split_once(':').unwrap();
     assert_eq!(hash.len(), 64, "{head}");
@@ -96,10 +95,15 @@ fn deleting_the_newest_events_is_detected_and_rebuild_does_not_hide_it() {
     assert_eq!(sb.json(&["audit", "head", "--json"])["head"], head);
     sb.run(&["audit", "verify", "--expect-head", &head]).ok();
 
-    // Remove the newest two events: the shorter chain is still a valid chain.
-    sb.db()
-        .execute("DELETE FROM events WHERE seq > ?1", [seq as i64 - 2])
-        .unwrap();
+    // Remove the newest two events: the shorter chain is still a valid chain
+    // (on PostgreSQL the head row is set back too, as a thorough forger would).
+    assert_eq!(sb.tamper(&format!("DELETE FROM events WHERE seq > {}", seq - 2)), 2);
+    if b == Backend::Postgres {
+        sb.tamper(&format!(
+            "UPDATE ledger_head SET seq = {s}, hash = (SELECT hash FROM events WHERE seq = {s})",
+            s = seq - 2
+        ));
+    }
     sb.run(&["ledger", "rebuild"]).ok();
     // (Opening the ledger marks the deployment whose end was deleted as
     // interrupted, a new event; the head is still behind the checkpoint.)
@@ -116,9 +120,8 @@ fn deleting_the_newest_events_is_detected_and_rebuild_does_not_hide_it() {
     verify_fails_with(&sb, &["removed"]);
 }
 
-#[test]
-fn expect_head_names_a_rewritten_event_and_rejects_bad_input() {
-    let sb = gated();
+fn expect_head_names_a_rewritten_event_and_rejects_bad_input(b: Backend) {
+    let sb = gated(b);
     let head = sb.run(&["audit", "head"]).ok().stdout.trim().to_string();
     let (seq, _) = head.split_once(':').unwrap();
     let wrong = format!("{seq}:{}", "ab".repeat(32));
@@ -132,7 +135,7 @@ fn expect_head_names_a_rewritten_event_and_rejects_bad_input() {
 
 #[test]
 fn a_ledger_in_a_read_only_folder_can_still_be_read_and_verified() {
-    let sb = gated();
+    let sb = gated(Backend::Sqlite);
     // Root ignores file modes: run the commands as `nobody` where we are root.
     let as_root = unsafe { libc::geteuid() } == 0;
     if as_root && std::process::Command::new("setpriv").arg("--help").output().is_err() {

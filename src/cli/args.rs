@@ -170,6 +170,19 @@ pub enum Cmd {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// What changed: between two releases of ENV (default: its current
+    /// release and the succeeded one before it), or, given two
+    /// environments, what promoting FROM into TO would bring.
+    Diff {
+        /// ENV, or FROM when the next argument is an environment.
+        env: String,
+        /// vA (the older release), or TO.
+        a: Option<String>,
+        /// vB (the newer release; default: the current one).
+        b: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Ledger maintenance.
     Ledger {
         #[command(subcommand)]
@@ -351,7 +364,7 @@ impl Cmd {
         match self {
             Cmd::Init { .. } => Some("init"),
             Cmd::Demo { print_config, .. } => (!print_config).then_some("demo"),
-            Cmd::Status(_) | Cmd::History { .. } | Cmd::Health { .. } => None,
+            Cmd::Status(_) | Cmd::History { .. } | Cmd::Health { .. } | Cmd::Diff { .. } => None,
             Cmd::Release {
                 cmd: ReleaseCmd::Register { .. },
             } => Some("release register"),

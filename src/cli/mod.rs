@@ -4,6 +4,7 @@
 pub mod args;
 mod confirm;
 mod deploy_cmds;
+mod diff_cmds;
 mod flag_cmds;
 mod health_cmds;
 mod ledger_cmds;
@@ -93,7 +94,7 @@ pub fn clap_error(e: clap::Error) -> i32 {
 fn wants_json(cmd: &Cmd) -> bool {
     match cmd {
         Cmd::Status(j) => j.json,
-        Cmd::Health { json, .. } => json.json,
+        Cmd::Health { json, .. } | Cmd::Diff { json, .. } => json.json,
         Cmd::History { json, .. }
         | Cmd::Approve { json, .. }
         | Cmd::Checklist { json, .. }
@@ -261,6 +262,7 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
         Cmd::Ledger {
             cmd: args::LedgerCmd::Rebuild,
         } => write_cmds::rebuild(&mut open_ctx(cfg)?),
+        Cmd::Diff { env, a, b, json } => diff_cmds::diff(&open_ctx(cfg)?, env, a.as_deref(), b.as_deref(), json.json),
         Cmd::Ledger {
             cmd: args::LedgerCmd::Init { grant, json },
         } => ledger_cmds::init(&load_config(cfg)?, grant, json.json),

@@ -99,6 +99,8 @@ pub struct Release {
     pub host: Option<String>,
     /// Named hook steps and how far each got.
     pub steps: Vec<StepState>,
+    /// The ledger seq of its `deployment.started`: where it begins in history.
+    pub seq: u64,
     /// How the hook ended when its result arrived after the deployment had
     /// lost its environment lease (unfenced): recorded, never the current release.
     pub late: Option<DeploymentStatus>,
@@ -195,6 +197,7 @@ mod tests {
             pid: None,
             host: None,
             steps: vec![],
+            seq: 0,
             late: None,
         }
     }

@@ -2,6 +2,7 @@
 //! "what changed" for the release detail pane.
 
 use serde::Serialize;
+use std::path::Path;
 use std::process::Command;
 
 use crate::error::{Error, Result};
@@ -30,45 +31,67 @@ pub fn between(ctx: &Ctx, env: &str, from: u64, to: u64) -> Result<Option<Vec<Co
     let (Some(a), Some(b)) = (view.release(env, from)?, view.release(env, to)?) else {
         return Err(Error::usage(format!("{env} has no release v{from} or v{to}")));
     };
-    let hex = |s: &str| !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_hexdigit());
-    if !hex(&a.commit) || !hex(&b.commit) {
-        return Err(Error::usage("the releases' commits are not git commit ids"));
+    log(repo, &a.commit, &b.commit, LIMIT).map(Some).map_err(Error::runtime)
+}
+
+/// Hex, 4–64 characters: safe to hand git as a revision.
+pub fn is_sha(s: &str) -> bool {
+    (4..=64).contains(&s.len()) && s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// `git log old..new` (at most `max` commits, newest first). Commit ids come
+/// from the ledger and reach git as arguments, never through a shell.
+pub fn log(repo: &Path, old: &str, new: &str, max: usize) -> std::result::Result<Vec<CommitSummary>, String> {
+    for c in [old, new] {
+        if !is_sha(c) {
+            return Err(format!("{c:?} is not a git commit id"));
+        }
     }
-    let out = Command::new("git")
-        .arg("-C")
-        .arg(repo)
-        .args([
+    let max = max.to_string();
+    let range = format!("{old}..{new}");
+    let text = git(
+        repo,
+        &[
             "log",
             "--no-merges",
             "--date=iso-strict",
             "--format=%h%x1f%an%x1f%ad%x1f%s",
             "-n",
-        ])
-        .arg(LIMIT.to_string())
-        .arg(format!("{}..{}", a.commit, b.commit))
-        .arg("--")
+            &max,
+            &range,
+            "--",
+        ],
+    )?;
+    Ok(text
+        .lines()
+        .filter_map(|l| {
+            let mut p = l.split('\u{1f}');
+            Some(CommitSummary {
+                sha: p.next()?.to_string(),
+                author: p.next()?.to_string(),
+                at: p.next()?.to_string(),
+                subject: p.next()?.to_string(),
+            })
+        })
+        .collect())
+}
+
+/// Run git in `repo`; its first error line when it fails.
+pub fn git(repo: &Path, args: &[&str]) -> std::result::Result<String, String> {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(repo)
+        .args(args)
         .output()
-        .map_err(|e| Error::runtime(format!("cannot run git: {e}")))?;
+        .map_err(|e| format!("cannot run git: {e}"))?;
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        return Err(Error::runtime(format!(
-            "git log in {}: {}",
+        return Err(format!(
+            "git {} in {}: {}",
+            args.first().unwrap_or(&""),
             repo.display(),
             err.lines().next().unwrap_or("failed")
-        )));
+        ));
     }
-    Ok(Some(
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .filter_map(|l| {
-                let mut p = l.split('\u{1f}');
-                Some(CommitSummary {
-                    sha: p.next()?.to_string(),
-                    author: p.next()?.to_string(),
-                    at: p.next()?.to_string(),
-                    subject: p.next()?.to_string(),
-                })
-            })
-            .collect(),
-    ))
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }

@@ -7,6 +7,7 @@ pub mod chain;
 pub mod checklist;
 pub mod commits;
 pub mod deploy;
+pub mod diff;
 pub mod exports;
 pub mod flag_state;
 pub mod flags;

@@ -3,7 +3,15 @@
 //!
 //! Every run of the binary sets `RELCON_USER` explicitly, removes
 //! `RELCON_CONFIG` and proxy variables, and has no stdin (so no TTY).
+//! A sandbox on PostgreSQL (`Sandbox::on`, see backend.rs and pg.rs) gets
+//! its database through `RELCON_LEDGER_URL`, which every run carries.
 #![allow(dead_code)]
+
+mod backend;
+pub mod pg;
+
+#[allow(unused_imports)]
+pub use backend::{lit, Backend};
 
 use std::ffi::OsStr;
 use std::os::unix::fs::PermissionsExt;
@@ -11,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use relcon::config::Config;
+use relcon::config::{Config, LedgerLocation};
 use relcon::ops::{self, Ctx};
 use serde_json::Value;
 
@@ -20,9 +28,12 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_relcon");
 /// The user every command runs as unless a test says otherwise.
 pub const USER: &str = "ana";
 
-/// A project folder: `relcon.toml`, scripts, and the ledger under `.relcon/`.
+/// A project folder: `relcon.toml`, scripts, and the ledger under
+/// `.relcon/` — or, made with `Sandbox::on(Backend::Postgres, …)`, in a
+/// PostgreSQL database of its own.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    pg: Option<pg::TestDb>,
 }
 
 /// What a finished command left behind.
@@ -72,7 +83,7 @@ impl Sandbox {
             .prefix("relcon-test-")
             .tempdir()
             .expect("temp dir");
-        let sb = Sandbox { dir };
+        let sb = Sandbox { dir, pg: None };
         sb.write("relcon.toml", config);
         sb
     }
@@ -84,6 +95,7 @@ impl Sandbox {
                 .prefix("relcon-test-")
                 .tempdir()
                 .expect("temp dir"),
+            pg: None,
         }
     }
 
@@ -136,12 +148,20 @@ impl Sandbox {
         c.args(args)
             .current_dir(self.root())
             .env("RELCON_USER", user)
-            // Head checkpoints of this sandbox's ledger stay in the sandbox.
-            .env("RELCON_STATE_DIR", self.path(".state"))
-            .env_remove("RELCON_CONFIG")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
+        self.apply_env(&mut c);
+        c
+    }
+
+    /// The environment every run in this sandbox gets (also for commands
+    /// that run the binary indirectly, e.g. a shell loop).
+    pub fn apply_env(&self, c: &mut Command) {
+        // Head checkpoints of this sandbox's ledger stay in the sandbox.
+        c.env("RELCON_STATE_DIR", self.path(".state"))
+            .env_remove("RELCON_CONFIG")
+            .env_remove("RELCON_LEDGER_URL");
         for v in [
             "http_proxy",
             "HTTP_PROXY",
@@ -152,7 +172,9 @@ impl Sandbox {
         ] {
             c.env_remove(v);
         }
-        c
+        if let Some(url) = self.ledger_url() {
+            c.env("RELCON_LEDGER_URL", url);
+        }
     }
 
     pub fn run_as(&self, user: &str, args: &[&str]) -> Run {
@@ -217,8 +239,14 @@ impl Sandbox {
             .clone()
     }
 
+    /// The loaded config, pointing at this sandbox's ledger (as
+    /// `RELCON_LEDGER_URL` does for the binary).
     pub fn config(&self) -> Config {
-        Config::load(&self.config_path()).unwrap_or_else(|e| panic!("config: {e}"))
+        let mut c = Config::load(&self.config_path()).unwrap_or_else(|e| panic!("config: {e}"));
+        if let Some(url) = self.ledger_url() {
+            c.ledger.location = LedgerLocation::Postgres(url.to_string());
+        }
+        c
     }
 
     /// An in-process context on this sandbox's ledger.
@@ -226,8 +254,13 @@ impl Sandbox {
         Ctx::open(self.config(), user.to_string(), ops::system_clock()).unwrap_or_else(|e| panic!("open ctx: {e}"))
     }
 
-    /// A raw connection to the ledger file, for tampering on purpose.
+    /// A raw connection to the ledger file, for tampering on purpose
+    /// (SQLite only: see `sql`, `tamper` and `pg` for either store).
     pub fn db(&self) -> rusqlite::Connection {
+        assert!(
+            self.pg.is_none(),
+            "db() is SQLite-only; this sandbox's ledger is PostgreSQL"
+        );
         let c = rusqlite::Connection::open(self.ledger_path()).expect("open ledger db");
         c.busy_timeout(Duration::from_secs(10)).unwrap();
         c

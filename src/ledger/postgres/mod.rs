@@ -74,6 +74,10 @@ impl PgStore {
     /// Run `f` on a live connection, connecting (again) when there is none.
     /// A lost connection is dropped, so the next call reconnects by itself.
     fn with<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error>) -> Result<T> {
+        outside_runtime(|| self.with_here(f))
+    }
+
+    fn with_here<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error>) -> Result<T> {
         let mut guard = self.conn.borrow_mut();
         if guard.as_ref().is_some_and(|c| c.client.is_closed()) {
             *guard = None;
@@ -156,7 +160,8 @@ impl PgStore {
                 return Ok(());
             }
             let mut tx = tx.tx.into_inner();
-            if tip != start {
+            let moved = tip != start;
+            if moved {
                 db::exec(
                     &mut tx,
                     &c.stmts,
@@ -169,8 +174,12 @@ impl PgStore {
                     "SELECT pg_notify(?1, ?2)",
                     &[Val::from(CHANNEL), Val::from(tip.0.to_string())],
                 )?;
-                committing = true;
-                tx.commit()?;
+            }
+            // Committed even when no event was appended: a rebuild rewrites
+            // the projections without moving the head.
+            committing = true;
+            tx.commit()?;
+            if moved {
                 outcome = Ok(Some(tip));
             }
             Ok(())
@@ -202,6 +211,43 @@ impl PgStore {
     pub fn display(&self) -> &str {
         &self.target.display
     }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Closing the client blocks on its runtime too (e.g. the console
+        // quitting from inside its loop).
+        if let Some(conn) = self.conn.get_mut().take() {
+            outside_runtime(move || drop(conn));
+        }
+    }
+}
+
+/// The sync client runs each call on its own runtime's `block_on`, which
+/// panics on a thread already driving a tokio runtime (the console's loop,
+/// `health --watch`). There the call runs on a helper thread while this
+/// one waits for it; everywhere else, right here.
+fn outside_runtime<T>(f: impl FnOnce() -> T) -> T {
+    if tokio::runtime::Handle::try_current().is_err() {
+        return f();
+    }
+    /// A closure (or its result) that crosses to the helper thread.
+    struct Carried<X>(X);
+    // SAFETY: the helper thread runs while the calling thread is blocked in
+    // `join`, so what the closure borrows is never used by two threads at
+    // once, and spawn and join order every access (as a plain call would).
+    unsafe impl<X> Send for Carried<X> {}
+    let job = Carried(f);
+    std::thread::scope(|s| {
+        let helper = s.spawn(move || {
+            let job = job;
+            Carried((job.0)())
+        });
+        match helper.join() {
+            Ok(out) => out.0,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// The shared SQL inside one append transaction. The first database error

@@ -17,7 +17,7 @@ pub fn parse_at(s: &str) -> DateTime<Utc> {
         .unwrap_or_default()
 }
 
-const RELEASE_COLS: &str = "env, number, version, commit_sha, artifact, status, action, actor, started_at, finished_at, reason, from_env, target_release, error, output, pid, host, steps, late_status";
+const RELEASE_COLS: &str = "env, number, version, commit_sha, artifact, status, action, actor, started_at, finished_at, reason, from_env, target_release, error, output, pid, host, steps, late_status, seq";
 
 fn release_row(r: &Row) -> Result<Release> {
     let status = r.text(5)?;
@@ -42,6 +42,7 @@ fn release_row(r: &Row) -> Result<Release> {
         host: r.opt_text(16)?,
         steps: serde_json::from_str::<Vec<StepState>>(&r.text(17)?).unwrap_or_default(),
         late: r.opt_text(18)?.as_deref().and_then(DeploymentStatus::parse),
+        seq: r.int(19)? as u64,
     })
 }
 
@@ -118,7 +119,11 @@ impl<D: Db + ?Sized> StateView for D {
     }
 
     fn all_in_flight(&self) -> Result<Vec<Release>> {
-        releases(self, "status = 'started' ORDER BY env, number", &[])
+        // Text is ordered here, in bytes: PostgreSQL would use the
+        // database's collation, SQLite compares bytes.
+        let mut all = releases(self, "status = 'started'", &[])?;
+        all.sort_by(|a, b| (a.env.as_bytes(), a.number).cmp(&(b.env.as_bytes(), b.number)));
+        Ok(all)
     }
 
     fn history(&self, env: &str, offset: u64, limit: usize) -> Result<Vec<Release>> {
@@ -160,13 +165,17 @@ impl<D: Db + ?Sized> StateView for D {
     }
 
     fn approvers(&self, env: &str, version: &str) -> Result<Vec<String>> {
-        self.query(
-            "SELECT DISTINCT actor FROM approvals WHERE env = ?1 AND version = ?2 ORDER BY actor",
-            vals![env, version],
-        )?
-        .iter()
-        .map(|r| r.text(0))
-        .collect()
+        let mut who = self
+            .query(
+                "SELECT DISTINCT actor FROM approvals WHERE env = ?1 AND version = ?2",
+                vals![env, version],
+            )?
+            .iter()
+            .map(|r| r.text(0))
+            .collect::<Result<Vec<_>>>()?;
+        // In bytes, as SQLite orders them, whatever the server's collation.
+        who.sort_unstable();
+        Ok(who)
     }
 
     fn checklist_ticks(&self, env: &str, checklist: &str, version: &str) -> Result<Vec<Tick>> {
