@@ -41,7 +41,8 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
         let badges = if e.badges.is_empty() {
             String::new()
         } else {
-            format!("  [{}]", e.badges.join(", "))
+            let words: Vec<&str> = e.badges.iter().map(|b| b.as_str()).collect();
+            format!("  [{}]", words.join(", "))
         };
         out("");
         out(format!(

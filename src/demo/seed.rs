@@ -270,7 +270,7 @@ pub fn seed(store: &mut dyn Store, now: DateTime<Utc>) -> Result<()> {
                 flag: "customer_portal".into(),
                 before: before.clone(),
                 after: after.clone(),
-                change: "set".into(),
+                change: crate::domain::FlagChangeKind::Set,
                 reason: Some(reason.into()),
             },
         )

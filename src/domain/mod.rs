@@ -9,7 +9,7 @@ pub mod inert;
 pub mod release;
 pub mod threshold;
 
-pub use flag::FlagState;
+pub use flag::{FlagChangeKind, FlagState};
 pub use freeze::FreezeWindow;
 pub use gates::{Gate, GateInput, InFlight, LeaseState};
 pub use inert::inert;

@@ -69,9 +69,19 @@ impl DeploymentStatus {
             _ => None,
         }
     }
-    /// Started is the only state that is still in flight.
-    pub fn is_finished(self) -> bool {
-        !matches!(self, DeploymentStatus::Started)
+}
+
+impl std::fmt::Display for DeploymentStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+/// For callers that still compare with the word (tui/components/cards.rs and
+/// tui/actions.rs, `state == "interrupted"`); remove once they use the enum.
+impl PartialEq<&str> for DeploymentStatus {
+    fn eq(&self, word: &&str) -> bool {
+        self.as_str() == *word
     }
 }
 

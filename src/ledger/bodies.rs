@@ -138,8 +138,7 @@ pub struct FlagChanged {
     pub flag: String,
     pub before: crate::domain::FlagState,
     pub after: crate::domain::FlagState,
-    /// "set", "kill" or "restore".
-    pub change: String,
+    pub change: crate::domain::FlagChangeKind,
     #[serde(default)]
     pub reason: Option<String>,
 }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 use crate::domain::gates::Gate;
-use crate::domain::FlagState;
+use crate::domain::{FlagChangeKind, FlagState};
 use crate::error::{Error, Result};
 use crate::exec::{self, CancelToken};
 use crate::flags::describe;
@@ -121,12 +121,15 @@ pub enum FlagOp {
 }
 
 impl FlagOp {
-    pub fn name(&self) -> &'static str {
+    pub fn kind(&self) -> FlagChangeKind {
         match self {
-            FlagOp::Set(_) => "set",
-            FlagOp::Kill => "kill",
-            FlagOp::Restore => "restore",
+            FlagOp::Set(_) => FlagChangeKind::Set,
+            FlagOp::Kill => FlagChangeKind::Kill,
+            FlagOp::Restore => FlagChangeKind::Restore,
         }
+    }
+    pub fn name(&self) -> &'static str {
+        self.kind().as_str()
     }
 }
 
@@ -255,7 +258,7 @@ pub fn apply(
                 flag: flag.into(),
                 before: p.before,
                 after: p.after,
-                change: op.name().into(),
+                change: op.kind(),
                 reason: reason.clone(),
             },
         ));

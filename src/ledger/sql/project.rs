@@ -6,7 +6,7 @@ use serde::de::DeserializeOwned;
 
 use super::{vals, Db};
 use crate::domain::release::StepState;
-use crate::domain::DeploymentStatus;
+use crate::domain::{DeploymentStatus, FlagChangeKind};
 use crate::error::{Error, Result};
 use crate::ledger::bodies::*;
 use crate::ledger::event::{format_at, kind, Event};
@@ -175,7 +175,7 @@ pub fn apply(db: &dyn Db, e: &Event) -> Result<()> {
                     seq,
                     &at,
                     &e.actor,
-                    &f.change,
+                    f.change.as_str(),
                     serde_json::to_string(&f.before)?,
                     serde_json::to_string(&f.after)?,
                     &f.reason
@@ -183,7 +183,7 @@ pub fn apply(db: &dyn Db, e: &Event) -> Result<()> {
             )?;
             // A kill remembers the state before it, so restore can bring it back;
             // a second kill of a killed flag keeps the state before the first.
-            let killed_from = if f.change == "kill" {
+            let killed_from = if f.change == FlagChangeKind::Kill {
                 Some(serde_json::to_string(&f.before)?)
             } else {
                 None

@@ -52,7 +52,7 @@ fn badge_line(e: &EnvStatus, live: &LiveHealth, width: usize, theme: &Theme, com
     let mut all: Vec<&str> = e
         .badges
         .iter()
-        .copied()
+        .map(|b| b.as_str())
         .filter(|b| !LIVE.contains(b))
         .filter(|b| !(shown && SAID_ABOVE.contains(b)))
         .chain(live_badge)
