@@ -208,11 +208,20 @@ pub struct FlagExportRaw {
     pub path: Spanned<String>,
 }
 
-#[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Deserialize, serde::Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Flagd,
     Dotenv,
+}
+
+impl ExportFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Flagd => "flagd",
+            ExportFormat::Dotenv => "dotenv",
+        }
+    }
 }
 
 #[derive(Deserialize, Clone, Debug)]
