@@ -1,4 +1,5 @@
 //! Every rule and combination, table-driven where it can be.
+
 use super::*;
 
 fn now() -> DateTime<Utc> {
