@@ -53,12 +53,6 @@ pub struct Plan {
     pub protected: bool,
 }
 
-impl Plan {
-    pub fn failing(&self) -> Vec<&Gate> {
-        gates::failing(&self.gates)
-    }
-}
-
 /// The hook an action runs: `rollback` if set for a rollback, else `deploy`.
 pub fn hook_for(env: &Environment, action: Action) -> Option<&Hook> {
     match action {

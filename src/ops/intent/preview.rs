@@ -56,7 +56,7 @@ impl Preview {
     }
 
     pub fn failing(&self) -> Vec<&Gate> {
-        self.gates().iter().filter(|g| !g.ok).collect()
+        crate::domain::gates::failing(self.gates())
     }
 
     /// The one override rule (`policy::judge`), on the gates that decide now.
