@@ -209,10 +209,6 @@ impl PgStore {
             .transpose()?
             .ok_or_else(|| Error::runtime("ledger: no session user"))
     }
-
-    pub fn display(&self) -> &str {
-        &self.target.display
-    }
 }
 
 impl Drop for PgStore {
