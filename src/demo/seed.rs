@@ -39,14 +39,12 @@ pub fn seed(store: &mut dyn Store, now: DateTime<Utc>) -> Result<()> {
     }
     pending_promotion(&mut s, now)?;
     flag_history(&mut s, now)?;
-    s.emit(
+    s.event(
         now - Duration::hours(30),
         PEOPLE[4],
-        vec![NewEvent::new(
-            kind::NOTE_ADDED,
-            Some("prod"),
-            json!({ "text": "Holiday freeze starts in four weeks" }),
-        )],
+        kind::NOTE_ADDED,
+        Some("prod"),
+        json!({ "text": "Holiday freeze starts in four weeks" }),
     )?;
     let mut pending = s.pending;
     pending.sort_by_key(|(at, _, _)| *at);
@@ -64,22 +62,20 @@ fn version(
     prod_released: &mut BTreeMap<&'static str, u64>,
 ) -> Result<()> {
     let author = PEOPLE[i % PEOPLE.len()];
-    s.emit(
+    s.event(
         t,
         CI,
-        vec![NewEvent::new(
-            kind::BUILD_REGISTERED,
-            None,
-            BuildRegistered {
-                version: v.into(),
-                commit: commit_of(v),
-                artifact: Some(format!(
-                    "registry.example.com/customer-portal@sha256:{}",
-                    &commit_of(v)[..16]
-                )),
-                notes: Some(format!("{} (by {author})", NOTES[i % NOTES.len()])),
-            },
-        )],
+        kind::BUILD_REGISTERED,
+        None,
+        BuildRegistered {
+            version: v.into(),
+            commit: commit_of(v),
+            artifact: Some(format!(
+                "registry.example.com/customer-portal@sha256:{}",
+                &commit_of(v)[..16]
+            )),
+            notes: Some(format!("{} (by {author})", NOTES[i % NOTES.len()])),
+        },
     )?;
     // One failed deployment in dev's history: a broken migration.
     let failure = (v == "1.8.0").then_some("exit code 1: migration 0042_add_tenant_index failed");
@@ -148,35 +144,31 @@ fn prod_release(s: &mut Seeder, i: usize, v: &str, at: DateTime<Utc>) -> Result<
         PRE.len(),
         &[PEOPLE[0], PEOPLE[1], PEOPLE[2], PEOPLE[4], PEOPLE[3]],
     )?;
-    s.emit(
+    s.event(
         at - Duration::minutes(30),
         approver,
-        vec![NewEvent::new(
-            kind::APPROVAL_GRANTED,
-            Some("prod"),
-            ApprovalGranted {
-                version: v.into(),
-                note: Some("LGTM, staging validation complete".into()),
-            },
-        )],
+        kind::APPROVAL_GRANTED,
+        Some("prod"),
+        ApprovalGranted {
+            version: v.into(),
+            note: Some("LGTM, staging validation complete".into()),
+        },
     )?;
     if v == "1.5.1" {
-        s.emit(
+        s.event(
             at - Duration::minutes(1),
             promoter,
-            vec![NewEvent::new(
-                kind::GATE_OVERRIDDEN,
-                Some("prod"),
-                GateOverridden {
-                    action: Action::Promote.into(),
-                    version: v.into(),
-                    gates: vec![OverriddenGate {
-                        name: "freeze".into(),
-                        detail: "frozen until Mon 08:00 UTC (Fri 16:00 - Mon 08:00 UTC)".into(),
-                    }],
-                    reason: "hotfix for payment outage INC-2291".into(),
-                },
-            )],
+            kind::GATE_OVERRIDDEN,
+            Some("prod"),
+            GateOverridden {
+                action: Action::Promote.into(),
+                version: v.into(),
+                gates: vec![OverriddenGate {
+                    name: "freeze".into(),
+                    detail: "frozen until Mon 08:00 UTC (Fri 16:00 - Mon 08:00 UTC)".into(),
+                }],
+                reason: "hotfix for payment outage INC-2291".into(),
+            },
         )?;
     }
     let n = s.deploy(
@@ -207,17 +199,15 @@ fn prod_release(s: &mut Seeder, i: usize, v: &str, at: DateTime<Utc>) -> Result<
 fn incident_rollback(s: &mut Seeder, at: DateTime<Utc>, target: u64) -> Result<()> {
     let oncall = PEOPLE[3];
     let why = "error rate above 1% after 1.9.0 (INC-2304)";
-    s.emit(
+    s.event(
         at,
         oncall,
-        vec![NewEvent::new(
-            kind::HOLD_SET,
-            Some("prod"),
-            HoldSet {
-                reason: Some(format!("rollback to v{target}: {why}")),
-                release: None,
-            },
-        )],
+        kind::HOLD_SET,
+        Some("prod"),
+        HoldSet {
+            reason: Some(format!("rollback to v{target}: {why}")),
+            release: None,
+        },
     )?;
     s.deploy(
         at,
@@ -230,16 +220,14 @@ fn incident_rollback(s: &mut Seeder, at: DateTime<Utc>, target: u64) -> Result<(
         Some(why),
         None,
     )?;
-    s.emit(
+    s.event(
         at + Duration::hours(20),
         PEOPLE[0],
-        vec![NewEvent::new(
-            kind::HOLD_CLEARED,
-            Some("prod"),
-            HoldCleared {
-                reason: Some("fixed in 1.9.1".into()),
-            },
-        )],
+        kind::HOLD_CLEARED,
+        Some("prod"),
+        HoldCleared {
+            reason: Some("fixed in 1.9.1".into()),
+        },
     )
 }
 
@@ -265,17 +253,15 @@ fn pending_promotion(s: &mut Seeder, now: DateTime<Utc>) -> Result<()> {
         PRE.len(),
         &[PEOPLE[0], PEOPLE[1], PEOPLE[2], PEOPLE[4], PEOPLE[3]],
     )?;
-    s.emit(
+    s.event(
         now - Duration::hours(2),
         PEOPLE[3],
-        vec![NewEvent::new(
-            kind::APPROVAL_GRANTED,
-            Some("prod"),
-            ApprovalGranted {
-                version: pending.into(),
-                note: Some("ready when you are".into()),
-            },
-        )],
+        kind::APPROVAL_GRANTED,
+        Some("prod"),
+        ApprovalGranted {
+            version: pending.into(),
+            note: Some("ready when you are".into()),
+        },
     )?;
     s.tick_all(
         now - Duration::hours(1),
