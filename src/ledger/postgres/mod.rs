@@ -388,6 +388,22 @@ impl Store for PgStore {
         self.read_only
     }
 
+    fn head_mismatch(&self) -> Result<Option<String>> {
+        let row = self.query_opt("SELECT seq, hash FROM ledger_head WHERE id = 1", &[])?;
+        let Some(r) = row else {
+            return Ok(Some("the ledger's head row is missing".into()));
+        };
+        let (seq, hash) = (r.int(0)? as u64, r.text(1)?);
+        let tip = chain::tip(self)?;
+        Ok((tip != (seq, hash.clone())).then(|| {
+            format!(
+                "the ledger's head row says seq {seq} ({}), but the newest event is seq {}: events were removed or added behind relcon's back",
+                hash.get(..12).unwrap_or(&hash),
+                tip.0
+            )
+        }))
+    }
+
     fn authenticated_role(&self) -> Result<Option<String>> {
         self.session_user().map(Some)
     }
