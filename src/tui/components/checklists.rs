@@ -8,8 +8,9 @@ use ratatui::Frame;
 
 use crate::ops::checklist::{Run, RunItem};
 use crate::tui::app::App;
-use crate::tui::format::{bar, cols, fit, inert_lines, text, when};
+use crate::tui::format::{bar, cols, fit, fit_spans, inert_lines, text, when};
 use crate::tui::layout;
+use crate::tui::team::item_key;
 use crate::tui::theme::Theme;
 
 fn run_header(r: &Run, theme: &Theme, w: usize) -> Line<'static> {
@@ -60,6 +61,26 @@ fn item_line(app: &App, it: &RunItem, selected: bool, theme: &Theme) -> Line<'st
     } else {
         line
     }
+}
+
+/// A partner's cursor at the row's end, `◂ bo`, in the accent colour: the
+/// row gives up columns so the names always show.
+fn with_partners(line: Line<'static>, partners: &[&str], w: usize, theme: &Theme) -> Line<'static> {
+    if partners.is_empty() {
+        return line;
+    }
+    let tag = format!(" ◂ {}", text(&partners.join(", ")));
+    let tag = fit(&tag, w);
+    let room = w.saturating_sub(cols(&tag));
+    let style = line.style;
+    let mut spans = fit_spans(line.spans, room);
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
+    spans.push(Span::styled(
+        tag,
+        theme.accent().add_modifier(ratatui::style::Modifier::BOLD),
+    ));
+    Line::from(spans).style(style)
 }
 
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -120,7 +141,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if selected {
                 cursor_line = lines.len();
             }
-            lines.push(item_line(app, it, selected, theme));
+            let line = item_line(app, it, selected, theme);
+            let partners = app.partners_on(&item_key(&r.name, &r.build, it.n));
+            lines.push(with_partners(line, &partners, w, theme));
         }
     }
     // Keep the highlighted item on screen (lists are short; no state needed).

@@ -9,6 +9,7 @@ use crate::config::Command;
 use crate::tui::app::{App, View};
 use crate::tui::format::{cols, text, SPINNER};
 use crate::tui::keys;
+use crate::tui::team;
 use crate::tui::theme::{State, Theme};
 
 /// The tabs in three widths: with the project name, without it, and with
@@ -46,25 +47,37 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .as_ref()
         .map(|s| s.status.project.clone())
         .unwrap_or_else(|| app.config.project.name.clone());
-    let right = format!(
+    let me = format!(
         "{}{} ",
         text(&app.actor),
         if app.read_only { " · read-only" } else { "" }
     );
     let width = area.width as usize;
-    let fits = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>() + cols(&right) < width;
+    let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
+    // Who else is here, in what room is left once the tabs fit (names
+    // first, then a count, then nothing).
+    let others = |tabs: &[Span]| {
+        let room = width.saturating_sub(used(tabs) + cols(&me) + 4);
+        team::others_text(&app.team.others, room)
+    };
+    let fits = |s: &[Span]| used(s) + cols(&me) < width;
     let mut spans = tab_spans(app, theme, Some(&project), false);
-    if !fits(&spans) {
+    let wants_room = !app.team.others.is_empty();
+    if !fits(&spans) || (wants_room && others(&spans).is_none()) {
         spans = tab_spans(app, theme, None, false);
     }
-    if !fits(&spans) {
+    if !fits(&spans) || (wants_room && others(&spans).is_none()) {
         spans = tab_spans(app, theme, None, true);
     }
-    let used: usize = spans.iter().map(|s| cols(&s.content)).sum();
-    let gap = width.saturating_sub(used + cols(&right));
+    let here = others(&spans).map(|t| format!("{t} │ "));
+    let right = cols(&me) + here.as_deref().map_or(0, cols);
+    let gap = width.saturating_sub(used(&spans) + right);
     spans.push(Span::raw(" ".repeat(gap)));
+    if let Some(h) = here {
+        spans.push(Span::styled(h, theme.accent()));
+    }
     spans.push(Span::styled(
-        right,
+        me,
         if app.read_only { theme.warn() } else { theme.muted() },
     ));
     f.render_widget(Line::from(spans), area);
