@@ -192,11 +192,12 @@ impl App {
                 "▲ ledger {} {what} — {state}; actions are refused until it is back",
                 d.location
             ),
+            format!("▲ ledger {} {what} — {state}; actions refused", d.location),
             format!("▲ ledger {what} — {state}; actions are refused until it is back"),
             format!("▲ ledger {what} — {state}; actions refused"),
             format!("▲ ledger {what}; actions refused"),
         ];
-        let pick = forms.iter().find(|f| cols(f) <= width).unwrap_or(&forms[3]);
+        let pick = forms.iter().find(|f| cols(f) <= width).unwrap_or(&forms[4]);
         Some((pick.clone(), State::Error))
     }
 
@@ -215,12 +216,12 @@ impl App {
     }
 }
 
-/// "also here: bo (checklists · staging) · cy (dashboard · prod)" in the
-/// widest form that fits `width`: with places, names only, a count.
-pub fn others_text(others: &[Presence], width: usize) -> Option<String> {
-    use super::format::{cols, text};
+/// "also here: bo (checklists · staging) · cy (dashboard · prod)", then
+/// shorter: names only, then a count. Empty when nobody else is here.
+pub fn others_forms(others: &[Presence]) -> Vec<String> {
+    use super::format::text;
     if others.is_empty() {
-        return None;
+        return Vec::new();
     }
     let place = |p: &Presence| match &p.env {
         Some(e) => format!("{} · {}", text(&p.view), text(e)),
@@ -232,10 +233,9 @@ pub fn others_text(others: &[Presence], width: usize) -> Option<String> {
         .collect::<Vec<_>>()
         .join(" · ");
     let names = others.iter().map(|p| text(&p.actor)).collect::<Vec<_>>().join(" · ");
-    let forms = [
+    vec![
         format!("also here: {full}"),
         format!("also here: {names}"),
         format!("+{} here", others.len()),
-    ];
-    forms.into_iter().find(|f| cols(f) <= width)
+    ]
 }

@@ -102,8 +102,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .map(|s| s.runs.iter().enumerate().filter(|(_, r)| r.env == env).collect())
         .unwrap_or_default();
     if runs.is_empty() {
-        let msg =
-            format!("{env} has no open checklist run: none is configured for it, or no build is pending or live.");
+        // The snapshot holds the runs of the env it was loaded for.
+        let loaded = app.snap.as_ref().is_some_and(|s| s.query.env == env);
+        let msg = match (loaded, app.team.down()) {
+            (false, Some(_)) => format!("{env}'s lists are not loaded: the ledger cannot be read right now."),
+            (false, None) => "loading…".to_string(),
+            (true, _) => {
+                format!("{env} has no open checklist run: none is configured for it, or no build is pending or live.")
+            }
+        };
         f.render_widget(
             Paragraph::new(msg).style(theme.muted()).wrap(Wrap { trim: true }),
             inner,

@@ -54,22 +54,29 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     let width = area.width as usize;
     let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
-    // Who else is here, in what room is left once the tabs fit (names
-    // first, then a count, then nothing).
-    let others = |tabs: &[Span]| {
-        let room = width.saturating_sub(used(tabs) + cols(&me) + 4);
-        team::others_text(&app.team.others, room)
-    };
-    let fits = |s: &[Span]| used(s) + cols(&me) < width;
-    let mut spans = tab_spans(app, theme, Some(&project), false);
-    let wants_room = !app.team.others.is_empty();
-    if !fits(&spans) || (wants_room && others(&spans).is_none()) {
-        spans = tab_spans(app, theme, None, false);
+    // Who else is here gets room before the project name: the fullest
+    // account of the others that fits with some form of the tabs, then
+    // names only, then a count, then nothing.
+    let tab_forms = [
+        tab_spans(app, theme, Some(&project), false),
+        tab_spans(app, theme, None, false),
+        tab_spans(app, theme, None, true),
+    ];
+    let fits = |tabs: &[Span], here: usize| used(tabs) + here + cols(&me) < width;
+    let mut pick = None;
+    'find: for here in team::others_forms(&app.team.others) {
+        let here = format!("{here} │ ");
+        for tabs in &tab_forms {
+            if fits(tabs, cols(&here)) {
+                pick = Some((tabs.clone(), Some(here)));
+                break 'find;
+            }
+        }
     }
-    if !fits(&spans) || (wants_room && others(&spans).is_none()) {
-        spans = tab_spans(app, theme, None, true);
-    }
-    let here = others(&spans).map(|t| format!("{t} │ "));
+    let (mut spans, here) = pick.unwrap_or_else(|| {
+        let tabs = tab_forms.iter().find(|t| fits(t, 0)).unwrap_or(&tab_forms[2]).clone();
+        (tabs, None)
+    });
     let right = cols(&me) + here.as_deref().map_or(0, cols);
     let gap = width.saturating_sub(used(&spans) + right);
     spans.push(Span::raw(" ".repeat(gap)));
