@@ -192,16 +192,8 @@ impl App {
                 self.set_status(e, State::Error);
                 Vec::new()
             }
-            Msg::Ledger { source, down } => {
-                self.on_ledger(source, down);
-                Vec::new()
-            }
-            Msg::ChainBroken { seq, why } => {
-                self.on_chain_broken(seq, why);
-                Vec::new()
-            }
-            Msg::Presence(list) => {
-                self.on_presence(list);
+            m @ (Msg::Ledger { .. } | Msg::ChainBroken { .. } | Msg::Presence(_)) => {
+                self.on_team(m);
                 Vec::new()
             }
             Msg::Commits { key, result } => {

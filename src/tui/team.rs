@@ -58,6 +58,17 @@ pub fn item_key(checklist: &str, build: &str, n: u32) -> String {
 }
 
 impl App {
+    /// A message from the watcher, the reader or the presence thread.
+    pub(super) fn on_team(&mut self, msg: super::event::Msg) {
+        use super::event::Msg;
+        match msg {
+            Msg::Ledger { source, down } => self.on_ledger(source, down),
+            Msg::ChainBroken { seq, why } => self.on_chain_broken(seq, why),
+            Msg::Presence(list) => self.on_presence(list),
+            _ => {}
+        }
+    }
+
     /// The watcher or the reader lost the ledger, or reads it again.
     pub(super) fn on_ledger(&mut self, source: Source, down: Option<Down>) {
         let before = self.team.down().cloned();
@@ -83,7 +94,7 @@ impl App {
         self.dirty = true;
     }
 
-    pub(super) fn on_chain_broken(&mut self, seq: u64, why: String) {
+    fn on_chain_broken(&mut self, seq: u64, why: String) {
         if self.team.broken.is_none() {
             self.team.broken = Some((seq, why));
             self.follow_all();
@@ -91,7 +102,7 @@ impl App {
         }
     }
 
-    pub(super) fn on_presence(&mut self, list: Vec<Presence>) {
+    fn on_presence(&mut self, list: Vec<Presence>) {
         let mut others: Vec<Presence> = Vec::new();
         for p in list {
             if !others.iter().any(|o| o.actor == p.actor) {
