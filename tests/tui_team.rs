@@ -19,7 +19,7 @@ name = "team"
 
 [ledger]
 url = "sqlite:.relcon/ledger.db"
-lease_ttl = "3s"
+lease_ttl = "5s"
 
 [[environment]]
 name = "dev"
@@ -73,6 +73,12 @@ fn another_process_writes_appear_in_a_running_console() {
     term.quit();
 }
 
+/// The seconds in "lease 4s" on the screen.
+fn lease_left(screen: &str) -> Option<i64> {
+    let at = screen.find("bo@laptop-a · lease ")? + "bo@laptop-a · lease ".len();
+    screen[at..].split('s').next()?.parse().ok()
+}
+
 fn kill(pid: i32) {
     // SAFETY: plain kill(2) on a pid this test started.
     unsafe {
@@ -124,9 +130,15 @@ fn a_lease_counts_down_on_the_card_and_turns_interrupted_when_its_holder_dies() 
         .unwrap();
     let hook_pid: i32 = wait_file(&dir.path().join("hook.pid")).trim().parse().unwrap();
     term.wait_for("v2 deploy 1.1.0 · bo@laptop-a · lease ");
-    // Its heartbeat keeps the lease alive: still counting a while later.
-    term.wait("a few heartbeats", |t| {
-        t.contains("bo@laptop-a · lease ") && !t.contains("interrupted")
+    // Its heartbeats renew the lease, and the card follows: the countdown
+    // goes back up (it does not run down to zero while bo is alive).
+    let lowest = std::cell::Cell::new(i64::MAX);
+    term.wait("the countdown to go back up", |t| {
+        let Some(left) = lease_left(t) else { return false };
+        assert!(!t.contains("interrupted"), "interrupted while its holder lives:\n{t}");
+        let renewed = left > lowest.get();
+        lowest.set(lowest.get().min(left));
+        renewed
     });
     kill(deployer.id() as i32);
     let _ = deployer.wait();
