@@ -136,3 +136,37 @@ fn a_banner_while_the_server_is_away_and_catching_up_when_it_is_back() {
     assert_eq!(audit.matches("checklist.ticked").count(), 1, "{audit}");
     term.quit();
 }
+
+/// The server drops the console's connections (`pg_terminate_backend`, as
+/// an administrator or a failover would): the console reconnects by itself,
+/// without a banner, and the next write from another process still shows.
+#[test]
+fn dropped_connections_reconnect_by_themselves() {
+    let Some(db) = pg_db("dropped") else { return };
+    let dir = sandbox(&db);
+    cli(dir.path(), &["release", "register", "1.0.0", "--commit", "abc1234def"]);
+    let term = Term::spawn(dir.path(), "ana", &[], &[]);
+    term.wait_for("next 1.0.0");
+    let mut admin = postgres::Client::connect(&db.url, postgres::NoTls).unwrap();
+    for round in 1..=3 {
+        let dropped = admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()",
+                &[&db.name],
+            )
+            .unwrap()
+            .len();
+        // At least the watcher's and the reader's (presence reconnects on its own time).
+        assert!(dropped >= 2, "round {round}: {dropped} connections dropped");
+        let version = format!("1.{round}.0");
+        cli(dir.path(), &["release", "register", &version, "--commit", "abc1234def"]);
+        cli(dir.path(), &["deploy", "dev", &version, "--yes"]);
+        term.wait_for(&format!("v{round} {version}"));
+    }
+    let t = term.text();
+    assert!(
+        !t.contains("unreachable") && !t.contains("is back"),
+        "no banner came and went:\n{t}"
+    );
+    term.quit();
+}

@@ -141,7 +141,7 @@ pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>,
                     reload = true;
                 }
                 Ok(ReaderReq::Plan { id, request }) => {
-                    let _ = tx.send(super::planning::plan_message(&r.ctx, &r.board, id, &request));
+                    let _ = tx.send(r.plan(id, &request));
                 }
                 Ok(ReaderReq::FlagHistory { key, seq }) => histories.push((key, seq)),
                 Ok(ReaderReq::Health(u)) => reload |= r.health(u),
@@ -193,10 +193,10 @@ impl Reader {
         if leases_due && !self.ctx.read_only {
             let _ = ops::recover::detect_interrupted(&mut self.ctx);
         }
-        let result = self
-            .follower
-            .catch_up(&*self.ctx.store)
-            .and_then(|broken| Ok((broken, Snapshot::load_with(&self.ctx, &self.query, &self.board)?)));
+        // A connection the server dropped (a restart, pg_terminate_backend)
+        // fails once and reconnects on the next call: only a second failure
+        // in a row means the ledger is gone.
+        let result = self.load().or_else(|_| self.load());
         match result {
             Ok((broken, snap)) => {
                 self.failing = false;
@@ -218,6 +218,24 @@ impl Reader {
                 })
                 .is_ok()
             }
+        }
+    }
+}
+
+impl Reader {
+    fn load(&mut self) -> crate::Result<(Option<(u64, String)>, Snapshot)> {
+        let broken = self.follower.catch_up(&*self.ctx.store)?;
+        Ok((broken, Snapshot::load_with(&self.ctx, &self.query, &self.board)?))
+    }
+
+    /// A plan, asked again once when it failed (a dropped connection reconnects).
+    fn plan(&self, id: u64, request: &PlanRequest) -> Msg {
+        let msg = super::planning::plan_message(&self.ctx, &self.board, id, request);
+        match &msg {
+            Msg::Planned { result: Err(_), .. } | Msg::FlagPlanned { result: Err(_), .. } => {
+                super::planning::plan_message(&self.ctx, &self.board, id, request)
+            }
+            _ => msg,
         }
     }
 }

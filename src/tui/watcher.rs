@@ -24,10 +24,13 @@ pub(super) fn watch_loop(mut store: Box<dyn Store>, reader: mpsc::Sender<ReaderR
     let mut seen: Option<u64> = None;
     let mut down = false;
     while !tx.is_closed() {
-        let read = match seen {
+        let wait = |store: &mut dyn Store| match seen {
             None => store.head_seq(),
             Some(s) => store.wait_for_change(s, WAIT),
         };
+        // A dropped connection fails once and reconnects on the next call:
+        // only a second failure in a row means the ledger is gone.
+        let read = wait(&mut *store).or_else(|_| wait(&mut *store));
         match read {
             Ok(head) => {
                 let moved = seen.is_some_and(|s| s != head);
