@@ -188,6 +188,8 @@ impl Reader {
     /// the UI is gone.
     fn reload(&mut self, leases_due: bool, tx: &UnboundedSender<Msg>) -> bool {
         self.loaded = Instant::now();
+        // Set again from the snapshot; while the ledger is gone, `RETRY` paces.
+        self.lease_check = None;
         // A lease ran out: record the interruption (unless read-only), so
         // it waits for a person on every console.
         if leases_due && !self.ctx.read_only {
