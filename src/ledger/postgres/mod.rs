@@ -93,7 +93,12 @@ impl PgStore {
         match f(conn) {
             Ok(v) => Ok(v),
             Err(e) => {
-                let lost = conn.client.is_closed() || e.is_closed() || e.as_db_error().is_none();
+                // A FATAL error (the server terminated this session: an
+                // administrator, a restart) ends the connection too, even
+                // before the client has read the socket's end.
+                let fatal =
+                    |d: &postgres::error::DbError| d.severity() == "FATAL" || d.code().code().starts_with("57P");
+                let lost = conn.client.is_closed() || e.is_closed() || e.as_db_error().is_none_or(fatal);
                 if lost {
                     *guard = None;
                 }
