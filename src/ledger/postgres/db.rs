@@ -87,7 +87,16 @@ fn to_row(r: &postgres::Row) -> PgResult<Row> {
     Ok(Row(out))
 }
 
-pub const NOW_MS: &str = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+const NOW_MS: &str = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
+
+/// The server's clock, ms since the epoch.
+pub fn now_ms(db: &dyn crate::ledger::sql::Db) -> crate::error::Result<i64> {
+    db.query(NOW_MS, &[])?
+        .first()
+        .map(|r| r.int(0))
+        .transpose()?
+        .ok_or_else(|| crate::error::Error::runtime("ledger: no clock"))
+}
 
 #[cfg(test)]
 mod tests {

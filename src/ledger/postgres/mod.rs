@@ -280,11 +280,7 @@ impl Db for TxDb<'_> {
         db::query(&mut *self.tx.borrow_mut(), self.stmts, sql, params).map_err(|e| self.keep(e))
     }
     fn now_ms(&self) -> Result<i64> {
-        let rows = self.query(db::NOW_MS, &[])?;
-        rows.first()
-            .map(|r| r.int(0))
-            .transpose()?
-            .ok_or_else(|| Error::runtime("ledger: no clock"))
+        db::now_ms(self)
     }
 }
 
@@ -296,11 +292,7 @@ impl Db for PgStore {
         self.with(|c| db::query(&mut c.client, &c.stmts, sql, params))
     }
     fn now_ms(&self) -> Result<i64> {
-        let rows = self.query(db::NOW_MS, &[])?;
-        rows.first()
-            .map(|r| r.int(0))
-            .transpose()?
-            .ok_or_else(|| Error::runtime("ledger: no clock"))
+        db::now_ms(self)
     }
 }
 
