@@ -10,10 +10,16 @@ mod common;
 
 use std::time::Duration;
 
-use common::{finish, sigkill, wait_until, Sandbox};
+use common::{finish, sigkill, wait_until, Backend, Sandbox};
 use serde_json::Value;
 
 const TTL: &str = "3s";
+
+both_stores!(
+    a_deployer_killed_on_another_machine_shows_interrupted_once_its_lease_expires,
+    a_live_lease_is_taken_over_only_with_force_and_a_reason_and_the_old_result_comes_late,
+    a_result_after_the_lease_expired_is_late_and_never_current,
+);
 
 fn config(hook: &str) -> String {
     format!(
@@ -46,9 +52,8 @@ fn deployment(sb: &Sandbox, host: &str) -> Value {
     st["environments"][0]["deployment"].clone()
 }
 
-#[test]
-fn a_deployer_killed_on_another_machine_shows_interrupted_once_its_lease_expires() {
-    let sb = Sandbox::new(&config("./hook.sh"));
+fn a_deployer_killed_on_another_machine_shows_interrupted_once_its_lease_expires(b: Backend) {
+    let sb = Sandbox::on(b, &config("./hook.sh"));
     sb.script("hook.sh", "touch started\nsleep 60");
     sb.register("1.0", "c0ffee1");
     let mut a = spawn_on(&sb, "laptop-a", "ana", &["deploy", "dev", "1.0", "--yes"]);
@@ -89,9 +94,8 @@ fn a_deployer_killed_on_another_machine_shows_interrupted_once_its_lease_expires
     let _ = std::process::Command::new("pkill").args(["-f", "sleep 60"]).status();
 }
 
-#[test]
-fn a_live_lease_is_taken_over_only_with_force_and_a_reason_and_the_old_result_comes_late() {
-    let sb = Sandbox::new(&config("./hook.sh"));
+fn a_live_lease_is_taken_over_only_with_force_and_a_reason_and_the_old_result_comes_late(b: Backend) {
+    let sb = Sandbox::on(b, &config("./hook.sh"));
     // The first deployment waits for `go`; the second runs straight through.
     sb.script(
         "hook.sh",
@@ -145,9 +149,8 @@ fn a_live_lease_is_taken_over_only_with_force_and_a_reason_and_the_old_result_co
     sb.run(&["audit", "verify"]).ok();
 }
 
-#[test]
-fn a_result_after_the_lease_expired_is_late_and_never_current() {
-    let sb = Sandbox::new(&config("./hook.sh"));
+fn a_result_after_the_lease_expired_is_late_and_never_current(b: Backend) {
+    let sb = Sandbox::on(b, &config("./hook.sh"));
     sb.script(
         "hook.sh",
         "touch started; i=0; while [ ! -f go ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done",

@@ -5,6 +5,7 @@ pub mod checklist_import;
 pub mod flag;
 pub mod freeze;
 pub mod gates;
+pub mod incident;
 pub mod inert;
 pub mod release;
 pub mod threshold;

@@ -24,7 +24,7 @@ pub fn announce(db: &dyn Db, p: &Presence) -> Result<()> {
 pub fn list(db: &dyn Db, within: Duration, except: &str) -> Result<Vec<Presence>> {
     let since = db.now_ms()? - within.as_millis() as i64;
     db.query(
-        "SELECT console, actor, host, view, env, item, seen_ms FROM presence WHERE seen_ms >= ?1 AND console <> ?2 ORDER BY actor, console",
+        "SELECT console, actor, host, view, env, item, seen_ms FROM presence WHERE seen_ms >= ?1 AND console <> ?2",
         vals![since, except],
     )?
     .iter()
@@ -39,7 +39,12 @@ pub fn list(db: &dyn Db, within: Duration, except: &str) -> Result<Vec<Presence>
             seen_ms: r.int(6)?,
         })
     })
-    .collect()
+    .collect::<Result<Vec<_>>>()
+    // Sorted here, by bytes: databases collate text differently.
+    .map(|mut v| {
+        v.sort_by(|a, b| (&a.actor, &a.console).cmp(&(&b.actor, &b.console)));
+        v
+    })
 }
 
 pub fn leave(db: &dyn Db, console: &str) -> Result<()> {

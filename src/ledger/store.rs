@@ -198,7 +198,16 @@ pub trait Store: Send {
     /// The hash chain, the projections against a rebuild from the events,
     /// and the head against this machine's checkpoint.
     fn verify(&self) -> Result<VerifyReport> {
-        super::verify::verify(self.db(), &self.location())
+        let mut report = super::verify::verify(self.db(), &self.location())?;
+        if report.truncated.is_none() {
+            report.truncated = self.head_mismatch()?;
+        }
+        Ok(report)
+    }
+    /// A store that keeps its head apart from the events (PostgreSQL's head
+    /// row) says when the two disagree — newest events deleted behind its back.
+    fn head_mismatch(&self) -> Result<Option<String>> {
+        Ok(None)
     }
     /// A stable dump of every projection, to compare rebuilt and live state.
     fn projection_dump(&self) -> Result<String> {

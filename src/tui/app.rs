@@ -71,6 +71,8 @@ pub struct App {
     pub commits: std::collections::HashMap<CommitsKey, Commits>,
     /// Flag-change histories per (flag, env), for the Flags view.
     pub flag_histories: std::collections::HashMap<FlagHistoryKey, Cached>,
+    /// Team mode: the ledger's reachability, a broken chain, who else is here.
+    pub team: super::team::Team,
     pub spin: usize,
     pub dirty: bool,
     pub quit: bool,
@@ -112,6 +114,7 @@ impl App {
             health: crate::health::Board::default(),
             commits: std::collections::HashMap::new(),
             flag_histories: std::collections::HashMap::new(),
+            team: super::team::Team::default(),
             spin: 0,
             dirty: true,
             quit: false,
@@ -189,6 +192,10 @@ impl App {
                 self.set_status(e, State::Error);
                 Vec::new()
             }
+            m @ (Msg::Ledger { .. } | Msg::ChainBroken { .. } | Msg::Presence(_)) => {
+                self.on_team(m);
+                Vec::new()
+            }
             Msg::Commits { key, result } => {
                 self.on_commits(key, result);
                 Vec::new()
@@ -256,6 +263,8 @@ impl App {
             self.audit_loaded = true;
         }
         self.snap = Some(s);
+        // A snapshot proves the reader can read the ledger again.
+        self.on_ledger(super::team::Source::Reader, None);
         self.follow_all();
     }
 
@@ -370,7 +379,7 @@ impl App {
             .map(|r| super::format::age(now, r.deployed_at))
             .collect();
         if let Some(h) = self.history_page() {
-            let rows = u64::from(super::layout::history_rows(self.area));
+            let rows = u64::from(super::layout::history_rows(self.view_area()));
             for i in self.history.scroll..self.history.scroll + rows {
                 if let Some(r) = h.get(i) {
                     out.push(super::format::age(now, r.started_at));
@@ -380,6 +389,9 @@ impl App {
         if let (View::Flags, Some(super::flag_history::FlagHistory::Ready(list))) = (self.view, self.flag_history()) {
             out.extend(list.iter().map(|c| super::format::age(now, c.at)));
         }
+        // Lease countdowns only while a lease is shown: otherwise the clock
+        // redraws nothing.
+        out.extend(self.lease_fingerprint(now));
         out
     }
 }

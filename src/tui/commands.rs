@@ -161,7 +161,7 @@ impl App {
             View::Checklists => self.check_items().len() as u64,
             View::Flags => self.config.flags.len() as u64,
             View::Health => {
-                let rows = u64::from(layout::screen(self.area).body.height.saturating_sub(2));
+                let rows = u64::from(layout::screen(self.view_area()).body.height.saturating_sub(2));
                 (super::components::health_view::view_lines(self) as u64).saturating_sub(rows) + 1
             }
             View::Audit => self.audit_visible().len() as u64,
@@ -170,12 +170,12 @@ impl App {
 
     fn list_rows(&self) -> u64 {
         u64::from(match self.view {
-            View::Dashboard => layout::history_rows(self.area),
-            View::Checklists => layout::checklist_rows(self.area),
-            View::Flags => layout::flag_rows(self.area, self.config.flags.len()),
+            View::Dashboard => layout::history_rows(self.view_area()),
+            View::Checklists => layout::checklist_rows(self.view_area()),
+            View::Flags => layout::flag_rows(self.view_area(), self.config.flags.len()),
             // Health scrolls by line: the cursor is the first line shown.
             View::Health => 1,
-            View::Audit => layout::audit_rows(self.area),
+            View::Audit => layout::audit_rows(self.view_area()),
         })
         .max(1)
     }
@@ -184,7 +184,7 @@ impl App {
         let len = self.list_len();
         let rows = self.list_rows() as i64;
         let page = if self.view == View::Health {
-            i64::from(layout::screen(self.area).body.height.saturating_sub(2)).max(1)
+            i64::from(layout::screen(self.view_area()).body.height.saturating_sub(2)).max(1)
         } else {
             rows
         };
@@ -214,7 +214,7 @@ impl App {
     /// Keep every cursor inside its list after the data or the size changed.
     pub(super) fn follow_all(&mut self) {
         let total = self.history_total();
-        let h_rows = u64::from(layout::history_rows(self.area));
+        let h_rows = u64::from(layout::history_rows(self.view_area()));
         self.history.cursor = self.history.cursor.min(total.saturating_sub(1));
         self.history.scroll = layout::follow(self.history.scroll, self.history.cursor, h_rows);
         let n = self.check_items().len() as u64;
@@ -222,14 +222,14 @@ impl App {
         self.checks.scroll = layout::follow(
             self.checks.scroll,
             self.checks.cursor,
-            u64::from(layout::checklist_rows(self.area)),
+            u64::from(layout::checklist_rows(self.view_area())),
         );
         let n = self.audit_visible().len() as u64;
         self.audit.cursor = self.audit.cursor.min(n.saturating_sub(1));
         self.audit.scroll = layout::follow(
             self.audit.scroll,
             self.audit.cursor,
-            u64::from(layout::audit_rows(self.area)),
+            u64::from(layout::audit_rows(self.view_area())),
         );
     }
 
@@ -237,7 +237,7 @@ impl App {
     /// slack below them) leave the loaded one. The first window holds only
     /// what the first frame shows; from here on it is `HISTORY_WINDOW` rows.
     pub(super) fn history_window(&mut self) -> Vec<Effect> {
-        let rows = u64::from(layout::history_rows(self.area));
+        let rows = u64::from(layout::history_rows(self.view_area()));
         let total = self.history_total();
         let lo = self.query.history_offset;
         let hi = lo + self.query.history_limit as u64;

@@ -38,6 +38,19 @@ pub enum Msg {
     },
     /// The backend could not read the ledger.
     BackendError(String),
+    /// The watcher or the reader lost the ledger (`Some`) or reads it
+    /// again (`None`); either down shows the banner.
+    Ledger {
+        source: super::team::Source,
+        down: Option<super::team::Down>,
+    },
+    /// A new event does not link to the one before it.
+    ChainBroken {
+        seq: u64,
+        why: String,
+    },
+    /// Other consoles on this ledger, as of the last read.
+    Presence(Vec<crate::ledger::Presence>),
     /// A health poller's sample.
     Health(crate::health::HealthUpdate),
     /// Commits between two releases; `None` when the backend skipped the

@@ -101,16 +101,5 @@ pub fn one_line(e: &Error) -> String {
 
 /// The same sentence without the symbol (a dialog draws its own).
 pub fn plain(e: &Error) -> String {
-    match e {
-        Error::Refused { action, env, gates } => {
-            let list: Vec<String> = gates.iter().map(|g| format!("{}: {}", g.name, g.detail)).collect();
-            format!(
-                "{action} into {env} refused by {} gate{}: {}",
-                gates.len(),
-                if gates.len() == 1 { "" } else { "s" },
-                list.join("; ")
-            )
-        }
-        other => other.to_string().lines().map(str::trim).collect::<Vec<_>>().join(" "),
-    }
+    e.plain()
 }

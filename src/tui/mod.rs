@@ -1,7 +1,7 @@
 //! The console (DESIGN.md §6). One loop owns the state: terminal keys,
 //! backend messages and a 1 s clock arrive on channels; queued messages are
 //! drained before one draw; the screen is drawn only when something changed.
-//! SQLite and hooks never run on the UI task: see `backend`.
+//! The store and hooks never run on the UI task: see `backend`.
 
 mod actions;
 pub mod app;
@@ -20,13 +20,18 @@ mod jobs;
 pub mod keys;
 pub mod layout;
 pub mod live;
+mod planning;
 pub mod popups;
+pub mod presence;
+pub mod reader;
 pub mod render;
 pub mod snapshot;
+pub mod team;
 mod terminal;
 pub mod testing;
 pub mod theme;
 mod view;
+mod watcher;
 
 use std::io::IsTerminal;
 use std::path::Path;
@@ -80,20 +85,65 @@ pub fn main(cli: &crate::cli::Cli) -> i32 {
         }
     };
     let warning = warning.or_else(|| ctx.notices.first().map(|n| format!("▲ {n}")));
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            crate::cli::term::err(format!("error: cannot start the runtime: {e}"));
-            return 1;
-        }
-    };
-    match rt.block_on(run(ctx, theme, cli.read_only, warning)) {
+    let code = match start(&ctx, theme, cli.read_only, warning) {
         Ok(code) => code,
         Err(e) => {
             crate::cli::output::print_error(&e);
             1
         }
+    };
+    // The context (and its connection) is dropped here, off the runtime.
+    drop(ctx);
+    code
+}
+
+/// Everything that touches the store happens here, before the runtime
+/// starts, or on threads of its own (DESIGN §2: no blocking call on the UI
+/// task; the PostgreSQL client even panics inside a runtime).
+fn start(ctx: &Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> crate::Result<i32> {
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    // The terminal's size decides how many history rows the first frame needs.
+    let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
+    let mut app = App::new(AppInit {
+        config: ctx.config.clone(),
+        actor: ctx.actor.clone(),
+        read_only,
+        now: ctx.now(),
+        size,
+    });
+    // The first snapshot is read before the first frame, so it is complete.
+    let mut first = Vec::new();
+    match Snapshot::load(ctx, &app.query) {
+        Ok(s) => first = app.update(Msg::Snapshot(Box::new(s))),
+        Err(e) => app.set_status(backend::one_line(&e), theme::State::Error),
     }
+    if let Some(w) = warning {
+        app.set_status(w, theme::State::Warn);
+    }
+    let backend = Backend::start(ctx, app.query.clone(), tx.clone())?;
+    // A read-only console announces itself (presence is not the ledger),
+    // but never into a SQLite file, whose bytes it promises not to change.
+    let sqlite = matches!(ctx.config.ledger.location, crate::config::LedgerLocation::Sqlite(_));
+    let presence = presence::PresenceHandle::start(
+        ctx.config.clone(),
+        ctx.actor.clone(),
+        ctx.host.clone(),
+        !(read_only && sqlite),
+        tx.clone(),
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::runtime(format!("cannot start the runtime: {e}")))?;
+    let session = Session {
+        backend: &backend,
+        presence: &presence,
+        clock: ctx.clock.clone(),
+        theme,
+    };
+    let code = rt.block_on(run(app, first, session, tx, rx));
+    presence.leave(std::time::Duration::from_secs(2));
+    code
 }
 
 /// `NO_COLOR` wins; then `--theme`, then the config's `[ui] theme`: a
@@ -120,38 +170,41 @@ pub fn pick_theme(flag: Option<&str>, configured: &str, config_dir: &Path) -> Re
     }
 }
 
+/// What the loop talks to: threads that do the work, and the clock.
+struct Session<'a> {
+    backend: &'a Backend,
+    presence: &'a presence::PresenceHandle,
+    clock: ops::Clock,
+    theme: Theme,
+}
+
 /// The loop; returns the exit code (0 on quit, 128 + signal on a signal).
-async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> crate::Result<i32> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    // The terminal's size decides how many history rows the first frame needs.
-    let size = ratatui::crossterm::terminal::size().unwrap_or((80, 24));
-    let mut app = App::new(AppInit {
-        config: ctx.config.clone(),
-        actor: ctx.actor.clone(),
-        read_only,
-        now: ctx.now(),
-        size,
-    });
-    // The first snapshot is read before the first frame, so it is complete.
-    let mut first = Vec::new();
-    match Snapshot::load(&ctx, &app.query) {
-        Ok(s) => first = app.update(Msg::Snapshot(Box::new(s))),
-        Err(e) => app.set_status(backend::one_line(&e), theme::State::Error),
-    }
-    if let Some(w) = warning {
-        app.set_status(w, theme::State::Warn);
-    }
-    let backend = Backend::start(&ctx, app.query.clone(), tx.clone())?;
-    apply(&backend, first);
+/// It never touches the store: effects go to the backend's threads.
+async fn run(
+    mut app: App,
+    first: Vec<Effect>,
+    session: Session<'_>,
+    tx: tokio::sync::mpsc::UnboundedSender<Msg>,
+    mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
+) -> crate::Result<i32> {
+    let Session {
+        backend,
+        presence,
+        clock: clock_fn,
+        theme,
+    } = session;
+    apply(backend, first);
     let (mut terminal, _guard) = terminal::init();
     let size = terminal.size()?;
     let effects = app.update(Msg::Resize(size.width, size.height));
-    apply(&backend, effects);
+    apply(backend, effects);
     terminal::spawn_input(tx)?;
+    let mut here = app.whereabouts();
+    presence.here(here.clone());
     // Health pollers run as tasks on this runtime; samples go to the app
     // (lights, sparklines) and to the reader (drift, require_healthy).
     let (htx, mut hrx) = tokio::sync::mpsc::unbounded_channel();
-    let _pollers = crate::health::poller::spawn(&ctx.config, htx, crate::health::poller::DEFAULT_CONCURRENCY);
+    let _pollers = crate::health::poller::spawn(&app.config, htx, crate::health::poller::DEFAULT_CONCURRENCY);
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
@@ -181,7 +234,7 @@ async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -
                 backend.health(u.clone());
                 Msg::Health(u)
             }
-            _ = clock.tick() => Msg::Clock(ctx.now()),
+            _ = clock.tick() => Msg::Clock(clock_fn()),
             _ = spin.tick(), if busy => Msg::Spin,
             _ = tokio::time::sleep_until(last_draw + FRAME), if dirty => continue,
             _ = sigterm.recv() => return Ok(128 + 15),
@@ -197,7 +250,13 @@ async fn run(ctx: Ctx, theme: Theme, read_only: bool, warning: Option<String>) -
             backend.health(u.clone());
             effects.extend(app.update(Msg::Health(u)));
         }
-        apply(&backend, effects);
+        apply(backend, effects);
+        // The person moved: the others see it (throttled on the presence thread).
+        let now_here = app.whereabouts();
+        if now_here != here {
+            presence.here(now_here.clone());
+            here = now_here;
+        }
     }
     Ok(0)
 }

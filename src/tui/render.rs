@@ -2,6 +2,9 @@
 //! bottom to top. Draws an owned snapshot; reads no config or clock.
 
 use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
 use ratatui::widgets::Block;
 use ratatui::Frame;
 
@@ -11,8 +14,21 @@ use super::layout;
 use super::theme::Theme;
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
-    let area = f.area();
-    f.render_widget(Block::new().style(theme.base()), area);
+    let full = f.area();
+    f.render_widget(Block::new().style(theme.base()), full);
+    // The banner (ledger gone, chain broken) takes the top row; the views
+    // get the rest, as `App::view_area` tells the update logic.
+    let area = match app.banner(full.width as usize) {
+        Some((text, level)) if full.height > 1 => {
+            banner(f, Rect { height: 1, ..full }, &text, theme.state(level));
+            Rect {
+                y: full.y + 1,
+                height: full.height - 1,
+                ..full
+            }
+        }
+        _ => full,
+    };
     let s = layout::screen(area);
     footer::tabs(f, s.tabs, app, theme);
     match app.view {
@@ -33,9 +49,17 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     footer::hints(f, s.footer, app, theme);
     footer::status(f, s.status, app, theme);
     for p in &app.popups {
-        p.component().render(f, area, theme, app.spin);
+        p.component().render(f, full, theme, app.spin);
     }
     scrub(f.buffer_mut());
+}
+
+/// A full-width line in the error colour, reversed so it reads as a banner
+/// without colour too (and it starts with a symbol: ▲ or ✖).
+fn banner(f: &mut Frame, area: Rect, text: &str, style: Style) {
+    let style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
+    let line = super::format::pad(&format!(" {text}"), area.width as usize);
+    f.render_widget(Line::styled(line, style), area);
 }
 
 /// Shown in a cell that would have carried a character acting on the

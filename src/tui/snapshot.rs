@@ -75,6 +75,9 @@ pub struct Snapshot {
     pub runs: Vec<Run>,
     /// Every flag × env, flags sorted, envs in pipeline order (when asked).
     pub flags: Vec<FlagListRow>,
+    /// The clock when this was read: lease countdowns start from here, and
+    /// the banner says which state a console cut off from its ledger shows.
+    pub loaded_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Snapshot {
@@ -87,6 +90,7 @@ impl Snapshot {
     /// The same, with what the health board knows (drift, verifying, the
     /// `require_healthy` gate).
     pub fn load_with(ctx: &Ctx, q: &Query, board: &Board) -> Result<Snapshot> {
+        let loaded_at = ctx.now();
         let status = ops::status::status_with_health(ctx, board)?;
         let total = status
             .environments
@@ -114,6 +118,7 @@ impl Snapshot {
             audit,
             runs,
             flags,
+            loaded_at,
         })
     }
 }

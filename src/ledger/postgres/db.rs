@@ -89,10 +89,10 @@ fn to_row(r: &postgres::Row) -> PgResult<Row> {
 
 const NOW_MS: &str = "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint";
 
-/// The database clock, through the shared SQL.
+/// The server's clock, ms since the epoch.
 pub fn now_ms(db: &dyn crate::ledger::sql::Db) -> crate::error::Result<i64> {
-    let rows = db.query(NOW_MS, &[])?;
-    rows.first()
+    db.query(NOW_MS, &[])?
+        .first()
         .map(|r| r.int(0))
         .transpose()?
         .ok_or_else(|| crate::error::Error::runtime("ledger: no clock"))

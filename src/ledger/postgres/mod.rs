@@ -95,7 +95,12 @@ impl PgStore {
         match f(conn) {
             Ok(v) => Ok(v),
             Err(e) => {
-                let lost = conn.client.is_closed() || e.is_closed() || e.as_db_error().is_none();
+                // A FATAL error (the server terminated this session: an
+                // administrator, a restart) ends the connection too, even
+                // before the client has read the socket's end.
+                let fatal =
+                    |d: &postgres::error::DbError| d.severity() == "FATAL" || d.code().code().starts_with("57P");
+                let lost = conn.client.is_closed() || e.is_closed() || e.as_db_error().is_none_or(fatal);
                 if lost {
                     *guard = None;
                 }
@@ -349,6 +354,22 @@ impl Store for PgStore {
 
     fn is_read_only(&self) -> bool {
         self.read_only
+    }
+
+    fn head_mismatch(&self) -> Result<Option<String>> {
+        let row = self.query_opt("SELECT seq, hash FROM ledger_head WHERE id = 1", &[])?;
+        let Some(r) = row else {
+            return Ok(Some("the ledger's head row is missing".into()));
+        };
+        let (seq, hash) = (r.int(0)? as u64, r.text(1)?);
+        let tip = chain::tip(self)?;
+        Ok((tip != (seq, hash.clone())).then(|| {
+            format!(
+                "the ledger's head row says seq {seq} ({}), but the newest event is seq {}: events were removed or added behind relcon's back",
+                hash.get(..12).unwrap_or(&hash),
+                tip.0
+            )
+        }))
     }
 
     fn authenticated_role(&self) -> Result<Option<String>> {

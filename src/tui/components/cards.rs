@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 
 use crate::health::VersionCheck;
-use crate::ops::status::EnvStatus;
+use crate::ops::status::{DeploymentSummary, EnvStatus, LeaseSummary};
 use crate::tui::app::App;
 use crate::tui::format::{age, bar, cols, fit, fit_spans, health_state, inert_lines, short, text, who, SPINNER};
 use crate::tui::live::LiveHealth;
@@ -155,21 +155,42 @@ fn release_lines(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Vec<Line<
 
 fn deployment_line(e: &EnvStatus, app: &App, theme: &Theme, w: usize) -> Option<Line<'static>> {
     let d = e.deployment.as_ref()?;
-    Some(if d.state == "interrupted" {
-        Line::from(Span::styled(
+    let left = app.lease_left(d);
+    // A lease that runs out on this console's clock is interrupted at once;
+    // the reader records it (and reloads) shortly after.
+    if d.state == "interrupted" || left.is_some_and(|s| s <= 0) {
+        return Some(Line::from(Span::styled(
             fit(&format!("✖ v{} {} interrupted — R resolves", d.number, d.version), w),
             theme.error(),
-        ))
-    } else {
-        let spin = SPINNER[app.spin % SPINNER.len()];
-        Line::from(Span::styled(
-            fit(
-                &format!("{spin} v{} {} {} by {}", d.number, d.action, d.version, d.actor),
-                w,
-            ),
-            theme.accent(),
-        ))
-    })
+        )));
+    }
+    let spin = SPINNER[app.spin % SPINNER.len()];
+    let words = match (&d.lease, left) {
+        (Some(l), Some(s)) => lease_text(spin, d, l, s, w),
+        _ => format!("{spin} v{} {} {} by {}", d.number, d.action, d.version, d.actor),
+    };
+    Some(Line::from(Span::styled(fit(&words, w), theme.accent())))
+}
+
+/// "⠋ v7 promote 1.4.2 · bo@laptop-a · lease 24s", shorter when narrow:
+/// what it deploys goes first, then the host; holder and countdown stay.
+fn lease_text(spin: &str, d: &DeploymentSummary, l: &LeaseSummary, left: i64, w: usize) -> String {
+    let who = match &l.host {
+        Some(h) => format!("{}@{}", text(&l.holder), text(h)),
+        None => text(&l.holder),
+    };
+    let lease = format!("lease {left}s");
+    let forms = [
+        format!(
+            "{spin} v{} {} {} · {who} · {lease}",
+            d.number,
+            d.action,
+            text(&d.version)
+        ),
+        format!("{spin} v{} {who} · {lease}", d.number),
+        format!("{spin} v{} {} · {lease}", d.number, text(&l.holder)),
+    ];
+    forms.iter().find(|f| cols(f) <= w).unwrap_or(&forms[2]).clone()
 }
 
 fn gates_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {

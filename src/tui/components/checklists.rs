@@ -8,8 +8,9 @@ use ratatui::Frame;
 
 use crate::ops::checklist::{Run, RunItem};
 use crate::tui::app::App;
-use crate::tui::format::{bar, cols, fit, inert_lines, text, when};
+use crate::tui::format::{bar, cols, fit, fit_spans, inert_lines, text, when};
 use crate::tui::layout;
+use crate::tui::team::item_key;
 use crate::tui::theme::Theme;
 
 fn run_header(r: &Run, theme: &Theme, w: usize) -> Line<'static> {
@@ -62,6 +63,26 @@ fn item_line(app: &App, it: &RunItem, selected: bool, theme: &Theme) -> Line<'st
     }
 }
 
+/// A partner's cursor at the row's end, `◂ bo`, in the accent colour: the
+/// row gives up columns so the names always show.
+fn with_partners(line: Line<'static>, partners: &[&str], w: usize, theme: &Theme) -> Line<'static> {
+    if partners.is_empty() {
+        return line;
+    }
+    let tag = format!(" ◂ {}", text(&partners.join(", ")));
+    let tag = fit(&tag, w);
+    let room = w.saturating_sub(cols(&tag));
+    let style = line.style;
+    let mut spans = fit_spans(line.spans, room);
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
+    spans.push(Span::styled(
+        tag,
+        theme.accent().add_modifier(ratatui::style::Modifier::BOLD),
+    ));
+    Line::from(spans).style(style)
+}
+
 pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let (list, side) = layout::checklists(area);
     let block = Block::bordered()
@@ -81,8 +102,15 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .map(|s| s.runs.iter().enumerate().filter(|(_, r)| r.env == env).collect())
         .unwrap_or_default();
     if runs.is_empty() {
-        let msg =
-            format!("{env} has no open checklist run: none is configured for it, or no build is pending or live.");
+        // The snapshot holds the runs of the env it was loaded for.
+        let loaded = app.snap.as_ref().is_some_and(|s| s.query.env == env);
+        let msg = match (loaded, app.team.down()) {
+            (false, Some(_)) => format!("{env}'s lists are not loaded: the ledger cannot be read right now."),
+            (false, None) => "loading…".to_string(),
+            (true, _) => {
+                format!("{env} has no open checklist run: none is configured for it, or no build is pending or live.")
+            }
+        };
         f.render_widget(
             Paragraph::new(msg).style(theme.muted()).wrap(Wrap { trim: true }),
             inner,
@@ -120,7 +148,9 @@ pub fn render(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if selected {
                 cursor_line = lines.len();
             }
-            lines.push(item_line(app, it, selected, theme));
+            let line = item_line(app, it, selected, theme);
+            let partners = app.partners_on(&item_key(&r.name, &r.build, it.n));
+            lines.push(with_partners(line, &partners, w, theme));
         }
     }
     // Keep the highlighted item on screen (lists are short; no state needed).

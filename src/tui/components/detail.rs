@@ -53,6 +53,19 @@ fn lines(r: &Release, app: &App, theme: &Theme) -> Vec<Line<'static>> {
             Span::styled(format!("{} {}", st.symbol(), text(e)), theme.state(st)),
         ]));
     }
+    if let Some(late) = r.late {
+        // Its result came after it had lost its lease: recorded, never current.
+        out.push(Line::from(vec![
+            Span::styled(format!("{:<9}", "late"), theme.muted()),
+            Span::styled(
+                format!(
+                    "▲ its hook later {} — after the lease had ended, so it never became current",
+                    late.as_str()
+                ),
+                theme.warn(),
+            ),
+        ]));
+    }
     if !r.steps.is_empty() {
         let mut spans = vec![Span::styled(format!("{:<9}", "steps"), theme.muted())];
         for s in &r.steps {

@@ -9,6 +9,7 @@ use crate::config::Command;
 use crate::tui::app::{App, View};
 use crate::tui::format::{cols, text, SPINNER};
 use crate::tui::keys;
+use crate::tui::team;
 use crate::tui::theme::{State, Theme};
 
 /// The tabs in three widths: with the project name, without it, and with
@@ -46,25 +47,44 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .as_ref()
         .map(|s| s.status.project.clone())
         .unwrap_or_else(|| app.config.project.name.clone());
-    let right = format!(
+    let me = format!(
         "{}{} ",
         text(&app.actor),
         if app.read_only { " · read-only" } else { "" }
     );
     let width = area.width as usize;
-    let fits = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>() + cols(&right) < width;
-    let mut spans = tab_spans(app, theme, Some(&project), false);
-    if !fits(&spans) {
-        spans = tab_spans(app, theme, None, false);
+    let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
+    // Who else is here gets room before the project name: the fullest
+    // account of the others that fits with some form of the tabs, then
+    // names only, then a count, then nothing.
+    let tab_forms = [
+        tab_spans(app, theme, Some(&project), false),
+        tab_spans(app, theme, None, false),
+        tab_spans(app, theme, None, true),
+    ];
+    let fits = |tabs: &[Span], here: usize| used(tabs) + here + cols(&me) < width;
+    let mut pick = None;
+    'find: for here in team::others_forms(&app.team.others) {
+        let here = format!("{here} │ ");
+        for tabs in &tab_forms {
+            if fits(tabs, cols(&here)) {
+                pick = Some((tabs.clone(), Some(here)));
+                break 'find;
+            }
+        }
     }
-    if !fits(&spans) {
-        spans = tab_spans(app, theme, None, true);
-    }
-    let used: usize = spans.iter().map(|s| cols(&s.content)).sum();
-    let gap = width.saturating_sub(used + cols(&right));
+    let (mut spans, here) = pick.unwrap_or_else(|| {
+        let tabs = tab_forms.iter().find(|t| fits(t, 0)).unwrap_or(&tab_forms[2]).clone();
+        (tabs, None)
+    });
+    let right = cols(&me) + here.as_deref().map_or(0, cols);
+    let gap = width.saturating_sub(used(&spans) + right);
     spans.push(Span::raw(" ".repeat(gap)));
+    if let Some(h) = here {
+        spans.push(Span::styled(h, theme.accent()));
+    }
     spans.push(Span::styled(
-        right,
+        me,
         if app.read_only { theme.warn() } else { theme.muted() },
     ));
     f.render_widget(Line::from(spans), area);

@@ -23,7 +23,7 @@ pub const NO_METRICS: &str = "no metrics: add [prometheus] and [[environment.met
 
 /// Lines the view has at the current size (for scrolling).
 pub fn view_lines(app: &App) -> usize {
-    let w = layout::screen(app.area).body.width.saturating_sub(2) as usize;
+    let w = layout::screen(app.view_area()).body.width.saturating_sub(2) as usize;
     lines(app, w, &Theme::monochrome(), usize::MAX).len()
 }
 
