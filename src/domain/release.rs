@@ -77,8 +77,9 @@ impl std::fmt::Display for DeploymentStatus {
     }
 }
 
-/// For callers that still compare with the word (tui/components/cards.rs and
-/// tui/actions.rs, `state == "interrupted"`); remove once they use the enum.
+/// For callers that still compare with the word (`state == "interrupted"` in
+/// tui/components/cards.rs and tui/actions.rs, `== "started"` in
+/// tui/team.rs); remove once they use the enum.
 impl PartialEq<&str> for DeploymentStatus {
     fn eq(&self, word: &&str) -> bool {
         self.as_str() == *word
