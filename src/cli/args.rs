@@ -5,7 +5,7 @@ mod groups;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, LedgerCmd, ReleaseCmd};
+pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, IncidentCmd, LedgerCmd, ReleaseCmd};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -192,6 +192,11 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: LedgerCmd,
     },
+    /// Incidents: open one, note, resolve; the recommended action for its severity.
+    Incident {
+        #[command(subcommand)]
+        cmd: IncidentCmd,
+    },
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -258,6 +263,12 @@ impl Cmd {
                 LedgerCmd::Rebuild => Some("ledger rebuild"),
                 LedgerCmd::Init { .. } => Some("ledger init"),
                 LedgerCmd::Copy { .. } => Some("ledger copy"),
+            },
+            Cmd::Incident { cmd } => match cmd {
+                IncidentCmd::Open { .. } => Some("incident open"),
+                IncidentCmd::Note { .. } => Some("incident note"),
+                IncidentCmd::Resolve { .. } => Some("incident resolve"),
+                IncidentCmd::List { .. } | IncidentCmd::Show { .. } => None,
             },
         }
     }

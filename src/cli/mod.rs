@@ -7,6 +7,7 @@ mod deploy_cmds;
 mod diff_cmds;
 mod flag_cmds;
 mod health_cmds;
+mod incident_cmds;
 mod ledger_cmds;
 pub mod output;
 mod read_cmds;
@@ -108,6 +109,13 @@ fn wants_json(cmd: &Cmd) -> bool {
         Cmd::Ledger {
             cmd: args::LedgerCmd::Init { json, .. } | args::LedgerCmd::Copy { json, .. },
         } => json.json,
+        Cmd::Incident { cmd } => match cmd {
+            args::IncidentCmd::Open { json, .. }
+            | args::IncidentCmd::Note { json, .. }
+            | args::IncidentCmd::Resolve { json, .. }
+            | args::IncidentCmd::List { json, .. }
+            | args::IncidentCmd::Show { json, .. } => json.json,
+        },
         Cmd::Release {
             cmd: args::ReleaseCmd::Register { json, .. },
         } => json.json,
@@ -282,6 +290,7 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
         Cmd::Ledger {
             cmd: args::LedgerCmd::Copy { to, password_env, json },
         } => ledger_cmds::copy(ctx, to, password_env.clone(), json.json),
+        Cmd::Incident { cmd } => incident_cmds::run(ctx, cmd),
         _ => Err(Error::runtime("not a command that acts")),
     }
 }

@@ -69,6 +69,22 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
                 h.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
             ));
         }
+        if let Some(i) = &e.incident {
+            out(format!(
+                "  ▲ {} open ({}, {} ago){}{}",
+                i.label(),
+                i.severity.as_str(),
+                age(i.opened_at, now),
+                i.summary
+                    .as_deref()
+                    .map(|s| format!(": {}", inert(s)))
+                    .unwrap_or_default(),
+                i.mitigation
+                    .as_deref()
+                    .map(|m| format!(" — mitigated: {}", inert(m)))
+                    .unwrap_or_default()
+            ));
+        }
         if let Some(d) = &e.deployment {
             out(format!(
                 "  deployment v{} {} {} (started by {})",

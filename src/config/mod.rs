@@ -6,6 +6,7 @@ mod duration;
 mod error;
 mod exports;
 mod hook;
+mod incident;
 pub mod keys;
 mod keyspec;
 mod ledger;
@@ -47,6 +48,8 @@ pub struct Config {
     pub prometheus: Option<Prometheus>,
     pub theme: String,
     pub keymap: Keymap,
+    /// The rollback decision tree for incidents (`[incident]`).
+    pub incident: crate::domain::incident::Tree,
     /// Names of env vars whose values are secrets (plus every webhook `token_env`).
     pub redact: Vec<String>,
 }

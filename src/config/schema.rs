@@ -29,6 +29,8 @@ pub struct RawConfig {
     pub keys: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<BindingRaw>>>,
     #[serde(default)]
     pub exec: ExecRaw,
+    #[serde(default)]
+    pub incident: super::incident::IncidentRaw,
 }
 
 #[derive(Deserialize)]

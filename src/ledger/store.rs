@@ -43,6 +43,10 @@ pub trait StateView {
     fn lease(&self, env: &str) -> Result<Option<Lease>>;
     /// The database clock, ms since the epoch.
     fn db_now_ms(&self) -> Result<i64>;
+    /// The environment's open incident, if any.
+    fn open_incident(&self, env: &str) -> Result<Option<crate::domain::incident::Incident>>;
+    /// Incidents, newest first.
+    fn incidents(&self, limit: usize) -> Result<Vec<crate::domain::incident::Incident>>;
 }
 
 /// Who holds an environment, and until when.

@@ -84,6 +84,18 @@ pub fn summary(e: &Event) -> String {
             format!("{} holds the lease (ttl {ttl}s{over})", b.v("number"))
         }
         kind::LEASE_RELEASED => "lease released".to_string(),
+        kind::INCIDENT_OPENED => {
+            let summary = b.s("summary");
+            let sep = if summary.is_empty() { "" } else { ": " };
+            format!("INC-{} opened ({}){sep}{summary}", e.seq, b.s("severity"))
+        }
+        kind::INCIDENT_NOTED => format!("INC-{} note: {}", b.u("incident").unwrap_or(0), b.s("text")),
+        kind::INCIDENT_MITIGATED => format!("INC-{} mitigated: {}", b.u("incident").unwrap_or(0), b.s("detail")),
+        kind::INCIDENT_RESOLVED => {
+            let why = b.s("text");
+            let sep = if why.is_empty() { "" } else { ": " };
+            format!("INC-{} resolved{sep}{why}", b.u("incident").unwrap_or(0))
+        }
         kind::LEASE_EXPIRED => format!("lease ended: {}", b.s("detail")),
         kind::APPROVAL_GRANTED => format!("approved {}", b.s("version")),
         kind::HOLD_SET => format!("hold set: {}", b.s("reason")),

@@ -7,6 +7,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 use crate::domain::gates::Gate;
+use crate::domain::incident::Remedy;
 use crate::domain::{FlagChangeKind, FlagState};
 use crate::error::{Error, Result};
 use crate::exec::{self, CancelToken};
@@ -262,6 +263,10 @@ pub fn apply(
                 reason: reason.clone(),
             },
         ));
+        if *op == FlagOp::Kill {
+            let detail = format!("killed {flag}");
+            events.extend(super::incident::mitigation(view, env, Remedy::KillFlag, detail)?);
+        }
         Ok(events)
     })?;
     // Test-only (debug builds): a test SIGKILLs the process here, between

@@ -1,4 +1,4 @@
-//! The subcommands of `release`, `checklist`, `hold`, `audit`, `ledger` and `flag`.
+//! The subcommands of `release`, `checklist`, `hold`, `audit`, `ledger`, `flag` and `incident`.
 
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -144,6 +144,53 @@ pub enum FlagCmd {
         /// not hold what the ledger says.
         #[arg(long)]
         check: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IncidentCmd {
+    /// Open an incident on ENV; prints the action its severity calls for.
+    Open {
+        env: String,
+        /// critical, high, medium or low.
+        #[arg(long)]
+        severity: String,
+        /// What is happening, in a line.
+        #[arg(long)]
+        summary: Option<String>,
+        /// Percent of users affected (the tree's "more than 10 %").
+        #[arg(long, value_name = "PCT")]
+        affected: Option<u32>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Add a line to the open incident's timeline.
+    Note {
+        env: String,
+        text: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Close the open incident.
+    Resolve {
+        env: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Incidents, newest first, or ENV's open one with its recommendation.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// ENV's open incident and what the decision tree recommends now.
+    Show {
+        env: String,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -50,6 +50,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let exports = super::exports::check(path, source, raw.export.flags, &env_list, &flag_spans)?;
     let flags = flags::flags(src, raw.flag, &names)?;
     let keymap = keys::keymap(src, raw.keys)?;
+    let incident = super::incident::validate(raw.incident, path, source)?;
     let redact = redact(raw.exec.redact, &environments, &flags, &ledger);
     // Checked last, so a half-written config reports its other mistakes first.
     if environments.is_empty() {
@@ -78,6 +79,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         theme: raw.ui.theme.unwrap_or_else(|| "default".to_string()),
         keymap,
         redact,
+        incident,
     })
 }
 

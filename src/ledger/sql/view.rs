@@ -260,4 +260,12 @@ impl<D: Db + ?Sized> StateView for D {
     fn db_now_ms(&self) -> Result<i64> {
         self.now_ms()
     }
+
+    fn open_incident(&self, env: &str) -> Result<Option<crate::domain::incident::Incident>> {
+        super::incident::open(self, env)
+    }
+
+    fn incidents(&self, limit: usize) -> Result<Vec<crate::domain::incident::Incident>> {
+        super::incident::list(self, limit)
+    }
 }

@@ -96,6 +96,7 @@ fn env_status(ctx: &Ctx, board: &Board, e: &Environment, now: DateTime<Utc>) -> 
         Some(v) => view.approvers(&e.name, v)?,
         None => Vec::new(),
     };
+    let incident = view.open_incident(&e.name)?;
     Ok(EnvStatus {
         name: e.name.clone(),
         promote_from: e.promote_from.clone(),
@@ -103,7 +104,14 @@ fn env_status(ctx: &Ctx, board: &Board, e: &Environment, now: DateTime<Utc>) -> 
         url: e.url.clone(),
         release: current.as_ref().map(summarize_release),
         deployment: deployment.summary(),
-        badges: badges(e, &deployment, hold.is_some(), freeze.is_some(), &health),
+        badges: badges(
+            e,
+            &deployment,
+            hold.is_some(),
+            freeze.is_some(),
+            &health,
+            incident.is_some(),
+        ),
         gates,
         checklists: checklists(view, ctx, &e.name)?,
         health,
@@ -124,11 +132,20 @@ fn env_status(ctx: &Ctx, board: &Board, e: &Environment, now: DateTime<Utc>) -> 
             Some(from) => super::flag_state::differing(view, &ctx.config, &e.name, from)?,
             None => Vec::new(),
         },
+        incident,
     })
 }
 
-fn badges(e: &Environment, d: &Deployment, hold: bool, frozen: bool, health: &EnvHealthSummary) -> Vec<Badge> {
+fn badges(
+    e: &Environment,
+    d: &Deployment,
+    hold: bool,
+    frozen: bool,
+    health: &EnvHealthSummary,
+    incident: bool,
+) -> Vec<Badge> {
     [
+        (incident, Badge::Incident),
         (e.protected, Badge::Protected),
         (d.in_flight.is_some() && !d.silent, Badge::Deploying),
         (d.interrupted.is_some() || d.silent, Badge::Interrupted),

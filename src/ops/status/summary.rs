@@ -100,6 +100,8 @@ pub enum Badge {
     Frozen,
     Drift,
     Verifying,
+    /// An incident is open on the environment.
+    Incident,
 }
 
 impl Badge {
@@ -112,6 +114,7 @@ impl Badge {
             Badge::Frozen => "frozen",
             Badge::Drift => "drift",
             Badge::Verifying => "verifying",
+            Badge::Incident => "incident",
         }
     }
 }
@@ -137,6 +140,8 @@ pub struct EnvStatus {
     pub releases: u64,
     /// Flags whose state here differs from the env it promotes from.
     pub flags_differ: Vec<String>,
+    /// The open incident, if any.
+    pub incident: Option<crate::domain::incident::Incident>,
 }
 
 pub fn summarize_release(r: &Release) -> ReleaseSummary {
