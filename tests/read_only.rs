@@ -43,6 +43,7 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("audit head", &["audit", "head"], R, true),
     ("diff", &["diff", "dev", "staging"], R, true),
     ("incident list", &["incident", "list"], R, true),
+    ("metrics", &["metrics", "--explain"], R, true),
     ("flag list", &["flag", "list"], R, true),
     ("flag eval", &["flag", "eval", "dev", "beta", "tenant-1"], R, true),
     ("flag export", &["flag", "export", "--check"], R, true),

@@ -187,6 +187,22 @@ pub enum Cmd {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// DORA metrics of one environment (default: the last stage): deployment
+    /// frequency, change lead time, change fail rate, recovery time, rework.
+    Metrics {
+        env: Option<String>,
+        /// Start of the window: RFC 3339, a date, or an age like "90d".
+        #[arg(long, default_value = "90d", value_name = "TIME")]
+        since: String,
+        /// End of the window (default: now).
+        #[arg(long, value_name = "TIME")]
+        until: Option<String>,
+        /// List the events behind every number.
+        #[arg(long)]
+        explain: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Ledger maintenance.
     Ledger {
         #[command(subcommand)]
@@ -229,7 +245,7 @@ impl Cmd {
         match self {
             Cmd::Init { .. } => Some("init"),
             Cmd::Demo { print_config, .. } => (!print_config).then_some("demo"),
-            Cmd::Status(_) | Cmd::History { .. } | Cmd::Health { .. } | Cmd::Diff { .. } => None,
+            Cmd::Status(_) | Cmd::History { .. } | Cmd::Health { .. } | Cmd::Diff { .. } | Cmd::Metrics { .. } => None,
             Cmd::Release {
                 cmd: ReleaseCmd::Register { .. },
             } => Some("release register"),

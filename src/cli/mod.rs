@@ -9,6 +9,7 @@ mod flag_cmds;
 mod health_cmds;
 mod incident_cmds;
 mod ledger_cmds;
+mod metrics_cmds;
 pub mod output;
 mod read_cmds;
 pub mod term;
@@ -95,7 +96,7 @@ pub fn clap_error(e: clap::Error) -> i32 {
 fn wants_json(cmd: &Cmd) -> bool {
     match cmd {
         Cmd::Status(j) => j.json,
-        Cmd::Health { json, .. } | Cmd::Diff { json, .. } => json.json,
+        Cmd::Health { json, .. } | Cmd::Diff { json, .. } | Cmd::Metrics { json, .. } => json.json,
         Cmd::History { json, .. }
         | Cmd::Approve { json, .. }
         | Cmd::Checklist { json, .. }
@@ -154,6 +155,7 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
         | Cmd::Health { .. }
         | Cmd::Audit { .. }
         | Cmd::Diff { .. }
+        | Cmd::Metrics { .. }
         | Cmd::Checklist { .. } => reads(&open(cli, cmd)?, cmd),
         _ => changes(&mut open(cli, cmd)?, cmd),
     }
@@ -207,6 +209,13 @@ fn reads(ctx: &Ctx, cmd: &Cmd) -> Result<i32> {
             json,
         } => read_cmds::audit(ctx, since.as_deref(), *limit, json.json),
         Cmd::Diff { env, a, b, json } => diff_cmds::diff(ctx, env, a.as_deref(), b.as_deref(), json.json),
+        Cmd::Metrics {
+            env,
+            since,
+            until,
+            explain,
+            json,
+        } => metrics_cmds::metrics(ctx, env.as_deref(), since, until.as_deref(), *explain, json.json),
         _ => Err(Error::runtime("not a reading command")),
     }
 }
@@ -222,9 +231,20 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
                     commit,
                     artifact,
                     notes,
+                    commit_time,
                     json,
                 },
-        } => write_cmds::register(ctx, version, commit, artifact.clone(), notes.clone(), json.json),
+        } => write_cmds::register(
+            ctx,
+            ops::register::NewBuild {
+                version: version.clone(),
+                commit: commit.clone(),
+                artifact: artifact.clone(),
+                notes: notes.clone(),
+            },
+            commit_time.as_deref(),
+            json.json,
+        ),
         Cmd::Deploy { env, version, act } => deploy_cmds::deploy(ctx, env, version, act),
         Cmd::Promote {
             from,

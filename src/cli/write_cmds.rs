@@ -22,23 +22,19 @@ pub fn init(path: &Path, force: bool) -> Result<i32> {
     Ok(0)
 }
 
-pub fn register(
-    ctx: &mut Ctx,
-    version: &str,
-    commit: &str,
-    artifact: Option<String>,
-    notes: Option<String>,
-    json: bool,
-) -> Result<i32> {
-    let b = ops::register::register(
-        ctx,
-        ops::register::NewBuild {
-            version: version.into(),
-            commit: commit.into(),
-            artifact,
-            notes,
-        },
-    )?;
+pub fn register(ctx: &mut Ctx, build: ops::register::NewBuild, commit_time: Option<&str>, json: bool) -> Result<i32> {
+    let at = commit_time
+        .map(|t| {
+            chrono::DateTime::parse_from_rfc3339(t.trim())
+                .map(|d| d.with_timezone(&chrono::Utc))
+                .map_err(|e| {
+                    Error::usage(format!(
+                        "--commit-time {t:?}: {e}; expected RFC 3339, e.g. 2026-11-20T09:14:00Z"
+                    ))
+                })
+        })
+        .transpose()?;
+    let b = ops::register::register_at(ctx, build, at)?;
     if json {
         print_json(&b);
     } else {

@@ -75,6 +75,7 @@ fn version(
                 &commit_of(v)[..16]
             )),
             notes: Some(format!("{} (by {author})", NOTES[i % NOTES.len()])),
+            commit_time: None,
         },
     )?;
     // One failed deployment in dev's history: a broken migration.

@@ -2,6 +2,7 @@
 
 pub mod checklist;
 pub mod checklist_import;
+pub mod dora;
 pub mod flag;
 pub mod freeze;
 pub mod gates;

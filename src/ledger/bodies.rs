@@ -12,6 +12,9 @@ pub struct BuildRegistered {
     pub artifact: Option<String>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// When the commit was made (RFC 3339): where change lead time starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub commit_time: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

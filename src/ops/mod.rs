@@ -18,6 +18,7 @@ pub mod incident;
 pub mod intent;
 pub mod lease;
 pub mod ledger_admin;
+pub mod metrics;
 pub mod plan;
 pub mod policy;
 pub mod recover;

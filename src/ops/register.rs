@@ -15,6 +15,27 @@ pub struct NewBuild {
 }
 
 pub fn register(ctx: &mut Ctx, b: NewBuild) -> Result<Build> {
+    register_at(ctx, b, None)
+}
+
+/// When a commit was made: the time given (`--commit-time`), else git's
+/// committer date from `project.repo`, else unknown.
+fn commit_time(ctx: &Ctx, commit: &str, given: Option<chrono::DateTime<chrono::Utc>>) -> Option<String> {
+    let at = given.or_else(|| {
+        let repo = ctx.config.project.repo.as_deref()?;
+        if !super::commits::is_sha(commit) {
+            return None;
+        }
+        let out = super::commits::git(repo, &["show", "-s", "--format=%cI", commit]).ok()?;
+        chrono::DateTime::parse_from_rfc3339(out.trim())
+            .ok()
+            .map(|d| d.with_timezone(&chrono::Utc))
+    })?;
+    Some(crate::ledger::event::format_at(&at))
+}
+
+/// `release register … --commit-time RFC3339`: the build and when its commit was made.
+pub fn register_at(ctx: &mut Ctx, b: NewBuild, commit_at: Option<chrono::DateTime<chrono::Utc>>) -> Result<Build> {
     let version = b.version.trim().to_string();
     if version.is_empty() || version.chars().any(char::is_control) {
         return Err(Error::usage(
@@ -24,9 +45,11 @@ pub fn register(ctx: &mut Ctx, b: NewBuild) -> Result<Build> {
     if b.commit.trim().is_empty() {
         return Err(Error::usage("--commit must name the commit the build was made from"));
     }
+    let commit = b.commit.trim().to_string();
     let body = BuildRegistered {
         version: version.clone(),
-        commit: b.commit.trim().to_string(),
+        commit_time: commit_time(ctx, &commit, commit_at),
+        commit,
         artifact: b.artifact,
         notes: b.notes,
     };

@@ -16,6 +16,10 @@ pub enum ReleaseCmd {
         artifact: Option<String>,
         #[arg(long)]
         notes: Option<String>,
+        /// When the commit was made (RFC 3339), for change lead time; else
+        /// read from `project.repo`.
+        #[arg(long, value_name = "RFC3339")]
+        commit_time: Option<String>,
         #[command(flatten)]
         json: JsonFlag,
     },
