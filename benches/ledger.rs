@@ -38,6 +38,7 @@ fn append_durable(c: &mut Criterion) {
                 commit: format!("{i:040x}"),
                 artifact: None,
                 notes: None,
+                commit_time: None,
             };
             store
                 .transact(chrono::Utc::now(), "bench", &mut |_| {

@@ -63,6 +63,7 @@ fn register(store: &mut dyn Store, i: u64) {
         commit: format!("{i:040x}"),
         artifact: None,
         notes: None,
+        commit_time: None,
     };
     store
         .transact(chrono::Utc::now(), "bench", &mut |_| {

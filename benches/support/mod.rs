@@ -129,6 +129,7 @@ fn generate(db: &Path, spec: &Spec) -> u64 {
                 commit: commit.clone(),
                 artifact: Some(format!("registry.example.com/bench@sha256:{build:064x}")),
                 notes: None,
+                commit_time: None,
             },
         ));
         written += 1;
