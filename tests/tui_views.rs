@@ -4,8 +4,9 @@
 
 mod tui_support;
 
+use relcon::ops::intent::{Confirmation, Intent};
 use relcon::ops::{self};
-use relcon::tui::event::{Effect, Job, PlanRequest};
+use relcon::tui::event::{Effect, Job};
 use relcon::tui::testing::{self, find, press, type_text};
 use relcon::tui::Msg;
 use tui_support::*;
@@ -56,13 +57,17 @@ fn promote_dialog_shows_gates_and_needs_the_typed_name() {
     let effects = a.update(Msg::Key(testing::key("enter")));
     match effects.as_slice() {
         [Effect::Run {
-            job: Job::Promote { from, to, opts },
+            job:
+                Job::Intent {
+                    intent: Intent::Promote { from, to, expect },
+                    confirmation: Confirmation { reason, force },
+                },
             ..
         }] => {
             assert_eq!((from.as_str(), to.as_str()), ("staging", "prod"));
-            assert!(opts.force);
-            assert_eq!(opts.reason.as_deref(), Some("hotfix for checkout"));
-            assert_eq!(opts.expect, Some(4), "refuse if staging moved after the dialog opened");
+            assert!(force);
+            assert_eq!(reason.as_deref(), Some("hotfix for checkout"));
+            assert_eq!(*expect, Some(4), "refuse if staging moved after the dialog opened");
         }
         other => panic!("{other:?}"),
     }
@@ -93,8 +98,8 @@ fn rollback_targets_the_highlighted_older_release() {
     press(&mut w.ctx, &mut a, &["l", "l", "j"]);
     let effects = a.update(Msg::Key(testing::key("r")));
     match effects.as_slice() {
-        [Effect::Plan {
-            request: PlanRequest::One(relcon::ops::plan::Request::Rollback { env, to }),
+        [Effect::Preview {
+            intent: Intent::Rollback { env, to },
             ..
         }] => assert_eq!((env.as_str(), *to), ("prod", Some(1))),
         other => panic!("{other:?}"),
@@ -112,8 +117,8 @@ fn rollback_targets_the_highlighted_older_release() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::Plan {
-                request: PlanRequest::One(relcon::ops::plan::Request::Rollback { to: None, .. }),
+            [Effect::Preview {
+                intent: Intent::Rollback { to: None, .. },
                 ..
             }]
         ),
@@ -146,7 +151,10 @@ fn flags_view_toggles_and_kills_through_ops() {
         matches!(
             effects.as_slice(),
             [Effect::Run {
-                job: Job::Flag { force: true, .. },
+                job: Job::Intent {
+                    intent: Intent::Flag { .. },
+                    confirmation: Confirmation { force: true, .. },
+                },
                 ..
             }]
         ),

@@ -3,28 +3,18 @@
 //! names the request.
 
 use super::app::App;
-use super::event::{Effect, PlanRequest, TickJob};
+use super::event::{Effect, Job};
 use super::format::{short, when};
-use super::popups::{Dialog, DialogKind, Phase, Popup, Prompt, PromptKind};
+use super::popups::dialog::previewed;
+use super::popups::{Dialog, Phase, Popup, Prompt, PromptKind};
 use super::theme::State;
 use crate::domain::DeploymentStatus;
-use crate::ops::plan::Request;
-
-/// What the backend plans for a dialog: gated actions only.
-fn plan_request(kind: &DialogKind) -> Option<PlanRequest> {
-    Some(match kind.clone() {
-        DialogKind::Deploy { env, version } => PlanRequest::One(Request::Deploy { env, version }),
-        DialogKind::Promote { from, to, .. } => PlanRequest::One(Request::Promote { from, to }),
-        DialogKind::Rollback { env, to } => PlanRequest::One(Request::Rollback { env, to }),
-        DialogKind::Through { target } => PlanRequest::Through(target),
-        DialogKind::Flag { env, flag, op } => PlanRequest::Flag { env, flag, op },
-        _ => return None,
-    })
-}
+use crate::ops::checklist::TickRequest;
+use crate::ops::intent::{self, Intent};
 
 /// The highlighted checklist item and what the tick needs to know of it.
 struct Picked {
-    job: TickJob,
+    req: TickRequest,
     done: bool,
     role: Option<String>,
     text: String,
@@ -32,72 +22,47 @@ struct Picked {
 }
 
 impl App {
-    /// Open a dialog; deploy-type ones ask the backend for their plan.
-    pub(super) fn open_dialog(
-        &mut self,
-        kind: DialogKind,
-        reason: Option<String>,
-        force: bool,
-        succeeded: Option<bool>,
-    ) -> Vec<Effect> {
+    /// Open the dialog that confirms `intent`; deployments and flag
+    /// changes ask the reader for their preview.
+    pub(super) fn open_dialog(&mut self, intent: Intent, reason: Option<String>, force: bool) -> Vec<Effect> {
         let id = self.next_id();
-        let protected = self.protected_env(&kind);
-        let info = self.dialog_info(&kind);
-        let mut d = Dialog::new(id, kind.clone(), protected, info, reason);
+        let protected = intent::confirm_name(&self.config, &intent);
+        let info = self.dialog_info(&intent);
+        let mut d = Dialog::new(id, intent.clone(), protected, info, reason);
         d.force = force;
-        if let Some(s) = succeeded {
-            d.succeeded = s;
-        }
         self.popups.push(Popup::Dialog(Box::new(d)));
-        plan_request(&kind)
-            .map(|request| vec![Effect::Plan { id, request }])
-            .unwrap_or_default()
+        if previewed(&intent) {
+            vec![Effect::Preview { id, intent }]
+        } else {
+            Vec::new()
+        }
     }
 
     /// The ledger changed: open dialogs waiting for a confirmation ask for
-    /// a fresh plan, so their gates show approvals and ticks as they land.
+    /// a fresh preview, so their gates show approvals and ticks as they land.
     pub(super) fn replan(&self) -> Vec<Effect> {
         self.popups
             .iter()
             .filter_map(|p| match p {
-                Popup::Dialog(d) if d.phase == Phase::Editing && d.plan.is_some() && d.moved.is_none() => {
-                    plan_request(&d.kind).map(|request| Effect::Plan { id: d.id, request })
+                Popup::Dialog(d) if d.phase == Phase::Editing && d.preview.is_some() && d.moved.is_none() => {
+                    Some(Effect::Preview {
+                        id: d.id,
+                        intent: d.intent.clone(),
+                    })
                 }
                 _ => None,
             })
             .collect()
     }
 
-    /// The env whose name must be typed: a protected env the action deploys into.
-    fn protected_env(&self, kind: &DialogKind) -> Option<String> {
-        let is = |name: &str| self.config.env(name).is_some_and(|e| e.protected);
-        match kind {
-            DialogKind::Deploy { env, .. } | DialogKind::Rollback { env, .. } | DialogKind::Flag { env, .. } => {
-                is(env).then(|| env.clone())
-            }
-            DialogKind::Promote { to, .. } => is(to).then(|| to.clone()),
-            DialogKind::Through { target } => {
-                // The last protected stage on the way (usually the target itself).
-                let mut chain = Vec::new();
-                let mut cur = self.config.env(target);
-                while let Some(e) = cur {
-                    chain.push(e.name.clone());
-                    cur = e.promote_from.as_deref().and_then(|f| self.config.env(f));
-                }
-                chain.into_iter().find(|n| is(n))
-            }
-            _ => None,
-        }
-    }
-
-    fn dialog_info(&self, kind: &DialogKind) -> Vec<String> {
+    fn dialog_info(&self, intent: &Intent) -> Vec<String> {
         let env_of = |name: &str| {
             self.snap
                 .as_ref()
                 .and_then(|s| s.status.environments.iter().find(|e| e.name == name))
         };
-        match kind {
-            DialogKind::Approve { env, version } => {
+        match intent {
+            Intent::Approve { env, version, .. } => {
                 let Some(e) = env_of(env) else { return Vec::new() };
                 let mut out = Vec::new();
                 if let Some(p) = e.pending.as_ref().filter(|p| &p.version == version) {
@@ -127,7 +92,7 @@ impl App {
                 ));
                 out
             }
-            DialogKind::HoldClear { env } => match env_of(env).and_then(|e| e.hold.as_ref()) {
+            Intent::HoldClear { env } => match env_of(env).and_then(|e| e.hold.as_ref()) {
                 Some(h) => vec![
                     format!(
                         "Held by {} since {}: {}",
@@ -139,7 +104,7 @@ impl App {
                 ],
                 None => vec![format!("{env} has no hold.")],
             },
-            DialogKind::Resolve { env } => match env_of(env).and_then(|e| e.deployment.as_ref()) {
+            Intent::Resolve { env, .. } => match env_of(env).and_then(|e| e.deployment.as_ref()) {
                 Some(d) => vec![
                     format!(
                         "{env} v{} ({}, {} by {}) was interrupted {}.",
@@ -161,7 +126,7 @@ impl App {
     pub(super) fn open_promote(&mut self) -> Vec<Effect> {
         let from = self.env_name().to_string();
         match self.config.next_env(&from).map(|e| e.name.clone()) {
-            Some(to) => self.open_dialog(DialogKind::Promote { from, to, expect: None }, None, false, None),
+            Some(to) => self.open_dialog(Intent::Promote { from, to, expect: None }, None, false),
             None => {
                 self.set_status(
                     format!("{from} is the last stage: nothing promotes from it"),
@@ -181,7 +146,7 @@ impl App {
             );
             return Vec::new();
         }
-        self.open_dialog(DialogKind::Through { target }, None, false, None)
+        self.open_dialog(Intent::PromoteThrough { target }, None, false)
     }
 
     /// Roll back to the highlighted release when it is an older succeeded
@@ -201,7 +166,7 @@ impl App {
             .and_then(|h| h.get(self.history.cursor))
             .filter(|r| r.status == DeploymentStatus::Succeeded && r.number < current)
             .map(|r| r.number);
-        self.open_dialog(DialogKind::Rollback { env, to: picked }, None, false, None)
+        self.open_dialog(Intent::Rollback { env, to: picked }, None, false)
     }
 
     pub(super) fn open_approve(&mut self) -> Vec<Effect> {
@@ -211,7 +176,15 @@ impl App {
             .and_then(|e| e.pending.as_ref())
             .map(|p| p.version.clone())
         {
-            Some(version) => self.open_dialog(DialogKind::Approve { env, version }, None, false, None),
+            Some(version) => self.open_dialog(
+                Intent::Approve {
+                    env,
+                    version,
+                    note: None,
+                },
+                None,
+                false,
+            ),
             None => {
                 self.set_status(format!("{env} has no pending build to approve"), State::Unknown);
                 Vec::new()
@@ -225,7 +198,7 @@ impl App {
             self.set_status(format!("{env} has no hold to clear"), State::Unknown);
             return Vec::new();
         }
-        self.open_dialog(DialogKind::HoldClear { env }, None, false, None)
+        self.open_dialog(Intent::HoldClear { env }, None, false)
     }
 
     pub(super) fn open_resolve(&mut self) -> Vec<Effect> {
@@ -233,7 +206,7 @@ impl App {
         let interrupted = self
             .env_status()
             .and_then(|e| e.deployment.as_ref())
-            .is_some_and(|d| d.state == "interrupted");
+            .is_some_and(|d| d.state == DeploymentStatus::Interrupted.as_str());
         if !interrupted {
             self.set_status(
                 format!("{env} has no interrupted deployment to resolve"),
@@ -241,15 +214,15 @@ impl App {
             );
             return Vec::new();
         }
-        self.open_dialog(DialogKind::Resolve { env }, None, false, None)
+        self.open_dialog(Intent::Resolve { env, succeeded: true }, None, false)
     }
 
     /// The highlighted checklist item as a tick request.
-    fn tick_job(&self) -> Option<Picked> {
+    fn picked(&self) -> Option<Picked> {
         let (ri, ii) = *self.check_items().get(self.checks.cursor as usize)?;
         let run = self.snap.as_ref()?.runs.get(ri)?;
         let item = run.items.get(ii)?;
-        let job = TickJob {
+        let req = TickRequest {
             env: run.env.clone(),
             checklist: run.name.clone(),
             item: item.n.to_string(),
@@ -259,7 +232,7 @@ impl App {
             role: None,
         };
         Some(Picked {
-            job,
+            req,
             done: item.done,
             role: item.role.clone(),
             text: item.text.clone(),
@@ -269,12 +242,12 @@ impl App {
 
     pub(super) fn tick(&mut self, undo: bool) -> Vec<Effect> {
         let Some(Picked {
-            job,
+            req,
             done,
             role,
             text,
             by,
-        }) = self.tick_job()
+        }) = self.picked()
         else {
             self.set_status(
                 format!("{} has no open checklist item here", self.env_name()),
@@ -303,21 +276,22 @@ impl App {
                 let verb = if undo { "untick" } else { "tick" };
                 let ctx = format!("{verb} “{}”: signed by {role}", super::format::fit(&text, 40));
                 self.popups.push(Popup::Prompt(Box::new(Prompt::new(
-                    PromptKind::Role(TickJob { undo, ..job }),
+                    PromptKind::Role(TickRequest { undo, ..req }),
                     &role,
                     ctx,
                 ))));
                 Vec::new()
             }
             _ => {
-                let label = format!("tick {} #{}", job.checklist, job.item);
-                self.start(super::event::Job::Tick(TickJob { undo, ..job }), label)
+                let job = Job::act(Intent::Tick(TickRequest { undo, ..req }));
+                let label = self.job_label(&job);
+                self.start(job, label)
             }
         }
     }
 
     pub(super) fn note(&mut self) -> Vec<Effect> {
-        let Some(Picked { job, role, text, .. }) = self.tick_job() else {
+        let Some(Picked { req, role, text, .. }) = self.picked() else {
             self.set_status(
                 format!("{} has no open checklist item here", self.env_name()),
                 State::Unknown,
@@ -330,7 +304,7 @@ impl App {
             role.as_ref().map(|r| format!(" (as {r})")).unwrap_or_default()
         );
         self.popups.push(Popup::Prompt(Box::new(Prompt::new(
-            PromptKind::Note(TickJob { role, ..job }),
+            PromptKind::Note(TickRequest { role, ..req }),
             "",
             ctx,
         ))));

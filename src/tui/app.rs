@@ -161,16 +161,9 @@ impl App {
                 self.dirty = true;
                 self.replan()
             }
-            Msg::Planned { id, result } => {
+            Msg::Previewed { id, result } => {
                 if let Some(d) = self.dialog_mut(id) {
-                    d.set_plan(result);
-                    self.dirty = true;
-                }
-                Vec::new()
-            }
-            Msg::FlagPlanned { id, result } => {
-                if let Some(d) = self.dialog_mut(id) {
-                    d.set_flag_plan(result);
+                    d.set_preview(result);
                     self.dirty = true;
                 }
                 Vec::new()
@@ -220,7 +213,7 @@ impl App {
             || self
                 .popups
                 .iter()
-                .any(|p| matches!(p, Popup::Dialog(d) if d.plan.is_none()))
+                .any(|p| matches!(p, Popup::Dialog(d) if d.phase == super::popups::Phase::Planning))
     }
 
     pub fn set_status(&mut self, text: impl Into<String>, level: State) {
@@ -283,7 +276,7 @@ impl App {
             Ok(m) | Err(m) => m.clone(),
         };
         self.set_status(text, level);
-        let quick = self.dialog_mut(id).map(|d| !d.kind.runs_hook());
+        let quick = self.dialog_mut(id).map(|d| !d.intent.runs_hook());
         match quick {
             // Approve, clear hold, resolve: close on success, keep the error in view.
             Some(true) if result.is_ok() => self.popups.retain(|p| !matches!(p, Popup::Dialog(d) if d.id == id)),
@@ -340,9 +333,11 @@ impl App {
                 self.audit = ListPos::default();
                 Vec::new()
             }
-            Outcome::Tick(job) => {
+            Outcome::Tick(req) => {
                 self.popups.pop();
-                self.start(super::event::Job::Tick(job), "tick".into())
+                let job = super::event::Job::act(crate::ops::intent::Intent::Tick(req));
+                let label = self.job_label(&job);
+                self.start(job, label)
             }
             Outcome::Run(job) => {
                 let id = match self.popups.last() {

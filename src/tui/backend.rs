@@ -12,14 +12,14 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::commits::CommitsKey;
-use super::event::{Job, Msg, PlanRequest};
+use super::event::{Job, Msg};
 use super::flag_history::FlagHistoryKey;
-pub use super::jobs::{commits_of, flag_history_of, one_line, plain, run_job};
-pub use super::planning::{plan_for, plan_message, plan_with};
+pub use super::jobs::{commits_of, flag_history_of, one_line, plain, preview_of, run_job};
 use super::reader::{reader_loop, ReaderReq};
 use super::snapshot::Query;
 use crate::exec::CancelToken;
 use crate::health::HealthUpdate;
+use crate::ops::intent::Intent;
 use crate::ops::Ctx;
 
 /// Handles the UI keeps to talk to the threads.
@@ -124,8 +124,9 @@ impl Backend {
         let _ = self.reader.send(ReaderReq::FlagHistory { key, seq });
     }
 
-    pub fn plan(&self, id: u64, request: PlanRequest) {
-        let _ = self.reader.send(ReaderReq::Plan { id, request });
+    /// What an intent would do; the answer comes as `Msg::Previewed`.
+    pub fn preview(&self, id: u64, intent: Intent) {
+        let _ = self.reader.send(ReaderReq::Preview { id, intent });
     }
 
     pub fn run(&self, id: u64, job: Job) {

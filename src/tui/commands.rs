@@ -8,6 +8,7 @@ use super::popups::{Help, Popup, Prompt, PromptKind};
 use super::snapshot::Query;
 use super::theme::State;
 use crate::config::Command;
+use crate::ops::intent::Intent;
 
 /// How far a list cursor moves.
 #[derive(Debug, Clone, Copy)]
@@ -302,22 +303,21 @@ impl App {
     }
 
     pub(super) fn job_label(&self, job: &Job) -> String {
-        match job {
-            Job::Deploy { env, version, .. } => format!("deploy {version} to {env}"),
-            Job::Promote { from, to, .. } => format!("promote {from} → {to}"),
-            Job::PromoteThrough { target, .. } => format!("promote through to {target}"),
-            Job::Rollback { env, .. } => format!("rollback of {env}"),
-            Job::Approve { env, version, .. } => format!("approval of {version} into {env}"),
-            Job::HoldClear { env, .. } => format!("clearing the hold on {env}"),
-            Job::Resolve { env, .. } => format!("resolving {env}"),
-            Job::Tick(t) => format!("tick {} #{}", t.checklist, t.item),
-            Job::Flag { env, flag, op, .. } => match op {
-                super::event::FlagOp::Kill => format!("kill {flag} in {env}"),
-                super::event::FlagOp::Restore => format!("restore {flag} in {env}"),
-                super::event::FlagOp::Set { .. } => format!("set {flag} in {env}"),
-            },
-            Job::FlagEval { env, flag, key } => format!("eval {flag} in {env} for {key}"),
-            Job::Shell { index, .. } => self.keymap.shell.get(*index as usize).cloned().unwrap_or_default(),
+        let intent = match job {
+            Job::Intent { intent, .. } => intent,
+            Job::Eval { env, flag, key } => return format!("eval {flag} in {env} for {key}"),
+            Job::Shell { index, .. } => return self.keymap.shell.get(*index as usize).cloned().unwrap_or_default(),
+        };
+        match intent {
+            Intent::Deploy { env, version } => format!("deploy {version} to {env}"),
+            Intent::Promote { from, to, .. } => format!("promote {from} → {to}"),
+            Intent::PromoteThrough { target } => format!("promote through to {target}"),
+            Intent::Rollback { env, .. } => format!("rollback of {env}"),
+            Intent::Approve { env, version, .. } => format!("approval of {version} into {env}"),
+            Intent::HoldClear { env } => format!("clearing the hold on {env}"),
+            Intent::Resolve { env, .. } => format!("resolving {env}"),
+            Intent::Tick(t) => format!("tick {} #{}", t.checklist, t.item),
+            Intent::Flag { env, flag, op } => format!("{} {flag} in {env}", op.name()),
         }
     }
 

@@ -3,10 +3,11 @@
 //! after, the approvals gate, a reason); evaluation only reads.
 
 use super::app::App;
-use super::event::{Effect, FlagOp, Job};
-use super::popups::{DialogKind, Popup, Prompt, PromptKind};
+use super::event::{Effect, Job};
+use super::popups::{Popup, Prompt, PromptKind};
 use super::theme::State;
-use crate::ops::flags::{FlagListRow, Switch};
+use crate::ops::flags::{Change, FlagListRow, FlagOp, Switch};
+use crate::ops::intent::Intent;
 
 /// Rollout steps for `+` / `-`.
 const STEPS: [u32; 8] = [0, 1, 5, 10, 25, 50, 75, 100];
@@ -50,7 +51,7 @@ impl App {
     }
 
     fn flag_dialog(&mut self, env: String, flag: String, op: FlagOp) -> Vec<Effect> {
-        self.open_dialog(DialogKind::Flag { env, flag, op }, None, false, None)
+        self.open_dialog(Intent::Flag { env, flag, op }, None, false)
     }
 
     /// Space: on ↔ off (a killed flag is restored with `K`).
@@ -66,11 +67,10 @@ impl App {
         self.flag_dialog(
             env,
             flag,
-            FlagOp::Set {
+            FlagOp::Set(Change {
                 switch: Some(switch),
-                add: vec![],
-                remove: vec![],
-            },
+                ..Change::default()
+            }),
         )
     }
 
@@ -106,11 +106,10 @@ impl App {
         self.flag_dialog(
             env,
             flag,
-            FlagOp::Set {
+            FlagOp::Set(Change {
                 switch: Some(switch),
-                add: vec![],
-                remove: vec![],
-            },
+                ..Change::default()
+            }),
         )
     }
 
@@ -162,15 +161,15 @@ impl App {
                 self.flag_dialog(
                     env,
                     flag,
-                    FlagOp::Set {
+                    FlagOp::Set(Change {
                         switch: None,
-                        add,
-                        remove,
-                    },
+                        add_targets: add,
+                        remove_targets: remove,
+                    }),
                 )
             }
             PromptKind::EvalKey { env, flag } => {
-                let job = Job::FlagEval { env, flag, key: text };
+                let job = Job::Eval { env, flag, key: text };
                 let label = self.job_label(&job);
                 self.start(job, label)
             }

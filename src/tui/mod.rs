@@ -14,13 +14,11 @@ pub mod components;
 pub mod event;
 mod flag_actions;
 pub mod flag_history;
-mod flag_work;
 pub mod format;
 mod jobs;
 pub mod keys;
 pub mod layout;
 pub mod live;
-mod planning;
 pub mod popups;
 pub mod presence;
 pub mod reader;
@@ -265,7 +263,7 @@ fn apply(backend: &Backend, effects: Vec<Effect>) {
     for e in effects {
         match e {
             Effect::Query(q) => backend.query(q),
-            Effect::Plan { id, request } => backend.plan(id, request),
+            Effect::Preview { id, intent } => backend.preview(id, intent),
             Effect::Run { id, job } => backend.run(id, job),
             Effect::Cancel => backend.cancel(),
             Effect::Commits(key) => backend.commits(key),

@@ -10,14 +10,15 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
-use super::event::{Msg, PlanRequest};
+use super::event::Msg;
 use super::flag_history::FlagHistoryKey;
-use super::jobs::{flag_history_of, plain};
+use super::jobs::{flag_history_of, plain, preview_of};
 use super::snapshot::{Query, Snapshot};
 use super::team::{Down, Source};
 use crate::health::{Board, HealthUpdate};
 use crate::ledger::sql::chain::link_error;
 use crate::ledger::Store;
+use crate::ops::intent::Intent;
 use crate::ops::{self, Ctx};
 
 /// Time alone changes some state (a freeze window opens): reload now and then.
@@ -29,9 +30,9 @@ const PAGE: usize = 1000;
 
 pub(super) enum ReaderReq {
     Query(Query),
-    Plan {
+    Preview {
         id: u64,
-        request: PlanRequest,
+        intent: Intent,
     },
     Health(HealthUpdate),
     FlagHistory {
@@ -140,8 +141,8 @@ pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>,
                     r.query = q;
                     reload = true;
                 }
-                Ok(ReaderReq::Plan { id, request }) => {
-                    let _ = tx.send(r.plan(id, &request));
+                Ok(ReaderReq::Preview { id, intent }) => {
+                    let _ = tx.send(r.preview(id, &intent));
                 }
                 Ok(ReaderReq::FlagHistory { key, seq }) => histories.push((key, seq)),
                 Ok(ReaderReq::Health(u)) => reload |= r.health(u),
@@ -230,15 +231,12 @@ impl Reader {
         Ok((broken, Snapshot::load_with(&self.ctx, &self.query, &self.board)?))
     }
 
-    /// A plan, asked again once when it failed (a dropped connection reconnects).
-    fn plan(&self, id: u64, request: &PlanRequest) -> Msg {
-        let msg = super::planning::plan_message(&self.ctx, &self.board, id, request);
-        match &msg {
-            Msg::Planned { result: Err(_), .. } | Msg::FlagPlanned { result: Err(_), .. } => {
-                super::planning::plan_message(&self.ctx, &self.board, id, request)
-            }
-            _ => msg,
-        }
+    /// A preview with the reader's health board, asked again once when it
+    /// failed (a dropped connection reconnects).
+    fn preview(&self, id: u64, intent: &Intent) -> Msg {
+        let result = preview_of(&self.ctx, Some(&self.board), intent)
+            .or_else(|_| preview_of(&self.ctx, Some(&self.board), intent));
+        Msg::Previewed { id, result }
     }
 }
 

@@ -26,12 +26,10 @@ pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
                 Ok(s) => app.update(Msg::Snapshot(Box::new(s))),
                 Err(e) => app.update(Msg::BackendError(e.to_string())),
             },
-            Effect::Plan { id, request } => app.update(super::backend::plan_message(
-                ctx,
-                &crate::health::Board::default(),
+            Effect::Preview { id, intent } => app.update(Msg::Previewed {
                 id,
-                &request,
-            )),
+                result: super::backend::preview_of(ctx, None, &intent),
+            }),
             Effect::Run { id, job } => {
                 let mut progress = Vec::new();
                 let result = run_job(ctx, &job, &CancelToken::default(), &mut |p| progress.push(p));

@@ -1,15 +1,16 @@
-//! From a command line to an [`Intent`]: the CLI's own clap definition
-//! parses it, and each verb maps to the dialog or job the keys would open.
+//! From a command line to what it asks for ([`Asked`]): the CLI's own clap
+//! definition parses it, and each verb becomes the intent the keys would make.
 
 use clap::Parser;
 
 use super::words::split;
-use super::Intent;
+use super::Asked;
 use crate::cli::args::{Cli, Cmd, FlagCmd, HoldCmd};
-use crate::ops::flags::Switch;
+use crate::ops::checklist::TickRequest;
+use crate::ops::flags::{Change, FlagOp, Switch};
+use crate::ops::intent::Intent;
 use crate::tui::app::View;
-use crate::tui::event::{FlagOp, Job, TickJob};
-use crate::tui::popups::DialogKind;
+use crate::tui::event::Job;
 use crate::tui::theme::State;
 
 fn release(s: &Option<String>) -> Result<Option<u64>, String> {
@@ -19,16 +20,16 @@ fn release(s: &Option<String>) -> Result<Option<u64>, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Parse one command line into an intent (errors become a message).
-pub fn parse(line: &str, env_names: &[&str]) -> Intent {
+/// Parse one command line (errors become a message).
+pub fn parse(line: &str, env_names: &[&str]) -> Asked {
     let words = match split(line) {
         Ok(w) => w,
-        Err(e) => return Intent::Say(format!("✖ {e}"), State::Error),
+        Err(e) => return Asked::Say(format!("✖ {e}"), State::Error),
     };
     match words.first().map(String::as_str) {
-        None => return Intent::Say(String::new(), State::Unknown),
-        Some("q" | "quit" | "q!" | "exit") => return Intent::Quit,
-        Some("help" | "?") => return Intent::Help,
+        None => return Asked::Say(String::new(), State::Unknown),
+        Some("q" | "quit" | "q!" | "exit") => return Asked::Quit,
+        Some("help" | "?") => return Asked::Help,
         _ => {}
     }
     let argv = std::iter::once("relcon".to_string()).chain(words);
@@ -42,31 +43,26 @@ pub fn parse(line: &str, env_names: &[&str]) -> Intent {
                 .unwrap_or("")
                 .trim_start_matches("error: ")
                 .to_string();
-            return Intent::Say(format!("✖ {first}"), State::Error);
+            return Asked::Say(format!("✖ {first}"), State::Error);
         }
     };
     let Some(cmd) = cli.command else {
-        return Intent::Say(String::new(), State::Unknown);
+        return Asked::Say(String::new(), State::Unknown);
     };
     let known = |e: &str| env_names.contains(&e);
     let unknown = |e: &str| {
-        Intent::Say(
+        Asked::Say(
             format!("✖ unknown environment {e:?}: expected one of {}", env_names.join(", ")),
             State::Error,
         )
     };
-    let dialog = |kind, reason, force| Intent::Dialog {
-        kind,
-        reason,
-        force,
-        succeeded: None,
-    };
+    let dialog = |intent, reason, force| Asked::Dialog { intent, reason, force };
     match cmd {
         Cmd::Promote {
             through: Some(target),
             act,
             ..
-        } if known(&target) => dialog(DialogKind::Through { target }, act.reason, act.force),
+        } if known(&target) => dialog(Intent::PromoteThrough { target }, act.reason, act.force),
         Cmd::Promote { through: Some(t), .. } => unknown(&t),
         Cmd::Promote {
             from: Some(from),
@@ -77,34 +73,44 @@ pub fn parse(line: &str, env_names: &[&str]) -> Intent {
         } => match (known(&from), known(&to), release(&expect)) {
             (false, _, _) => unknown(&from),
             (_, false, _) => unknown(&to),
-            (_, _, Err(e)) => Intent::Say(format!("✖ {e}"), State::Error),
-            (_, _, Ok(expect)) => dialog(DialogKind::Promote { from, to, expect }, act.reason, act.force),
+            (_, _, Err(e)) => Asked::Say(format!("✖ {e}"), State::Error),
+            (_, _, Ok(expect)) => dialog(Intent::Promote { from, to, expect }, act.reason, act.force),
         },
-        Cmd::Promote { .. } => Intent::Say("usage: promote FROM TO | promote --through ENV".into(), State::Error),
+        Cmd::Promote { .. } => Asked::Say("usage: promote FROM TO | promote --through ENV".into(), State::Error),
         Cmd::Rollback { env, .. } if !known(&env) => unknown(&env),
         Cmd::Rollback { env, to, act } => match release(&to) {
-            Ok(to) => dialog(DialogKind::Rollback { env, to }, act.reason, act.force),
-            Err(e) => Intent::Say(format!("✖ {e}"), State::Error),
+            Ok(to) => dialog(Intent::Rollback { env, to }, act.reason, act.force),
+            Err(e) => Asked::Say(format!("✖ {e}"), State::Error),
         },
         Cmd::Deploy { env, .. } if !known(&env) => unknown(&env),
-        Cmd::Deploy { env, version, act } => dialog(DialogKind::Deploy { env, version }, act.reason, act.force),
+        Cmd::Deploy { env, version, act } => dialog(Intent::Deploy { env, version }, act.reason, act.force),
         Cmd::Approve { env, .. } if !known(&env) => unknown(&env),
-        Cmd::Approve { env, version, note, .. } => dialog(DialogKind::Approve { env, version }, note, false),
+        Cmd::Approve { env, version, note, .. } => dialog(
+            Intent::Approve {
+                env,
+                version,
+                note: None,
+            },
+            note,
+            false,
+        ),
         Cmd::Hold {
             cmd: HoldCmd::Clear { env, .. },
         } if !known(&env) => unknown(&env),
         Cmd::Hold {
             cmd: HoldCmd::Clear { env, reason },
-        } => dialog(DialogKind::HoldClear { env }, reason, false),
+        } => dialog(Intent::HoldClear { env }, reason, false),
         Cmd::Resolve { env, .. } if !known(&env) => unknown(&env),
         Cmd::Resolve {
             env, outcome, reason, ..
-        } => Intent::Dialog {
-            kind: DialogKind::Resolve { env },
+        } => dialog(
+            Intent::Resolve {
+                env,
+                succeeded: outcome == "succeeded",
+            },
             reason,
-            force: false,
-            succeeded: Some(outcome == "succeeded"),
-        },
+            false,
+        ),
         Cmd::Check { env, .. } if !known(&env) => unknown(&env),
         Cmd::Check {
             env,
@@ -115,7 +121,7 @@ pub fn parse(line: &str, env_names: &[&str]) -> Intent {
             role,
             version,
             ..
-        } => Intent::Run(Job::Tick(TickJob {
+        } => Asked::Run(Job::act(Intent::Tick(TickRequest {
             env,
             checklist,
             item,
@@ -123,21 +129,21 @@ pub fn parse(line: &str, env_names: &[&str]) -> Intent {
             undo,
             note,
             role,
-        })),
-        Cmd::Status(_) => Intent::View(View::Dashboard, None),
+        }))),
+        Cmd::Status(_) => Asked::View(View::Dashboard, None),
         Cmd::History { env, .. } if !known(&env) => unknown(&env),
-        Cmd::History { env, .. } => Intent::View(View::Dashboard, Some(env)),
+        Cmd::History { env, .. } => Asked::View(View::Dashboard, Some(env)),
         Cmd::Checklist {
             cmd: None,
             env: Some(env),
             ..
         } if !known(&env) => unknown(&env),
-        Cmd::Checklist { cmd: None, env, .. } => Intent::View(View::Checklists, env),
-        Cmd::Audit { cmd: None, .. } => Intent::View(View::Audit, None),
+        Cmd::Checklist { cmd: None, env, .. } => Asked::View(View::Checklists, env),
+        Cmd::Audit { cmd: None, .. } => Asked::View(View::Audit, None),
         Cmd::Health { env: Some(env), .. } if !known(&env) => unknown(&env),
-        Cmd::Health { env, .. } => Intent::View(View::Health, env),
+        Cmd::Health { env, .. } => Asked::View(View::Health, env),
         Cmd::Flag { cmd } => flag_intent(cmd, &known, &unknown),
-        _ => Intent::Say(
+        _ => Asked::Say(
             "that command is not available in the console: run it with `relcon` in a shell".into(),
             State::Unknown,
         ),
@@ -145,12 +151,11 @@ pub fn parse(line: &str, env_names: &[&str]) -> Intent {
 }
 
 /// `flag set | kill | restore | eval | list` → the Flags view's dialogs.
-fn flag_intent(cmd: FlagCmd, known: &dyn Fn(&str) -> bool, unknown: &dyn Fn(&str) -> Intent) -> Intent {
-    let dialog = |env: String, flag: String, op: FlagOp, reason: Option<String>, force: bool| Intent::Dialog {
-        kind: DialogKind::Flag { env, flag, op },
+fn flag_intent(cmd: FlagCmd, known: &dyn Fn(&str) -> bool, unknown: &dyn Fn(&str) -> Asked) -> Asked {
+    let dialog = |env: String, flag: String, op: FlagOp, reason: Option<String>, force: bool| Asked::Dialog {
+        intent: Intent::Flag { env, flag, op },
         reason,
         force,
-        succeeded: None,
     };
     match cmd {
         FlagCmd::Set { env, .. }
@@ -172,21 +177,21 @@ fn flag_intent(cmd: FlagCmd, known: &dyn Fn(&str) -> bool, unknown: &dyn Fn(&str
             Ok(switch) => dialog(
                 env,
                 flag,
-                FlagOp::Set {
+                FlagOp::Set(Change {
                     switch,
-                    add: target,
-                    remove: untarget,
-                },
+                    add_targets: target,
+                    remove_targets: untarget,
+                }),
                 act.reason,
                 act.force,
             ),
-            Err(e) => Intent::Say(format!("✖ {e}"), State::Error),
+            Err(e) => Asked::Say(format!("✖ {e}"), State::Error),
         },
         FlagCmd::Kill { env, flag, reason, .. } => dialog(env, flag, FlagOp::Kill, reason, false),
         FlagCmd::Restore { env, flag, act } => dialog(env, flag, FlagOp::Restore, act.reason, act.force),
-        FlagCmd::Eval { env, flag, key, .. } => Intent::Run(Job::FlagEval { env, flag, key }),
-        FlagCmd::List { .. } => Intent::View(View::Flags, None),
-        _ => Intent::Say(
+        FlagCmd::Eval { env, flag, key, .. } => Asked::Run(Job::Eval { env, flag, key }),
+        FlagCmd::List { .. } => Asked::View(View::Flags, None),
+        _ => Asked::Say(
             "that command is not available in the console: run it with `relcon` in a shell".into(),
             State::Unknown,
         ),

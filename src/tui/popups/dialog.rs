@@ -1,14 +1,19 @@
-//! The action dialog: what will happen (a plan computed on the backend),
-//! every gate's state, a reason, the typed env name for protected envs,
-//! `F` to force past overridable gates — then the live run of the hook.
+//! The action dialog: an [`Intent`] and the person's input. It shows the
+//! intent's preview (worked out by `intent::preview` on the reader: steps,
+//! every gate, a flag's before → after), asks for a reason and, in a
+//! protected env, the typed name (`intent::confirm_name`); `F` forces past
+//! gates the override policy lets through — then the live run of the hook.
+//! What is allowed is asked of ops (`Preview::judge`, `policy::reason`);
+//! the dialog only says it.
 
 use tui_input::Input;
 
-pub use super::dialog_kind::DialogKind;
 use super::run_log::RunLog;
 use crate::domain::Gate;
 use crate::ops::deploy::Progress;
-use crate::tui::event::{FlagPlan, Job, Opts, PlanStep};
+use crate::ops::intent::{Confirmation, Intent, Preview, Step};
+use crate::ops::policy;
+use crate::tui::event::Job;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Field {
@@ -28,20 +33,19 @@ pub enum Phase {
 #[derive(Debug, Clone)]
 pub struct Dialog {
     pub id: u64,
-    pub kind: DialogKind,
-    pub plan: Option<Result<Vec<PlanStep>, String>>,
-    /// A flag change's before → after and gates.
-    pub flag: Option<Result<FlagPlan, String>>,
+    /// What the person is asked to confirm.
+    pub intent: Intent,
+    /// The reader's preview; `None` while it is worked out, and for an
+    /// intent that shows none (approve, clear a hold, resolve).
+    pub preview: Option<Result<Preview, String>>,
     /// Facts known when it opened: approvals so far, the hold, the interrupted release.
     pub info: Vec<String>,
-    /// The env name to type, when the action touches a protected env.
+    /// The env name to type (`intent::confirm_name`).
     pub protected: Option<String>,
     pub reason: Input,
     pub confirm: Input,
     pub focus: Field,
     pub force: bool,
-    /// Resolve: mark succeeded (else failed).
-    pub succeeded: bool,
     pub phase: Phase,
     /// Why Enter did nothing, shown until the next key.
     pub hint: Option<String>,
@@ -52,32 +56,35 @@ pub struct Dialog {
     pub log: RunLog,
 }
 
+/// Deployments and flag changes show what they would do before they are confirmed.
+pub fn previewed(intent: &Intent) -> bool {
+    intent.runs_hook() || matches!(intent, Intent::Flag { .. })
+}
+
 impl Dialog {
     pub fn new(
         id: u64,
-        kind: DialogKind,
+        intent: Intent,
         protected: Option<String>,
         info: Vec<String>,
         reason: Option<String>,
     ) -> Dialog {
-        let planned = kind.gated();
-        let focus = if matches!(kind, DialogKind::Resolve { .. }) {
+        let planned = previewed(&intent);
+        let focus = if matches!(intent, Intent::Resolve { .. }) {
             Field::Outcome
         } else {
             Field::Reason
         };
         Dialog {
             id,
-            kind,
-            plan: if planned { None } else { Some(Ok(Vec::new())) },
-            flag: None,
+            intent,
+            preview: None,
             info,
             protected,
             reason: Input::new(reason.unwrap_or_default()),
             confirm: Input::default(),
             focus,
             force: false,
-            succeeded: true,
             phase: if planned { Phase::Planning } else { Phase::Editing },
             hint: None,
             moved: None,
@@ -85,89 +92,108 @@ impl Dialog {
         }
     }
 
-    /// A plan from the backend: the first one, or a fresh one while the
+    /// A preview from the reader: the first one, or a fresh one while the
     /// dialog is open (the ledger changed: an approval, a tick). A fresh
-    /// plan only updates the gates; if it would do something else, the
+    /// one only updates the gates; if it would do something else, the
     /// dialog keeps what it showed and asks to be reopened.
-    pub fn set_plan(&mut self, result: Result<Vec<PlanStep>, String>) {
+    pub fn set_preview(&mut self, result: Result<Preview, String>) {
         if self.phase == Phase::Editing {
-            if let Some(Ok(old)) = &self.plan {
-                if result.as_ref().map(|new| what(new) != what(old)).unwrap_or(true) {
-                    self.moved = Some(self.moved_note());
+            if let Some(Ok(old)) = &self.preview {
+                if result
+                    .as_ref()
+                    .map_or(true, |new| Shipping::of(new) != Shipping::of(old))
+                {
+                    self.moved = Some(
+                        "this changed since the dialog opened (another console acted): esc, then open it again".into(),
+                    );
                     return;
                 }
             }
         }
-        self.plan = Some(result);
+        self.preview = Some(result);
         if self.phase == Phase::Planning {
             self.phase = Phase::Editing;
         }
     }
 
-    pub fn set_flag_plan(&mut self, result: Result<FlagPlan, String>) {
-        if self.phase == Phase::Editing {
-            if let Some(Ok(old)) = &self.flag {
-                let same = |new: &FlagPlan| (&new.before, &new.after) == (&old.before, &old.after);
-                if !result.as_ref().is_ok_and(same) {
-                    self.moved = Some(self.moved_note());
-                    return;
-                }
-            }
-        }
-        self.plan = Some(result.as_ref().map(|_| Vec::new()).map_err(Clone::clone));
-        self.flag = Some(result);
-        if self.phase == Phase::Planning {
-            self.phase = Phase::Editing;
-        }
+    /// The preview, once it is there and could be worked out.
+    pub fn shown(&self) -> Option<&Preview> {
+        self.preview.as_ref().and_then(|r| r.as_ref().ok())
     }
 
-    fn moved_note(&self) -> String {
-        "this changed since the dialog opened (another console acted): esc, then open it again".into()
-    }
-
-    /// The plan step whose gates decide now: the only one, or the first
-    /// promote-through step that will run.
-    pub fn deciding(&self) -> Option<&PlanStep> {
-        match &self.plan {
-            Some(Ok(steps)) => steps.iter().find(|s| !s.skip),
+    /// The preview could not be worked out: why.
+    pub fn failed(&self) -> Option<&str> {
+        match &self.preview {
+            Some(Err(e)) => Some(e),
             _ => None,
         }
     }
 
-    pub fn failing(&self) -> Vec<&Gate> {
-        if let Some(Ok(f)) = &self.flag {
-            return f.gates.iter().filter(|g| !g.ok).collect();
-        }
-        match self.deciding().map(|s| &s.plan) {
-            Some(Ok(p)) => p.gates.iter().filter(|g| !g.ok).collect(),
-            _ => Vec::new(),
-        }
+    /// The preview is there (or none is needed): the inputs can be used.
+    pub fn settled(&self) -> bool {
+        self.phase != Phase::Planning && self.failed().is_none()
     }
 
-    /// Failing gates `--force` cannot pass (a deployment already running).
+    /// The step whose gates decide now: the only one, or the first
+    /// promote-through step that will run.
+    pub fn deciding(&self) -> Option<&Step> {
+        self.shown().and_then(Preview::deciding)
+    }
+
+    pub fn failing(&self) -> Vec<&Gate> {
+        self.shown().map(Preview::failing).unwrap_or_default()
+    }
+
+    /// The override policy's verdict with or without `--force`.
+    fn passes(&self, force: bool) -> bool {
+        self.shown().is_none_or(|p| p.judge(&self.intent, force).is_ok())
+    }
+
+    /// Failing gates that even `--force` cannot pass, when the policy says
+    /// forcing would not do (a deployment already running).
     pub fn blocking(&self) -> Vec<&Gate> {
+        if self.passes(true) {
+            return Vec::new();
+        }
         self.failing().into_iter().filter(|g| !g.overridable).collect()
     }
 
     /// Refused and not (yet) forced: the inputs wait for `F`.
     pub fn locked(&self) -> bool {
-        self.phase == Phase::Editing && !self.failing().is_empty() && !self.force
+        self.phase == Phase::Editing && !self.force && !self.passes(false)
     }
 
+    /// `F` may force past what refuses now.
+    pub fn forceable(&self) -> bool {
+        self.passes(true)
+    }
+
+    /// A reason is required (protected env, or forcing): `policy::reason` says.
     pub fn reason_required(&self) -> bool {
-        self.kind.gated() && (self.protected.is_some() || self.force)
+        policy::reason(self.protected.is_some(), self.intent.env(), self.force, None).is_err()
     }
 
     pub fn fields(&self) -> Vec<Field> {
         let mut f = Vec::new();
-        if matches!(self.kind, DialogKind::Resolve { .. }) {
+        if matches!(self.intent, Intent::Resolve { .. }) {
             f.push(Field::Outcome);
         }
         f.push(Field::Reason);
-        if self.kind.gated() && self.protected.is_some() {
+        if self.protected.is_some() {
             f.push(Field::Confirm);
         }
         f
+    }
+
+    /// Resolve: the outcome the person picked.
+    pub fn succeeded(&self) -> bool {
+        matches!(self.intent, Intent::Resolve { succeeded: true, .. })
+    }
+
+    pub fn set_succeeded(&mut self, to: bool) {
+        if let Intent::Resolve { succeeded, .. } = &mut self.intent {
+            *succeeded = to;
+        }
     }
 
     /// Ok when Enter may start the action; else what is missing.
@@ -175,12 +201,13 @@ impl Dialog {
         if let Some(m) = &self.moved {
             return Err(m.clone());
         }
-        match &self.plan {
-            None => return Err("working out what would happen…".into()),
-            Some(Err(e)) => return Err(e.clone()),
-            Some(Ok(_)) => {}
+        if self.phase == Phase::Planning {
+            return Err("working out what would happen…".into());
         }
-        if self.kind.runs_hook() {
+        if let Some(e) = self.failed() {
+            return Err(e.to_string());
+        }
+        if self.intent.runs_hook() {
             let Some(step) = self.deciding() else {
                 return Err("nothing to promote: every stage already runs its source's build".into());
             };
@@ -188,23 +215,20 @@ impl Dialog {
                 return Err(e.clone());
             }
         }
-        if self.kind.gated() {
-            let blocking = self.blocking();
-            if !blocking.is_empty() {
-                let names: Vec<&str> = blocking.iter().map(|g| g.name.as_str()).collect();
-                return Err(format!(
-                    "cannot run now ({}); even --force cannot pass it",
-                    names.join(", ")
-                ));
-            }
-            let failing = self.failing();
-            if !failing.is_empty() && !self.force {
-                return Err(format!(
-                    "refused by {} gate{}: press F to force (needs a reason) or esc",
-                    failing.len(),
-                    if failing.len() == 1 { "" } else { "s" }
-                ));
-            }
+        let blocking = self.blocking();
+        if !blocking.is_empty() {
+            let names: Vec<&str> = blocking.iter().map(|g| g.name.as_str()).collect();
+            return Err(format!(
+                "cannot run now ({}); even --force cannot pass it",
+                names.join(", ")
+            ));
+        }
+        if !self.passes(self.force) {
+            let n = self.failing().len();
+            return Err(format!(
+                "refused by {n} gate{}: press F to force (needs a reason) or esc",
+                if n == 1 { "" } else { "s" }
+            ));
         }
         if self.reason_required() && self.reason.value().trim().is_empty() {
             return Err(if self.force {
@@ -214,7 +238,7 @@ impl Dialog {
             });
         }
         if let Some(name) = &self.protected {
-            if self.kind.gated() && self.confirm.value().trim() != name {
+            if self.confirm.value().trim() != name {
                 return Err(format!("type {name} to confirm"));
             }
         }
@@ -225,69 +249,22 @@ impl Dialog {
         Some(i.value().trim().to_string()).filter(|s| !s.is_empty())
     }
 
-    /// The job Enter starts: exactly what the dialog showed.
+    /// The job Enter starts: exactly what the dialog showed. A promotion
+    /// is pinned to the source release shown (refused if the source moved),
+    /// a rollback to the target shown; approval takes the text as its note.
     pub fn job(&self) -> Job {
         let reason = Dialog::text(&self.reason);
-        let opts = Opts {
-            reason: reason.clone(),
-            force: self.force,
-            expect: None,
-        };
-        match &self.kind {
-            DialogKind::Deploy { env, version } => Job::Deploy {
-                env: env.clone(),
-                version: version.clone(),
-                opts,
-            },
-            DialogKind::Promote { from, to, expect } => {
-                // Refuse if the source moved after the dialog opened.
-                let seen = self
-                    .deciding()
-                    .and_then(|s| s.plan.as_ref().ok())
-                    .and_then(|p| p.source_release);
-                Job::Promote {
-                    from: from.clone(),
-                    to: to.clone(),
-                    opts: Opts {
-                        expect: expect.or(seen),
-                        ..opts
-                    },
-                }
-            }
-            DialogKind::Through { target } => Job::PromoteThrough {
-                target: target.clone(),
-                opts,
-            },
-            DialogKind::Rollback { env, to } => {
-                let target = to.or_else(|| {
-                    self.deciding()
-                        .and_then(|s| s.plan.as_ref().ok())
-                        .and_then(|p| p.target_release)
-                });
-                Job::Rollback {
-                    env: env.clone(),
-                    to: target,
-                    opts,
-                }
-            }
-            DialogKind::Approve { env, version } => Job::Approve {
-                env: env.clone(),
-                version: version.clone(),
-                note: reason,
-            },
-            DialogKind::HoldClear { env } => Job::HoldClear {
-                env: env.clone(),
-                reason,
-            },
-            DialogKind::Resolve { env } => Job::Resolve {
-                env: env.clone(),
-                succeeded: self.succeeded,
-                reason,
-            },
-            DialogKind::Flag { env, flag, op } => Job::Flag {
-                env: env.clone(),
-                flag: flag.clone(),
-                op: op.clone(),
+        let shown = self.deciding().and_then(|s| s.plan.as_ref().ok());
+        let mut intent = self.intent.clone();
+        match &mut intent {
+            Intent::Promote { expect, .. } => *expect = expect.or(shown.and_then(|p| p.source_release)),
+            Intent::Rollback { to, .. } => *to = to.or(shown.and_then(|p| p.target_release)),
+            Intent::Approve { note, .. } => note.clone_from(&reason),
+            _ => {}
+        }
+        Job::Intent {
+            intent,
+            confirmation: Confirmation {
                 reason,
                 force: self.force,
             },
@@ -303,24 +280,38 @@ impl Dialog {
     }
 }
 
-/// Which build a step ships, as which release: (version, source vN, target vN, next vN).
-type Shipping = Option<(String, Option<u64>, Option<u64>, u64)>;
+/// What a preview would do, gate states aside: which build goes where, as
+/// which release, or which flag state becomes which. Two previews that
+/// agree here differ only in their gates.
+/// One step: (to, skipped, (version, source vN, target vN, next vN)).
+type StepShipping<'a> = (&'a str, bool, Option<(&'a str, Option<u64>, Option<u64>, u64)>);
 
-/// What a plan would do, gate states aside: which build goes where, as
-/// which release. Two plans that agree here differ only in their gates.
-fn what(steps: &[PlanStep]) -> Vec<(&str, bool, Shipping)> {
-    steps
-        .iter()
-        .map(|s| {
-            let p = s.plan.as_ref().ok().map(|p| {
-                (
-                    p.build.version.clone(),
-                    p.source_release,
-                    p.target_release,
-                    p.next_number,
-                )
-            });
-            (s.to.as_str(), s.skip, p)
-        })
-        .collect()
+#[derive(PartialEq)]
+struct Shipping<'a> {
+    steps: Vec<StepShipping<'a>>,
+    flag: Option<(&'a crate::config::FlagState, &'a crate::config::FlagState)>,
+}
+
+impl<'a> Shipping<'a> {
+    fn of(p: &'a Preview) -> Shipping<'a> {
+        Shipping {
+            steps: p
+                .steps
+                .iter()
+                .map(|s| {
+                    let plan = s.plan.as_ref().ok();
+                    let shipped = plan.map(|p| {
+                        (
+                            p.build.version.as_str(),
+                            p.source_release,
+                            p.target_release,
+                            p.next_number,
+                        )
+                    });
+                    (s.to.as_str(), s.skip, shipped)
+                })
+                .collect(),
+            flag: p.flag.as_ref().map(|f| (&f.before, &f.after)),
+        }
+    }
 }

@@ -34,11 +34,11 @@ impl Dialog {
             }
             Phase::Editing => {}
         }
-        if is_escape(key) || (matches!(self.plan, Some(Err(_))) && key.code == KeyCode::Enter) {
+        if is_escape(key) || (self.failed().is_some() && key.code == KeyCode::Enter) {
             return Outcome::Close;
         }
         if self.locked() {
-            if key.code == KeyCode::Char('F') && self.blocking().is_empty() {
+            if key.code == KeyCode::Char('F') && self.forceable() {
                 self.force = true;
                 self.focus = Field::Reason;
             } else if key.code == KeyCode::Enter {
@@ -58,10 +58,10 @@ impl Dialog {
             KeyCode::BackTab | KeyCode::Up => self.cycle(-1),
             _ if self.focus == Field::Outcome => match key.code {
                 KeyCode::Left | KeyCode::Right | KeyCode::Char(' ') | KeyCode::Char('h') | KeyCode::Char('l') => {
-                    self.succeeded = !self.succeeded
+                    self.set_succeeded(!self.succeeded())
                 }
-                KeyCode::Char('s') => self.succeeded = true,
-                KeyCode::Char('f') => self.succeeded = false,
+                KeyCode::Char('s') => self.set_succeeded(true),
+                KeyCode::Char('f') => self.set_succeeded(false),
                 _ => {}
             },
             _ => {

@@ -3,9 +3,10 @@
 
 use ratatui::text::{Line, Span};
 
-use super::dialog::{Dialog, DialogKind};
+use super::dialog::Dialog;
+use crate::ops::flags::{FlagOp, FlagPlan};
+use crate::ops::intent::{Intent, Step};
 use crate::ops::plan::Plan;
-use crate::tui::event::{FlagOp, FlagPlan, PlanStep};
 use crate::tui::format::short;
 use crate::tui::theme::{State, Theme};
 
@@ -14,13 +15,13 @@ fn build(p: &Plan) -> String {
     format!("{} ({}{art})", p.build.version, short(&p.build.commit))
 }
 
-fn what(kind: &DialogKind, p: &Plan) -> Vec<String> {
+fn what(intent: &Intent, p: &Plan) -> Vec<String> {
     let now = match &p.current {
         Some(c) => format!("{} is now at v{} ({})", p.env, c.number, c.version),
         None => format!("{} has no release yet", p.env),
     };
-    let mut out = match kind {
-        DialogKind::Rollback { .. } => vec![
+    let mut out = match intent {
+        Intent::Rollback { .. } => vec![
             format!(
                 "Roll {} back from v{} to v{} — {} — as v{}",
                 p.env,
@@ -34,7 +35,7 @@ fn what(kind: &DialogKind, p: &Plan) -> Vec<String> {
                 p.env
             ),
         ],
-        DialogKind::Deploy { .. } => vec![format!("Deploy {} to {} as v{}", build(p), p.env, p.next_number), now],
+        Intent::Deploy { .. } => vec![format!("Deploy {} to {} as v{}", build(p), p.env, p.next_number), now],
         _ => vec![
             format!(
                 "Ship {} from {} v{} to {} as v{}",
@@ -75,9 +76,9 @@ fn gate_lines_of<'a>(gates: &[crate::domain::Gate], theme: &Theme, indent: &str)
         .collect()
 }
 
-pub(super) fn plan_lines<'a>(d: &Dialog, steps: &[PlanStep], theme: &Theme) -> Vec<Line<'a>> {
+pub(super) fn plan_lines<'a>(d: &Dialog, steps: &[Step], theme: &Theme) -> Vec<Line<'a>> {
     let mut out = Vec::new();
-    if let DialogKind::Through { target } = &d.kind {
+    if let Intent::PromoteThrough { target } = &d.intent {
         let chain: Vec<String> = steps
             .first()
             .and_then(|s| s.from.clone())
@@ -124,7 +125,7 @@ pub(super) fn plan_lines<'a>(d: &Dialog, steps: &[PlanStep], theme: &Theme) -> V
         match &s.plan {
             Err(e) => out.push(Line::styled(format!("✖ {e}"), theme.error())),
             Ok(p) => {
-                out.extend(what(&d.kind, p).into_iter().map(|t| Line::styled(t, theme.text())));
+                out.extend(what(&d.intent, p).into_iter().map(|t| Line::styled(t, theme.text())));
                 out.push(Line::raw(""));
                 out.push(Line::styled("Gates", theme.accent()));
                 out.extend(gate_lines(p, theme, " "));
@@ -134,31 +135,32 @@ pub(super) fn plan_lines<'a>(d: &Dialog, steps: &[PlanStep], theme: &Theme) -> V
     out
 }
 
-pub(super) fn title(kind: &DialogKind) -> String {
-    match kind {
-        DialogKind::Deploy { env, .. } => format!(" Deploy to {env} "),
-        DialogKind::Promote { from, to, .. } => format!(" Promote {from} → {to} "),
-        DialogKind::Through { target } => format!(" Promote through to {target} "),
-        DialogKind::Rollback { env, .. } => format!(" Roll back {env} "),
-        DialogKind::Approve { version, env } => format!(" Approve {version} into {env} "),
-        DialogKind::HoldClear { env } => format!(" Clear the hold on {env} "),
-        DialogKind::Resolve { env } => format!(" Resolve the interrupted deployment of {env} "),
-        DialogKind::Flag {
+pub(super) fn title(intent: &Intent) -> String {
+    match intent {
+        Intent::Deploy { env, .. } => format!(" Deploy to {env} "),
+        Intent::Promote { from, to, .. } => format!(" Promote {from} → {to} "),
+        Intent::PromoteThrough { target } => format!(" Promote through to {target} "),
+        Intent::Rollback { env, .. } => format!(" Roll back {env} "),
+        Intent::Approve { version, env, .. } => format!(" Approve {version} into {env} "),
+        Intent::HoldClear { env } => format!(" Clear the hold on {env} "),
+        Intent::Resolve { env, .. } => format!(" Resolve the interrupted deployment of {env} "),
+        Intent::Flag {
             env,
             flag,
             op: FlagOp::Kill,
         } => format!(" Kill {flag} in {env} "),
-        DialogKind::Flag {
+        Intent::Flag {
             env,
             flag,
             op: FlagOp::Restore,
         } => format!(" Restore {flag} in {env} "),
-        DialogKind::Flag { env, flag, .. } => format!(" Flag {flag} in {env} "),
+        Intent::Flag { env, flag, .. } => format!(" Flag {flag} in {env} "),
+        Intent::Tick(t) => format!(" Tick {} in {} ", t.checklist, t.env),
     }
 }
 
 /// A flag change in words: before → after, targets, and its gates.
-pub(super) fn flag_lines(kind: &DialogKind, p: &FlagPlan, theme: &Theme) -> Vec<Line<'static>> {
+pub(super) fn flag_lines(intent: &Intent, p: &FlagPlan, theme: &Theme) -> Vec<Line<'static>> {
     let state = |s: &crate::config::FlagState| {
         let t = if s.targets.is_empty() {
             String::new()
@@ -177,12 +179,12 @@ pub(super) fn flag_lines(kind: &DialogKind, p: &FlagPlan, theme: &Theme) -> Vec<
         Span::styled("  →  ", theme.text()),
         Span::styled(state(&p.after), theme.accent()),
     ]));
-    match kind {
-        DialogKind::Flag { op: FlagOp::Kill, .. } => out.push(Line::styled(
+    match intent {
+        Intent::Flag { op: FlagOp::Kill, .. } => out.push(Line::styled(
             "The kill switch: off for everyone now, targets kept but inactive. Never gated.",
             theme.text(),
         )),
-        DialogKind::Flag {
+        Intent::Flag {
             op: FlagOp::Restore, ..
         } => out.push(Line::styled("Back to the state before the kill.", theme.text())),
         _ => {}

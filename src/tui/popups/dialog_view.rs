@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph, Wrap};
 use ratatui::Frame;
 
-use super::dialog::{Dialog, DialogKind, Field, Phase};
+use super::dialog::{Dialog, Field, Phase};
 use super::dialog_text::{flag_lines, plan_lines, title};
 use super::prompt::draw_input;
 use super::{Component, Outcome};
@@ -22,23 +22,24 @@ impl Dialog {
             .iter()
             .map(|t| Line::styled(t.clone(), theme.text()))
             .collect();
-        match &self.plan {
-            None => out.push(Line::styled(
+        match &self.preview {
+            None if self.phase == Phase::Planning => out.push(Line::styled(
                 format!("{} working out what would happen…", SPINNER[spin % SPINNER.len()]),
                 theme.accent(),
             )),
+            None => {}
             Some(Err(e)) => out.push(Line::styled(format!("✖ {e}"), theme.error())),
-            Some(Ok(steps)) if self.kind.runs_hook() => {
-                let lines = plan_lines(self, steps, theme);
+            Some(Ok(p)) if self.intent.runs_hook() => {
+                let lines = plan_lines(self, &p.steps, theme);
                 if self.phase == Phase::Editing {
                     out.extend(lines);
                 } else {
                     out.extend(lines.into_iter().take(1));
                 }
             }
-            Some(Ok(_)) => {
-                if let Some(Ok(f)) = &self.flag {
-                    out.extend(flag_lines(&self.kind, f, theme));
+            Some(Ok(p)) => {
+                if let Some(f) = &p.flag {
+                    out.extend(flag_lines(&self.intent, f, theme));
                 }
             }
         }
@@ -117,7 +118,9 @@ impl Dialog {
         let mark = if focused { "› " } else { "  " };
         let label = match field {
             Field::Outcome => "outcome".to_string(),
-            Field::Reason if matches!(self.kind, DialogKind::Approve { .. }) => "note (optional)".to_string(),
+            Field::Reason if matches!(self.intent, crate::ops::intent::Intent::Approve { .. }) => {
+                "note (optional)".to_string()
+            }
             Field::Reason if self.reason_required() => "reason (required)".to_string(),
             Field::Reason => "reason (optional)".to_string(),
             Field::Confirm => format!("type {} to confirm", self.protected.clone().unwrap_or_default()),
@@ -141,8 +144,8 @@ impl Dialog {
                 let dot = |on: bool| if on { "(●)" } else { "( )" };
                 let text = format!(
                     "{} succeeded   {} failed     ←/→ or s/f",
-                    dot(self.succeeded),
-                    dot(!self.succeeded)
+                    dot(self.succeeded()),
+                    dot(!self.succeeded())
                 );
                 f.render_widget(Line::styled(text, theme.text()), rest);
             }
@@ -166,7 +169,7 @@ impl Component for Dialog {
     fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, spin: usize) {
         // The plan quotes data (versions, artifacts, reasons in gates).
         let body = inert_lines(self.body(theme, spin));
-        let editing = self.phase == Phase::Editing && matches!(self.plan, Some(Ok(_)));
+        let editing = self.phase == Phase::Editing && self.settled();
         let fields = if editing { self.fields() } else { Vec::new() };
         let live = matches!(self.phase, Phase::Running | Phase::Done(_));
         let progress = inert_lines(self.progress(theme, spin));
@@ -184,8 +187,8 @@ impl Component for Dialog {
         f.render_widget(Clear, r);
         let hint = match &self.phase {
             Phase::Planning => " esc cancel ",
-            Phase::Editing if self.locked() && self.blocking().is_empty() => " F force · esc cancel ",
-            Phase::Editing if self.locked() || !matches!(self.plan, Some(Ok(_))) => " esc close ",
+            Phase::Editing if self.locked() && self.forceable() => " F force · esc cancel ",
+            Phase::Editing if self.locked() || !self.settled() => " esc close ",
             Phase::Editing => " enter confirm · tab next field · esc cancel ",
             Phase::Running => " x cancel the hook · esc hide (keeps running) ",
             Phase::Done(_) => " enter/esc close ",
@@ -198,7 +201,7 @@ impl Component for Dialog {
         let block = Block::bordered()
             .border_type(BorderType::Rounded)
             .border_style(border)
-            .title(Span::styled(text(&title(&self.kind)), border))
+            .title(Span::styled(text(&title(&self.intent)), border))
             .title_bottom(Line::styled(hint, theme.muted()))
             .style(theme.base());
         let inner = block.inner(r);

@@ -3,7 +3,6 @@
 
 pub mod dialog;
 mod dialog_keys;
-mod dialog_kind;
 mod dialog_text;
 mod dialog_view;
 pub mod help;
@@ -14,10 +13,11 @@ use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
-use super::event::{Job, TickJob};
+use super::event::Job;
 use super::theme::Theme;
+use crate::ops::checklist::TickRequest;
 
-pub use dialog::{Dialog, DialogKind, Phase};
+pub use dialog::{Dialog, Phase};
 pub use help::Help;
 pub use prompt::{Prompt, PromptKind};
 pub use run_log::RunLog;
@@ -37,7 +37,8 @@ pub enum Outcome {
     FilterDone(String),
     /// Esc on the filter: drop it.
     FilterCleared,
-    Tick(TickJob),
+    /// Tick (or untick) with the note or role just given.
+    Tick(TickRequest),
     /// Start this job (the dialog stays open to show progress).
     Run(Job),
     /// Cancel the running hook.

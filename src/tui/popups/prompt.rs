@@ -10,7 +10,7 @@ use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
 use super::{is_escape, Component, Outcome};
-use crate::tui::event::TickJob;
+use crate::ops::checklist::TickRequest;
 use crate::tui::layout;
 use crate::tui::theme::Theme;
 
@@ -19,9 +19,9 @@ pub enum PromptKind {
     Command,
     Filter,
     /// A note on this tick.
-    Note(TickJob),
+    Note(TickRequest),
     /// The role this item must be signed by (prefilled with it).
-    Role(TickJob),
+    Role(TickRequest),
     /// Targets to add (`42`, `+42`) or remove (`-42`).
     Targets {
         env: String,
@@ -99,7 +99,7 @@ impl Component for Prompt {
                     if v.is_empty() {
                         return Outcome::Consumed;
                     }
-                    Outcome::Tick(TickJob {
+                    Outcome::Tick(TickRequest {
                         note: Some(v),
                         ..job.clone()
                     })
@@ -108,7 +108,7 @@ impl Component for Prompt {
                     if v.is_empty() {
                         return Outcome::Consumed;
                     }
-                    Outcome::Tick(TickJob {
+                    Outcome::Tick(TickRequest {
                         role: Some(v),
                         ..job.clone()
                     })
