@@ -196,7 +196,7 @@ fn flags_view_toggles_and_kills_through_ops() {
 #[test]
 fn flag_history_shows_who_changed_what_and_why() {
     use relcon::ops::flags::{Change, Switch};
-    use relcon::tui::flag_history::FlagHistoryKey;
+    use relcon::tui::event::FlagHistoryKey;
     let mut w = world();
     let mut a = app(&mut w, (160, 48), false);
     press(&mut w.ctx, &mut a, &["3"]);
@@ -204,7 +204,7 @@ fn flag_history_shows_who_changed_what_and_why() {
     let effects = a.update(Msg::Key(testing::key("l")));
     testing::serve(&mut w.ctx, &mut a, effects);
     let effects = a.update(Msg::Key(testing::key("l")));
-    let head = a.snap.as_ref().unwrap().status.head_seq;
+    let head = a.shared.snap.as_ref().unwrap().status.head_seq;
     let key = FlagHistoryKey {
         flag: "customer_portal".into(),
         env: "prod".into(),

@@ -1,12 +1,12 @@
-//! Messages into the app (`Msg`) and work it asks for (`Effect`). The app
-//! never does I/O itself: it returns effects, the loop hands them to the
-//! backend threads, and their answers come back as messages.
+//! The protocol between the UI task and the worker threads: messages into
+//! the app (`Msg`), work it asks for (`Effect`, `Job`) and the keys and
+//! facts both sides name. The app never does I/O itself: it returns
+//! effects, the loop hands them to the worker threads, and their answers
+//! come back as messages.
 
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::KeyEvent;
 
-pub use super::commits::CommitsKey;
-pub use super::flag_history::FlagHistoryKey;
 use super::snapshot::{Query, Snapshot};
 use crate::ops::deploy::Progress;
 use crate::ops::intent::{Confirmation, Intent, Preview};
@@ -33,13 +33,13 @@ pub enum Msg {
         id: u64,
         result: Result<String, String>,
     },
-    /// The backend could not read the ledger.
+    /// The reader could not read the ledger.
     BackendError(String),
     /// The watcher or the reader lost the ledger (`Some`) or reads it
     /// again (`None`); either down shows the banner.
     Ledger {
-        source: super::team::Source,
-        down: Option<super::team::Down>,
+        source: Source,
+        down: Option<Down>,
     },
     /// A new event does not link to the one before it.
     ChainBroken {
@@ -129,4 +129,53 @@ impl Job {
     pub fn runs_hook(&self) -> bool {
         matches!(self, Job::Intent { intent, .. } if intent.runs_hook())
     }
+}
+
+/// `ops::commits::between(env, from, to)`: the commits in release `to`'s
+/// build that are not in release `from`'s.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CommitsKey {
+    pub env: String,
+    pub from: u64,
+    pub to: u64,
+}
+
+/// A flag's changes in one env.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FlagHistoryKey {
+    pub flag: String,
+    pub env: String,
+}
+
+/// Changes shown (and read) per flag and env, newest first.
+pub const FLAG_HISTORY_LIMIT: usize = 10;
+
+/// Which thread lost the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The thread that waits for new events (LISTEN, or data_version).
+    Watcher,
+    /// The thread that loads snapshots and previews.
+    Reader,
+}
+
+/// The ledger could not be read: where it is and the store's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Down {
+    pub location: String,
+    pub error: String,
+}
+
+/// Where this console looks, as announced to the others.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Whereabouts {
+    pub view: String,
+    pub env: Option<String>,
+    /// The highlighted checklist item (`item_key`), in the Checklists view.
+    pub item: Option<String>,
+}
+
+/// A checklist item as announced and matched: "pre-deploy@1.4.2#3".
+pub fn item_key(checklist: &str, build: &str, n: u32) -> String {
+    format!("{checklist}@{build}#{n}")
 }

@@ -2,8 +2,8 @@
 
 use super::{app, ctx, dialog, gate, plan, preview, typed};
 use crate::ops::intent::{Confirmation, Intent};
+use crate::tui::dialogs::{Outcome, Popup};
 use crate::tui::event::{Effect, Job};
-use crate::tui::popups::{Outcome, Popup};
 use crate::tui::testing::{self, key};
 use crate::tui::Msg;
 
@@ -108,7 +108,7 @@ fn a_fresh_snapshot_replans_a_dialog_waiting_for_confirmation() {
     let mut a = app(&mut ctx, false);
     let fx = a.update(Msg::Key(key("p")));
     testing::serve(&mut ctx, &mut a, fx);
-    let snap = a.snap.clone().unwrap();
+    let snap = a.shared.snap.clone().unwrap();
     let fx = a.update(Msg::Snapshot(Box::new(snap)));
     assert!(
         matches!(

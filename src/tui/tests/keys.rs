@@ -3,8 +3,8 @@
 use super::{app, ctx};
 use crate::ops::flags::{Change, FlagOp, Switch};
 use crate::ops::intent::Intent;
+use crate::tui::dialogs::Popup;
 use crate::tui::event::{Effect, Job};
-use crate::tui::popups::Popup;
 use crate::tui::testing::{self, key, press, serve};
 use crate::tui::Msg;
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 
-use super::popups::Dialog;
+use super::dialogs::Dialog;
 use super::testing::{self, key};
 use super::{App, AppInit};
 use crate::config::Config;
