@@ -65,8 +65,11 @@ fn clock_redraws_only_when_an_age_changes() {
     assert!(a.dirty, "11m ago now");
 }
 
+/// Odd and tiny sizes draw without a panic and leave nothing behind: back
+/// at 80×24 the frame is the one drawn before (open popups, cursors and
+/// scroll positions all survive the squeeze).
 #[test]
-fn tiny_and_odd_terminal_sizes_never_panic() {
+fn tiny_and_odd_terminal_sizes_draw_and_come_back_unchanged() {
     let (_d, mut ctx) = ctx();
     crate::ops::register::register(
         &mut ctx,
@@ -91,9 +94,16 @@ fn tiny_and_odd_terminal_sizes_never_panic() {
     for keys in [&[][..], &["?"][..], &["p"][..], &[":"][..], &["5", "/"][..], &["c"][..]] {
         let mut a = app(&mut ctx, false);
         press(&mut ctx, &mut a, keys);
+        let before = testing::text(&testing::buffer(&a, &theme, 80, 24));
+        assert!(before.contains(" relcon "), "{keys:?}: {before}");
+        let popups = a.popups.len();
         for (w, h) in [(1, 1), (10, 3), (20, 5), (40, 10), (79, 23), (33, 40), (200, 12)] {
             a.resize(w, h);
             let _ = testing::buffer(&a, &theme, w, h);
         }
+        a.resize(80, 24);
+        let after = testing::text(&testing::buffer(&a, &theme, 80, 24));
+        assert_eq!(a.popups.len(), popups, "{keys:?}");
+        assert_eq!(after, before, "{keys:?}: the frame changed after resizing back");
     }
 }

@@ -1,4 +1,4 @@
-//! Keys → effects: what each key asks the backend for, and what read-only refuses.
+//! Keys → effects: what each key asks the worker for.
 
 use super::{app, ctx};
 use crate::ops::flags::{Change, FlagOp, Switch};
@@ -29,21 +29,6 @@ fn p_asks_for_a_plan_of_promoting_to_the_next_env() {
         matches!(fx.as_slice(), [Effect::Preview { intent: Intent::PromoteThrough { target }, .. }] if target == "prod"),
         "{fx:?}"
     );
-}
-
-#[test]
-fn read_only_refuses_every_write_command() {
-    let (_d, mut ctx) = ctx();
-    let mut a = app(&mut ctx, true);
-    for k in ["p", "P", "r", "a", "H", "R", "x"] {
-        assert!(a.update(Msg::Key(key(k))).is_empty(), "{k}");
-        assert!(a.popups.is_empty(), "{k} opened a popup");
-    }
-    press(&mut ctx, &mut a, &["c"]);
-    for k in ["space", "u", "n"] {
-        assert!(a.update(Msg::Key(key(k))).is_empty(), "{k}");
-        assert!(a.popups.is_empty(), "{k}");
-    }
 }
 
 #[test]

@@ -5,6 +5,7 @@ mod dialog_rules;
 mod history;
 mod keys;
 mod loading;
+mod read_only;
 mod team;
 
 use std::sync::Arc;
