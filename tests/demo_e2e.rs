@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use common::{process_alive, wait_until, Run, BIN};
 use serde_json::Value;
-use tui_term::{Spawn, Term};
+use tui_term::{Spawn, Term, PROXIES};
 
 const ROWS: u16 = 48;
 const COLS: u16 = 160;
@@ -33,15 +33,6 @@ const REVIEWER: &str = "reviewer@example.com";
 /// Screen changes; hooks (the demo's take a few seconds) get longer.
 const SCREEN: Duration = Duration::from_secs(15);
 const HOOK: Duration = Duration::from_secs(40);
-
-const PROXIES: [&str; 6] = [
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-];
 
 /// `relcon demo --keep DIR` in a pseudo-terminal, started in `cwd`.
 fn start(dir: &Path, cwd: &Path) -> Term {

@@ -16,16 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use common::{wait_until, BIN};
-use tui_term::{Spawn, Term};
-
-const PROXIES: [&str; 6] = [
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-];
+use tui_term::{Spawn, Term, PROXIES};
 
 /// `relcon demo --keep DIR` without a terminal.
 fn demo_without_tty(dir: &Path) -> common::Run {

@@ -20,14 +20,9 @@ pub const COLS: u16 = 110;
 /// How long a wait on the screen may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// Variables a test console must not inherit: a config or ledger of the
-/// person running the tests, their colour choice, a read-only switch, and
-/// proxies (health checks go to loopback servers).
-const SCRUBBED: &[&str] = &[
-    "RELCON_CONFIG",
-    "RELCON_LEDGER_URL",
-    "NO_COLOR",
-    "RELCON_READ_ONLY",
+/// Proxies a test's relcon must not use: health checks and the demo's
+/// services are on loopback.
+pub const PROXIES: [&str; 6] = [
     "http_proxy",
     "HTTP_PROXY",
     "https_proxy",
@@ -35,6 +30,11 @@ const SCRUBBED: &[&str] = &[
     "all_proxy",
     "ALL_PROXY",
 ];
+
+/// Variables a test console must not inherit (besides proxies): a config
+/// or ledger of the person running the tests, their colour choice, a
+/// read-only switch.
+const SCRUBBED: [&str; 4] = ["RELCON_CONFIG", "RELCON_LEDGER_URL", "NO_COLOR", "RELCON_READ_ONLY"];
 
 /// `relcon ARGS` in `dir` as `user` with extra `env`; panics unless it succeeds.
 pub fn relcon(dir: &Path, user: &str, env: &[(&str, &str)], args: &[&str]) -> String {
@@ -108,7 +108,7 @@ impl Spawn {
         cmd.cwd(&self.cwd);
         cmd.env("RELCON_USER", &self.user);
         cmd.env("TERM", "xterm-256color");
-        for v in SCRUBBED {
+        for v in SCRUBBED.iter().chain(&PROXIES) {
             cmd.env_remove(v);
         }
         for (k, v) in &self.env {

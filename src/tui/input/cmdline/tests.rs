@@ -73,7 +73,19 @@ fn check_runs_a_tick_and_errors_are_one_line() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(parse("rollback moon", ENVS), Asked::Say(m, State::Error) if m.contains("unknown environment")));
+    for line in [
+        "rollback moon",
+        "promote dev moon",
+        "promote --through moon",
+        "check moon pre-deploy 1",
+        "flag eval moon beta 42",
+        "history moon",
+    ] {
+        assert!(
+            matches!(parse(line, ENVS), Asked::Say(ref m, State::Error) if m.contains("unknown environment \"moon\"")),
+            "{line}"
+        );
+    }
     assert!(matches!(parse("frobnicate", ENVS), Asked::Say(m, State::Error) if !m.contains('\n')));
     assert!(matches!(parse("rollback prod --to twelve", ENVS), Asked::Say(m, _) if m.contains("not a release number")));
 }
