@@ -42,7 +42,7 @@ deploy = [
 ]
 # rollback = 'heroku rollback "v$RELCON_TARGET_RELEASE" -a my-app'   # defaults to `deploy`
 checklists = { before = ["pre-deploy"], after = ["post-deploy"] }
-freeze = ["Fri 16:00 - Mon 08:00 UTC"]
+# freeze = ["Fri 16:00 - Mon 08:00 UTC"]   # no promotions into prod then (unless --force)
 
 # [[environment.health]]
 # name = "api"
@@ -67,10 +67,11 @@ items = [
   "Update release notes",
 ]
 
-# [flag.customer_portal]
-# description = "Customer portal /portal routes"
-# env.staging = { enabled = true }
-# env.prod = { enabled = false, rollout = 0, targets = ["15", "42", "103"] }
+# A feature flag: its state per environment until the ledger records a change.
+[flag.customer_portal]
+description = "Customer portal /portal routes"
+env.staging = { enabled = true }
+env.prod = { enabled = true, rollout = 10, targets = ["15", "42", "103"] }
 
 [ui]
 theme = "default"                    # default, light, high-contrast, colorblind, or a path

@@ -4,6 +4,7 @@ pub mod checklist;
 pub mod checklist_import;
 pub mod freeze;
 pub mod gates;
+pub mod incident;
 pub mod inert;
 pub mod release;
 pub mod threshold;

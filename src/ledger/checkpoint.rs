@@ -54,9 +54,17 @@ pub fn read(location: &str) -> Option<Checkpoint> {
 
 /// Move the checkpoint forward to `(seq, hash)` after a commit. Best
 /// effort: a machine without a writable state folder simply has none.
-pub fn advance(db: &dyn Db, location: &str, seq: u64, hash: &str) {
+/// `first` caches the hash of event 1, which never changes, so a commit
+/// costs no extra query.
+pub fn advance(db: &dyn Db, location: &str, seq: u64, hash: &str, first: &std::sync::OnceLock<String>) {
     let Some(path) = path_for(location) else { return };
-    let Ok(Some(first)) = first_hash(db) else { return };
+    let first = match first.get() {
+        Some(f) => f.clone(),
+        None => match first_hash(db) {
+            Ok(Some(f)) => first.get_or_init(|| f).clone(),
+            _ => return,
+        },
+    };
     let Some(dir) = path.parent() else { return };
     if std::fs::create_dir_all(dir).is_err() {
         return;

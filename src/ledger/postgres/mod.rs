@@ -36,6 +36,8 @@ pub struct PgStore {
     target: Target,
     conn: RefCell<Option<Conn>>,
     read_only: bool,
+    /// The hash of event 1, for the head checkpoint.
+    first: std::sync::OnceLock<String>,
 }
 
 impl PgStore {
@@ -46,6 +48,7 @@ impl PgStore {
             target,
             conn: RefCell::new(None),
             read_only: false,
+            first: Default::default(),
         };
         store.check_schema()?;
         Ok(store)
@@ -167,17 +170,17 @@ impl PgStore {
             let mut tx = tx.tx.into_inner();
             let moved = tip != start;
             if moved {
+                // Move the head and announce the new seq in one round trip.
                 db::exec(
                     &mut tx,
                     &c.stmts,
-                    "UPDATE ledger_head SET seq = ?1, hash = ?2 WHERE id = 1",
-                    &[Val::from(tip.0), Val::from(tip.1.as_str())],
-                )?;
-                db::exec(
-                    &mut tx,
-                    &c.stmts,
-                    "SELECT pg_notify(?1, ?2)",
-                    &[Val::from(CHANNEL), Val::from(tip.0.to_string())],
+                    "UPDATE ledger_head SET seq = ?1, hash = ?2 WHERE id = 1 RETURNING pg_notify(?3, ?4)",
+                    &[
+                        Val::from(tip.0),
+                        Val::from(tip.1.as_str()),
+                        Val::from(CHANNEL),
+                        Val::from(tip.0.to_string()),
+                    ],
                 )?;
             }
             // Committed even when no event was appended: a rebuild rewrites
@@ -200,7 +203,7 @@ impl PgStore {
             Err(e) => return Err(e),
         }
         if let Ok(Some(tip)) = &outcome {
-            super::checkpoint::advance(self, &self.target.display, tip.0, &tip.1);
+            super::checkpoint::advance(self, &self.target.display, tip.0, &tip.1, &self.first);
         }
         outcome
     }

@@ -22,6 +22,8 @@ pub struct SqliteStore {
     read_only: bool,
     /// Read-only because the file or its folder cannot be written (not by choice).
     forced_read_only: Option<String>,
+    /// The hash of event 1, for the head checkpoint.
+    first: std::sync::OnceLock<String>,
 }
 
 impl rusqlite::ToSql for Val {
@@ -104,6 +106,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             read_only: false,
             forced_read_only: None,
+            first: Default::default(),
         };
         store.migrate().map_err(|e| open_error(path, e))?;
         Ok(store)
@@ -129,6 +132,7 @@ impl SqliteStore {
             path: path.to_path_buf(),
             read_only: true,
             forced_read_only: None,
+            first: Default::default(),
         };
         let version: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version != schema::MIGRATIONS.len() as i64 {
@@ -153,6 +157,7 @@ impl SqliteStore {
             path: PathBuf::new(),
             read_only: false,
             forced_read_only: None,
+            first: Default::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -212,7 +217,7 @@ impl SqliteStore {
 
     fn after_commit(&self, tip: &chain::Tip) {
         if tip.0 > 0 && !self.path.as_os_str().is_empty() {
-            super::checkpoint::advance(&self.conn, &self.location(), tip.0, &tip.1);
+            super::checkpoint::advance(&self.conn, &self.location(), tip.0, &tip.1, &self.first);
         }
     }
 }
