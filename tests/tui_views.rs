@@ -170,6 +170,19 @@ fn flags_view_toggles_and_kills_through_ops() {
             .unwrap()
     };
     assert!(row(&w, "prod").enabled);
+    // The override went through ops' one policy: recorded as a flag action.
+    let trail = ops::audit::list(&w.ctx, 20, None).unwrap();
+    let o = trail
+        .iter()
+        .find(|e| e.kind == "gate.overridden")
+        .expect("the override is recorded");
+    let body = o.body_json();
+    assert_eq!(
+        (body["action"].as_str(), o.env.as_deref()),
+        (Some("flag"), Some("prod")),
+        "{body}"
+    );
+    assert_eq!(body["reason"], "pilot go-live", "{body}");
     // staging: K kills at once (never gated, not protected: no name to type).
     press(&mut w.ctx, &mut a, &["h", "K", "enter"]);
     assert!(row(&w, "staging").killed);

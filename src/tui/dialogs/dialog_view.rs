@@ -10,6 +10,7 @@ use ratatui::Frame;
 use super::dialog::{Dialog, Field, Phase};
 use super::dialog_text::{flag_lines, plan_lines, title};
 use super::prompt::draw_input;
+use super::run_log::StepRun;
 use super::{Component, Outcome};
 use crate::tui::render::format::{inert_lines, text, SPINNER};
 use crate::tui::render::layout;
@@ -101,12 +102,12 @@ impl Dialog {
             let mut spans = vec![Span::styled("steps ", theme.muted())];
             for (name, st) in &self.log.steps {
                 let (sym, s) = match *st {
-                    "done" => ("✔", State::Ok),
-                    "failed" => ("✖", State::Error),
-                    "running" => (SPINNER[spin % SPINNER.len()], State::Busy),
-                    _ => ("·", State::Unknown),
+                    StepRun::Done => ("✔", State::Ok),
+                    StepRun::Failed => ("✖", State::Error),
+                    StepRun::Running => (SPINNER[spin % SPINNER.len()], State::Busy),
+                    StepRun::Pending => ("·", State::Unknown),
                 };
-                spans.push(Span::styled(format!("{sym} {name} ({st})  "), theme.state(s)));
+                spans.push(Span::styled(format!("{sym} {name} ({})  ", st.word()), theme.state(s)));
             }
             out.push(Line::from(spans));
         }

@@ -16,8 +16,8 @@ use crate::tui::render::theme::Theme;
 #[derive(Debug, Clone)]
 pub struct Help {
     title: String,
-    /// (section, keys, description)
-    rows: Vec<(&'static str, String, String)>,
+    /// (this view's own key?, keys, description), this view's first.
+    rows: Vec<(bool, String, String)>,
     scroll: u16,
 }
 
@@ -28,31 +28,26 @@ impl Help {
             .get(mode)
             .map(|l| l.iter().map(|b| b.command).collect())
             .unwrap_or_default();
-        let rows = keys::hints(keymap, mode, read_only)
+        let mut rows = keys::hints(keymap, mode, read_only)
             .into_iter()
-            .map(|(k, cmd, desc)| (if own.contains(&cmd) { "here" } else { "everywhere" }, k, desc))
+            .map(|(k, cmd, desc)| (own.contains(&cmd), k, desc))
             .collect::<Vec<_>>();
-        // This view's own keys first.
-        let mut sorted: Vec<_> = rows.iter().filter(|r| r.0 == "here").cloned().collect();
-        sorted.extend(rows.into_iter().filter(|r| r.0 != "here"));
+        // This view's own keys first (a stable sort keeps the keymap's order).
+        rows.sort_by_key(|r| !r.0);
         let title = format!(" Help · {view_title}{} ", if read_only { " · read-only" } else { "" });
-        Help {
-            title,
-            rows: sorted,
-            scroll: 0,
-        }
+        Help { title, rows, scroll: 0 }
     }
 
     fn lines(&self, theme: &Theme) -> Vec<Line<'static>> {
         let mut out = Vec::new();
-        let mut section = "";
-        for (s, k, d) in &self.rows {
-            if *s != section {
-                if !section.is_empty() {
+        let mut section = None;
+        for (own, k, d) in &self.rows {
+            if section != Some(*own) {
+                if section.is_some() {
                     out.push(Line::raw(""));
                 }
-                section = s;
-                let head = if *s == "here" { "In this view" } else { "Everywhere" };
+                section = Some(*own);
+                let head = if *own { "In this view" } else { "Everywhere" };
                 out.push(Line::styled(head, theme.accent()));
             }
             out.push(Line::from(vec![

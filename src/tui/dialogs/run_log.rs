@@ -7,12 +7,31 @@ use crate::exec::HookEvent;
 use crate::ops::deploy::Progress;
 use crate::tui::render::format::{output_line, text};
 
+/// Where one named step of the hook is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepRun {
+    Pending,
+    Running,
+    Done,
+    Failed,
+}
+
+impl StepRun {
+    pub fn word(self) -> &'static str {
+        match self {
+            StepRun::Pending => "pending",
+            StepRun::Running => "running",
+            StepRun::Done => "done",
+            StepRun::Failed => "failed",
+        }
+    }
+}
+
 /// The live side of a run: step states and the last lines of output.
 #[derive(Debug, Clone, Default)]
 pub struct RunLog {
     pub header: Option<String>,
-    /// (step, "pending" | "running" | "done" | "failed")
-    pub steps: Vec<(String, &'static str)>,
+    pub steps: Vec<(String, StepRun)>,
     pub output: VecDeque<String>,
     /// The hook is a list of named steps (show each one's state).
     pub multi: bool,
@@ -40,18 +59,18 @@ impl RunLog {
                 // A single unnamed step is not worth a step line.
                 self.multi = multi_step;
                 self.steps = if multi_step {
-                    steps.into_iter().map(|s| (text(&s), "pending")).collect()
+                    steps.into_iter().map(|s| (text(&s), StepRun::Pending)).collect()
                 } else {
                     Vec::new()
                 };
                 self.push(format!("▶ {env} v{number}: {verb} {version}"));
             }
-            Progress::Hook(HookEvent::StepStarted { name }) if self.multi => self.step(&text(&name), "running"),
+            Progress::Hook(HookEvent::StepStarted { name }) if self.multi => self.step(&text(&name), StepRun::Running),
             Progress::Hook(HookEvent::StepStarted { .. }) => {}
             Progress::Hook(HookEvent::Output { line, .. }) => self.push(line),
             Progress::Hook(HookEvent::StepFinished { name, ok, detail }) => {
                 if self.multi {
-                    self.step(&text(&name), if ok { "done" } else { "failed" });
+                    self.step(&text(&name), if ok { StepRun::Done } else { StepRun::Failed });
                 }
                 if !ok {
                     self.push(format!("✖ {name}: {detail}"));
@@ -60,7 +79,7 @@ impl RunLog {
         }
     }
 
-    fn step(&mut self, name: &str, state: &'static str) {
+    fn step(&mut self, name: &str, state: StepRun) {
         match self.steps.iter_mut().find(|s| s.0 == name) {
             Some(s) => s.1 = state,
             None => self.steps.push((name.to_string(), state)),
