@@ -25,7 +25,7 @@ pub(super) struct Session<'a> {
 }
 
 /// The loop; returns the exit code (0 on quit, 128 + signal on a signal).
-/// It never touches the store: effects go to the backend's threads.
+/// It never touches the store: effects go to the worker threads.
 pub(super) async fn run(
     mut app: App,
     first: Vec<Effect>,
