@@ -27,22 +27,6 @@ impl FileLock {
             }
         }
     }
-
-    /// Hold `path` exclusively if nobody else does; `None` when someone does.
-    pub fn try_exclusive(path: &Path) -> std::io::Result<Option<FileLock>> {
-        let file = OpenOptions::new().create(true).truncate(false).write(true).open(path)?;
-        // SAFETY: as above.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc == 0 {
-            return Ok(Some(FileLock { _file: file }));
-        }
-        let err = std::io::Error::last_os_error();
-        if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-            Ok(None)
-        } else {
-            Err(err)
-        }
-    }
 }
 
 /// Replace `path` with `contents` so readers see the old or the new file,

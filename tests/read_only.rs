@@ -42,6 +42,7 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("audit verify", &["audit", "verify"], R, true),
     ("audit head", &["audit", "head"], R, true),
     ("diff", &["diff", "dev", "staging"], R, true),
+    ("incident list", &["incident", "list"], R, true),
     ("flag list", &["flag", "list"], R, true),
     ("flag eval", &["flag", "eval", "dev", "beta", "tenant-1"], R, true),
     ("flag export", &["flag", "export", "--check"], R, true),
@@ -73,6 +74,15 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("resolve", &["resolve", "lab", "failed", "--yes"], W, true),
     ("ledger rebuild", &["ledger", "rebuild"], W, true),
     ("ledger init", &["ledger", "init"], W, true),
+    (
+        "incident open",
+        &["incident", "open", "staging", "--severity", "high"],
+        W,
+        true,
+    ),
+    ("incident note", &["incident", "note", "staging", "watching"], W, true),
+    ("incident show", &["incident", "show", "staging"], R, true),
+    ("incident resolve", &["incident", "resolve", "staging"], W, true),
     ("ledger copy", &["ledger", "copy", "--to", "sqlite:copy.db"], W, true),
     (
         "checklist import",

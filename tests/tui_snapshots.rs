@@ -143,7 +143,11 @@ fn badges_for_hold_frozen_and_interrupted() {
         .into_iter()
         .find(|e| e.name == "dev")
         .unwrap();
-    assert!(!dev.badges.contains(&"interrupted"), "{:?}", dev.badges);
+    assert!(
+        !dev.badges.contains(&ops::status::Badge::Interrupted),
+        "{:?}",
+        dev.badges
+    );
 }
 
 #[test]

@@ -5,7 +5,7 @@ use super::parse_release;
 use super::term::out;
 use crate::domain::inert;
 use crate::error::{Error, Result};
-use crate::ops::diff::{self, Diff, Entry};
+use crate::ops::diff::{self, Diff, DiffMode, Entry};
 use crate::ops::Ctx;
 
 pub fn diff(ctx: &Ctx, env: &str, a: Option<&str>, b: Option<&str>, json: bool) -> Result<i32> {
@@ -37,7 +37,7 @@ fn print(d: &Diff) {
         (Some(v), Some(n)) => format!("{} v{n} ({v})", s.env),
         _ => format!("{} (no release)", s.env),
     };
-    if d.mode == "environments" {
+    if d.mode == DiffMode::Environments {
         out(format!(
             "promoting {} into {}: {} would become {}",
             d.to.env,

@@ -6,41 +6,14 @@ use super::term::{self, out};
 use crate::domain::inert;
 use crate::error::{Error, Result};
 use crate::exec::CancelToken;
+use crate::ops::exports::Problem;
 use crate::ops::flags::{self, Change, Changed, FlagOp, Switch};
 use crate::ops::intent::{self, Confirmation, Intent, Outcome};
 use crate::ops::Ctx;
 
 pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
     match cmd {
-        FlagCmd::List { json } => {
-            let rows = flags::list(ctx)?;
-            if json.json {
-                print_json(&rows);
-            } else if rows.is_empty() {
-                out("no flags defined: add [flag.NAME] tables to the config");
-            }
-            if !json.json {
-                for r in &rows {
-                    let targets = if r.targets.is_empty() {
-                        String::new()
-                    } else {
-                        format!("  targets {}", r.targets.join(","))
-                    };
-                    let who = r.changed_by.as_ref().map(|b| format!("  by {b}")).unwrap_or_default();
-                    out(format!(
-                        "{:<24} {:<10} {:<5}{}{targets}{who}",
-                        inert(&r.flag),
-                        inert(&r.env),
-                        r.state,
-                        if r.killed { " (killed)" } else { "" }
-                    ));
-                    if term::stdout_lost() {
-                        break;
-                    }
-                }
-            }
-            Ok(0)
-        }
+        FlagCmd::List { json } => list(ctx, json.json),
         FlagCmd::Eval { env, flag, key, json } => {
             let r = flags::eval(ctx, env, flag, key)?;
             if json.json {
@@ -51,19 +24,7 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             Ok(0)
         }
         FlagCmd::Export { check: true, json } => check_exports(ctx, json.json),
-        FlagCmd::Export { check: false, json } => {
-            let paths = crate::ops::exports::write_all(ctx)?;
-            if json.json {
-                print_json(&paths);
-            } else if paths.is_empty() {
-                out("no exports configured: add [export] flags = [{ format = \"flagd\", path = \"flags/{env}.flagd.json\" }]");
-            } else {
-                for p in &paths {
-                    out(format!("wrote {}", p.display()));
-                }
-            }
-            Ok(0)
-        }
+        FlagCmd::Export { check: false, json } => export(ctx, json.json),
         FlagCmd::Set {
             env,
             flag,
@@ -78,12 +39,11 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
                     "say what to change: on, off, PERCENT%, --target KEY or --untarget KEY",
                 ));
             }
-            let change = Change {
+            let op = FlagOp::Set(Change {
                 switch,
                 add_targets: target.clone(),
                 remove_targets: untarget.clone(),
-            };
-            let op = FlagOp::Set(change);
+            });
             change_flag(
                 ctx,
                 env,
@@ -113,6 +73,52 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
             act.json.json,
         ),
     }
+}
+
+/// `flag list`: every flag in every env, as the ledger (or the config) says.
+fn list(ctx: &Ctx, json: bool) -> Result<i32> {
+    let rows = flags::list(ctx)?;
+    if json {
+        print_json(&rows);
+        return Ok(0);
+    }
+    if rows.is_empty() {
+        out("no flags defined: add [flag.NAME] tables to the config");
+    }
+    for r in &rows {
+        let targets = if r.targets.is_empty() {
+            String::new()
+        } else {
+            format!("  targets {}", r.targets.join(","))
+        };
+        let who = r.changed_by.as_ref().map(|b| format!("  by {b}")).unwrap_or_default();
+        out(format!(
+            "{:<24} {:<10} {:<5}{}{targets}{who}",
+            inert(&r.flag),
+            inert(&r.env),
+            r.state,
+            if r.killed { " (killed)" } else { "" }
+        ));
+        if term::stdout_lost() {
+            break;
+        }
+    }
+    Ok(0)
+}
+
+/// `flag export`: write every export file now.
+fn export(ctx: &Ctx, json: bool) -> Result<i32> {
+    let paths = crate::ops::exports::write_all(ctx)?;
+    if json {
+        print_json(&paths);
+    } else if paths.is_empty() {
+        out("no exports configured: add [export] flags = [{ format = \"flagd\", path = \"flags/{env}.flagd.json\" }]");
+    } else {
+        for p in &paths {
+            out(format!("wrote {}", p.display()));
+        }
+    }
+    Ok(0)
 }
 
 /// Set, kill or restore: confirm (typing a protected env's name; a kill is
@@ -152,7 +158,7 @@ fn check_exports(ctx: &Ctx, json: bool) -> Result<i32> {
     } else {
         for s in &stale {
             let has = match (s.problem, s.file_seq) {
-                ("missing", _) => "missing".to_string(),
+                (Problem::Missing, _) => "missing".to_string(),
                 (_, Some(f)) => format!("differs (it says seq {f})"),
                 (_, None) => "differs (no relcon seq in it)".to_string(),
             };
@@ -160,7 +166,7 @@ fn check_exports(ctx: &Ctx, json: bool) -> Result<i32> {
                 "stale {} ({} {}): {has}, the ledger is at seq {}",
                 s.path.display(),
                 s.env,
-                s.format,
+                s.format.as_str(),
                 s.seq
             ));
         }

@@ -120,7 +120,7 @@ fn watch_loop(
             board.apply(u);
             let rows = ops::health::rows(&cfg, &board, ctx.store.view(), env)?;
             if let Some(r) = rows.iter().find(|r| r.env == key.0 && r.check == key.1) {
-                let now = (state_of(r.state), r.version.clone());
+                let now = (r.state, r.version.clone());
                 if last.get(&key) != Some(&now) {
                     last.insert(key.clone(), now);
                     if json {
@@ -134,7 +134,7 @@ fn watch_loop(
             if term::stdout_lost() {
                 return Ok(0);
             }
-            if deadline.is_some() && last.len() == total && rows.iter().all(|r| r.state == "healthy") {
+            if deadline.is_some() && last.len() == total && rows.iter().all(|r| r.state == State::Healthy) {
                 if !json {
                     out(format!("all {total} checks healthy"));
                 }
@@ -142,13 +142,4 @@ fn watch_loop(
             }
         }
     })
-}
-
-fn state_of(s: &str) -> State {
-    match s {
-        "healthy" => State::Healthy,
-        "degraded" => State::Degraded,
-        "unhealthy" => State::Unhealthy,
-        _ => State::Unknown,
-    }
 }

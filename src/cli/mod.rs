@@ -7,6 +7,7 @@ mod deploy_cmds;
 mod diff_cmds;
 mod flag_cmds;
 mod health_cmds;
+mod incident_cmds;
 mod ledger_cmds;
 pub mod output;
 mod read_cmds;
@@ -101,6 +102,13 @@ fn wants_json(cmd: &Cmd) -> bool {
         Cmd::Ledger {
             cmd: args::LedgerCmd::Init { json, .. } | args::LedgerCmd::Copy { json, .. },
         } => json.json,
+        Cmd::Incident { cmd } => match cmd {
+            args::IncidentCmd::Open { json, .. }
+            | args::IncidentCmd::Note { json, .. }
+            | args::IncidentCmd::Resolve { json, .. }
+            | args::IncidentCmd::List { json, .. }
+            | args::IncidentCmd::Show { json, .. } => json.json,
+        },
         Cmd::Release {
             cmd: args::ReleaseCmd::Register { json, .. },
         } => json.json,
@@ -119,26 +127,87 @@ fn wants_json(cmd: &Cmd) -> bool {
 fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
     refuse_writes(cli, cmd)?;
     let cfg = cli.config.as_deref();
-    // A read-only process, and `flag export --check` (which must see stale
-    // files as they are), open without recovery writes or export repair.
+    match cmd {
+        Cmd::Init { path, force } => write_cmds::init(path, *force),
+        Cmd::Demo { .. } => Err(Error::usage("demo is started from main")),
+        Cmd::Checklist {
+            cmd: Some(args::ChecklistCmd::Import { file, name, write }),
+            ..
+        } => write_cmds::import_checklist(cfg, file, name, *write),
+        Cmd::Checklist {
+            cmd: None, env: None, ..
+        } => Err(Error::usage(
+            "usage: relcon checklist ENV [--json] | relcon checklist import FILE.md --name NAME",
+        )),
+        Cmd::Ledger {
+            cmd: args::LedgerCmd::Init { grant, json },
+        } => ledger_cmds::init(&load_config(cfg)?, grant, json.json),
+        Cmd::Status(_)
+        | Cmd::History { .. }
+        | Cmd::Health { .. }
+        | Cmd::Audit { .. }
+        | Cmd::Diff { .. }
+        | Cmd::Checklist { .. } => reads(&open(cli, cmd)?, cmd),
+        _ => changes(&mut open(cli, cmd)?, cmd),
+    }
+}
+
+/// The context a command works in. A read-only process, and `flag export
+/// --check` (which must see stale files as they are), open without
+/// recovery writes or export repair.
+fn open(cli: &Cli, cmd: &Cmd) -> Result<Ctx> {
     let check = matches!(
         cmd,
         Cmd::Flag {
             cmd: args::FlagCmd::Export { check: true, .. }
         }
     );
-    let open_ctx = |cfg| {
-        if cli.read_only || check {
-            open_ctx_read_only(cfg)
-        } else {
-            open_ctx(cfg)
-        }
-    };
+    if cli.read_only || check {
+        open_ctx_read_only(cli.config.as_deref())
+    } else {
+        open_ctx(cli.config.as_deref())
+    }
+}
+
+/// Commands that only read the ledger (`dispatch` sends no other here).
+fn reads(ctx: &Ctx, cmd: &Cmd) -> Result<i32> {
     match cmd {
-        Cmd::Init { path, force } => write_cmds::init(path, *force),
-        Cmd::Demo { .. } => Err(Error::usage("demo is started from main")),
-        Cmd::Status(j) => read_cmds::status(&open_ctx(cfg)?, j.json),
-        Cmd::History { env, limit, json } => read_cmds::history(&open_ctx(cfg)?, env, *limit, json.json),
+        Cmd::Status(j) => read_cmds::status(ctx, j.json),
+        Cmd::History { env, limit, json } => read_cmds::history(ctx, env, *limit, json.json),
+        Cmd::Checklist {
+            cmd: None,
+            env: Some(env),
+            json,
+        } => read_cmds::checklist(ctx, env, json.json),
+        Cmd::Health {
+            env,
+            watch,
+            until_healthy,
+            json,
+        } => health_cmds::run(ctx, env.as_deref(), *watch, until_healthy.as_deref(), json.json),
+        Cmd::Audit {
+            cmd: Some(args::AuditCmd::Verify { expect_head, json }),
+            ..
+        } => read_cmds::verify(ctx, expect_head.as_deref(), json.json),
+        Cmd::Audit {
+            cmd: Some(args::AuditCmd::Head { json }),
+            ..
+        } => read_cmds::head(ctx, json.json),
+        Cmd::Audit {
+            cmd: None,
+            since,
+            limit,
+            json,
+        } => read_cmds::audit(ctx, since.as_deref(), *limit, json.json),
+        Cmd::Diff { env, a, b, json } => diff_cmds::diff(ctx, env, a.as_deref(), b.as_deref(), json.json),
+        _ => Err(Error::runtime("not a reading command")),
+    }
+}
+
+/// Commands that act: deployments, approvals, ticks, flags, the ledger
+/// (`dispatch` sends every command here that `reads` does not take).
+fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
+    match cmd {
         Cmd::Release {
             cmd:
                 args::ReleaseCmd::Register {
@@ -148,15 +217,8 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
                     notes,
                     json,
                 },
-        } => write_cmds::register(
-            &mut open_ctx(cfg)?,
-            version,
-            commit,
-            artifact.clone(),
-            notes.clone(),
-            json.json,
-        ),
-        Cmd::Deploy { env, version, act } => deploy_cmds::deploy(&mut open_ctx(cfg)?, env, version, act),
+        } => write_cmds::register(ctx, version, commit, artifact.clone(), notes.clone(), json.json),
+        Cmd::Deploy { env, version, act } => deploy_cmds::deploy(ctx, env, version, act),
         Cmd::Promote {
             from,
             to,
@@ -164,30 +226,20 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             expect,
             act,
         } => deploy_cmds::promote(
-            &mut open_ctx(cfg)?,
+            ctx,
             from.as_deref(),
             to.as_deref(),
             through.as_deref(),
             expect.as_deref(),
             act,
         ),
-        Cmd::Rollback { env, to, act } => deploy_cmds::rollback(&mut open_ctx(cfg)?, env, to.as_deref(), act),
+        Cmd::Rollback { env, to, act } => deploy_cmds::rollback(ctx, env, to.as_deref(), act),
         Cmd::Approve {
             env,
             version,
             note,
             json,
-        } => write_cmds::approve(&mut open_ctx(cfg)?, env, version, note.clone(), json.json),
-        Cmd::Checklist {
-            cmd: Some(args::ChecklistCmd::Import { file, name, write }),
-            ..
-        } => write_cmds::import_checklist(cfg, file, name, *write),
-        Cmd::Checklist { cmd: None, env, json } => match env {
-            Some(env) => read_cmds::checklist(&open_ctx(cfg)?, env, json.json),
-            None => Err(Error::usage(
-                "usage: relcon checklist ENV [--json] | relcon checklist import FILE.md --name NAME",
-            )),
-        },
+        } => write_cmds::approve(ctx, env, version, note.clone(), json.json),
         Cmd::Check {
             env,
             checklist,
@@ -198,7 +250,7 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             version,
             json,
         } => write_cmds::check(
-            &mut open_ctx(cfg)?,
+            ctx,
             ops::checklist::TickRequest {
                 env: env.clone(),
                 checklist: checklist.clone(),
@@ -210,22 +262,10 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             },
             json.json,
         ),
-        Cmd::Flag { cmd } => flag_cmds::run(&mut open_ctx(cfg)?, cmd),
-        Cmd::Health {
-            env,
-            watch,
-            until_healthy,
-            json,
-        } => health_cmds::run(
-            &open_ctx(cfg)?,
-            env.as_deref(),
-            *watch,
-            until_healthy.as_deref(),
-            json.json,
-        ),
+        Cmd::Flag { cmd } => flag_cmds::run(ctx, cmd),
         Cmd::Hold {
             cmd: args::HoldCmd::Clear { env, reason },
-        } => write_cmds::hold_clear(&mut open_ctx(cfg)?, env, reason.clone()),
+        } => write_cmds::hold_clear(ctx, env, reason.clone()),
         Cmd::Resolve {
             env,
             outcome,
@@ -233,35 +273,18 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
             yes,
             json,
         } => {
-            let mut ctx = open_ctx(cfg)?;
             // A typo is an unknown environment, not "nothing to resolve".
             ctx.env(env)?;
-            deploy_cmds::resolve(&mut ctx, env, outcome == "succeeded", reason.clone(), *yes, json.json)
+            deploy_cmds::resolve(ctx, env, outcome == "succeeded", reason.clone(), *yes, json.json)
         }
-        Cmd::Audit {
-            cmd: Some(args::AuditCmd::Verify { expect_head, json }),
-            ..
-        } => read_cmds::verify(&open_ctx(cfg)?, expect_head.as_deref(), json.json),
-        Cmd::Audit {
-            cmd: Some(args::AuditCmd::Head { json }),
-            ..
-        } => read_cmds::head(&open_ctx(cfg)?, json.json),
-        Cmd::Audit {
-            cmd: None,
-            since,
-            limit,
-            json,
-        } => read_cmds::audit(&open_ctx(cfg)?, since.as_deref(), *limit, json.json),
         Cmd::Ledger {
             cmd: args::LedgerCmd::Rebuild,
-        } => write_cmds::rebuild(&mut open_ctx(cfg)?),
-        Cmd::Diff { env, a, b, json } => diff_cmds::diff(&open_ctx(cfg)?, env, a.as_deref(), b.as_deref(), json.json),
-        Cmd::Ledger {
-            cmd: args::LedgerCmd::Init { grant, json },
-        } => ledger_cmds::init(&load_config(cfg)?, grant, json.json),
+        } => write_cmds::rebuild(ctx),
         Cmd::Ledger {
             cmd: args::LedgerCmd::Copy { to, password_env, json },
-        } => ledger_cmds::copy(&open_ctx(cfg)?, to, password_env.clone(), json.json),
+        } => ledger_cmds::copy(ctx, to, password_env.clone(), json.json),
+        Cmd::Incident { cmd } => incident_cmds::run(ctx, cmd),
+        _ => Err(Error::runtime("not a command that acts")),
     }
 }
 

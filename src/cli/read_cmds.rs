@@ -41,7 +41,8 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
         let badges = if e.badges.is_empty() {
             String::new()
         } else {
-            format!("  [{}]", e.badges.join(", "))
+            let words: Vec<&str> = e.badges.iter().map(|b| b.as_str()).collect();
+            format!("  [{}]", words.join(", "))
         };
         out("");
         out(format!(
@@ -66,6 +67,22 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
                 h.state,
                 h.latency_ms.map(|l| format!(" {l}ms")).unwrap_or_default(),
                 h.reason.as_ref().map(|r| format!(" ({r})")).unwrap_or_default()
+            ));
+        }
+        if let Some(i) = &e.incident {
+            out(format!(
+                "  ▲ {} open ({}, {} ago){}{}",
+                i.label(),
+                i.severity.as_str(),
+                age(i.opened_at, now),
+                i.summary
+                    .as_deref()
+                    .map(|s| format!(": {}", inert(s)))
+                    .unwrap_or_default(),
+                i.mitigation
+                    .as_deref()
+                    .map(|m| format!(" — mitigated: {}", inert(m)))
+                    .unwrap_or_default()
             ));
         }
         if let Some(d) = &e.deployment {

@@ -119,11 +119,6 @@ pub fn stdout_lost() -> bool {
     OUT_LOST.get().is_some()
 }
 
-/// What happened to stdout and stderr, if anything.
-pub fn lost() -> (Option<Lost>, Option<Lost>) {
-    (OUT_LOST.get().cloned(), ERR_LOST.get().cloned())
-}
-
 /// The exit code of a command that would exit with `code`, given what
 /// happened to its output. A failure of the command itself (`code` ≠ 0)
 /// wins. Otherwise lost output is an error: 141 when every loss was a

@@ -45,10 +45,6 @@ pub(super) fn check(
     flags: &[(String, Range<usize>)],
 ) -> Result<Vec<FlagExport>, ConfigError> {
     let err = |span: Range<usize>, msg: String| ConfigError::at(path, source, Some(span), msg);
-    let format_name = |f: ExportFormat| match f {
-        ExportFormat::Flagd => "flagd",
-        ExportFormat::Dotenv => "dotenv",
-    };
     let mut files: BTreeMap<String, (&str, &str)> = BTreeMap::new();
     for ex in &raw {
         let template = ex.path.get_ref();
@@ -70,7 +66,7 @@ pub(super) fn check(
         }
         for env in env_names {
             let file = template.replace("{env}", env);
-            let this = (format_name(ex.format), template.as_str());
+            let this = (ex.format.as_str(), template.as_str());
             if let Some((f, t)) = files.insert(file.clone(), this) {
                 return Err(err(
                     ex.path.span(),

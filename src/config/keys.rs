@@ -4,123 +4,8 @@
 
 use std::collections::BTreeMap;
 
+pub use super::command::Command;
 pub use super::keyspec::{KeyCode, KeySpec};
-
-/// Something a key can be bound to. Names are what `[keys]` accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Command {
-    Quit,
-    Help,
-    CommandLine,
-    Filter,
-    NextView,
-    PrevView,
-    ViewDashboard,
-    ViewChecklists,
-    ViewFlags,
-    ViewHealth,
-    ViewAudit,
-    Left,
-    Right,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    Select,
-    Back,
-    Promote,
-    PromoteThrough,
-    Rollback,
-    Approve,
-    HoldClear,
-    Resolve,
-    Cancel,
-    Tick,
-    Untick,
-    Note,
-    Kill,
-    Eval,
-    Targets,
-    Increase,
-    Decrease,
-    Refresh,
-    /// A user command from `[keys]` (`{ shell = "…" }`): index into `Keymap::shell`.
-    Shell(u16),
-}
-
-/// (name in config, command, default description, writes?)
-const COMMANDS: &[(&str, Command, &str, bool)] = &[
-    ("quit", Command::Quit, "Quit", false),
-    ("help", Command::Help, "Help", false),
-    ("command-line", Command::CommandLine, "Command line", false),
-    ("filter", Command::Filter, "Filter", false),
-    ("next-view", Command::NextView, "Next view", false),
-    ("prev-view", Command::PrevView, "Previous view", false),
-    ("view-dashboard", Command::ViewDashboard, "Dashboard", false),
-    ("view-checklists", Command::ViewChecklists, "Checklists", false),
-    ("view-flags", Command::ViewFlags, "Flags", false),
-    ("view-health", Command::ViewHealth, "Health", false),
-    ("view-audit", Command::ViewAudit, "Audit", false),
-    ("left", Command::Left, "Previous environment", false),
-    ("right", Command::Right, "Next environment", false),
-    ("up", Command::Up, "Up", false),
-    ("down", Command::Down, "Down", false),
-    ("page-up", Command::PageUp, "Page up", false),
-    ("page-down", Command::PageDown, "Page down", false),
-    ("top", Command::Top, "Top", false),
-    ("bottom", Command::Bottom, "Bottom", false),
-    ("select", Command::Select, "Open / select", false),
-    ("back", Command::Back, "Back / close", false),
-    ("promote", Command::Promote, "Promote to next env", true),
-    (
-        "promote-through",
-        Command::PromoteThrough,
-        "Promote through the chain",
-        true,
-    ),
-    ("rollback", Command::Rollback, "Roll back", true),
-    ("approve", Command::Approve, "Approve", true),
-    ("hold-clear", Command::HoldClear, "Clear hold", true),
-    ("resolve", Command::Resolve, "Resolve interrupted", true),
-    ("cancel", Command::Cancel, "Cancel running hook", true),
-    ("tick", Command::Tick, "Tick / toggle", true),
-    ("untick", Command::Untick, "Untick", true),
-    ("note", Command::Note, "Add note", true),
-    ("kill", Command::Kill, "Kill flag", true),
-    ("eval", Command::Eval, "Evaluate a key", false),
-    ("targets", Command::Targets, "Edit targets", true),
-    ("increase", Command::Increase, "Increase rollout", true),
-    ("decrease", Command::Decrease, "Decrease rollout", true),
-    ("refresh", Command::Refresh, "Refresh", false),
-];
-
-impl Command {
-    pub fn parse(name: &str) -> Option<Command> {
-        COMMANDS.iter().find(|c| c.0 == name).map(|c| c.1)
-    }
-    fn entry(self) -> &'static (&'static str, Command, &'static str, bool) {
-        const SHELL: (&str, Command, &str, bool) = ("shell", Command::Shell(0), "Run command", true);
-        if let Command::Shell(_) = self {
-            return &SHELL;
-        }
-        COMMANDS.iter().find(|c| c.1 == self).unwrap_or(&COMMANDS[0])
-    }
-    pub fn name(self) -> &'static str {
-        self.entry().0
-    }
-    pub fn default_desc(self) -> &'static str {
-        self.entry().2
-    }
-    /// Commands that change the ledger or run hooks; hidden by `--read-only`.
-    pub fn writes(self) -> bool {
-        self.entry().3
-    }
-    pub fn all_names() -> Vec<&'static str> {
-        COMMANDS.iter().map(|c| c.0).collect()
-    }
-}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Binding {
@@ -336,12 +221,5 @@ mod tests {
         assert_eq!(k.lookup("audit", KeySpec::ch('p')), None);
         let eff = k.effective("flags");
         assert_eq!(eff.iter().filter(|b| b.key == KeySpec::ch('k')).count(), 1);
-    }
-
-    #[test]
-    fn every_command_round_trips_by_name() {
-        for name in Command::all_names() {
-            assert_eq!(Command::parse(name).map(Command::name), Some(name));
-        }
     }
 }

@@ -46,12 +46,6 @@ pub struct LedgerRaw {
     pub lease_ttl: Option<Spanned<Humane>>,
 }
 
-impl LedgerConfig {
-    pub fn is_postgres(&self) -> bool {
-        matches!(self.location, LedgerLocation::Postgres(_))
-    }
-}
-
 /// A `sqlite:PATH` or `postgres://…` URL; relative SQLite paths are
 /// relative to the config's folder.
 pub fn parse_url(url: &str, dir: &Path) -> Result<LedgerLocation, String> {

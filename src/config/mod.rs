@@ -1,10 +1,12 @@
 //! `relcon.toml`: loading, validation and the validated types the rest of
 //! relcon uses. Every error names file, line and column.
 
+mod command;
 mod duration;
 mod error;
 mod exports;
 mod hook;
+mod incident;
 pub mod keys;
 mod keyspec;
 mod ledger;
@@ -16,6 +18,8 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// A domain value; re-exported here because the config seeds it.
+pub use crate::domain::FlagState;
 pub use duration::format as format_duration;
 pub use error::{line_col, ConfigError};
 pub use exports::{dotenv_name, FlagExport};
@@ -44,6 +48,8 @@ pub struct Config {
     pub prometheus: Option<Prometheus>,
     pub theme: String,
     pub keymap: Keymap,
+    /// The rollback decision tree for incidents (`[incident]`).
+    pub incident: crate::domain::incident::Tree,
     /// Names of env vars whose values are secrets (plus every webhook `token_env`).
     pub redact: Vec<String>,
 }
@@ -112,13 +118,6 @@ pub struct FlagDef {
     /// Initial per-env state; the ledger wins once a change is recorded.
     pub env: BTreeMap<String, FlagState>,
     pub on_change: Option<Hook>,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct FlagState {
-    pub enabled: bool,
-    pub rollout: u32,
-    pub targets: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -29,6 +29,8 @@ pub struct RawConfig {
     pub keys: BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<BindingRaw>>>,
     #[serde(default)]
     pub exec: ExecRaw,
+    #[serde(default)]
+    pub incident: super::incident::IncidentRaw,
 }
 
 #[derive(Deserialize)]
@@ -208,11 +210,20 @@ pub struct FlagExportRaw {
     pub path: Spanned<String>,
 }
 
-#[derive(Deserialize, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Deserialize, serde::Serialize, Clone, Copy, Debug, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     Flagd,
     Dotenv,
+}
+
+impl ExportFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExportFormat::Flagd => "flagd",
+            ExportFormat::Dotenv => "dotenv",
+        }
+    }
 }
 
 #[derive(Deserialize, Clone, Debug)]

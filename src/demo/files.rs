@@ -44,45 +44,29 @@ pub fn config(ports: &[u16], now: DateTime<Utc>) -> String {
     let port = |i: usize| ports.get(i).copied().unwrap_or(0);
     let holiday_from = (now + Duration::days(28)).format("%Y-%m-%d");
     let holiday_to = (now + Duration::days(42)).format("%Y-%m-%d");
-    format!(
-        r#"# The relcon demo: a three-stage pipeline with real hooks and live health.
-# Start your own from `relcon init`; see docs/config.md.
-
-[project]
-name = "customer-portal"
-
-[ledger]
-url = "sqlite:ledger.db"
-
-[[environment]]
-name = "dev"
-url = "http://127.0.0.1:{p0}"
-deploy = {{ run = "sh hooks/deploy.sh", timeout = "2m" }}
-checklists = {{ after = ["post-deploy"] }}
-verify_timeout = "30s"
-health = [
-  {{ name = "api", url = "http://127.0.0.1:{p0}/health", interval = "2s", timeout = "1s" }},
-  {{ name = "web", url = "http://127.0.0.1:{p0}/", interval = "5s", timeout = "1s" }},
-]
-
-[[environment]]
-name = "staging"
-promote_from = "dev"
-url = "http://127.0.0.1:{p1}"
-deploy = {{ run = "sh hooks/deploy.sh", timeout = "2m" }}
-checklists = {{ after = ["staging-validation"] }}
+    let dev = environment(
+        "dev",
+        None,
+        port(0),
+        r#"deploy = { run = "sh hooks/deploy.sh", timeout = "2m" }
+checklists = { after = ["post-deploy"] }
+"#,
+    );
+    let staging = environment(
+        "staging",
+        Some("dev"),
+        port(1),
+        r#"deploy = { run = "sh hooks/deploy.sh", timeout = "2m" }
+checklists = { after = ["staging-validation"] }
 require_healthy = true
-verify_timeout = "30s"
-health = [
-  {{ name = "api", url = "http://127.0.0.1:{p1}/health", interval = "2s", timeout = "1s" }},
-  {{ name = "web", url = "http://127.0.0.1:{p1}/", interval = "5s", timeout = "1s" }},
-]
-
-[[environment]]
-name = "prod"
-promote_from = "staging"
-url = "http://127.0.0.1:{p2}"
-protected = true
+"#,
+    );
+    let prod = environment(
+        "prod",
+        Some("staging"),
+        port(2),
+        &format!(
+            r#"protected = true
 approvals = 1
 deploy = [
   {{ name = "migrate", run = "sh hooks/migrate.sh", timeout = "5m" }},
@@ -91,19 +75,48 @@ deploy = [
 ]
 checklists = {{ before = ["pre-deploy"], after = ["post-deploy"] }}
 freeze = ["{holiday_from} 00:00 - {holiday_to} 08:00 UTC"]
-verify_timeout = "30s"
+"#
+        ),
+    );
+    format!("{HEADER}{dev}{staging}{prod}{LISTS_FLAGS_KEYS}")
+}
+
+const HEADER: &str = r#"# The relcon demo: a three-stage pipeline with real hooks and live health.
+# Start your own from `relcon init`; see docs/config.md.
+
+[project]
+name = "customer-portal"
+
+[ledger]
+url = "sqlite:ledger.db"
+
+"#;
+
+/// One `[[environment]]`: its service on `port`, `settings` between its url
+/// and the health checks every demo env shares.
+fn environment(name: &str, from: Option<&str>, port: u16, settings: &str) -> String {
+    let from = from.map(|f| format!("promote_from = \"{f}\"\n")).unwrap_or_default();
+    format!(
+        r#"[[environment]]
+name = "{name}"
+{from}url = "http://127.0.0.1:{port}"
+{settings}verify_timeout = "30s"
 health = [
-  {{ name = "api", url = "http://127.0.0.1:{p2}/health", interval = "2s", timeout = "1s" }},
-  {{ name = "web", url = "http://127.0.0.1:{p2}/", interval = "5s", timeout = "1s" }},
+  {{ name = "api", url = "http://127.0.0.1:{port}/health", interval = "2s", timeout = "1s" }},
+  {{ name = "web", url = "http://127.0.0.1:{port}/", interval = "5s", timeout = "1s" }},
 ]
 
-[checklist.pre-deploy]
+"#
+    )
+}
+
+const LISTS_FLAGS_KEYS: &str = r#"[checklist.pre-deploy]
 title = "Pre-deployment"
 items = [
   "All tests pass in CI",
   "Code review completed",
   "Database migrations tested on staging",
-  {{ text = "Security review signed off", role = "security" }},
+  { text = "Security review signed off", role = "security" },
   "Rollback plan prepared",
 ]
 
@@ -117,8 +130,8 @@ items = [
   "Email notifications arrive",
   "Error rate below 1% for 15 minutes",
   "p95 response time below 2s",
-  {{ text = "QA sign-off", role = "QA" }},
-  {{ text = "Product sign-off", role = "product" }},
+  { text = "QA sign-off", role = "QA" },
+  { text = "Product sign-off", role = "product" },
 ]
 
 [checklist.post-deploy]
@@ -132,37 +145,32 @@ items = [
 
 [flag.customer_portal]
 description = "Customer portal /portal routes (pilot companies first)"
-env.dev = {{ enabled = true }}
-env.staging = {{ enabled = true }}
-env.prod = {{ enabled = false, rollout = 0, targets = ["15", "42", "103"] }}
+env.dev = { enabled = true }
+env.staging = { enabled = true }
+env.prod = { enabled = false, rollout = 0, targets = ["15", "42", "103"] }
 
 [flag.new_checkout]
 description = "Rewritten checkout flow"
-env.dev = {{ enabled = true }}
-env.staging = {{ enabled = true, rollout = 50 }}
-env.prod = {{ enabled = false }}
+env.dev = { enabled = true }
+env.staging = { enabled = true, rollout = 50 }
+env.prod = { enabled = false }
 
 [flag.dark_mode]
 description = "Dark theme for the dashboard"
-env.dev = {{ enabled = true }}
-env.staging = {{ enabled = true }}
-env.prod = {{ enabled = true }}
+env.dev = { enabled = true }
+env.staging = { enabled = true }
+env.prod = { enabled = true }
 
 [flag.legacy_reports_export]
 description = "Old CSV export, kept for two big tenants"
-env.prod = {{ enabled = true, rollout = 0, targets = ["7", "311"] }}
+env.prod = { enabled = true, rollout = 0, targets = ["7", "311"] }
 
 [export]
 flags = [
-  {{ format = "flagd", path = "flags/{{env}}.flagd.json" }},
-  {{ format = "dotenv", path = "flags/{{env}}.env" }},
+  { format = "flagd", path = "flags/{env}.flagd.json" },
+  { format = "dotenv", path = "flags/{env}.env" },
 ]
 
 [keys.dashboard]
-"F" = {{ shell = "sh hooks/fault.sh", desc = "Demo: toggle a fault in this env" }}
-"#,
-        p0 = port(0),
-        p1 = port(1),
-        p2 = port(2),
-    )
-}
+"F" = { shell = "sh hooks/fault.sh", desc = "Demo: toggle a fault in this env" }
+"#;

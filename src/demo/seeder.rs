@@ -23,6 +23,18 @@ impl Seeder {
         Ok(())
     }
 
+    /// One event about `env` (or none), by `actor` at `at`.
+    pub(super) fn event(
+        &mut self,
+        at: DateTime<Utc>,
+        actor: &str,
+        kind: &'static str,
+        env: Option<&str>,
+        body: impl serde::Serialize,
+    ) -> Result<()> {
+        self.emit(at, actor, vec![NewEvent::new(kind, env, body)])
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(super) fn deploy(
         &mut self,

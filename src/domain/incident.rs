@@ -6,7 +6,39 @@
 //! high → kill if more than 10 % of users are affected, else hotfix;
 //! medium and low → record it and plan the fix.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+/// An incident on one environment, with its timeline's milestones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incident {
+    /// The seq of `incident.opened`.
+    pub id: u64,
+    pub env: String,
+    pub severity: Severity,
+    pub summary: Option<String>,
+    pub affected: Option<u32>,
+    pub opened_by: String,
+    pub opened_at: DateTime<Utc>,
+    pub mitigated_by: Option<String>,
+    pub mitigated_at: Option<DateTime<Utc>>,
+    /// What mitigated it: "rolled back to v12", "killed customer_portal".
+    pub mitigation: Option<String>,
+    pub resolved_by: Option<String>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    pub resolution: Option<String>,
+    pub notes: u32,
+}
+
+impl Incident {
+    /// "INC-412": how people refer to it (the id is the ledger seq).
+    pub fn label(&self) -> String {
+        format!("INC-{}", self.id)
+    }
+    pub fn is_open(&self) -> bool {
+        self.resolved_at.is_none()
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

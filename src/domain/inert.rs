@@ -68,11 +68,6 @@ pub fn expand_tabs(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// An optional field, inert, as an owned string ("" when absent).
-pub fn inert_opt(s: Option<&str>) -> String {
-    s.map(|s| inert(s).into_owned()).unwrap_or_default()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,11 +118,5 @@ mod tests {
         assert_eq!(expand_tabs("a\tbc\td"), "a       bc      d");
         assert_eq!(expand_tabs("none"), "none");
         assert_eq!(inert(&expand_tabs("x\t\u{7}")), "x       \\x07");
-    }
-
-    #[test]
-    fn optional_fields() {
-        assert_eq!(inert_opt(None), "");
-        assert_eq!(inert_opt(Some("x\ny")), "x\\ny");
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod checklist;
 pub mod checklist_import;
+pub mod flag;
 pub mod freeze;
 pub mod gates;
 pub mod incident;
@@ -9,6 +10,7 @@ pub mod inert;
 pub mod release;
 pub mod threshold;
 
+pub use flag::{FlagChangeKind, FlagState};
 pub use freeze::FreezeWindow;
 pub use gates::{Gate, GateInput, InFlight, LeaseState};
 pub use inert::inert;

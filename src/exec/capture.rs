@@ -33,10 +33,6 @@ impl Capture {
         self.tail.extend(rest);
     }
 
-    pub fn total(&self) -> u64 {
-        self.total
-    }
-
     /// The kept text; the omitted middle is named by size.
     pub fn text(&self) -> String {
         let mut head: &str = &self.head;
@@ -98,7 +94,6 @@ mod tests {
         c.push("é€");
         c.push(" and more");
         assert_eq!(c.text(), "é€ and more");
-        assert_eq!(c.total(), "é€ and more".len() as u64);
     }
 
     #[test]

@@ -25,6 +25,12 @@ pub fn body(env: &[(String, String)]) -> serde_json::Value {
     serde_json::Value::Object(map)
 }
 
+/// How the request thread failed.
+enum PostError {
+    Timeout,
+    Other(String),
+}
+
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn post(
     url: &str,
@@ -50,20 +56,20 @@ pub(crate) fn post(
     // A thread of its own: reqwest's blocking client must not run on an async
     // runtime thread, and waiting here lets a cancel take effect.
     std::thread::spawn(move || {
-        let result = (|| -> Result<(u16, String), String> {
+        let result = (|| -> Result<(u16, String), PostError> {
             let client = reqwest::blocking::Client::builder()
                 .timeout(timeout)
                 .build()
-                .map_err(|e| e.to_string())?;
+                .map_err(|e| PostError::Other(e.to_string()))?;
             let mut req = client.post(&url_owned).json(&payload);
             if let Some(t) = token {
                 req = req.bearer_auth(t);
             }
             let resp = req.send().map_err(|e| {
                 if e.is_timeout() {
-                    "timeout".to_string()
+                    PostError::Timeout
                 } else {
-                    e.to_string()
+                    PostError::Other(e.to_string())
                 }
             })?;
             let status = resp.status().as_u16();
@@ -100,10 +106,10 @@ pub(crate) fn post(
                     StepEnd::Failed(format!("webhook answered HTTP {status}"))
                 };
             }
-            Ok(Err(e)) if e == "timeout" => {
+            Ok(Err(PostError::Timeout)) => {
                 return StepEnd::Failed(format!("timed out after {}", format_duration(timeout)))
             }
-            Ok(Err(e)) => return StepEnd::Failed(format!("webhook failed: {e}")),
+            Ok(Err(PostError::Other(e))) => return StepEnd::Failed(format!("webhook failed: {e}")),
             Err(mpsc::RecvTimeoutError::Disconnected) => return StepEnd::Failed("webhook failed".into()),
             Err(mpsc::RecvTimeoutError::Timeout) => {
                 if cancel.is_cancelled() {

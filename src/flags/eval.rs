@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::murmur::bucket;
-use crate::config::FlagState;
+use crate::domain::FlagState;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evaluation {

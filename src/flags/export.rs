@@ -4,7 +4,7 @@
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 
-use crate::config::FlagState;
+use crate::domain::FlagState;
 
 /// One flag's state in one env, with who changed it last and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

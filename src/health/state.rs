@@ -45,6 +45,12 @@ impl State {
     }
 }
 
+impl std::fmt::Display for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// A component reported inside a health document (`checks`, `components`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SubCheck {

@@ -136,10 +136,9 @@ pub struct ChecklistTick {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FlagChanged {
     pub flag: String,
-    pub before: crate::config::FlagState,
-    pub after: crate::config::FlagState,
-    /// "set", "kill" or "restore".
-    pub change: String,
+    pub before: crate::domain::FlagState,
+    pub after: crate::domain::FlagState,
+    pub change: crate::domain::FlagChangeKind,
     #[serde(default)]
     pub reason: Option<String>,
 }
@@ -186,4 +185,32 @@ pub struct LeaseEnded {
     pub token: u64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
+}
+
+/// `incident.opened`: the incident's id is this event's seq.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncidentOpened {
+    pub severity: crate::domain::incident::Severity,
+    #[serde(default)]
+    pub summary: Option<String>,
+    /// Percent of users affected, when someone said.
+    #[serde(default)]
+    pub affected: Option<u32>,
+}
+
+/// `incident.noted`, `incident.resolved`: a line on an incident's timeline.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncidentNote {
+    pub incident: u64,
+    #[serde(default)]
+    pub text: Option<String>,
+}
+
+/// `incident.mitigated`: what was done, and where.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IncidentMitigated {
+    pub incident: u64,
+    pub action: crate::domain::incident::Remedy,
+    /// "rolled back to v12", "killed customer_portal".
+    pub detail: String,
 }

@@ -26,6 +26,11 @@ pub mod kind {
     pub const LEASE_RELEASED: &str = "lease.released";
     /// A holder went silent past its TTL (or was taken over); its lease ended.
     pub const LEASE_EXPIRED: &str = "lease.expired";
+    pub const INCIDENT_OPENED: &str = "incident.opened";
+    pub const INCIDENT_NOTED: &str = "incident.noted";
+    /// A rollback or a flag kill in an environment with an open incident.
+    pub const INCIDENT_MITIGATED: &str = "incident.mitigated";
+    pub const INCIDENT_RESOLVED: &str = "incident.resolved";
 }
 
 /// The hash before the first event.

@@ -43,6 +43,10 @@ pub trait StateView {
     fn lease(&self, env: &str) -> Result<Option<Lease>>;
     /// The database clock, ms since the epoch.
     fn db_now_ms(&self) -> Result<i64>;
+    /// The environment's open incident, if any.
+    fn open_incident(&self, env: &str) -> Result<Option<crate::domain::incident::Incident>>;
+    /// Incidents, newest first.
+    fn incidents(&self, limit: usize) -> Result<Vec<crate::domain::incident::Incident>>;
 }
 
 /// Who holds an environment, and until when.
@@ -106,17 +110,17 @@ pub struct FlagChange {
     pub actor: String,
     /// "set", "kill" or "restore".
     pub change: String,
-    pub before: crate::config::FlagState,
-    pub after: crate::config::FlagState,
+    pub before: crate::domain::FlagState,
+    pub after: crate::domain::FlagState,
     pub reason: Option<String>,
 }
 
 /// A flag's recorded state in one env.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FlagRecord {
-    pub state: crate::config::FlagState,
+    pub state: crate::domain::FlagState,
     /// The state before a kill, while the flag is killed.
-    pub killed_from: Option<crate::config::FlagState>,
+    pub killed_from: Option<crate::domain::FlagState>,
     pub changed_by: String,
     pub changed_at: DateTime<Utc>,
     pub reason: Option<String>,

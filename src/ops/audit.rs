@@ -2,8 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::domain::{FlagChangeKind, FlagState};
 use crate::error::Result;
-use crate::ledger::{Event, VerifyReport};
+use crate::ledger::{kind, Event, VerifyReport};
 
 use super::Ctx;
 
@@ -52,115 +53,141 @@ pub fn rebuild(ctx: &mut Ctx) -> Result<()> {
 
 /// One line describing an event, for the audit view and `audit` text output.
 pub fn summary(e: &Event) -> String {
-    let b = e.body_json();
-    let s = |k: &str| b.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-    let n = |k: &str| {
-        b.get(k)
-            .and_then(|v| v.as_u64())
-            .map(|n| format!("v{n}"))
-            .unwrap_or_default()
-    };
+    let b = Fields(e.body_json());
     match e.kind.as_str() {
-        "build.registered" => format!("registered build {} ({})", s("version"), short(&s("commit"))),
-        "deployment.started" => {
-            let from = s("from_env");
-            let act = s("action");
-            let extra = if !from.is_empty() {
-                format!(" from {from}")
-            } else {
-                String::new()
-            };
-            let target = b
-                .get("target_release")
-                .and_then(|v| v.as_u64())
-                .map(|t| format!(" to v{t}"))
-                .unwrap_or_default();
-            format!("{} {act}{target} {}{extra} started", n("number"), s("version"))
-        }
-        "deployment.step" => format!("{} step {}: {}", n("number"), s("step"), s("state")),
-        "deployment.succeeded" if b.get("resolved").and_then(|v| v.as_bool()) == Some(true) => {
-            format!("{} resolved as succeeded", n("number"))
-        }
-        "deployment.failed" if b.get("resolved").and_then(|v| v.as_bool()) == Some(true) => {
-            format!("{} resolved as failed", n("number"))
-        }
-        "deployment.succeeded" => format!("{} succeeded", n("number")),
-        "deployment.failed" => format!("{} failed: {}", n("number"), s("error")),
-        "deployment.interrupted" if !s("error").is_empty() => {
-            format!("{} interrupted: {}", n("number"), s("error"))
-        }
-        "deployment.interrupted" => format!("{} interrupted", n("number")),
-        "deployment.late" => format!(
-            "{} finished late ({}), not current: {}",
-            n("number"),
-            s("outcome"),
-            s("why")
-        ),
-        "lease.acquired" => {
-            let ttl = b.get("ttl_ms").and_then(|v| v.as_u64()).unwrap_or(0) / 1000;
-            let over = b
-                .get("took_over")
-                .and_then(|v| v.as_u64())
-                .map(|t| format!(", taking over lease {t}"))
-                .unwrap_or_default();
-            format!("{} holds the lease (ttl {ttl}s{over})", n("number"))
-        }
-        "lease.released" => "lease released".to_string(),
-        "lease.expired" => format!("lease ended: {}", s("detail")),
-        "approval.granted" => format!("approved {}", s("version")),
-        "hold.set" => format!("hold set: {}", s("reason")),
-        "hold.cleared" => "hold cleared".to_string(),
-        "gate.overridden" => {
-            let gates: Vec<String> = b
-                .get("gates")
-                .and_then(|g| g.as_array())
-                .map(|a| {
-                    a.iter()
-                        .filter_map(|g| g.get("name").and_then(|n| n.as_str()).map(str::to_string))
-                        .collect()
-                })
-                .unwrap_or_default();
-            format!("overrode {} for {}: {}", gates.join(", "), s("version"), s("reason"))
-        }
-        "checklist.ticked" => format!(
-            "ticked {} #{} {}",
-            s("checklist"),
-            b.get("item").and_then(|v| v.as_u64()).unwrap_or(0),
-            s("text")
-        ),
-        "checklist.unticked" => format!(
-            "unticked {} #{} {}",
-            s("checklist"),
-            b.get("item").and_then(|v| v.as_u64()).unwrap_or(0),
-            s("text")
-        ),
-        "flag.changed" => {
-            let state = |k: &str| {
-                b.get(k)
-                    .and_then(|v| serde_json::from_value::<crate::config::FlagState>(v.clone()).ok())
-                    .map(|st| crate::flags::describe(&st))
-                    .unwrap_or_default()
-            };
-            let change = s("change");
-            let label = match change.as_str() {
-                "kill" => "KILLED ",
-                "restore" => "restored ",
-                _ => "",
-            };
-            let why = b
-                .get("reason")
-                .and_then(|v| v.as_str())
-                .map(|r| format!(": {r}"))
-                .unwrap_or_default();
+        kind::BUILD_REGISTERED => format!("registered build {} ({})", b.s("version"), short(&b.s("commit"))),
+        kind::DEPLOYMENT_STARTED => {
+            let from = b.s("from_env");
+            let from = if from.is_empty() { from } else { format!(" from {from}") };
+            let target = b.u("target_release").map(|t| format!(" to v{t}")).unwrap_or_default();
             format!(
-                "{label}flag {} {} → {}{why}",
-                s("flag"),
-                state("before"),
-                state("after")
+                "{} {}{target} {}{from} started",
+                b.v("number"),
+                b.s("action"),
+                b.s("version")
             )
         }
+        kind::DEPLOYMENT_STEP => format!("{} step {}: {}", b.v("number"), b.s("step"), b.s("state")),
+        kind::DEPLOYMENT_SUCCEEDED | kind::DEPLOYMENT_FAILED | kind::DEPLOYMENT_INTERRUPTED => finished(&e.kind, &b),
+        kind::DEPLOYMENT_LATE => format!(
+            "{} finished late ({}), not current: {}",
+            b.v("number"),
+            b.s("outcome"),
+            b.s("why")
+        ),
+        kind::LEASE_ACQUIRED => {
+            let ttl = b.u("ttl_ms").unwrap_or(0) / 1000;
+            let over = b
+                .u("took_over")
+                .map(|t| format!(", taking over lease {t}"))
+                .unwrap_or_default();
+            format!("{} holds the lease (ttl {ttl}s{over})", b.v("number"))
+        }
+        kind::LEASE_RELEASED => "lease released".to_string(),
+        kind::INCIDENT_OPENED => {
+            let summary = b.s("summary");
+            let sep = if summary.is_empty() { "" } else { ": " };
+            format!("INC-{} opened ({}){sep}{summary}", e.seq, b.s("severity"))
+        }
+        kind::INCIDENT_NOTED => format!("INC-{} note: {}", b.u("incident").unwrap_or(0), b.s("text")),
+        kind::INCIDENT_MITIGATED => format!("INC-{} mitigated: {}", b.u("incident").unwrap_or(0), b.s("detail")),
+        kind::INCIDENT_RESOLVED => {
+            let why = b.s("text");
+            let sep = if why.is_empty() { "" } else { ": " };
+            format!("INC-{} resolved{sep}{why}", b.u("incident").unwrap_or(0))
+        }
+        kind::LEASE_EXPIRED => format!("lease ended: {}", b.s("detail")),
+        kind::APPROVAL_GRANTED => format!("approved {}", b.s("version")),
+        kind::HOLD_SET => format!("hold set: {}", b.s("reason")),
+        kind::HOLD_CLEARED => "hold cleared".to_string(),
+        kind::GATE_OVERRIDDEN => {
+            let gates: Vec<&str> =
+                b.0.get("gates")
+                    .and_then(|g| g.as_array())
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|g| g.get("name").and_then(|n| n.as_str()))
+                            .collect()
+                    })
+                    .unwrap_or_default();
+            format!(
+                "overrode {} for {}: {}",
+                gates.join(", "),
+                b.s("version"),
+                b.s("reason")
+            )
+        }
+        kind::CHECKLIST_TICKED | kind::CHECKLIST_UNTICKED => format!(
+            "{} {} #{} {}",
+            if e.kind == kind::CHECKLIST_TICKED {
+                "ticked"
+            } else {
+                "unticked"
+            },
+            b.s("checklist"),
+            b.u("item").unwrap_or(0),
+            b.s("text")
+        ),
+        kind::FLAG_CHANGED => flag_changed(&b),
         other => other.to_string(),
     }
+}
+
+/// An event's body, read leniently: the audit shows what it can of any
+/// event, a missing or odd field reads as empty.
+struct Fields(serde_json::Value);
+
+impl Fields {
+    fn s(&self, k: &str) -> String {
+        self.0.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string()
+    }
+    fn u(&self, k: &str) -> Option<u64> {
+        self.0.get(k).and_then(|v| v.as_u64())
+    }
+    /// A release number as "v12", or "".
+    fn v(&self, k: &str) -> String {
+        self.u(k).map(|n| format!("v{n}")).unwrap_or_default()
+    }
+}
+
+/// How a deployment ended (or was settled by a person: `resolved`).
+fn finished(kind: &str, b: &Fields) -> String {
+    let resolved = b.0.get("resolved").and_then(|v| v.as_bool()) == Some(true);
+    let error = b.s("error");
+    match kind {
+        kind::DEPLOYMENT_SUCCEEDED if resolved => format!("{} resolved as succeeded", b.v("number")),
+        kind::DEPLOYMENT_FAILED if resolved => format!("{} resolved as failed", b.v("number")),
+        kind::DEPLOYMENT_SUCCEEDED => format!("{} succeeded", b.v("number")),
+        kind::DEPLOYMENT_FAILED => format!("{} failed: {error}", b.v("number")),
+        _ if error.is_empty() => format!("{} interrupted", b.v("number")),
+        _ => format!("{} interrupted: {error}", b.v("number")),
+    }
+}
+
+fn flag_changed(b: &Fields) -> String {
+    let state = |k: &str| {
+        b.0.get(k)
+            .and_then(|v| serde_json::from_value::<FlagState>(v.clone()).ok())
+            .map(|st| crate::flags::describe(&st))
+            .unwrap_or_default()
+    };
+    let change = b.0.get("change").and_then(|v| serde_json::from_value(v.clone()).ok());
+    let label = match change {
+        Some(FlagChangeKind::Kill) => "KILLED ",
+        Some(FlagChangeKind::Restore) => "restored ",
+        _ => "",
+    };
+    let why =
+        b.0.get("reason")
+            .and_then(|v| v.as_str())
+            .map(|r| format!(": {r}"))
+            .unwrap_or_default();
+    format!(
+        "{label}flag {} {} → {}{why}",
+        b.s("flag"),
+        state("before"),
+        state("after")
+    )
 }
 
 pub fn short(commit: &str) -> &str {

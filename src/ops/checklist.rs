@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::config::ChecklistTemplate;
+use crate::config::{ChecklistTemplate, Config, Environment};
 use crate::domain::checklist::{find_item, Tick};
 use crate::domain::Build;
 use crate::error::{Error, Result};
@@ -152,68 +152,25 @@ pub fn tick(ctx: &mut Ctx, req: TickRequest) -> Result<Run> {
 /// As `tick`, also saying which item number the request matched.
 pub fn tick_n(ctx: &mut Ctx, req: TickRequest) -> Result<(Run, usize)> {
     let env = ctx.env(&req.env)?.clone();
-    let template = ctx.config.checklists.get(&req.checklist).cloned().ok_or_else(|| {
-        let known: Vec<&String> = ctx.config.checklists.keys().collect();
-        Error::usage(format!(
-            "no checklist named {:?} (defined: {})",
-            req.checklist,
-            known.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-        ))
-    })?;
+    let template = template(&ctx.config, &req.checklist)?;
     let texts: Vec<&str> = template.items.iter().map(|i| i.text.as_str()).collect();
     let n = find_item(&texts, &req.item).map_err(Error::usage)?;
     let item = &template.items[n - 1];
     if let Some(need) = &item.role {
-        match &req.role {
-            Some(have) if have.eq_ignore_ascii_case(need) => {}
-            _ => {
-                return Err(Error::usage(format!(
-                    "item {n} ({}) must be signed by {need}: pass --as {need}",
-                    item.text
-                )))
-            }
+        if !req.role.as_ref().is_some_and(|have| have.eq_ignore_ascii_case(need)) {
+            return Err(Error::usage(format!(
+                "item {n} ({}) must be signed by {need}: pass --as {need}",
+                item.text
+            )));
         }
     }
     let version = match &req.version {
-        Some(v) => {
-            if ctx.store.view().build(v)?.is_none() {
-                return Err(Error::usage(format!("build {v} is not registered")));
-            }
-            v.clone()
+        Some(v) if ctx.store.view().build(v)?.is_none() => {
+            return Err(Error::usage(format!("build {v} is not registered")))
         }
-        None => {
-            let view = ctx.store.view();
-            let phase_before = env.checklists_before.contains(&req.checklist);
-            let phase_after = env.checklists_after.contains(&req.checklist);
-            let pending = if phase_before {
-                pending_build(view, &ctx.config, &env.name)?.map(|b| b.version)
-            } else {
-                None
-            };
-            let current = if phase_after {
-                view.current_release(&env.name)?.map(|r| r.version)
-            } else {
-                None
-            };
-            match (phase_before, phase_after, pending, current) {
-                (false, false, _, _) => {
-                    return Err(Error::usage(format!(
-                        "{} does not use checklist {}",
-                        env.name, req.checklist
-                    )))
-                }
-                (_, _, Some(v), _) | (_, _, None, Some(v)) => v,
-                _ => {
-                    return Err(Error::usage(format!(
-                        "{} has no open run of {} (no build pending or live)",
-                        env.name, req.checklist
-                    )))
-                }
-            }
-        }
+        Some(v) => v.clone(),
+        None => open_run(ctx.store.view(), &ctx.config, &env, &req.checklist)?,
     };
-    let now = ctx.now();
-    let actor = ctx.actor.clone();
     let body = ChecklistTick {
         checklist: req.checklist.clone(),
         version: version.clone(),
@@ -223,36 +180,10 @@ pub fn tick_n(ctx: &mut Ctx, req: TickRequest) -> Result<(Run, usize)> {
         role: if item.role.is_some() { req.role.clone() } else { None },
         note_only: false,
     };
-    let env_name = env.name.clone();
-    let undo = req.undo;
-    ctx.store.transact(now, &actor, &mut |view| {
-        let existing = view
-            .checklist_ticks(&env_name, &body.checklist, &body.version)?
-            .into_iter()
-            .find(|t| t.item == body.item);
-        if undo && existing.is_none() {
-            return Err(Error::usage(format!("item {} is not ticked", body.item)));
-        }
-        if let (false, Some(t)) = (undo, &existing) {
-            if body.note.is_none() {
-                return Err(Error::usage(format!(
-                    "item {} is already ticked by {}",
-                    body.item,
-                    crate::domain::inert(&t.by)
-                )));
-            }
-            // A note on a ticked item: the tick stays its ticker's.
-            let mut b = body.clone();
-            b.note_only = true;
-            return Ok(vec![NewEvent::new(kind::CHECKLIST_TICKED, Some(&env_name), &b)]);
-        }
-        let k = if undo {
-            kind::CHECKLIST_UNTICKED
-        } else {
-            kind::CHECKLIST_TICKED
-        };
-        Ok(vec![NewEvent::new(k, Some(&env_name), &body)])
-    })?;
+    let now = ctx.now();
+    let actor = ctx.actor.clone();
+    ctx.store
+        .transact(now, &actor, &mut |view| tick_events(view, &env.name, &body, req.undo))?;
     let ticks = ctx.store.view().checklist_ticks(&env.name, &req.checklist, &version)?;
     let phase = if env.checklists_before.contains(&req.checklist) {
         "before"
@@ -260,4 +191,61 @@ pub fn tick_n(ctx: &mut Ctx, req: TickRequest) -> Result<(Run, usize)> {
         "after"
     };
     Ok((run_of(&template, phase, &env.name, &version, &ticks), n))
+}
+
+fn template(config: &Config, name: &str) -> Result<ChecklistTemplate> {
+    config.checklists.get(name).cloned().ok_or_else(|| {
+        let known: Vec<&str> = config.checklists.keys().map(String::as_str).collect();
+        Error::usage(format!("no checklist named {name:?} (defined: {})", known.join(", ")))
+    })
+}
+
+/// The build whose run of `checklist` is open in `env`: a `before` list's
+/// pending build, else an `after` list's live one.
+fn open_run(view: &dyn StateView, config: &Config, env: &Environment, checklist: &str) -> Result<String> {
+    let before = env.checklists_before.iter().any(|c| c == checklist);
+    let after = env.checklists_after.iter().any(|c| c == checklist);
+    if !before && !after {
+        return Err(Error::usage(format!("{} does not use checklist {checklist}", env.name)));
+    }
+    let pending = if before {
+        pending_build(view, config, &env.name)?.map(|b| b.version)
+    } else {
+        None
+    };
+    let current = if after {
+        view.current_release(&env.name)?.map(|r| r.version)
+    } else {
+        None
+    };
+    pending.or(current).ok_or_else(|| {
+        Error::usage(format!(
+            "{} has no open run of {checklist} (no build pending or live)",
+            env.name
+        ))
+    })
+}
+
+/// Inside the write transaction: the tick, the untick, or a note on an item
+/// already ticked (the tick stays its ticker's).
+fn tick_events(view: &dyn StateView, env: &str, body: &ChecklistTick, undo: bool) -> Result<Vec<NewEvent>> {
+    let existing = view
+        .checklist_ticks(env, &body.checklist, &body.version)?
+        .into_iter()
+        .find(|t| t.item == body.item);
+    match (undo, existing) {
+        (true, None) => Err(Error::usage(format!("item {} is not ticked", body.item))),
+        (true, Some(_)) => Ok(vec![NewEvent::new(kind::CHECKLIST_UNTICKED, Some(env), body)]),
+        (false, Some(t)) if body.note.is_none() => Err(Error::usage(format!(
+            "item {} is already ticked by {}",
+            body.item,
+            crate::domain::inert(&t.by)
+        ))),
+        (false, Some(_)) => {
+            let mut b = body.clone();
+            b.note_only = true;
+            Ok(vec![NewEvent::new(kind::CHECKLIST_TICKED, Some(env), &b)])
+        }
+        (false, None) => Ok(vec![NewEvent::new(kind::CHECKLIST_TICKED, Some(env), body)]),
+    }
 }

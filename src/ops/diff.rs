@@ -47,11 +47,19 @@ pub struct Entry {
     pub summary: String,
 }
 
+/// What a diff compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DiffMode {
+    /// One env, vA → vB.
+    Releases,
+    /// Promoting FROM into TO.
+    Environments,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Diff {
-    /// "releases" (one env, vA → vB) or "environments" (promoting FROM
-    /// into TO).
-    pub mode: &'static str,
+    pub mode: DiffMode,
     /// The older state: release vA, or TO's current release.
     pub from: Side,
     /// The newer state: release vB, or FROM's current release (what would come).
@@ -112,7 +120,7 @@ pub fn releases(ctx: &Ctx, env: &str, a: Option<u64>, b: Option<u64>) -> Result<
     let events = window(ctx, lo, hi, Some(env))?;
     let commits = commits(ctx.config.project.repo.as_deref(), &from.commit, &to.commit);
     Ok(assemble(
-        "releases",
+        DiffMode::Releases,
         side(env, Some(&from)),
         side(env, Some(&to)),
         commits,
@@ -166,7 +174,7 @@ pub fn environments(ctx: &Ctx, from_env: &str, to_env: &str) -> Result<Diff> {
     }
     // Read as a change to TO: what runs there now → what would come.
     Ok(assemble(
-        "environments",
+        DiffMode::Environments,
         side(to_env, dst.as_ref()),
         side(from_env, src.as_ref()),
         commits,
@@ -203,7 +211,7 @@ fn entry(e: &Event) -> Entry {
 }
 
 fn assemble(
-    mode: &'static str,
+    mode: DiffMode,
     from: Side,
     to: Side,
     commits: Commits,

@@ -10,7 +10,8 @@
 use serde::Serialize;
 use std::path::PathBuf;
 
-use crate::config::{Config, ExportFormat, FlagState};
+use crate::config::{Config, ExportFormat};
+use crate::domain::FlagState;
 use crate::error::{Error, Result};
 use crate::flags::export::{self, FlagRow};
 use crate::flags::publish::{self, ExportLock};
@@ -97,21 +98,20 @@ pub fn render(view: &dyn StateView, config: &Config, file: &ExportFile) -> Resul
 pub struct Stale {
     pub path: PathBuf,
     pub env: String,
-    /// "flagd" or "dotenv".
-    pub format: &'static str,
+    pub format: ExportFormat,
     /// The seq the ledger's state of this env is at.
     pub seq: u64,
     /// The seq stamped in the file, if it has one.
     pub file_seq: Option<u64>,
-    /// "missing" or "differs".
-    pub problem: &'static str,
+    pub problem: Problem,
 }
 
-fn format_name(f: ExportFormat) -> &'static str {
-    match f {
-        ExportFormat::Flagd => "flagd",
-        ExportFormat::Dotenv => "dotenv",
-    }
+/// Why an export file is stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Problem {
+    Missing,
+    Differs,
 }
 
 /// Every stale file, without writing anything (`flag export --check`).
@@ -128,13 +128,13 @@ pub fn check(ctx: &Ctx) -> Result<Vec<Stale>> {
             let want = document(file.format, &rows, seq);
             let (problem, file_seq) = match std::fs::read_to_string(&file.path) {
                 Ok(have) if have == want => continue,
-                Ok(have) => ("differs", export::stamped_seq(&have)),
-                Err(_) => ("missing", None),
+                Ok(have) => (Problem::Differs, export::stamped_seq(&have)),
+                Err(_) => (Problem::Missing, None),
             };
             stale.push(Stale {
                 path: file.path,
                 env: file.env,
-                format: format_name(file.format),
+                format: file.format,
                 seq,
                 file_seq,
                 problem,

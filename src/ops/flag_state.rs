@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::config::FlagState;
+use crate::domain::FlagState;
 use crate::error::{Error, Result};
 use crate::flags::{describe, evaluate, Evaluation};
 use crate::ledger::StateView;

@@ -6,8 +6,9 @@
 use serde::Serialize;
 use std::path::PathBuf;
 
-use crate::config::FlagState;
 use crate::domain::gates::Gate;
+use crate::domain::incident::Remedy;
+use crate::domain::{FlagChangeKind, FlagState};
 use crate::error::{Error, Result};
 use crate::exec::{self, CancelToken};
 use crate::flags::describe;
@@ -121,12 +122,15 @@ pub enum FlagOp {
 }
 
 impl FlagOp {
-    pub fn name(&self) -> &'static str {
+    pub fn kind(&self) -> FlagChangeKind {
         match self {
-            FlagOp::Set(_) => "set",
-            FlagOp::Kill => "kill",
-            FlagOp::Restore => "restore",
+            FlagOp::Set(_) => FlagChangeKind::Set,
+            FlagOp::Kill => FlagChangeKind::Kill,
+            FlagOp::Restore => FlagChangeKind::Restore,
         }
+    }
+    pub fn name(&self) -> &'static str {
+        self.kind().as_str()
     }
 }
 
@@ -255,10 +259,14 @@ pub fn apply(
                 flag: flag.into(),
                 before: p.before,
                 after: p.after,
-                change: op.name().into(),
+                change: op.kind(),
                 reason: reason.clone(),
             },
         ));
+        if *op == FlagOp::Kill {
+            let detail = format!("killed {flag}");
+            events.extend(super::incident::mitigation(view, env, Remedy::KillFlag, detail)?);
+        }
         Ok(events)
     })?;
     // Test-only (debug builds): a test SIGKILLs the process here, between

@@ -13,9 +13,8 @@ use crate::ledger::StateView;
 pub struct HealthRow {
     pub env: String,
     pub check: String,
-    /// "endpoint" or "metric".
-    pub kind: &'static str,
-    pub state: &'static str,
+    pub kind: CheckKind,
+    pub state: State,
     pub symbol: &'static str,
     pub reason: Option<String>,
     pub latency_ms: Option<u64>,
@@ -24,6 +23,14 @@ pub struct HealthRow {
     pub expected: Option<String>,
     pub value: Option<f64>,
     pub checks: Vec<SubCheck>,
+}
+
+/// What a health row checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckKind {
+    Endpoint,
+    Metric,
 }
 
 /// One row per configured endpoint and metric, in config order.
@@ -41,8 +48,8 @@ pub fn rows(config: &Config, board: &Board, view: &dyn StateView, env_filter: Op
             out.push(HealthRow {
                 env: env.name.clone(),
                 check: c.name.clone(),
-                kind: "endpoint",
-                state: state.as_str(),
+                kind: CheckKind::Endpoint,
+                state,
                 symbol: state.symbol(),
                 reason: s.map_or(Some("not polled yet".into()), |s| s.reason.clone()),
                 latency_ms: s.and_then(|s| s.latency_ms),
@@ -61,8 +68,8 @@ pub fn rows(config: &Config, board: &Board, view: &dyn StateView, env_filter: Op
             out.push(HealthRow {
                 env: env.name.clone(),
                 check: m.name.clone(),
-                kind: "metric",
-                state: state.as_str(),
+                kind: CheckKind::Metric,
+                state,
                 symbol: state.symbol(),
                 reason: s.map_or(Some("not polled yet".into()), |s| s.reason.clone()),
                 latency_ms: None,
@@ -78,7 +85,7 @@ pub fn rows(config: &Config, board: &Board, view: &dyn StateView, env_filter: Op
 
 #[derive(Debug, Clone, Serialize)]
 pub struct EnvHealthSummary {
-    pub state: &'static str,
+    pub state: State,
     pub symbol: &'static str,
     pub reason: Option<String>,
     pub latency_ms: Option<u64>,
@@ -124,7 +131,7 @@ pub fn env_summary(
         VersionCheck::Unreported => h.versions.first().cloned(),
     };
     Ok(EnvHealthSummary {
-        state: state.as_str(),
+        state,
         symbol: state.symbol(),
         reason,
         latency_ms: h.latency_ms,
@@ -156,5 +163,30 @@ pub fn gate_verdict(config: &Config, board: &Board, env: &str) -> (bool, String)
             ),
         ),
         None => (false, "? unknown: not polled".into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CheckKind;
+    use crate::health::State;
+
+    /// `health --json` rows say `kind` and `state` as words.
+    #[test]
+    fn kinds_and_states_serialise_as_words() {
+        let words = |v: serde_json::Value| v.as_str().map(str::to_string);
+        assert_eq!(
+            words(serde_json::json!(CheckKind::Endpoint)).as_deref(),
+            Some("endpoint")
+        );
+        assert_eq!(words(serde_json::json!(CheckKind::Metric)).as_deref(), Some("metric"));
+        for s in [State::Healthy, State::Degraded, State::Unhealthy, State::Unknown] {
+            assert_eq!(words(serde_json::json!(s)).as_deref(), Some(s.as_str()));
+            assert_eq!(
+                format!("{s:<10}|"),
+                format!("{:<10}|", s.as_str()),
+                "padding as the CLI table uses it"
+            );
+        }
     }
 }

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use crate::domain::incident::Remedy;
 use crate::domain::{DeploymentStatus, Release};
 use crate::error::{Error, Result};
 use crate::exec::CancelToken;
@@ -125,7 +126,13 @@ pub fn finish(
             kind::DEPLOYMENT_FAILED
         };
         let release = NewEvent::new(kind::LEASE_RELEASED, Some(env), LeaseEnded { token, detail: None });
-        return Ok((Finish::Fenced, vec![NewEvent::new(k, Some(env), body), release]));
+        let mut events = vec![NewEvent::new(k, Some(env), body), release];
+        // A rollback that went out mitigates the environment's open incident.
+        if outcome == DeploymentStatus::Succeeded && rel.action == crate::domain::Action::Rollback {
+            let detail = format!("rolled back to v{} ({})", rel.target_release.unwrap_or(0), rel.version);
+            events.extend(super::incident::mitigation(view, env, Remedy::Rollback, detail)?);
+        }
+        return Ok((Finish::Fenced, events));
     };
     let mut events = vec![NewEvent::new(
         kind::DEPLOYMENT_LATE,

@@ -14,6 +14,7 @@ pub mod flags;
 pub mod health;
 pub mod hold;
 pub mod identity;
+pub mod incident;
 pub mod intent;
 pub mod lease;
 pub mod ledger_admin;

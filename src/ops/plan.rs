@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{Config, Environment, Hook};
 use crate::domain::gates::{self, ChecklistProgress, Gate, GateInput};
 use crate::domain::release::default_rollback_target;
-use crate::domain::{Action, Build, InFlight, LeaseState, Release};
+use crate::domain::{Action, Build, DeploymentStatus, InFlight, LeaseState, Release};
 use crate::error::{Error, Result};
 use crate::ledger::StateView;
 
@@ -51,16 +51,6 @@ pub struct Plan {
     /// Names of the hook's steps, in order.
     pub steps: Vec<String>,
     pub protected: bool,
-}
-
-impl Plan {
-    pub fn failing(&self) -> Vec<&Gate> {
-        gates::failing(&self.gates)
-    }
-    /// A reason is required for any action into a protected env, and for any override.
-    pub fn reason_required(&self) -> bool {
-        self.protected
-    }
 }
 
 /// The hook an action runs: `rollback` if set for a rollback, else `deploy`.
@@ -133,97 +123,174 @@ pub fn plan_with_health(
     source_health: Option<(bool, String)>,
 ) -> Result<Plan> {
     let env_name = req.env();
-    let env = config.env(env_name).ok_or_else(|| {
-        Error::usage(format!(
-            "unknown environment {env_name:?}: expected one of {}",
-            config.env_names().join(", ")
-        ))
-    })?;
+    let env = known_env(config, env_name)?;
     let current = view.current_release(env_name)?;
-    let (build, from_env, source_release, target_release) = match req {
-        Request::Deploy { version, .. } => {
-            let b = view.build(version)?.ok_or_else(|| {
-                Error::usage(format!(
-                    "build {version} is not registered: run `relcon release register {version} --commit SHA` first"
-                ))
-            })?;
-            (b, None, None, None)
-        }
-        Request::Promote { from, to } => {
-            if config.env(from).is_none() {
-                return Err(Error::usage(format!(
-                    "unknown environment {from:?}: expected one of {}",
-                    config.env_names().join(", ")
-                )));
-            }
-            match &env.promote_from {
-                Some(f) if f == from => {}
-                Some(f) => return Err(Error::usage(format!("{to} promotes from {f}, not from {from}"))),
-                None => {
-                    return Err(Error::usage(format!(
-                        "{to} has no promote_from: it is the first stage; use `relcon deploy {to} VERSION`"
-                    )))
-                }
-            }
-            let src = view
-                .current_release(from)?
-                .ok_or_else(|| Error::usage(format!("{from} has no current release to promote")))?;
-            let b = view.build(&src.version)?.ok_or_else(|| {
-                Error::runtime(format!(
-                    "build {} of {from} v{} is not registered",
-                    src.version, src.number
-                ))
-            })?;
-            (b, Some(from.clone()), Some(src.number), None)
-        }
-        Request::Rollback { to, .. } => {
-            let cur = current
-                .as_ref()
-                .ok_or_else(|| Error::usage(format!("{env_name} has no current release to roll back from")))?;
-            let target = match to {
-                Some(n) => {
-                    let r = view
-                        .release(env_name, *n)?
-                        .ok_or_else(|| Error::usage(format!("{env_name} has no release v{n}")))?;
-                    if r.status != crate::domain::DeploymentStatus::Succeeded {
-                        return Err(Error::usage(format!(
-                            "{env_name} v{n} did not succeed ({}); pick a release that ran",
-                            r.status.as_str()
-                        )));
-                    }
-                    if r.number == cur.number {
-                        return Err(Error::usage(format!("v{n} is {env_name}'s current release")));
-                    }
-                    r
-                }
-                None => {
-                    let recent = view.history(env_name, 0, 500)?;
-                    default_rollback_target(&recent, cur).cloned().ok_or_else(|| {
-                        Error::usage(format!(
-                            "{env_name} has no earlier release with a different build to roll back to"
-                        ))
-                    })?
-                }
-            };
-            let b = view
-                .build(&target.version)?
-                .ok_or_else(|| Error::runtime(format!("build {} is not registered", target.version)))?;
-            (b, None, Some(target.number), Some(target.number))
-        }
+    let what = match req {
+        Request::Deploy { version, .. } => Source::deploy(view, version)?,
+        Request::Promote { from, to } => Source::promote(view, config, env, from, to)?,
+        Request::Rollback { to, .. } => Source::rollback(view, env_name, current.as_ref(), *to)?,
     };
     let action = req.action();
-    let running = view.in_flight(env_name)?;
+    // Health counts only for a promotion out of an env that requires it.
+    let source_health = match (&what.from_env, &source_health) {
+        (Some(f), Some((ok, detail))) if config.env(f).is_some_and(|e| e.require_healthy) => {
+            Some((f.as_str(), *ok, detail.as_str()))
+        }
+        _ => None,
+    };
+    let gates = gates_for(
+        view,
+        config,
+        env,
+        action,
+        &what.build.version,
+        actor,
+        now,
+        source_health,
+    )?;
+    let steps = hook_for(env, action)
+        .map(|h| h.steps.iter().map(|s| s.name.clone()).collect())
+        .unwrap_or_default();
+    Ok(Plan {
+        action,
+        env: env_name.to_string(),
+        from_env: what.from_env,
+        build: what.build,
+        source_release: what.source_release,
+        target_release: what.target_release,
+        current,
+        next_number: crate::domain::release::next_release_number(view.last_release_number(env_name)?),
+        gates,
+        steps,
+        protected: env.protected,
+    })
+}
+
+fn known_env<'c>(config: &'c Config, name: &str) -> Result<&'c Environment> {
+    config.env(name).ok_or_else(|| {
+        Error::usage(format!(
+            "unknown environment {name:?}: expected one of {}",
+            config.env_names().join(", ")
+        ))
+    })
+}
+
+/// The build an action deploys, and where it comes from.
+struct Source {
+    build: Build,
+    from_env: Option<String>,
+    source_release: Option<u64>,
+    target_release: Option<u64>,
+}
+
+impl Source {
+    fn deploy(view: &dyn StateView, version: &str) -> Result<Source> {
+        let build = view.build(version)?.ok_or_else(|| {
+            Error::usage(format!(
+                "build {version} is not registered: run `relcon release register {version} --commit SHA` first"
+            ))
+        })?;
+        Ok(Source {
+            build,
+            from_env: None,
+            source_release: None,
+            target_release: None,
+        })
+    }
+
+    /// The exact build current in `from`, which must be `to`'s source.
+    fn promote(view: &dyn StateView, config: &Config, env: &Environment, from: &str, to: &str) -> Result<Source> {
+        known_env(config, from)?;
+        match &env.promote_from {
+            Some(f) if f == from => {}
+            Some(f) => return Err(Error::usage(format!("{to} promotes from {f}, not from {from}"))),
+            None => {
+                return Err(Error::usage(format!(
+                    "{to} has no promote_from: it is the first stage; use `relcon deploy {to} VERSION`"
+                )))
+            }
+        }
+        let src = view
+            .current_release(from)?
+            .ok_or_else(|| Error::usage(format!("{from} has no current release to promote")))?;
+        let build = view.build(&src.version)?.ok_or_else(|| {
+            Error::runtime(format!(
+                "build {} of {from} v{} is not registered",
+                src.version, src.number
+            ))
+        })?;
+        Ok(Source {
+            build,
+            from_env: Some(from.to_string()),
+            source_release: Some(src.number),
+            target_release: None,
+        })
+    }
+
+    /// `to`, or else the newest earlier release with a different build.
+    fn rollback(view: &dyn StateView, env: &str, current: Option<&Release>, to: Option<u64>) -> Result<Source> {
+        let cur = current.ok_or_else(|| Error::usage(format!("{env} has no current release to roll back from")))?;
+        let target = match to {
+            Some(n) => {
+                let r = view
+                    .release(env, n)?
+                    .ok_or_else(|| Error::usage(format!("{env} has no release v{n}")))?;
+                if r.status != DeploymentStatus::Succeeded {
+                    return Err(Error::usage(format!(
+                        "{env} v{n} did not succeed ({}); pick a release that ran",
+                        r.status.as_str()
+                    )));
+                }
+                if r.number == cur.number {
+                    return Err(Error::usage(format!("v{n} is {env}'s current release")));
+                }
+                r
+            }
+            None => {
+                let recent = view.history(env, 0, 500)?;
+                default_rollback_target(&recent, cur).cloned().ok_or_else(|| {
+                    Error::usage(format!(
+                        "{env} has no earlier release with a different build to roll back to"
+                    ))
+                })?
+            }
+        };
+        let build = view
+            .build(&target.version)?
+            .ok_or_else(|| Error::runtime(format!("build {} is not registered", target.version)))?;
+        Ok(Source {
+            build,
+            from_env: None,
+            source_release: Some(target.number),
+            target_release: Some(target.number),
+        })
+    }
+}
+
+/// Every gate for `action` of `version` into `env`, as of `now`.
+#[allow(clippy::too_many_arguments)]
+fn gates_for(
+    view: &dyn StateView,
+    config: &Config,
+    env: &Environment,
+    action: Action,
+    version: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+    source_health: Option<(&str, bool, &str)>,
+) -> Result<Vec<Gate>> {
+    let running = view.in_flight(&env.name)?;
     let lease = match &running {
-        Some(r) => lease_state(view.lease(env_name)?.as_ref(), r.number),
+        Some(r) => lease_state(view.lease(&env.name)?.as_ref(), r.number),
         None => LeaseState::Unleased,
     };
-    let interrupted = view.interrupted(env_name)?;
-    let approvers = view.approvers(env_name, &build.version)?;
-    let hold = view.hold(env_name)?;
-    let checklists = before_checklists(view, config, env, &build.version)?;
-    let input = GateInput {
+    let interrupted = view.interrupted(&env.name)?;
+    let approvers = view.approvers(&env.name, version)?;
+    let hold = view.hold(&env.name)?;
+    let checklists = before_checklists(view, config, env, version)?;
+    Ok(gates::evaluate(&GateInput {
         action,
-        env: env_name,
+        env: &env.name,
         now,
         actor,
         protected: env.protected,
@@ -238,28 +305,6 @@ pub fn plan_with_health(
         freezes: &env.freeze,
         hold: hold.as_ref(),
         checklists: &checklists,
-        source_health: match (&from_env, &source_health) {
-            (Some(f), Some((ok, detail))) if config.env(f).is_some_and(|e| e.require_healthy) => {
-                Some((f.as_str(), *ok, detail.as_str()))
-            }
-            _ => None,
-        },
-    };
-    let gates = gates::evaluate(&input);
-    let steps = hook_for(env, action)
-        .map(|h| h.steps.iter().map(|s| s.name.clone()).collect())
-        .unwrap_or_default();
-    Ok(Plan {
-        action,
-        env: env_name.to_string(),
-        from_env,
-        build,
-        source_release,
-        target_release,
-        current,
-        next_number: crate::domain::release::next_release_number(view.last_release_number(env_name)?),
-        gates,
-        steps,
-        protected: env.protected,
-    })
+        source_health,
+    }))
 }

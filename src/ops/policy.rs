@@ -3,7 +3,7 @@
 //! how an override is recorded. Deployments, flag changes, the CLI's
 //! confirmation and the console's dialog all ask here.
 
-use crate::domain::Gate;
+use crate::domain::gates::{self, Gate};
 use crate::error::{Error, Result};
 use crate::ledger::bodies::{GateOverridden, GatedAction, OverriddenGate};
 use crate::ledger::{kind, NewEvent};
@@ -28,7 +28,7 @@ pub fn reason(protected: bool, env: &str, force: bool, given: Option<&str>) -> R
 /// unless `force` is given and each may be overridden. Returns the gates
 /// being overridden (empty when all pass).
 pub fn judge(action: &str, env: &str, gates: &[Gate], force: bool) -> Result<Vec<Gate>> {
-    let failing: Vec<Gate> = gates.iter().filter(|g| !g.ok).cloned().collect();
+    let failing: Vec<Gate> = gates::failing(gates).into_iter().cloned().collect();
     if failing.is_empty() {
         return Ok(failing);
     }

@@ -162,6 +162,26 @@ pub const MIGRATIONS: &[&str] = &[
         seen_ms BIGINT NOT NULL
     );
     "#,
+    // 2: incidents, with their timeline's milestones.
+    r#"
+    CREATE TABLE incidents (
+        id           BIGINT PRIMARY KEY,
+        env          TEXT NOT NULL,
+        severity     TEXT NOT NULL,
+        summary      TEXT,
+        affected     BIGINT,
+        opened_by    TEXT NOT NULL,
+        opened_at    TEXT NOT NULL,
+        mitigated_by TEXT,
+        mitigated_at TEXT,
+        mitigation   TEXT,
+        resolved_by  TEXT,
+        resolved_at  TEXT,
+        resolution   TEXT,
+        notes        BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE INDEX incidents_open ON incidents (env, id) WHERE resolved_at IS NULL;
+    "#,
 ];
 
 /// Tables a relcon user reads and writes (besides events and the head row).
@@ -176,6 +196,7 @@ pub const WRITABLE: &[&str] = &[
     "leases",
     "lease_beats",
     "presence",
+    "incidents",
 ];
 
 /// Grants for a role that runs relcon: it may append events and move the

@@ -195,6 +195,10 @@ pub const PROJECTIONS: &[Projection] = &[
         cols: "flag, env, seq, at, actor, change, before, after, reason",
     },
     Projection {
+        table: "incidents",
+        cols: "id, env, severity, summary, affected, opened_by, opened_at, mitigated_by, mitigated_at, mitigation, resolved_by, resolved_at, resolution, notes",
+    },
+    Projection {
         table: "leases",
         cols: "env, token, holder, host, pid, number, reason, acquired_ms, ttl_ms",
     },

@@ -3,10 +3,10 @@
 use chrono::{DateTime, Utc};
 
 use super::{vals, Db, Row};
-use crate::config::FlagState;
 use crate::domain::checklist::Tick;
 use crate::domain::gates::Hold;
 use crate::domain::release::StepState;
+use crate::domain::FlagState;
 use crate::domain::{Action, Build, DeploymentStatus, Release};
 use crate::error::Result;
 use crate::ledger::store::{FlagChange, FlagRecord, Lease, StateView};
@@ -259,5 +259,13 @@ impl<D: Db + ?Sized> StateView for D {
 
     fn db_now_ms(&self) -> Result<i64> {
         self.now_ms()
+    }
+
+    fn open_incident(&self, env: &str) -> Result<Option<crate::domain::incident::Incident>> {
+        super::incident::open(self, env)
+    }
+
+    fn incidents(&self, limit: usize) -> Result<Vec<crate::domain::incident::Incident>> {
+        super::incident::list(self, limit)
     }
 }

@@ -153,4 +153,24 @@ pub const MIGRATIONS: &[&str] = &[
         seen_ms INTEGER NOT NULL
     );
     "#,
+    // 8: incidents, with their timeline's milestones.
+    r#"
+    CREATE TABLE incidents (
+        id           INTEGER PRIMARY KEY,
+        env          TEXT NOT NULL,
+        severity     TEXT NOT NULL,
+        summary      TEXT,
+        affected     INTEGER,
+        opened_by    TEXT NOT NULL,
+        opened_at    TEXT NOT NULL,
+        mitigated_by TEXT,
+        mitigated_at TEXT,
+        mitigation   TEXT,
+        resolved_by  TEXT,
+        resolved_at  TEXT,
+        resolution   TEXT,
+        notes        INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX incidents_open ON incidents(env, id) WHERE resolved_at IS NULL;
+    "#,
 ];

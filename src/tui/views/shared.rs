@@ -91,13 +91,12 @@ impl Shared {
     }
 }
 
-/// A deployment still running (its hook has not ended). The snapshot's
-/// state is a word; this is the one place the console reads it.
+/// A deployment still running (its hook has not ended).
 pub fn running(d: &DeploymentSummary) -> bool {
-    d.state == DeploymentStatus::Started.as_str()
+    d.state == DeploymentStatus::Started
 }
 
 /// A deployment whose process died, waiting for a person to resolve it.
 pub fn interrupted(d: &DeploymentSummary) -> bool {
-    d.state == DeploymentStatus::Interrupted.as_str()
+    d.state == DeploymentStatus::Interrupted
 }

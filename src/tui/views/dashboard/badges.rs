@@ -1,35 +1,36 @@
 //! The badges on a card: hold, frozen, interrupted, deploying, protected
-//! from the snapshot, drift and verifying from the live board, and "flags
-//! ≠N". The snapshot gives them as words (`ops::status`); this is the one
-//! place the console reads those words.
+//! from the snapshot (`ops::status::Badge`), drift and verifying from the
+//! live board, and "flags ≠N".
 
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use crate::health::VersionCheck;
-use crate::ops::status::EnvStatus;
+use crate::ops::status::{Badge, EnvStatus};
 use crate::tui::render::format::{cols, fit_spans};
 use crate::tui::render::theme::Theme;
 use crate::tui::views::live::LiveHealth;
 
 /// (symbol, word, style) for one badge.
-fn badge(b: &str, theme: &Theme) -> (&'static str, String, Style) {
-    match b {
-        "protected" => ("◆", "protected".into(), theme.env_prod()),
-        "hold" => ("▲", "hold".into(), theme.warn()),
-        "frozen" => ("❄", "frozen".into(), theme.warn()),
-        "interrupted" => ("✖", "interrupted".into(), theme.error()),
-        "deploying" => ("◌", "deploying".into(), theme.accent()),
-        "drift" => ("≠", "drift".into(), theme.warn()),
-        "verifying" => ("◌", "verifying".into(), theme.accent()),
-        other => ("•", other.to_string(), theme.muted()),
-    }
+fn badge(b: Badge, theme: &Theme) -> (&'static str, &'static str, Style) {
+    let (symbol, style) = match b {
+        Badge::Protected => ("◆", theme.env_prod()),
+        Badge::Hold => ("▲", theme.warn()),
+        Badge::Frozen => ("❄", theme.warn()),
+        Badge::Interrupted => ("✖", theme.error()),
+        Badge::Deploying => ("◌", theme.accent()),
+        Badge::Drift => ("≠", theme.warn()),
+        Badge::Verifying => ("◌", theme.accent()),
+        // The plain mark every badge without a symbol of its own had.
+        Badge::Incident => ("•", theme.muted()),
+    };
+    (symbol, b.as_str(), style)
 }
 
 /// The deployment line already tells of these two.
-const SAID_ABOVE: &[&str] = &["deploying", "interrupted"];
+const SAID_ABOVE: [Badge; 2] = [Badge::Deploying, Badge::Interrupted];
 /// These two come from the live board, not the snapshot.
-const LIVE: &[&str] = &["drift", "verifying"];
+const LIVE: [Badge; 2] = [Badge::Drift, Badge::Verifying];
 
 /// "flags ≠2": flags set differently than in the env this one promotes from.
 fn flags_differ(e: &EnvStatus) -> Option<String> {
@@ -48,11 +49,11 @@ pub(super) fn badge_line(
 ) -> Option<Line<'static>> {
     let shown = e.deployment.is_some();
     let live_badge = match live.version {
-        VersionCheck::Drift { .. } => Some("drift"),
-        VersionCheck::Verifying { .. } => Some("verifying"),
+        VersionCheck::Drift { .. } => Some(Badge::Drift),
+        VersionCheck::Verifying { .. } => Some(Badge::Verifying),
         _ => None,
     };
-    let mut all: Vec<&str> = e
+    let mut all: Vec<Badge> = e
         .badges
         .iter()
         .copied()
@@ -64,24 +65,24 @@ pub(super) fn badge_line(
     if all.is_empty() && flags.is_none() {
         return None;
     }
-    let sep = |all: &[&str]| if all.is_empty() { "" } else { "· " };
-    let room = |all: &[&str]| width.saturating_sub(flags.as_ref().map_or(0, |f| cols(sep(all)) + cols(f)));
-    let words = |all: &[&str]| -> usize {
+    let sep = |all: &[Badge]| if all.is_empty() { "" } else { "· " };
+    let room = |all: &[Badge]| width.saturating_sub(flags.as_ref().map_or(0, |f| cols(sep(all)) + cols(f)));
+    let words = |all: &[Badge]| -> usize {
         all.iter()
             .map(|b| {
-                let (s, w, _) = badge(b, theme);
-                cols(s) + 1 + cols(&w) + 1
+                let (s, w, _) = badge(*b, theme);
+                cols(s) + 1 + cols(w) + 1
             })
             .sum()
     };
     if compact && words(&all) > room(&all) + 1 && all.len() > 1 {
-        all.retain(|b| *b != "protected");
+        all.retain(|b| *b != Badge::Protected);
     }
     let as_words = words(&all) <= room(&all) + 1;
     let mut spans: Vec<Span<'static>> = all
         .iter()
         .map(|b| {
-            let (s, w, st) = badge(b, theme);
+            let (s, w, st) = badge(*b, theme);
             let text = if as_words { format!("{s} {w} ") } else { format!("{s} ") };
             Span::styled(text, st)
         })

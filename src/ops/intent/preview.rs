@@ -1,121 +1,17 @@
-//! The vocabulary of actions, owned by ops. Both front ends turn what a
-//! person typed (arguments, a key, a `:` line) into an [`Intent`], show its
-//! [`preview`] (what would happen, every gate, the name to type), and
-//! [`execute`] it with the person's [`Confirmation`]. The rules — planning,
-//! the promote-through skip, the override policy, the protected name — live
-//! here and in `policy`, once.
+//! What an intent would do, as of now: the steps, every gate, the question
+//! and the protected name to type.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
-use super::checklist::TickRequest;
-use super::deploy::{Options, Progress};
-use super::flags::{FlagOp, FlagPlan};
-use super::plan::{self, Plan, Request};
-use super::{audit, Ctx};
+use super::Intent;
 use crate::config::Config;
-use crate::domain::{Gate, Release};
-use crate::error::{Error, Result};
-use crate::exec::CancelToken;
+use crate::domain::Gate;
+use crate::error::Result;
 use crate::health::Board;
 use crate::ledger::StateView;
-
-/// One action a person can take.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Intent {
-    Deploy {
-        env: String,
-        version: String,
-    },
-    /// `expect`: refuse unless the source's current release is this vN.
-    Promote {
-        from: String,
-        to: String,
-        expect: Option<u64>,
-    },
-    /// The whole chain into `target`, gated at each step.
-    PromoteThrough {
-        target: String,
-    },
-    Rollback {
-        env: String,
-        to: Option<u64>,
-    },
-    Approve {
-        env: String,
-        version: String,
-        note: Option<String>,
-    },
-    HoldClear {
-        env: String,
-    },
-    Resolve {
-        env: String,
-        succeeded: bool,
-    },
-    Tick(TickRequest),
-    Flag {
-        env: String,
-        flag: String,
-        op: FlagOp,
-    },
-}
-
-/// What the person said when confirming.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Confirmation {
-    pub reason: Option<String>,
-    /// Override the failing gates that may be overridden (needs a reason).
-    pub force: bool,
-}
-
-impl Intent {
-    /// The environment it acts on.
-    pub fn env(&self) -> &str {
-        match self {
-            Intent::Deploy { env, .. }
-            | Intent::Rollback { env, .. }
-            | Intent::Approve { env, .. }
-            | Intent::HoldClear { env }
-            | Intent::Resolve { env, .. }
-            | Intent::Flag { env, .. } => env,
-            Intent::Tick(t) => &t.env,
-            Intent::Promote { to, .. } => to,
-            Intent::PromoteThrough { target } => target,
-        }
-    }
-
-    /// Deploy-type intents run a hook and stream progress.
-    pub fn runs_hook(&self) -> bool {
-        matches!(
-            self,
-            Intent::Deploy { .. } | Intent::Promote { .. } | Intent::PromoteThrough { .. } | Intent::Rollback { .. }
-        )
-    }
-
-    /// Gated by the environment's gates (a reason, a typed name, `--force`).
-    pub fn gated(&self) -> bool {
-        self.runs_hook() || matches!(self, Intent::Flag { op, .. } if *op != FlagOp::Kill)
-    }
-
-    fn request(&self) -> Option<Request> {
-        Some(match self {
-            Intent::Deploy { env, version } => Request::Deploy {
-                env: env.clone(),
-                version: version.clone(),
-            },
-            Intent::Promote { from, to, .. } => Request::Promote {
-                from: from.clone(),
-                to: to.clone(),
-            },
-            Intent::Rollback { env, to } => Request::Rollback {
-                env: env.clone(),
-                to: *to,
-            },
-            _ => return None,
-        })
-    }
-}
+use crate::ops::audit;
+use crate::ops::flags::{FlagOp, FlagPlan};
+use crate::ops::plan::{self, Plan, Request};
 
 /// One step of a deployment preview (promote-through has one per stage).
 #[derive(Debug, Clone)]
@@ -160,13 +56,13 @@ impl Preview {
     }
 
     pub fn failing(&self) -> Vec<&Gate> {
-        self.gates().iter().filter(|g| !g.ok).collect()
+        crate::domain::gates::failing(self.gates())
     }
 
     /// The one override rule (`policy::judge`), on the gates that decide now.
     pub fn judge(&self, intent: &Intent, force: bool) -> Result<()> {
         policy_action(intent).map_or(Ok(()), |action| {
-            super::policy::judge(&action, intent.env(), self.gates(), force).map(|_| ())
+            crate::ops::policy::judge(&action, intent.env(), self.gates(), force).map(|_| ())
         })
     }
 }
@@ -209,10 +105,10 @@ fn source_health(config: &Config, board: Option<&Board>, from: &str) -> Option<(
         return None;
     }
     match board.filter(|b| b.env_health(from).state.is_some()) {
-        Some(b) => Some(super::health::gate_verdict(config, b, from)),
+        Some(b) => Some(crate::ops::health::gate_verdict(config, b, from)),
         None => {
             let polled = crate::health::once::poll_blocking(config, Some(&[from.to_string()]));
-            Some(super::health::gate_verdict(config, &polled, from))
+            Some(crate::ops::health::gate_verdict(config, &polled, from))
         }
     }
 }
@@ -221,7 +117,7 @@ fn source_health(config: &Config, board: Option<&Board>, from: &str) -> Option<(
 /// that already runs the build coming through (the first stage's current
 /// build) is skipped — the same rule the execution applies step by step.
 pub fn through_steps(view: &dyn StateView, config: &Config, target: &str) -> Result<Vec<(String, String, bool)>> {
-    let chain = super::chain::chain_of(config, target)?;
+    let chain = crate::ops::chain::chain_of(config, target)?;
     let incoming = match chain.first() {
         Some((f, _)) => view.current_release(f)?.map(|r| r.version),
         None => None,
@@ -282,7 +178,7 @@ pub fn preview(
             });
         }
     } else if let Intent::Flag { env, flag: name, op } = intent {
-        flag = Some(super::flags::plan(view, config, actor, env, name, op)?);
+        flag = Some(crate::ops::flags::plan(view, config, actor, env, name, op)?);
     }
     Ok(Preview {
         question: question(intent, &steps, flag.as_ref()),
@@ -356,125 +252,4 @@ fn question(intent: &Intent, steps: &[Step], flag: Option<&FlagPlan>) -> String 
         ),
         _ => "Go ahead?".to_string(),
     }
-}
-
-/// What an intent did.
-#[derive(Debug, Clone, Serialize)]
-#[serde(untagged)]
-pub enum Outcome {
-    /// Deployments made (promote-through: one per stage that ran, maybe none).
-    Releases(Vec<Release>),
-    Approved {
-        env: String,
-        version: String,
-        by: Vec<String>,
-    },
-    HoldCleared {
-        env: String,
-    },
-    Resolved(Release),
-    Ticked {
-        run: super::checklist::Run,
-        item: usize,
-        undo: bool,
-    },
-    Flag(super::flags::Changed),
-}
-
-/// Carry out `intent` through the same ops functions, whoever asked.
-pub fn execute(
-    ctx: &mut Ctx,
-    intent: &Intent,
-    c: &Confirmation,
-    on: &mut dyn FnMut(Progress),
-    cancel: &CancelToken,
-) -> Result<Outcome> {
-    let opts = |expect| Options {
-        reason: c.reason.clone(),
-        force: c.force,
-        expect,
-    };
-    use super::deploy;
-    Ok(match intent {
-        Intent::Deploy { env, version } => {
-            Outcome::Releases(vec![deploy::deploy(ctx, env, version, &opts(None), on, cancel)?])
-        }
-        Intent::Promote { from, to, expect } => {
-            Outcome::Releases(vec![deploy::promote(ctx, from, to, &opts(*expect), on, cancel)?])
-        }
-        Intent::PromoteThrough { target } => {
-            Outcome::Releases(deploy::promote_through(ctx, target, &opts(None), on, cancel)?)
-        }
-        Intent::Rollback { env, to } => {
-            Outcome::Releases(vec![deploy::rollback(ctx, env, *to, &opts(None), on, cancel)?])
-        }
-        Intent::Approve { env, version, note } => Outcome::Approved {
-            by: super::approve::approve(ctx, env, version, note.clone())?,
-            env: env.clone(),
-            version: version.clone(),
-        },
-        Intent::HoldClear { env } => {
-            super::hold::clear(ctx, env, c.reason.clone())?;
-            Outcome::HoldCleared { env: env.clone() }
-        }
-        Intent::Resolve { env, succeeded } => {
-            Outcome::Resolved(super::recover::resolve(ctx, env, *succeeded, c.reason.clone())?)
-        }
-        Intent::Tick(t) => {
-            let (run, item) = super::checklist::tick_n(ctx, t.clone())?;
-            Outcome::Ticked {
-                run,
-                item,
-                undo: t.undo,
-            }
-        }
-        Intent::Flag { env, flag, op } => {
-            Outcome::Flag(super::flags::apply(ctx, env, flag, op, c.reason.clone(), c.force)?)
-        }
-    })
-}
-
-impl Outcome {
-    /// One line saying what happened, for a status line.
-    pub fn summary(&self) -> String {
-        let rel = |r: &Release| format!("{} v{}: {} — {}", r.env, r.number, r.version, r.description());
-        match self {
-            Outcome::Releases(made) if made.is_empty() => {
-                "nothing to promote: every stage already runs its source's build".to_string()
-            }
-            Outcome::Releases(made) => made.iter().map(rel).collect::<Vec<_>>().join("; "),
-            Outcome::Approved { env, version, by } => {
-                format!("approved {version} into {env} (approvals: {})", by.join(", "))
-            }
-            Outcome::HoldCleared { env } => format!("hold on {env} cleared"),
-            Outcome::Resolved(r) => format!("{} v{} resolved as {}", r.env, r.number, r.status.as_str()),
-            Outcome::Ticked { run, item, undo } => format!(
-                "{} {} #{item} — {}/{} done",
-                if *undo { "unticked" } else { "ticked" },
-                run.name,
-                run.done,
-                run.total
-            ),
-            Outcome::Flag(done) => {
-                let targets = if done.row.targets.is_empty() {
-                    String::new()
-                } else {
-                    format!(" (targets {})", done.row.targets.join(","))
-                };
-                let mut msg = format!(
-                    "{} in {} is now {}{targets}",
-                    done.row.flag, done.row.env, done.row.state
-                );
-                for w in done.warnings.iter().chain(done.hook_failed.iter()) {
-                    msg.push_str(&format!(" — ▲ {w}"));
-                }
-                msg
-            }
-        }
-    }
-}
-
-/// Whether `e` is a refusal by gates (for callers that show gates apart).
-pub fn refused(e: &Error) -> bool {
-    matches!(e, Error::Refused { .. })
 }

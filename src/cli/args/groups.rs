@@ -1,0 +1,197 @@
+//! The subcommands of `release`, `checklist`, `hold`, `audit`, `ledger`, `flag` and `incident`.
+
+use clap::Subcommand;
+use std::path::PathBuf;
+
+use super::{ActionArgs, JsonFlag};
+
+#[derive(Subcommand, Debug)]
+pub enum ReleaseCmd {
+    /// Register a build made by CI. Versions are unique; builds never change.
+    Register {
+        version: String,
+        #[arg(long)]
+        commit: String,
+        #[arg(long)]
+        artifact: Option<String>,
+        #[arg(long)]
+        notes: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ChecklistCmd {
+    /// Turn a markdown checklist ("- [ ] item" lines) into a template.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        name: String,
+        /// Append the template to the config file instead of printing it.
+        #[arg(long)]
+        write: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum HoldCmd {
+    /// Let promotions into ENV again.
+    Clear {
+        env: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCmd {
+    /// Recompute the hash chain and every projection, and check the head
+    /// against this machine's checkpoint; names the first problem (exit 1).
+    Verify {
+        /// Also require event SEQ to have HASH (a head anchored elsewhere,
+        /// e.g. printed by `relcon audit head` in CI).
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_head: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Print the newest event as SEQ:HASH, to anchor outside the ledger.
+    Head {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum LedgerCmd {
+    /// Recompute every projection from the events.
+    Rebuild,
+    /// Create or migrate the ledger's schema (PostgreSQL: the `relcon`
+    /// schema, its append-only triggers, and grants).
+    Init {
+        /// A database role to grant what relcon needs (append, never rewrite). Repeatable.
+        #[arg(long, value_name = "ROLE")]
+        grant: Vec<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Copy every event, verbatim, into an empty ledger (sqlite:PATH or
+    /// postgres://…), verify it, and print both heads.
+    Copy {
+        /// Where to: `sqlite:PATH` (relative to here) or `postgres://USER@HOST/DB`.
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// The variable holding the target server's password (default: the config's `password_env`).
+        #[arg(long, value_name = "NAME")]
+        password_env: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FlagCmd {
+    /// Every flag in every environment.
+    List {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Turn a flag on, off, or on for a percentage; add or remove targets.
+    Set {
+        env: String,
+        flag: String,
+        /// on, off, or a percentage like 25%.
+        state: Option<String>,
+        /// A targeting key that always gets the flag (repeatable).
+        #[arg(long = "target", value_name = "KEY")]
+        target: Vec<String>,
+        /// Remove a targeting key (repeatable).
+        #[arg(long = "untarget", value_name = "KEY")]
+        untarget: Vec<String>,
+        #[command(flatten)]
+        act: ActionArgs,
+    },
+    /// Kill switch: off now (rollout 0, targets kept but inactive).
+    Kill {
+        env: String,
+        flag: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[arg(long, short = 'y')]
+        yes: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Back to the state before the kill.
+    Restore {
+        env: String,
+        flag: String,
+        #[command(flatten)]
+        act: ActionArgs,
+    },
+    /// What a targeting key gets, and why.
+    Eval {
+        env: String,
+        flag: String,
+        key: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Rewrite every configured export (or --check which are stale).
+    Export {
+        /// Write nothing; exit 1 naming every file that is missing or does
+        /// not hold what the ledger says.
+        #[arg(long)]
+        check: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum IncidentCmd {
+    /// Open an incident on ENV; prints the action its severity calls for.
+    Open {
+        env: String,
+        /// critical, high, medium or low.
+        #[arg(long)]
+        severity: String,
+        /// What is happening, in a line.
+        #[arg(long)]
+        summary: Option<String>,
+        /// Percent of users affected (the tree's "more than 10 %").
+        #[arg(long, value_name = "PCT")]
+        affected: Option<u32>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Add a line to the open incident's timeline.
+    Note {
+        env: String,
+        text: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Close the open incident.
+    Resolve {
+        env: String,
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Incidents, newest first, or ENV's open one with its recommendation.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// ENV's open incident and what the decision tree recommends now.
+    Show {
+        env: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
