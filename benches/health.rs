@@ -467,7 +467,7 @@ fn frames(c: &mut Criterion) {
             || batch.clone(),
             |batch| {
                 for u in batch {
-                    app.health.apply(u);
+                    app.shared.health.apply(u);
                 }
             },
             criterion::BatchSize::LargeInput,

@@ -43,9 +43,9 @@ fn frame(c: &mut Criterion) {
     for (w, h) in [(160u16, 48u16), (80, 24)] {
         let (mut ctx, mut app) = app_on(&l, (w, h));
         assert!(
-            app.history_total() >= 100_000,
+            app.shared.history_total() >= 100_000,
             "hot env has {} releases",
-            app.history_total()
+            app.shared.history_total()
         );
         let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
         g.bench_with_input(
@@ -61,9 +61,9 @@ fn frame(c: &mut Criterion) {
         testing::press(&mut ctx, &mut app, &["G"]);
         testing::refresh(&mut ctx, &mut app);
         assert!(
-            app.history.cursor > 90_000,
+            app.views.dashboard.history.cursor > 90_000,
             "G should move to the oldest release (cursor {})",
-            app.history.cursor
+            app.views.dashboard.history.cursor
         );
         g.bench_with_input(
             BenchmarkId::new("dashboard_history_end", format!("{w}x{h}")),

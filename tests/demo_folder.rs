@@ -7,24 +7,16 @@
 
 mod common;
 
+mod tui_term;
+
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{wait_until, BIN};
-use portable_pty::{native_pty_system, Child, CommandBuilder, MasterPty, PtySize};
-
-const PROXIES: [&str; 6] = [
-    "http_proxy",
-    "HTTP_PROXY",
-    "https_proxy",
-    "HTTPS_PROXY",
-    "all_proxy",
-    "ALL_PROXY",
-];
+use tui_term::{Spawn, Term, PROXIES};
 
 /// `relcon demo --keep DIR` without a terminal.
 fn demo_without_tty(dir: &Path) -> common::Run {
@@ -100,90 +92,15 @@ fn the_demo_refuses_a_folder_it_did_not_write() {
     assert!(!again.joined);
 }
 
-/// The demo in a pseudo-terminal.
-struct Console {
-    parser: Arc<Mutex<vt100::Parser>>,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn Child + Send + Sync>,
-    _master: Box<dyn MasterPty + Send>,
+/// `relcon demo --keep DIR` in a pseudo-terminal, as `user`.
+fn start(dir: &Path, user: &str) -> Term {
+    let args: [&OsStr; 3] = ["demo".as_ref(), "--keep".as_ref(), dir.as_os_str()];
+    let here = std::env::current_dir().expect("the test's folder");
+    Spawn::new(&here, user).args(&args).size(40, 140).start()
 }
 
-impl Console {
-    fn start(dir: &Path, user: &str) -> Console {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: 40,
-                cols: 140,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .expect("a pseudo-terminal");
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.args(["demo", "--keep"]);
-        cmd.arg(dir);
-        cmd.env("RELCON_USER", user);
-        cmd.env("TERM", "xterm-256color");
-        for v in ["RELCON_CONFIG", "NO_COLOR"].iter().chain(PROXIES.iter()) {
-            cmd.env_remove(v);
-        }
-        let child = pair.slave.spawn_command(cmd).expect("start relcon demo");
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().expect("pty reader");
-        let writer = pair.master.take_writer().expect("pty writer");
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 140, 0)));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 16384];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                p.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Console {
-            parser,
-            writer,
-            child,
-            _master: pair.master,
-        }
-    }
-
-    fn text(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            let t = self.text();
-            if pred(&t) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{t}");
-            std::thread::sleep(Duration::from_millis(25));
-        }
-    }
-
-    fn quit(&mut self) {
-        self.writer.write_all(b"q").unwrap();
-        self.writer.flush().unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while matches!(self.child.try_wait(), Ok(None)) {
-            assert!(Instant::now() < deadline, "the demo did not quit:\n{}", self.text());
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-}
-
-impl Drop for Console {
-    fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-}
+/// A demo's services take a while to answer their first polls.
+const DASHBOARD: Duration = Duration::from_secs(30);
 
 /// The health+json version a demo service reports, if it answers.
 fn reported(port: u16) -> Option<String> {
@@ -213,8 +130,8 @@ fn a_second_demo_joins_the_running_one_and_leaves_it_alone() {
     let dir = keep.path();
     let dashboard = |t: &str| t.contains("prod ◆") && t.matches("● healthy").count() >= 3;
 
-    let mut first = Console::start(dir, "ana");
-    first.wait("the first console's dashboard", dashboard);
+    let mut first = start(dir, "ana");
+    first.wait_in("the first console's dashboard", DASHBOARD, dashboard);
     let ports = marker_ports(dir);
     assert_eq!(ports.len(), 3, "the running demo records its ports");
     let config = std::fs::read(dir.join("relcon.toml")).unwrap();
@@ -223,8 +140,8 @@ fn a_second_demo_joins_the_running_one_and_leaves_it_alone() {
     assert!(versions.iter().all(Option::is_some), "{versions:?}");
 
     // The pair joins: a console on the same sandbox, same services.
-    let mut second = Console::start(dir, "bob");
-    second.wait("the second console's dashboard", dashboard);
+    let second = start(dir, "bob");
+    second.wait_in("the second console's dashboard", DASHBOARD, dashboard);
     assert_eq!(
         std::fs::read(dir.join("relcon.toml")).unwrap(),
         config,
@@ -238,8 +155,8 @@ fn a_second_demo_joins_the_running_one_and_leaves_it_alone() {
     let after: Vec<Option<String>> = ports.iter().map(|p| reported(*p)).collect();
     assert_eq!(after, versions, "the first demo's services stopped answering");
     assert_eq!(std::fs::read(dir.join("relcon.toml")).unwrap(), config);
-    assert!(matches!(first.child.try_wait(), Ok(None)), "the first demo exited");
-    first.wait("the first console still healthy", dashboard);
+    assert!(first.running(), "the first demo exited");
+    first.wait_in("the first console still healthy", DASHBOARD, dashboard);
 
     // Without a terminal, a joining demo says what it joined.
     let r = demo_without_tty(dir);

@@ -7,15 +7,15 @@
 //! pseudo-terminal) shows an interrupted deployment without recording it.
 
 mod common;
+mod tui_term;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::CommandFactory;
-use common::{sigkill, wait_child, wait_until, Sandbox, BIN};
+use common::{sigkill, wait_child, wait_until, Sandbox};
+use tui_term::Spawn;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Class {
@@ -295,52 +295,14 @@ fn a_read_only_console_shows_an_interrupted_deployment_and_records_nothing() {
     let events = event_count(&sb);
     let before = snapshot(sb.root());
 
-    let pty = portable_pty::native_pty_system()
-        .openpty(portable_pty::PtySize {
-            rows: 30,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = portable_pty::CommandBuilder::new(BIN);
-    cmd.args(["--read-only"]);
-    cmd.cwd(sb.root());
-    cmd.env("RELCON_USER", "viewer");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("RELCON_CONFIG");
-    let mut child = pty.slave.spawn_command(cmd).unwrap();
-    drop(pty.slave);
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let mut writer = pty.master.take_writer().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(30, 120, 0)));
-    let p = parser.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            p.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let screen = || parser.lock().unwrap().screen().contents();
-    let shown = wait_until(Duration::from_secs(15), || {
-        let t = screen();
+    let term = Spawn::new(sb.root(), "viewer")
+        .args(&["--read-only"])
+        .size(30, 120)
+        .start();
+    term.wait_in("lab shown as interrupted, read-only", Duration::from_secs(15), |t| {
         t.contains("read-only") && t.contains("interrupted")
     });
-    assert!(
-        shown,
-        "the read-only console should show lab as interrupted:\n{}",
-        screen()
-    );
-    writer.write_all(b"q").unwrap();
-    writer.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "the console did not quit:\n{}", screen());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    term.quit();
     assert_eq!(event_count(&sb), events, "a read-only console recorded an event");
     assert_unchanged(&sb, &before, "the read-only console");
 

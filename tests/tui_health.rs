@@ -10,8 +10,8 @@ use relcon::config::Config;
 use relcon::exec::CancelToken;
 use relcon::health::{HealthUpdate, MetricSample, Sample, State, SubCheck};
 use relcon::ops;
-use relcon::tui::components::health_view::NO_METRICS;
 use relcon::tui::testing::{self, find, press};
+use relcon::tui::views::health::NO_METRICS;
 use relcon::tui::{App, Msg, Snapshot};
 use tui_support::*;
 
@@ -208,7 +208,7 @@ fn lights_follow_the_samples_not_the_last_snapshot() {
     press(&mut w.ctx, &mut a, &["l", "l"]);
     a.update(check("prod", "api", 10, State::Healthy, 12, "1.1.0"));
     // A snapshot loaded while healthy (as the reader does)…
-    let s = Snapshot::load_with(&w.ctx, &a.query, &a.health).unwrap();
+    let s = Snapshot::load_with(&w.ctx, &a.query, &a.shared.health).unwrap();
     a.update(Msg::Snapshot(Box::new(s)));
     assert!(screen(&a, 160, 48).0.contains("● healthy · runs 1.1.0"));
     // …then a failing sample, and no new snapshot.

@@ -2,16 +2,16 @@
 //! real keys, the screen read back through a vt100 parser. Every wait polls
 //! the screen against a deadline; nothing sleeps for a fixed time.
 
+mod tui_term;
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
-
-const BIN: &str = env!("CARGO_BIN_EXE_relcon");
+use tui_term::{Spawn, Term, BIN};
 
 const CONFIG: &str = r#"
 [project]
@@ -42,212 +42,77 @@ items = ["Verify critical user flows", "Update release notes"]
 "#;
 
 fn relcon(dir: &Path, args: &[&str]) {
-    let out = Command::new(BIN)
-        .args(args)
-        .current_dir(dir)
-        .env("RELCON_USER", "ana")
-        .env_remove("RELCON_CONFIG")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "relcon {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    tui_term::relcon(dir, "ana", &[], args);
 }
 
-struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
-    raw: Arc<Mutex<Vec<u8>>>,
-}
-
-impl Screen {
-    fn text(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-    /// Poll until `pred` holds for the screen text, or fail showing the screen.
-    fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            let t = self.text();
-            if pred(&t) {
-                return;
-            }
-            assert!(Instant::now() < deadline, "timed out waiting for {what}; screen:\n{t}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-    fn wait_for(&self, needle: &str) {
-        self.wait(needle, |t| t.contains(needle));
-    }
-}
-
-type Child = Box<dyn portable_pty::Child + Send + Sync>;
-
-/// The console in a pseudo-terminal; the master end lives as long as this.
-struct Term {
-    screen: Screen,
-    child: Child,
-    writer: Box<dyn Write + Send>,
-    _master: Box<dyn portable_pty::MasterPty + Send>,
-}
-
-/// The console in a 100×30 pseudo-terminal, in `dir`, as ana (no proxy:
-/// health checks go to loopback servers).
+/// The console in a 100×30 pseudo-terminal, in `dir`, as ana.
 fn spawn(dir: &Path) -> Term {
-    let pty = native_pty_system();
-    let pair = pty
-        .openpty(PtySize {
-            rows: 30,
-            cols: 100,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(BIN);
-    cmd.cwd(dir);
-    cmd.env("RELCON_USER", "ana");
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("RELCON_CONFIG");
-    cmd.env_remove("NO_COLOR");
-    for v in [
-        "http_proxy",
-        "HTTP_PROXY",
-        "https_proxy",
-        "HTTPS_PROXY",
-        "all_proxy",
-        "ALL_PROXY",
-    ] {
-        cmd.env_remove(v);
-    }
-    let child = pair.slave.spawn_command(cmd).unwrap();
-    drop(pair.slave);
-    let mut reader = pair.master.try_clone_reader().unwrap();
-    let writer = pair.master.take_writer().unwrap();
-    let screen = Screen {
-        parser: Arc::new(Mutex::new(vt100::Parser::new(30, 100, 0))),
-        raw: Arc::new(Mutex::new(Vec::new())),
-    };
-    let (parser, raw) = (screen.parser.clone(), screen.raw.clone());
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            parser.lock().unwrap().process(&buf[..n]);
-            raw.lock().unwrap().extend_from_slice(&buf[..n]);
-        }
-    });
-    Term {
-        screen,
-        child,
-        writer,
-        _master: pair.master,
-    }
-}
-
-/// Wait for the child to exit after `q`.
-fn exit_status(child: &mut Child, screen: &Screen) -> portable_pty::ExitStatus {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return s;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "relcon did not exit after q; screen:\n{}",
-            screen.text()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    Spawn::new(dir, "ana").size(30, 100).start()
 }
 
 #[test]
 fn console_in_a_real_terminal() {
-    let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
     relcon(dir.path(), &["release", "register", "1.0.0", "--commit", "abc1234def"]);
     relcon(dir.path(), &["deploy", "dev", "1.0.0", "--yes"]);
     relcon(dir.path(), &["promote", "dev", "staging", "--yes"]);
 
-    let Term {
-        screen,
-        mut child,
-        mut writer,
-        _master,
-    } = spawn(dir.path());
-    let mut send = |s: &str| {
-        writer.write_all(s.as_bytes()).unwrap();
-        writer.flush().unwrap();
-    };
+    let mut term = spawn(dir.path());
 
     // The dashboard: every env, in pipeline order.
-    screen.wait("the env cards", |t| {
+    term.wait("the env cards", |t| {
         t.contains("dev") && t.contains("staging") && t.contains("prod ◆") && t.contains("no release yet")
     });
-    assert!(
-        screen.parser.lock().unwrap().screen().alternate_screen(),
-        "runs in the alternate screen"
-    );
+    assert!(term.alternate_screen(), "runs in the alternate screen");
 
     // Help, generated from the keymap; Esc closes it.
-    send("?");
-    screen.wait_for("Promote to next env");
-    send("\x1b");
-    screen.wait("help to close", |t| !t.contains("Promote to next env"));
+    term.send("?");
+    term.wait_for("Promote to next env");
+    term.close("Promote to next env");
 
     // Select staging, promote to prod: the dialog shows gates and asks for the name.
-    send("l");
-    screen.wait_for("▸ staging");
-    send("p");
-    screen.wait_for("Promote staging → prod");
-    screen.wait_for("type prod to confirm");
-    send("ship it");
-    send("\t");
-    send("prod");
-    send("\r");
-    screen.wait_for("✔ prod v1: 1.0.0");
-    send("\x1b");
+    term.send("l");
+    term.wait_for("▸ staging");
+    term.send("p");
+    term.wait_for("Promote staging → prod");
+    term.wait_for("type prod to confirm");
+    term.send("ship it");
+    term.send("\t");
+    term.send("prod");
+    term.send("\r");
+    term.wait_for("✔ prod v1: 1.0.0");
+    term.send("\x1b");
     // Both staging and prod now run v1 1.0.0; prod has a release at last.
-    screen.wait("prod's card to show the release", |t| {
+    term.wait("prod's card to show the release", |t| {
         t.matches("v1 1.0.0").count() >= 2 && !t.contains("no release yet") && !t.contains("Promote staging → prod")
     });
 
     // Checklists view: tick the first item with space.
-    send("c");
-    screen.wait_for("Checklists · staging");
-    screen.wait_for("[ ] 1. Verify critical user flows");
-    send(" ");
-    screen.wait_for("[x] 1. Verify critical user flows — by ana");
+    term.send("c");
+    term.wait_for("Checklists · staging");
+    term.wait_for("[ ] 1. Verify critical user flows");
+    term.send(" ");
+    term.wait_for("[x] 1. Verify critical user flows — by ana");
 
     // Another console's write shows up within a second.
     relcon(dir.path(), &["check", "staging", "post-deploy", "2"]);
-    screen.wait_for("[x] 2. Update release notes — by ana");
+    term.wait_for("[x] 2. Update release notes — by ana");
 
-    send("q");
-    let status = exit_status(&mut child, &screen);
+    term.send("q");
+    let status = term.exit();
     assert!(status.success(), "exit status {status:?}");
     // The terminal was given back: alternate screen left, cursor shown.
     let wait_restored = Instant::now() + Duration::from_secs(2);
-    while screen.parser.lock().unwrap().screen().alternate_screen() && Instant::now() < wait_restored {
+    while term.alternate_screen() && Instant::now() < wait_restored {
         std::thread::sleep(Duration::from_millis(20));
     }
-    assert!(
-        !screen.parser.lock().unwrap().screen().alternate_screen(),
-        "alternate screen left"
-    );
-    let raw = screen.raw.lock().unwrap();
-    let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(200)..]).to_string();
+    assert!(!term.alternate_screen(), "alternate screen left");
+    let tail = term.tail();
+    let tail = &tail[tail.len().saturating_sub(200)..];
     assert!(
         tail.contains("\x1b[?1049l"),
         "leave-alternate-screen sequence at the end: {tail:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(20),
-        "took {:?}",
-        started.elapsed()
     );
 }
 
@@ -272,27 +137,16 @@ fn without_a_config_it_says_how_to_start() {
 fn first_launch_shows_where_to_start() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
-    let Term {
-        screen,
-        mut child,
-        mut writer,
-        _master,
-    } = spawn(dir.path());
-    let mut send = |s: &str| {
-        writer.write_all(s.as_bytes()).unwrap();
-        writer.flush().unwrap();
-    };
-    screen.wait("the first-launch hints", |t| {
+    let mut term = spawn(dir.path());
+    term.wait("the first-launch hints", |t| {
         t.contains("nothing has been deployed to dev yet")
             && t.contains("relcon release register 1.0.0 --commit SHA")
             && t.contains("press ? for help")
     });
-    send("?");
-    screen.wait_for("Promote to next env");
-    send("\x1b");
-    screen.wait("help to close", |t| !t.contains("Promote to next env"));
-    send("q");
-    assert!(exit_status(&mut child, &screen).success());
+    term.send("?");
+    term.wait_for("Promote to next env");
+    term.close("Promote to next env");
+    term.quit();
 }
 
 /// A health+json endpoint on loopback that fails while `fault` is set.
@@ -351,31 +205,21 @@ health = [{{ name = "api", url = "http://127.0.0.1:{port}/health", interval = "1
     std::fs::write(dir.path().join("relcon.toml"), config).unwrap();
     relcon(dir.path(), &["release", "register", "1.0.0", "--commit", "abc1234def"]);
     relcon(dir.path(), &["deploy", "dev", "1.0.0", "--yes"]);
-    let Term {
-        screen,
-        mut child,
-        mut writer,
-        _master,
-    } = spawn(dir.path());
-    let mut send = |s: &str| {
-        writer.write_all(s.as_bytes()).unwrap();
-        writer.flush().unwrap();
-    };
+    let mut term = spawn(dir.path());
     // The (compact) card's light: the symbol before the deployer's line.
     let light = |t: &str, sym: &str| {
         t.lines()
             .any(|l| l.starts_with(&format!("┃{sym} ")) && l.contains(" · ana"))
     };
-    screen.wait("a green light on the card", |t| light(t, "●"));
-    send("4");
-    screen.wait_for("dev  ● healthy · runs 1.0.0");
+    term.wait("a green light on the card", |t| light(t, "●"));
+    term.send("4");
+    term.wait_for("dev  ● healthy · runs 1.0.0");
     fault.store(true, Ordering::SeqCst);
-    screen.wait_for("dev  ✖ unhealthy · runs 1.0.0 · pool exhausted");
-    screen.wait_for("last error");
-    send("1");
-    screen.wait("a red light on the card", |t| light(t, "✖"));
+    term.wait_for("dev  ✖ unhealthy · runs 1.0.0 · pool exhausted");
+    term.wait_for("last error");
+    term.send("1");
+    term.wait("a red light on the card", |t| light(t, "✖"));
     fault.store(false, Ordering::SeqCst);
-    screen.wait("the card to turn green again", |t| light(t, "●"));
-    send("q");
-    assert!(exit_status(&mut child, &screen).success());
+    term.wait("the card to turn green again", |t| light(t, "●"));
+    term.quit();
 }

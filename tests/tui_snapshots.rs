@@ -59,9 +59,9 @@ fn audit_view_and_filter() {
     press(&mut w.ctx, &mut a, &["enter"]);
     let (t, _) = screen(&a, 80, 24);
     insta::assert_snapshot!("audit_filtered_80x24", t);
-    assert_eq!(a.audit_visible().len(), 5, "every approval, nothing else");
+    assert_eq!(a.views.audit.visible().len(), 5, "every approval, nothing else");
     press(&mut w.ctx, &mut a, &["esc"]);
-    assert!(a.audit_filter.is_empty());
+    assert!(a.views.audit.filter.is_empty());
 }
 
 #[test]

@@ -10,7 +10,7 @@ use chrono::Duration;
 use ratatui::style::Modifier;
 use relcon::ledger::bodies::{DeploymentFinished, DeploymentLate, DeploymentStarted, LeaseAcquired};
 use relcon::ledger::{kind, NewEvent, Presence};
-use relcon::tui::team::{Down, Source};
+use relcon::tui::event::{Down, Source};
 use relcon::tui::testing::{find, press};
 use relcon::tui::{App, Msg, Snapshot};
 use tui_support::*;
@@ -32,7 +32,7 @@ fn a_banner_while_the_ledger_is_gone_and_none_once_it_is_back() {
     let mut w = world();
     for (cols, rows) in [(80, 24), (160, 48)] {
         let mut a = app(&mut w, (cols, rows), false);
-        assert!(a.banner(cols as usize).is_none());
+        assert!(a.shared.banner(cols as usize).is_none());
         down(&mut a, Source::Watcher);
         let (t, b) = screen(&a, cols, rows);
         insta::assert_snapshot!(format!("banner_{cols}x{rows}"), t);
@@ -57,7 +57,7 @@ fn a_banner_while_the_ledger_is_gone_and_none_once_it_is_back() {
             source: Source::Watcher,
             down: None,
         });
-        assert!(a.banner(cols as usize).is_some());
+        assert!(a.shared.banner(cols as usize).is_some());
         let snap = Snapshot::load(&w.ctx, &a.query).unwrap();
         a.update(Msg::Snapshot(Box::new(snap)));
         let (t, _) = screen(&a, cols, rows);
@@ -266,7 +266,7 @@ fn a_partners_cursor_in_the_checklists_view() {
         let mut a = app(&mut w, (cols, rows), false);
         press(&mut w.ctx, &mut a, &["l", "c"]);
         // bo highlights item 2 of staging's validation of 1.3.0.
-        let key = relcon::tui::team::item_key("staging-validation", "1.3.0", 2);
+        let key = relcon::tui::event::item_key("staging-validation", "1.3.0", 2);
         a.update(Msg::Presence(vec![presence("bo", "checklists", "staging", Some(&key))]));
         let (t, b) = screen(&a, cols, rows);
         insta::assert_snapshot!(format!("partner_cursor_{cols}x{rows}"), t);
@@ -281,7 +281,7 @@ fn a_partners_cursor_in_the_checklists_view() {
         assert_eq!(here.env.as_deref(), Some("staging"));
         assert_eq!(
             here.item.as_deref(),
-            Some(relcon::tui::team::item_key("staging-validation", "1.3.0", 1).as_str())
+            Some(relcon::tui::event::item_key("staging-validation", "1.3.0", 1).as_str())
         );
         // In another env the cursor is not drawn.
         press(&mut w.ctx, &mut a, &["h"]);

@@ -4,8 +4,9 @@
 
 mod tui_support;
 
+use relcon::ops::intent::{Confirmation, Intent};
 use relcon::ops::{self};
-use relcon::tui::event::{Effect, Job, PlanRequest};
+use relcon::tui::event::{Effect, Job};
 use relcon::tui::testing::{self, find, press, type_text};
 use relcon::tui::Msg;
 use tui_support::*;
@@ -56,13 +57,17 @@ fn promote_dialog_shows_gates_and_needs_the_typed_name() {
     let effects = a.update(Msg::Key(testing::key("enter")));
     match effects.as_slice() {
         [Effect::Run {
-            job: Job::Promote { from, to, opts },
+            job:
+                Job::Intent {
+                    intent: Intent::Promote { from, to, expect },
+                    confirmation: Confirmation { reason, force },
+                },
             ..
         }] => {
             assert_eq!((from.as_str(), to.as_str()), ("staging", "prod"));
-            assert!(opts.force);
-            assert_eq!(opts.reason.as_deref(), Some("hotfix for checkout"));
-            assert_eq!(opts.expect, Some(4), "refuse if staging moved after the dialog opened");
+            assert!(force);
+            assert_eq!(reason.as_deref(), Some("hotfix for checkout"));
+            assert_eq!(*expect, Some(4), "refuse if staging moved after the dialog opened");
         }
         other => panic!("{other:?}"),
     }
@@ -93,8 +98,8 @@ fn rollback_targets_the_highlighted_older_release() {
     press(&mut w.ctx, &mut a, &["l", "l", "j"]);
     let effects = a.update(Msg::Key(testing::key("r")));
     match effects.as_slice() {
-        [Effect::Plan {
-            request: PlanRequest::One(relcon::ops::plan::Request::Rollback { env, to }),
+        [Effect::Preview {
+            intent: Intent::Rollback { env, to },
             ..
         }] => assert_eq!((env.as_str(), *to), ("prod", Some(1))),
         other => panic!("{other:?}"),
@@ -112,8 +117,8 @@ fn rollback_targets_the_highlighted_older_release() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::Plan {
-                request: PlanRequest::One(relcon::ops::plan::Request::Rollback { to: None, .. }),
+            [Effect::Preview {
+                intent: Intent::Rollback { to: None, .. },
                 ..
             }]
         ),
@@ -146,7 +151,10 @@ fn flags_view_toggles_and_kills_through_ops() {
         matches!(
             effects.as_slice(),
             [Effect::Run {
-                job: Job::Flag { force: true, .. },
+                job: Job::Intent {
+                    intent: Intent::Flag { .. },
+                    confirmation: Confirmation { force: true, .. },
+                },
                 ..
             }]
         ),
@@ -162,6 +170,19 @@ fn flags_view_toggles_and_kills_through_ops() {
             .unwrap()
     };
     assert!(row(&w, "prod").enabled);
+    // The override went through ops' one policy: recorded as a flag action.
+    let trail = ops::audit::list(&w.ctx, 20, None).unwrap();
+    let o = trail
+        .iter()
+        .find(|e| e.kind == "gate.overridden")
+        .expect("the override is recorded");
+    let body = o.body_json();
+    assert_eq!(
+        (body["action"].as_str(), o.env.as_deref()),
+        (Some("flag"), Some("prod")),
+        "{body}"
+    );
+    assert_eq!(body["reason"], "pilot go-live", "{body}");
     // staging: K kills at once (never gated, not protected: no name to type).
     press(&mut w.ctx, &mut a, &["h", "K", "enter"]);
     assert!(row(&w, "staging").killed);
@@ -188,7 +209,7 @@ fn flags_view_toggles_and_kills_through_ops() {
 #[test]
 fn flag_history_shows_who_changed_what_and_why() {
     use relcon::ops::flags::{Change, Switch};
-    use relcon::tui::flag_history::FlagHistoryKey;
+    use relcon::tui::event::FlagHistoryKey;
     let mut w = world();
     let mut a = app(&mut w, (160, 48), false);
     press(&mut w.ctx, &mut a, &["3"]);
@@ -196,7 +217,7 @@ fn flag_history_shows_who_changed_what_and_why() {
     let effects = a.update(Msg::Key(testing::key("l")));
     testing::serve(&mut w.ctx, &mut a, effects);
     let effects = a.update(Msg::Key(testing::key("l")));
-    let head = a.snap.as_ref().unwrap().status.head_seq;
+    let head = a.shared.snap.as_ref().unwrap().status.head_seq;
     let key = FlagHistoryKey {
         flag: "customer_portal".into(),
         env: "prod".into(),

@@ -27,14 +27,7 @@ use crate::ops::{self, Ctx};
 /// Load the config for commands that need one, with a helpful word when
 /// there is none.
 pub fn load_config(explicit: Option<&Path>) -> Result<Config> {
-    let path = Config::locate(explicit);
-    if !path.exists() {
-        return Err(Error::usage(format!(
-            "no config at {}: run `relcon init` to write a commented relcon.toml, or `relcon demo` to try the sandbox",
-            path.display()
-        )));
-    }
-    Ok(Config::load(&path)?)
+    ops::load_config(explicit)
 }
 
 pub fn open_ctx(explicit: Option<&Path>) -> Result<Ctx> {

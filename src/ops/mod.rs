@@ -36,6 +36,20 @@ use crate::ledger::{self, Store};
 
 pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
+/// The config for `--config PATH` (else `$RELCON_CONFIG`, else
+/// `./relcon.toml`), with a helpful word when there is none. Both front
+/// ends load it here.
+pub fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> {
+    let path = Config::locate(explicit);
+    if !path.exists() {
+        return Err(crate::Error::usage(format!(
+            "no config at {}: run `relcon init` to write a commented relcon.toml, or `relcon demo` to try the sandbox",
+            path.display()
+        )));
+    }
+    Ok(Config::load(&path)?)
+}
+
 pub fn system_clock() -> Clock {
     Arc::new(Utc::now)
 }

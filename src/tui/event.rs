@@ -1,15 +1,15 @@
-//! Messages into the app (`Msg`) and work it asks for (`Effect`). The app
-//! never does I/O itself: it returns effects, the loop hands them to the
-//! backend threads, and their answers come back as messages.
+//! The protocol between the UI task and the worker threads: messages into
+//! the app (`Msg`), work it asks for (`Effect`, `Job`) and the keys and
+//! facts both sides name. The app never does I/O itself: it returns
+//! effects, the loop hands them to the worker threads, and their answers
+//! come back as messages.
 
 use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::KeyEvent;
 
-pub use super::commits::CommitsKey;
-pub use super::flag_history::FlagHistoryKey;
 use super::snapshot::{Query, Snapshot};
-use crate::ops::deploy::{Options, Progress};
-use crate::ops::plan::{Plan, Request};
+use crate::ops::deploy::Progress;
+use crate::ops::intent::{Confirmation, Intent, Preview};
 
 #[derive(Debug)]
 pub enum Msg {
@@ -20,13 +20,10 @@ pub enum Msg {
     /// A spinner frame while work is running.
     Spin,
     Snapshot(Box<Snapshot>),
-    Planned {
+    /// What an intent would do (the reader's `intent::preview`), for dialog `id`.
+    Previewed {
         id: u64,
-        result: Result<Vec<PlanStep>, String>,
-    },
-    FlagPlanned {
-        id: u64,
-        result: Result<FlagPlan, String>,
+        result: Result<Preview, String>,
     },
     Progress {
         id: u64,
@@ -36,13 +33,13 @@ pub enum Msg {
         id: u64,
         result: Result<String, String>,
     },
-    /// The backend could not read the ledger.
+    /// The reader could not read the ledger.
     BackendError(String),
     /// The watcher or the reader lost the ledger (`Some`) or reads it
     /// again (`None`); either down shows the banner.
     Ledger {
-        source: super::team::Source,
-        down: Option<super::team::Down>,
+        source: Source,
+        down: Option<Down>,
     },
     /// A new event does not link to the one before it.
     ChainBroken {
@@ -73,9 +70,10 @@ pub enum Msg {
 pub enum Effect {
     /// Load a snapshot for this query now (and keep watching with it).
     Query(Query),
-    Plan {
+    /// Preview this intent for dialog `id` (on the reader, with its health board).
+    Preview {
         id: u64,
-        request: PlanRequest,
+        intent: Intent,
     },
     Run {
         id: u64,
@@ -92,102 +90,16 @@ pub enum Effect {
     },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlanRequest {
-    One(Request),
-    /// `promote --through ENV`: every step of the chain.
-    Through(String),
-    Flag {
-        env: String,
-        flag: String,
-        op: FlagOp,
-    },
-}
-
-/// A change to one flag in one env.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FlagOp {
-    Set {
-        switch: Option<crate::ops::flags::Switch>,
-        add: Vec<String>,
-        remove: Vec<String>,
-    },
-    /// The kill switch: off now (never gated).
-    Kill,
-    /// Back to the state before the kill.
-    Restore,
-}
-
-/// What a flag change would do, computed on the backend.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FlagPlan {
-    pub env: String,
-    pub flag: String,
-    pub description: Option<String>,
-    pub before: crate::config::FlagState,
-    pub after: crate::config::FlagState,
-    /// `flag_approvals` (a change other than a kill needs them).
-    pub gates: Vec<crate::domain::Gate>,
-}
-
-/// One step of a plan: for a single action there is exactly one.
-#[derive(Debug, Clone)]
-pub struct PlanStep {
-    pub from: Option<String>,
-    pub to: String,
-    pub plan: Result<Plan, String>,
-    /// Promote-through skips a stage that already runs the build coming through.
-    pub skip: bool,
-    /// A promote-through step after the first that runs: gated when it runs.
-    pub later: bool,
-}
-
-/// An action for the worker, with everything it needs.
+/// What the worker runs: an intent as the person confirmed it, or one of
+/// the console's own reads and user commands.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Job {
-    Deploy {
-        env: String,
-        version: String,
-        opts: Opts,
+    Intent {
+        intent: Intent,
+        confirmation: Confirmation,
     },
-    Promote {
-        from: String,
-        to: String,
-        opts: Opts,
-    },
-    PromoteThrough {
-        target: String,
-        opts: Opts,
-    },
-    Rollback {
-        env: String,
-        to: Option<u64>,
-        opts: Opts,
-    },
-    Approve {
-        env: String,
-        version: String,
-        note: Option<String>,
-    },
-    HoldClear {
-        env: String,
-        reason: Option<String>,
-    },
-    Resolve {
-        env: String,
-        succeeded: bool,
-        reason: Option<String>,
-    },
-    Tick(TickJob),
-    Flag {
-        env: String,
-        flag: String,
-        op: FlagOp,
-        reason: Option<String>,
-        force: bool,
-    },
-    /// What a targeting key gets, and why.
-    FlagEval {
+    /// What a targeting key gets, and why (reads only).
+    Eval {
         env: String,
         flag: String,
         key: String,
@@ -199,48 +111,71 @@ pub enum Job {
     },
 }
 
-/// `ops::deploy::Options`, comparable (for tests of the update logic).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Opts {
-    pub reason: Option<String>,
-    pub force: bool,
-    pub expect: Option<u64>,
-}
-
-impl From<&Opts> for Options {
-    fn from(o: &Opts) -> Options {
-        Options {
-            reason: o.reason.clone(),
-            force: o.force,
-            expect: o.expect,
+impl Job {
+    /// An intent that needs no confirmation beyond the key (a tick).
+    pub fn act(intent: Intent) -> Job {
+        Job::Intent {
+            intent,
+            confirmation: Confirmation::default(),
         }
     }
-}
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TickJob {
-    pub env: String,
-    pub checklist: String,
-    /// Item number or unique text prefix.
-    pub item: String,
-    /// The build whose run is shown, so the tick lands on the run the person sees.
-    pub version: Option<String>,
-    pub undo: bool,
-    pub note: Option<String>,
-    pub role: Option<String>,
-}
-
-impl Job {
     /// Everything but an evaluation changes the ledger or runs something.
     pub fn writes(&self) -> bool {
-        !matches!(self, Job::FlagEval { .. })
+        !matches!(self, Job::Eval { .. })
     }
 
-    /// Deploy-type jobs run a hook and stream progress.
+    /// Deployments run a hook and stream progress.
     pub fn runs_hook(&self) -> bool {
-        matches!(
-            self,
-            Job::Deploy { .. } | Job::Promote { .. } | Job::PromoteThrough { .. } | Job::Rollback { .. }
-        )
+        matches!(self, Job::Intent { intent, .. } if intent.runs_hook())
     }
+}
+
+/// `ops::commits::between(env, from, to)`: the commits in release `to`'s
+/// build that are not in release `from`'s.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CommitsKey {
+    pub env: String,
+    pub from: u64,
+    pub to: u64,
+}
+
+/// A flag's changes in one env.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FlagHistoryKey {
+    pub flag: String,
+    pub env: String,
+}
+
+/// Changes shown (and read) per flag and env, newest first.
+pub const FLAG_HISTORY_LIMIT: usize = 10;
+
+/// Which thread lost the ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// The thread that waits for new events (LISTEN, or data_version).
+    Watcher,
+    /// The thread that loads snapshots and previews.
+    Reader,
+}
+
+/// The ledger could not be read: where it is and the store's own words.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Down {
+    pub location: String,
+    pub error: String,
+}
+
+/// Where this console looks, as announced to the others.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Whereabouts {
+    pub view: String,
+    pub env: Option<String>,
+    /// The highlighted checklist item (`item_key`), in the Checklists view.
+    pub item: Option<String>,
+}
+
+/// A checklist item as announced and matched: "pre-deploy@1.4.2#3".
+pub fn item_key(checklist: &str, build: &str, n: u32) -> String {
+    format!("{checklist}@{build}#{n}")
 }

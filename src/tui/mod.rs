@@ -1,56 +1,44 @@
 //! The console (DESIGN.md §6). One loop owns the state: terminal keys,
-//! backend messages and a 1 s clock arrive on channels; queued messages are
+//! worker messages and a 1 s clock arrive on channels; queued messages are
 //! drained before one draw; the screen is drawn only when something changed.
-//! The store and hooks never run on the UI task: see `backend`.
+//!
+//! What runs where: on the UI task, `event_loop` drives `app` (state and
+//! update), which holds the `views` (each with its own state and drawing)
+//! and the `dialogs`; `input` turns keys and `:` lines into what they ask
+//! for (an `ops::intent::Intent` to confirm, a job, a view); `render`
+//! draws. On threads of their own, `worker` reads the ledger (snapshots,
+//! previews through `intent::preview`), runs jobs (`intent::execute`, the
+//! path the CLI takes), watches for new events and announces presence.
+//! `event` is the protocol between the two sides.
 
-mod actions;
 pub mod app;
-mod audit_rows;
-pub mod backend;
-mod cmdline;
-mod commands;
-pub mod commits;
-pub mod components;
+pub mod dialogs;
 pub mod event;
-mod flag_actions;
-pub mod flag_history;
-mod flag_work;
-pub mod format;
-mod jobs;
-pub mod keys;
-pub mod layout;
-pub mod live;
-mod planning;
-pub mod popups;
-pub mod presence;
-pub mod reader;
+mod event_loop;
+pub mod input;
 pub mod render;
 pub mod snapshot;
-pub mod team;
-mod terminal;
 pub mod testing;
-pub mod theme;
-mod view;
-mod watcher;
+pub mod views;
+pub mod worker;
 
 use std::io::IsTerminal;
 use std::path::Path;
-use std::time::Duration;
 
-use tokio::signal::unix::{signal, SignalKind};
-use tokio::time::MissedTickBehavior;
-
-pub use app::{App, AppInit, View};
+pub use app::{App, AppInit};
 pub use event::{Effect, Msg};
 pub use render::draw;
+pub use render::theme::{self, Theme};
 pub use snapshot::{Query, Snapshot};
-pub use theme::Theme;
+pub use views::View;
 
 use crate::ops::{self, Ctx};
-use backend::Backend;
+use event_loop::Session;
+use worker::presence;
+use worker::Backend;
 
 pub fn main(cli: &crate::cli::Cli) -> i32 {
-    let config = match crate::cli::load_config(cli.config.as_deref()) {
+    let config = match ops::load_config(cli.config.as_deref()) {
         Ok(c) => c,
         Err(e) => {
             crate::cli::output::print_error(&e);
@@ -115,7 +103,7 @@ fn start(ctx: &Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> c
     let mut first = Vec::new();
     match Snapshot::load(ctx, &app.query) {
         Ok(s) => first = app.update(Msg::Snapshot(Box::new(s))),
-        Err(e) => app.set_status(backend::one_line(&e), theme::State::Error),
+        Err(e) => app.set_status(worker::one_line(&e), theme::State::Error),
     }
     if let Some(w) = warning {
         app.set_status(w, theme::State::Warn);
@@ -141,7 +129,7 @@ fn start(ctx: &Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> c
         clock: ctx.clock.clone(),
         theme,
     };
-    let code = rt.block_on(run(app, first, session, tx, rx));
+    let code = rt.block_on(event_loop::run(app, first, session, tx, rx));
     presence.leave(std::time::Duration::from_secs(2));
     code
 }
@@ -167,110 +155,6 @@ pub fn pick_theme(flag: Option<&str>, configured: &str, config_dir: &Path) -> Re
     match candidates.into_iter().find(|p| p.is_file()) {
         Some(p) => Theme::load(&p.to_string_lossy()),
         None => Theme::load(name),
-    }
-}
-
-/// What the loop talks to: threads that do the work, and the clock.
-struct Session<'a> {
-    backend: &'a Backend,
-    presence: &'a presence::PresenceHandle,
-    clock: ops::Clock,
-    theme: Theme,
-}
-
-/// The loop; returns the exit code (0 on quit, 128 + signal on a signal).
-/// It never touches the store: effects go to the backend's threads.
-async fn run(
-    mut app: App,
-    first: Vec<Effect>,
-    session: Session<'_>,
-    tx: tokio::sync::mpsc::UnboundedSender<Msg>,
-    mut rx: tokio::sync::mpsc::UnboundedReceiver<Msg>,
-) -> crate::Result<i32> {
-    let Session {
-        backend,
-        presence,
-        clock: clock_fn,
-        theme,
-    } = session;
-    apply(backend, first);
-    let (mut terminal, _guard) = terminal::init();
-    let size = terminal.size()?;
-    let effects = app.update(Msg::Resize(size.width, size.height));
-    apply(backend, effects);
-    terminal::spawn_input(tx)?;
-    let mut here = app.whereabouts();
-    presence.here(here.clone());
-    // Health pollers run as tasks on this runtime; samples go to the app
-    // (lights, sparklines) and to the reader (drift, require_healthy).
-    let (htx, mut hrx) = tokio::sync::mpsc::unbounded_channel();
-    let _pollers = crate::health::poller::spawn(&app.config, htx, crate::health::poller::DEFAULT_CONCURRENCY);
-    let mut sigterm = signal(SignalKind::terminate())?;
-    let mut sighup = signal(SignalKind::hangup())?;
-    let mut sigint = signal(SignalKind::interrupt())?;
-    let mut clock = tokio::time::interval(Duration::from_secs(1));
-    clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    let mut spin = tokio::time::interval(Duration::from_millis(100));
-    spin.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    // At most one frame per FRAME: with a thousand health endpoints samples
-    // arrive hundreds of times a second, and drawing for each one would cost
-    // more than the polling. Input is still drawn within a frame's time.
-    const FRAME: Duration = Duration::from_millis(33);
-    let mut last_draw = tokio::time::Instant::now() - FRAME;
-    loop {
-        if app.dirty && last_draw.elapsed() >= FRAME {
-            terminal.draw(|f| render::draw(f, &app, &theme))?;
-            app.dirty = false;
-            last_draw = tokio::time::Instant::now();
-        }
-        if app.quit {
-            break;
-        }
-        let busy = app.busy();
-        let dirty = app.dirty;
-        let msg = tokio::select! {
-            Some(m) = rx.recv() => m,
-            Some(u) = hrx.recv() => {
-                backend.health(u.clone());
-                Msg::Health(u)
-            }
-            _ = clock.tick() => Msg::Clock(clock_fn()),
-            _ = spin.tick(), if busy => Msg::Spin,
-            _ = tokio::time::sleep_until(last_draw + FRAME), if dirty => continue,
-            _ = sigterm.recv() => return Ok(128 + 15),
-            _ = sighup.recv() => return Ok(128 + 1),
-            _ = sigint.recv() => return Ok(128 + 2),
-        };
-        let mut effects = app.update(msg);
-        // Drain what queued up meanwhile, then draw once.
-        while let Ok(m) = rx.try_recv() {
-            effects.extend(app.update(m));
-        }
-        while let Ok(u) = hrx.try_recv() {
-            backend.health(u.clone());
-            effects.extend(app.update(Msg::Health(u)));
-        }
-        apply(backend, effects);
-        // The person moved: the others see it (throttled on the presence thread).
-        let now_here = app.whereabouts();
-        if now_here != here {
-            presence.here(now_here.clone());
-            here = now_here;
-        }
-    }
-    Ok(0)
-}
-
-fn apply(backend: &Backend, effects: Vec<Effect>) {
-    for e in effects {
-        match e {
-            Effect::Query(q) => backend.query(q),
-            Effect::Plan { id, request } => backend.plan(id, request),
-            Effect::Run { id, job } => backend.run(id, job),
-            Effect::Cancel => backend.cancel(),
-            Effect::Commits(key) => backend.commits(key),
-            Effect::FlagHistory { key, seq } => backend.flag_history(key, seq),
-        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! The owned picture the UI draws: loaded on a backend thread, sent whole.
+//! The owned picture the UI draws: loaded on the reader thread, sent whole.
 //! Only a window of the selected env's history travels, so a history of
 //! 100 000 releases costs what a page costs.
 

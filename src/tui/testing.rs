@@ -8,15 +8,14 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 
 use super::app::App;
-use super::backend::run_job;
 use super::event::{Effect, Msg};
-use super::render;
+use super::render::{self, theme::Theme};
 use super::snapshot::Snapshot;
-use super::theme::Theme;
+use super::worker::{commits_of, flag_history_of, preview_of, run_job};
 use crate::exec::CancelToken;
 use crate::ops::Ctx;
 
-/// Do what the loop's backend would do, here and now, feeding the answers
+/// Do what the loop's worker threads would do, here and now, feeding the answers
 /// back into the app until no effect is left.
 pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
     let mut queue: std::collections::VecDeque<Effect> = effects.into();
@@ -26,12 +25,10 @@ pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
                 Ok(s) => app.update(Msg::Snapshot(Box::new(s))),
                 Err(e) => app.update(Msg::BackendError(e.to_string())),
             },
-            Effect::Plan { id, request } => app.update(super::backend::plan_message(
-                ctx,
-                &crate::health::Board::default(),
+            Effect::Preview { id, intent } => app.update(Msg::Previewed {
                 id,
-                &request,
-            )),
+                result: preview_of(ctx, None, &intent),
+            }),
             Effect::Run { id, job } => {
                 let mut progress = Vec::new();
                 let result = run_job(ctx, &job, &CancelToken::default(), &mut |p| progress.push(p));
@@ -44,7 +41,7 @@ pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
             }
             Effect::Cancel => Vec::new(),
             Effect::FlagHistory { key, seq } => {
-                let result = super::backend::flag_history_of(ctx, &key);
+                let result = flag_history_of(ctx, &key);
                 app.update(Msg::FlagHistory {
                     key,
                     seq,
@@ -52,7 +49,7 @@ pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
                 })
             }
             Effect::Commits(key) => {
-                let result = super::backend::commits_of(ctx, &key);
+                let result = commits_of(ctx, &key);
                 app.update(Msg::Commits {
                     key,
                     result: Some(result),

@@ -1,20 +1,40 @@
-//! The real binary in a pseudo-terminal, for the team-mode tests: spawn a
-//! console, read its screen through vt100, send keys, wait on the screen
-//! against a deadline (nothing sleeps for a fixed time). And a PostgreSQL
-//! database of the test's own when `RELCON_TEST_PG` is set.
+//! The one harness for the real binary in a pseudo-terminal (portable-pty
+//! and vt100): spawn a console (or `relcon demo`), read its screen, send
+//! keys, wait on the screen against a deadline (nothing sleeps for a fixed
+//! time), see how it exits. And a PostgreSQL database of the test's own
+//! when `RELCON_TEST_PG` is set.
 #![allow(dead_code)]
 
+use std::ffi::OsString;
 use std::io::{Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use portable_pty::{native_pty_system, CommandBuilder, PtySize};
+use portable_pty::{native_pty_system, CommandBuilder, ExitStatus, PtySize};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_relcon");
 pub const ROWS: u16 = 30;
 pub const COLS: u16 = 110;
+/// How long a wait on the screen may take before the test fails.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Proxies a test's relcon must not use: health checks and the demo's
+/// services are on loopback.
+pub const PROXIES: [&str; 6] = [
+    "http_proxy",
+    "HTTP_PROXY",
+    "https_proxy",
+    "HTTPS_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+];
+
+/// Variables a test console must not inherit (besides proxies): a config
+/// or ledger of the person running the tests, their colour choice, a
+/// read-only switch.
+const SCRUBBED: [&str; 4] = ["RELCON_CONFIG", "RELCON_LEDGER_URL", "NO_COLOR", "RELCON_READ_ONLY"];
 
 /// `relcon ARGS` in `dir` as `user` with extra `env`; panics unless it succeeds.
 pub fn relcon(dir: &Path, user: &str, env: &[(&str, &str)], args: &[&str]) -> String {
@@ -35,11 +55,108 @@ pub fn relcon(dir: &Path, user: &str, env: &[(&str, &str)], args: &[&str]) -> St
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// What to start in the pseudo-terminal: `relcon ARGS` in `cwd` as `user`.
+pub struct Spawn {
+    cwd: PathBuf,
+    user: String,
+    args: Vec<OsString>,
+    env: Vec<(String, String)>,
+    rows: u16,
+    cols: u16,
+}
+
+impl Spawn {
+    pub fn new(cwd: &Path, user: &str) -> Spawn {
+        Spawn {
+            cwd: cwd.to_path_buf(),
+            user: user.to_string(),
+            args: Vec::new(),
+            env: Vec::new(),
+            rows: ROWS,
+            cols: COLS,
+        }
+    }
+
+    pub fn args<S: Into<OsString> + Clone>(mut self, args: &[S]) -> Spawn {
+        self.args.extend(args.iter().cloned().map(Into::into));
+        self
+    }
+
+    pub fn env(mut self, vars: &[(&str, &str)]) -> Spawn {
+        self.env
+            .extend(vars.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        self
+    }
+
+    pub fn size(mut self, rows: u16, cols: u16) -> Spawn {
+        self.rows = rows;
+        self.cols = cols;
+        self
+    }
+
+    pub fn start(self) -> Term {
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: self.rows,
+                cols: self.cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("a pseudo-terminal");
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(&self.args);
+        cmd.cwd(&self.cwd);
+        cmd.env("RELCON_USER", &self.user);
+        cmd.env("TERM", "xterm-256color");
+        for v in SCRUBBED.iter().chain(&PROXIES) {
+            cmd.env_remove(v);
+        }
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let child = pair.slave.spawn_command(cmd).expect("start relcon");
+        drop(pair.slave);
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let writer = pair.master.take_writer().expect("pty writer");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(self.rows, self.cols, 0)));
+        let tail = Arc::new(Mutex::new(Vec::new()));
+        let (p, t) = (parser.clone(), tail.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 16384];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+                keep_tail(&mut t.lock().unwrap(), &buf[..n]);
+            }
+        });
+        Term {
+            parser,
+            tail,
+            child,
+            writer,
+            _master: pair.master,
+        }
+    }
+}
+
+/// The last bytes the terminal was sent, for what the screen cannot show
+/// (e.g. the sequence that leaves the alternate screen).
+const TAIL: usize = 4096;
+
+fn keep_tail(tail: &mut Vec<u8>, bytes: &[u8]) {
+    tail.extend_from_slice(bytes);
+    let extra = tail.len().saturating_sub(TAIL);
+    tail.drain(..extra);
+}
+
 type Child = Box<dyn portable_pty::Child + Send + Sync>;
 
 /// A console in a pseudo-terminal; the master end lives as long as this.
 pub struct Term {
     parser: Arc<Mutex<vt100::Parser>>,
+    tail: Arc<Mutex<Vec<u8>>>,
     child: Child,
     writer: Box<dyn Write + Send>,
     _master: Box<dyn portable_pty::MasterPty + Send>,
@@ -48,51 +165,12 @@ pub struct Term {
 impl Term {
     /// The console in `dir` as `user`, with extra environment `env`.
     pub fn spawn(dir: &Path, user: &str, env: &[(&str, &str)], args: &[&str]) -> Term {
-        Term::spawn_sized(dir, user, env, args, COLS)
+        Spawn::new(dir, user).env(env).args(args).start()
     }
 
     /// The same, `cols` wide.
     pub fn spawn_sized(dir: &Path, user: &str, env: &[(&str, &str)], args: &[&str], cols: u16) -> Term {
-        let pair = native_pty_system()
-            .openpty(PtySize {
-                rows: ROWS,
-                cols,
-                pixel_width: 0,
-                pixel_height: 0,
-            })
-            .unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
-        cmd.args(args);
-        cmd.cwd(dir);
-        cmd.env("RELCON_USER", user);
-        cmd.env("TERM", "xterm-256color");
-        for v in ["RELCON_CONFIG", "RELCON_LEDGER_URL", "NO_COLOR", "RELCON_READ_ONLY"] {
-            cmd.env_remove(v);
-        }
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = pair.slave.spawn_command(cmd).unwrap();
-        drop(pair.slave);
-        let mut reader = pair.master.try_clone_reader().unwrap();
-        let writer = pair.master.take_writer().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(ROWS, cols, 0)));
-        let p = parser.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 8192];
-            while let Ok(n) = reader.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                p.lock().unwrap().process(&buf[..n]);
-            }
-        });
-        Term {
-            parser,
-            child,
-            writer,
-            _master: pair.master,
-        }
+        Spawn::new(dir, user).env(env).args(args).size(ROWS, cols).start()
     }
 
     pub fn text(&self) -> String {
@@ -104,9 +182,33 @@ impl Term {
         self.text().lines().next().unwrap_or_default().to_string()
     }
 
+    /// The console draws in the alternate screen.
+    pub fn alternate_screen(&self) -> bool {
+        self.parser.lock().unwrap().screen().alternate_screen()
+    }
+
+    /// The last bytes sent to the terminal, as text.
+    pub fn tail(&self) -> String {
+        String::from_utf8_lossy(&self.tail.lock().unwrap()).into_owned()
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.process_id()
+    }
+
+    /// Still running.
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
     /// Poll until `pred` holds for the screen text, or fail showing it.
     pub fn wait(&self, what: &str, pred: impl Fn(&str) -> bool) {
-        let deadline = Instant::now() + Duration::from_secs(20);
+        self.wait_in(what, WAIT, pred);
+    }
+
+    /// The same, with a deadline of its own (a hook that takes a while).
+    pub fn wait_in(&self, what: &str, timeout: Duration, pred: impl Fn(&str) -> bool) {
+        let deadline = Instant::now() + timeout;
         loop {
             let t = self.text();
             if pred(&t) {
@@ -121,27 +223,43 @@ impl Term {
         self.wait(needle, |t| t.contains(needle));
     }
 
+    pub fn wait_all(&self, needles: &[&str]) {
+        self.wait(&format!("{needles:?}"), |t| needles.iter().all(|n| t.contains(n)));
+    }
+
     pub fn send(&mut self, keys: &str) {
         self.writer.write_all(keys.as_bytes()).unwrap();
         self.writer.flush().unwrap();
     }
 
-    /// `q`, then wait for a clean exit.
-    pub fn quit(mut self) {
-        self.send("q");
-        let deadline = Instant::now() + Duration::from_secs(10);
+    /// Esc closes the top popup; the next key waits until it has gone
+    /// (an Esc followed at once by a letter would read as Alt-letter).
+    pub fn close(&mut self, title: &str) {
+        self.send("\x1b");
+        self.wait(&format!("{title} to close"), |t| !t.contains(title));
+    }
+
+    /// Wait for the console to exit (after `q`), or fail showing the screen.
+    pub fn exit(&mut self) -> ExitStatus {
+        let deadline = Instant::now() + WAIT;
         loop {
             if let Some(s) = self.child.try_wait().unwrap() {
-                assert!(s.success(), "exit status {s:?}; screen:\n{}", self.text());
-                return;
+                return s;
             }
             assert!(
                 Instant::now() < deadline,
-                "the console did not quit; screen:\n{}",
+                "the console did not exit; screen:\n{}",
                 self.text()
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// `q`, then wait for a clean exit.
+    pub fn quit(mut self) {
+        self.send("q");
+        let s = self.exit();
+        assert!(s.success(), "exit status {s:?}; screen:\n{}", self.text());
     }
 }
 
@@ -150,6 +268,7 @@ impl Drop for Term {
         // A failed test must not leave a console running.
         if let Ok(None) = self.child.try_wait() {
             let _ = self.child.kill();
+            let _ = self.child.wait();
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The action dialog's rules: reason, typed name, force, cancel.
 
-use super::{app, ctx, dialog, gate, plan, steps, typed};
-use crate::tui::event::{Effect, Job, PlanRequest};
-use crate::tui::popups::{Outcome, Popup};
+use super::{app, ctx, dialog, gate, plan, preview, typed};
+use crate::ops::intent::{Confirmation, Intent};
+use crate::tui::dialogs::{Outcome, Popup};
+use crate::tui::event::{Effect, Job};
 use crate::tui::testing::{self, key};
 use crate::tui::Msg;
 
@@ -23,10 +24,13 @@ fn protected_env_needs_a_reason_and_its_typed_name() {
     assert_eq!(d.on_key(&key("enter")), Outcome::Consumed);
     typed(&mut d, "d");
     match d.on_key(&key("enter")) {
-        Outcome::Run(Job::Promote { opts, .. }) => {
-            assert_eq!(opts.reason.as_deref(), Some("hotfix"));
-            assert_eq!(opts.expect, Some(7), "the source vN the dialog showed");
-            assert!(!opts.force);
+        Outcome::Run(Job::Intent {
+            intent: Intent::Promote { expect, .. },
+            confirmation: Confirmation { reason, force },
+        }) => {
+            assert_eq!(reason.as_deref(), Some("hotfix"));
+            assert_eq!(expect, Some(7), "the source vN the dialog showed");
+            assert!(!force);
         }
         other => panic!("{other:?}"),
     }
@@ -55,7 +59,10 @@ fn failing_gates_need_force_and_force_needs_a_reason() {
     d.on_key(&key("enter"));
     assert!(d.hint.as_deref().is_some_and(|h| h.contains("reason")));
     typed(&mut d, "incident 42");
-    assert!(matches!(d.on_key(&key("enter")), Outcome::Run(Job::Promote { opts, .. }) if opts.force));
+    assert!(matches!(
+        d.on_key(&key("enter")),
+        Outcome::Run(Job::Intent { confirmation, .. }) if confirmation.force
+    ));
     // A running deployment cannot be forced past.
     let mut d = dialog(false, vec![gate("running", false, false)]);
     d.on_key(&key("F"));
@@ -76,7 +83,7 @@ fn an_open_dialog_follows_its_gates_but_not_a_different_build() {
     // An approval lands while the dialog is open: the fresh plan unlocks it.
     let mut d = dialog(true, vec![gate("running", true, false), gate("approvals", false, true)]);
     assert!(d.locked());
-    d.set_plan(steps(plan(
+    d.set_preview(preview(plan(
         true,
         vec![gate("running", true, false), gate("approvals", true, true)],
     )));
@@ -89,7 +96,7 @@ fn an_open_dialog_follows_its_gates_but_not_a_different_build() {
     let mut other = plan(true, vec![gate("running", true, false)]);
     other.source_release = Some(8);
     other.build.version = "1.4.3".into();
-    d.set_plan(steps(other));
+    d.set_preview(preview(other));
     assert!(d.moved.is_some() && d.ready().is_err());
     assert_eq!(d.on_key(&key("enter")), Outcome::Consumed);
     assert!(matches!(d.deciding().map(|s| &s.plan), Some(Ok(p)) if p.build.version == "1.4.2"));
@@ -101,13 +108,13 @@ fn a_fresh_snapshot_replans_a_dialog_waiting_for_confirmation() {
     let mut a = app(&mut ctx, false);
     let fx = a.update(Msg::Key(key("p")));
     testing::serve(&mut ctx, &mut a, fx);
-    let snap = a.snap.clone().unwrap();
+    let snap = a.shared.snap.clone().unwrap();
     let fx = a.update(Msg::Snapshot(Box::new(snap)));
     assert!(
         matches!(
             fx.as_slice(),
-            [Effect::Plan {
-                request: PlanRequest::One(_),
+            [Effect::Preview {
+                intent: Intent::Promote { .. },
                 ..
             }]
         ),

@@ -1,9 +1,10 @@
-//! Keys → effects: what each key asks the backend for, and what read-only refuses.
+//! Keys → effects: what each key asks the worker for.
 
 use super::{app, ctx};
-use crate::ops::plan::Request;
-use crate::tui::event::{Effect, Job, PlanRequest};
-use crate::tui::popups::Popup;
+use crate::ops::flags::{Change, FlagOp, Switch};
+use crate::ops::intent::Intent;
+use crate::tui::dialogs::Popup;
+use crate::tui::event::{Effect, Job};
 use crate::tui::testing::{self, key, press, serve};
 use crate::tui::Msg;
 
@@ -13,7 +14,7 @@ fn p_asks_for_a_plan_of_promoting_to_the_next_env() {
     let mut a = app(&mut ctx, false);
     let fx = a.update(Msg::Key(key("p")));
     assert!(
-        matches!(fx.as_slice(), [Effect::Plan { request: PlanRequest::One(Request::Promote { from, to }), .. }] if from == "dev" && to == "staging"),
+        matches!(fx.as_slice(), [Effect::Preview { intent: Intent::Promote { from, to, .. }, .. }] if from == "dev" && to == "staging"),
         "{fx:?}"
     );
     assert!(matches!(a.popups.last(), Some(Popup::Dialog(_))));
@@ -25,36 +26,19 @@ fn p_asks_for_a_plan_of_promoting_to_the_next_env() {
     // P on prod plans the whole chain.
     let fx = a.update(Msg::Key(key("P")));
     assert!(
-        matches!(fx.as_slice(), [Effect::Plan { request: PlanRequest::Through(t), .. }] if t == "prod"),
+        matches!(fx.as_slice(), [Effect::Preview { intent: Intent::PromoteThrough { target }, .. }] if target == "prod"),
         "{fx:?}"
     );
 }
 
 #[test]
-fn read_only_refuses_every_write_command() {
-    let (_d, mut ctx) = ctx();
-    let mut a = app(&mut ctx, true);
-    for k in ["p", "P", "r", "a", "H", "R", "x"] {
-        assert!(a.update(Msg::Key(key(k))).is_empty(), "{k}");
-        assert!(a.popups.is_empty(), "{k} opened a popup");
-    }
-    press(&mut ctx, &mut a, &["c"]);
-    for k in ["space", "u", "n"] {
-        assert!(a.update(Msg::Key(key(k))).is_empty(), "{k}");
-        assert!(a.popups.is_empty(), "{k}");
-    }
-}
-
-#[test]
 fn flag_keys_plan_the_change_they_name() {
-    use crate::ops::flags::Switch;
-    use crate::tui::event::FlagOp;
     let (_d, mut ctx) = ctx();
     let mut a = app(&mut ctx, false);
     press(&mut ctx, &mut a, &["3"]);
     let plan_of = |fx: &[Effect]| match fx {
-        [Effect::Plan {
-            request: PlanRequest::Flag { env, flag, op },
+        [Effect::Preview {
+            intent: Intent::Flag { env, flag, op },
             ..
         }] => (env.clone(), flag.clone(), op.clone()),
         other => panic!("{other:?}"),
@@ -66,43 +50,43 @@ fn flag_keys_plan_the_change_they_name() {
         (
             "dev".into(),
             "beta".into(),
-            FlagOp::Set {
+            FlagOp::Set(Change {
                 switch: Some(Switch::Percent(50)),
-                add: vec![],
-                remove: vec![]
-            }
+                add_targets: vec![],
+                remove_targets: vec![]
+            })
         )
     );
     press(&mut ctx, &mut a, &["esc"]);
     let fx = a.update(Msg::Key(key("-")));
     assert_eq!(
         plan_of(&fx).2,
-        FlagOp::Set {
+        FlagOp::Set(Change {
             switch: Some(Switch::Percent(10)),
-            add: vec![],
-            remove: vec![]
-        }
+            add_targets: vec![],
+            remove_targets: vec![]
+        })
     );
     press(&mut ctx, &mut a, &["esc"]);
     let fx = a.update(Msg::Key(key("space")));
     assert_eq!(
         plan_of(&fx).2,
-        FlagOp::Set {
+        FlagOp::Set(Change {
             switch: Some(Switch::Off),
-            add: vec![],
-            remove: vec![]
-        }
+            add_targets: vec![],
+            remove_targets: vec![]
+        })
     );
     press(&mut ctx, &mut a, &["esc", "t"]);
     testing::type_text(&mut ctx, &mut a, "42 +103 -15");
     let fx = a.update(Msg::Key(key("enter")));
     assert_eq!(
         plan_of(&fx).2,
-        FlagOp::Set {
+        FlagOp::Set(Change {
             switch: None,
-            add: vec!["42".into(), "103".into()],
-            remove: vec!["15".into()]
-        }
+            add_targets: vec!["42".into(), "103".into()],
+            remove_targets: vec!["15".into()]
+        })
     );
     // K kills; the dialog needs no typed name outside a protected env.
     press(&mut ctx, &mut a, &["esc"]);
@@ -112,7 +96,10 @@ fn flag_keys_plan_the_change_they_name() {
     assert!(matches!(
         a.update(Msg::Key(key("enter"))).as_slice(),
         [Effect::Run {
-            job: Job::Flag { op: FlagOp::Kill, .. },
+            job: Job::Intent {
+                intent: Intent::Flag { op: FlagOp::Kill, .. },
+                ..
+            },
             ..
         }]
     ));

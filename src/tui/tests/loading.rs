@@ -4,19 +4,20 @@
 //! per (env, from, to), flag histories once per (flag, env) and ledger head.
 
 use super::{app, ctx, releases};
-use crate::tui::app::{Commits, CommitsKey};
+use crate::tui::event::CommitsKey;
 use crate::tui::event::Effect;
 use crate::tui::snapshot::Query;
 use crate::tui::testing::{key, press, serve};
-use crate::tui::{layout, Msg};
+use crate::tui::views::dashboard::Commits;
+use crate::tui::{render::layout, Msg};
 
 #[test]
 fn the_first_snapshot_reads_only_what_the_first_frame_shows() {
     let (_d, mut ctx) = ctx();
     releases(&mut ctx, 1000);
     let mut a = app(&mut ctx, false);
-    let rows = usize::from(layout::history_rows(a.area));
-    let snap = a.snap.as_ref().unwrap();
+    let rows = usize::from(layout::history_rows(a.shared.area));
+    let snap = a.shared.snap.as_ref().unwrap();
     assert!(
         !snap.query.audit && snap.audit.is_empty(),
         "no audit trail on the dashboard"
@@ -32,9 +33,9 @@ fn the_first_snapshot_reads_only_what_the_first_frame_shows() {
     assert!(matches!(fx.as_slice(), [Effect::Query(q)] if q.audit), "{fx:?}");
     serve(&mut ctx, &mut a, fx);
     assert!(
-        a.audit_loaded && a.audit_rows.len() == Query::AUDIT_PAGE,
+        a.views.audit.loaded && a.views.audit.rows.len() == Query::AUDIT_PAGE,
         "{}",
-        a.audit_rows.len()
+        a.views.audit.rows.len()
     );
     let fx = a.update(Msg::Key(key("1")));
     assert!(matches!(fx.as_slice(), [Effect::Query(q)] if !q.audit), "{fx:?}");
@@ -50,7 +51,7 @@ fn the_history_window_grows_on_scroll_and_on_a_taller_terminal() {
     let mut a = app(&mut ctx, false);
     let first = a.query.history_limit;
     // Moving inside the first window asks for nothing …
-    for _ in 1..layout::history_rows(a.area) {
+    for _ in 1..layout::history_rows(a.shared.area) {
         assert!(a.update(Msg::Key(key("j"))).is_empty());
     }
     // … scrolling past its slack loads a full window around the view.
@@ -70,7 +71,7 @@ fn the_history_window_grows_on_scroll_and_on_a_taller_terminal() {
     let mut b = app(&mut ctx, false);
     let fx = b.update(Msg::Resize(160, 120));
     assert!(
-        matches!(fx.as_slice(), [Effect::Query(q)] if q.history_limit as u64 >= u64::from(layout::history_rows(b.area))),
+        matches!(fx.as_slice(), [Effect::Query(q)] if q.history_limit as u64 >= u64::from(layout::history_rows(b.shared.area))),
         "{fx:?}"
     );
 }
@@ -87,7 +88,7 @@ fn commits_are_asked_for_once_per_pair_of_releases() {
         to: 30,
     };
     // The refresh served the request already: git failed, as one line.
-    match a.commits.get(&key30) {
+    match a.views.dashboard.commits.get(&key30) {
         Some(Commits::Failed(e)) => assert!(!e.contains('\n'), "{e}"),
         other => panic!("{other:?}"),
     }
@@ -98,7 +99,7 @@ fn commits_are_asked_for_once_per_pair_of_releases() {
         to: 29,
     };
     assert_eq!(fx, vec![Effect::Commits(key29.clone())]);
-    assert_eq!(a.commits.get(&key29), Some(&Commits::Loading));
+    assert_eq!(a.views.dashboard.commits.get(&key29), Some(&Commits::Loading));
     // Back up and down again: both answers are cached or on their way.
     assert!(a.update(Msg::Key(key("k"))).is_empty());
     assert!(a.update(Msg::Key(key("j"))).is_empty());
@@ -115,13 +116,14 @@ fn commits_are_asked_for_once_per_pair_of_releases() {
 
 #[test]
 fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
-    use crate::tui::app::{FlagHistory, FlagHistoryKey};
+    use crate::tui::event::FlagHistoryKey;
+    use crate::tui::views::flags::FlagHistory;
     let (_d, mut ctx) = ctx();
     let mut a = app(&mut ctx, false);
     // Not on the dashboard: the Flags view asks for the highlighted flag's.
-    assert!(a.flag_histories.is_empty());
+    assert!(a.views.flags.histories.is_empty());
     let fx = a.update(Msg::Key(key("3")));
-    let head = a.snap.as_ref().unwrap().status.head_seq;
+    let head = a.shared.snap.as_ref().unwrap().status.head_seq;
     let beta_dev = FlagHistoryKey {
         flag: "beta".into(),
         env: "dev".into(),
@@ -131,7 +133,7 @@ fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
         seq: head,
     };
     assert!(fx.contains(&asked), "{fx:?}");
-    assert_eq!(a.flag_history(), Some(&FlagHistory::Loading));
+    assert_eq!(a.views.flags.history(&a.shared), Some(&FlagHistory::Loading));
     // Another env, another request; back again, cached (still on its way).
     assert_eq!(
         a.update(Msg::Key(key("l")))
@@ -155,13 +157,13 @@ fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
         result: Some(Ok(vec![])),
     });
     assert!(fx.is_empty());
-    assert_eq!(a.flag_history(), Some(&FlagHistory::Ready(vec![])));
+    assert_eq!(a.views.flags.history(&a.shared), Some(&FlagHistory::Ready(vec![])));
     // The ledger moves: asked again at the new head, the old list kept
     // meanwhile; an answer for the older head does not replace it.
     releases(&mut ctx, 1);
     let q = a.query.clone();
     let fx = a.update(Msg::Snapshot(Box::new(crate::tui::Snapshot::load(&ctx, &q).unwrap())));
-    let new_head = a.snap.as_ref().unwrap().status.head_seq;
+    let new_head = a.shared.snap.as_ref().unwrap().status.head_seq;
     assert!(new_head > head);
     assert!(
         fx.contains(&Effect::FlagHistory {
@@ -170,29 +172,32 @@ fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
         }),
         "{fx:?}"
     );
-    assert_eq!(a.flag_history(), Some(&FlagHistory::Ready(vec![])));
+    assert_eq!(a.views.flags.history(&a.shared), Some(&FlagHistory::Ready(vec![])));
     a.update(Msg::FlagHistory {
         key: beta_dev.clone(),
         seq: head,
         result: Some(Err("late".into())),
     });
-    assert_eq!(a.flag_history(), Some(&FlagHistory::Ready(vec![])));
+    assert_eq!(a.views.flags.history(&a.shared), Some(&FlagHistory::Ready(vec![])));
     a.update(Msg::FlagHistory {
         key: beta_dev,
         seq: new_head,
         result: Some(Err("✖ gone".into())),
     });
-    assert_eq!(a.flag_history(), Some(&FlagHistory::Failed("✖ gone".into())));
+    assert_eq!(
+        a.views.flags.history(&a.shared),
+        Some(&FlagHistory::Failed("✖ gone".into()))
+    );
 }
 
 /// The reader thread answers a flag-history request (the UI task never
 /// reads the ledger): the newest request of a burst always gets its list.
 #[test]
 fn the_reader_thread_answers_flag_history_requests() {
-    use crate::tui::app::FlagHistoryKey;
+    use crate::tui::event::FlagHistoryKey;
     let (_d, ctx) = ctx();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let backend = crate::tui::backend::Backend::start(&ctx, Query::first("dev", 10), tx).unwrap();
+    let backend = crate::tui::worker::Backend::start(&ctx, Query::first("dev", 10), tx).unwrap();
     let key = |env: &str| FlagHistoryKey {
         flag: "beta".into(),
         env: env.into(),
@@ -222,11 +227,11 @@ fn the_reader_thread_answers_flag_history_requests() {
 /// "just now" in the history pane turns into "12s ago" on the clock.
 #[test]
 fn the_clock_redraws_flag_history_ages() {
-    use crate::tui::app::FlagHistoryKey;
+    use crate::tui::event::FlagHistoryKey;
     let (_d, mut ctx) = ctx();
     let mut a = app(&mut ctx, false);
     press(&mut ctx, &mut a, &["3"]);
-    let now = a.now;
+    let now = a.shared.now;
     let change = crate::ledger::store::FlagChange {
         seq: 1,
         at: now,
@@ -236,7 +241,7 @@ fn the_clock_redraws_flag_history_ages() {
         after: Default::default(),
         reason: None,
     };
-    let seq = a.snap.as_ref().unwrap().status.head_seq;
+    let seq = a.shared.snap.as_ref().unwrap().status.head_seq;
     a.update(Msg::FlagHistory {
         key: FlagHistoryKey {
             flag: "beta".into(),

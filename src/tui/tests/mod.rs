@@ -5,19 +5,20 @@ mod dialog_rules;
 mod history;
 mod keys;
 mod loading;
+mod read_only;
 mod team;
 
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
 
-use super::event::PlanStep;
-use super::popups::{Dialog, DialogKind};
+use super::dialogs::Dialog;
 use super::testing::{self, key};
 use super::{App, AppInit};
 use crate::config::Config;
 use crate::domain::{Action, Build, Gate};
 use crate::ledger::{kind, NewEvent};
+use crate::ops::intent::{Intent, Preview, Step};
 use crate::ops::plan::Plan;
 use crate::ops::Ctx;
 
@@ -97,26 +98,34 @@ fn gate(name: &str, ok: bool, overridable: bool) -> Gate {
     }
 }
 
-fn dialog(protected: bool, gates: Vec<Gate>) -> Dialog {
-    let kind = DialogKind::Promote {
+fn promote() -> Intent {
+    Intent::Promote {
         from: "staging".into(),
         to: "prod".into(),
         expect: None,
-    };
-    let mut d = Dialog::new(1, kind, protected.then(|| "prod".to_string()), vec![], None);
-    d.set_plan(steps(plan(protected, gates)));
+    }
+}
+
+fn dialog(protected: bool, gates: Vec<Gate>) -> Dialog {
+    let mut d = Dialog::new(1, promote(), protected.then(|| "prod".to_string()), vec![], None);
+    d.set_preview(preview(plan(protected, gates)));
     d
 }
 
-/// One promote step, as the backend answers a plan request.
-fn steps(p: Plan) -> Result<Vec<PlanStep>, String> {
-    Ok(vec![PlanStep {
-        from: Some("staging".into()),
-        to: "prod".into(),
-        plan: Ok(p),
-        skip: false,
-        later: false,
-    }])
+/// One promote step, as the reader previews it.
+fn preview(p: Plan) -> Result<Preview, String> {
+    Ok(Preview {
+        question: String::new(),
+        steps: vec![Step {
+            from: Some("staging".into()),
+            to: "prod".into(),
+            plan: Ok(p),
+            skip: false,
+            later: false,
+        }],
+        flag: None,
+        confirm_name: None,
+    })
 }
 
 fn typed(d: &mut Dialog, s: &str) {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use super::{ctx, releases};
 use crate::tui::event::Msg;
-use crate::tui::reader::Follower;
+use crate::tui::worker::reader::Follower;
 use crate::tui::Query;
 
 /// `n` notes, one event each, written through the store.
@@ -115,7 +115,7 @@ fn next(rx: &mut tokio::sync::mpsc::UnboundedReceiver<Msg>, what: &str, pred: im
 fn another_writer_wakes_the_reader_and_a_forged_event_raises_the_alarm() {
     let (dir, ctx) = ctx();
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let _backend = crate::tui::backend::Backend::start(&ctx, Query::first("dev", 10), tx).unwrap();
+    let _backend = crate::tui::worker::Backend::start(&ctx, Query::first("dev", 10), tx).unwrap();
     next(&mut rx, "first snapshot", |m| matches!(m, Msg::Snapshot(_)));
     // Another process's write: a snapshot at the new head follows, unasked.
     let mut other = ctx.reopen().unwrap();

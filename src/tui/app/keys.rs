@@ -1,0 +1,214 @@
+//! Input into the app: a key goes to the top popup, else through the
+//! keymap to a `Command`; a command and a `:` line become [`Asked`] — an
+//! intent to confirm, a job to run, a view, a prompt, a word — and the
+//! app carries that out. No business rule here: views and ops decide.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use super::App;
+use crate::config::Command;
+use crate::ops::intent::Intent;
+use crate::tui::dialogs::{self, Dialog, Help, Outcome, Popup, Prompt, PromptKind};
+use crate::tui::event::{Effect, Job};
+use crate::tui::input::{cmdline, keys, Asked};
+use crate::tui::render::theme::State;
+use crate::tui::views::dashboard::Dashboard;
+use crate::tui::views::{flags, View};
+
+impl App {
+    pub(super) fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if let Some(top) = self.popups.last_mut() {
+            let out = top.component_mut().on_key(key);
+            return self.on_outcome(out);
+        }
+        let Some(spec) = keys::spec(key) else { return Vec::new() };
+        // A second `q` quits even with a hook running; any other key disarms.
+        let armed = std::mem::take(&mut self.quit_armed);
+        match self.shared.keymap.lookup(self.view.mode(), spec) {
+            Some(Command::Quit) => self.quit(armed),
+            Some(cmd) => self.command(cmd),
+            None => Vec::new(),
+        }
+    }
+
+    /// What the top popup asked for after a key.
+    fn on_outcome(&mut self, out: Outcome) -> Vec<Effect> {
+        match out {
+            Outcome::Consumed => Vec::new(),
+            Outcome::Close => {
+                self.popups.pop();
+                Vec::new()
+            }
+            Outcome::CommandLine(line) => {
+                self.popups.pop();
+                self.command_line(&line)
+            }
+            Outcome::Filter(text) => {
+                self.views.audit.set_filter(text);
+                Vec::new()
+            }
+            Outcome::FilterDone(text) => {
+                self.popups.pop();
+                self.views.audit.set_filter(text);
+                Vec::new()
+            }
+            Outcome::FilterCleared => {
+                self.popups.pop();
+                self.views.audit.set_filter(String::new());
+                Vec::new()
+            }
+            Outcome::Tick(req) => {
+                self.popups.pop();
+                self.carry(Asked::Run(Job::act(Intent::Tick(req))))
+            }
+            Outcome::Run(job) => self.confirmed(job),
+            Outcome::Cancel => self.cancel(),
+            Outcome::Prompted(kind, text) => {
+                self.popups.pop();
+                self.carry(flags::prompted(kind, text))
+            }
+        }
+    }
+
+    /// What a bound command asks for; read-only refuses every one that writes.
+    pub(super) fn command(&mut self, cmd: Command) -> Vec<Effect> {
+        if self.shared.read_only && cmd.writes() {
+            let what = cmd.default_desc().to_lowercase();
+            self.set_status(
+                format!("read-only: “{what}” is disabled (started with --read-only)"),
+                State::Warn,
+            );
+            return Vec::new();
+        }
+        if let Some(asked) = self.asked(cmd) {
+            return self.carry(asked);
+        }
+        self.navigate(cmd)
+    }
+
+    /// Commands that ask for an action (or a popup); `None`: navigation.
+    fn asked(&self, cmd: Command) -> Option<Asked> {
+        use Command::*;
+        let (sh, v) = (&self.shared, &self.views);
+        Some(match cmd {
+            Promote => Dashboard::promote(sh),
+            PromoteThrough => Dashboard::promote_through(sh),
+            Rollback => v.dashboard.rollback(sh),
+            Approve => Dashboard::approve(sh),
+            HoldClear => Dashboard::hold_clear(sh),
+            Resolve => Dashboard::resolve(sh),
+            Tick if self.view == View::Flags => v.flags.toggle(sh),
+            Tick => v.checklists.tick(sh, false),
+            Untick => v.checklists.tick(sh, true),
+            Note => v.checklists.note(sh),
+            Kill => v.flags.kill(sh),
+            Increase => v.flags.step(sh, 1),
+            Decrease => v.flags.step(sh, -1),
+            Targets => v.flags.targets(sh),
+            Eval => v.flags.eval(sh),
+            Shell(index) => Asked::Run(Job::Shell {
+                index,
+                env: sh.env_name().to_string(),
+            }),
+            Help => Asked::Help,
+            CommandLine => Asked::Prompt {
+                kind: PromptKind::Command,
+                value: String::new(),
+                context: String::new(),
+            },
+            _ => return None,
+        })
+    }
+
+    /// Carry out what a key or a command line asked for.
+    pub(super) fn carry(&mut self, asked: Asked) -> Vec<Effect> {
+        match asked {
+            Asked::Nothing => Vec::new(),
+            Asked::Quit => self.quit(false),
+            Asked::Help => {
+                let sh = &self.shared;
+                let help = Help::new(&sh.keymap, self.view.mode(), self.view.title(), sh.read_only);
+                self.popups.push(Popup::Help(help));
+                Vec::new()
+            }
+            Asked::View(v, env) => {
+                self.status = None;
+                let at = env.and_then(|e| self.shared.config.environments.iter().position(|n| n.name == e));
+                let mut fx = self.show(v);
+                if let Some(i) = at {
+                    fx.extend(self.select_env_index(i));
+                }
+                fx
+            }
+            Asked::Dialog { intent, reason, force } => self.open_dialog(intent, reason, force),
+            Asked::Run(job) => {
+                let label = self.job_label(&job);
+                self.start(job, label)
+            }
+            Asked::Prompt { kind, value, context } => {
+                self.popups
+                    .push(Popup::Prompt(Box::new(Prompt::new(kind, &value, context))));
+                Vec::new()
+            }
+            Asked::Say(text, level) => {
+                if !text.is_empty() {
+                    self.set_status(text, level);
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    /// A `:` line: the CLI's verbs, as the keys would ask (read-only
+    /// refuses what writes).
+    pub(super) fn command_line(&mut self, line: &str) -> Vec<Effect> {
+        let names = self.shared.config.env_names();
+        let asked = cmdline::parse(line, &names);
+        let writes = match &asked {
+            Asked::Dialog { .. } => true,
+            Asked::Run(job) => job.writes(),
+            _ => false,
+        };
+        if self.shared.read_only && writes {
+            self.set_status(
+                "read-only: actions are disabled (started with --read-only)",
+                State::Warn,
+            );
+            return Vec::new();
+        }
+        self.carry(asked)
+    }
+
+    /// Open the dialog that confirms `intent`; deployments and flag
+    /// changes ask the reader for their preview.
+    fn open_dialog(&mut self, intent: Intent, reason: Option<String>, force: bool) -> Vec<Effect> {
+        let id = self.next_id();
+        let protected = crate::ops::intent::confirm_name(&self.shared.config, &intent);
+        let facts = dialogs::facts(&self.shared, &intent);
+        let mut d = Dialog::new(id, intent.clone(), protected, facts, reason);
+        d.force = force;
+        self.popups.push(Popup::Dialog(Box::new(d)));
+        if dialogs::dialog::previewed(&intent) {
+            vec![Effect::Preview { id, intent }]
+        } else {
+            Vec::new()
+        }
+    }
+
+    /// The ledger changed: open dialogs waiting for a confirmation ask for
+    /// a fresh preview, so their gates show approvals and ticks as they land.
+    pub(super) fn replan(&self) -> Vec<Effect> {
+        self.popups
+            .iter()
+            .filter_map(|p| match p {
+                Popup::Dialog(d) if d.phase == dialogs::Phase::Editing && d.preview.is_some() && d.moved.is_none() => {
+                    Some(Effect::Preview {
+                        id: d.id,
+                        intent: d.intent.clone(),
+                    })
+                }
+                _ => None,
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,235 @@
+//! The one owner of UI state. `update(msg)` changes it and returns the work
+//! to do (`Effect`s); it never does I/O, so tests drive it headlessly.
+//! The App holds what every view shares (`Shared`), each view's own state
+//! (`Views`), the popup stack and the jobs this console started.
+
+mod keys;
+mod navigate;
+mod team;
+mod work;
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+
+use super::dialogs::{Dialog, Phase, Popup};
+use super::event::{Effect, Msg};
+use super::render::layout;
+use super::render::theme::State;
+use super::snapshot::{Query, Snapshot};
+use super::views::dashboard::Dashboard;
+use super::views::team::Team;
+use super::views::{Shared, View, Views};
+use crate::config::Config;
+
+/// A job this console started and has not heard the end of.
+#[derive(Debug, Clone)]
+pub struct Running {
+    pub id: u64,
+    pub label: String,
+    pub hook: bool,
+}
+
+/// Everything needed to build an App (tests use the same).
+pub struct AppInit {
+    pub config: Config,
+    pub actor: String,
+    pub read_only: bool,
+    pub now: DateTime<Utc>,
+    pub size: (u16, u16),
+}
+
+pub struct App {
+    /// What every view reads: config, clock, snapshot, live health, team.
+    pub shared: Shared,
+    /// The view shown.
+    pub view: View,
+    /// Each view's own state (cursor, scroll, filter, caches).
+    pub views: Views,
+    /// What the reader loads for this console.
+    pub query: Query,
+    pub popups: Vec<Popup>,
+    pub status: Option<(String, State)>,
+    pub running: Vec<Running>,
+    pub dirty: bool,
+    pub quit: bool,
+    quit_armed: bool,
+    next_id: u64,
+}
+
+impl App {
+    pub fn new(init: AppInit) -> App {
+        let first = init
+            .config
+            .environments
+            .first()
+            .map(|e| e.name.clone())
+            .unwrap_or_default();
+        let area = Rect::new(0, 0, init.size.0, init.size.1);
+        App {
+            shared: Shared {
+                keymap: init.config.keymap.clone(),
+                config: init.config,
+                actor: init.actor,
+                read_only: init.read_only,
+                now: init.now,
+                area,
+                env: 0,
+                snap: None,
+                health: crate::health::Board::default(),
+                team: Team::default(),
+                spin: 0,
+            },
+            view: View::Dashboard,
+            views: Views::default(),
+            query: Query::first(&first, layout::history_rows(area)),
+            popups: Vec::new(),
+            status: None,
+            running: Vec::new(),
+            dirty: true,
+            quit: false,
+            quit_armed: false,
+            next_id: 1,
+        }
+    }
+
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let mut effects = self.on_message(msg);
+        // Whatever moved, a detail pane may now want another commit list
+        // or flag history (or the ledger moved under the one shown).
+        let (sh, v) = (&self.shared, &mut self.views);
+        effects.extend(match self.view {
+            View::Dashboard => v.dashboard.want_commits(sh),
+            View::Flags => v.flags.want_history(sh),
+            _ => Vec::new(),
+        });
+        effects
+    }
+
+    fn on_message(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(k) => {
+                self.dirty = true;
+                self.on_key(&k)
+            }
+            Msg::Resize(w, h) => {
+                self.resize(w, h);
+                // A taller list may show rows the loaded window lacks.
+                self.history_window()
+            }
+            Msg::Clock(now) => {
+                if self.ages(now) != self.ages(self.shared.now) {
+                    self.dirty = true;
+                }
+                self.shared.now = now;
+                Vec::new()
+            }
+            Msg::Spin => {
+                self.shared.spin = self.shared.spin.wrapping_add(1);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::Snapshot(s) => {
+                self.on_snapshot(*s);
+                self.dirty = true;
+                self.replan()
+            }
+            Msg::Previewed { id, result } => {
+                if let Some(d) = self.dialog_mut(id) {
+                    d.set_preview(result);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Msg::Progress { id, progress } => {
+                if let Some(d) = self.dialog_mut(id) {
+                    d.on_progress(progress);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Msg::Finished { id, result } => self.on_finished(id, result),
+            Msg::Health(u) => {
+                self.shared.health.apply(u);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::BackendError(e) => {
+                self.set_status(e, State::Error);
+                Vec::new()
+            }
+            m @ (Msg::Ledger { .. } | Msg::ChainBroken { .. } | Msg::Presence(_)) => {
+                self.on_team(m);
+                Vec::new()
+            }
+            Msg::Commits { key, result } => {
+                self.views.dashboard.on_commits(key, result);
+                self.dirty = true;
+                Vec::new()
+            }
+            Msg::FlagHistory { key, seq, result } => {
+                self.views.flags.on_history(key, seq, result);
+                self.dirty = true;
+                Vec::new()
+            }
+        }
+    }
+
+    /// The terminal size changed (the loop passes the new size).
+    pub fn resize(&mut self, w: u16, h: u16) {
+        self.shared.area = Rect::new(0, 0, w, h);
+        self.follow_all();
+        self.dirty = true;
+    }
+
+    /// Something is moving: the loop ticks the spinner only then.
+    pub fn busy(&self) -> bool {
+        !self.running.is_empty()
+            || self
+                .popups
+                .iter()
+                .any(|p| matches!(p, Popup::Dialog(d) if d.phase == Phase::Planning))
+    }
+
+    pub fn set_status(&mut self, text: impl Into<String>, level: State) {
+        self.status = Some((text.into(), level));
+        self.dirty = true;
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    fn on_snapshot(&mut self, s: Snapshot) {
+        // A snapshot without the trail (the Audit view is closed) keeps the old rows.
+        if s.query.audit {
+            self.views.audit.on_trail(&s.audit);
+        }
+        self.shared.snap = Some(s);
+        // A snapshot proves the reader can read the ledger again.
+        self.on_ledger(super::event::Source::Reader, None);
+        self.follow_all();
+    }
+
+    fn dialog_mut(&mut self, id: u64) -> Option<&mut Dialog> {
+        self.popups.iter_mut().find_map(|p| match p {
+            Popup::Dialog(d) if d.id == id => Some(d.as_mut()),
+            _ => None,
+        })
+    }
+
+    /// Every relative age and countdown on screen, so the clock redraws
+    /// only when one of them would read differently.
+    fn ages(&self, now: DateTime<Utc>) -> Vec<String> {
+        let sh = &self.shared;
+        let mut out = self.views.dashboard.ages(sh, now);
+        match self.view {
+            // Lease countdowns only while a lease is shown: otherwise the
+            // clock redraws nothing.
+            View::Dashboard => out.extend(Dashboard::countdowns(sh, now)),
+            View::Flags => out.extend(self.views.flags.ages(sh, now)),
+            _ => {}
+        }
+        out
+    }
+}

@@ -1,0 +1,87 @@
+//! Popups live on a stack; keys go to the top one. Each says whether it
+//! consumed a key and what the app should do about it: the action dialog
+//! (an intent to confirm), help, and the one-line prompts.
+
+pub mod dialog;
+mod dialog_keys;
+mod dialog_text;
+mod dialog_view;
+mod facts;
+pub mod help;
+pub mod prompt;
+mod run_log;
+
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+use super::event::Job;
+use super::render::theme::Theme;
+use crate::ops::checklist::TickRequest;
+
+pub use dialog::{Dialog, Phase};
+pub use facts::facts;
+pub use help::Help;
+pub use prompt::{Prompt, PromptKind};
+pub use run_log::RunLog;
+
+/// What a popup asks of the app after a key.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome {
+    /// Handled; nothing else to do.
+    Consumed,
+    /// Close this popup.
+    Close,
+    /// The command line was submitted.
+    CommandLine(String),
+    /// The filter text changed (live).
+    Filter(String),
+    /// Enter on the filter: keep it, close the prompt.
+    FilterDone(String),
+    /// Esc on the filter: drop it.
+    FilterCleared,
+    /// Tick (or untick) with the note or role just given.
+    Tick(TickRequest),
+    /// Start this job (the dialog stays open to show progress).
+    Run(Job),
+    /// Cancel the running hook.
+    Cancel,
+    /// A flag prompt (targets, evaluation key) was answered.
+    Prompted(PromptKind, String),
+}
+
+/// A piece of UI that handles keys and draws itself from its own state.
+pub trait Component {
+    fn on_key(&mut self, key: &KeyEvent) -> Outcome;
+    fn render(&self, f: &mut Frame, area: Rect, theme: &Theme, spin: usize);
+}
+
+#[derive(Debug)]
+pub enum Popup {
+    Help(Help),
+    Prompt(Box<Prompt>),
+    Dialog(Box<Dialog>),
+}
+
+impl Popup {
+    pub fn component(&self) -> &dyn Component {
+        match self {
+            Popup::Help(h) => h,
+            Popup::Prompt(p) => p.as_ref(),
+            Popup::Dialog(d) => d.as_ref(),
+        }
+    }
+    pub fn component_mut(&mut self) -> &mut dyn Component {
+        match self {
+            Popup::Help(h) => h,
+            Popup::Prompt(p) => p.as_mut(),
+            Popup::Dialog(d) => d.as_mut(),
+        }
+    }
+}
+
+/// Esc, or ctrl-c, which inside a popup means "get me out of here".
+pub fn is_escape(key: &KeyEvent) -> bool {
+    use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+    key.code == KeyCode::Esc || (key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL))
+}

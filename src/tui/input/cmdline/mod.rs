@@ -1,0 +1,11 @@
+//! The `:` command line: the CLI's own verbs, parsed by the CLI's own clap
+//! definition, turned into what they ask for — the same intents (and
+//! dialogs) the keys make.
+
+mod parse;
+mod words;
+
+pub use parse::parse;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,224 @@
+//! The top line (views as tabs, who you are) and the two bottom lines: the
+//! keys that work *here*, and the status line for messages.
+
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::Frame;
+
+use super::format::{cols, text, SPINNER};
+use super::theme::{State, Theme};
+use crate::config::Command;
+use crate::tui::app::App;
+use crate::tui::input::keys;
+use crate::tui::views::{team, View};
+
+/// The tabs in three widths: with the project name, without it, and with
+/// short view names, whichever fits first.
+fn tab_spans(app: &App, theme: &Theme, project: Option<&str>, short: bool) -> Vec<Span<'static>> {
+    let mut spans = vec![Span::styled(" relcon ", theme.accent())];
+    if let Some(p) = project {
+        spans.push(Span::styled(format!("{} ", text(p)), theme.muted()));
+    }
+    for v in View::ALL {
+        let key = app
+            .shared
+            .keymap
+            .key_for("global", v.command())
+            .map(|k| format!("{k} "))
+            .unwrap_or_default();
+        let style = if v == app.view {
+            theme.selection().patch(theme.accent())
+        } else {
+            theme.muted()
+        };
+        let title = match (short, v) {
+            (true, View::Dashboard) => "Dash",
+            (true, View::Checklists) => "Lists",
+            _ => v.title(),
+        };
+        spans.push(Span::styled("│", theme.muted()));
+        spans.push(Span::styled(format!(" {key}{title} "), style));
+    }
+    spans
+}
+
+pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let project = app
+        .shared
+        .snap
+        .as_ref()
+        .map(|s| s.status.project.clone())
+        .unwrap_or_else(|| app.shared.config.project.name.clone());
+    let me = format!(
+        "{}{} ",
+        text(&app.shared.actor),
+        if app.shared.read_only { " · read-only" } else { "" }
+    );
+    let width = area.width as usize;
+    let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
+    // Who else is here gets room before the project name: the fullest
+    // account of the others that fits with some form of the tabs, then
+    // names only, then a count, then nothing.
+    let tab_forms = [
+        tab_spans(app, theme, Some(&project), false),
+        tab_spans(app, theme, None, false),
+        tab_spans(app, theme, None, true),
+    ];
+    let fits = |tabs: &[Span], here: usize| used(tabs) + here + cols(&me) < width;
+    let mut pick = None;
+    'find: for here in team::others_forms(&app.shared.team.others) {
+        let here = format!("{here} │ ");
+        for tabs in &tab_forms {
+            if fits(tabs, cols(&here)) {
+                pick = Some((tabs.clone(), Some(here)));
+                break 'find;
+            }
+        }
+    }
+    let (mut spans, here) = pick.unwrap_or_else(|| {
+        let tabs = tab_forms.iter().find(|t| fits(t, 0)).unwrap_or(&tab_forms[2]).clone();
+        (tabs, None)
+    });
+    let right = cols(&me) + here.as_deref().map_or(0, cols);
+    let gap = width.saturating_sub(used(&spans) + right);
+    spans.push(Span::raw(" ".repeat(gap)));
+    if let Some(h) = here {
+        spans.push(Span::styled(h, theme.accent()));
+    }
+    spans.push(Span::styled(
+        me,
+        if app.shared.read_only {
+            theme.warn()
+        } else {
+            theme.muted()
+        },
+    ));
+    f.render_widget(Line::from(spans), area);
+}
+
+/// Navigation is summarised ("h/l env") instead of listed key by key.
+const SUMMARISED: &[Command] = &[
+    Command::Left,
+    Command::Right,
+    Command::Up,
+    Command::Down,
+    Command::PageUp,
+    Command::PageDown,
+    Command::Top,
+    Command::Bottom,
+    Command::Select,
+    Command::Back,
+    Command::Refresh,
+    Command::PrevView,
+    Command::ViewDashboard,
+    Command::ViewChecklists,
+    Command::ViewFlags,
+    Command::ViewHealth,
+    Command::ViewAudit,
+    Command::Help,
+];
+
+/// A short footer word for a default description; a user's own `desc` is kept.
+fn label(cmd: Command, desc: &str) -> String {
+    if desc == "Toggle on/off" {
+        return "toggle".into();
+    }
+    if desc != cmd.default_desc() {
+        return desc.to_string();
+    }
+    let short = match cmd {
+        Command::PromoteThrough => "promote thru",
+        Command::Rollback => "rollback",
+        Command::HoldClear => "clear hold",
+        Command::Resolve => "resolve",
+        Command::Cancel => "cancel hook",
+        Command::Tick => "tick",
+        Command::Note => "note",
+        Command::CommandLine => "command",
+        Command::NextView => "next view",
+        Command::Kill => "kill/restore",
+        Command::Increase => "rollout+",
+        Command::Decrease => "rollout−",
+        Command::Targets => "targets",
+        Command::Eval => "eval",
+        _ => "",
+    };
+    if short.is_empty() {
+        desc.split_whitespace().next().unwrap_or(desc).to_lowercase()
+    } else {
+        short.to_string()
+    }
+}
+
+pub fn hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mode = app.view.mode();
+    let all = keys::hints(&app.shared.keymap, mode, app.shared.read_only);
+    let key = |c: Command| app.shared.keymap.key_for(mode, c).map(|k| k.to_string());
+    let own: Vec<Command> = app
+        .shared
+        .keymap
+        .modes
+        .get(mode)
+        .map(|l| l.iter().map(|b| b.command).collect())
+        .unwrap_or_default();
+    let shown = |cmd: &Command| !SUMMARISED.contains(cmd);
+    // This view's own keys first, then navigation, then the global rest.
+    let mut items: Vec<(String, String)> = all
+        .iter()
+        .filter(|(_, c, _)| own.contains(c) && shown(c))
+        .map(|(k, c, d)| (k.clone(), label(*c, d)))
+        .collect();
+    let nav = [
+        (Command::Left, Command::Right, "env"),
+        (Command::Up, Command::Down, "move"),
+    ];
+    for (a, b, what) in nav {
+        if let (Some(x), Some(y)) = (key(a), key(b)) {
+            items.push((format!("{x}/{y}"), what.into()));
+        }
+    }
+    items.extend(
+        all.iter()
+            .filter(|(_, c, _)| !own.contains(c) && shown(c))
+            .map(|(k, c, d)| (k.clone(), label(*c, d))),
+    );
+    let help = key(Command::Help).map(|k| (k, "help".to_string()));
+    let width = area.width as usize;
+    let reserve = help.as_ref().map_or(0, |(k, d)| cols(k) + cols(d) + 3);
+    let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (k, d) in items {
+        let w = cols(&k) + 1 + cols(&d) + 2;
+        if used + w + reserve > width {
+            break;
+        }
+        used += w;
+        spans.push(Span::styled(k, theme.accent()));
+        spans.push(Span::styled(format!(" {d}  "), theme.muted()));
+    }
+    if let Some((k, d)) = help {
+        spans.push(Span::styled(k, theme.accent()));
+        spans.push(Span::styled(format!(" {d}"), theme.muted()));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+pub fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let spin = SPINNER[app.shared.spin % SPINNER.len()];
+    // Messages quote data (errors name versions, people, reasons): inert.
+    let line = match (&app.status, app.running.first()) {
+        (Some((msg, State::Busy)), Some(r)) => {
+            Line::styled(format!(" {spin} {} {}", text(msg), text(&r.label)), theme.accent())
+        }
+        (Some((msg, level)), _) => Line::styled(format!(" {}", text(msg)), theme.state(*level)),
+        (None, Some(r)) => Line::styled(
+            format!(" {spin} {} running — x cancels", text(&r.label)),
+            theme.accent(),
+        ),
+        (None, None) => Line::styled(
+            " press ? for help · : for commands (same verbs as the CLI)",
+            theme.muted(),
+        ),
+    };
+    f.render_widget(line, area);
+}

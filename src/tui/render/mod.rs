@@ -1,0 +1,77 @@
+//! Drawing: one frame (tabs, the current view, footer, status line, then
+//! popups bottom to top) from the app's owned state — no config read, no
+//! clock; and what every view draws with: layout, theme, format.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::Line;
+use ratatui::widgets::Block;
+use ratatui::Frame;
+
+pub mod chrome;
+pub mod format;
+pub mod layout;
+pub mod theme;
+
+use super::app::App;
+use super::views::View;
+use theme::Theme;
+
+pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
+    let full = f.area();
+    f.render_widget(Block::new().style(theme.base()), full);
+    // The banner (ledger gone, chain broken) takes the top row; the views
+    // get the rest, as `App::view_area` tells the update logic.
+    let sh = &app.shared;
+    let area = match sh.banner(full.width as usize) {
+        Some((text, level)) if full.height > 1 => {
+            banner(f, Rect { height: 1, ..full }, &text, theme.state(level));
+            Rect {
+                y: full.y + 1,
+                height: full.height - 1,
+                ..full
+            }
+        }
+        _ => full,
+    };
+    let s = layout::screen(area);
+    chrome::tabs(f, s.tabs, app, theme);
+    let v = &app.views;
+    match app.view {
+        View::Dashboard => v.dashboard.render(f, s.body, sh, theme),
+        View::Checklists => v.checklists.render(f, s.body, sh, theme),
+        View::Flags => v.flags.render(f, s.body, sh, theme),
+        View::Health => v.health.render(f, s.body, sh, theme),
+        View::Audit => v.audit.render(f, s.body, theme),
+    }
+    chrome::hints(f, s.footer, app, theme);
+    chrome::status(f, s.status, app, theme);
+    for p in &app.popups {
+        p.component().render(f, full, theme, sh.spin);
+    }
+    scrub(f.buffer_mut());
+}
+
+/// A full-width line in the error colour, reversed so it reads as a banner
+/// without colour too (and it starts with a symbol: ▲ or ✖).
+fn banner(f: &mut Frame, area: Rect, text: &str, style: Style) {
+    let style = style.add_modifier(Modifier::REVERSED | Modifier::BOLD);
+    let line = format::pad(&format!(" {text}"), area.width as usize);
+    f.render_widget(Line::styled(line, style), area);
+}
+
+/// Shown in a cell that would have carried a character acting on the
+/// terminal. Views draw data with `format::text`, so this never shows; it
+/// is the net under a field drawn without it.
+pub const SCRUBBED: &str = "\u{fffd}";
+
+/// The last net under every frame: ratatui drops control characters itself,
+/// but a bidi override (U+202E …) would reach the terminal as it is.
+fn scrub(buf: &mut Buffer) {
+    for cell in buf.content.iter_mut() {
+        if cell.symbol().chars().any(crate::domain::inert::is_hazard) {
+            cell.set_symbol(SCRUBBED);
+        }
+    }
+}

@@ -1,0 +1,325 @@
+//! The row of environment cards, in pipeline order with arrows between.
+//! Protected envs wear the theme's `env_prod` colour; the selected card a
+//! thick border. Full cards at 160×48, compact ones at 80×24.
+
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::Frame;
+
+use super::badges::badge_line;
+use crate::health::VersionCheck;
+use crate::ops::status::{DeploymentSummary, EnvStatus, LeaseSummary};
+use crate::tui::render::format::{age, bar, cols, fit, health_state, inert_lines, short, text, who, SPINNER};
+use crate::tui::render::theme::Theme;
+use crate::tui::views::live::LiveHealth;
+use crate::tui::views::shared::interrupted;
+use crate::tui::views::Shared;
+
+/// The health light: live state and latency from the pollers.
+fn health_line(live: &LiveHealth, theme: &Theme, w: usize) -> Line<'static> {
+    if live.checks == 0 {
+        return Line::styled("· no health checks", theme.muted());
+    }
+    let live = &live.board;
+    let Some(state) = live.state else {
+        return Line::styled("? health not polled yet", theme.muted());
+    };
+    let mut text = format!("{} {}", state.symbol(), state.as_str());
+    if let Some(ms) = live.latency_ms {
+        text.push_str(&format!(" {ms}ms"));
+    }
+    if state != crate::health::State::Healthy {
+        if let Some(r) = &live.reason {
+            text.push_str(&format!(": {r}"));
+        }
+    }
+    Line::from(Span::styled(fit(&text, w), theme.state(health_state(state))))
+}
+
+/// Drift in words: what runs versus what the ledger says (live).
+fn drift_line(live: &LiveHealth, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    match &live.version {
+        VersionCheck::Drift { expected, running } => Some(Line::from(Span::styled(
+            fit(&format!("≠ runs {running}, expected {expected}"), w),
+            theme.warn(),
+        ))),
+        _ => None,
+    }
+}
+
+/// The light alone, for compact cards.
+fn health_symbol(live: &LiveHealth, theme: &Theme) -> Option<Span<'static>> {
+    if live.checks == 0 {
+        return None;
+    }
+    let state = live.board.state.unwrap_or(crate::health::State::Unknown);
+    Some(Span::styled(
+        format!("{} ", state.symbol()),
+        theme.state(health_state(state)),
+    ))
+}
+
+fn release_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize) -> Vec<Line<'static>> {
+    match &e.release {
+        Some(r) => vec![
+            Line::from(vec![
+                Span::styled(format!("v{} ", r.number), theme.accent()),
+                Span::styled(
+                    fit(&r.version, w.saturating_sub(10).max(4)),
+                    theme.text().add_modifier(ratatui::style::Modifier::BOLD),
+                ),
+                Span::styled(format!(" {}", text(short(&r.commit))), theme.muted()),
+            ]),
+            Line::styled(
+                fit(&format!("{} · {}", age(sh.now, r.deployed_at), who(&r.deployed_by)), w),
+                theme.muted(),
+            ),
+        ],
+        None => vec![Line::styled("no release yet", theme.muted()), Line::raw("")],
+    }
+}
+
+fn deployment_line(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    let d = e.deployment.as_ref()?;
+    let left = sh.lease_left(d);
+    // A lease that runs out on this console's clock is interrupted at once;
+    // the reader records it (and reloads) shortly after.
+    if interrupted(d) || left.is_some_and(|s| s <= 0) {
+        return Some(Line::from(Span::styled(
+            fit(&format!("✖ v{} {} interrupted — R resolves", d.number, d.version), w),
+            theme.error(),
+        )));
+    }
+    let spin = SPINNER[sh.spin % SPINNER.len()];
+    let words = match (&d.lease, left) {
+        (Some(l), Some(s)) => lease_text(spin, d, l, s, w),
+        _ => format!("{spin} v{} {} {} by {}", d.number, d.action, d.version, d.actor),
+    };
+    Some(Line::from(Span::styled(fit(&words, w), theme.accent())))
+}
+
+/// "⠋ v7 promote 1.4.2 · bo@laptop-a · lease 24s", shorter when narrow:
+/// what it deploys goes first, then the host; holder and countdown stay.
+fn lease_text(spin: &str, d: &DeploymentSummary, l: &LeaseSummary, left: i64, w: usize) -> String {
+    let who = match &l.host {
+        Some(h) => format!("{}@{}", text(&l.holder), text(h)),
+        None => text(&l.holder),
+    };
+    let lease = format!("lease {left}s");
+    let forms = [
+        format!(
+            "{spin} v{} {} {} · {who} · {lease}",
+            d.number,
+            d.action,
+            text(&d.version)
+        ),
+        format!("{spin} v{} {who} · {lease}", d.number),
+        format!("{spin} v{} {} · {lease}", d.number, text(&l.holder)),
+    ];
+    forms.iter().find(|f| cols(f) <= w).unwrap_or(&forms[2]).clone()
+}
+
+fn gates_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    if e.gates.is_empty() {
+        return None;
+    }
+    let failing: Vec<&str> = e.gates.iter().filter(|g| !g.ok).map(|g| g.name.as_str()).collect();
+    Some(if failing.is_empty() {
+        Line::styled("✔ gates pass", theme.ok())
+    } else {
+        Line::styled(fit(&format!("✖ gates: {}", failing.join(", ")), w), theme.error())
+    })
+}
+
+fn progress_spans(e: &EnvStatus, theme: &Theme, compact: bool) -> Vec<(String, Style)> {
+    let mut out = Vec::new();
+    for c in &e.checklists {
+        let st = if c.done == c.total { theme.ok() } else { theme.warn() };
+        let line = if compact {
+            format!("{} {}/{}", text(&c.name), c.done, c.total)
+        } else {
+            format!("{} {}/{} {}", text(&c.name), c.done, c.total, bar(c.done, c.total, 5))
+        };
+        out.push((line, st));
+    }
+    if e.approvals.required > 0 && e.pending.is_some() {
+        let have = e.approvals.by.len() as u32;
+        let st = if have >= e.approvals.required {
+            theme.ok()
+        } else {
+            theme.warn()
+        };
+        out.push((format!("approvals {have}/{}", e.approvals.required), st));
+    }
+    out
+}
+
+fn pending_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    let p = e.pending.as_ref()?;
+    let from = match (&p.from, p.from_release) {
+        (Some(f), Some(n)) => format!(" ← {f} v{n}"),
+        _ => String::new(),
+    };
+    Some(Line::from(vec![
+        Span::styled("next ", theme.muted()),
+        Span::styled(
+            fit(
+                &format!("{} ({}){from}", p.version, short(&p.commit)),
+                w.saturating_sub(5),
+            ),
+            theme.text(),
+        ),
+    ]))
+}
+
+fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool) -> Vec<Line<'static>> {
+    let live = sh.live_health(&e.name);
+    let mut out = release_lines(e, sh, theme, w);
+    if compact {
+        if let (Some(light), Some(second)) = (health_symbol(&live, theme), out.get_mut(1)) {
+            second.spans.insert(0, light);
+        }
+        let mut third: Vec<Span> = Vec::new();
+        if let Some(d) = deployment_line(e, sh, theme, w) {
+            third.extend(d.spans);
+        } else if let Some(b) = badge_line(e, &live, w, theme, true) {
+            third.extend(b.spans);
+        }
+        out.push(Line::from(third));
+        let mut fourth: Vec<(String, Style)> = Vec::new();
+        if let Some(p) = &e.pending {
+            fourth.push((format!("next {}", text(&p.version)), theme.text()));
+        }
+        fourth.extend(progress_spans(e, theme, true));
+        let mut used = 0;
+        let mut spans = Vec::new();
+        for (i, (t, st)) in fourth.into_iter().enumerate() {
+            let sep = if i == 0 { "" } else { " · " };
+            let t = format!("{sep}{t}");
+            if used + cols(&t) > w {
+                spans.push(Span::styled(fit(&t, w.saturating_sub(used)), st));
+                break;
+            }
+            used += cols(&t);
+            spans.push(Span::styled(t, st));
+        }
+        out.push(Line::from(spans));
+        return out;
+    }
+    out.push(health_line(&live, theme, w));
+    out.extend(drift_line(&live, theme, w));
+    out.extend(deployment_line(e, sh, theme, w));
+    out.extend(badge_line(e, &live, w, theme, false));
+    out.extend(
+        progress_spans(e, theme, false)
+            .into_iter()
+            .map(|(t, st)| Line::styled(fit(&t, w), st)),
+    );
+    out.extend(pending_line(e, theme, w));
+    out.extend(gates_line(e, theme, w));
+    out
+}
+
+pub fn render(f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme, compact: bool) {
+    let Some(snap) = &sh.snap else {
+        f.render_widget(Paragraph::new("loading…").style(theme.muted()), area);
+        return;
+    };
+    let envs = &snap.status.environments;
+    let n = envs.len();
+    if n == 0 {
+        return;
+    }
+    let min_w: u16 = if compact { 20 } else { 26 };
+    let fit_n = ((area.width + 3) / (min_w + 3)).max(1) as usize;
+    let count = n.min(fit_n);
+    let start = if sh.env < count { 0 } else { sh.env + 1 - count };
+    let mut constraints = Vec::new();
+    let more_left = start > 0;
+    let more_right = start + count < n;
+    if more_left {
+        constraints.push(Constraint::Length(1));
+    }
+    for i in 0..count {
+        if i > 0 {
+            constraints.push(Constraint::Length(3));
+        }
+        constraints.push(Constraint::Fill(1));
+    }
+    if more_right {
+        constraints.push(Constraint::Length(1));
+    }
+    let cells = Layout::horizontal(constraints).split(area);
+    let mut k = 0;
+    let mid = Rect {
+        y: area.y + area.height / 2,
+        height: 1,
+        ..area
+    };
+    if more_left {
+        f.render_widget(
+            Span::styled("‹", theme.muted()),
+            Rect {
+                x: cells[0].x,
+                width: 1,
+                ..mid
+            },
+        );
+        k += 1;
+    }
+    for (i, e) in envs.iter().enumerate().skip(start).take(count) {
+        if i > start {
+            f.render_widget(
+                Span::styled(" → ", theme.muted()),
+                Rect {
+                    x: cells[k].x,
+                    width: 3,
+                    ..mid
+                },
+            );
+            k += 1;
+        }
+        render_card(f, cells[k], e, sh, theme, compact, i == sh.env);
+        k += 1;
+    }
+    if more_right {
+        f.render_widget(
+            Span::styled("›", theme.muted()),
+            Rect {
+                x: cells[k].x,
+                width: 1,
+                ..mid
+            },
+        );
+    }
+}
+
+fn render_card(f: &mut Frame, area: Rect, e: &EnvStatus, sh: &Shared, theme: &Theme, compact: bool, selected: bool) {
+    let border = if e.protected {
+        theme.env_prod()
+    } else {
+        theme.border(selected)
+    };
+    let title_style = if e.protected {
+        theme.env_prod()
+    } else if selected {
+        theme.accent()
+    } else {
+        theme.text()
+    };
+    let mark = if selected { "▸ " } else { "" };
+    let prot = if e.protected { " ◆" } else { "" };
+    let block = Block::bordered()
+        .border_type(if selected {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(border)
+        .title(Span::styled(format!(" {mark}{}{prot} ", e.name), title_style));
+    let inner = block.inner(area);
+    let lines = inert_lines(card_lines(e, sh, theme, inner.width as usize, compact));
+    f.render_widget(Paragraph::new(lines).block(block), area);
+}

@@ -1,0 +1,63 @@
+//! The Flags view: every flag × env, the highlighted flag in detail and
+//! its recorded changes. It owns the cursor and the cache of change
+//! histories, and turns the flag keys into flag-change intents.
+
+pub mod cache;
+mod history;
+mod keys;
+
+pub use keys::prompted;
+mod render;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use ratatui::layout::Rect;
+use ratatui::Frame;
+
+pub use cache::{Cached, FlagHistory};
+
+use super::{ListPos, Shared};
+use crate::ops::flags::FlagListRow;
+use crate::tui::event::FlagHistoryKey;
+use crate::tui::render::format::age;
+use crate::tui::render::theme::Theme;
+
+#[derive(Debug, Default)]
+pub struct Flags {
+    pub pos: ListPos,
+    /// Flag-change histories per (flag, env).
+    pub histories: HashMap<FlagHistoryKey, Cached>,
+}
+
+impl Flags {
+    /// The flag under the cursor.
+    pub fn flag_name<'a>(&self, sh: &'a Shared) -> Option<&'a str> {
+        sh.config.flags.keys().nth(self.pos.cursor as usize).map(String::as_str)
+    }
+
+    /// The state of `flag` in `env` from the snapshot (flags × envs, in order).
+    pub fn row<'a>(sh: &'a Shared, flag: &str, env: &str) -> Option<&'a FlagListRow> {
+        let rows = &sh.snap.as_ref()?.flags;
+        let fi = sh.config.flags.keys().position(|f| f == flag)?;
+        let ei = sh.config.environments.iter().position(|e| e.name == env)?;
+        let n = sh.config.environments.len();
+        // `ops::flags::list` orders them so; fall back to a search if not.
+        match rows.get(fi * n + ei) {
+            Some(r) if r.flag == flag && r.env == env => Some(r),
+            _ => rows.iter().find(|r| r.flag == flag && r.env == env),
+        }
+    }
+
+    /// The ages in the history pane, for the clock's redraw check.
+    pub fn ages(&self, sh: &Shared, now: DateTime<Utc>) -> Vec<String> {
+        match self.history(sh) {
+            Some(FlagHistory::Ready(list)) => list.iter().map(|c| age(now, c.at)).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn render(&self, f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme) {
+        render::render(f, area, sh, self, theme);
+    }
+}

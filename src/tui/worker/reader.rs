@@ -1,0 +1,272 @@
+//! The reader thread: owns a `Ctx` of its own and sends the UI whole
+//! snapshots. It reloads when the watcher says the head moved, when the app
+//! asks (a new query, an action finished), when health changes an env's
+//! state, a little after a lease would run out, and now and then because
+//! time alone changes some state. Before each load it follows the new
+//! events and checks that each links to the one before it.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::jobs::{flag_history_of, plain, preview_of};
+use crate::health::{Board, HealthUpdate};
+use crate::ledger::sql::chain::link_error;
+use crate::ledger::Store;
+use crate::ops::intent::Intent;
+use crate::ops::{self, Ctx};
+use crate::tui::event::{Down, FlagHistoryKey, Msg, Source};
+use crate::tui::snapshot::{Query, Snapshot};
+
+/// Time alone changes some state (a freeze window opens): reload now and then.
+const STALE: Duration = Duration::from_secs(15);
+/// While the ledger cannot be read, try again this often.
+const RETRY: Duration = Duration::from_secs(1);
+/// Events read per query while catching up.
+const PAGE: usize = 1000;
+
+pub(super) enum ReaderReq {
+    Query(Query),
+    Preview {
+        id: u64,
+        intent: Intent,
+    },
+    Health(HealthUpdate),
+    FlagHistory {
+        key: FlagHistoryKey,
+        seq: u64,
+    },
+    /// The watcher saw the head move, or reads the ledger again.
+    Moved,
+}
+
+/// The events this console has seen, by the newest one's (seq, hash): each
+/// new event must link to it (DESIGN §11: re-check every new row's link).
+#[derive(Debug, Default)]
+pub struct Follower {
+    tip: Option<(u64, String)>,
+    /// The first broken link seen (seq, why).
+    pub broken: Option<(u64, String)>,
+}
+
+impl Follower {
+    /// Read the events after the tip, checking each link; returns a break
+    /// found now (only the first one is ever reported).
+    pub fn catch_up(&mut self, store: &dyn Store) -> crate::Result<Option<(u64, String)>> {
+        let Some(tip) = &mut self.tip else {
+            self.tip = Some(store.head()?);
+            return Ok(None);
+        };
+        let mut found = None;
+        let head = store.head_seq()?;
+        if head < tip.0 {
+            found = Some((
+                head,
+                format!("the ledger ends at seq {head}, but this console saw seq {}", tip.0),
+            ));
+            *tip = store.head()?;
+        }
+        loop {
+            let events = store.events_after(tip.0, PAGE)?;
+            for e in &events {
+                if let Some(why) = link_error(tip, e) {
+                    found.get_or_insert((e.seq, why));
+                }
+                *tip = (e.seq, e.hash.clone());
+            }
+            if events.len() < PAGE {
+                break;
+            }
+        }
+        if self.broken.is_some() {
+            return Ok(None);
+        }
+        self.broken.clone_from(&found);
+        Ok(found)
+    }
+
+    pub fn tip(&self) -> Option<&(u64, String)> {
+        self.tip.as_ref()
+    }
+}
+
+struct Reader {
+    ctx: Ctx,
+    query: Query,
+    board: Board,
+    follower: Follower,
+    /// The last load failed: try again after `RETRY`.
+    failing: bool,
+    loaded: Instant,
+    /// When to look at the leases again (a lease shown may run out).
+    lease_check: Option<Instant>,
+}
+
+pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>, tx: UnboundedSender<Msg>) {
+    let mut r = Reader {
+        ctx,
+        query,
+        board: Board::default(),
+        follower: Follower::default(),
+        failing: false,
+        loaded: Instant::now(),
+        lease_check: None,
+    };
+    // Once at start: writes may have landed since the first snapshot.
+    let mut reload = true;
+    let mut leases_due = false;
+    loop {
+        if reload && !r.reload(leases_due, &tx) {
+            return;
+        }
+        let wait = r.next_wake().saturating_duration_since(Instant::now());
+        reload = false;
+        leases_due = false;
+        let mut histories = Vec::new();
+        let mut first = Some(rx.recv_timeout(wait));
+        // Drain everything queued: only the newest query matters.
+        loop {
+            let got = match first.take() {
+                Some(r) => r,
+                None => rx.try_recv().map_err(|e| match e {
+                    mpsc::TryRecvError::Empty => RecvTimeoutError::Timeout,
+                    mpsc::TryRecvError::Disconnected => RecvTimeoutError::Disconnected,
+                }),
+            };
+            match got {
+                Ok(ReaderReq::Query(q)) => {
+                    r.query = q;
+                    reload = true;
+                }
+                Ok(ReaderReq::Preview { id, intent }) => {
+                    let _ = tx.send(r.preview(id, &intent));
+                }
+                Ok(ReaderReq::FlagHistory { key, seq }) => histories.push((key, seq)),
+                Ok(ReaderReq::Health(u)) => reload |= r.health(u),
+                Ok(ReaderReq::Moved) => reload = true,
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
+            }
+        }
+        answer_histories(&r.ctx, histories, &tx);
+        let now = Instant::now();
+        if r.lease_check.is_some_and(|t| t <= now) {
+            leases_due = true;
+            reload = true;
+        }
+        reload |= r.failing && r.loaded + RETRY <= now;
+        reload |= r.loaded + STALE <= now;
+    }
+}
+
+impl Reader {
+    fn next_wake(&self) -> Instant {
+        let mut at = self.loaded + if self.failing { RETRY } else { STALE };
+        if let Some(l) = self.lease_check {
+            at = at.min(l);
+        }
+        at
+    }
+
+    /// Keep the board; reload only when an env's health *state* changes.
+    fn health(&mut self, u: HealthUpdate) -> bool {
+        let env = match &u {
+            HealthUpdate::Check { env, .. } | HealthUpdate::Metric { env, .. } => env.clone(),
+        };
+        let key = |b: &Board| {
+            let h = b.env_health(&env);
+            (h.state, h.reason, h.versions)
+        };
+        let before = key(&self.board);
+        self.board.apply(u);
+        key(&self.board) != before
+    }
+
+    /// Follow the new events, then load and send a snapshot. False when
+    /// the UI is gone.
+    fn reload(&mut self, leases_due: bool, tx: &UnboundedSender<Msg>) -> bool {
+        self.loaded = Instant::now();
+        // Set again from the snapshot; while the ledger is gone, `RETRY` paces.
+        self.lease_check = None;
+        // A lease ran out: record the interruption (unless read-only), so
+        // it waits for a person on every console.
+        if leases_due && !self.ctx.read_only {
+            let _ = ops::recover::detect_interrupted(&mut self.ctx);
+        }
+        // A connection the server dropped (a restart, pg_terminate_backend)
+        // fails once and reconnects on the next call: only a second failure
+        // in a row means the ledger is gone.
+        let result = self.load().or_else(|_| self.load());
+        match result {
+            Ok((broken, snap)) => {
+                self.failing = false;
+                if let Some((seq, why)) = broken {
+                    let _ = tx.send(Msg::ChainBroken { seq, why });
+                }
+                self.lease_check = lease_check(&snap, self.ctx.read_only);
+                tx.send(Msg::Snapshot(Box::new(snap))).is_ok()
+            }
+            Err(e) => {
+                self.failing = true;
+                let down = Down {
+                    location: self.ctx.store.location(),
+                    error: plain(&e),
+                };
+                tx.send(Msg::Ledger {
+                    source: Source::Reader,
+                    down: Some(down),
+                })
+                .is_ok()
+            }
+        }
+    }
+}
+
+impl Reader {
+    fn load(&mut self) -> crate::Result<(Option<(u64, String)>, Snapshot)> {
+        let broken = self.follower.catch_up(&*self.ctx.store)?;
+        Ok((broken, Snapshot::load_with(&self.ctx, &self.query, &self.board)?))
+    }
+
+    /// A preview with the reader's health board, asked again once when it
+    /// failed (a dropped connection reconnects).
+    fn preview(&self, id: u64, intent: &Intent) -> Msg {
+        let result = preview_of(&self.ctx, Some(&self.board), intent)
+            .or_else(|_| preview_of(&self.ctx, Some(&self.board), intent));
+        Msg::Previewed { id, result }
+    }
+}
+
+/// When to look at the leases shown in `s` again: halfway to the soonest
+/// expiry (a heartbeat may have renewed it: the countdown should not reach
+/// zero for a live holder), and just after it when under two seconds are
+/// left. An expired, unrecorded lease is recorded at once (not read-only).
+fn lease_check(s: &Snapshot, read_only: bool) -> Option<Instant> {
+    let now = Instant::now();
+    s.status
+        .environments
+        .iter()
+        .filter_map(|e| e.deployment.as_ref()?.lease.as_ref())
+        .filter_map(|l| {
+            let wait = match l.expires_in_s {
+                _ if l.expired && read_only => return None,
+                _ if l.expired => Duration::from_millis(100),
+                s if s >= 2 => Duration::from_millis((s as u64 * 500).min(5000)),
+                s => Duration::from_millis((s.max(0) as u64 + 1) * 1000 + 200),
+            };
+            Some(now + wait)
+        })
+        .min()
+}
+
+/// Only the newest of a burst of flag-history requests (keys held down)
+/// is read; the others are answered "skipped".
+fn answer_histories(ctx: &Ctx, mut asked: Vec<(FlagHistoryKey, u64)>, tx: &UnboundedSender<Msg>) {
+    let Some((key, seq)) = asked.pop() else { return };
+    for (key, seq) in asked {
+        let _ = tx.send(Msg::FlagHistory { key, seq, result: None });
+    }
+    let result = Some(flag_history_of(ctx, &key));
+    let _ = tx.send(Msg::FlagHistory { key, seq, result });
+}
