@@ -14,7 +14,10 @@
 //!   into a TestBackend whenever the app is dirty). CPU is getrusage of this
 //!   process over the measured window; the HTTP servers run in a child
 //!   process (this binary re-executed with `RELCON_BENCH_HEALTH_SERVE`), so
-//!   their CPU is not counted (it is printed beside).
+//!   their CPU is not counted (it is printed beside). After each 1 000-endpoint
+//!   run, a bare reqwest poller (this binary with `RELCON_BENCH_BARE_POLL`,
+//!   its own process) polls the same URLs for the same window: the `ratio:`
+//!   lines, also written to `target/bench-report/health.md`.
 //!
 //! `cargo bench --bench health` runs both; `-- live` or `-- health_frame`
 //! runs one. `RELCON_BENCH_HEALTH_SECS` sets the measured window (20 s).
@@ -88,6 +91,86 @@ fn serve(n: usize) {
             _ = tokio::time::sleep(Duration::from_secs(30 * 60)) => {}
         }
     });
+}
+
+/// Set to a file of URLs (one a line): be the bare baseline poller.
+const BARE_ENV: &str = "RELCON_BENCH_BARE_POLL";
+
+/// The least any poller must do, as a program of its own: one task per URL
+/// on a current-thread runtime, GET every second with one reqwest client
+/// that keeps a connection per URL, read the body, parse its JSON. Runs
+/// until stdin closes.
+fn bare_poll(list: &str) {
+    raise_fd_limit();
+    let urls: Vec<String> = std::fs::read_to_string(list)
+        .expect("bare poller: URL list")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("poller runtime");
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(urls.len())
+        .build()
+        .expect("client");
+    for url in urls {
+        let client = client.clone();
+        rt.spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                if let Ok(r) = client.get(&url).timeout(Duration::from_secs(1)).send().await {
+                    if let Ok(b) = r.bytes().await {
+                        let _ = std::hint::black_box(serde_json::from_slice::<serde_json::Value>(&b));
+                    }
+                }
+            }
+        });
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    std::thread::spawn(move || {
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut std::io::stdin(), &mut sink);
+        let _ = tx.send(());
+    });
+    rt.block_on(async {
+        let _ = rx.await;
+    });
+}
+
+/// CPU (% of one core over `secs`, after `warmup`) and peak RSS (MB) of the
+/// bare poller on `urls`, in its own process.
+fn measure_bare(urls: &[String], warmup: Duration, secs: Duration) -> (f64, f64) {
+    let list = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(list.path(), urls.join("\n")).unwrap();
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(BARE_ENV, list.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("spawn the bare poller");
+    std::thread::sleep(warmup);
+    let (t0, c0) = (Instant::now(), proc_cpu(child.id()));
+    std::thread::sleep(secs);
+    let cpu = 100.0 * (proc_cpu(child.id()) - c0) / t0.elapsed().as_secs_f64();
+    let rss = proc_hwm_mb(child.id());
+    drop(child.stdin.take());
+    let _ = child.kill();
+    let _ = child.wait();
+    (cpu, rss)
+}
+
+/// Peak RSS (VmHWM) of a process, in MB.
+fn proc_hwm_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// The servers, in a child process; ended when dropped.
@@ -351,6 +434,7 @@ fn live(quick: bool) {
     );
     let servers = Servers::start(1_000);
     let port = servers.ports.clone();
+    let mut ratios = Vec::new();
 
     // Idle: 3 envs × 2 checks at 1 s, each check its own service.
     {
@@ -372,6 +456,16 @@ fn live(quick: bool) {
         let (config, _ctx, mut app) = app_for(dir.path(), &text);
         let l = run_live(&config, &mut app, &servers, warmup, window);
         report("1000_endpoints_1000_hosts_1s", 1_000, 25.0, &l);
+        let urls: Vec<String> = (0..1_000)
+            .map(|i| format!("http://127.0.0.1:{}/health", port[i]))
+            .collect();
+        ratios.push(compare(
+            "1 000 endpoints, 1 000 ports (dashboard)",
+            &l,
+            &urls,
+            warmup,
+            window,
+        ));
     }
     // The same, the Health view (every endpoint's row) on screen.
     {
@@ -386,7 +480,8 @@ fn live(quick: bool) {
         report("1000_endpoints_1000_hosts_1s_health_view", 1_000, 25.0, &l);
     }
     // 1 000 endpoints behind one host:port (/svc/N/health): the client
-    // keeps 2 idle connections per host, so most polls open a connection.
+    // keeps as many idle connections as endpoints on one host (capped by
+    // the poll concurrency), so polls reuse them.
     {
         let dir = tempfile::tempdir().unwrap();
         let text = config_text(&dir.path().join("ledger.db"), 10, 100, "1s", &|i| {
@@ -395,7 +490,45 @@ fn live(quick: bool) {
         let (config, _ctx, mut app) = app_for(dir.path(), &text);
         let l = run_live(&config, &mut app, &servers, warmup, window);
         report("1000_endpoints_1_host_1s", 1_000, 25.0, &l);
+        let urls: Vec<String> = (0..1_000)
+            .map(|i| format!("http://127.0.0.1:{}/svc/{i}/health", port[0]))
+            .collect();
+        ratios.push(compare(
+            "1 000 endpoints, one host:port (dashboard)",
+            &l,
+            &urls,
+            warmup,
+            window,
+        ));
     }
+    write_report(&ratios, window);
+}
+
+/// The bare poller on the same URLs for the same window: a table row.
+fn compare(what: &str, l: &Live, urls: &[String], warmup: Duration, window: Duration) -> String {
+    let (bare_cpu, bare_rss) = measure_bare(urls, warmup, window);
+    let ratio = l.pct() / bare_cpu.max(0.01);
+    println!(
+        "ratio: {what}: console loop {:.2} % vs bare reqwest poller {bare_cpu:.2} % of one core = {ratio:.2}× (goal ≤ 1.5×); bare poller peak RSS {bare_rss:.1} MB",
+        l.pct()
+    );
+    format!(
+        "| {what}: CPU | {:.2} % | bare reqwest poller (own process) | {bare_cpu:.2} % | **{ratio:.2}×** | ≤ 1.5× |\n",
+        l.pct()
+    )
+}
+
+fn write_report(rows: &[String], window: Duration) {
+    let mut md = format!(
+        "| measure ({} s at 1 Hz; relcon: pollers + app + frames, one thread) | relcon | bare baseline | baseline | ratio | goal |\n| --- | --- | --- | --- | --- | --- |\n",
+        window.as_secs()
+    );
+    for r in rows {
+        md.push_str(r);
+    }
+    let out = Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-report");
+    let _ = std::fs::create_dir_all(&out);
+    let _ = std::fs::write(out.join("health.md"), md);
 }
 
 // ---------------------------------------------------------------- frames
@@ -481,6 +614,10 @@ fn frames(c: &mut Criterion) {
 fn main() {
     if let Some(n) = std::env::var(SERVE_ENV).ok().and_then(|n| n.parse().ok()) {
         serve(n);
+        return;
+    }
+    if let Ok(list) = std::env::var(BARE_ENV) {
+        bare_poll(&list);
         return;
     }
     let args: Vec<String> = std::env::args().skip(1).collect();

@@ -46,9 +46,18 @@ impl<T> Default for Series<T> {
 pub struct Board {
     pub checks: BTreeMap<(String, String), Series<Sample>>,
     pub metrics: BTreeMap<(String, String), Series<MetricSample>>,
+    /// Samples kept per series; 0 means [`HISTORY`].
+    keep: usize,
 }
 
-fn push<T: Clone>(s: &mut Series<T>, v: T, state_of: impl Fn(&T) -> State, at: DateTime<Utc>, reason: Option<String>) {
+fn push<T: Clone>(
+    s: &mut Series<T>,
+    v: T,
+    state_of: impl Fn(&T) -> State,
+    at: DateTime<Utc>,
+    reason: Option<String>,
+    keep: usize,
+) {
     let changed = s.samples.back().map(&state_of) != Some(state_of(&v));
     if changed {
         s.changed_at = Some(at);
@@ -58,7 +67,7 @@ fn push<T: Clone>(s: &mut Series<T>, v: T, state_of: impl Fn(&T) -> State, at: D
             s.last_error = Some((at, r));
         }
     }
-    if s.samples.len() == HISTORY {
+    while s.samples.len() >= keep {
         s.samples.pop_front();
     }
     s.samples.push_back(v);
@@ -76,19 +85,41 @@ pub struct EnvHealth {
 }
 
 impl Board {
-    pub fn apply(&mut self, u: HealthUpdate) {
+    /// A board that keeps only the latest sample of each series: for
+    /// summaries and gates, which never read a sparkline.
+    pub fn latest_only() -> Board {
+        Board {
+            keep: 1,
+            ..Board::default()
+        }
+    }
+
+    /// Record a sample. True when it may change its env's [`EnvHealth`]
+    /// state, reason or versions: the series is new, or its state, reason
+    /// or version differs from the sample before (latency alone does not).
+    pub fn apply(&mut self, u: HealthUpdate) -> bool {
+        let keep = if self.keep == 0 { HISTORY } else { self.keep };
         match u {
             HealthUpdate::Check { env, check, sample } => {
                 let s = self.checks.entry((env, check)).or_default();
+                let moved = s.samples.back().is_none_or(|b| {
+                    (b.state, &b.reason, &b.version) != (sample.state, &sample.reason, &sample.version)
+                });
                 let at = sample.at;
                 let reason = sample.reason.clone();
-                push(s, sample, |x| x.state, at, reason);
+                push(s, sample, |x| x.state, at, reason, keep);
+                moved
             }
             HealthUpdate::Metric { env, metric, sample } => {
                 let s = self.metrics.entry((env, metric)).or_default();
+                let moved = s
+                    .samples
+                    .back()
+                    .is_none_or(|b| (b.state, &b.reason) != (sample.state, &sample.reason));
                 let at = sample.at;
                 let reason = sample.reason.clone();
-                push(s, sample, |x| x.state, at, reason);
+                push(s, sample, |x| x.state, at, reason, keep);
+                moved
             }
         }
     }
@@ -125,14 +156,77 @@ impl Board {
                     .filter(|m| Some(m.state) == state && m.state != State::Healthy)
                     .find_map(|m| m.reason.clone())
             });
-        let mut versions: Vec<String> = latest.iter().filter_map(|s| s.version.clone()).collect();
-        versions.sort();
-        versions.dedup();
+        // Sorted and deduplicated as borrowed text: with a thousand
+        // endpoints, cloning every version first dominated a sample's cost.
+        let mut seen: Vec<&str> = latest.iter().filter_map(|s| s.version.as_deref()).collect();
+        seen.sort_unstable();
+        seen.dedup();
+        let versions = seen.into_iter().map(str::to_string).collect();
         EnvHealth {
             state,
             reason: worst_reason,
             latency_ms: latest.iter().filter_map(|s| s.latency_ms).max(),
             versions,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(state: State, latency: u64, version: &str) -> HealthUpdate {
+        sample_of("web", state, latency, version)
+    }
+
+    fn sample_of(check: &str, state: State, latency: u64, version: &str) -> HealthUpdate {
+        HealthUpdate::Check {
+            env: "prod".into(),
+            check: check.into(),
+            sample: Sample {
+                at: Utc::now(),
+                state,
+                reason: (state != State::Healthy).then(|| "HTTP 503".into()),
+                latency_ms: Some(latency),
+                version: Some(version.into()),
+                http_status: Some(200),
+                checks: Vec::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn apply_says_when_the_summary_may_change() {
+        let mut b = Board::default();
+        assert!(b.apply(sample(State::Healthy, 10, "1.0")), "a new endpoint");
+        assert!(!b.apply(sample(State::Healthy, 25, "1.0")), "latency alone");
+        assert!(b.apply(sample(State::Unhealthy, 25, "1.0")), "state");
+        assert!(!b.apply(sample(State::Unhealthy, 30, "1.0")));
+        assert!(b.apply(sample(State::Unhealthy, 30, "1.1")), "version");
+        assert_eq!(b.checks.values().next().unwrap().samples.len(), 5);
+    }
+
+    #[test]
+    fn latest_only_keeps_one_sample() {
+        let mut b = Board::latest_only();
+        for i in 0..5 {
+            b.apply(sample(State::Healthy, i, "1.0"));
+        }
+        let s = &b.checks[&("prod".to_string(), "web".to_string())];
+        assert_eq!(s.samples.len(), 1);
+        assert_eq!(s.samples.back().unwrap().latency_ms, Some(4));
+    }
+
+    #[test]
+    fn env_health_dedups_and_sorts_versions() {
+        let mut b = Board::latest_only();
+        b.apply(sample_of("a", State::Healthy, 5, "2.0"));
+        b.apply(sample_of("b", State::Degraded, 9, "1.0"));
+        b.apply(sample_of("c", State::Healthy, 7, "2.0"));
+        let h = b.env_health("prod");
+        assert_eq!(h.versions, vec!["1.0".to_string(), "2.0".to_string()]);
+        assert_eq!(h.state, Some(State::Degraded));
+        assert_eq!(h.latency_ms, Some(9));
+        assert_eq!(b.env_health("other"), EnvHealth::default());
     }
 }

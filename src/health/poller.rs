@@ -48,7 +48,7 @@ impl Drop for Pollers {
 /// Start polling every endpoint and metric in `config` (call inside a tokio runtime).
 pub fn spawn(config: &Config, tx: mpsc::UnboundedSender<HealthUpdate>, concurrency: usize) -> Pollers {
     let sem = Arc::new(Semaphore::new(concurrency.max(1)));
-    let prober = Prober::new();
+    let prober = Prober::with_idle_per_host(idle_per_host(config, concurrency.max(1)));
     let mut tasks = Vec::new();
     for env in &config.environments {
         for check in &env.health {
@@ -115,6 +115,34 @@ pub fn spawn(config: &Config, tx: mpsc::UnboundedSender<HealthUpdate>, concurren
         }
     }
     Pollers { tasks }
+}
+
+/// Connections worth keeping per host: the most endpoints polled on one
+/// host (scheme, host, port), but never more than can be in flight at once
+/// (a connection goes back to the pool between polls), and at least two.
+fn idle_per_host(config: &Config, concurrency: usize) -> usize {
+    let mut per_host: std::collections::HashMap<(String, String, Option<u16>), usize> = Default::default();
+    let urls = config
+        .environments
+        .iter()
+        .flat_map(|e| e.health.iter().map(|h| h.url.as_str()));
+    // Every metric queries the one Prometheus server.
+    let metrics = config.environments.iter().flat_map(|e| e.metrics.iter());
+    let prom = config
+        .prometheus
+        .iter()
+        .flat_map(|p| metrics.clone().map(|_| p.url.as_str()));
+    for url in urls.chain(prom) {
+        if let Ok(u) = reqwest::Url::parse(url) {
+            let key = (
+                u.scheme().to_string(),
+                u.host_str().unwrap_or("").to_string(),
+                u.port_or_known_default(),
+            );
+            *per_host.entry(key).or_default() += 1;
+        }
+    }
+    per_host.into_values().max().unwrap_or(0).min(concurrency).max(2)
 }
 
 /// Metrics follow the env's fastest endpoint interval, else 15 s.

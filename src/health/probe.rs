@@ -52,9 +52,17 @@ fn describe_error(e: &reqwest::Error) -> String {
 
 impl Prober {
     pub fn new() -> Prober {
+        Prober::with_idle_per_host(2)
+    }
+
+    /// A client that keeps up to `idle` connections per host alive between
+    /// polls. Fewer than the endpoints polled on one host means most polls
+    /// open a new TCP connection (a thousand endpoints behind one host:port
+    /// spent 16 % of their samples connecting).
+    pub fn with_idle_per_host(idle: usize) -> Prober {
         let client = reqwest::Client::builder()
             .user_agent(concat!("relcon/", env!("CARGO_PKG_VERSION")))
-            .pool_max_idle_per_host(2)
+            .pool_max_idle_per_host(idle.max(1))
             .build()
             .unwrap_or_default();
         Prober { client }

@@ -5,29 +5,25 @@
 //! cleared a hold behind the ledger's back; the head checkpoint proves the
 //! newest events were not deleted.
 
-use super::sql::{chain, Db};
+use super::sql::{apply, chain, Db};
 use super::sqlite::SqliteStore;
-use super::store::{Store, VerifyReport};
+use super::store::VerifyReport;
 use crate::error::Result;
 
 pub fn verify(db: &dyn Db, location: &str) -> Result<VerifyReport> {
-    let mut report = chain::verify_chain(db)?;
+    // One read of the events: each is checked against the chain and, when
+    // it links, projected into the scratch store (no event rows there, and
+    // no second hash: the chain was just checked), in one transaction.
+    let scratch = SqliteStore::scratch()?;
+    let conn = scratch.connection();
+    conn.execute_batch("BEGIN")?;
+    let mut report = chain::verify_chain_then(db, &mut |e| apply(conn, e))?;
+    conn.execute_batch("COMMIT")?;
     report.truncated = super::checkpoint::check(db, location)?;
     if report.first_bad.is_some() {
         // The events themselves are wrong; what they would project is moot.
         return Ok(report);
     }
-    let mut scratch = SqliteStore::scratch()?;
-    let mut batch = Vec::with_capacity(1024);
-    chain::for_each_event(db, &mut |e| {
-        batch.push(e);
-        if batch.len() == 1024 {
-            scratch.append_verbatim(&batch)?;
-            batch.clear();
-        }
-        Ok(())
-    })?;
-    scratch.append_verbatim(&batch)?;
-    report.projections = chain::first_difference(db, scratch.db())?;
+    report.projections = chain::first_difference(db, conn)?;
     Ok(report)
 }

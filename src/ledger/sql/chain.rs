@@ -29,6 +29,34 @@ pub fn event_row(r: &Row) -> Result<Event> {
     })
 }
 
+/// `event_row` for a row read only to build events: its text moves into
+/// the event instead of being copied (a whole-ledger pass reads millions).
+fn event_of(r: Row) -> Result<Event> {
+    fn text(v: Option<Val>, i: usize) -> Result<Option<String>> {
+        Ok(match v {
+            None => return Err(Error::runtime(format!("ledger: row has no column {i}"))),
+            Some(Val::Null) => None,
+            Some(Val::Int(n)) => Some(n.to_string()),
+            Some(Val::Text(t)) => Some(t),
+        })
+    }
+    fn must(v: Option<String>, i: usize) -> Result<String> {
+        v.ok_or_else(|| Error::runtime(format!("ledger: column {i} is NULL, expected text")))
+    }
+    let seq = r.int(0)? as u64;
+    let mut cols = r.0.into_iter().skip(1);
+    let at = must(text(cols.next(), 1)?, 1)?;
+    Ok(Event {
+        seq,
+        at: super::view::parse_at(&at),
+        actor: must(text(cols.next(), 2)?, 2)?,
+        kind: must(text(cols.next(), 3)?, 3)?,
+        env: text(cols.next(), 4)?,
+        body: must(text(cols.next(), 5)?, 5)?,
+        hash: must(text(cols.next(), 6)?, 6)?,
+    })
+}
+
 /// Read from the events table itself (not a head row).
 pub fn tip(db: &dyn Db) -> Result<Tip> {
     let row = db.query_opt("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", &[])?;
@@ -103,15 +131,40 @@ pub fn append_verbatim(db: &dyn Db, tip: &mut Tip, e: &Event) -> Result<()> {
 pub fn events_after(db: &dyn Db, after: u64, limit: usize) -> Result<Vec<Event>> {
     let sql = format!("SELECT {EVENT_COLS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
     db.query(&sql, vals![after, limit as i64])?
-        .iter()
-        .map(event_row)
+        .into_iter()
+        .map(event_of)
         .collect()
 }
 
 pub fn events_newest(db: &dyn Db, limit: usize, since: Option<DateTime<Utc>>) -> Result<Vec<Event>> {
-    let since = since.map(|s| format_at(&s)).unwrap_or_default();
-    let sql = format!("SELECT {EVENT_COLS} FROM events WHERE at >= ?1 ORDER BY seq DESC LIMIT ?2");
-    db.query(&sql, vals![since, limit as i64])?
+    let Some(since) = since else {
+        let sql = format!("SELECT {EVENT_COLS} FROM events ORDER BY seq DESC LIMIT ?1");
+        return db.query(&sql, vals![limit as i64])?.iter().map(event_row).collect();
+    };
+    let since = format_at(&since);
+    let newest = format!("SELECT {EVENT_COLS} FROM events WHERE at >= ?1 ORDER BY seq DESC LIMIT ?2");
+    // Walking back by seq and filtering on `at` reads the whole table when
+    // fewer than `limit` events are that recent. So count them first on
+    // the `at` index (it stops at `limit`); when they are fewer, the walk
+    // starts no earlier than the oldest of them. `at >= ?` stays in both
+    // reads: a clock set back can put an older time after a newer one.
+    let recent = db.query(
+        "SELECT seq FROM events WHERE at >= ?1 ORDER BY at LIMIT ?2",
+        vals![&since, limit as i64],
+    )?;
+    if recent.len() >= limit {
+        return db
+            .query(&newest, vals![since, limit as i64])?
+            .iter()
+            .map(event_row)
+            .collect();
+    }
+    let seqs = recent.iter().map(|r| r.int(0)).collect::<Result<Vec<_>>>()?;
+    let Some(first) = seqs.into_iter().min() else {
+        return Ok(Vec::new());
+    };
+    let sql = format!("SELECT {EVENT_COLS} FROM events WHERE seq >= ?1 AND at >= ?2 ORDER BY seq DESC LIMIT ?3");
+    db.query(&sql, vals![first, since, limit as i64])?
         .iter()
         .map(event_row)
         .collect()
@@ -132,6 +185,13 @@ pub fn for_each_event(db: &dyn Db, each: &mut dyn FnMut(Event) -> Result<()>) ->
 
 /// Recompute the hash chain; names the first event that is missing or wrong.
 pub fn verify_chain(db: &dyn Db) -> Result<VerifyReport> {
+    verify_chain_then(db, &mut |_| Ok(()))
+}
+
+/// The same, handing `each` every event that links (in order, until the
+/// first that does not): `audit verify` rebuilds the projections in the
+/// same read of the events.
+pub fn verify_chain_then(db: &dyn Db, each: &mut dyn FnMut(&Event) -> Result<()>) -> Result<VerifyReport> {
     let mut prev: Tip = (0, GENESIS.to_string());
     let mut count = 0u64;
     let mut first_bad = None;
@@ -147,6 +207,7 @@ pub fn verify_chain(db: &dyn Db) -> Result<VerifyReport> {
             stop = true;
             return Ok(());
         }
+        each(&e)?;
         prev = (e.seq, e.hash);
         Ok(())
     })?;

@@ -3,6 +3,7 @@
 //! acknowledged action and two consoles never interleave half a change.
 
 mod schema;
+mod watch;
 
 use chrono::{DateTime, Utc};
 use rusqlite::types::{ToSqlOutput, ValueRef};
@@ -16,6 +17,11 @@ use super::store::{StateView, Store, TxBody};
 use crate::error::{Error, Result};
 pub use sql::chain::event_row;
 
+/// After the ledger file is written, how long and how often to look for
+/// the commit becoming visible.
+const SETTLE: Duration = Duration::from_millis(100);
+const SETTLE_STEP: Duration = Duration::from_millis(5);
+
 pub struct SqliteStore {
     conn: Connection,
     path: PathBuf,
@@ -24,6 +30,8 @@ pub struct SqliteStore {
     forced_read_only: Option<String>,
     /// The hash of event 1, for the head checkpoint.
     first: std::sync::OnceLock<String>,
+    /// Wakes `wait_for_change` when the file is written (None: poll).
+    watch: std::cell::OnceCell<Option<watch::FileWatch>>,
 }
 
 impl rusqlite::ToSql for Val {
@@ -107,6 +115,7 @@ impl SqliteStore {
             read_only: false,
             forced_read_only: None,
             first: Default::default(),
+            watch: Default::default(),
         };
         store.migrate().map_err(|e| open_error(path, e))?;
         Ok(store)
@@ -133,6 +142,7 @@ impl SqliteStore {
             read_only: true,
             forced_read_only: None,
             first: Default::default(),
+            watch: Default::default(),
         };
         let version: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version != schema::MIGRATIONS.len() as i64 {
@@ -158,6 +168,7 @@ impl SqliteStore {
             read_only: false,
             forced_read_only: None,
             first: Default::default(),
+            watch: Default::default(),
         };
         store.migrate()?;
         Ok(store)
@@ -297,6 +308,8 @@ impl Store for SqliteStore {
 
     fn wait_for_change(&mut self, seen: u64, timeout: Duration) -> Result<u64> {
         let until = Instant::now() + timeout;
+        // Watch before reading the version, so no write falls between them.
+        let watch = self.watch.get_or_init(|| watch::FileWatch::new(&self.path));
         let mut version = self.data_version()?;
         loop {
             let head = self.head_seq()?;
@@ -307,10 +320,21 @@ impl Store for SqliteStore {
             if left.is_zero() {
                 return Ok(head);
             }
-            // data_version moves only when another connection commits; reading
-            // it touches no page, so polling it often costs next to nothing.
+            // data_version moves only when another connection commits. The
+            // file watch wakes us when a file is written (a checkpoint
+            // writes too: the version tells them apart); without one, poll.
+            // A writer's last WAL write comes just before its commit is
+            // visible, so after a write the version is read again shortly.
+            let mut settle: Option<Instant> = None;
             loop {
-                std::thread::sleep(left.min(Duration::from_millis(40)));
+                let left = until.saturating_duration_since(Instant::now());
+                match (watch, settle) {
+                    (Some(_), Some(end)) if Instant::now() < end => std::thread::sleep(left.min(SETTLE_STEP)),
+                    (Some(w), _) => {
+                        settle = w.wait(left).then(|| Instant::now() + SETTLE);
+                    }
+                    (None, _) => std::thread::sleep(left.min(Duration::from_millis(40))),
+                }
                 let v = self.data_version()?;
                 if v != version || Instant::now() >= until {
                     version = v;

@@ -5,13 +5,14 @@
 //! time alone changes some state. Before each load it follows the new
 //! events and checks that each links to the one before it.
 
+use std::collections::HashMap;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::jobs::{flag_history_of, plain, preview_of};
-use crate::health::{Board, HealthUpdate};
+use crate::health::{Board, HealthUpdate, State};
 use crate::ledger::sql::chain::link_error;
 use crate::ledger::Store;
 use crate::ops::intent::Intent;
@@ -19,8 +20,10 @@ use crate::ops::{self, Ctx};
 use crate::tui::event::{Down, FlagHistoryKey, Msg, Source};
 use crate::tui::snapshot::{Query, Snapshot};
 
-/// Time alone changes some state (a freeze window opens): reload now and then.
-const STALE: Duration = Duration::from_secs(15);
+/// Time alone changes some state: a freeze window opens or closes on a
+/// whole minute. So, when nothing else did, reload just after each minute
+/// turns (the snapshot used to be reloaded every 15 s, minute or not).
+const PAST_MINUTE: Duration = Duration::from_millis(200);
 /// While the ledger cannot be read, try again this often.
 const RETRY: Duration = Duration::from_secs(1);
 /// Events read per query while catching up.
@@ -91,14 +94,21 @@ impl Follower {
     }
 }
 
+type HealthKey = (Option<State>, Option<String>, Vec<String>);
+
 struct Reader {
     ctx: Ctx,
     query: Query,
+    /// Only the latest sample per endpoint: drift and gates read no history.
     board: Board,
+    /// Each env's health as last reported to the UI: state, reason, versions.
+    summaries: HashMap<String, HealthKey>,
     follower: Follower,
     /// The last load failed: try again after `RETRY`.
     failing: bool,
     loaded: Instant,
+    /// Just after the next whole minute from the last load.
+    minute: Instant,
     /// When to look at the leases again (a lease shown may run out).
     lease_check: Option<Instant>,
 }
@@ -107,10 +117,12 @@ pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>,
     let mut r = Reader {
         ctx,
         query,
-        board: Board::default(),
+        board: Board::latest_only(),
+        summaries: HashMap::new(),
         follower: Follower::default(),
         failing: false,
         loaded: Instant::now(),
+        minute: Instant::now(),
         lease_check: None,
     };
     // Once at start: writes may have landed since the first snapshot.
@@ -156,13 +168,30 @@ pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>,
             reload = true;
         }
         reload |= r.failing && r.loaded + RETRY <= now;
-        reload |= r.loaded + STALE <= now;
+        reload |= r.stale_at() <= now;
     }
 }
 
+/// How long until just after the wall clock's next whole minute.
+fn to_next_minute() -> Duration {
+    let since_epoch = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let into = Duration::from_millis((since_epoch.as_millis() % 60_000) as u64);
+    Duration::from_secs(60) - into + PAST_MINUTE
+}
+
 impl Reader {
+    fn stale_at(&self) -> Instant {
+        self.minute
+    }
+
     fn next_wake(&self) -> Instant {
-        let mut at = self.loaded + if self.failing { RETRY } else { STALE };
+        let mut at = if self.failing {
+            self.loaded + RETRY
+        } else {
+            self.stale_at()
+        };
         if let Some(l) = self.lease_check {
             at = at.min(l);
         }
@@ -170,23 +199,26 @@ impl Reader {
     }
 
     /// Keep the board; reload only when an env's health *state* changes.
+    /// Most samples repeat the one before but for latency: those cost a
+    /// map update, and the env's summary is computed only for the others.
     fn health(&mut self, u: HealthUpdate) -> bool {
         let env = match &u {
             HealthUpdate::Check { env, .. } | HealthUpdate::Metric { env, .. } => env.clone(),
         };
-        let key = |b: &Board| {
-            let h = b.env_health(&env);
-            (h.state, h.reason, h.versions)
-        };
-        let before = key(&self.board);
-        self.board.apply(u);
-        key(&self.board) != before
+        if !self.board.apply(u) {
+            return false;
+        }
+        let h = self.board.env_health(&env);
+        let now = (h.state, h.reason, h.versions);
+        let before = self.summaries.insert(env, now.clone()).unwrap_or_default();
+        before != now
     }
 
     /// Follow the new events, then load and send a snapshot. False when
     /// the UI is gone.
     fn reload(&mut self, leases_due: bool, tx: &UnboundedSender<Msg>) -> bool {
         self.loaded = Instant::now();
+        self.minute = self.loaded + to_next_minute();
         // Set again from the snapshot; while the ledger is gone, `RETRY` paces.
         self.lease_check = None;
         // A lease ran out: record the interruption (unless read-only), so

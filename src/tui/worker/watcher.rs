@@ -32,7 +32,10 @@ pub(super) fn watch_loop(mut store: Box<dyn Store>, reader: mpsc::Sender<ReaderR
         let read = wait(&mut *store).or_else(|_| wait(&mut *store));
         match read {
             Ok(head) => {
-                let moved = seen.is_some_and(|s| s != head);
+                // The first read counts as a move: a write that landed
+                // between the reader's first load and this read would
+                // otherwise go unseen until the next one.
+                let moved = seen.is_none_or(|s| s != head);
                 seen = Some(head);
                 let back = std::mem::take(&mut down);
                 if back {

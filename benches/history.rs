@@ -1,0 +1,226 @@
+//! Reads that must not grow with history, and the whole-ledger passes,
+//! each beside its bare baseline in the same run (DESIGN §7, issue 17):
+//!
+//! - `audit --json --since 1h` on 1M events vs the same on an empty ledger
+//!   with the same 20 envs (goal ≤ 2×), as a process and in process;
+//! - `audit verify` vs a bare sha256 pass over the rows with rusqlite
+//!   (goal ≤ 1.5×);
+//! - `ledger rebuild` (on a copy) vs a bare scan of the rows (goal ≤ 3×).
+//!
+//! Ratios are printed at the end (`ratio:` lines) and written with the
+//! absolute times to `target/bench-report/history.md`, which
+//! `benches/report.py` folds into docs/performance.md.
+//! `RELCON_BENCH_EVENTS` picks the big ledger's size (default 1 000 000).
+
+mod support;
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+use relcon::ledger::{SqliteStore, Store};
+use relcon::ops::{self, Ctx};
+use sha2::{Digest, Sha256};
+use support::{BenchLedger, Spec};
+
+fn big_events() -> u64 {
+    std::env::var("RELCON_BENCH_EVENTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1_000_000)
+}
+
+fn pair() -> (BenchLedger, BenchLedger) {
+    let spec = |events| Spec {
+        envs: 20,
+        events,
+        hot_first_env: false,
+        flags: 0,
+    };
+    (support::ledger(spec(0)), support::ledger(spec(big_events())))
+}
+
+fn cli(l: &BenchLedger, args: &[&str]) {
+    let st = Command::new(env!("CARGO_BIN_EXE_relcon"))
+        .arg("--config")
+        .arg(&l.config_path)
+        .args(args)
+        .env("RELCON_USER", "bench")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "relcon {args:?} failed");
+}
+
+fn audit_since(c: &mut Criterion) {
+    let (empty, big) = pair();
+    let mut g = c.benchmark_group("audit_since");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for (label, l) in [("empty", &empty), ("big", &big)] {
+        g.bench_with_input(BenchmarkId::new("cli", label), l, |b, l| {
+            b.iter(|| cli(l, &["audit", "--json", "--since", "1h"]))
+        });
+        let ctx = Ctx::open(l.config.clone(), "bench".into(), ops::system_clock()).unwrap();
+        let since = chrono::Utc::now() - chrono::Duration::hours(1);
+        g.bench_with_input(BenchmarkId::new("in_process", label), &ctx, |b, ctx| {
+            b.iter(|| ops::audit::list(ctx, 100, Some(since)).unwrap())
+        });
+    }
+    g.finish();
+}
+
+/// The least any verifier must do: read every row and chain sha256 over it.
+fn bare_sha256_pass(db: &std::path::Path) -> u64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut st = conn
+        .prepare("SELECT seq, at, actor, kind, env, body, hash FROM events ORDER BY seq")
+        .unwrap();
+    let mut rows = st.query([]).unwrap();
+    let mut prev = [0u8; 32];
+    let mut n = 0;
+    while let Some(r) = rows.next().unwrap() {
+        let mut h = Sha256::new();
+        h.update(prev);
+        h.update(r.get::<_, i64>(0).unwrap().to_le_bytes());
+        for i in 1..7 {
+            if let Some(t) = r.get_ref(i).unwrap().as_str_or_null().unwrap() {
+                h.update(t.as_bytes());
+            }
+        }
+        prev = h.finalize().into();
+        n += 1;
+    }
+    n
+}
+
+/// The least any rebuild must do: read every row into owned values.
+fn bare_scan(db: &std::path::Path) -> u64 {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut st = conn
+        .prepare("SELECT seq, at, actor, kind, env, body, hash FROM events ORDER BY seq")
+        .unwrap();
+    let rows = st
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+            ))
+        })
+        .unwrap();
+    rows.map(|r| r.unwrap().0 as u64).max().unwrap_or(0)
+}
+
+fn whole_ledger(c: &mut Criterion) {
+    let (_, big) = pair();
+    // Rebuild writes: it runs on a copy, made once per generated ledger.
+    let copy = support::root().join(format!("{}-rebuild.db", big.name));
+    let fresh = std::fs::metadata(&copy)
+        .and_then(|c| Ok(c.modified()? >= std::fs::metadata(&big.db)?.modified()?))
+        .unwrap_or(false);
+    if !fresh {
+        std::fs::copy(&big.db, &copy).unwrap();
+    }
+    let mut g = c.benchmark_group("whole_ledger");
+    g.sample_size(10)
+        .warm_up_time(Duration::from_millis(100))
+        .measurement_time(Duration::from_secs(1));
+    g.bench_function("bare_sha256_pass", |b| b.iter(|| bare_sha256_pass(&big.db)));
+    let store = SqliteStore::open(&big.db).unwrap();
+    g.bench_function("audit_verify", |b| {
+        b.iter(|| {
+            let r = store.verify().unwrap();
+            assert!(r.first_bad.is_none() && r.projections.is_none());
+        })
+    });
+    g.bench_function("bare_scan", |b| b.iter(|| bare_scan(&copy)));
+    let mut store = SqliteStore::open(&copy).unwrap();
+    g.bench_function("ledger_rebuild", |b| b.iter(|| store.rebuild().unwrap()));
+    g.finish();
+}
+
+/// Medians from criterion's own output, as ratios to their baselines.
+fn report(_: &mut Criterion) {
+    // Where criterion writes: $CARGO_TARGET_DIR/criterion, else target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target"));
+    let dir = target.join("criterion");
+    let median = |group: &str, id: &str| -> Option<f64> {
+        let p = dir.join(group).join(id).join("new/estimates.json");
+        let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(p).ok()?).ok()?;
+        v["median"]["point_estimate"].as_f64()
+    };
+    let rows = [
+        (
+            "`audit --json --since 1h` (process)",
+            "audit_since",
+            "cli/big",
+            "cli/empty",
+            "same, empty ledger",
+            2.0,
+        ),
+        (
+            "`ops::audit::list` since 1 h (in process)",
+            "audit_since",
+            "in_process/big",
+            "in_process/empty",
+            "same, empty ledger",
+            2.0,
+        ),
+        (
+            "`audit verify`",
+            "whole_ledger",
+            "audit_verify",
+            "bare_sha256_pass",
+            "bare sha256 pass over the rows",
+            1.5,
+        ),
+        (
+            "`ledger rebuild`",
+            "whole_ledger",
+            "ledger_rebuild",
+            "bare_scan",
+            "bare scan of the rows",
+            3.0,
+        ),
+    ];
+    let mut md = format!(
+        "| measure ({} events) | relcon | bare baseline | baseline | ratio | goal |\n| --- | --- | --- | --- | --- | --- |\n",
+        big_events()
+    );
+    for (what, group, id, base_id, base, goal) in rows {
+        let (Some(t), Some(b)) = (median(group, id), median(group, base_id)) else {
+            continue;
+        };
+        let ratio = t / b;
+        eprintln!("ratio: {what}: {:.2}× ({} vs {})", ratio, ms(t), ms(b));
+        md.push_str(&format!(
+            "| {what} | {} | {base} | {} | **{ratio:.2}×** | ≤ {goal}× |\n",
+            ms(t),
+            ms(b)
+        ));
+    }
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-report");
+    let _ = std::fs::create_dir_all(&out);
+    let _ = std::fs::write(out.join("history.md"), md);
+}
+
+fn ms(ns: f64) -> String {
+    if ns >= 1e9 {
+        format!("{:.2} s", ns / 1e9)
+    } else {
+        format!("{:.2} ms", ns / 1e6)
+    }
+}
+
+criterion_group!(benches, audit_since, whole_ledger, report);
+criterion_main!(benches);
