@@ -523,3 +523,213 @@ fn bad_plans_name_file_line_and_column() {
         assert!(run.stderr.contains("relcon.toml:"), "no file:line:col: {run}");
     }
 }
+
+// ---------------------------------------------------------------------------
+// The analysis against a real Prometheus (as tests/prometheus.rs runs it):
+// TSDB blocks made by promtool from OpenMetrics of the last few minutes.
+
+fn on_path(bin: &str) -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|p| std::env::split_paths(&p).map(|d| d.join(bin)).find(|f| f.is_file()))
+}
+
+/// A Prometheus server on a loopback port over the fixture; killed when dropped.
+struct Prometheus {
+    child: std::process::Child,
+    url: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Prometheus {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Four and a half minutes ending 15 s ago: 2 % of requests fail; p95 1.2 s.
+fn openmetrics(now: i64) -> String {
+    use std::fmt::Write as _;
+    let ts: Vec<i64> = (0..19).map(|i| now - 285 + 15 * i).collect();
+    let mut out = String::from("# TYPE http_requests counter\n");
+    for (code, per) in [("200", 98), ("500", 2)] {
+        for (i, t) in ts.iter().enumerate() {
+            writeln!(out, "http_requests_total{{code=\"{code}\"}} {} {t}", per * i).unwrap();
+        }
+    }
+    out += "# TYPE http_request_duration_seconds histogram\n";
+    for (le, per) in [("0.5", 50), ("1", 93), ("1.5", 98), ("2", 100), ("+Inf", 100)] {
+        for (i, t) in ts.iter().enumerate() {
+            writeln!(
+                out,
+                "http_request_duration_seconds_bucket{{le=\"{le}\"}} {} {t}",
+                per * i
+            )
+            .unwrap();
+        }
+    }
+    for (i, t) in ts.iter().enumerate() {
+        writeln!(out, "http_request_duration_seconds_count {} {t}", 100 * i).unwrap();
+        writeln!(out, "http_request_duration_seconds_sum {} {t}", 70 * i).unwrap();
+    }
+    out + "# EOF\n"
+}
+
+/// None (skip) without the binaries, except under CI where that fails.
+fn prometheus() -> Option<Prometheus> {
+    let (Some(bin), Some(tool)) = (on_path("prometheus"), on_path("promtool")) else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "prometheus/promtool not installed: .ci/install-test-deps must install them"
+        );
+        eprintln!("skipping: prometheus not installed (apt-get install prometheus)");
+        return None;
+    };
+    let dir = tempfile::Builder::new().prefix("relcon-prom-").tempdir().unwrap();
+    let (data, om) = (dir.path().join("data"), dir.path().join("fixture.om"));
+    std::fs::write(&om, openmetrics(chrono::Utc::now().timestamp())).unwrap();
+    let out = std::process::Command::new(tool)
+        .args(["tsdb", "create-blocks-from", "openmetrics"])
+        .arg(&om)
+        .arg(&data)
+        .output()
+        .expect("run promtool");
+    assert!(
+        out.status.success(),
+        "promtool: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let config = dir.path().join("prometheus.yml");
+    std::fs::write(&config, "global:\n  scrape_interval: 1m\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = std::fs::File::create(dir.path().join("prometheus.log")).unwrap();
+    let child = std::process::Command::new(bin)
+        .arg(format!("--config.file={}", config.display()))
+        .arg(format!("--storage.tsdb.path={}", data.display()))
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .stdin(std::process::Stdio::null())
+        .stdout(log.try_clone().unwrap())
+        .stderr(log)
+        .spawn()
+        .expect("start prometheus");
+    let p = Prometheus {
+        child,
+        url: format!("http://127.0.0.1:{port}"),
+        _dir: dir,
+    };
+    let client = reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let ready = wait_until(Duration::from_secs(30), || {
+        client
+            .get(format!("{}/api/v1/query?query=sum(http_requests_total)", p.url))
+            .send()
+            .ok()
+            .and_then(|r| r.text().ok())
+            .is_some_and(|t| t.contains("\"result\":[{"))
+    });
+    assert!(ready, "prometheus on {} never answered with the fixture", p.url);
+    Some(p)
+}
+
+#[test]
+fn analysis_on_a_real_prometheus_passes_aborts_and_holds() {
+    let Some(prom) = prometheus() else {
+        return;
+    };
+    let h = Health::start(200);
+    let metrics = format!(
+        r#"
+[[environment.metric]]
+name = "error rate"
+query = 'sum(rate(http_requests_total{{code=~"5.."}}[5m])) / sum(rate(http_requests_total[5m]))'
+fail = "> 0.01"
+
+[[environment.metric]]
+name = "p95 latency"
+query = 'histogram_quantile(0.95, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))'
+fail = "> 2s"
+
+[[environment.metric]]
+name = "absent"
+query = 'sum(never_recorded_total)'
+fail = "> 1"
+
+[prometheus]
+url = "{}"
+timeout = "5s"
+
+[rollout.latency]
+steps = [{{ weight = 10, soak = "1s" }}, {{ weight = 100 }}]
+analysis = {{ interval = "300ms", failure_limit = 2, checks = ["p95 latency"] }}
+
+[rollout.errors]
+steps = [{{ weight = 10, soak = "1s" }}, {{ weight = 100 }}]
+analysis = {{ interval = "300ms", failure_limit = 2, checks = ["error rate", "p95 latency"] }}
+
+[rollout.empty]
+steps = [{{ weight = 10, soak = "1s" }}, {{ weight = 100 }}]
+analysis = {{ interval = "300ms", failure_limit = 2, checks = ["absent"] }}
+"#,
+        prom.url
+    );
+    // The metric tables belong to prod: splice them in after its health check.
+    let cfg = config(&h.url(), "").replace("timeout = \"1s\"\n", &format!("timeout = \"1s\"\n{metrics}"));
+    let sb = Sandbox::new(&cfg);
+    sb.script("traffic.sh", "true");
+
+    // p95 1.2 s against "> 2s": passes, and the run completes.
+    start_flag(&sb, "latency");
+    let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(60));
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(status(&sb)["phase"], "completed");
+    let (_, step) = rollout_events(&sb)
+        .into_iter()
+        .rfind(|(k, _)| k == "rollout.step")
+        .unwrap();
+    let seen = &step["analysis"]["last"][0];
+    assert_eq!(seen["check"], "p95 latency");
+    assert!((seen["value"].as_f64().unwrap() - 1.2).abs() < 1e-6, "{seen}");
+    assert_eq!(seen["threshold"], "> 2s");
+
+    // 2 % errors against "> 0.01": aborts, the flag killed, the value recorded.
+    start_flag(&sb, "errors");
+    let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(60));
+    assert_eq!(run.code, 1, "{run}");
+    assert!(run.stdout.contains("error rate = 0.0200 (fail > 0.01)"), "{run}");
+    assert_eq!(flag_state(&sb), "off");
+    let (k, body) = rollout_events(&sb).pop().unwrap();
+    assert_eq!(k, "rollout.aborted");
+    let er = body["measured"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["check"] == "error rate")
+        .unwrap()
+        .clone();
+    assert!((er["value"].as_f64().unwrap() - 0.02).abs() < 1e-9, "{er}");
+    assert_eq!(
+        (er["threshold"].as_str(), er["verdict"].as_str()),
+        (Some("> 0.01"), Some("fail"))
+    );
+
+    // An empty query is no data: it holds at 10 %.
+    start_flag(&sb, "empty");
+    let mut run = sb.spawn_as("ana", &["rollout", "run"]);
+    std::thread::sleep(Duration::from_millis(2500));
+    let st = status(&sb);
+    let _ = run.kill();
+    let _ = run.wait();
+    assert_eq!(
+        (st["step"].as_u64(), st["weight"].as_u64()),
+        (Some(1), Some(10)),
+        "{st}"
+    );
+    assert_eq!(st["waiting"], "holding: the analysis has no data", "{st}");
+    assert_eq!(st["analysis"]["passes"], 0, "{st}");
+}
