@@ -733,3 +733,24 @@ analysis = {{ interval = "300ms", failure_limit = 2, checks = ["absent"] }}
     assert_eq!(st["waiting"], "holding: the analysis has no data", "{st}");
     assert_eq!(st["analysis"]["passes"], 0, "{st}");
 }
+
+/// Every TOML example in docs/rollouts.md is a valid config (together, with
+/// the metric the first plan names).
+#[test]
+fn the_docs_plans_are_valid_config() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/rollouts.md")).unwrap();
+    let mut toml = String::from("[project]\nname = \"docs\"\n");
+    for block in doc.split("```toml\n").skip(1) {
+        toml.push_str(block.split("```").next().unwrap());
+    }
+    toml.push_str(
+        "\n[[environment]]\nname = \"lab\"\n[[environment.metric]]\nname = \"p95 latency\"\nquery = \"up\"\nfail = \"> 2s\"\n",
+    );
+    let sb = Sandbox::new(&toml);
+    let run = sb.run(&["rollout", "status", "--json"]);
+    assert_eq!(run.code, 0, "{toml}\n{run}");
+    let cfg = sb.config();
+    let names: Vec<&str> = cfg.rollouts.keys().map(String::as_str).collect();
+    assert_eq!(names, ["gradual", "portal", "staged"]);
+    assert!(cfg.rollouts["portal"].steps[1].confirm);
+}

@@ -71,7 +71,14 @@ pub fn apply(db: &dyn Db, e: &Event, at: &str) -> Result<()> {
             let b: RolloutAborted = body(e)?;
             db.exec(
                 "UPDATE rollouts SET phase = 'aborted', weight = 0, ended_at = ?2, paused_at = NULL, reason = ?3 WHERE id = ?1",
-                vals![b.id, at, b.why],
+                vals![
+                    b.id,
+                    at,
+                    match &b.reason {
+                        Some(r) => format!("{}: {r}", b.why),
+                        None => b.why.clone(),
+                    }
+                ],
             )?;
         }
         kind::ROLLOUT_COMPLETED => {

@@ -99,7 +99,7 @@ fn no_data(check: &str, why: &str) -> Measured {
 pub fn describe(m: &Measured) -> String {
     let value = m.value.map(crate::health::metrics::fmt);
     match (&value, &m.threshold) {
-        (Some(v), Some(t)) => format!("{} = {v} ({} {t}) {}", m.check, m.verdict.as_str(), m.verdict.symbol()),
+        (Some(v), Some(t)) => format!("{} = {v} (fail {t})", m.check),
         _ => format!(
             "{}: {}{}",
             m.check,

@@ -48,6 +48,8 @@ pub struct RolloutStatus {
     pub waiting: String,
     /// When the next step (or poll) is due; None when a person must act.
     pub due_at: Option<DateTime<Utc>>,
+    /// When the soak of the step in force ends (while running).
+    pub next_step_at: Option<DateTime<Utc>>,
     /// Due and undone, and nothing holds the environment's lease.
     pub no_driver: bool,
     pub reason: Option<String>,
@@ -124,6 +126,7 @@ pub fn status_of(r: &Rollout, samples: &[Sample], now: DateTime<Utc>, lease: Opt
         ended_at: r.ended_at,
         waiting,
         due_at,
+        next_step_at: (r.phase == Phase::Running).then(|| r.soak_end()),
         no_driver,
         reason: r.reason.clone(),
         analysis,
@@ -148,6 +151,10 @@ pub fn card_line(st: &RolloutStatus, now: DateTime<Utc>) -> String {
         Phase::Running => match st.due_at {
             None if st.waiting.starts_with("waiting for a person") => parts.push("waiting for confirm".into()),
             None => parts.push(st.waiting.clone()),
+            Some(_) if st.next_step_at.is_some_and(|n| n > now) => parts.push(format!(
+                "next in {}",
+                short_duration(st.next_step_at.map_or(0, |n| (n - now).num_milliseconds()))
+            )),
             Some(d) if d > now => parts.push(format!("next in {}", short_duration((d - now).num_milliseconds()))),
             Some(_) if st.waiting.starts_with("holding") => parts.push("holding: no data".into()),
             Some(_) => parts.push("due now".into()),
@@ -186,4 +193,69 @@ pub fn status(ctx: &Ctx, env: Option<&str>) -> Result<Vec<RolloutStatus>> {
             Ok(status_of(r, &samples, now, lease.as_ref()))
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::rollout::{AnalysisSpec, OnAbort, PlanSpec, StepSpec};
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
+    }
+
+    /// The card line docs/rollouts.md and DESIGN §12 show, exactly.
+    #[test]
+    fn the_card_line_of_the_docs() {
+        let step = |weight, h: u64| StepSpec {
+            weight,
+            soak_ms: h * 3_600_000,
+            confirm: false,
+        };
+        let r = Rollout {
+            id: 7,
+            env: "prod".into(),
+            plan: PlanSpec {
+                name: "gradual".into(),
+                steps: vec![step(5, 2), step(25, 4), step(50, 8), step(100, 0)],
+                analysis: Some(AnalysisSpec {
+                    interval_ms: 60_000,
+                    failure_limit: 3,
+                    checks: vec!["health".into()],
+                }),
+                on_abort: OnAbort::Kill,
+            },
+            target: Target::Flag {
+                flag: "customer_portal".into(),
+            },
+            phase: Phase::Running,
+            step: 2,
+            weight: 25,
+            started_by: "ana".into(),
+            started_at: t(0),
+            step_at: t(0),
+            soak_from: t(0),
+            paused_at: None,
+            ended_at: None,
+            reason: None,
+        };
+        // 12 passing polls, the last at 2h48m; the soak ends at 4h.
+        let samples: Vec<Sample> = (1..=12)
+            .map(|n| Sample {
+                step: 2,
+                n,
+                at: t(n as i64 * 840),
+                verdict: Verdict::Pass,
+                measured: vec![],
+            })
+            .collect();
+        let now = t(4 * 3600 - 72 * 60);
+        let st = status_of(&r, &samples, now, None);
+        assert_eq!(st.line, "rollout 2/4 · 25 % · next in 1h12m · analysis ● 12/12");
+        assert!(!st.no_driver);
+        // Overdue with no lease anywhere: says so.
+        let st = status_of(&r, &samples, t(4 * 3600 + 300), None);
+        assert!(st.no_driver);
+        assert!(st.line.ends_with("ago, no driver · analysis ● 12/12"), "{}", st.line);
+    }
 }
