@@ -283,3 +283,44 @@ pub fn run(ctx: &mut Ctx, forever: bool, cancel: &CancelToken, on: &mut dyn FnMu
     driver.leases.release_all(ctx);
     result.map(|_| aborts)
 }
+
+/// A driver on a thread of its own (an open console): ticks for as long as
+/// the handle lives; dropping it stops the thread and gives up its leases.
+pub struct DriverHandle {
+    cancel: CancelToken,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for DriverHandle {
+    fn drop(&mut self) {
+        self.cancel.cancel("relcon");
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Start driving on `ctx` (its own connection); `on` hears what it did.
+/// None for a read-only context: a viewer drives nothing.
+pub fn spawn_driver(mut ctx: Ctx, mut on: Box<dyn FnMut(&Did) + Send>) -> Option<DriverHandle> {
+    if ctx.read_only {
+        return None;
+    }
+    let cancel = CancelToken::default();
+    let token = cancel.clone();
+    let thread = std::thread::Builder::new()
+        .name("relcon-rollouts".into())
+        .spawn(move || loop {
+            match run(&mut ctx, true, &token, &mut *on) {
+                Ok(_) => return,
+                // A ledger that went away: try again shortly, unless stopped.
+                Err(_) if !token.is_cancelled() => std::thread::sleep(Duration::from_secs(1)),
+                Err(_) => return,
+            }
+        })
+        .ok()?;
+    Some(DriverHandle {
+        cancel,
+        thread: Some(thread),
+    })
+}

@@ -10,8 +10,8 @@ mod drive;
 pub mod lease;
 mod status;
 
-pub use drive::{run, tick, Did, Driver, TickReport};
-pub use status::{card_line, short_duration, status, status_of, AnalysisNow, RolloutStatus};
+pub use drive::{run, spawn_driver, tick, Did, Driver, DriverHandle, TickReport};
+pub use status::{card_line, recent, short_duration, status, status_of, AnalysisNow, RolloutStatus};
 
 use serde::Serialize;
 
@@ -212,7 +212,9 @@ fn one(ctx: &Ctx, id: u64) -> Result<RolloutStatus> {
 pub fn act(ctx: &mut Ctx, env: &str, a: Act, reason: Option<String>) -> Result<RolloutStatus> {
     ctx.writable()?;
     let env_cfg = ctx.env(env)?.clone();
-    let reason = crate::ops::policy::reason(env_cfg.protected && a != Act::Pause, env, false, reason.as_deref())?;
+    // Pausing and resuming change no weight: no reason needed anywhere.
+    let weighty = matches!(a, Act::Advance | Act::Abort);
+    let reason = crate::ops::policy::reason(env_cfg.protected && weighty, env, false, reason.as_deref())?;
     let r = require_active(ctx.store.view(), env)?;
     match a {
         Act::Pause | Act::Resume => note(ctx, &r, a, reason)?,

@@ -195,6 +195,29 @@ pub fn status(ctx: &Ctx, env: Option<&str>) -> Result<Vec<RolloutStatus>> {
         .collect()
 }
 
+/// What the console shows: every active rollout, and those that ended
+/// within `within` (so an abort stays on the card for a while).
+pub fn recent(ctx: &Ctx, within: chrono::Duration) -> Result<Vec<RolloutStatus>> {
+    let view = ctx.store.view();
+    let now = ctx.now();
+    let mut seen: Vec<String> = Vec::new();
+    let mut out = Vec::new();
+    for r in view.rollouts(false, 50)? {
+        // The newest per environment only.
+        if seen.contains(&r.env) {
+            continue;
+        }
+        seen.push(r.env.clone());
+        if !r.phase.active() && r.ended_at.is_none_or(|e| now - e > within) {
+            continue;
+        }
+        let samples = view.rollout_samples(r.id)?;
+        let lease = view.lease(&r.env)?;
+        out.push(status_of(&r, &samples, now, lease.as_ref()));
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
