@@ -16,6 +16,7 @@ const MODES: &[(&str, &str)] = &[
     ("flags", "Flags: acts on the highlighted flag and environment"),
     ("audit", "Audit"),
     ("health", "Health"),
+    ("rollouts", "Rollouts: acts on the selected environment's rollout"),
 ];
 
 fn tables(k: &Keymap) -> String {

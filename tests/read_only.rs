@@ -84,6 +84,19 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("incident note", &["incident", "note", "staging", "watching"], W, true),
     ("incident show", &["incident", "show", "staging"], R, true),
     ("incident resolve", &["incident", "resolve", "staging"], W, true),
+    ("rollout status", &["rollout", "status"], R, true),
+    // No plan in this config: only the refusals are run (tests/rollouts.rs runs them).
+    (
+        "rollout start",
+        &["rollout", "start", "dev", "p", "--flag", "beta", "--yes"],
+        W,
+        false,
+    ),
+    ("rollout pause", &["rollout", "pause", "dev"], W, false),
+    ("rollout resume", &["rollout", "resume", "dev"], W, false),
+    ("rollout advance", &["rollout", "advance", "dev", "--yes"], W, false),
+    ("rollout abort", &["rollout", "abort", "dev", "--yes"], W, false),
+    ("rollout run", &["rollout", "run"], W, true),
     ("ledger copy", &["ledger", "copy", "--to", "sqlite:copy.db"], W, true),
     (
         "checklist import",

@@ -213,6 +213,11 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: IncidentCmd,
     },
+    /// Progressive rollouts: 5 → 25 → 50 → 100 % with soaks and automatic analysis.
+    Rollout {
+        #[command(subcommand)]
+        cmd: super::rollout_cmds::RolloutCmd,
+    },
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -286,6 +291,7 @@ impl Cmd {
                 IncidentCmd::Resolve { .. } => Some("incident resolve"),
                 IncidentCmd::List { .. } | IncidentCmd::Show { .. } => None,
             },
+            Cmd::Rollout { cmd } => cmd.write_verb(),
         }
     }
 }

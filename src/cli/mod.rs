@@ -12,6 +12,7 @@ mod ledger_cmds;
 mod metrics_cmds;
 pub mod output;
 mod read_cmds;
+pub mod rollout_cmds;
 pub mod term;
 mod write_cmds;
 
@@ -113,6 +114,7 @@ fn wants_json(cmd: &Cmd) -> bool {
         Cmd::Release {
             cmd: args::ReleaseCmd::Register { json, .. },
         } => json.json,
+        Cmd::Rollout { cmd } => cmd.json(),
         Cmd::Deploy { act, .. } | Cmd::Promote { act, .. } | Cmd::Rollback { act, .. } => act.json.json,
         Cmd::Flag { cmd } => match cmd {
             args::FlagCmd::List { json }
@@ -304,6 +306,7 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
             cmd: args::LedgerCmd::Copy { to, password_env, json },
         } => ledger_cmds::copy(ctx, to, password_env.clone(), json.json),
         Cmd::Incident { cmd } => incident_cmds::run(ctx, cmd),
+        Cmd::Rollout { cmd } => rollout_cmds::run(ctx, cmd),
         _ => Err(Error::runtime("not a command that acts")),
     }
 }

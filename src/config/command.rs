@@ -41,6 +41,11 @@ pub enum Command {
     Increase,
     Decrease,
     Refresh,
+    ViewRollouts,
+    RolloutPause,
+    RolloutResume,
+    RolloutAdvance,
+    RolloutAbort,
     /// A user command from `[keys]` (`{ shell = "…" }`): index into `Keymap::shell`.
     Shell(u16),
 }
@@ -74,7 +79,7 @@ impl Command {
     /// Every command a name in `[keys]` can reach, in the order help lists
     /// them (`Shell` is bound by `{ shell = "…" }`, not by name).
     #[rustfmt::skip]
-    pub const ALL: [Command; 37] = {
+    pub const ALL: [Command; 42] = {
         use Command::*;
         [
             Quit, Help, CommandLine, Filter, NextView, PrevView,
@@ -82,6 +87,7 @@ impl Command {
             Left, Right, Up, Down, PageUp, PageDown, Top, Bottom, Select, Back,
             Promote, PromoteThrough, Rollback, Approve, HoldClear, Resolve, Cancel,
             Tick, Untick, Note, Kill, Eval, Targets, Increase, Decrease, Refresh,
+            ViewRollouts, RolloutPause, RolloutResume, RolloutAdvance, RolloutAbort,
         ]
     };
 
@@ -127,6 +133,11 @@ impl Command {
             Increase => writes("increase", "Increase rollout"),
             Decrease => writes("decrease", "Decrease rollout"),
             Refresh => reads("refresh", "Refresh"),
+            ViewRollouts => reads("view-rollouts", "Rollouts"),
+            RolloutPause => writes("rollout-pause", "Pause the rollout"),
+            RolloutResume => writes("rollout-resume", "Resume the rollout"),
+            RolloutAdvance => writes("rollout-advance", "Advance the rollout a step"),
+            RolloutAbort => writes("rollout-abort", "Abort the rollout"),
             // A user's command may do anything: treat it as writing.
             Shell(_) => writes("shell", "Run command"),
         }
@@ -193,7 +204,11 @@ mod tests {
                 Kill,
                 Targets,
                 Increase,
-                Decrease
+                Decrease,
+                RolloutPause,
+                RolloutResume,
+                RolloutAdvance,
+                RolloutAbort
             ]
         );
         assert!(Shell(0).writes() && Shell(7).writes());

@@ -16,7 +16,15 @@ pub struct Binding {
 
 /// Modes that have their own bindings; "global" applies everywhere unless a
 /// mode binds the same key.
-pub const MODES: &[&str] = &["global", "dashboard", "audit", "checklists", "flags", "health"];
+pub const MODES: &[&str] = &[
+    "global",
+    "dashboard",
+    "audit",
+    "checklists",
+    "flags",
+    "health",
+    "rollouts",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
@@ -50,6 +58,7 @@ impl Keymap {
             (KeySpec::ch('3'), ViewFlags),
             (KeySpec::ch('4'), ViewHealth),
             (KeySpec::ch('5'), ViewAudit),
+            (KeySpec::ch('6'), ViewRollouts),
             (KeySpec::ch('c'), ViewChecklists),
             (KeySpec::ch('f'), ViewFlags),
             (KeySpec::plain(K::Left), Left),
@@ -100,6 +109,12 @@ impl Keymap {
             (KeySpec::ch('t'), Targets),
             (KeySpec::ch('e'), Eval),
         ];
+        let ro: Vec<(KeySpec, Command)> = vec![
+            (KeySpec::ch('p'), RolloutPause),
+            (KeySpec::ch('r'), RolloutResume),
+            (KeySpec::ch('n'), RolloutAdvance),
+            (KeySpec::ch('x'), RolloutAbort),
+        ];
         let mk = |v: Vec<(KeySpec, Command)>| -> Vec<Binding> {
             v.into_iter()
                 .map(|(key, command)| Binding {
@@ -118,6 +133,7 @@ impl Keymap {
             b.desc = "Toggle on/off".into();
         }
         modes.insert("flags".to_string(), flags);
+        modes.insert("rollouts".to_string(), mk(ro));
         for m in ["audit", "health"] {
             modes.insert(m.to_string(), Vec::new());
         }

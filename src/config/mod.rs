@@ -10,6 +10,7 @@ mod incident;
 pub mod keys;
 mod keyspec;
 mod ledger;
+mod rollout;
 mod schema;
 mod template;
 mod validate;
@@ -50,6 +51,8 @@ pub struct Config {
     pub keymap: Keymap,
     /// The rollback decision tree for incidents (`[incident]`).
     pub incident: crate::domain::incident::Tree,
+    /// Progressive rollout plans (`[rollout.NAME]`).
+    pub rollouts: BTreeMap<String, crate::domain::rollout::PlanSpec>,
     /// Names of env vars whose values are secrets (plus every webhook `token_env`).
     pub redact: Vec<String>,
 }
@@ -70,6 +73,8 @@ pub struct Environment {
     pub flag_approvals: u32,
     pub deploy: Option<Hook>,
     pub rollback: Option<Hook>,
+    /// Sets a rollout's traffic weight (blue-green or canary routers).
+    pub traffic: Option<Hook>,
     pub checklists_before: Vec<String>,
     pub checklists_after: Vec<String>,
     pub freeze: Vec<FreezeWindow>,

@@ -31,6 +31,8 @@ pub struct RawConfig {
     pub exec: ExecRaw,
     #[serde(default)]
     pub incident: super::incident::IncidentRaw,
+    #[serde(default)]
+    pub rollout: BTreeMap<String, Spanned<super::rollout::RolloutRaw>>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +56,8 @@ pub struct EnvRaw {
     pub flag_approvals: u32,
     pub deploy: Option<Hook>,
     pub rollback: Option<Hook>,
+    /// Sets a traffic weight for rollouts (`RELCON_STEP_WEIGHT`).
+    pub traffic: Option<Hook>,
     #[serde(default)]
     pub checklists: EnvChecklistsRaw,
     #[serde(default)]

@@ -78,7 +78,7 @@ freeze = ["{holiday_from} 00:00 - {holiday_to} 08:00 UTC"]
 "#
         ),
     );
-    format!("{HEADER}{dev}{staging}{prod}{LISTS_FLAGS_KEYS}")
+    format!("{HEADER}{dev}{staging}{prod}{LISTS_FLAGS_KEYS}{}", super::rollout::PLAN)
 }
 
 const HEADER: &str = r#"# The relcon demo: a three-stage pipeline with real hooks and live health.

@@ -4,6 +4,7 @@
 
 mod files;
 pub mod folder;
+mod rollout;
 mod seed;
 mod seed_data;
 mod seeder;
@@ -121,8 +122,9 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
                 std::fs::write(dir.join("services").join(format!("{env}.version")), r.version).map_err(io)?;
             }
         }
-        let ctx = crate::ops::Ctx::open(config, "relcon-demo".into(), crate::ops::system_clock())?;
+        let mut ctx = crate::ops::Ctx::open(config, "relcon-demo".into(), crate::ops::system_clock())?;
         crate::ops::exports::write_all(&ctx)?;
+        rollout::start(&mut ctx)?;
     }
     // Last: a joining demo trusts the folder once the marker names us.
     folder::write_marker(&dir, &config_text, &ports)?;

@@ -9,6 +9,7 @@ pub mod gates;
 pub mod incident;
 pub mod inert;
 pub mod release;
+pub mod rollout;
 pub mod threshold;
 
 pub use flag::{FlagChangeKind, FlagState};

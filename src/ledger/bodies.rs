@@ -217,3 +217,83 @@ pub struct IncidentMitigated {
     /// "rolled back to v12", "killed customer_portal".
     pub detail: String,
 }
+
+/// `rollout.started`: the rollout's id is this event's seq; the plan is
+/// kept as it was, so a later config edit does not change a running rollout.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RolloutStarted {
+    pub rollout: String,
+    pub plan: crate::domain::rollout::PlanSpec,
+    pub target: crate::domain::rollout::Target,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// What the analysis saw during a step.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AnalysisSummary {
+    pub samples: u32,
+    pub passes: u32,
+    /// The last poll's values against their thresholds.
+    #[serde(default)]
+    pub last: Vec<crate::domain::rollout::Measured>,
+}
+
+/// `rollout.step`: the weight moved to step `step` of `steps`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RolloutStep {
+    pub id: u64,
+    pub rollout: String,
+    pub target: crate::domain::rollout::Target,
+    pub step: u32,
+    pub steps: u32,
+    pub weight: u32,
+    pub from_weight: u32,
+    /// "driver" (the schedule) or "person" (`rollout advance`).
+    pub by: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// The analysis of the step left behind.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<AnalysisSummary>,
+}
+
+/// `rollout.paused`, `rollout.resumed`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RolloutNote {
+    pub id: u64,
+    pub rollout: String,
+    pub target: crate::domain::rollout::Target,
+    pub weight: u32,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// `rollout.aborted`: by a person or by the analysis, with the values measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RolloutAborted {
+    pub id: u64,
+    pub rollout: String,
+    pub target: crate::domain::rollout::Target,
+    pub step: u32,
+    /// The weight when it was aborted.
+    pub weight: u32,
+    pub action: crate::domain::rollout::OnAbort,
+    pub automatic: bool,
+    pub why: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub measured: Vec<crate::domain::rollout::Measured>,
+}
+
+/// `rollout.completed`: 100 % and soaked.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RolloutCompleted {
+    pub id: u64,
+    pub rollout: String,
+    pub target: crate::domain::rollout::Target,
+    pub weight: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<AnalysisSummary>,
+}

@@ -31,6 +31,12 @@ pub mod kind {
     /// A rollback or a flag kill in an environment with an open incident.
     pub const INCIDENT_MITIGATED: &str = "incident.mitigated";
     pub const INCIDENT_RESOLVED: &str = "incident.resolved";
+    pub const ROLLOUT_STARTED: &str = "rollout.started";
+    pub const ROLLOUT_STEP: &str = "rollout.step";
+    pub const ROLLOUT_PAUSED: &str = "rollout.paused";
+    pub const ROLLOUT_RESUMED: &str = "rollout.resumed";
+    pub const ROLLOUT_ABORTED: &str = "rollout.aborted";
+    pub const ROLLOUT_COMPLETED: &str = "rollout.completed";
 }
 
 /// The hash before the first event.

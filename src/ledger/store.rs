@@ -47,6 +47,10 @@ pub trait StateView {
     fn open_incident(&self, env: &str) -> Result<Option<crate::domain::incident::Incident>>;
     /// Incidents, newest first.
     fn incidents(&self, limit: usize) -> Result<Vec<crate::domain::incident::Incident>>;
+    /// Rollouts, newest first (only running or paused ones when `active`).
+    fn rollouts(&self, active: bool, limit: usize) -> Result<Vec<crate::domain::rollout::Rollout>>;
+    /// Analysis samples of rollout `id`, oldest first.
+    fn rollout_samples(&self, id: u64) -> Result<Vec<crate::domain::rollout::Sample>>;
 }
 
 /// Who holds an environment, and until when.

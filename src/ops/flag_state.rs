@@ -57,7 +57,7 @@ pub fn resolve(view: &dyn StateView, ctx_config: &crate::config::Config, flag: &
     })
 }
 
-pub(crate) fn unknown_flag(config: &crate::config::Config, flag: &str) -> Error {
+pub fn unknown_flag(config: &crate::config::Config, flag: &str) -> Error {
     let known: Vec<&str> = config.flags.keys().map(String::as_str).collect();
     Error::usage(format!(
         "no flag named {flag:?} (defined: {})",

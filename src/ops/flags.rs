@@ -272,6 +272,45 @@ pub fn apply(
     // Test-only (debug builds): a test SIGKILLs the process here, between
     // the commit and the export, to prove the next process repairs it.
     crate::flags::publish::test_pause("RELCON_TEST_PAUSE_BEFORE_EXPORT");
+    published(ctx, env, flag, reason.as_deref())
+}
+
+/// The event that records a flag moving from `before` to `after`, for a
+/// caller that judged it inside its own transaction (a rollout step or
+/// abort); the kill switch mitigates the environment's open incident.
+pub fn change_events(
+    view: &dyn StateView,
+    env: &str,
+    flag: &str,
+    before: FlagState,
+    after: FlagState,
+    change: FlagChangeKind,
+    reason: Option<String>,
+) -> Result<Vec<NewEvent>> {
+    let mut events = vec![NewEvent::new(
+        kind::FLAG_CHANGED,
+        Some(env),
+        FlagChanged {
+            flag: flag.into(),
+            before,
+            after,
+            change,
+            reason,
+        },
+    )];
+    if change == FlagChangeKind::Kill {
+        events.extend(super::incident::mitigation(
+            view,
+            env,
+            Remedy::KillFlag,
+            format!("killed {flag}"),
+        )?);
+    }
+    Ok(events)
+}
+
+/// After a recorded change: rewrite the env's exports and run `on_change`.
+pub fn published(ctx: &mut Ctx, env: &str, flag: &str, reason: Option<&str>) -> Result<Changed> {
     let row = resolve(ctx.store.view(), &ctx.config, flag, env)?;
     let mut warnings = Vec::new();
     let exported = match super::exports::write_env(ctx, env) {
@@ -281,7 +320,7 @@ pub fn apply(
             Vec::new()
         }
     };
-    let hook_failed = run_on_change(ctx, flag, env, &row, reason.as_deref());
+    let hook_failed = run_on_change(ctx, flag, env, &row, reason);
     Ok(Changed {
         row,
         exported,

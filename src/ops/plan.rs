@@ -166,6 +166,20 @@ pub fn plan_with_health(
     })
 }
 
+/// The gates of a promotion of `version` into `env`, as of `now`: a
+/// rollout starts behind the same ones.
+pub fn promotion_gates(
+    view: &dyn StateView,
+    config: &Config,
+    env: &str,
+    version: &str,
+    actor: &str,
+    now: DateTime<Utc>,
+) -> Result<Vec<Gate>> {
+    let env = known_env(config, env)?;
+    gates_for(view, config, env, Action::Promote, version, actor, now, None)
+}
+
 fn known_env<'c>(config: &'c Config, name: &str) -> Result<&'c Environment> {
     config.env(name).ok_or_else(|| {
         Error::usage(format!(

@@ -75,6 +75,8 @@ pub struct Snapshot {
     pub runs: Vec<Run>,
     /// Every flag × env, flags sorted, envs in pipeline order (when asked).
     pub flags: Vec<FlagListRow>,
+    /// Active rollouts, and those that ended in the last hour.
+    pub rollouts: Vec<crate::ops::rollout::RolloutStatus>,
     /// The clock when this was read: lease countdowns start from here, and
     /// the banner says which state a console cut off from its ledger shows.
     pub loaded_at: chrono::DateTime<chrono::Utc>,
@@ -106,6 +108,7 @@ impl Snapshot {
         };
         let runs = ops::checklist::runs(ctx, &q.env)?;
         let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
+        let rollouts = ops::rollout::recent(ctx, chrono::Duration::hours(1))?;
         Ok(Snapshot {
             query: q.clone(),
             status,
@@ -118,6 +121,7 @@ impl Snapshot {
             audit,
             runs,
             flags,
+            rollouts,
             loaded_at,
         })
     }

@@ -125,6 +125,7 @@ fn environment(
         flag_approvals: e.flag_approvals,
         deploy: e.deploy,
         rollback: e.rollback,
+        traffic: e.traffic,
         checklists_before: before,
         checklists_after: after,
         freeze,

@@ -51,6 +51,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let flags = flags::flags(src, raw.flag, &names)?;
     let keymap = keys::keymap(src, raw.keys)?;
     let incident = super::incident::validate(raw.incident, path, source)?;
+    let rollouts = super::rollout::validate(raw.rollout, path, source, &environments)?;
     let redact = redact(raw.exec.redact, &environments, &flags, &ledger);
     // Checked last, so a half-written config reports its other mistakes first.
     if environments.is_empty() {
@@ -80,6 +81,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         keymap,
         redact,
         incident,
+        rollouts,
     })
 }
 
@@ -133,7 +135,7 @@ fn redact(
     ledger: &LedgerConfig,
 ) -> Vec<String> {
     for e in environments {
-        for h in e.deploy.iter().chain(e.rollback.iter()) {
+        for h in e.deploy.iter().chain(e.rollback.iter()).chain(e.traffic.iter()) {
             redact.extend(h.secret_envs().map(str::to_string));
         }
     }

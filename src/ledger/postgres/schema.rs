@@ -182,6 +182,37 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX incidents_open ON incidents (env, id) WHERE resolved_at IS NULL;
     "#,
+    // 3: progressive rollouts (a projection) and their analysis samples
+    // (written by the driver holding the environment's lease; not history).
+    r#"
+    CREATE TABLE rollouts (
+        id         BIGINT PRIMARY KEY,
+        env        TEXT NOT NULL,
+        plan       TEXT NOT NULL,
+        spec       TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        phase      TEXT NOT NULL,
+        step       BIGINT NOT NULL,
+        weight     BIGINT NOT NULL,
+        started_by TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        step_at    TEXT NOT NULL,
+        soak_from  TEXT NOT NULL,
+        paused_at  TEXT,
+        ended_at   TEXT,
+        reason     TEXT
+    );
+    CREATE INDEX rollouts_env ON rollouts (env, id);
+    CREATE TABLE rollout_samples (
+        rollout  BIGINT NOT NULL,
+        step     BIGINT NOT NULL,
+        n        BIGINT NOT NULL,
+        at       TEXT NOT NULL,
+        verdict  TEXT NOT NULL,
+        measured TEXT NOT NULL,
+        PRIMARY KEY (rollout, step, n)
+    );
+    "#,
 ];
 
 /// Tables a relcon user reads and writes (besides events and the head row).
@@ -197,6 +228,8 @@ pub const WRITABLE: &[&str] = &[
     "lease_beats",
     "presence",
     "incidents",
+    "rollouts",
+    "rollout_samples",
 ];
 
 /// Grants for a role that runs relcon: it may append events and move the

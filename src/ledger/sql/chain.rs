@@ -260,6 +260,10 @@ pub const PROJECTIONS: &[Projection] = &[
         cols: "id, env, severity, summary, affected, opened_by, opened_at, mitigated_by, mitigated_at, mitigation, resolved_by, resolved_at, resolution, notes",
     },
     Projection {
+        table: "rollouts",
+        cols: "id, env, plan, spec, target, phase, step, weight, started_by, started_at, step_at, soak_from, paused_at, ended_at, reason",
+    },
+    Projection {
         table: "leases",
         cols: "env, token, holder, host, pid, number, reason, acquired_ms, ttl_ms",
     },

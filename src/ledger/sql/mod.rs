@@ -10,6 +10,7 @@
 pub mod chain;
 pub mod incident;
 mod project;
+pub mod rollout;
 mod view;
 
 pub use chain::Tip;

@@ -42,6 +42,7 @@ pub fn apply(db: &dyn Db, e: &Event) -> Result<()> {
         kind::LEASE_ACQUIRED => lease_acquired(db, e, &at),
         kind::LEASE_RELEASED | kind::LEASE_EXPIRED => lease_ended(db, e, &at),
         k if k.starts_with("incident.") => super::incident::apply(db, e, &at),
+        k if k.starts_with("rollout.") => super::rollout::apply(db, e, &at),
         // Events that change no projection (overrides, notes) or that a newer
         // relcon introduced: recorded and hashed, nothing to project.
         _ => Ok(()),

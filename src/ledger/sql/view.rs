@@ -268,4 +268,12 @@ impl<D: Db + ?Sized> StateView for D {
     fn incidents(&self, limit: usize) -> Result<Vec<crate::domain::incident::Incident>> {
         super::incident::list(self, limit)
     }
+
+    fn rollouts(&self, active: bool, limit: usize) -> Result<Vec<crate::domain::rollout::Rollout>> {
+        super::rollout::list(self, active, limit)
+    }
+
+    fn rollout_samples(&self, id: u64) -> Result<Vec<crate::domain::rollout::Sample>> {
+        super::rollout::samples(self, id)
+    }
 }

@@ -173,4 +173,35 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX incidents_open ON incidents(env, id) WHERE resolved_at IS NULL;
     "#,
+    // 9: progressive rollouts (a projection) and their analysis samples
+    // (written by the driver holding the environment's lease; not history).
+    r#"
+    CREATE TABLE rollouts (
+        id         INTEGER PRIMARY KEY,
+        env        TEXT NOT NULL,
+        plan       TEXT NOT NULL,
+        spec       TEXT NOT NULL,
+        target     TEXT NOT NULL,
+        phase      TEXT NOT NULL,
+        step       INTEGER NOT NULL,
+        weight     INTEGER NOT NULL,
+        started_by TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        step_at    TEXT NOT NULL,
+        soak_from  TEXT NOT NULL,
+        paused_at  TEXT,
+        ended_at   TEXT,
+        reason     TEXT
+    );
+    CREATE INDEX rollouts_env ON rollouts(env, id);
+    CREATE TABLE rollout_samples (
+        rollout  INTEGER NOT NULL,
+        step     INTEGER NOT NULL,
+        n        INTEGER NOT NULL,
+        at       TEXT NOT NULL,
+        verdict  TEXT NOT NULL,
+        measured TEXT NOT NULL,
+        PRIMARY KEY (rollout, step, n)
+    );
+    "#,
 ];

@@ -30,6 +30,7 @@ pub enum Outcome {
         undo: bool,
     },
     Flag(crate::ops::flags::Changed),
+    Rollout(Box<crate::ops::rollout::RolloutStatus>),
 }
 
 /// Carry out `intent` through the same ops functions, whoever asked.
@@ -81,6 +82,17 @@ pub fn execute(
         Intent::Flag { env, flag, op } => {
             Outcome::Flag(crate::ops::flags::apply(ctx, env, flag, op, c.reason.clone(), c.force)?)
         }
+        Intent::RolloutStart { env, plan, what } => Outcome::Rollout(Box::new(crate::ops::rollout::start(
+            ctx,
+            env,
+            plan,
+            what,
+            c.reason.clone(),
+            c.force,
+        )?)),
+        Intent::Rollout { env, act } => {
+            Outcome::Rollout(Box::new(crate::ops::rollout::act(ctx, env, *act, c.reason.clone())?))
+        }
     })
 }
 
@@ -105,6 +117,7 @@ impl Outcome {
                 run.done,
                 run.total
             ),
+            Outcome::Rollout(st) => format!("{}: {} — {}", st.env, st.line, st.waiting),
             Outcome::Flag(done) => {
                 let targets = if done.row.targets.is_empty() {
                     String::new()

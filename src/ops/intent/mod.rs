@@ -55,6 +55,17 @@ pub enum Intent {
         flag: String,
         op: FlagOp,
     },
+    /// Start a progressive rollout of `what` in `env` (`[rollout.PLAN]`).
+    RolloutStart {
+        env: String,
+        plan: String,
+        what: crate::ops::rollout::What,
+    },
+    /// Pause, resume, advance or abort `env`'s rollout.
+    Rollout {
+        env: String,
+        act: crate::ops::rollout::Act,
+    },
 }
 
 /// What the person said when confirming.
@@ -74,7 +85,9 @@ impl Intent {
             | Intent::Approve { env, .. }
             | Intent::HoldClear { env }
             | Intent::Resolve { env, .. }
-            | Intent::Flag { env, .. } => env,
+            | Intent::Flag { env, .. }
+            | Intent::RolloutStart { env, .. }
+            | Intent::Rollout { env, .. } => env,
             Intent::Tick(t) => &t.env,
             Intent::Promote { to, .. } => to,
             Intent::PromoteThrough { target } => target,
@@ -91,7 +104,9 @@ impl Intent {
 
     /// Gated by the environment's gates (a reason, a typed name, `--force`).
     pub fn gated(&self) -> bool {
-        self.runs_hook() || matches!(self, Intent::Flag { op, .. } if *op != FlagOp::Kill)
+        self.runs_hook()
+            || matches!(self, Intent::Flag { op, .. } if *op != FlagOp::Kill)
+            || matches!(self, Intent::RolloutStart { .. })
     }
 
     pub(super) fn request(&self) -> Option<Request> {

@@ -93,7 +93,19 @@ pub fn confirm_name(config: &Config, intent: &Intent) -> Option<String> {
         }
         // Every deployment and every flag change, the kill switch included:
         // fast, but never by a stray key.
-        i if i.runs_hook() || matches!(i, Intent::Flag { .. }) => protected(i.env()).then(|| i.env().to_string()),
+        i if i.runs_hook()
+            || matches!(
+                i,
+                Intent::Flag { .. }
+                    | Intent::RolloutStart { .. }
+                    | Intent::Rollout {
+                        act: crate::ops::rollout::Act::Advance | crate::ops::rollout::Act::Abort,
+                        ..
+                    }
+            ) =>
+        {
+            protected(i.env()).then(|| i.env().to_string())
+        }
         _ => None,
     }
 }
@@ -180,8 +192,22 @@ pub fn preview(
     } else if let Intent::Flag { env, flag: name, op } = intent {
         flag = Some(crate::ops::flags::plan(view, config, actor, env, name, op)?);
     }
+    let question = match intent {
+        Intent::Rollout { env, act } => crate::ops::rollout::question(view, env, *act),
+        Intent::RolloutStart { plan, .. } => {
+            format!(
+                "{} ({})",
+                question(intent, &steps, flag.as_ref()).trim_end_matches('?'),
+                config.rollouts.get(plan).map_or_else(
+                    || "no such plan".to_string(),
+                    |p| crate::ops::rollout::describe_steps(&p.steps)
+                )
+            ) + "?"
+        }
+        _ => question(intent, &steps, flag.as_ref()),
+    };
     Ok(Preview {
-        question: question(intent, &steps, flag.as_ref()),
+        question,
         steps,
         flag,
         confirm_name: confirm_name(config, intent),
@@ -234,6 +260,13 @@ fn question(intent: &Intent, steps: &[Step], flag: Option<&FlagPlan>) -> String 
                 FlagOp::Restore => format!("Restore {name} in {env} to {after}, its state before the kill?"),
                 FlagOp::Set(_) => format!("Set {name} in {env}: {before} → {after}{targets}?"),
             }
+        }
+        (Intent::RolloutStart { env, plan, what }, _) => {
+            let target = match what {
+                crate::ops::rollout::What::Flag(f) => format!("flag {f}"),
+                crate::ops::rollout::What::Version(v) => format!("version {v}"),
+            };
+            format!("Start rollout {plan} of {target} in {env}?")
         }
         (Intent::Approve { env, version, .. }, _) => format!("Approve {version} into {env}?"),
         (Intent::HoldClear { env }, _) => format!("Clear the hold on {env}?"),

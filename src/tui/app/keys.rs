@@ -8,12 +8,13 @@ use ratatui::crossterm::event::KeyEvent;
 use super::App;
 use crate::config::Command;
 use crate::ops::intent::Intent;
+use crate::ops::rollout::Act;
 use crate::tui::dialogs::{self, Dialog, Help, Outcome, Popup, Prompt, PromptKind};
 use crate::tui::event::{Effect, Job};
 use crate::tui::input::{cmdline, keys, Asked};
 use crate::tui::render::theme::State;
 use crate::tui::views::dashboard::Dashboard;
-use crate::tui::views::{flags, View};
+use crate::tui::views::{flags, rollouts, View};
 
 impl App {
     pub(super) fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
@@ -106,6 +107,10 @@ impl App {
             Decrease => v.flags.step(sh, -1),
             Targets => v.flags.targets(sh),
             Eval => v.flags.eval(sh),
+            RolloutPause => rollouts::ask(sh, Act::Pause),
+            RolloutResume => rollouts::ask(sh, Act::Resume),
+            RolloutAdvance => rollouts::ask(sh, Act::Advance),
+            RolloutAbort => rollouts::ask(sh, Act::Abort),
             Shell(index) => Asked::Run(Job::Shell {
                 index,
                 env: sh.env_name().to_string(),

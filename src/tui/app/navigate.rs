@@ -43,6 +43,7 @@ impl App {
             ViewFlags => self.show(View::Flags),
             ViewHealth => self.show(View::Health),
             ViewAudit => self.show(View::Audit),
+            ViewRollouts => self.show(View::Rollouts),
             Left => self.select_env(-1),
             Right => self.select_env(1),
             Up => self.move_cursor(Move::By(-1)),
@@ -119,6 +120,7 @@ impl App {
                 ((health::view_lines(sh) as u64).saturating_sub(rows) + 1, 1)
             }
             View::Audit => (self.views.audit.visible().len() as u64, layout::audit_rows(area)),
+            View::Rollouts => (1, 1),
         };
         (len, u64::from(rows).max(1))
     }
@@ -131,6 +133,7 @@ impl App {
             View::Flags => &mut v.flags.pos,
             View::Health => &mut v.health.pos,
             View::Audit => &mut v.audit.pos,
+            View::Rollouts => &mut v.dashboard.history,
         }
     }
 
@@ -154,7 +157,7 @@ impl App {
         match self.view {
             View::Dashboard => self.history_window(),
             View::Audit => self.audit_more(rows),
-            View::Checklists | View::Flags | View::Health => Vec::new(),
+            View::Checklists | View::Flags | View::Health | View::Rollouts => Vec::new(),
         }
     }
 

@@ -115,6 +115,8 @@ impl App {
             Intent::Resolve { env, .. } => format!("resolving {env}"),
             Intent::Tick(t) => format!("tick {} #{}", t.checklist, t.item),
             Intent::Flag { env, flag, op } => format!("{} {flag} in {env}", op.name()),
+            Intent::RolloutStart { env, plan, .. } => format!("start of rollout {plan} in {env}"),
+            Intent::Rollout { env, act } => format!("rollout {} in {env}", act.as_str()),
         }
     }
 }

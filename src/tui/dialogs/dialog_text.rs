@@ -156,6 +156,8 @@ pub(super) fn title(intent: &Intent) -> String {
         } => format!(" Restore {flag} in {env} "),
         Intent::Flag { env, flag, .. } => format!(" Flag {flag} in {env} "),
         Intent::Tick(t) => format!(" Tick {} in {} ", t.checklist, t.env),
+        Intent::RolloutStart { env, plan, .. } => format!(" Start rollout {plan} in {env} "),
+        Intent::Rollout { env, act } => format!(" Rollout {} in {env} ", act.as_str()),
     }
 }
 

@@ -9,6 +9,7 @@ use crate::tui::views::Shared;
 pub fn facts(sh: &Shared, intent: &Intent) -> Vec<String> {
     match intent {
         Intent::Approve { env, version, .. } => approve(sh, env, version),
+        Intent::Rollout { env, act } => crate::tui::views::rollouts::facts(sh, env, *act),
         Intent::HoldClear { env } => match sh.status_of(env).and_then(|e| e.hold.as_ref()) {
             Some(h) => vec![
                 format!(

@@ -34,6 +34,8 @@ fn tab_spans(app: &App, theme: &Theme, project: Option<&str>, short: bool) -> Ve
         let title = match (short, v) {
             (true, View::Dashboard) => "Dash",
             (true, View::Checklists) => "Lists",
+            (true, View::Flags) => "Flag",
+            (true, View::Rollouts) => "Roll",
             _ => v.title(),
         };
         spans.push(Span::styled("│", theme.muted()));
@@ -115,6 +117,7 @@ const SUMMARISED: &[Command] = &[
     Command::ViewFlags,
     Command::ViewHealth,
     Command::ViewAudit,
+    Command::ViewRollouts,
     Command::Help,
 ];
 

@@ -44,6 +44,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         View::Flags => v.flags.render(f, s.body, sh, theme),
         View::Health => v.health.render(f, s.body, sh, theme),
         View::Audit => v.audit.render(f, s.body, theme),
+        View::Rollouts => v.rollouts.render(f, s.body, sh, theme),
     }
     chrome::hints(f, s.footer, app, theme);
     chrome::status(f, s.status, app, theme);

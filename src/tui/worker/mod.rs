@@ -33,6 +33,8 @@ pub struct Backend {
     git: Option<mpsc::Sender<CommitsKey>>,
     actor: String,
     cancel: Arc<Mutex<Option<CancelToken>>>,
+    /// Drives due rollout steps while the console is open (DESIGN §12).
+    _rollouts: Option<crate::ops::rollout::DriverHandle>,
 }
 
 impl Backend {
@@ -97,7 +99,10 @@ impl Backend {
             }
             None => None,
         };
+        // The watcher sees what it records; the cards follow from the snapshot.
+        let rollouts = crate::ops::rollout::spawn_driver(ctx.reopen()?, Box::new(|_| {}));
         Ok(Backend {
+            _rollouts: rollouts,
             reader: rtx,
             worker: wtx,
             git,

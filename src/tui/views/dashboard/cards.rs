@@ -184,6 +184,8 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
         let mut third: Vec<Span> = Vec::new();
         if let Some(d) = deployment_line(e, sh, theme, w) {
             third.extend(d.spans);
+        } else if let Some(r) = crate::tui::views::rollouts::card_line(&e.name, sh, theme, w) {
+            third.extend(r.spans);
         } else if let Some(b) = badge_line(e, &live, w, theme, true) {
             third.extend(b.spans);
         }
@@ -211,6 +213,7 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
     out.push(health_line(&live, theme, w));
     out.extend(drift_line(&live, theme, w));
     out.extend(deployment_line(e, sh, theme, w));
+    out.extend(crate::tui::views::rollouts::card_line(&e.name, sh, theme, w));
     out.extend(badge_line(e, &live, w, theme, false));
     out.extend(
         progress_spans(e, theme, false)

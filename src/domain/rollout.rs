@@ -1,0 +1,618 @@
+//! Progressive rollouts (DESIGN §12): the plan, a rollout's recorded state,
+//! analysis samples, and the one decision a driver takes on each tick. Pure:
+//! the time is passed in, so every rule is a row in the table tests below.
+
+use chrono::{DateTime, Duration as Span, Utc};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// One step of a plan: the weight to set, how long to soak there, and
+/// whether a person must say go before the driver moves into it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StepSpec {
+    pub weight: u32,
+    /// Milliseconds to watch this step before moving on (0: move on at once).
+    pub soak_ms: u64,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub confirm: bool,
+}
+
+impl StepSpec {
+    pub fn soak(&self) -> Duration {
+        Duration::from_millis(self.soak_ms)
+    }
+}
+
+/// `analysis = { interval, failure_limit, checks }`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnalysisSpec {
+    pub interval_ms: u64,
+    pub failure_limit: u32,
+    /// Health check or metric names of the environment, or "health" for
+    /// every health check.
+    pub checks: Vec<String>,
+}
+
+/// What an abort does to the target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum OnAbort {
+    /// Flag rollouts: the kill switch. Traffic rollouts: weight 0.
+    #[default]
+    Kill,
+    /// The weight (or the flag's percentage) back to 0.
+    Zero,
+    /// Weight 0, then the environment's rollback hook.
+    Rollback,
+}
+
+impl OnAbort {
+    pub fn parse(s: &str) -> Option<OnAbort> {
+        match s {
+            "kill" => Some(OnAbort::Kill),
+            "zero" => Some(OnAbort::Zero),
+            "rollback" => Some(OnAbort::Rollback),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnAbort::Kill => "kill",
+            OnAbort::Zero => "zero",
+            OnAbort::Rollback => "rollback",
+        }
+    }
+}
+
+/// A plan as configured (`[rollout.NAME]`), and as snapshot into
+/// `rollout.started`: a rollout keeps the plan it started with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanSpec {
+    pub name: String,
+    pub steps: Vec<StepSpec>,
+    #[serde(default)]
+    pub analysis: Option<AnalysisSpec>,
+    #[serde(default)]
+    pub on_abort: OnAbort,
+}
+
+/// What a rollout moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase", tag = "kind")]
+pub enum Target {
+    /// A flag's rollout percentage in the environment.
+    Flag { flag: String },
+    /// A traffic weight through the environment's `traffic` hook.
+    Traffic {
+        version: String,
+        #[serde(default)]
+        previous: Option<String>,
+    },
+}
+
+impl Target {
+    /// "flag checkout" or "version 1.4.2".
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Flag { flag } => format!("flag {flag}"),
+            Target::Traffic { version, .. } => format!("version {version}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    Running,
+    Paused,
+    Aborted,
+    Completed,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Running => "running",
+            Phase::Paused => "paused",
+            Phase::Aborted => "aborted",
+            Phase::Completed => "completed",
+        }
+    }
+    pub fn parse(s: &str) -> Phase {
+        match s {
+            "paused" => Phase::Paused,
+            "aborted" => Phase::Aborted,
+            "completed" => Phase::Completed,
+            _ => Phase::Running,
+        }
+    }
+    /// Still to be driven or acted on (running or paused).
+    pub fn active(self) -> bool {
+        matches!(self, Phase::Running | Phase::Paused)
+    }
+}
+
+/// A rollout as the ledger records it (the `rollouts` projection).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rollout {
+    /// The seq of `rollout.started`.
+    pub id: u64,
+    pub env: String,
+    pub plan: PlanSpec,
+    pub target: Target,
+    pub phase: Phase,
+    /// The step in force, 1-based (0 before the first).
+    pub step: u32,
+    pub weight: u32,
+    pub started_by: String,
+    pub started_at: DateTime<Utc>,
+    /// When the step in force began.
+    pub step_at: DateTime<Utc>,
+    /// Where the soak clock of this step starts: the step's start, moved on
+    /// by the time spent paused.
+    pub soak_from: DateTime<Utc>,
+    pub paused_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub reason: Option<String>,
+}
+
+impl Rollout {
+    pub fn steps(&self) -> usize {
+        self.plan.steps.len()
+    }
+    pub fn spec(&self) -> Option<&StepSpec> {
+        self.plan.steps.get((self.step as usize).checked_sub(1)?)
+    }
+    pub fn next_spec(&self) -> Option<&StepSpec> {
+        self.plan.steps.get(self.step as usize)
+    }
+    /// When the soak of the step in force ends.
+    pub fn soak_end(&self) -> DateTime<Utc> {
+        self.soak_from + span(self.spec().map_or(Duration::ZERO, StepSpec::soak))
+    }
+}
+
+fn span(d: Duration) -> Span {
+    Span::milliseconds(d.as_millis().min(i64::MAX as u128) as i64)
+}
+
+/// How one analysis poll came out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+    /// Unknown, timeout, an empty query: hold, never a pass.
+    NoData,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Fail => "fail",
+            Verdict::NoData => "nodata",
+        }
+    }
+    pub fn parse(s: &str) -> Verdict {
+        match s {
+            "pass" => Verdict::Pass,
+            "fail" => Verdict::Fail,
+            _ => Verdict::NoData,
+        }
+    }
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Verdict::Pass => "●",
+            Verdict::Fail => "✖",
+            Verdict::NoData => "?",
+        }
+    }
+}
+
+/// One check's value in one poll, against its threshold.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Measured {
+    pub check: String,
+    /// healthy, degraded, unhealthy or unknown.
+    pub state: String,
+    #[serde(default)]
+    pub value: Option<f64>,
+    #[serde(default)]
+    pub threshold: Option<String>,
+    #[serde(default)]
+    pub reason: Option<String>,
+    pub verdict: Verdict,
+}
+
+/// The verdict of a poll: any failure fails it; otherwise any check without
+/// data (or no check at all) holds it; only all passing passes.
+pub fn verdict(measured: &[Measured]) -> Verdict {
+    if measured.iter().any(|m| m.verdict == Verdict::Fail) {
+        Verdict::Fail
+    } else if measured.is_empty() || measured.iter().any(|m| m.verdict == Verdict::NoData) {
+        Verdict::NoData
+    } else {
+        Verdict::Pass
+    }
+}
+
+/// One recorded analysis poll of one step.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sample {
+    pub step: u32,
+    /// 1-based within the step.
+    pub n: u32,
+    pub at: DateTime<Utc>,
+    pub verdict: Verdict,
+    pub measured: Vec<Measured>,
+}
+
+/// Consecutive failures at the end of `samples` (no data neither counts nor
+/// breaks the run: it says nothing either way).
+pub fn failure_streak(samples: &[Sample]) -> u32 {
+    let mut n = 0;
+    for s in samples.iter().rev() {
+        match s.verdict {
+            Verdict::Fail => n += 1,
+            Verdict::NoData => {}
+            Verdict::Pass => break,
+        }
+    }
+    n
+}
+
+/// What a driver does about a rollout now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// Nothing until `until` (or until a person acts, when None).
+    Wait { until: Option<DateTime<Utc>>, why: String },
+    /// Poll the analysis checks now.
+    Analyse,
+    /// Move to step `to` (1-based).
+    Advance { to: u32 },
+    /// The last step soaked: done.
+    Complete,
+    /// `failure_limit` consecutive failures: abort with `on_abort`.
+    Abort { why: String },
+}
+
+/// The one decision for `r` at `now`, from the samples of its current step.
+/// Never more than one step at a time, whatever the time since the last tick.
+pub fn decide(r: &Rollout, samples: &[Sample], now: DateTime<Utc>) -> Decision {
+    match r.phase {
+        Phase::Paused => {
+            return Decision::Wait {
+                until: None,
+                why: "paused".into(),
+            }
+        }
+        Phase::Aborted | Phase::Completed => {
+            return Decision::Wait {
+                until: None,
+                why: r.phase.as_str().into(),
+            }
+        }
+        Phase::Running => {}
+    }
+    let Some(spec) = r.spec() else {
+        return Decision::Advance { to: 1 };
+    };
+    let here: Vec<&Sample> = samples.iter().filter(|s| s.step == r.step).collect();
+    let here_owned: Vec<Sample> = here.iter().map(|s| (*s).clone()).collect();
+    let analysis = r.plan.analysis.as_ref().filter(|_| spec.soak_ms > 0);
+    if let Some(a) = analysis {
+        let streak = failure_streak(&here_owned);
+        if streak >= a.failure_limit.max(1) {
+            return Decision::Abort {
+                why: format!(
+                    "{streak} consecutive failed analyses (failure_limit {})",
+                    a.failure_limit
+                ),
+            };
+        }
+    }
+    let soak_end = r.soak_end();
+    let next_sample = analysis.map(|a| {
+        let last = here.last().map_or(r.soak_from, |s| s.at);
+        last + span(Duration::from_millis(a.interval_ms))
+    });
+    if now < soak_end {
+        return match next_sample {
+            Some(t) if t <= now => Decision::Analyse,
+            Some(t) => Decision::Wait {
+                until: Some(t.min(soak_end)),
+                why: format!("soaking at {} %", r.weight),
+            },
+            None => Decision::Wait {
+                until: Some(soak_end),
+                why: format!("soaking at {} %", r.weight),
+            },
+        };
+    }
+    // Soaked: the analysis must have the last word, and it must be a pass.
+    if analysis.is_some() {
+        // A pass older than an interval is stale (a driver that comes back
+        // after hours polls first).
+        if next_sample.is_some_and(|t| t <= now) {
+            return Decision::Analyse;
+        }
+        let last = here.last().map(|s| s.verdict);
+        if last != Some(Verdict::Pass) {
+            let why = match last {
+                Some(Verdict::NoData) => "holding: the analysis has no data",
+                Some(Verdict::Fail) => "holding: the last analysis failed",
+                _ => "holding: no analysis yet",
+            };
+            return Decision::Wait {
+                until: next_sample,
+                why: why.into(),
+            };
+        }
+    }
+    match r.next_spec() {
+        None => Decision::Complete,
+        Some(next) if next.confirm => Decision::Wait {
+            until: None,
+            why: format!(
+                "waiting for a person to confirm {} % (relcon rollout advance {})",
+                next.weight, r.env
+            ),
+        },
+        Some(_) => Decision::Advance { to: r.step + 1 },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000 + s, 0).unwrap()
+    }
+
+    fn plan(analysis: bool) -> PlanSpec {
+        PlanSpec {
+            name: "gradual".into(),
+            steps: vec![
+                StepSpec {
+                    weight: 5,
+                    soak_ms: 100_000,
+                    confirm: false,
+                },
+                StepSpec {
+                    weight: 25,
+                    soak_ms: 100_000,
+                    confirm: false,
+                },
+                StepSpec {
+                    weight: 50,
+                    soak_ms: 100_000,
+                    confirm: true,
+                },
+                StepSpec {
+                    weight: 100,
+                    soak_ms: 0,
+                    confirm: false,
+                },
+            ],
+            analysis: analysis.then(|| AnalysisSpec {
+                interval_ms: 10_000,
+                failure_limit: 3,
+                checks: vec!["health".into()],
+            }),
+            on_abort: OnAbort::Kill,
+        }
+    }
+
+    fn rollout(step: u32, phase: Phase, analysis: bool) -> Rollout {
+        let p = plan(analysis);
+        Rollout {
+            id: 1,
+            env: "prod".into(),
+            weight: p.steps[step as usize - 1].weight,
+            plan: p,
+            target: Target::Flag { flag: "f".into() },
+            phase,
+            step,
+            started_by: "ana".into(),
+            started_at: t(0),
+            step_at: t(0),
+            soak_from: t(0),
+            paused_at: None,
+            ended_at: None,
+            reason: None,
+        }
+    }
+
+    fn s(step: u32, n: u32, at: i64, v: Verdict) -> Sample {
+        Sample {
+            step,
+            n,
+            at: t(at),
+            verdict: v,
+            measured: vec![],
+        }
+    }
+
+    use Verdict::{Fail, NoData, Pass};
+
+    #[test]
+    fn the_decision_table() {
+        let adv = |to| Decision::Advance { to };
+        let analyse = Decision::Analyse;
+        // (step, phase, analysis, samples, now, expected)
+        let cases: Vec<(u32, Phase, bool, Vec<Sample>, i64, Decision)> = vec![
+            // No analysis: soak, then one step.
+            (
+                1,
+                Phase::Running,
+                false,
+                vec![],
+                50,
+                Decision::Wait {
+                    until: Some(t(100)),
+                    why: "soaking at 5 %".into(),
+                },
+            ),
+            (1, Phase::Running, false, vec![], 100, adv(2)),
+            // Hours late: still one step, never two.
+            (1, Phase::Running, false, vec![], 100_000, adv(2)),
+            // Hours late with analysis: a fresh poll first, whatever passed before.
+            (
+                1,
+                Phase::Running,
+                true,
+                vec![s(1, 9, 95, Pass)],
+                100_000,
+                analyse.clone(),
+            ),
+            // Analysis due during the soak.
+            (1, Phase::Running, true, vec![], 10, analyse.clone()),
+            (
+                1,
+                Phase::Running,
+                true,
+                vec![s(1, 1, 10, Pass)],
+                15,
+                Decision::Wait {
+                    until: Some(t(20)),
+                    why: "soaking at 5 %".into(),
+                },
+            ),
+            // Soaked with a passing last sample: advance.
+            (1, Phase::Running, true, vec![s(1, 9, 95, Pass)], 100, adv(2)),
+            // Soaked, the last sample had no data: hold until the next one.
+            (
+                1,
+                Phase::Running,
+                true,
+                vec![s(1, 9, 95, NoData)],
+                100,
+                Decision::Wait {
+                    until: Some(t(105)),
+                    why: "holding: the analysis has no data".into(),
+                },
+            ),
+            (1, Phase::Running, true, vec![s(1, 9, 95, NoData)], 105, analyse.clone()),
+            // Only no data, ever: never advances.
+            (
+                1,
+                Phase::Running,
+                true,
+                (1..=30).map(|i| s(1, i, i as i64 * 10, NoData)).collect(),
+                305,
+                Decision::Wait {
+                    until: Some(t(310)),
+                    why: "holding: the analysis has no data".into(),
+                },
+            ),
+            // Samples of an earlier step do not count for this one.
+            (2, Phase::Running, true, vec![s(1, 9, 95, Pass)], 100, analyse.clone()),
+            // failure_limit consecutive failures abort; no data does not break the run.
+            (
+                1,
+                Phase::Running,
+                true,
+                vec![
+                    s(1, 1, 10, Fail),
+                    s(1, 2, 20, NoData),
+                    s(1, 3, 30, Fail),
+                    s(1, 4, 40, Fail),
+                ],
+                41,
+                Decision::Abort {
+                    why: "3 consecutive failed analyses (failure_limit 3)".into(),
+                },
+            ),
+            // A pass resets the run.
+            (
+                1,
+                Phase::Running,
+                true,
+                vec![
+                    s(1, 1, 10, Fail),
+                    s(1, 2, 20, Fail),
+                    s(1, 3, 30, Pass),
+                    s(1, 4, 40, Fail),
+                ],
+                45,
+                Decision::Wait {
+                    until: Some(t(50)),
+                    why: "soaking at 5 %".into(),
+                },
+            ),
+            // A confirm step waits for a person.
+            (
+                2,
+                Phase::Running,
+                false,
+                vec![],
+                100,
+                Decision::Wait {
+                    until: None,
+                    why: "waiting for a person to confirm 50 % (relcon rollout advance prod)".into(),
+                },
+            ),
+            // The last step, without a soak, completes.
+            (4, Phase::Running, true, vec![], 0, Decision::Complete),
+            // Paused and ended rollouts wait.
+            (
+                1,
+                Phase::Paused,
+                false,
+                vec![],
+                1_000,
+                Decision::Wait {
+                    until: None,
+                    why: "paused".into(),
+                },
+            ),
+            (
+                2,
+                Phase::Aborted,
+                false,
+                vec![],
+                1_000,
+                Decision::Wait {
+                    until: None,
+                    why: "aborted".into(),
+                },
+            ),
+        ];
+        for (i, (step, phase, analysis, samples, now, want)) in cases.into_iter().enumerate() {
+            let r = rollout(step, phase, analysis);
+            assert_eq!(decide(&r, &samples, t(now)), want, "case {i}");
+        }
+    }
+
+    #[test]
+    fn verdicts_fail_first_then_hold() {
+        let m = |v| Measured {
+            check: "c".into(),
+            state: "x".into(),
+            value: None,
+            threshold: None,
+            reason: None,
+            verdict: v,
+        };
+        assert_eq!(verdict(&[m(Pass), m(Pass)]), Pass);
+        assert_eq!(verdict(&[m(Pass), m(NoData)]), NoData);
+        assert_eq!(verdict(&[m(NoData), m(Fail)]), Fail);
+        assert_eq!(verdict(&[]), NoData, "no check at all is no data");
+    }
+
+    #[test]
+    fn pause_time_does_not_count_as_soak() {
+        let mut r = rollout(1, Phase::Running, false);
+        r.soak_from = t(60);
+        assert_eq!(r.soak_end(), t(160));
+        assert_eq!(
+            decide(&r, &[], t(120)),
+            Decision::Wait {
+                until: Some(t(160)),
+                why: "soaking at 5 %".into()
+            }
+        );
+    }
+}

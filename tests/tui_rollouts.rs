@@ -1,0 +1,105 @@
+//! A rollout in the console (DESIGN §12), end to end: the real binary in a
+//! pseudo-terminal drives due steps itself (its worker), the environment
+//! card follows the rollout, and the Rollouts view aborts it with one key
+//! and a confirmation.
+
+mod tui_term;
+
+use std::path::Path;
+
+use tui_term::Spawn;
+
+const CONFIG: &str = r#"
+[project]
+name = "pty-rollouts"
+
+[ledger]
+url = "sqlite:.relcon/ledger.db"
+lease_ttl = "3s"
+
+[[environment]]
+name = "prod"
+
+[flag.customer_portal]
+env.prod = { enabled = false }
+
+[export]
+flags = [{ format = "flagd", path = "flags/{env}.flagd.json" }]
+
+[rollout.quick]
+steps = [{ weight = 5, soak = "1s" }, { weight = 25, soak = "1s" }, { weight = 50, soak = "10m" }, { weight = 100 }]
+"#;
+
+fn relcon(dir: &Path, args: &[&str]) -> String {
+    tui_term::relcon(dir, "ana", &[], args)
+}
+
+#[test]
+fn the_card_follows_a_rollout_and_the_key_aborts_it() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
+    relcon(
+        dir.path(),
+        &[
+            "rollout",
+            "start",
+            "prod",
+            "quick",
+            "--flag",
+            "customer_portal",
+            "--yes",
+        ],
+    );
+
+    let mut term = Spawn::new(dir.path(), "ana").size(30, 100).start();
+    // Nothing else drives: the console's own worker takes it 5 → 25 → 50 %.
+    term.wait_for("rollout 1/4 · 5 %");
+    term.wait_for("rollout 2/4 · 25 %");
+    term.wait_for("rollout 3/4 · 50 % · next in");
+
+    // The Rollouts view: the timeline, and the emergency key.
+    term.send("6");
+    term.wait_all(&["Rollout · prod", "●5 % ─ ●25 % ─ ◉50 % ─ ○100 %"]);
+    term.send("x");
+    term.wait_for("Rollout abort in prod");
+    term.wait_all(&[
+        "ABORT the rollout of flag customer_portal in prod at 50 %?",
+        "the emergency path",
+    ]);
+    term.send("\r");
+    term.wait_for("✔ prod: rollout 3/4 · 0 % · aborted");
+    term.close("Rollout abort in prod");
+    term.send("1");
+    term.wait_for("rollout 3/4 · 0 % · aborted");
+    term.quit();
+
+    // Recorded once, by the person, and the flag is killed in the export.
+    let audit = relcon(dir.path(), &["audit", "--json"]);
+    let events: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    let kinds: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .filter(|k| k.starts_with("rollout."))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "rollout.aborted",
+            "rollout.step",
+            "rollout.step",
+            "rollout.step",
+            "rollout.started"
+        ]
+    );
+    let aborted = &events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "rollout.aborted")
+        .unwrap()["body"];
+    assert_eq!(aborted["automatic"], false, "{aborted}");
+    let flagd = std::fs::read_to_string(dir.path().join("flags/prod.flagd.json")).unwrap();
+    assert!(flagd.contains("\"off\""), "{flagd}");
+}
