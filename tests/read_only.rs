@@ -44,6 +44,7 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("diff", &["diff", "dev", "staging"], R, true),
     ("incident list", &["incident", "list"], R, true),
     ("metrics", &["metrics", "--explain"], R, true),
+    ("notify status", &["notify", "status", "--json"], R, true),
     ("flag list", &["flag", "list"], R, true),
     ("flag eval", &["flag", "eval", "dev", "beta", "tenant-1"], R, true),
     ("flag export", &["flag", "export", "--check"], R, true),
@@ -85,6 +86,7 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("incident show", &["incident", "show", "staging"], R, true),
     ("incident resolve", &["incident", "resolve", "staging"], W, true),
     ("ledger copy", &["ledger", "copy", "--to", "sqlite:copy.db"], W, true),
+    ("notify flush", &["notify", "flush"], W, true),
     (
         "checklist import",
         &["checklist", "import", "list.md", "--name", "imported", "--write"],

@@ -5,7 +5,7 @@ mod groups;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, IncidentCmd, LedgerCmd, ReleaseCmd};
+pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, IncidentCmd, LedgerCmd, NotifyCmd, ReleaseCmd};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -213,6 +213,11 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: IncidentCmd,
     },
+    /// Notifications ([[notify]] sinks): delivery state, or deliver what is pending now.
+    Notify {
+        #[command(subcommand)]
+        cmd: NotifyCmd,
+    },
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -285,6 +290,10 @@ impl Cmd {
                 IncidentCmd::Note { .. } => Some("incident note"),
                 IncidentCmd::Resolve { .. } => Some("incident resolve"),
                 IncidentCmd::List { .. } | IncidentCmd::Show { .. } => None,
+            },
+            Cmd::Notify { cmd } => match cmd {
+                NotifyCmd::Status { .. } => None,
+                NotifyCmd::Flush { .. } => Some("notify flush"),
             },
         }
     }

@@ -10,6 +10,7 @@ mod health_cmds;
 mod incident_cmds;
 mod ledger_cmds;
 mod metrics_cmds;
+mod notify_cmds;
 pub mod output;
 mod read_cmds;
 pub mod term;
@@ -113,6 +114,9 @@ fn wants_json(cmd: &Cmd) -> bool {
         Cmd::Release {
             cmd: args::ReleaseCmd::Register { json, .. },
         } => json.json,
+        Cmd::Notify {
+            cmd: args::NotifyCmd::Status { json } | args::NotifyCmd::Flush { json, .. },
+        } => json.json,
         Cmd::Deploy { act, .. } | Cmd::Promote { act, .. } | Cmd::Rollback { act, .. } => act.json.json,
         Cmd::Flag { cmd } => match cmd {
             args::FlagCmd::List { json }
@@ -149,8 +153,20 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
         | Cmd::Audit { .. }
         | Cmd::Diff { .. }
         | Cmd::Metrics { .. }
+        | Cmd::Notify {
+            cmd: args::NotifyCmd::Status { .. },
+        }
         | Cmd::Checklist { .. } => reads(&open(cli, cmd)?, cmd),
-        _ => changes(&mut open(cli, cmd)?, cmd),
+        _ => {
+            let mut ctx = open(cli, cmd)?;
+            let done = changes(&mut ctx, cmd);
+            // What this command recorded is announced now, within a small
+            // budget; what is not delivered stays in the outbox.
+            if let Some(word) = ops::notify::after_command(&ctx) {
+                term::err(format!("warning: {word}"));
+            }
+            done
+        }
     }
 }
 
@@ -209,6 +225,9 @@ fn reads(ctx: &Ctx, cmd: &Cmd) -> Result<i32> {
             explain,
             json,
         } => metrics_cmds::metrics(ctx, env.as_deref(), since, until.as_deref(), *explain, json.json),
+        Cmd::Notify {
+            cmd: args::NotifyCmd::Status { json },
+        } => notify_cmds::status(ctx, json.json),
         _ => Err(Error::runtime("not a reading command")),
     }
 }
@@ -304,6 +323,9 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
             cmd: args::LedgerCmd::Copy { to, password_env, json },
         } => ledger_cmds::copy(ctx, to, password_env.clone(), json.json),
         Cmd::Incident { cmd } => incident_cmds::run(ctx, cmd),
+        Cmd::Notify {
+            cmd: args::NotifyCmd::Flush { timeout, json },
+        } => notify_cmds::flush(ctx, timeout, json.json),
         _ => Err(Error::runtime("not a command that acts")),
     }
 }

@@ -10,6 +10,7 @@ mod incident;
 pub mod keys;
 mod keyspec;
 mod ledger;
+mod notify;
 mod schema;
 mod template;
 mod validate;
@@ -26,6 +27,10 @@ pub use exports::{dotenv_name, FlagExport};
 pub use hook::{Hook, HookKind, Step, DEFAULT_TIMEOUT};
 pub use keys::{Binding, Command, KeyCode, KeySpec, Keymap};
 pub use ledger::{parse_url as parse_ledger_url, Identity, LedgerConfig, LedgerLocation, DEFAULT_LEASE_TTL};
+pub use notify::{
+    glob, Format as NotifyFormat, NotifySink, SinkKind, BODY_VARS as NOTIFY_BODY_VARS,
+    DEFAULT_TIMEOUT as DEFAULT_NOTIFY_TIMEOUT,
+};
 pub use schema::{ExportFormat, VersionRaw as VersionSource};
 pub use template::INIT_TEMPLATE;
 
@@ -52,12 +57,16 @@ pub struct Config {
     pub incident: crate::domain::incident::Tree,
     /// Names of env vars whose values are secrets (plus every webhook `token_env`).
     pub redact: Vec<String>,
+    /// `[[notify]]` sinks, in file order.
+    pub notify: Vec<NotifySink>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Project {
     pub name: String,
     pub repo: Option<PathBuf>,
+    /// Who is on call (`[announce] on_call`), for announcements.
+    pub on_call: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -31,6 +31,10 @@ pub struct RawConfig {
     pub exec: ExecRaw,
     #[serde(default)]
     pub incident: super::incident::IncidentRaw,
+    #[serde(default)]
+    pub notify: Vec<Spanned<super::notify::NotifyRaw>>,
+    #[serde(default)]
+    pub announce: super::notify::AnnounceRaw,
 }
 
 #[derive(Deserialize)]

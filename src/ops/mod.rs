@@ -19,6 +19,7 @@ pub mod intent;
 pub mod lease;
 pub mod ledger_admin;
 pub mod metrics;
+pub mod notify;
 pub mod plan;
 pub mod policy;
 pub mod recover;
@@ -102,6 +103,7 @@ impl Ctx {
         let mut store = store;
         // The store refuses writes too, so nothing slips past the CLI's check.
         store.set_read_only(read_only);
+        store.set_outbox(notify::routes(&config));
         Ok(Ctx {
             config,
             store,
@@ -116,9 +118,11 @@ impl Ctx {
     /// A second context on the same ledger (its own connection), e.g. for a
     /// worker thread running a hook while the UI keeps reading.
     pub fn reopen(&self) -> Result<Ctx> {
+        let mut store = ledger::open(&self.config)?;
+        store.set_outbox(notify::routes(&self.config));
         Ok(Ctx {
             config: self.config.clone(),
-            store: ledger::open(&self.config)?,
+            store,
             actor: self.actor.clone(),
             clock: self.clock.clone(),
             host: self.host.clone(),

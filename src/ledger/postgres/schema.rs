@@ -182,6 +182,24 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX incidents_open ON incidents (env, id) WHERE resolved_at IS NULL;
     "#,
+    // 3: the notification outbox — operational state, not history: not
+    // hashed, not a projection; `ledger rebuild` leaves it alone.
+    r#"
+    CREATE TABLE outbox (
+        seq           BIGINT NOT NULL,
+        sink          TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        attempts      BIGINT NOT NULL DEFAULT 0,
+        next_ms       BIGINT NOT NULL,
+        claimed_until BIGINT NOT NULL DEFAULT 0,
+        created_ms    BIGINT NOT NULL,
+        done_ms       BIGINT,
+        last_error    TEXT,
+        last_error_ms BIGINT,
+        PRIMARY KEY (seq, sink)
+    );
+    CREATE INDEX outbox_due ON outbox (state, next_ms);
+    "#,
 ];
 
 /// Tables a relcon user reads and writes (besides events and the head row).
@@ -197,6 +215,7 @@ pub const WRITABLE: &[&str] = &[
     "lease_beats",
     "presence",
     "incidents",
+    "outbox",
 ];
 
 /// Grants for a role that runs relcon: it may append events and move the

@@ -9,6 +9,7 @@
 
 pub mod chain;
 pub mod incident;
+pub mod outbox;
 mod project;
 mod view;
 

@@ -24,6 +24,8 @@ pub struct SqliteStore {
     forced_read_only: Option<String>,
     /// The hash of event 1, for the head checkpoint.
     first: std::sync::OnceLock<String>,
+    /// Where new events are announced (`[[notify]]`).
+    outbox: Vec<sql::outbox::Route>,
 }
 
 impl rusqlite::ToSql for Val {
@@ -107,6 +109,7 @@ impl SqliteStore {
             read_only: false,
             forced_read_only: None,
             first: Default::default(),
+            outbox: Vec::new(),
         };
         store.migrate().map_err(|e| open_error(path, e))?;
         Ok(store)
@@ -133,6 +136,7 @@ impl SqliteStore {
             read_only: true,
             forced_read_only: None,
             first: Default::default(),
+            outbox: Vec::new(),
         };
         let version: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version != schema::MIGRATIONS.len() as i64 {
@@ -158,6 +162,7 @@ impl SqliteStore {
             read_only: false,
             forced_read_only: None,
             first: Default::default(),
+            outbox: Vec::new(),
         };
         store.migrate()?;
         Ok(store)
@@ -233,7 +238,9 @@ impl Store for SqliteStore {
         let mut tip = chain::tip(&*tx)?;
         let mut out = Vec::with_capacity(new.len());
         for n in new {
-            out.push(chain::append_one(&*tx, &mut tip, &at, actor, n)?);
+            let e = chain::append_one(&*tx, &mut tip, &at, actor, n)?;
+            sql::outbox::enqueue(&*tx, &self.outbox, &e)?;
+            out.push(e);
         }
         tx.commit()?;
         self.after_commit(&tip);
@@ -322,6 +329,10 @@ impl Store for SqliteStore {
 
     fn set_read_only(&mut self, read_only: bool) {
         self.read_only = read_only;
+    }
+
+    fn set_outbox(&mut self, routes: Vec<sql::outbox::Route>) {
+        self.outbox = routes;
     }
 
     fn is_read_only(&self) -> bool {
