@@ -45,6 +45,7 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("incident list", &["incident", "list"], R, true),
     ("metrics", &["metrics", "--explain"], R, true),
     ("notify status", &["notify", "status", "--json"], R, true),
+    ("announce", &["announce", "dev", "--template", "staging-ready"], R, true),
     ("flag list", &["flag", "list"], R, true),
     ("flag eval", &["flag", "eval", "dev", "beta", "tenant-1"], R, true),
     ("flag export", &["flag", "export", "--check"], R, true),
@@ -87,6 +88,21 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("incident resolve", &["incident", "resolve", "staging"], W, true),
     ("ledger copy", &["ledger", "copy", "--to", "sqlite:copy.db"], W, true),
     ("notify flush", &["notify", "flush"], W, true),
+    // This config has no [[notify]] sink to send to: only the refusal is run.
+    (
+        "announce",
+        &["announce", "dev", "--template", "staging-ready", "--send", "team"],
+        W,
+        false,
+    ),
+    (
+        "review",
+        &[
+            "review", "dev", "--answer", "ok", "--answer", "", "--answer", "no", "--answer", "tests",
+        ],
+        W,
+        true,
+    ),
     (
         "checklist import",
         &["checklist", "import", "list.md", "--name", "imported", "--write"],

@@ -213,6 +213,30 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: IncidentCmd,
     },
+    /// An announcement from the ledger's facts (the portal guide's templates;
+    /// override with announce/<template>.md next to the config).
+    Announce {
+        env: String,
+        #[arg(long, value_enum)]
+        template: crate::ops::announce::Template,
+        /// Post it through this [[notify]] sink (recorded, delivered via the outbox).
+        #[arg(long, value_name = "SINK")]
+        send: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Post-deployment review: the four questions, recorded on the release
+    /// (default: the current one). Prompts on a TTY.
+    Review {
+        env: String,
+        /// vN (default: the current release).
+        release: Option<String>,
+        /// One per question, in order (repeat 4 times; "" skips one).
+        #[arg(long = "answer", value_name = "TEXT")]
+        answers: Vec<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Notifications ([[notify]] sinks): delivery state, or deliver what is pending now.
     Notify {
         #[command(subcommand)]
@@ -291,6 +315,8 @@ impl Cmd {
                 IncidentCmd::Resolve { .. } => Some("incident resolve"),
                 IncidentCmd::List { .. } | IncidentCmd::Show { .. } => None,
             },
+            Cmd::Announce { send, .. } => send.is_some().then_some("announce --send"),
+            Cmd::Review { .. } => Some("review"),
             Cmd::Notify { cmd } => match cmd {
                 NotifyCmd::Status { .. } => None,
                 NotifyCmd::Flush { .. } => Some("notify flush"),

@@ -1,6 +1,7 @@
 //! Front end for scripts, CI and people without a TTY. One small function
 //! per subcommand, each calling ops; exit codes per DESIGN.md §4.
 
+mod announce_cmds;
 pub mod args;
 mod confirm;
 mod deploy_cmds;
@@ -117,6 +118,7 @@ fn wants_json(cmd: &Cmd) -> bool {
         Cmd::Notify {
             cmd: args::NotifyCmd::Status { json } | args::NotifyCmd::Flush { json, .. },
         } => json.json,
+        Cmd::Announce { json, .. } | Cmd::Review { json, .. } => json.json,
         Cmd::Deploy { act, .. } | Cmd::Promote { act, .. } | Cmd::Rollback { act, .. } => act.json.json,
         Cmd::Flag { cmd } => match cmd {
             args::FlagCmd::List { json }
@@ -156,6 +158,7 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
         | Cmd::Notify {
             cmd: args::NotifyCmd::Status { .. },
         }
+        | Cmd::Announce { send: None, .. }
         | Cmd::Checklist { .. } => reads(&open(cli, cmd)?, cmd),
         _ => {
             let mut ctx = open(cli, cmd)?;
@@ -228,6 +231,12 @@ fn reads(ctx: &Ctx, cmd: &Cmd) -> Result<i32> {
         Cmd::Notify {
             cmd: args::NotifyCmd::Status { json },
         } => notify_cmds::status(ctx, json.json),
+        Cmd::Announce {
+            env,
+            template,
+            send: None,
+            json,
+        } => announce_cmds::announce(ctx, env, *template, json.json),
         _ => Err(Error::runtime("not a reading command")),
     }
 }
@@ -326,6 +335,21 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
         Cmd::Notify {
             cmd: args::NotifyCmd::Flush { timeout, json },
         } => notify_cmds::flush(ctx, timeout, json.json),
+        Cmd::Announce {
+            env,
+            template,
+            send: Some(sink),
+            json,
+        } => announce_cmds::send(ctx, env, *template, sink, json.json),
+        Cmd::Review {
+            env,
+            release,
+            answers,
+            json,
+        } => {
+            let number = release.as_deref().map(parse_release).transpose()?;
+            announce_cmds::review(ctx, env, number, answers, json.json)
+        }
         _ => Err(Error::runtime("not a command that acts")),
     }
 }

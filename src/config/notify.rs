@@ -146,69 +146,70 @@ pub fn validate(
         if sinks.iter().any(|s| s.name == name) {
             return Err(err(n.name.span(), format!("notify sink {name:?} is defined twice")));
         }
-        let kind =
-            match (n.webhook, n.run) {
-                (Some(url), None) => {
-                    let u = url.get_ref().trim();
-                    if !(u.starts_with("http://") || u.starts_with("https://")) {
-                        return Err(err(
-                            url.span(),
-                            format!("webhook {u:?}: expected an http:// or https:// URL"),
-                        ));
-                    }
-                    let format = match (n.format, n.body) {
-                        (Some(_), Some(b)) => {
-                            return Err(err(b.span(), "a sink has either `format` or `body`, not both".into()))
-                        }
-                        (None, Some(b)) => {
-                            check_body(b.get_ref()).map_err(|why| err(b.span(), format!("body template: {why}")))?;
-                            Format::Body(b.into_inner())
-                        }
-                        (Some(f), None) => match f.get_ref().as_str() {
-                            "slack" => Format::Slack,
-                            "json" => Format::Json,
-                            other => {
-                                return Err(err(
-                                    f.span(),
-                                    format!("format {other:?}: expected \"slack\" or \"json\" (or a `body` template)"),
-                                ))
-                            }
-                        },
-                        (None, None) => Format::Json,
-                    };
-                    SinkKind::Webhook {
-                        url: u.to_string(),
-                        format,
-                        token_env: n.token_env,
-                    }
+        let kind = match (n.webhook, n.run) {
+            (Some(url), None) => {
+                let u = url.get_ref().trim();
+                if !(u.starts_with("http://") || u.starts_with("https://")) {
+                    return Err(err(
+                        url.span(),
+                        format!("webhook {u:?}: expected an http:// or https:// URL"),
+                    ));
                 }
-                (None, Some(run)) => {
-                    if let Some(f) = n
-                        .format
-                        .as_ref()
-                        .map(Spanned::span)
-                        .or(n.body.as_ref().map(Spanned::span))
-                    {
-                        return Err(err(
-                            f,
-                            "`format` and `body` belong to a webhook sink, not to `run`".into(),
-                        ));
+                let format = match (n.format, n.body) {
+                    (Some(_), Some(b)) => {
+                        return Err(err(b.span(), "a sink has either `format` or `body`, not both".into()))
                     }
-                    if n.token_env.is_some() {
-                        return Err(err(span, "`token_env` belongs to a webhook sink, not to `run`".into()));
+                    (None, Some(b)) => {
+                        check_body(b.get_ref()).map_err(|why| err(b.span(), format!("body template: {why}")))?;
+                        Format::Body(b.into_inner())
                     }
-                    if run.get_ref().trim().is_empty() {
-                        return Err(err(run.span(), "`run` is empty: expected a shell command".into()));
-                    }
-                    SinkKind::Run { run: run.into_inner() }
+                    (Some(f), None) => match f.get_ref().as_str() {
+                        "slack" => Format::Slack,
+                        "json" => Format::Json,
+                        other => {
+                            return Err(err(
+                                f.span(),
+                                format!("format {other:?}: expected \"slack\" or \"json\" (or a `body` template)"),
+                            ))
+                        }
+                    },
+                    (None, None) => Format::Json,
+                };
+                SinkKind::Webhook {
+                    url: u.to_string(),
+                    format,
+                    token_env: n.token_env,
                 }
-                _ => return Err(err(
+            }
+            (None, Some(run)) => {
+                if let Some(f) = n
+                    .format
+                    .as_ref()
+                    .map(Spanned::span)
+                    .or(n.body.as_ref().map(Spanned::span))
+                {
+                    return Err(err(
+                        f,
+                        "`format` and `body` belong to a webhook sink, not to `run`".into(),
+                    ));
+                }
+                if n.token_env.is_some() {
+                    return Err(err(span, "`token_env` belongs to a webhook sink, not to `run`".into()));
+                }
+                if run.get_ref().trim().is_empty() {
+                    return Err(err(run.span(), "`run` is empty: expected a shell command".into()));
+                }
+                SinkKind::Run { run: run.into_inner() }
+            }
+            _ => {
+                return Err(err(
                     span,
                     format!(
                         "notify sink {name:?}: give exactly one of `webhook = \"https://…\"` or `run = \"command\"`"
                     ),
-                )),
-            };
+                ))
+            }
+        };
         let events = match n.events {
             None => DEFAULT_EVENTS.iter().map(|s| s.to_string()).collect(),
             Some(list) => {

@@ -1,6 +1,7 @@
 //! Use cases. The CLI and the TUI both call these and nothing else writes
 //! the ledger or runs a hook: one path for every action.
 
+pub mod announce;
 pub mod approve;
 pub mod audit;
 pub mod chain;
@@ -24,6 +25,7 @@ pub mod plan;
 pub mod policy;
 pub mod recover;
 pub mod register;
+pub mod review;
 pub mod shell_key;
 pub mod status;
 

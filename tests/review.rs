@@ -1,0 +1,98 @@
+//! Post-deployment review (the fintech process's four questions): answers
+//! recorded as a note on the release, shown with it in `history` (text and
+//! JSON) and kept through a rebuild; the console shows it in the release detail.
+
+mod common;
+
+use common::{pipeline_config, Backend, Sandbox};
+
+both_stores!(review_is_recorded_on_the_release_and_shown_with_it);
+
+fn review_is_recorded_on_the_release_and_shown_with_it(b: Backend) {
+    let sb = Sandbox::on(b, &pipeline_config("\"true\"", "", ""));
+    sb.register("1.0", "abc1");
+    sb.register("1.1", "abc2");
+    sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
+    sb.run(&["deploy", "dev", "1.1", "--yes"]).ok();
+
+    // Without answers and without a terminal: the questions are named.
+    let run = sb.run(&["review", "dev"]).code(2);
+    assert!(run.stderr.contains("What went well?"), "{run}");
+    assert!(
+        run.stderr.contains("How can we prevent similar issues in the future?"),
+        "{run}"
+    );
+    // Not four answers: refused, nothing recorded.
+    let run = sb.run(&["review", "dev", "--answer", "only one"]).code(2);
+    assert!(run.stderr.contains("4 questions"), "{run}");
+    let run = sb.run(&[
+        "review", "dev", "v9", "--answer", "a", "--answer", "b", "--answer", "c", "--answer", "d",
+    ]);
+    assert_eq!(run.code, 2, "{run}");
+    assert!(run.stderr.contains("no release v9"), "{run}");
+
+    // The current release (v2) by default; v1 by number.
+    let v = sb
+        .run(&[
+            "review",
+            "dev",
+            "--answer",
+            "Smooth rollout",
+            "--answer",
+            "Slow smoke tests",
+            "--answer",
+            "",
+            "--answer",
+            "Cache warm-up in the hook",
+            "--json",
+        ])
+        .ok()
+        .json();
+    assert_eq!((v["number"].as_u64(), v["version"].as_str()), (Some(2), Some("1.1")));
+    assert_eq!(v["by"], "ana");
+    assert_eq!(v["answers"][0]["question"], "What went well?");
+    assert_eq!(v["answers"][0]["answer"], "Smooth rollout");
+    assert_eq!(v["answers"][2]["answer"], "");
+    sb.run_as(
+        "bo",
+        &[
+            "review", "dev", "v1", "--answer", "fine", "--answer", "", "--answer", "", "--answer", "",
+        ],
+    )
+    .ok();
+
+    // A note on the release in the ledger…
+    let notes: Vec<_> = sb.audit().into_iter().filter(|e| e["kind"] == "note.added").collect();
+    assert_eq!(notes.len(), 2);
+    assert_eq!(notes.iter().filter(|n| n["env"] == "dev").count(), 2);
+    // …shown with it in history, text and JSON.
+    let h = sb.history("dev");
+    assert_eq!(h[0]["number"], 2);
+    assert_eq!(h[0]["review"]["answers"][1]["answer"], "Slow smoke tests");
+    assert_eq!(h[1]["review"]["by"], "bo");
+    let text = sb.run(&["history", "dev"]).ok().stdout;
+    assert!(text.contains("review by ana:"), "{text}");
+    assert!(text.contains("What could be improved? Slow smoke tests"), "{text}");
+    // A rebuild keeps it (it is history), and verify is clean.
+    sb.run(&["ledger", "rebuild"]).ok();
+    assert_eq!(
+        sb.history("dev")[0]["review"]["answers"][3]["answer"],
+        "Cache warm-up in the hook"
+    );
+    sb.run(&["audit", "verify"]).ok();
+    // Read-only refuses to record one.
+    sb.run(&[
+        "--read-only",
+        "review",
+        "dev",
+        "--answer",
+        "a",
+        "--answer",
+        "b",
+        "--answer",
+        "c",
+        "--answer",
+        "d",
+    ])
+    .code(2);
+}
