@@ -99,11 +99,7 @@ format = "slack"
     // Slack's incoming-webhook shape: a `text` fallback and `blocks` of
     // known types, each text object `{type: mrkdwn, text}`.
     let body = req.json();
-    let text = body["text"].as_str().unwrap();
-    assert!(
-        text.contains("shop · dev") && text.contains("1.0") && text.contains("succeeded"),
-        "{text}"
-    );
+    assert_eq!(body["text"], "shop · dev: v1 succeeded (1.0, by ana)");
     let blocks = body["blocks"].as_array().unwrap();
     assert_eq!(blocks[0]["type"], "section");
     assert_eq!(blocks[0]["text"]["type"], "mrkdwn");

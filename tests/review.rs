@@ -3,6 +3,7 @@
 //! JSON) and kept through a rebuild; the console shows it in the release detail.
 
 mod common;
+mod tui_support;
 
 use common::{pipeline_config, Backend, Sandbox};
 
@@ -95,4 +96,24 @@ fn review_is_recorded_on_the_release_and_shown_with_it(b: Backend) {
         "d",
     ])
     .code(2);
+}
+
+/// The console's release detail shows the review of the highlighted release.
+#[test]
+fn the_console_release_detail_shows_the_review() {
+    let mut w = tui_support::world();
+    let answers: Vec<String> = ["Calm promotion", "", "Checkout latency blip", "Alert on p99"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for env in ["dev", "staging", "prod"] {
+        relcon::ops::review::record(&mut w.ctx, env, None, &answers).unwrap();
+    }
+    let a = tui_support::app(&mut w, (160, 48), false);
+    let (t, _) = tui_support::screen(&a, 160, 48);
+    assert!(t.contains("review   by ana"), "{t}");
+    assert!(t.contains("What went well? Calm promotion"), "{t}");
+    assert!(t.contains("Any unexpected issues? Checkout latency blip"), "{t}");
+    // An empty answer is left out.
+    assert!(!t.contains("What could be improved?"), "{t}");
 }

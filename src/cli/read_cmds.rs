@@ -111,7 +111,8 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
 
 pub fn history(ctx: &Ctx, env: &str, limit: usize, json: bool) -> Result<i32> {
     let rels = ops::status::history(ctx, env, 0, limit)?;
-    let reviews = ops::review::reviews(ctx, env)?;
+    let since = rels.iter().map(|r| r.seq).min().unwrap_or(u64::MAX);
+    let reviews = ops::review::reviews(ctx, env, since)?;
     if json {
         let with_review = |r: &crate::domain::Release| {
             let mut v = release_json(r);

@@ -95,14 +95,16 @@ pub fn record(ctx: &mut Ctx, env: &str, number: Option<u64>, answers: &[String])
     })
 }
 
-/// Every review recorded in `env`, newest last per release (a later review
-/// of the same release replaces the earlier one in this map).
-pub fn reviews(ctx: &Ctx, env: &str) -> Result<BTreeMap<u64, Review>> {
+/// The reviews recorded in `env` from event `since` on (a review follows
+/// its release, so the oldest release shown is where to start: the seq
+/// range keeps this a short read on a long ledger). A later review of the
+/// same release replaces the earlier one.
+pub fn reviews(ctx: &Ctx, env: &str, since: u64) -> Result<BTreeMap<u64, Review>> {
     let sql = format!(
-        "SELECT {} FROM events WHERE kind = ?1 AND env = ?2 ORDER BY seq",
+        "SELECT {} FROM events WHERE seq >= ?3 AND kind = ?1 AND env = ?2 ORDER BY seq",
         crate::ledger::sql::chain::EVENT_COLS
     );
-    let rows = ctx.store.db().query(&sql, crate::vals![kind::NOTE_ADDED, env])?;
+    let rows = ctx.store.db().query(&sql, crate::vals![kind::NOTE_ADDED, env, since])?;
     let mut out = BTreeMap::new();
     for row in &rows {
         let e = crate::ledger::sql::chain::event_row(row)?;

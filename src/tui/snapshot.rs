@@ -55,6 +55,8 @@ pub struct HistoryPage {
     pub offset: u64,
     pub rows: Vec<Release>,
     pub total: u64,
+    /// Post-deployment reviews of these rows, by release number.
+    pub reviews: std::collections::BTreeMap<u64, ops::review::Review>,
 }
 
 impl HistoryPage {
@@ -99,6 +101,8 @@ impl Snapshot {
             .map_or(0, |e| e.releases);
         let offset = q.history_offset.min(total.saturating_sub(1));
         let rows = ops::status::history(ctx, &q.env, offset, q.history_limit)?;
+        let since = rows.iter().map(|r| r.seq).min().unwrap_or(u64::MAX);
+        let reviews = ops::review::reviews(ctx, &q.env, since)?;
         let audit = if q.audit {
             ops::audit::list(ctx, q.audit_limit, None)?
         } else {
@@ -114,6 +118,7 @@ impl Snapshot {
                 offset,
                 rows,
                 total,
+                reviews,
             },
             audit,
             runs,
