@@ -15,6 +15,7 @@ pub enum Command {
     ViewFlags,
     ViewHealth,
     ViewAudit,
+    ViewInsights,
     Left,
     Right,
     Up,
@@ -74,11 +75,11 @@ impl Command {
     /// Every command a name in `[keys]` can reach, in the order help lists
     /// them (`Shell` is bound by `{ shell = "…" }`, not by name).
     #[rustfmt::skip]
-    pub const ALL: [Command; 37] = {
+    pub const ALL: [Command; 38] = {
         use Command::*;
         [
             Quit, Help, CommandLine, Filter, NextView, PrevView,
-            ViewDashboard, ViewChecklists, ViewFlags, ViewHealth, ViewAudit,
+            ViewDashboard, ViewChecklists, ViewFlags, ViewHealth, ViewAudit, ViewInsights,
             Left, Right, Up, Down, PageUp, PageDown, Top, Bottom, Select, Back,
             Promote, PromoteThrough, Rollback, Approve, HoldClear, Resolve, Cancel,
             Tick, Untick, Note, Kill, Eval, Targets, Increase, Decrease, Refresh,
@@ -101,6 +102,7 @@ impl Command {
             ViewFlags => reads("view-flags", "Flags"),
             ViewHealth => reads("view-health", "Health"),
             ViewAudit => reads("view-audit", "Audit"),
+            ViewInsights => reads("view-insights", "Insights"),
             Left => reads("left", "Previous environment"),
             Right => reads("right", "Next environment"),
             Up => reads("up", "Up"),

@@ -16,7 +16,15 @@ pub struct Binding {
 
 /// Modes that have their own bindings; "global" applies everywhere unless a
 /// mode binds the same key.
-pub const MODES: &[&str] = &["global", "dashboard", "audit", "checklists", "flags", "health"];
+pub const MODES: &[&str] = &[
+    "global",
+    "dashboard",
+    "audit",
+    "checklists",
+    "flags",
+    "health",
+    "insights",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Keymap {
@@ -50,6 +58,7 @@ impl Keymap {
             (KeySpec::ch('3'), ViewFlags),
             (KeySpec::ch('4'), ViewHealth),
             (KeySpec::ch('5'), ViewAudit),
+            (KeySpec::ch('6'), ViewInsights),
             (KeySpec::ch('c'), ViewChecklists),
             (KeySpec::ch('f'), ViewFlags),
             (KeySpec::plain(K::Left), Left),
@@ -118,7 +127,7 @@ impl Keymap {
             b.desc = "Toggle on/off".into();
         }
         modes.insert("flags".to_string(), flags);
-        for m in ["audit", "health"] {
+        for m in ["audit", "health", "insights"] {
             modes.insert(m.to_string(), Vec::new());
         }
         Keymap {

@@ -16,6 +16,7 @@ pub mod health;
 pub mod hold;
 pub mod identity;
 pub mod incident;
+pub mod insights;
 pub mod intent;
 pub mod lease;
 pub mod ledger_admin;

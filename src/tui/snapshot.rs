@@ -25,6 +25,8 @@ pub struct Query {
     pub audit: bool,
     /// Load every flag × env (once the Flags view has been opened).
     pub flags: bool,
+    /// Load the DORA metrics per env and week (while the Insights view is open).
+    pub insights: bool,
 }
 
 impl Query {
@@ -44,6 +46,7 @@ impl Query {
             audit_limit: Query::AUDIT_PAGE,
             audit: false,
             flags: false,
+            insights: false,
         }
     }
 }
@@ -77,6 +80,8 @@ pub struct Snapshot {
     pub runs: Vec<Run>,
     /// Every flag × env, flags sorted, envs in pipeline order (when asked).
     pub flags: Vec<FlagListRow>,
+    /// Each env's DORA metrics, total and per week (when asked).
+    pub insights: Option<Vec<ops::insights::EnvInsights>>,
     /// The clock when this was read: lease countdowns start from here, and
     /// the banner says which state a console cut off from its ledger shows.
     pub loaded_at: chrono::DateTime<chrono::Utc>,
@@ -110,6 +115,11 @@ impl Snapshot {
         };
         let runs = ops::checklist::runs(ctx, &q.env)?;
         let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
+        let insights = if q.insights {
+            Some(ops::insights::load(ctx, loaded_at)?)
+        } else {
+            None
+        };
         Ok(Snapshot {
             query: q.clone(),
             status,
@@ -123,6 +133,7 @@ impl Snapshot {
             audit,
             runs,
             flags,
+            insights,
             loaded_at,
         })
     }

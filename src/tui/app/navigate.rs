@@ -43,6 +43,7 @@ impl App {
             ViewFlags => self.show(View::Flags),
             ViewHealth => self.show(View::Health),
             ViewAudit => self.show(View::Audit),
+            ViewInsights => self.show(View::Insights),
             Left => self.select_env(-1),
             Right => self.select_env(1),
             Up => self.move_cursor(Move::By(-1)),
@@ -72,9 +73,11 @@ impl App {
         // Flags load once someone has looked at them; the audit trail only
         // while its view is open (start-up and every reload stay cheap).
         let (flags, audit) = (self.query.flags || v == View::Flags, v == View::Audit);
-        if (flags, audit) != (self.query.flags, self.query.audit) {
+        let insights = v == View::Insights;
+        if (flags, audit, insights) != (self.query.flags, self.query.audit, self.query.insights) {
             self.query.flags = flags;
             self.query.audit = audit;
+            self.query.insights = insights;
             return vec![Effect::Query(self.query.clone())];
         }
         Vec::new()
@@ -119,6 +122,8 @@ impl App {
                 ((health::view_lines(sh) as u64).saturating_sub(rows) + 1, 1)
             }
             View::Audit => (self.views.audit.visible().len() as u64, layout::audit_rows(area)),
+            // Scrolls by environment block.
+            View::Insights => (sh.config.environments.len() as u64, 1),
         };
         (len, u64::from(rows).max(1))
     }
@@ -131,6 +136,7 @@ impl App {
             View::Flags => &mut v.flags.pos,
             View::Health => &mut v.health.pos,
             View::Audit => &mut v.audit.pos,
+            View::Insights => &mut v.insights.pos,
         }
     }
 
@@ -154,7 +160,7 @@ impl App {
         match self.view {
             View::Dashboard => self.history_window(),
             View::Audit => self.audit_more(rows),
-            View::Checklists | View::Flags | View::Health => Vec::new(),
+            View::Checklists | View::Flags | View::Health | View::Insights => Vec::new(),
         }
     }
 

@@ -9,6 +9,7 @@ pub mod checklists;
 pub mod dashboard;
 pub mod flags;
 pub mod health;
+pub mod insights;
 pub mod live;
 mod shared;
 pub mod team;
@@ -30,6 +31,7 @@ pub struct Views {
     pub flags: flags::Flags,
     pub health: health::HealthView,
     pub audit: audit::Audit,
+    pub insights: insights::Insights,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,16 +41,18 @@ pub enum View {
     Flags,
     Health,
     Audit,
+    Insights,
 }
 
 impl View {
     /// In the order of the number keys.
-    pub const ALL: [View; 5] = [
+    pub const ALL: [View; 6] = [
         View::Dashboard,
         View::Checklists,
         View::Flags,
         View::Health,
         View::Audit,
+        View::Insights,
     ];
     /// The keymap mode whose bindings apply in this view.
     pub fn mode(self) -> &'static str {
@@ -58,6 +62,7 @@ impl View {
             View::Flags => "flags",
             View::Health => "health",
             View::Audit => "audit",
+            View::Insights => "insights",
         }
     }
     pub fn title(self) -> &'static str {
@@ -67,6 +72,7 @@ impl View {
             View::Flags => "Flags",
             View::Health => "Health",
             View::Audit => "Audit",
+            View::Insights => "Insights",
         }
     }
     /// The keymap command that shows this view.
@@ -78,6 +84,7 @@ impl View {
             View::Flags => C::ViewFlags,
             View::Health => C::ViewHealth,
             View::Audit => C::ViewAudit,
+            View::Insights => C::ViewInsights,
         }
     }
 }
