@@ -396,3 +396,35 @@ fn bad_sinks_are_named_at_file_line_col() {
         assert!(text.starts_with(&format!("/p/relcon.toml:{line}:{col}: ")), "{text}");
     }
 }
+
+/// The console's notifier thread delivers what is due, with no command run.
+#[test]
+fn the_console_notifier_delivers_in_the_background() {
+    use relcon::ledger::{kind, NewEvent};
+    let rx = Receiver::start();
+    let sb = sandbox(
+        Backend::Sqlite,
+        &format!(
+            "\n[[notify]]\nname = \"team\"\nwebhook = \"{}\"\nevents = [\"note.added\"]\n",
+            rx.url("/n")
+        ),
+    );
+    let mut ctx = sb.ctx("ana");
+    ctx.store
+        .transact(chrono::Utc::now(), "ana", &mut |_| {
+            Ok(vec![NewEvent::new(
+                kind::NOTE_ADDED,
+                Some("dev"),
+                serde_json::json!({ "text": "hello" }),
+            )])
+        })
+        .unwrap();
+    assert_eq!(sink(&status(&sb), "team")["pending"], 1);
+    assert!(rx.got().is_empty());
+    let _thread = relcon::ops::notify::spawn_notifier(&ctx).expect("a notifier");
+    assert!(wait_until(Duration::from_secs(15), || rx.got().len() == 1));
+    assert_eq!(rx.got()[0].json()["body"]["text"], "hello");
+    assert!(wait_until(Duration::from_secs(5), || sink(&status(&sb), "team")
+        ["delivered"]
+        == 1));
+}
