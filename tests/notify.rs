@@ -288,6 +288,20 @@ done"#,
     let run = sb.run(&["deploy", "dev", "1.1", "--yes"]).ok();
     assert!(run.stderr.contains("exit 3: pager is down"), "{run}");
     assert_eq!(sink(&status(&sb), "log")["pending"], 1);
+
+    // The sink leaves the config: its pending row is given up on (said so),
+    // not retried for ever.
+    let cfg = sb.read("relcon.toml").replace("name = \"log\"", "name = \"log2\"");
+    sb.write("relcon.toml", &cfg);
+    sb.run(&["notify", "flush"]).ok();
+    let st = status(&sb);
+    let gone = sink(&st, "log");
+    assert_eq!(gone["kind"], "removed from the config");
+    assert_eq!(
+        (gone["pending"].as_u64(), gone["abandoned"].as_u64()),
+        (Some(0), Some(1))
+    );
+    assert!(gone["last_error"].as_str().unwrap().contains("no longer in the config"));
 }
 
 fn two_flushes_at_once_deliver_each_row_once(b: Backend) {

@@ -24,8 +24,13 @@ fn print_sink(s: &SinkStatus, now_ms: i64) {
     } else {
         String::new()
     };
+    let abandoned = if st.abandoned > 0 {
+        format!(" · abandoned {}", st.abandoned)
+    } else {
+        String::new()
+    };
     out(format!(
-        "{}  {}  pending {}{failing} · delivered {}",
+        "{}  {}  pending {}{failing} · delivered {}{abandoned}",
         inert(&s.sink),
         inert(&s.kind),
         st.pending,

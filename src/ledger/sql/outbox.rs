@@ -129,6 +129,16 @@ pub fn delivered(db: &dyn Db, c: &Claimed, now_ms: i64) -> Result<()> {
     Ok(())
 }
 
+/// A row whose sink left the config: never tried again (kept, with why).
+pub fn abandon(db: &dyn Db, c: &Claimed, now_ms: i64, why: &str) -> Result<()> {
+    db.exec(
+        "UPDATE outbox SET state = 'abandoned', done_ms = ?1, last_error = ?2, last_error_ms = ?1, \
+         claimed_until = 0 WHERE seq = ?3 AND sink = ?4 AND state = 'pending'",
+        vals![now_ms, why, c.seq, c.sink.as_str()],
+    )?;
+    Ok(())
+}
+
 /// A failed attempt: try again at `next_ms`; `error` is already redacted.
 pub fn failed(db: &dyn Db, c: &Claimed, now_ms: i64, next_ms: i64, error: &str) -> Result<()> {
     db.exec(
@@ -147,6 +157,8 @@ pub struct SinkState {
     pub delivered: u64,
     /// Pending rows that failed at least once.
     pub failing: u64,
+    /// Rows given up on because their sink left the config.
+    pub abandoned: u64,
     /// The oldest pending event.
     pub oldest_pending_seq: Option<u64>,
     /// The newest failed attempt's error (redacted when recorded).
@@ -165,8 +177,9 @@ pub fn states(db: &dyn Db) -> Result<Vec<SinkState>> {
            COUNT(CASE WHEN state = 'delivered' THEN 1 END), \
            COUNT(CASE WHEN state = 'pending' AND attempts > 0 THEN 1 END), \
            MIN(CASE WHEN state = 'pending' THEN seq END), \
-           MAX(done_ms), \
-           MIN(CASE WHEN state = 'pending' THEN next_ms END) \
+           MAX(CASE WHEN state = 'delivered' THEN done_ms END), \
+           MIN(CASE WHEN state = 'pending' THEN next_ms END), \
+           COUNT(CASE WHEN state = 'abandoned' THEN 1 END) \
          FROM outbox GROUP BY sink",
         &[],
     )?;
@@ -189,6 +202,7 @@ pub fn states(db: &dyn Db) -> Result<Vec<SinkState>> {
             oldest_pending_seq: r.opt_int(4)?.map(|s| s as u64),
             last_delivered_ms: r.opt_int(5)?,
             next_attempt_ms: r.opt_int(6)?,
+            abandoned: r.int(7)? as u64,
             last_error,
             last_error_ms,
             sink,

@@ -100,6 +100,11 @@ pub fn deliver(ctx: &Ctx, budget: Duration, flush: bool) -> Result<Delivery> {
                 outbox::release(db, c)?;
                 continue;
             }
+            if !ctx.config.notify.iter().any(|s| s.name == c.sink) {
+                let why = format!("sink {:?} is no longer in the config: not sent", c.sink);
+                outbox::abandon(db, c, db.now_ms()?, &why)?;
+                continue;
+            }
             let outcome = attempt(ctx, c, left);
             let now = db.now_ms()?;
             match outcome {
