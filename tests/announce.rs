@@ -193,7 +193,7 @@ fn send_goes_through_the_outbox(b: Backend) {
     let sb = portal(
         b,
         &format!(
-            "\n[[notify]]\nname = \"team\"\nwebhook = \"{}\"\nformat = \"slack\"\nevents = [\"incident.*\"]\n",
+            "\n[[notify]]\nname = \"team\"\nwebhook = \"{}\"\nformat = \"slack\"\nevents = [\"incident.*\"]\n\n[[notify]]\nname = \"mail\"\nrun = \"printf '%s' \\\"$RELCON_TEXT\\\" > mailed.txt\"\nevents = []\n",
             rx.url("/slack")
         ),
     );
@@ -224,7 +224,13 @@ fn send_goes_through_the_outbox(b: Backend) {
     assert_eq!(note["env"], "prod");
     assert_eq!(note["body"]["announce"], "production");
     let st = sb.run(&["notify", "status", "--json"]).ok().json();
+    assert_eq!(st["sinks"][0]["sink"], "team");
     assert_eq!(st["sinks"][0]["delivered"], 1);
+    // A `run` sink gets the text in RELCON_TEXT; the other sink hears nothing of it.
+    sb.run(&["announce", "prod", "--template", "production", "--send", "mail"])
+        .ok();
+    assert_eq!(fixed(sb.read("mailed.txt").trim_end()), fixed(text.trim_end()));
+    assert_eq!(rx.got().len(), 1);
     // An unknown sink is refused before anything is recorded.
     let run = sb
         .run(&["announce", "prod", "--template", "production", "--send", "nope"])

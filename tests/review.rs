@@ -4,6 +4,7 @@
 
 mod common;
 mod tui_support;
+mod tui_term;
 
 use common::{pipeline_config, Backend, Sandbox};
 
@@ -116,4 +117,35 @@ fn the_console_release_detail_shows_the_review() {
     assert!(t.contains("Any unexpected issues? Checkout latency blip"), "{t}");
     // An empty answer is left out.
     assert!(!t.contains("What could be improved?"), "{t}");
+}
+
+/// On a terminal, `relcon review ENV` asks the four questions one by one.
+#[test]
+fn review_asks_the_four_questions_on_a_terminal() {
+    let sb = Sandbox::new(&pipeline_config("\"true\"", "", ""));
+    sb.register("1.0", "abc1");
+    sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
+    let state = sb.path(".state");
+    let mut t = tui_term::Spawn::new(sb.root(), "ana")
+        .env(&[("RELCON_STATE_DIR", state.to_str().unwrap())])
+        .args(&["review", "dev"])
+        .start();
+    t.wait_for("What went well?");
+    t.send("Fast rollout\r");
+    t.wait_for("What could be improved?");
+    t.send("\r");
+    t.wait_for("Any unexpected issues?");
+    t.send("None\r");
+    t.wait_for("How can we prevent similar issues in the future?");
+    t.send("More canaries\r");
+    t.wait_for("recorded");
+    assert!(t.exit().success(), "{}", t.text());
+    let h = sb.history("dev");
+    let answers: Vec<&str> = h[0]["review"]["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["answer"].as_str().unwrap())
+        .collect();
+    assert_eq!(answers, ["Fast rollout", "", "None", "More canaries"]);
 }
