@@ -34,6 +34,7 @@ pub fn post(url: &str, token_env: Option<&str>, body: String, timeout: Duration)
         None => None,
     };
     let url = url.to_string();
+    let host = host_of(&url);
     // A thread of its own: reqwest's blocking client must not run on an
     // async runtime's thread.
     let worker = std::thread::spawn(move || -> Result<(), String> {
@@ -49,11 +50,13 @@ pub fn post(url: &str, token_env: Option<&str>, body: String, timeout: Duration)
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
+        // The URL stays out of every error: a Slack webhook's path is its secret.
         let resp = req.send().map_err(|e| {
+            let e = e.without_url();
             if e.is_timeout() {
-                format!("no answer within {}", crate::config::format_duration(timeout))
+                format!("{host}: no answer within {}", crate::config::format_duration(timeout))
             } else {
-                one_line(&error_chain(&e))
+                format!("{host}: {}", one_line(&error_chain(&e)))
             }
         })?;
         let status = resp.status();
@@ -72,6 +75,14 @@ pub fn post(url: &str, token_env: Option<&str>, body: String, timeout: Duration)
     worker
         .join()
         .unwrap_or_else(|_| Err("the request thread panicked".into()))
+}
+
+/// "https://hooks.slack.com/services/T/B/X" → "hooks.slack.com": what an
+/// error may say about where it was sending.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit('@').next().unwrap_or("").to_string()
 }
 
 /// reqwest's error with its causes ("error sending request: connection refused").
@@ -150,4 +161,16 @@ pub fn run(run: &str, dir: &Path, env: &[(String, String)], timeout: Duration) -
     } else {
         format!("{code}: {}", one_line(tail))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_the_host_of_a_url_is_told() {
+        assert_eq!(
+            super::host_of("https://hooks.slack.com/services/T0/B0/XX"),
+            "hooks.slack.com"
+        );
+        assert_eq!(super::host_of("http://user:pw@127.0.0.1:9/x?y"), "127.0.0.1:9");
+    }
 }
