@@ -44,6 +44,8 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("diff", &["diff", "dev", "staging"], R, true),
     ("incident list", &["incident", "list"], R, true),
     ("metrics", &["metrics", "--explain"], R, true),
+    ("notify status", &["notify", "status", "--json"], R, true),
+    ("announce", &["announce", "dev", "--template", "staging-ready"], R, true),
     ("flag list", &["flag", "list"], R, true),
     ("flag eval", &["flag", "eval", "dev", "beta", "tenant-1"], R, true),
     ("flag export", &["flag", "export", "--check"], R, true),
@@ -98,6 +100,22 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("rollout abort", &["rollout", "abort", "dev", "--yes"], W, false),
     ("rollout run", &["rollout", "run"], W, true),
     ("ledger copy", &["ledger", "copy", "--to", "sqlite:copy.db"], W, true),
+    ("notify flush", &["notify", "flush"], W, true),
+    // This config has no [[notify]] sink to send to: only the refusal is run.
+    (
+        "announce",
+        &["announce", "dev", "--template", "staging-ready", "--send", "team"],
+        W,
+        false,
+    ),
+    (
+        "review",
+        &[
+            "review", "dev", "--answer", "ok", "--answer", "", "--answer", "no", "--answer", "tests",
+        ],
+        W,
+        true,
+    ),
     (
         "checklist import",
         &["checklist", "import", "list.md", "--name", "imported", "--write"],

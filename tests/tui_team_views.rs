@@ -42,7 +42,7 @@ fn a_banner_while_the_ledger_is_gone_and_none_once_it_is_back() {
         assert_eq!(b[(1, 0)].fg, theme().error, "the banner wears the error colour");
         assert!(b[(1, 0)].modifier.contains(Modifier::REVERSED));
         // The views move down a row; the store's words are in the status line.
-        assert!(t.lines().nth(1).unwrap().contains("Dashboard"), "{t}");
+        assert!(t.lines().nth(1).unwrap().contains("Dash"), "{t}");
         assert_eq!(
             a.status.as_ref().map(|(m, _)| m.contains("connection refused")),
             Some(true),
@@ -62,7 +62,7 @@ fn a_banner_while_the_ledger_is_gone_and_none_once_it_is_back() {
         a.update(Msg::Snapshot(Box::new(snap)));
         let (t, _) = screen(&a, cols, rows);
         assert!(!t.contains("▲ ledger"), "{t}");
-        assert!(t.lines().next().unwrap().contains("Dashboard"), "{t}");
+        assert!(t.lines().next().unwrap().contains("Dash"), "{t}");
         assert!(t.contains(&format!("✔ ledger {SERVER} is back")), "{t}");
     }
 }

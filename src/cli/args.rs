@@ -5,7 +5,7 @@ mod groups;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, IncidentCmd, LedgerCmd, ReleaseCmd};
+pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, IncidentCmd, LedgerCmd, NotifyCmd, ReleaseCmd};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -218,6 +218,35 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: super::rollout_cmds::RolloutCmd,
     },
+    /// An announcement from the ledger's facts (the portal guide's templates;
+    /// override with announce/<template>.md next to the config).
+    Announce {
+        env: String,
+        #[arg(long, value_enum)]
+        template: crate::ops::announce::Template,
+        /// Post it through this [[notify]] sink (recorded, delivered via the outbox).
+        #[arg(long, value_name = "SINK")]
+        send: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Post-deployment review: the four questions, recorded on the release
+    /// (default: the current one). Prompts on a TTY.
+    Review {
+        env: String,
+        /// vN (default: the current release).
+        release: Option<String>,
+        /// One per question, in order (repeat 4 times; "" skips one).
+        #[arg(long = "answer", value_name = "TEXT")]
+        answers: Vec<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Notifications ([[notify]] sinks): delivery state, or deliver what is pending now.
+    Notify {
+        #[command(subcommand)]
+        cmd: NotifyCmd,
+    },
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -292,6 +321,12 @@ impl Cmd {
                 IncidentCmd::List { .. } | IncidentCmd::Show { .. } => None,
             },
             Cmd::Rollout { cmd } => cmd.write_verb(),
+            Cmd::Announce { send, .. } => send.is_some().then_some("announce --send"),
+            Cmd::Review { .. } => Some("review"),
+            Cmd::Notify { cmd } => match cmd {
+                NotifyCmd::Status { .. } => None,
+                NotifyCmd::Flush { .. } => Some("notify flush"),
+            },
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Front end for scripts, CI and people without a TTY. One small function
 //! per subcommand, each calling ops; exit codes per DESIGN.md §4.
 
+mod announce_cmds;
 pub mod args;
 mod confirm;
 mod deploy_cmds;
@@ -10,6 +11,7 @@ mod health_cmds;
 mod incident_cmds;
 mod ledger_cmds;
 mod metrics_cmds;
+mod notify_cmds;
 pub mod output;
 mod read_cmds;
 pub mod rollout_cmds;
@@ -115,6 +117,10 @@ fn wants_json(cmd: &Cmd) -> bool {
             cmd: args::ReleaseCmd::Register { json, .. },
         } => json.json,
         Cmd::Rollout { cmd } => cmd.json(),
+        Cmd::Notify {
+            cmd: args::NotifyCmd::Status { json } | args::NotifyCmd::Flush { json, .. },
+        } => json.json,
+        Cmd::Announce { json, .. } | Cmd::Review { json, .. } => json.json,
         Cmd::Deploy { act, .. } | Cmd::Promote { act, .. } | Cmd::Rollback { act, .. } => act.json.json,
         Cmd::Flag { cmd } => match cmd {
             args::FlagCmd::List { json }
@@ -151,8 +157,21 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
         | Cmd::Audit { .. }
         | Cmd::Diff { .. }
         | Cmd::Metrics { .. }
+        | Cmd::Notify {
+            cmd: args::NotifyCmd::Status { .. },
+        }
+        | Cmd::Announce { send: None, .. }
         | Cmd::Checklist { .. } => reads(&open(cli, cmd)?, cmd),
-        _ => changes(&mut open(cli, cmd)?, cmd),
+        _ => {
+            let mut ctx = open(cli, cmd)?;
+            let done = changes(&mut ctx, cmd);
+            // What this command recorded is announced now, within a small
+            // budget; what is not delivered stays in the outbox.
+            if let Some(word) = ops::notify::after_command(&ctx) {
+                term::err(format!("warning: {word}"));
+            }
+            done
+        }
     }
 }
 
@@ -211,6 +230,15 @@ fn reads(ctx: &Ctx, cmd: &Cmd) -> Result<i32> {
             explain,
             json,
         } => metrics_cmds::metrics(ctx, env.as_deref(), since, until.as_deref(), *explain, json.json),
+        Cmd::Notify {
+            cmd: args::NotifyCmd::Status { json },
+        } => notify_cmds::status(ctx, json.json),
+        Cmd::Announce {
+            env,
+            template,
+            send: None,
+            json,
+        } => announce_cmds::announce(ctx, env, *template, json.json),
         _ => Err(Error::runtime("not a reading command")),
     }
 }
@@ -307,6 +335,24 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
         } => ledger_cmds::copy(ctx, to, password_env.clone(), json.json),
         Cmd::Incident { cmd } => incident_cmds::run(ctx, cmd),
         Cmd::Rollout { cmd } => rollout_cmds::run(ctx, cmd),
+        Cmd::Notify {
+            cmd: args::NotifyCmd::Flush { timeout, json },
+        } => notify_cmds::flush(ctx, timeout, json.json),
+        Cmd::Announce {
+            env,
+            template,
+            send: Some(sink),
+            json,
+        } => announce_cmds::send(ctx, env, *template, sink, json.json),
+        Cmd::Review {
+            env,
+            release,
+            answers,
+            json,
+        } => {
+            let number = release.as_deref().map(parse_release).transpose()?;
+            announce_cmds::review(ctx, env, number, answers, json.json)
+        }
         _ => Err(Error::runtime("not a command that acts")),
     }
 }

@@ -111,8 +111,17 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
 
 pub fn history(ctx: &Ctx, env: &str, limit: usize, json: bool) -> Result<i32> {
     let rels = ops::status::history(ctx, env, 0, limit)?;
+    let since = rels.iter().map(|r| r.seq).min().unwrap_or(u64::MAX);
+    let reviews = ops::review::reviews(ctx, env, since)?;
     if json {
-        print_json(&rels.iter().map(release_json).collect::<Vec<_>>());
+        let with_review = |r: &crate::domain::Release| {
+            let mut v = release_json(r);
+            if let Some(rv) = reviews.get(&r.number) {
+                v["review"] = serde_json::json!(rv);
+            }
+            v
+        };
+        print_json(&rels.iter().map(with_review).collect::<Vec<_>>());
         return Ok(0);
     }
     if rels.is_empty() {
@@ -130,6 +139,12 @@ pub fn history(ctx: &Ctx, env: &str, limit: usize, json: bool) -> Result<i32> {
             inert(&r.actor),
             r.description()
         ));
+        if let Some(rv) = reviews.get(&r.number) {
+            out(format!("       review by {}:", inert(&rv.by)));
+            for a in &rv.answers {
+                out(format!("         {} {}", a.question, inert(&a.answer)));
+            }
+        }
         if term::stdout_lost() {
             break;
         }

@@ -15,6 +15,7 @@ pub enum Command {
     ViewFlags,
     ViewHealth,
     ViewAudit,
+    ViewInsights,
     Left,
     Right,
     Up,
@@ -79,11 +80,11 @@ impl Command {
     /// Every command a name in `[keys]` can reach, in the order help lists
     /// them (`Shell` is bound by `{ shell = "…" }`, not by name).
     #[rustfmt::skip]
-    pub const ALL: [Command; 42] = {
+    pub const ALL: [Command; 43] = {
         use Command::*;
         [
             Quit, Help, CommandLine, Filter, NextView, PrevView,
-            ViewDashboard, ViewChecklists, ViewFlags, ViewHealth, ViewAudit,
+            ViewDashboard, ViewChecklists, ViewFlags, ViewHealth, ViewAudit, ViewInsights,
             Left, Right, Up, Down, PageUp, PageDown, Top, Bottom, Select, Back,
             Promote, PromoteThrough, Rollback, Approve, HoldClear, Resolve, Cancel,
             Tick, Untick, Note, Kill, Eval, Targets, Increase, Decrease, Refresh,
@@ -107,6 +108,7 @@ impl Command {
             ViewFlags => reads("view-flags", "Flags"),
             ViewHealth => reads("view-health", "Health"),
             ViewAudit => reads("view-audit", "Audit"),
+            ViewInsights => reads("view-insights", "Insights"),
             Left => reads("left", "Previous environment"),
             Right => reads("right", "Next environment"),
             Up => reads("up", "Up"),

@@ -24,6 +24,7 @@ pub const MODES: &[&str] = &[
     "flags",
     "health",
     "rollouts",
+    "insights",
 ];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +60,7 @@ impl Keymap {
             (KeySpec::ch('4'), ViewHealth),
             (KeySpec::ch('5'), ViewAudit),
             (KeySpec::ch('6'), ViewRollouts),
+            (KeySpec::ch('7'), ViewInsights),
             (KeySpec::ch('c'), ViewChecklists),
             (KeySpec::ch('f'), ViewFlags),
             (KeySpec::plain(K::Left), Left),
@@ -134,7 +136,7 @@ impl Keymap {
         }
         modes.insert("flags".to_string(), flags);
         modes.insert("rollouts".to_string(), mk(ro));
-        for m in ["audit", "health"] {
+        for m in ["audit", "health", "insights"] {
             modes.insert(m.to_string(), Vec::new());
         }
         Keymap {

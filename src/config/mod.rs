@@ -11,6 +11,7 @@ pub mod keys;
 mod keyspec;
 mod ledger;
 mod rollout;
+mod notify;
 mod schema;
 mod template;
 mod validate;
@@ -27,6 +28,10 @@ pub use exports::{dotenv_name, FlagExport};
 pub use hook::{Hook, HookKind, Step, DEFAULT_TIMEOUT};
 pub use keys::{Binding, Command, KeyCode, KeySpec, Keymap};
 pub use ledger::{parse_url as parse_ledger_url, Identity, LedgerConfig, LedgerLocation, DEFAULT_LEASE_TTL};
+pub use notify::{
+    glob, Format as NotifyFormat, NotifySink, SinkKind, BODY_VARS as NOTIFY_BODY_VARS,
+    DEFAULT_TIMEOUT as DEFAULT_NOTIFY_TIMEOUT,
+};
 pub use schema::{ExportFormat, VersionRaw as VersionSource};
 pub use template::INIT_TEMPLATE;
 
@@ -55,12 +60,16 @@ pub struct Config {
     pub rollouts: BTreeMap<String, crate::domain::rollout::PlanSpec>,
     /// Names of env vars whose values are secrets (plus every webhook `token_env`).
     pub redact: Vec<String>,
+    /// `[[notify]]` sinks, in file order.
+    pub notify: Vec<NotifySink>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Project {
     pub name: String,
     pub repo: Option<PathBuf>,
+    /// Who is on call (`[announce] on_call`), for announcements.
+    pub on_call: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -33,6 +33,10 @@ pub struct RawConfig {
     pub incident: super::incident::IncidentRaw,
     #[serde(default)]
     pub rollout: BTreeMap<String, Spanned<super::rollout::RolloutRaw>>,
+    #[serde(default)]
+    pub notify: Vec<Spanned<super::notify::NotifyRaw>>,
+    #[serde(default)]
+    pub announce: super::notify::AnnounceRaw,
 }
 
 #[derive(Deserialize)]

@@ -2,6 +2,7 @@
 //! group, timeout, cancel) and webhooks. Data reaches a hook only through
 //! environment variables (or the webhook's JSON body), never the command text.
 
+pub mod body_template;
 mod capture;
 mod clean;
 mod lines;

@@ -177,6 +177,9 @@ pub trait Store: Send {
     fn wait_for_change(&mut self, seen: u64, timeout: Duration) -> Result<u64>;
     /// Refuse every write from now on (`--read-only`).
     fn set_read_only(&mut self, read_only: bool);
+    /// The `[[notify]]` sinks' filters: each event appended by `transact`
+    /// gets its outbox rows in the same transaction (`sql::outbox`).
+    fn set_outbox(&mut self, routes: Vec<sql::outbox::Route>);
     /// Whether writes are refused (by choice, or because the ledger cannot be written).
     fn is_read_only(&self) -> bool;
     /// The role the database authenticated (PostgreSQL), for `identity = "database"`.

@@ -38,15 +38,19 @@ struct Started {
 }
 
 pub fn metrics(ctx: &Ctx, env: &str, since: DateTime<Utc>, until: DateTime<Utc>) -> Result<Report> {
-    ctx.env(env)?;
     if since >= until {
+        ctx.env(env)?;
         return Err(Error::usage("--since must be before --until"));
     }
-    let mut input = Input {
-        since,
-        until,
-        ..Input::default()
-    };
+    let mut all = windows(ctx, env, &[(since, until)])?;
+    all.pop().ok_or_else(|| Error::runtime("metrics: no window"))
+}
+
+/// The same metrics for several windows, from one read of the ledger (the
+/// Insights view's weeks).
+pub fn windows(ctx: &Ctx, env: &str, windows: &[(DateTime<Utc>, DateTime<Utc>)]) -> Result<Vec<Report>> {
+    ctx.env(env)?;
+    let mut input = Input::default();
     let mut started: HashMap<u64, Started> = HashMap::new();
     let mut after = 0;
     loop {
@@ -57,12 +61,19 @@ pub fn metrics(ctx: &Ctx, env: &str, since: DateTime<Utc>, until: DateTime<Utc>)
             read(e, &mut input, &mut started);
         }
     }
-    Ok(Report {
-        env: env.to_string(),
-        since,
-        until,
-        metrics: dora::compute(&input),
-    })
+    Ok(windows
+        .iter()
+        .map(|&(since, until)| {
+            input.since = since;
+            input.until = until;
+            Report {
+                env: env.to_string(),
+                since,
+                until,
+                metrics: dora::compute(&input),
+            }
+        })
+        .collect())
 }
 
 fn read(e: &Event, input: &mut Input, started: &mut HashMap<u64, Started>) {

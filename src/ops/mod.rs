@@ -1,6 +1,7 @@
 //! Use cases. The CLI and the TUI both call these and nothing else writes
 //! the ledger or runs a hook: one path for every action.
 
+pub mod announce;
 pub mod approve;
 pub mod audit;
 pub mod chain;
@@ -15,15 +16,18 @@ pub mod health;
 pub mod hold;
 pub mod identity;
 pub mod incident;
+pub mod insights;
 pub mod intent;
 pub mod lease;
 pub mod ledger_admin;
 pub mod metrics;
+pub mod notify;
 pub mod plan;
 pub mod policy;
 pub mod recover;
 pub mod register;
 pub mod rollout;
+pub mod review;
 pub mod shell_key;
 pub mod status;
 
@@ -103,6 +107,7 @@ impl Ctx {
         let mut store = store;
         // The store refuses writes too, so nothing slips past the CLI's check.
         store.set_read_only(read_only);
+        store.set_outbox(notify::routes(&config));
         Ok(Ctx {
             config,
             store,
@@ -117,9 +122,11 @@ impl Ctx {
     /// A second context on the same ledger (its own connection), e.g. for a
     /// worker thread running a hook while the UI keeps reading.
     pub fn reopen(&self) -> Result<Ctx> {
+        let mut store = ledger::open(&self.config)?;
+        store.set_outbox(notify::routes(&self.config));
         Ok(Ctx {
             config: self.config.clone(),
-            store: ledger::open(&self.config)?,
+            store,
             actor: self.actor.clone(),
             clock: self.clock.clone(),
             host: self.host.clone(),

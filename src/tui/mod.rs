@@ -119,6 +119,8 @@ fn start(ctx: &Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> c
         !(read_only && sqlite),
         tx.clone(),
     );
+    // Notifications recorded by this console (or left pending by others) go out from here.
+    let _notifier = crate::ops::notify::spawn_notifier(ctx);
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

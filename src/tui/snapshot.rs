@@ -25,6 +25,8 @@ pub struct Query {
     pub audit: bool,
     /// Load every flag × env (once the Flags view has been opened).
     pub flags: bool,
+    /// Load the DORA metrics per env and week (while the Insights view is open).
+    pub insights: bool,
 }
 
 impl Query {
@@ -44,6 +46,7 @@ impl Query {
             audit_limit: Query::AUDIT_PAGE,
             audit: false,
             flags: false,
+            insights: false,
         }
     }
 }
@@ -55,6 +58,8 @@ pub struct HistoryPage {
     pub offset: u64,
     pub rows: Vec<Release>,
     pub total: u64,
+    /// Post-deployment reviews of these rows, by release number.
+    pub reviews: std::collections::BTreeMap<u64, ops::review::Review>,
 }
 
 impl HistoryPage {
@@ -77,6 +82,8 @@ pub struct Snapshot {
     pub flags: Vec<FlagListRow>,
     /// Active rollouts, and those that ended in the last hour.
     pub rollouts: Vec<crate::ops::rollout::RolloutStatus>,
+    /// Each env's DORA metrics, total and per week (when asked).
+    pub insights: Option<Vec<ops::insights::EnvInsights>>,
     /// The clock when this was read: lease countdowns start from here, and
     /// the banner says which state a console cut off from its ledger shows.
     pub loaded_at: chrono::DateTime<chrono::Utc>,
@@ -101,6 +108,8 @@ impl Snapshot {
             .map_or(0, |e| e.releases);
         let offset = q.history_offset.min(total.saturating_sub(1));
         let rows = ops::status::history(ctx, &q.env, offset, q.history_limit)?;
+        let since = rows.iter().map(|r| r.seq).min().unwrap_or(u64::MAX);
+        let reviews = ops::review::reviews(ctx, &q.env, since)?;
         let audit = if q.audit {
             ops::audit::list(ctx, q.audit_limit, None)?
         } else {
@@ -109,6 +118,11 @@ impl Snapshot {
         let runs = ops::checklist::runs(ctx, &q.env)?;
         let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
         let rollouts = ops::rollout::recent(ctx, chrono::Duration::hours(1))?;
+        let insights = if q.insights {
+            Some(ops::insights::load(ctx, loaded_at)?)
+        } else {
+            None
+        };
         Ok(Snapshot {
             query: q.clone(),
             status,
@@ -117,11 +131,13 @@ impl Snapshot {
                 offset,
                 rows,
                 total,
+                reviews,
             },
             audit,
             runs,
             flags,
             rollouts,
+            insights,
             loaded_at,
         })
     }

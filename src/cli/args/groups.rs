@@ -199,3 +199,20 @@ pub enum IncidentCmd {
         json: JsonFlag,
     },
 }
+
+#[derive(Subcommand, Debug)]
+pub enum NotifyCmd {
+    /// Pending, delivered and failing notifications per sink, with the last error.
+    Status {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Deliver every pending notification now; exit 0 when none is left pending.
+    Flush {
+        /// Give up after this long (each sink keeps its own timeout per attempt).
+        #[arg(long, default_value = "60s", value_name = "DURATION")]
+        timeout: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}

@@ -52,7 +52,11 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let keymap = keys::keymap(src, raw.keys)?;
     let incident = super::incident::validate(raw.incident, path, source)?;
     let rollouts = super::rollout::validate(raw.rollout, path, source, &environments)?;
-    let redact = redact(raw.exec.redact, &environments, &flags, &ledger);
+    let notify = super::notify::validate(raw.notify, path, source, &env_list)?;
+    let mut redact = redact(raw.exec.redact, &environments, &flags, &ledger);
+    redact.extend(notify.iter().filter_map(|s| s.token_env().map(str::to_string)));
+    redact.sort();
+    redact.dedup();
     // Checked last, so a half-written config reports its other mistakes first.
     if environments.is_empty() {
         return Err(src.err(
@@ -66,6 +70,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         project: Project {
             name: raw.project.name,
             repo: raw.project.repo.map(|r| dir.join(r)),
+            on_call: raw.announce.on_call,
         },
         dir,
         ledger,
@@ -82,6 +87,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         redact,
         incident,
         rollouts,
+        notify,
     })
 }
 

@@ -40,6 +40,8 @@ pub struct PgStore {
     read_only: bool,
     /// The hash of event 1, for the head checkpoint.
     first: std::sync::OnceLock<String>,
+    /// Where new events are announced (`[[notify]]`).
+    outbox: Vec<super::sql::outbox::Route>,
 }
 
 impl PgStore {
@@ -51,6 +53,7 @@ impl PgStore {
             conn: RefCell::new(None),
             read_only: false,
             first: Default::default(),
+            outbox: Vec::new(),
         };
         store.check_schema()?;
         Ok(store)
@@ -273,10 +276,13 @@ impl Db for PgStore {
 impl Store for PgStore {
     fn transact(&mut self, at: DateTime<Utc>, actor: &str, body: &mut TxBody<'_>) -> Result<Vec<Event>> {
         let mut out = Vec::new();
+        let routes = &self.outbox;
         self.append(&mut |db, tip| {
             let view: &dyn StateView = &DbRef(db);
             for n in body(view)? {
-                out.push(chain::append_one(db, tip, &at, actor, n)?);
+                let e = chain::append_one(db, tip, &at, actor, n)?;
+                super::sql::outbox::enqueue(db, routes, &e)?;
+                out.push(e);
             }
             Ok(())
         })?;
@@ -353,6 +359,10 @@ impl Store for PgStore {
 
     fn set_read_only(&mut self, read_only: bool) {
         self.read_only = read_only;
+    }
+
+    fn set_outbox(&mut self, routes: Vec<super::sql::outbox::Route>) {
+        self.outbox = routes;
     }
 
     fn is_read_only(&self) -> bool {

@@ -213,6 +213,24 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (rollout, step, n)
     );
     "#,
+    // 4: the notification outbox — operational state, not history: not
+    // hashed, not a projection; `ledger rebuild` leaves it alone.
+    r#"
+    CREATE TABLE outbox (
+        seq           BIGINT NOT NULL,
+        sink          TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        attempts      BIGINT NOT NULL DEFAULT 0,
+        next_ms       BIGINT NOT NULL,
+        claimed_until BIGINT NOT NULL DEFAULT 0,
+        created_ms    BIGINT NOT NULL,
+        done_ms       BIGINT,
+        last_error    TEXT,
+        last_error_ms BIGINT,
+        PRIMARY KEY (seq, sink)
+    );
+    CREATE INDEX outbox_due ON outbox (state, next_ms);
+    "#,
 ];
 
 /// Tables a relcon user reads and writes (besides events and the head row).
@@ -230,6 +248,7 @@ pub const WRITABLE: &[&str] = &[
     "incidents",
     "rollouts",
     "rollout_samples",
+    "outbox",
 ];
 
 /// Grants for a role that runs relcon: it may append events and move the

@@ -9,6 +9,7 @@
 
 pub mod chain;
 pub mod incident;
+pub mod outbox;
 mod project;
 pub mod rollout;
 mod view;

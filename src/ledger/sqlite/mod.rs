@@ -32,6 +32,8 @@ pub struct SqliteStore {
     first: std::sync::OnceLock<String>,
     /// Wakes `wait_for_change` when the file is written (None: poll).
     watch: std::cell::OnceCell<Option<watch::FileWatch>>,
+    /// Where new events are announced (`[[notify]]`).
+    outbox: Vec<sql::outbox::Route>,
 }
 
 impl rusqlite::ToSql for Val {
@@ -116,6 +118,7 @@ impl SqliteStore {
             forced_read_only: None,
             first: Default::default(),
             watch: Default::default(),
+            outbox: Vec::new(),
         };
         store.migrate().map_err(|e| open_error(path, e))?;
         Ok(store)
@@ -143,6 +146,7 @@ impl SqliteStore {
             forced_read_only: None,
             first: Default::default(),
             watch: Default::default(),
+            outbox: Vec::new(),
         };
         let version: i64 = store.conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         if version != schema::MIGRATIONS.len() as i64 {
@@ -169,6 +173,7 @@ impl SqliteStore {
             forced_read_only: None,
             first: Default::default(),
             watch: Default::default(),
+            outbox: Vec::new(),
         };
         store.migrate()?;
         Ok(store)
@@ -244,7 +249,9 @@ impl Store for SqliteStore {
         let mut tip = chain::tip(&*tx)?;
         let mut out = Vec::with_capacity(new.len());
         for n in new {
-            out.push(chain::append_one(&*tx, &mut tip, &at, actor, n)?);
+            let e = chain::append_one(&*tx, &mut tip, &at, actor, n)?;
+            sql::outbox::enqueue(&*tx, &self.outbox, &e)?;
+            out.push(e);
         }
         tx.commit()?;
         self.after_commit(&tip);
@@ -346,6 +353,10 @@ impl Store for SqliteStore {
 
     fn set_read_only(&mut self, read_only: bool) {
         self.read_only = read_only;
+    }
+
+    fn set_outbox(&mut self, routes: Vec<sql::outbox::Route>) {
+        self.outbox = routes;
     }
 
     fn is_read_only(&self) -> bool {

@@ -204,4 +204,22 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (rollout, step, n)
     );
     "#,
+    // 10: the notification outbox — operational state, not history: not
+    // hashed, not a projection; `ledger rebuild` leaves it alone.
+    r#"
+    CREATE TABLE outbox (
+        seq           INTEGER NOT NULL,
+        sink          TEXT NOT NULL,
+        state         TEXT NOT NULL,
+        attempts      INTEGER NOT NULL DEFAULT 0,
+        next_ms       INTEGER NOT NULL,
+        claimed_until INTEGER NOT NULL DEFAULT 0,
+        created_ms    INTEGER NOT NULL,
+        done_ms       INTEGER,
+        last_error    TEXT,
+        last_error_ms INTEGER,
+        PRIMARY KEY (seq, sink)
+    );
+    CREATE INDEX outbox_due ON outbox (state, next_ms);
+    "#,
 ];

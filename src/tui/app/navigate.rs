@@ -44,6 +44,7 @@ impl App {
             ViewHealth => self.show(View::Health),
             ViewAudit => self.show(View::Audit),
             ViewRollouts => self.show(View::Rollouts),
+            ViewInsights => self.show(View::Insights),
             Left => self.select_env(-1),
             Right => self.select_env(1),
             Up => self.move_cursor(Move::By(-1)),
@@ -73,9 +74,11 @@ impl App {
         // Flags load once someone has looked at them; the audit trail only
         // while its view is open (start-up and every reload stay cheap).
         let (flags, audit) = (self.query.flags || v == View::Flags, v == View::Audit);
-        if (flags, audit) != (self.query.flags, self.query.audit) {
+        let insights = v == View::Insights;
+        if (flags, audit, insights) != (self.query.flags, self.query.audit, self.query.insights) {
             self.query.flags = flags;
             self.query.audit = audit;
+            self.query.insights = insights;
             return vec![Effect::Query(self.query.clone())];
         }
         Vec::new()
@@ -121,6 +124,8 @@ impl App {
             }
             View::Audit => (self.views.audit.visible().len() as u64, layout::audit_rows(area)),
             View::Rollouts => (1, 1),
+            // Scrolls by environment block.
+            View::Insights => (sh.config.environments.len() as u64, 1),
         };
         (len, u64::from(rows).max(1))
     }
@@ -134,6 +139,7 @@ impl App {
             View::Health => &mut v.health.pos,
             View::Audit => &mut v.audit.pos,
             View::Rollouts => &mut v.dashboard.history,
+            View::Insights => &mut v.insights.pos,
         }
     }
 
@@ -157,7 +163,7 @@ impl App {
         match self.view {
             View::Dashboard => self.history_window(),
             View::Audit => self.audit_more(rows),
-            View::Checklists | View::Flags | View::Health | View::Rollouts => Vec::new(),
+            View::Checklists | View::Flags | View::Health | View::Rollouts | View::Insights => Vec::new(),
         }
     }
 

@@ -12,10 +12,18 @@ use crate::tui::app::App;
 use crate::tui::input::keys;
 use crate::tui::views::{team, View};
 
-/// The tabs in three widths: with the project name, without it, and with
-/// short view names, whichever fits first.
+/// The tabs in four widths: with the project name, without it, with short
+/// view names, and those without the "relcon" label, whichever fits first.
 fn tab_spans(app: &App, theme: &Theme, project: Option<&str>, short: bool) -> Vec<Span<'static>> {
-    let mut spans = vec![Span::styled(" relcon ", theme.accent())];
+    tab_spans_labelled(app, theme, project, short, true)
+}
+
+fn tab_spans_labelled(app: &App, theme: &Theme, project: Option<&str>, short: bool, label: bool) -> Vec<Span<'static>> {
+    let mut spans = if label {
+        vec![Span::styled(" relcon ", theme.accent())]
+    } else {
+        Vec::new()
+    };
     if let Some(p) = project {
         spans.push(Span::styled(format!("{} ", text(p)), theme.muted()));
     }
@@ -36,6 +44,7 @@ fn tab_spans(app: &App, theme: &Theme, project: Option<&str>, short: bool) -> Ve
             (true, View::Checklists) => "Lists",
             (true, View::Flags) => "Flag",
             (true, View::Rollouts) => "Roll",
+            (true, View::Insights) => "DORA",
             _ => v.title(),
         };
         spans.push(Span::styled("│", theme.muted()));
@@ -65,6 +74,7 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         tab_spans(app, theme, Some(&project), false),
         tab_spans(app, theme, None, false),
         tab_spans(app, theme, None, true),
+        tab_spans_labelled(app, theme, None, true, false),
     ];
     let fits = |tabs: &[Span], here: usize| used(tabs) + here + cols(&me) < width;
     let mut pick = None;
@@ -78,7 +88,7 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     let (mut spans, here) = pick.unwrap_or_else(|| {
-        let tabs = tab_forms.iter().find(|t| fits(t, 0)).unwrap_or(&tab_forms[2]).clone();
+        let tabs = tab_forms.iter().find(|t| fits(t, 0)).unwrap_or(&tab_forms[3]).clone();
         (tabs, None)
     });
     let right = cols(&me) + here.as_deref().map_or(0, cols);
@@ -118,6 +128,7 @@ const SUMMARISED: &[Command] = &[
     Command::ViewHealth,
     Command::ViewAudit,
     Command::ViewRollouts,
+    Command::ViewInsights,
     Command::Help,
 ];
 

@@ -43,6 +43,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         View::Checklists => v.checklists.render(f, s.body, sh, theme),
         View::Flags => v.flags.render(f, s.body, sh, theme),
         View::Health => v.health.render(f, s.body, sh, theme),
+        View::Insights => v.insights.render(f, s.body, sh, theme),
         View::Audit => v.audit.render(f, s.body, theme),
         View::Rollouts => v.rollouts.render(f, s.body, sh, theme),
     }

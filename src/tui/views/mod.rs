@@ -9,6 +9,7 @@ pub mod checklists;
 pub mod dashboard;
 pub mod flags;
 pub mod health;
+pub mod insights;
 pub mod live;
 pub mod rollouts;
 mod shared;
@@ -32,6 +33,7 @@ pub struct Views {
     pub health: health::HealthView,
     pub audit: audit::Audit,
     pub rollouts: rollouts::Rollouts,
+    pub insights: insights::Insights,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,17 +44,19 @@ pub enum View {
     Health,
     Audit,
     Rollouts,
+    Insights,
 }
 
 impl View {
     /// In the order of the number keys.
-    pub const ALL: [View; 6] = [
+    pub const ALL: [View; 7] = [
         View::Dashboard,
         View::Checklists,
         View::Flags,
         View::Health,
         View::Audit,
         View::Rollouts,
+        View::Insights,
     ];
     /// The keymap mode whose bindings apply in this view.
     pub fn mode(self) -> &'static str {
@@ -63,6 +67,7 @@ impl View {
             View::Health => "health",
             View::Audit => "audit",
             View::Rollouts => "rollouts",
+            View::Insights => "insights",
         }
     }
     pub fn title(self) -> &'static str {
@@ -73,6 +78,7 @@ impl View {
             View::Health => "Health",
             View::Audit => "Audit",
             View::Rollouts => "Rollouts",
+            View::Insights => "Insights",
         }
     }
     /// The keymap command that shows this view.
@@ -85,6 +91,7 @@ impl View {
             View::Health => C::ViewHealth,
             View::Audit => C::ViewAudit,
             View::Rollouts => C::ViewRollouts,
+            View::Insights => C::ViewInsights,
         }
     }
 }

@@ -174,6 +174,7 @@ fn view_verb(cmd: Cmd) -> Asked {
         Cmd::Checklist { cmd: None, env, .. } => Asked::View(View::Checklists, env),
         Cmd::Audit { cmd: None, .. } => Asked::View(View::Audit, None),
         Cmd::Health { env, .. } => Asked::View(View::Health, env),
+        Cmd::Metrics { env, .. } => Asked::View(View::Insights, env),
         _ => Asked::say(NOT_HERE),
     }
 }

@@ -80,6 +80,12 @@ fn lines(r: &Release, sh: &Shared, theme: &Theme) -> Vec<Line<'static>> {
         }
         out.push(Line::from(spans));
     }
+    if let Some(rv) = sh.history_page().and_then(|p| p.reviews.get(&r.number)) {
+        out.push(field("review", format!("by {} · {} UTC", rv.by, stamp(rv.at)), theme));
+        for a in rv.answers.iter().filter(|a| !a.answer.is_empty()) {
+            out.push(field("", format!("{} {}", a.question, a.answer), theme));
+        }
+    }
     out
 }
 
