@@ -5,6 +5,7 @@
 //! `notify flush`): at least once, retried with back-off, never failing
 //! or blocking the action beyond a small time budget.
 
+mod background;
 pub mod payload;
 mod send;
 
@@ -17,6 +18,7 @@ use crate::ledger::sql::outbox::{self, Claimed, Route, SinkState};
 
 use super::Ctx;
 
+pub use background::{spawn, spawn_for_command, spawn_notifier, Notifier};
 pub use payload::Vars;
 
 /// What a CLI command that wrote spends delivering, at most, before it exits.
@@ -236,70 +238,6 @@ pub fn status(ctx: &Ctx) -> Result<Vec<SinkStatus>> {
 pub fn flush(ctx: &Ctx, budget: Duration) -> Result<Delivery> {
     ctx.writable()?;
     deliver(ctx, budget, true)
-}
-
-/// A delivery thread with a connection of its own (`spawn`).
-pub struct Notifier {
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    done: std::sync::mpsc::Receiver<()>,
-}
-
-impl Notifier {
-    /// Ask it to stop after the row it is on, and wait at most `wait` for that.
-    pub fn stop(self, wait: Duration) {
-        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
-        let _ = self.done.recv_timeout(wait);
-    }
-}
-
-/// Deliver what is due in the background: first after `first`, then every
-/// `every`, each pass within `pass`. Errors stay in the outbox (`notify
-/// status`), never on the screen. None when there is nothing to deliver to.
-pub fn spawn(ctx: &Ctx, first: Duration, every: Duration, pass: Duration) -> Option<Notifier> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    if ctx.read_only || ctx.config.notify.is_empty() {
-        return None;
-    }
-    let own = ctx.reopen().ok()?;
-    let stop = std::sync::Arc::new(AtomicBool::new(false));
-    let (tx, done) = std::sync::mpsc::channel();
-    let flag = stop.clone();
-    // Sleeps in small steps, so a stop is heard at once.
-    let nap = move |d: Duration| {
-        let until = Instant::now() + d;
-        while Instant::now() < until && !flag.load(Ordering::SeqCst) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    };
-    let flag = stop.clone();
-    std::thread::Builder::new()
-        .name("notifier".into())
-        .spawn(move || {
-            nap(first);
-            while !flag.load(Ordering::SeqCst) {
-                let _ = deliver(&own, pass, false);
-                nap(every);
-            }
-            let _ = tx.send(());
-        })
-        .ok()?;
-    Some(Notifier { stop, done })
-}
-
-/// The console's notifier: every couple of seconds while it runs.
-pub fn spawn_notifier(ctx: &Ctx) -> Option<Notifier> {
-    spawn(ctx, Duration::ZERO, Duration::from_secs(2), Duration::from_secs(20))
-}
-
-/// While a CLI command runs (a deployment's hook can take minutes): what
-/// it records is delivered as it goes, not only when it ends.
-pub fn spawn_for_command(ctx: &Ctx) -> Option<Notifier> {
-    spawn(
-        ctx,
-        Duration::from_secs(1),
-        Duration::from_secs(1),
-        Duration::from_secs(5),
-    )
 }
 
 /// A sink by name, for `announce --send`.
