@@ -19,6 +19,7 @@ both_stores!(
     dead_receiver_leaves_it_pending_and_flush_delivers_later,
     delivered_right_after_the_command_in_every_format,
     killed_right_after_commit_still_delivers_on_the_next_run,
+    delivered_while_a_long_deployment_runs,
     run_sink_gets_the_event_in_env_vars,
     two_flushes_at_once_deliver_each_row_once,
 );
@@ -212,7 +213,9 @@ envs = ["prod"]
 }
 
 fn killed_right_after_commit_still_delivers_on_the_next_run(b: Backend) {
-    let rx = Receiver::start();
+    // The receiver's address is dead while the deployment runs, so nothing
+    // can have been delivered before the kill.
+    let port = Receiver::dead_port();
     let sb = Sandbox::on(
         b,
         &pipeline_config(
@@ -222,11 +225,10 @@ fn killed_right_after_commit_still_delivers_on_the_next_run(b: Backend) {
                 r#"
 [[notify]]
 name = "team"
-webhook = "{}"
+webhook = "http://127.0.0.1:{port}/hook"
 format = "json"
 events = ["deployment.started"]
-"#,
-                rx.url("/hook")
+"#
             ),
         ),
     );
@@ -242,12 +244,54 @@ events = ["deployment.started"]
     if let Some(g) = process_group(hook) {
         sigkill(-g);
     }
-    assert!(rx.got().is_empty(), "nothing was sent before the kill");
-    // The next run delivers it.
+    // The receiver is back; the next run delivers the notification.
+    let rx = Receiver::on(port);
     sb.run(&["notify", "flush"]).ok();
     let got = rx.got();
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0].json()["kind"], "deployment.started");
+}
+
+/// A long deployment: "started" reaches the receiver while the hook still runs.
+fn delivered_while_a_long_deployment_runs(b: Backend) {
+    let rx = Receiver::start();
+    let sb = Sandbox::on(
+        b,
+        &pipeline_config(
+            "\"./slow.sh\"",
+            "",
+            &format!(
+                "\n[[notify]]\nname = \"team\"\nwebhook = \"{}\"\nevents = [\"deployment.*\"]\n",
+                rx.url("/hook")
+            ),
+        ),
+    );
+    sb.script("slow.sh", "while [ ! -e release ]; do sleep 0.05; done");
+    sb.run(&["release", "register", "1.0", "--commit", "c0ffee1"]).ok();
+    let mut child = sb.spawn_as("ana", &["deploy", "dev", "1.0", "--yes"]);
+    let kinds = |rx: &Receiver| -> Vec<String> {
+        rx.got()
+            .iter()
+            .map(|r| r.json()["kind"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    assert!(
+        wait_until(Duration::from_secs(15), || kinds(&rx)
+            .contains(&"deployment.started".to_string())),
+        "{:?}",
+        kinds(&rx)
+    );
+    assert!(child.try_wait().unwrap().is_none(), "the deployment is still running");
+    sb.write("release", "");
+    assert!(child.wait().unwrap().success());
+    // Its end too, before the command returned; each event once.
+    let k = kinds(&rx);
+    assert!(k.contains(&"deployment.succeeded".to_string()), "{k:?}");
+    let mut seqs: Vec<u64> = rx.got().iter().map(|r| r.json()["seq"].as_u64().unwrap()).collect();
+    let n = seqs.len();
+    seqs.sort_unstable();
+    seqs.dedup();
+    assert_eq!(seqs.len(), n, "{k:?}");
 }
 
 fn run_sink_gets_the_event_in_env_vars(b: Backend) {

@@ -164,7 +164,11 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
         | Cmd::Checklist { .. } => reads(&open(cli, cmd)?, cmd),
         _ => {
             let mut ctx = open(cli, cmd)?;
+            let notifier = ops::notify::spawn_for_command(&ctx);
             let done = changes(&mut ctx, cmd);
+            if let Some(n) = notifier {
+                n.stop(std::time::Duration::from_secs(2));
+            }
             // What this command recorded is announced now, within a small
             // budget; what is not delivered stays in the outbox.
             if let Some(word) = ops::notify::after_command(&ctx) {

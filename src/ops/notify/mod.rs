@@ -5,6 +5,7 @@
 //! `notify flush`): at least once, retried with back-off, never failing
 //! or blocking the action beyond a small time budget.
 
+mod background;
 pub mod payload;
 mod send;
 
@@ -17,6 +18,7 @@ use crate::ledger::sql::outbox::{self, Claimed, Route, SinkState};
 
 use super::Ctx;
 
+pub use background::{spawn, spawn_for_command, spawn_notifier, Notifier};
 pub use payload::Vars;
 
 /// What a CLI command that wrote spends delivering, at most, before it exits.
@@ -236,23 +238,6 @@ pub fn status(ctx: &Ctx) -> Result<Vec<SinkStatus>> {
 pub fn flush(ctx: &Ctx, budget: Duration) -> Result<Delivery> {
     ctx.writable()?;
     deliver(ctx, budget, true)
-}
-
-/// The console's notifier: a thread with its own connection delivering
-/// what is due every couple of seconds, until the process ends. Errors
-/// stay in the outbox (`notify status`), never on the screen.
-pub fn spawn_notifier(ctx: &Ctx) -> Option<std::thread::JoinHandle<()>> {
-    if ctx.read_only || ctx.config.notify.is_empty() {
-        return None;
-    }
-    let own = ctx.reopen().ok()?;
-    std::thread::Builder::new()
-        .name("notifier".into())
-        .spawn(move || loop {
-            let _ = deliver(&own, Duration::from_secs(20), false);
-            std::thread::sleep(Duration::from_secs(2));
-        })
-        .ok()
 }
 
 /// A sink by name, for `announce --send`.
