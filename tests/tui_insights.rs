@@ -1,7 +1,7 @@
 //! The console's Insights view (DESIGN §14): each environment's DORA
 //! numbers with their band, a sparkline per metric and deployments per
 //! week as bars, from `ops::metrics` over the snapshot — rendered headless
-//! at both sizes, and opened with `6` or `:metrics`.
+//! at both sizes, and opened with `7` or `:metrics`.
 
 mod tui_support;
 
@@ -12,7 +12,7 @@ use tui_support::*;
 fn insights_view_draws_dora_per_environment() {
     let mut w = world();
     let mut a = app(&mut w, (160, 48), false);
-    press(&mut w.ctx, &mut a, &["6"]);
+    press(&mut w.ctx, &mut a, &["7"]);
     let (t, buf) = screen(&a, 160, 48);
     insta::assert_snapshot!("insights_160x48", t);
     // Every env has its block; prod's numbers are the ones `relcon metrics` gives.
