@@ -60,6 +60,11 @@ fn the_card_follows_a_rollout_and_the_key_aborts_it() {
     // The Rollouts view: the timeline, and the emergency key.
     term.send("6");
     term.wait_all(&["Rollout · prod", "●5 % ─ ●25 % ─ ◉50 % ─ ○100 %"]);
+    // Pause and resume at once (no dialog: they change no weight).
+    term.send("p");
+    term.wait_for("rollout 3/4 · 50 % · paused");
+    term.send("r");
+    term.wait_for("rollout 3/4 · 50 % · next in");
     term.send("x");
     term.wait_for("Rollout abort in prod");
     term.wait_all(&[
@@ -87,6 +92,8 @@ fn the_card_follows_a_rollout_and_the_key_aborts_it() {
         kinds,
         [
             "rollout.aborted",
+            "rollout.resumed",
+            "rollout.paused",
             "rollout.step",
             "rollout.step",
             "rollout.step",
