@@ -444,6 +444,18 @@ fn pause_stops_the_clock_and_resume_goes_on() {
     let h = Health::start(200);
     let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
     start_flag(&sb, "quick");
+    // The human form: the card line, the steps with the one in force, what it waits for.
+    let human = sb.run(&["rollout", "status", "prod"]).ok();
+    let lines: Vec<&str> = human.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("prod quick of flag checkout: rollout 1/3 · 5 % · "),
+        "{human}"
+    );
+    assert_eq!(lines[1], "  steps [5] → 25 → 100 %", "{human}");
+    assert!(
+        lines[2].starts_with("  soaking at 5 %") || lines[2].starts_with("  holding"),
+        "{human}"
+    );
     let st = sb.json(&["rollout", "pause", "prod", "--reason", "lunch", "--json"]);
     assert_eq!(st["phase"], "paused", "{st}");
     assert!(st["line"].as_str().unwrap().contains("paused"), "{st}");
