@@ -297,15 +297,20 @@ fn no_data_holds(b: Backend) {
     let sb = sandbox(b, &closed_url(), QUICK);
     start_flag(&sb, "quick");
     let mut run = sb.spawn_as("ana", &["rollout", "run"]);
-    // Three soaks' worth: with data it would have completed by now.
-    std::thread::sleep(Duration::from_millis(3500));
+    // Well past every soak (with data it would have completed), polled
+    // again and again: it holds.
+    let held = wait_until(Duration::from_secs(30), || {
+        let st = status(&sb);
+        st["waiting"] == "holding: the analysis has no data" && st["analysis"]["samples"].as_u64() >= Some(6)
+    });
     let st = status(&sb);
     let _ = run.kill();
     let _ = run.wait();
+    assert!(held, "{st}");
     assert_eq!(st["step"], 1, "{st}");
     assert_eq!(st["waiting"], "holding: the analysis has no data", "{st}");
     let a = &st["analysis"];
-    assert!(a["samples"].as_u64().unwrap() >= 3, "{st}");
+    assert!(a["samples"].as_u64().unwrap() >= 6, "{st}");
     assert_eq!(a["passes"], 0, "no data never counts as a pass: {st}");
     assert_eq!(a["failures_in_a_row"], 0, "nor as a failure: {st}");
     assert!(st["line"].as_str().unwrap().contains("analysis ? 0/"), "{st}");
@@ -439,6 +444,19 @@ fn pause_stops_the_clock_and_resume_goes_on() {
     let h = Health::start(200);
     let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
     start_flag(&sb, "quick");
+    // The human form: the card line, the steps with the one in force, what it waits for.
+    let human = sb.run(&["rollout", "status", "prod"]).ok();
+    let lines: Vec<&str> = human.stdout.lines().collect();
+    assert!(
+        lines[0].starts_with("prod quick of flag checkout: rollout 1/3 · 5 % · "),
+        "{human}"
+    );
+    assert_eq!(lines[1], "  steps [5] → 25 → 100 %", "{human}");
+    assert!(
+        // Nothing drives it here: soaking, or (on a slow machine) a poll already due.
+        ["  soaking at 5 %", "  analysis due"].contains(&lines[2]),
+        "{human}"
+    );
     let st = sb.json(&["rollout", "pause", "prod", "--reason", "lunch", "--json"]);
     assert_eq!(st["phase"], "paused", "{st}");
     assert!(st["line"].as_str().unwrap().contains("paused"), "{st}");
@@ -721,10 +739,14 @@ analysis = {{ interval = "300ms", failure_limit = 2, checks = ["absent"] }}
     // An empty query is no data: it holds at 10 %.
     start_flag(&sb, "empty");
     let mut run = sb.spawn_as("ana", &["rollout", "run"]);
-    std::thread::sleep(Duration::from_millis(2500));
+    let held = wait_until(Duration::from_secs(30), || {
+        let st = status(&sb);
+        st["waiting"] == "holding: the analysis has no data" && st["analysis"]["samples"].as_u64() >= Some(5)
+    });
     let st = status(&sb);
     let _ = run.kill();
     let _ = run.wait();
+    assert!(held, "{st}");
     assert_eq!(
         (st["step"].as_u64(), st["weight"].as_u64()),
         (Some(1), Some(10)),
@@ -753,4 +775,27 @@ fn the_docs_plans_are_valid_config() {
     let names: Vec<&str> = cfg.rollouts.keys().map(String::as_str).collect();
     assert_eq!(names, ["gradual", "portal", "staged"]);
     assert!(cfg.rollouts["portal"].steps[1].confirm);
+}
+
+#[test]
+fn an_abort_that_kills_the_flag_mitigates_the_open_incident() {
+    let h = Health::start(200);
+    let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
+    start_flag(&sb, "quick");
+    sb.run(&[
+        "incident",
+        "open",
+        "prod",
+        "--severity",
+        "high",
+        "--summary",
+        "checkout errors",
+    ])
+    .ok();
+    h.set(503);
+    let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(60));
+    assert_eq!(run.code, 1, "{run}");
+    let inc = sb.json(&["incident", "show", "prod", "--json"]);
+    assert_eq!(inc["incident"]["mitigation"], "killed checkout", "{inc}");
+    assert_eq!(inc["incident"]["mitigated_by"], "ana", "{inc}");
 }

@@ -27,7 +27,7 @@ env.prod = { enabled = false }
 flags = [{ format = "flagd", path = "flags/{env}.flagd.json" }]
 
 [rollout.quick]
-steps = [{ weight = 5, soak = "1s" }, { weight = 25, soak = "1s" }, { weight = 50, soak = "10m" }, { weight = 100 }]
+steps = [{ weight = 5, soak = "3s" }, { weight = 25, soak = "1s" }, { weight = 50, soak = "10m" }, { weight = 100 }]
 "#;
 
 fn relcon(dir: &Path, args: &[&str]) -> String {
@@ -53,13 +53,18 @@ fn the_card_follows_a_rollout_and_the_key_aborts_it() {
 
     let mut term = Spawn::new(dir.path(), "ana").size(30, 100).start();
     // Nothing else drives: the console's own worker takes it 5 → 25 → 50 %.
-    term.wait_for("rollout 1/4 · 5 %");
-    term.wait_for("rollout 2/4 · 25 %");
+    // (The first soak is long enough to be seen; the second may pass between frames.)
+    term.wait_for("rollout 1/4 · 5 % · next in");
     term.wait_for("rollout 3/4 · 50 % · next in");
 
     // The Rollouts view: the timeline, and the emergency key.
     term.send("6");
     term.wait_all(&["Rollout · prod", "●5 % ─ ●25 % ─ ◉50 % ─ ○100 %"]);
+    // Pause and resume at once (no dialog: they change no weight).
+    term.send("p");
+    term.wait_for("rollout 3/4 · 50 % · paused");
+    term.send("r");
+    term.wait_for("rollout 3/4 · 50 % · next in");
     term.send("x");
     term.wait_for("Rollout abort in prod");
     term.wait_all(&[
@@ -87,12 +92,28 @@ fn the_card_follows_a_rollout_and_the_key_aborts_it() {
         kinds,
         [
             "rollout.aborted",
+            "rollout.resumed",
+            "rollout.paused",
             "rollout.step",
             "rollout.step",
             "rollout.step",
             "rollout.started"
         ]
     );
+    // The console's own driver (ana's) took steps 2 and 3.
+    let steps: Vec<(String, String)> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "rollout.step")
+        .map(|e| {
+            (
+                e["actor"].as_str().unwrap().to_string(),
+                e["body"]["by"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert!(steps.iter().all(|(a, by)| a == "ana" && by == "driver"), "{steps:?}");
     let aborted = &events
         .as_array()
         .unwrap()

@@ -27,7 +27,13 @@ fn tab_spans_labelled(app: &App, theme: &Theme, project: Option<&str>, short: bo
     if let Some(p) = project {
         spans.push(Span::styled(format!("{} ", text(p)), theme.muted()));
     }
-    for v in View::ALL {
+    // The Rollouts tab once there is something to show there (a plan in
+    // the config), or while it is open: it costs the header a tab's room.
+    let rollouts = !app.shared.config.rollouts.is_empty();
+    for v in View::ALL
+        .into_iter()
+        .filter(|v| *v != View::Rollouts || rollouts || app.view == *v)
+    {
         let key = app
             .shared
             .keymap
@@ -42,7 +48,6 @@ fn tab_spans_labelled(app: &App, theme: &Theme, project: Option<&str>, short: bo
         let title = match (short, v) {
             (true, View::Dashboard) => "Dash",
             (true, View::Checklists) => "Lists",
-            (true, View::Flags) => "Flag",
             (true, View::Rollouts) => "Roll",
             (true, View::Insights) => "DORA",
             _ => v.title(),

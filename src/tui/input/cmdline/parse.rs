@@ -126,6 +126,7 @@ fn verb(cmd: Cmd) -> Result<Asked, String> {
             role,
         }))),
         Cmd::Flag { cmd } => flag_verb(cmd)?,
+        Cmd::Rollout { cmd } => crate::tui::views::rollouts::command_line(cmd),
         other => view_verb(other),
     })
 }

@@ -95,3 +95,41 @@ pub fn facts(sh: &Shared, env: &str, act: Act) -> Vec<String> {
     });
     out
 }
+
+/// `:rollout …` in the console: the same verbs as the CLI, through the
+/// same intents (a start, an advance and an abort are confirmed first).
+pub fn command_line(cmd: crate::cli::rollout_cmds::RolloutCmd) -> Asked {
+    use crate::cli::rollout_cmds::RolloutCmd as R;
+    use crate::ops::rollout::What;
+    let confirm = |intent, reason| Asked::Dialog {
+        intent,
+        reason,
+        force: false,
+    };
+    match cmd {
+        R::Start {
+            env,
+            plan,
+            flag,
+            version,
+            act,
+        } => {
+            let what = match (flag, version) {
+                (Some(f), None) => What::Flag(f),
+                (None, Some(v)) => What::Version(v),
+                _ => return Asked::say("usage: rollout start ENV PLAN --flag FLAG | --version VERSION"),
+            };
+            Asked::Dialog {
+                intent: Intent::RolloutStart { env, plan, what },
+                reason: act.reason,
+                force: act.force,
+            }
+        }
+        R::Status { env, .. } => Asked::View(super::View::Rollouts, env),
+        R::Pause { env, .. } => Asked::Run(Job::act(Intent::Rollout { env, act: Act::Pause })),
+        R::Resume { env, .. } => Asked::Run(Job::act(Intent::Rollout { env, act: Act::Resume })),
+        R::Advance { env, reason, .. } => confirm(Intent::Rollout { env, act: Act::Advance }, reason),
+        R::Abort { env, reason, .. } => confirm(Intent::Rollout { env, act: Act::Abort }, reason),
+        R::Run { .. } => Asked::say("the console drives rollouts itself while it is open"),
+    }
+}
