@@ -3,6 +3,7 @@
 
 pub mod args;
 mod confirm;
+pub mod conventions;
 mod deploy_cmds;
 mod diff_cmds;
 mod flag_cmds;
@@ -130,6 +131,8 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
     let cfg = cli.config.as_deref();
     match cmd {
         Cmd::Init { path, force } => write_cmds::init(path, *force),
+        Cmd::Completions { shell } => conventions::completions(*shell),
+        Cmd::Man => conventions::man(),
         Cmd::Demo { .. } => Err(Error::usage("demo is started from main")),
         Cmd::Checklist {
             cmd: Some(args::ChecklistCmd::Import { file, name, write }),

@@ -23,7 +23,7 @@ pub use crate::domain::FlagState;
 pub use duration::format as format_duration;
 pub use error::{line_col, ConfigError};
 pub use exports::{dotenv_name, FlagExport};
-pub use hook::{Hook, HookKind, Step, DEFAULT_TIMEOUT};
+pub use hook::{GithubWorkflow, HeaderValue, Hook, HookKind, Step, Webhook, DEFAULT_TIMEOUT, HOOK_VARS};
 pub use keys::{Binding, Command, KeyCode, KeySpec, Keymap};
 pub use ledger::{parse_url as parse_ledger_url, Identity, LedgerConfig, LedgerLocation, DEFAULT_LEASE_TTL};
 pub use schema::{ExportFormat, VersionRaw as VersionSource};
@@ -162,14 +162,32 @@ impl Config {
         Config::parse(&abs, &source)
     }
 
-    /// `--config PATH`, else `$RELCON_CONFIG`, else `./relcon.toml`.
+    /// `--config PATH`, else `$RELCON_CONFIG`, else `relcon.toml` in the
+    /// working folder or its nearest parent (as git finds its repository),
+    /// else `./relcon.toml` (which then names what is missing).
     pub fn locate(explicit: Option<&Path>) -> PathBuf {
         if let Some(p) = explicit {
             return p.to_path_buf();
         }
         match std::env::var_os("RELCON_CONFIG") {
             Some(p) if !p.is_empty() => PathBuf::from(p),
-            _ => PathBuf::from("relcon.toml"),
+            _ => std::env::current_dir()
+                .ok()
+                .and_then(|cwd| discover(&cwd))
+                .unwrap_or_else(|| PathBuf::from("relcon.toml")),
         }
     }
+}
+
+/// The nearest `relcon.toml` at or above `start` (plain `relcon.toml`
+/// when it is in `start` itself, so messages stay as short as before).
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    if start.join("relcon.toml").is_file() {
+        return Some(PathBuf::from("relcon.toml"));
+    }
+    start
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("relcon.toml"))
+        .find(|p| p.is_file())
 }

@@ -2,8 +2,10 @@
 //! group, timeout, cancel) and webhooks. Data reaches a hook only through
 //! environment variables (or the webhook's JSON body), never the command text.
 
+pub mod body_template;
 mod capture;
 mod clean;
+mod github;
 mod lines;
 mod redact;
 mod shell;
@@ -113,16 +115,8 @@ pub fn run_hook(
             HookKind::Shell { run } => {
                 shell::run(run, cwd, env, step.timeout, cancel, redactor, &mut capture, &mut emit)
             }
-            HookKind::Webhook { url, token_env } => webhook::post(
-                url,
-                token_env.as_deref(),
-                env,
-                step.timeout,
-                cancel,
-                redactor,
-                &mut capture,
-                &mut emit,
-            ),
+            HookKind::Github(g) => github::run(g, env, step.timeout, cancel, redactor, &mut capture, &mut emit),
+            HookKind::Webhook(w) => webhook::post(w, env, step.timeout, cancel, redactor, &mut capture, &mut emit),
         };
         let (ok, detail) = match end {
             StepEnd::Ok => (true, "done".to_string()),
