@@ -7,6 +7,7 @@ pub mod conventions;
 mod deploy_cmds;
 mod diff_cmds;
 mod flag_cmds;
+mod flag_eval_stdin;
 mod health_cmds;
 mod incident_cmds;
 mod ledger_cmds;

@@ -1,0 +1,134 @@
+//! What terminal users reach for first (issue 16): shell completions, a man
+//! page, `--version` with the commit, and the config found like git finds
+//! its repository (`--config`, `$RELCON_CONFIG`, then `relcon.toml` here or
+//! in the nearest parent).
+
+mod common;
+
+use std::process::Command;
+
+use common::{Run, Sandbox};
+
+const CONFIG: &str = "[project]\nname = \"walk\"\n\n[[environment]]\nname = \"dev\"\n";
+
+#[test]
+fn completions_for_every_shell() {
+    let sb = Sandbox::empty();
+    for (shell, marker) in [
+        ("bash", "complete -F _relcon"),
+        ("zsh", "#compdef relcon"),
+        ("fish", "complete -c relcon"),
+        ("elvish", "edit:completion:arg-completer[relcon]"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let r = sb.run(&["completions", shell]).ok();
+        assert!(r.stdout.contains(marker), "{shell}: no {marker:?} in\n{}", r.stdout);
+        // Subcommands and their flags are in it.
+        for word in ["promote", "rollback", "read-only"] {
+            assert!(r.stdout.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let r = sb.run(&["completions", "tcsh"]).code(2);
+    assert!(r.stderr.contains("possible values"), "{r}");
+}
+
+#[test]
+fn bash_accepts_the_completion_script() {
+    let sb = Sandbox::empty();
+    let r = sb.run(&["completions", "bash"]).ok();
+    sb.write("relcon.bash", &r.stdout);
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(". ./relcon.bash && complete -p relcon")
+        .current_dir(sb.root())
+        .output()
+        .expect("bash");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("_relcon"));
+}
+
+#[test]
+fn the_man_page_is_roff_on_stdout() {
+    let sb = Sandbox::empty();
+    let r = sb.run(&["man"]).ok();
+    assert!(r.stdout.contains(".TH relcon 1"), "{}", r.stdout);
+    for section in [
+        ".SH NAME",
+        ".SH SYNOPSIS",
+        ".SH OPTIONS",
+        ".SH SUBCOMMANDS",
+        ".SH VERSION",
+    ] {
+        assert!(r.stdout.contains(section), "no {section}");
+    }
+    assert!(r.stdout.contains("relcon\\-promote"), "subcommands are listed");
+}
+
+#[test]
+fn version_names_the_commit() {
+    let r = Sandbox::empty().run(&["--version"]).ok();
+    let line = r.stdout.trim();
+    let want_prefix = format!("relcon {} (", env!("CARGO_PKG_VERSION"));
+    assert!(line.starts_with(&want_prefix) && line.ends_with(')'), "{line}");
+    let commit = &line[want_prefix.len()..line.len() - 1];
+    // In a git checkout it is HEAD's short hash (or the commit it was built at).
+    let head = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output();
+    match head {
+        Ok(h) if h.status.success() => {
+            let full = Command::new("git")
+                .args(["rev-parse", "--verify", "--quiet", &format!("{commit}^{{commit}}")])
+                .current_dir(env!("CARGO_MANIFEST_DIR"))
+                .output()
+                .unwrap();
+            assert!(full.status.success(), "{commit:?} is not a commit of this repository");
+        }
+        _ => assert_eq!(commit, "unknown"),
+    }
+}
+
+#[test]
+fn the_config_is_found_from_a_subfolder() {
+    let sb = Sandbox::new(CONFIG);
+    sb.write("services/api/src/.keep", "");
+    let deep = sb.path("services/api/src");
+    let run = |dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]| {
+        let mut c = sb.command_as(common::USER, args);
+        c.current_dir(dir);
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let r = run(&deep, &["status", "--json"], &[]).ok();
+    assert_eq!(r.json()["project"], "walk");
+    // The ledger is the one next to the config, not one in the subfolder.
+    assert!(sb.exists(".relcon/ledger.db"));
+    assert!(!deep.join(".relcon").exists());
+    // A nearer relcon.toml wins, as a nested git repository would.
+    sb.write("services/relcon.toml", &CONFIG.replace("walk", "nested"));
+    let r = run(&deep, &["status", "--json"], &[]).ok();
+    assert_eq!(r.json()["project"], "nested");
+    // $RELCON_CONFIG and --config come first.
+    let top = sb.config_path();
+    let r = run(
+        &deep,
+        &["status", "--json"],
+        &[("RELCON_CONFIG", top.to_str().unwrap())],
+    )
+    .ok();
+    assert_eq!(r.json()["project"], "walk");
+    let r = run(&deep, &["--config", top.to_str().unwrap(), "status", "--json"], &[]).ok();
+    assert_eq!(r.json()["project"], "walk");
+    // Nothing above: the message names what to do.
+    let empty = Sandbox::empty();
+    let r = run(empty.root(), &["status"], &[]).code(2);
+    assert!(r.stderr.contains("relcon init"), "{r}");
+}
