@@ -19,6 +19,10 @@ const BODY_LIMIT: u64 = 16 * 1024;
 pub fn body(env: &[(String, String)]) -> serde_json::Value {
     let mut map = serde_json::Map::new();
     for (k, v) in env {
+        // The output file is the hook's own business, not the receiver's.
+        if k == "RELCON_OUTPUT" {
+            continue;
+        }
         if let Some(name) = k.strip_prefix("RELCON_") {
             map.insert(name.to_ascii_lowercase(), serde_json::Value::String(v.clone()));
         }

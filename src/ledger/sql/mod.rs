@@ -9,6 +9,7 @@
 
 pub mod chain;
 pub mod incident;
+pub mod outputs;
 mod project;
 mod view;
 
