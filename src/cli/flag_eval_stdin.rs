@@ -47,7 +47,8 @@ pub fn run(ctx: &Ctx, env: &str, flag: &str, json: bool) -> Result<i32> {
                     block.push_str(&serde_json::to_string(&r).unwrap_or_default());
                     block.push('\n');
                 } else {
-                    block.push_str(&crate::domain::inert(&format!("{key}\t{}\t{}", r.variant, r.reason)));
+                    // Quoted, so an empty key shows as "".
+                    block.push_str(&crate::domain::inert(&format!("{key:?} {} ({})", r.variant, r.reason)));
                     block.push('\n');
                 }
             }
