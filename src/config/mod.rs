@@ -124,6 +124,43 @@ pub struct FlagDef {
 pub struct Prometheus {
     pub url: String,
     pub timeout: Duration,
+    /// Sent with every query; secret values come from named variables.
+    pub headers: BTreeMap<String, HeaderValue>,
+    /// A variable holding a bearer token (`Authorization: Bearer …`).
+    pub token_env: Option<String>,
+}
+
+impl Prometheus {
+    /// The headers to send, secrets read now; an unset variable is named.
+    pub fn resolved_headers(&self) -> Result<Vec<(String, String)>, String> {
+        let read = |name: &str| match std::env::var(name) {
+            Ok(v) if !v.is_empty() => Ok(v),
+            _ => Err(format!("{name} is not set")),
+        };
+        let mut out = Vec::new();
+        if let Some(t) = &self.token_env {
+            out.push(("Authorization".to_string(), format!("Bearer {}", read(t)?)));
+        }
+        for (k, v) in &self.headers {
+            let v = match v {
+                HeaderValue::Literal(s) => s.clone(),
+                HeaderValue::Secret { env } => read(env)?,
+            };
+            out.push((k.clone(), v));
+        }
+        Ok(out)
+    }
+
+    /// Names of the variables holding secrets.
+    pub fn secret_envs(&self) -> impl Iterator<Item = &str> {
+        self.token_env
+            .iter()
+            .map(String::as_str)
+            .chain(self.headers.values().filter_map(|h| match h {
+                HeaderValue::Secret { env } => Some(env.as_str()),
+                HeaderValue::Literal(_) => None,
+            }))
+    }
 }
 
 impl Config {

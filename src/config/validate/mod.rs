@@ -51,7 +51,18 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let flags = flags::flags(src, raw.flag, &names)?;
     let keymap = keys::keymap(src, raw.keys)?;
     let incident = super::incident::validate(raw.incident, path, source)?;
-    let redact = redact(raw.exec.redact, &environments, &flags, &ledger);
+    let prometheus = raw.prometheus.map(|p| Prometheus {
+        url: p.url,
+        timeout: p.timeout.map_or(Duration::from_secs(5), |d| d.0),
+        headers: p.headers.unwrap_or_default(),
+        token_env: p.token_env,
+    });
+    let mut redact = redact(raw.exec.redact, &environments, &flags, &ledger);
+    if let Some(p) = &prometheus {
+        redact.extend(p.secret_envs().map(str::to_string));
+        redact.sort();
+        redact.dedup();
+    }
     // Checked last, so a half-written config reports its other mistakes first.
     if environments.is_empty() {
         return Err(src.err(
@@ -72,10 +83,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         checklists,
         flags,
         exports,
-        prometheus: raw.prometheus.map(|p| Prometheus {
-            url: p.url,
-            timeout: p.timeout.map_or(Duration::from_secs(5), |d| d.0),
-        }),
+        prometheus,
         theme: raw.ui.theme.unwrap_or_else(|| "default".to_string()),
         keymap,
         redact,
