@@ -132,3 +132,45 @@ fn the_config_is_found_from_a_subfolder() {
     let r = run(empty.root(), &["status"], &[]).code(2);
     assert!(r.stderr.contains("relcon init"), "{r}");
 }
+
+/// `RELCON_LOG=debug` writes `$XDG_STATE_HOME/relcon/relcon.log`: the
+/// command, the config, each hook step and its outcome — and no secret,
+/// though the hook prints one and gets one in its environment.
+#[test]
+fn the_log_file_follows_relcon_log_and_never_holds_secrets() {
+    let secret = "s3cr3t-value-9f8e7d6c";
+    let sb = Sandbox::new(&format!(
+        "{CONFIG}deploy = 'echo \"token is $DEPLOY_KEY\"'\n\n[exec]\nredact = [\"DEPLOY_KEY\"]\n"
+    ));
+    let state = sb.path("state");
+    let log = state.join("relcon/relcon.log");
+    let env = |level: &'static str| {
+        vec![
+            ("XDG_STATE_HOME", state.to_str().unwrap().to_string()),
+            ("DEPLOY_KEY", secret.to_string()),
+            ("RELCON_LOG", level.to_string()),
+        ]
+    };
+    let run = |env: &[(&str, String)], args: &[&str]| {
+        let pairs: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        sb.run_env(&pairs, args)
+    };
+    // Off by default: no file.
+    run(&env("")[..2], &["release", "register", "1.0", "--commit", "abc"]).ok();
+    assert!(!log.exists(), "logging is off by default");
+    run(&env("debug"), &["deploy", "dev", "1.0", "--yes", "--reason", "ship"]).ok();
+    let text = std::fs::read_to_string(&log).expect("the log file");
+    assert!(text.contains("relcon started"), "{text}");
+    assert!(text.contains("verb=\"deploy\""), "{text}");
+    assert!(text.contains("relcon.toml"), "the config path: {text}");
+    assert!(text.contains("hook step") && text.contains("ok=true"), "{text}");
+    assert!(
+        !text.contains(secret) && !text.contains("token is"),
+        "no output, no secret: {text}"
+    );
+    // A bad level says so and does not log.
+    let before = text.len();
+    let r = run(&env("loud"), &["status"]).ok();
+    assert!(r.stderr.contains("RELCON_LOG=\"loud\""), "{r}");
+    assert_eq!(std::fs::read_to_string(&log).unwrap().len(), before);
+}

@@ -11,6 +11,7 @@ mod flag_eval_stdin;
 mod health_cmds;
 mod incident_cmds;
 mod ledger_cmds;
+pub mod log;
 mod metrics_cmds;
 pub mod output;
 mod read_cmds;
@@ -61,6 +62,7 @@ fn refuse_writes(cli: &Cli, cmd: &Cmd) -> Result<()> {
 /// Run a parsed command line (not the TUI); returns the exit code, which
 /// is non-zero when output was lost on the way (see `term::exit_code`).
 pub fn run(cli: &Cli, cmd: &Cmd) -> i32 {
+    tracing::info!(verb = cmd.write_verb().unwrap_or("(reads)"), "command");
     let json = wants_json(cmd);
     let code = match dispatch(cli, cmd) {
         Ok(code) => code,

@@ -132,6 +132,7 @@ impl Flow {
             Err(Wait::TimedOut) => return self.timed_out("no run of the dispatched workflow appeared"),
         };
         self.say(format!("run {}: {}", run.id, run.url));
+        tracing::info!(repo = %self.g.repo, workflow = %self.g.workflow, run = run.id, "github run found");
         self.follow(&api, run.id)
     }
 
@@ -185,6 +186,7 @@ impl Flow {
                     if run["status"] == "completed" {
                         let conclusion = run["conclusion"].as_str().unwrap_or("unknown");
                         self.say(format!("run {id} completed: {conclusion}"));
+                        tracing::info!(run = id, conclusion, "github run completed");
                         return if conclusion == "success" {
                             StepEnd::Ok
                         } else {

@@ -122,6 +122,8 @@ pub fn run_hook(
             StepEnd::Ok => (true, "done".to_string()),
             StepEnd::Failed(d) => (false, redactor.redact(&d)),
         };
+        // The step's name and outcome only: output and variables may hold secrets.
+        tracing::info!(step = %step.name, ok, elapsed_ms = started.elapsed().as_millis() as u64, "hook step");
         on_event(HookEvent::StepFinished {
             name: step.name.clone(),
             ok,

@@ -142,6 +142,7 @@ pub(crate) fn post(
     loop {
         match rx.recv_timeout(Duration::from_millis(25)) {
             Ok(Ok((status, text))) => {
+                tracing::info!(status, "webhook answered");
                 let line = redactor.redact(&format!("POST {url} → HTTP {status}\n{text}\n"));
                 capture.push(&line);
                 let mut lines = LineSplitter::default();
