@@ -174,3 +174,63 @@ fn the_log_file_follows_relcon_log_and_never_holds_secrets() {
     assert!(r.stderr.contains("RELCON_LOG=\"loud\""), "{r}");
     assert_eq!(std::fs::read_to_string(&log).unwrap().len(), before);
 }
+
+const USER_CONFIG: &str = r#"theme = "light"
+
+[identity]
+user = "ana@example.com"
+
+[keys.global]
+"Q" = "quit"
+
+[skin.prod]
+theme = "high-contrast"
+"#;
+
+/// The user config in `$XDG_CONFIG_HOME/relcon/config.toml`: identity (a
+/// real run records it as the actor), theme, keys and per-environment skins
+/// over the project's config; its mistakes name its own file and line.
+#[test]
+fn the_user_config_sets_identity_theme_keys_and_skins() {
+    let sb = Sandbox::new(&format!(
+        "{CONFIG}\n[[environment]]\nname = \"prod\"\npromote_from = \"dev\"\n\n[ui]\ntheme = \"default\"\n"
+    ));
+    sb.write("xdg/relcon/config.toml", USER_CONFIG);
+    let xdg = sb.path("xdg");
+    let mut c = sb.command_as("ignored", ["release", "register", "1.0", "--commit", "abc"]);
+    c.env_remove("RELCON_USER").env("XDG_CONFIG_HOME", &xdg);
+    assert!(c.status().unwrap().success());
+    let audit = sb.json(&["audit", "--json"]);
+    assert_eq!(audit[0]["actor"], "ana@example.com", "{audit}");
+    // $RELCON_USER still wins.
+    let mut c = sb.command_as("bo", ["release", "register", "1.1", "--commit", "def"]);
+    c.env("XDG_CONFIG_HOME", &xdg);
+    assert!(c.status().unwrap().success());
+    assert_eq!(sb.json(&["audit", "--json"])[0]["actor"], "bo");
+
+    // Loaded in-process: only this test of this binary reads the variable.
+    std::env::set_var("XDG_CONFIG_HOME", &xdg);
+    let config = relcon::config::Config::load(&sb.config_path()).unwrap();
+    assert_eq!(config.theme, "light", "over the project's [ui] theme");
+    assert_eq!(config.skins.get("prod").map(String::as_str), Some("high-contrast"));
+    let q = relcon::config::KeySpec::parse("Q").unwrap();
+    assert_eq!(
+        config.keymap.lookup("global", q),
+        Some(relcon::config::Command::parse("quit").unwrap())
+    );
+    std::env::remove_var("XDG_CONFIG_HOME");
+
+    sb.write(
+        "xdg/relcon/config.toml",
+        "theme = \"light\"\n[skin.prod]\ntheme = \"x\"\ncolour = \"red\"\n",
+    );
+    let mut c = sb.command_as(common::USER, ["status"]);
+    c.env("XDG_CONFIG_HOME", &xdg);
+    let out = c.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("relcon/config.toml:4:1") && stderr.contains("colour"),
+        "{stderr}"
+    );
+}

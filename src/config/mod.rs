@@ -12,6 +12,7 @@ mod keyspec;
 mod ledger;
 mod schema;
 mod template;
+pub mod user;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -47,6 +48,9 @@ pub struct Config {
     pub exports: Vec<FlagExport>,
     pub prometheus: Option<Prometheus>,
     pub theme: String,
+    /// Per-environment themes from the user config (`[skin.prod]`), e.g. a
+    /// loud prod; empty when there is none.
+    pub skins: BTreeMap<String, String>,
     pub keymap: Keymap,
     /// The rollback decision tree for incidents (`[incident]`).
     pub incident: crate::domain::incident::Tree,
@@ -196,7 +200,9 @@ impl Config {
                 .map(|d| d.join(path))
                 .unwrap_or_else(|_| path.to_path_buf())
         };
-        Config::parse(&abs, &source)
+        let mut config = Config::parse(&abs, &source)?;
+        user::apply(&mut config)?;
+        Ok(config)
     }
 
     /// `--config PATH`, else `$RELCON_CONFIG`, else `relcon.toml` in the

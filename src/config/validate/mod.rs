@@ -28,6 +28,17 @@ impl Src<'_> {
     }
 }
 
+/// The user config's `[keys.MODE]` laid over a project's keymap, errors
+/// pointing into the user config.
+pub(crate) fn layer_keys(
+    path: &Path,
+    source: &str,
+    keymap: Keymap,
+    raw: BTreeMap<toml::Spanned<String>, BTreeMap<toml::Spanned<String>, toml::Spanned<super::schema::BindingRaw>>>,
+) -> Result<Keymap, ConfigError> {
+    keys::layer(Src { path, source }, keymap, raw)
+}
+
 pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(source).map_err(|e| {
         let msg = e.message().trim_end().to_string();
@@ -85,6 +96,7 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         exports,
         prometheus,
         theme: raw.ui.theme.unwrap_or_else(|| "default".to_string()),
+        skins: BTreeMap::new(),
         keymap,
         redact,
         incident,
