@@ -10,10 +10,12 @@ fn main() {
         Ok(p) => p,
         Err(e) => std::process::exit(cli::clap_error(e)),
     };
+    let log = cli::log::init();
     let code = match &parsed.command {
         None => relcon::tui::main(&parsed),
         Some(Cmd::Demo { keep, print_config }) => relcon::demo::main(&parsed, keep.as_deref(), *print_config),
         Some(cmd) => cli::run(&parsed, cmd),
     };
+    drop(log); // flushes the log file; exit skips destructors
     std::process::exit(code);
 }

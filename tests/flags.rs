@@ -505,7 +505,7 @@ fn flag_eval_matches_the_independent_mmh3_table() {
                     let (sb, table) = (&sb, &table);
                     s.spawn(move || {
                         (0..table.len())
-                            .filter(|i| i % 4 == t)
+                            .filter(|i| i % 4 == t && table[*i].key.is_ascii())
                             .map(|i| {
                                 (
                                     i,
@@ -518,7 +518,7 @@ fn flag_eval_matches_the_independent_mmh3_table() {
                 .collect();
             handles.into_iter().flat_map(|h| h.join().unwrap()).collect()
         });
-        assert_eq!(results.len(), table.len());
+        assert_eq!(results.len(), table.iter().filter(|r| r.key.is_ascii()).count());
         for (i, ev) in results {
             let row = &table[i];
             let ctx = format!("{} / {:?} at {p}%: {ev}", row.flag, row.key);
@@ -527,6 +527,15 @@ fn flag_eval_matches_the_independent_mmh3_table() {
                 (Some(row.flag.as_str()), Some("staging"), Some(row.key.as_str())),
                 "{ctx}"
             );
+            // flagd skips `fractional` without a targeting key: the default
+            // variant, on only at 100 %.
+            if row.key.is_empty() {
+                assert_eq!(ev["enabled"].as_bool(), Some(p == 100), "{ctx}");
+                if p < 100 {
+                    assert_eq!(ev["reason"], "no targeting key", "{ctx}");
+                }
+                continue;
+            }
             assert_eq!(ev["bucket"].as_u64(), Some(row.bucket), "bucket {ctx}");
             assert_eq!(ev["enabled"].as_bool(), Some(row.bucket < p), "{ctx}");
             let reason = ev["reason"].as_str().unwrap();
@@ -542,6 +551,20 @@ fn flag_eval_matches_the_independent_mmh3_table() {
                 );
             }
         }
+    }
+    // Beyond ASCII, flagd evaluators disagree (Go: UTF-8 bytes, flagd-core:
+    // UTF-16 units): `flag eval` refuses such keys; the hash itself stays
+    // the UTF-8 one Go flagd and mmh3 compute.
+    for row in table.iter().filter(|r| !r.key.is_ascii()) {
+        let r = sb.run(&["flag", "eval", "staging", &row.flag, &row.key]).code(2);
+        assert!(r.stderr.contains("not ASCII"), "{r}");
+        assert_eq!(
+            u64::from(relcon::flags::murmur::bucket(&row.flag, &row.key)),
+            row.bucket,
+            "{} / {:?}",
+            row.flag,
+            row.key
+        );
     }
 }
 
@@ -1004,4 +1027,112 @@ flags = [{ format = "flagd", path = "flags/{env}.flagd.json" }]
     assert_eq!(on_counts[&("off".to_string(), "customer_portal".to_string())], 0);
     assert_eq!(on_counts[&("on".to_string(), "new_checkout".to_string())], keys.len());
     assert_eq!(on_counts[&("targets".to_string(), "customer_portal".to_string())], 3);
+}
+
+/// `flag eval --stdin` with many keys, as JSON lines.
+fn eval_stdin(sb: &Sandbox, env: &str, flag: &str, keys: &[String]) -> common::Run {
+    let mut c = sb.command_as(common::USER, ["flag", "eval", env, flag, "--stdin", "--json"]);
+    c.stdin(Stdio::piped());
+    let mut child = c.spawn().expect("run relcon");
+    let mut input = keys.join("\n");
+    input.push('\n');
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    common::Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// 10 000 keys (and an empty one) through `flag eval --stdin`, one process,
+/// against flagd-core on the exported document: same value and variant for
+/// every key; the empty key is off, "no targeting key", as flagd has it.
+#[test]
+fn flag_eval_stdin_agrees_with_flagd_core_on_10000_keys() {
+    let config = r#"[project]
+name = "interop"
+
+[[environment]]
+name = "prod"
+
+[flag.customer_portal]
+env.prod = { enabled = true, rollout = 25, targets = ["15", "42", "103"] }
+
+[export]
+flags = [{ format = "flagd", path = "flags/{env}.flagd.json" }]
+"#;
+    let sb = Sandbox::new(config);
+    sb.run(&["flag", "export"]).ok();
+    let mut keys: Vec<String> = (0..4000).map(|i| format!("tenant-{i}")).collect();
+    keys.extend((0..3000).map(|i| format!("user{i}@example.com")));
+    keys.extend((0..3000).map(|i| (i * 7919).to_string()));
+    keys.push(String::new());
+    let r = eval_stdin(&sb, "prod", "customer_portal", &keys).ok();
+    let lines: Vec<Value> = r
+        .stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line ({e}): {l}")))
+        .collect();
+    assert_eq!(lines.len(), keys.len(), "one line per key");
+    for (k, l) in keys.iter().zip(&lines) {
+        assert_eq!(l["key"].as_str(), Some(k.as_str()), "in order: {l}");
+        assert_eq!(
+            (l["flag"].as_str(), l["env"].as_str()),
+            (Some("customer_portal"), Some("prod"))
+        );
+    }
+    let empty = lines.last().unwrap();
+    assert_eq!(
+        (empty["enabled"].as_bool(), empty["reason"].as_str()),
+        (Some(false), Some("no targeting key"))
+    );
+    let on = lines.iter().filter(|l| l["enabled"] == true).count();
+    assert!(on > 2200 && on < 2800, "25 % of 10 000 keys: {on}");
+    // Ties the stream to the one-key command on a sample.
+    for i in [0, 4001, 9999] {
+        let one = sb.json(&["flag", "eval", "prod", "customer_portal", &keys[i], "--json"]);
+        assert_eq!(one["enabled"], lines[i]["enabled"], "{}", keys[i]);
+        assert_eq!(one["reason"], lines[i]["reason"], "{}", keys[i]);
+    }
+
+    let Some((node, prefix)) = flagd_core() else { return };
+    let requests: Vec<(String, String)> = keys
+        .iter()
+        .map(|k| ("customer_portal".to_string(), k.clone()))
+        .collect();
+    let (results, _) = flagd_eval(&node, &prefix, &sb.path("flags/prod.flagd.json"), &requests);
+    assert_eq!(results.len(), keys.len());
+    for ((k, ours), theirs) in keys.iter().zip(&lines).zip(&results) {
+        assert!(theirs["errorCode"].is_null(), "{k:?}: {theirs}");
+        assert_eq!(
+            theirs["value"], ours["enabled"],
+            "{k:?}: flagd-core {theirs}, relcon {ours}"
+        );
+        assert_eq!(theirs["variant"], ours["variant"], "{k:?}");
+    }
+}
+
+/// flagd evaluators disagree beyond ASCII: such a key is refused (its own
+/// error line, exit 2), never answered silently; the other keys still are.
+#[test]
+fn flag_eval_refuses_non_ascii_keys_clearly() {
+    let sb = Sandbox::new(
+        "[project]\nname = \"x\"\n[[environment]]\nname = \"prod\"\n[flag.beta]\nenv.prod = { enabled = true, rollout = 50 }\n",
+    );
+    let keys = ["tenant-1".to_string(), "münchen".to_string(), "tenant-2".to_string()];
+    let r = eval_stdin(&sb, "prod", "beta", &keys).code(2);
+    let lines: Vec<Value> = r.stdout.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3, "{r}");
+    assert!(
+        lines[0]["variant"].is_string() && lines[2]["variant"].is_string(),
+        "{r}"
+    );
+    assert!(lines[1]["error"].as_str().unwrap().contains("not ASCII"), "{r}");
+    assert!(lines[1].get("enabled").is_none(), "no answer for a refused key: {r}");
+    assert!(r.stderr.contains("1 of 3 keys could not be evaluated"), "{r}");
+    let one = sb.run(&["flag", "eval", "prod", "beta", "münchen"]).code(2);
+    assert!(one.stderr.contains("UTF-16"), "{one}");
 }

@@ -226,10 +226,14 @@ fn every_human_output_shows_escapes_and_keeps_one_record_per_line() {
     );
     assert!(flags.stdout.contains("tenant<\\x1b"), "{flags}");
 
-    let key = format!("tenant{EVIL}");
+    // Escape sequences are ASCII: such a key is evaluated, its line inert.
+    let key: String = format!("tenant{EVIL}").chars().filter(char::is_ascii).collect();
     let eval = run(&["flag", "eval", "dev", "beta", &key]).ok();
     assert_run_inert("flag eval", &eval);
     assert_eq!(lines(&eval.stdout), 1, "{eval}");
+    // Beyond ASCII flagd evaluators disagree: refused, the message inert.
+    let eval = run(&["flag", "eval", "dev", "beta", &format!("tenant{EVIL}")]).code(2);
+    assert_run_inert("flag eval (refused)", &eval);
 
     // A checklist import preview prints TOML: inert, and still valid TOML.
     let preview = run(&["checklist", "import", "smoke.md", "--name", "again"]).ok();

@@ -50,6 +50,8 @@ const TABLE: &[(&str, &[&str], Class, bool)] = &[
     ("flag eval", &["flag", "eval", "dev", "beta", "tenant-1"], R, true),
     ("flag export", &["flag", "export", "--check"], R, true),
     ("demo", &["demo", "--print-config"], R, true),
+    ("completions", &["completions", "bash"], R, true),
+    ("man", &["man"], R, true),
     ("init", &["init", "second.toml"], W, true),
     // The demo needs a terminal for its console: only the refusal is run.
     ("demo", &["demo", "--keep", "demo-folder"], W, false),

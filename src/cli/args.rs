@@ -10,11 +10,11 @@ pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, IncidentCmd, LedgerCm
 #[derive(Parser, Debug)]
 #[command(
     name = "relcon",
-    version,
+    version = crate::cli::conventions::VERSION,
     about = "A terminal release console: promote, roll back and toggle flags — gated, and recorded in a tamper-evident ledger."
 )]
 pub struct Cli {
-    /// Config file (else $RELCON_CONFIG, else ./relcon.toml).
+    /// Config file (else $RELCON_CONFIG, else relcon.toml in this folder or the nearest parent).
     #[arg(long, global = true, value_name = "PATH")]
     pub config: Option<PathBuf>,
     /// Theme for the TUI: default, light, high-contrast, colorblind, or a path.
@@ -247,6 +247,13 @@ pub enum Cmd {
         #[command(subcommand)]
         cmd: NotifyCmd,
     },
+    /// Print a shell completion script, e.g. `relcon completions zsh > _relcon`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `relcon man | man -l -`.
+    Man,
 }
 
 #[derive(Args, Debug, Clone, Copy)]
@@ -327,6 +334,7 @@ impl Cmd {
                 NotifyCmd::Status { .. } => None,
                 NotifyCmd::Flush { .. } => Some("notify flush"),
             },
+            Cmd::Completions { .. } | Cmd::Man => None,
         }
     }
 }

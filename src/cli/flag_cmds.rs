@@ -14,15 +14,24 @@ use crate::ops::Ctx;
 pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
     match cmd {
         FlagCmd::List { json } => list(ctx, json.json),
-        FlagCmd::Eval { env, flag, key, json } => {
-            let r = flags::eval(ctx, env, flag, key)?;
-            if json.json {
-                print_json(&r);
-            } else {
-                out(format!("{flag} in {env} for {key:?}: {} ({})", r.variant, r.reason));
+        FlagCmd::Eval {
+            env,
+            flag,
+            key,
+            stdin,
+            json,
+        } => match key {
+            Some(key) if !*stdin => {
+                let r = flags::eval(ctx, env, flag, key)?;
+                if json.json {
+                    print_json(&r);
+                } else {
+                    out(format!("{flag} in {env} for {key:?}: {} ({})", r.variant, r.reason));
+                }
+                Ok(0)
             }
-            Ok(0)
-        }
+            _ => super::flag_eval_stdin::run(ctx, env, flag, json.json),
+        },
         FlagCmd::Export { check: true, json } => check_exports(ctx, json.json),
         FlagCmd::Export { check: false, json } => export(ctx, json.json),
         FlagCmd::Set {

@@ -4,12 +4,15 @@
 mod announce_cmds;
 pub mod args;
 mod confirm;
+pub mod conventions;
 mod deploy_cmds;
 mod diff_cmds;
 mod flag_cmds;
+mod flag_eval_stdin;
 mod health_cmds;
 mod incident_cmds;
 mod ledger_cmds;
+pub mod log;
 mod metrics_cmds;
 mod notify_cmds;
 pub mod output;
@@ -62,6 +65,7 @@ fn refuse_writes(cli: &Cli, cmd: &Cmd) -> Result<()> {
 /// Run a parsed command line (not the TUI); returns the exit code, which
 /// is non-zero when output was lost on the way (see `term::exit_code`).
 pub fn run(cli: &Cli, cmd: &Cmd) -> i32 {
+    tracing::info!(verb = cmd.write_verb().unwrap_or("(reads)"), "command");
     let json = wants_json(cmd);
     let code = match dispatch(cli, cmd) {
         Ok(code) => code,
@@ -138,6 +142,8 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
     let cfg = cli.config.as_deref();
     match cmd {
         Cmd::Init { path, force } => write_cmds::init(path, *force),
+        Cmd::Completions { shell } => conventions::completions(*shell),
+        Cmd::Man => conventions::man(),
         Cmd::Demo { .. } => Err(Error::usage("demo is started from main")),
         Cmd::Checklist {
             cmd: Some(args::ChecklistCmd::Import { file, name, write }),

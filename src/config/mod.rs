@@ -14,6 +14,7 @@ mod rollout;
 mod notify;
 mod schema;
 mod template;
+pub mod user;
 mod validate;
 
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ pub use crate::domain::FlagState;
 pub use duration::format as format_duration;
 pub use error::{line_col, ConfigError};
 pub use exports::{dotenv_name, FlagExport};
-pub use hook::{Hook, HookKind, Step, DEFAULT_TIMEOUT};
+pub use hook::{GithubWorkflow, HeaderValue, Hook, HookKind, Step, Webhook, DEFAULT_TIMEOUT, HOOK_VARS};
 pub use keys::{Binding, Command, KeyCode, KeySpec, Keymap};
 pub use ledger::{parse_url as parse_ledger_url, Identity, LedgerConfig, LedgerLocation, DEFAULT_LEASE_TTL};
 pub use notify::{
@@ -53,6 +54,9 @@ pub struct Config {
     pub exports: Vec<FlagExport>,
     pub prometheus: Option<Prometheus>,
     pub theme: String,
+    /// Per-environment themes from the user config (`[skin.prod]`), e.g. a
+    /// loud prod; empty when there is none.
+    pub skins: BTreeMap<String, String>,
     pub keymap: Keymap,
     /// The rollback decision tree for incidents (`[incident]`).
     pub incident: crate::domain::incident::Tree,
@@ -138,6 +142,43 @@ pub struct FlagDef {
 pub struct Prometheus {
     pub url: String,
     pub timeout: Duration,
+    /// Sent with every query; secret values come from named variables.
+    pub headers: BTreeMap<String, HeaderValue>,
+    /// A variable holding a bearer token (`Authorization: Bearer …`).
+    pub token_env: Option<String>,
+}
+
+impl Prometheus {
+    /// The headers to send, secrets read now; an unset variable is named.
+    pub fn resolved_headers(&self) -> Result<Vec<(String, String)>, String> {
+        let read = |name: &str| match std::env::var(name) {
+            Ok(v) if !v.is_empty() => Ok(v),
+            _ => Err(format!("{name} is not set")),
+        };
+        let mut out = Vec::new();
+        if let Some(t) = &self.token_env {
+            out.push(("Authorization".to_string(), format!("Bearer {}", read(t)?)));
+        }
+        for (k, v) in &self.headers {
+            let v = match v {
+                HeaderValue::Literal(s) => s.clone(),
+                HeaderValue::Secret { env } => read(env)?,
+            };
+            out.push((k.clone(), v));
+        }
+        Ok(out)
+    }
+
+    /// Names of the variables holding secrets.
+    pub fn secret_envs(&self) -> impl Iterator<Item = &str> {
+        self.token_env
+            .iter()
+            .map(String::as_str)
+            .chain(self.headers.values().filter_map(|h| match h {
+                HeaderValue::Secret { env } => Some(env.as_str()),
+                HeaderValue::Literal(_) => None,
+            }))
+    }
 }
 
 impl Config {
@@ -173,17 +214,37 @@ impl Config {
                 .map(|d| d.join(path))
                 .unwrap_or_else(|_| path.to_path_buf())
         };
-        Config::parse(&abs, &source)
+        let mut config = Config::parse(&abs, &source)?;
+        user::apply(&mut config)?;
+        Ok(config)
     }
 
-    /// `--config PATH`, else `$RELCON_CONFIG`, else `./relcon.toml`.
+    /// `--config PATH`, else `$RELCON_CONFIG`, else `relcon.toml` in the
+    /// working folder or its nearest parent (as git finds its repository),
+    /// else `./relcon.toml` (which then names what is missing).
     pub fn locate(explicit: Option<&Path>) -> PathBuf {
         if let Some(p) = explicit {
             return p.to_path_buf();
         }
         match std::env::var_os("RELCON_CONFIG") {
             Some(p) if !p.is_empty() => PathBuf::from(p),
-            _ => PathBuf::from("relcon.toml"),
+            _ => std::env::current_dir()
+                .ok()
+                .and_then(|cwd| discover(&cwd))
+                .unwrap_or_else(|| PathBuf::from("relcon.toml")),
         }
     }
+}
+
+/// The nearest `relcon.toml` at or above `start` (plain `relcon.toml`
+/// when it is in `start` itself, so messages stay as short as before).
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    if start.join("relcon.toml").is_file() {
+        return Some(PathBuf::from("relcon.toml"));
+    }
+    start
+        .ancestors()
+        .skip(1)
+        .map(|d| d.join("relcon.toml"))
+        .find(|p| p.is_file())
 }

@@ -255,7 +255,7 @@ pub fn validate(
 /// A template must name known placeholders and be JSON once filled in.
 fn check_body(body: &str) -> Result<(), String> {
     let filled =
-        crate::exec::body_template::render_json(body, &|name| BODY_VARS.contains(&name).then(|| "x".to_string()))
+        crate::domain::body_template::render_json(body, &|name| BODY_VARS.contains(&name).then(|| "x".to_string()))
             .map_err(|e| format!("{e} (known: {})", BODY_VARS.join(", ")))?;
     serde_json::from_str::<serde_json::Value>(&filled)
         .map(|_| ())

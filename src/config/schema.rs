@@ -239,6 +239,10 @@ impl ExportFormat {
 pub struct PrometheusRaw {
     pub url: String,
     pub timeout: Option<Humane>,
+    /// Extra headers (a tenant id, an API key from `{ env = "VAR" }`).
+    pub headers: Option<BTreeMap<String, super::hook::HeaderValue>>,
+    /// A variable holding a bearer token.
+    pub token_env: Option<String>,
 }
 
 #[derive(Deserialize, Default)]

@@ -1,18 +1,25 @@
-//! Freeze windows: weekly ("Fri 16:00 - Mon 08:00 UTC") or absolute
-//! ("2026-12-20 00:00 - 2027-01-04 08:00 +01:00"). The timezone is always
-//! explicit, so a window means the same thing on every operator's machine.
+//! Freeze windows: weekly ("Fri 16:00 - Mon 08:00 Europe/Berlin") or
+//! absolute ("2026-12-20 00:00 - 2027-01-04 08:00 +01:00"). The time zone
+//! is always explicit (UTC, ±HH:MM or an IANA name), so a window means the
+//! same thing on every operator's machine. Named zones follow daylight
+//! saving time: "Fri 16:00 Europe/Berlin" is 15:00 UTC in winter and 14:00
+//! UTC in summer. The zone database is built into the binary (jiff), so the
+//! answer does not depend on the host's tzdata either.
 
-use chrono::{DateTime, Datelike, Duration, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike, Utc};
+use jiff::tz::{Offset, TimeZone};
+use jiff::ToSpan;
 
 const WEEK_MIN: i64 = 7 * 24 * 60;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum FreezeWindow {
-    /// Minutes from Monday 00:00 in `offset`; wraps past Sunday when end <= start.
+    /// Wall-clock minutes from Monday 00:00 in `zone`; wraps past Sunday
+    /// when end <= start.
     Weekly {
         start: i64,
         end: i64,
-        offset: FixedOffset,
+        zone: TimeZone,
         text: String,
     },
     Absolute {
@@ -20,6 +27,29 @@ pub enum FreezeWindow {
         end: DateTime<Utc>,
         text: String,
     },
+}
+
+/// The text says everything a window is.
+impl PartialEq for FreezeWindow {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text()
+    }
+}
+impl Eq for FreezeWindow {}
+
+fn to_jiff(t: DateTime<Utc>) -> jiff::Timestamp {
+    jiff::Timestamp::new(t.timestamp(), t.timestamp_subsec_nanos() as i32).unwrap_or(jiff::Timestamp::UNIX_EPOCH)
+}
+
+fn to_chrono(t: jiff::Timestamp) -> DateTime<Utc> {
+    DateTime::from_timestamp(t.as_second(), t.subsec_nanosecond().max(0) as u32).unwrap_or_default()
+}
+
+/// A wall-clock time in `zone` as an instant; a time skipped by a DST
+/// change counts from the moment the clocks jumped to (as people mean it).
+fn resolve(zone: &TimeZone, civil: jiff::civil::DateTime) -> Option<DateTime<Utc>> {
+    let z = zone.to_ambiguous_zoned_datetime(civil).compatible().ok()?;
+    Some(to_chrono(z.timestamp()))
 }
 
 impl FreezeWindow {
@@ -33,38 +63,36 @@ impl FreezeWindow {
     pub fn active_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self {
             FreezeWindow::Absolute { start, end, .. } => (now >= *start && now < *end).then_some(*end),
-            FreezeWindow::Weekly { start, end, offset, .. } => {
-                let local = now.with_timezone(offset);
-                let minute = i64::from(local.weekday().num_days_from_monday()) * 24 * 60
+            FreezeWindow::Weekly { start, end, zone, .. } => {
+                let local = to_jiff(now).to_zoned_datetime(zone.clone());
+                let minute = i64::from(local.weekday().to_monday_zero_offset()) * 24 * 60
                     + i64::from(local.hour()) * 60
                     + i64::from(local.minute());
                 let len = (end - start).rem_euclid(WEEK_MIN);
                 let since_start = (minute - start).rem_euclid(WEEK_MIN);
-                if since_start < len {
-                    let remaining = len - since_start;
-                    // Round to the minute the window ends at.
-                    let base = now
-                        - Duration::seconds(i64::from(local.second()))
-                        - Duration::nanoseconds(i64::from(local.nanosecond()));
-                    Some(base + Duration::minutes(remaining))
-                } else {
-                    None
+                if since_start >= len {
+                    return None;
                 }
+                // The end is a wall-clock time: count wall minutes, then ask
+                // the zone which instant that is (DST may lie in between).
+                let this_minute = local.datetime().with().second(0).subsec_nanosecond(0).build().ok()?;
+                let end_civil = this_minute.checked_add((len - since_start).minutes()).ok()?;
+                resolve(zone, end_civil)
             }
         }
     }
 
     pub fn parse(text: &str) -> Result<FreezeWindow, String> {
-        let expected = "expected \"Fri 16:00 - Mon 08:00 UTC\" or \"2026-12-20 00:00 - 2027-01-04 08:00 +01:00\" (timezone UTC or ±HH:MM)";
+        let expected = "expected \"Fri 16:00 - Mon 08:00 UTC\" or \"2026-12-20 00:00 - 2027-01-04 08:00 Europe/Berlin\" (timezone UTC or ±HH:MM or an IANA name)";
         let trimmed = text.trim();
         let (range, tz) = trimmed
             .rsplit_once(' ')
             .ok_or_else(|| format!("freeze window {text:?}: {expected}"))?;
-        let offset = parse_offset(tz).ok_or_else(|| {
+        let zone = parse_zone(tz).ok_or_else(|| {
             if NaiveTime::parse_from_str(tz, "%H:%M").is_ok() {
-                format!("freeze window {text:?}: the timezone is missing; end it with UTC or ±HH:MM, e.g. \"{trimmed} UTC\"")
+                format!("freeze window {text:?}: the timezone is missing; end it with UTC, ±HH:MM or a name like Europe/Berlin, e.g. \"{trimmed} UTC\"")
             } else {
-                format!("freeze window {text:?}: timezone {tz:?} is not UTC or ±HH:MM; {expected}")
+                format!("freeze window {text:?}: timezone {tz:?} is not UTC or ±HH:MM or a known IANA name (e.g. Europe/Berlin); {expected}")
             }
         })?;
         let (a, b) = range
@@ -78,7 +106,7 @@ impl FreezeWindow {
             return Ok(FreezeWindow::Weekly {
                 start: s,
                 end: e,
-                offset,
+                zone,
                 text: trimmed.to_string(),
             });
         }
@@ -88,10 +116,13 @@ impl FreezeWindow {
                     .ok()
                     .map(|d| d.and_time(NaiveTime::MIN))
             })?;
-            offset
-                .from_local_datetime(&naive)
-                .single()
-                .map(|d| d.with_timezone(&Utc))
+            let civil = jiff::civil::date(
+                i16::try_from(naive.year()).ok()?,
+                naive.month() as i8,
+                naive.day() as i8,
+            )
+            .at(naive.hour() as i8, naive.minute() as i8, 0, 0);
+            resolve(&zone, civil)
         };
         match (abs(a), abs(b)) {
             (Some(s), Some(e)) if e > s => Ok(FreezeWindow::Absolute {
@@ -105,9 +136,15 @@ impl FreezeWindow {
     }
 }
 
-fn parse_offset(tz: &str) -> Option<FixedOffset> {
+/// UTC, ±HH:MM, or an IANA zone name (`Europe/Berlin`) — a name with a
+/// slash only, so the ambiguous abbreviations (`PST`, `EST`, `CET`) are
+/// refused rather than guessed.
+fn parse_zone(tz: &str) -> Option<TimeZone> {
     if tz.eq_ignore_ascii_case("utc") || tz == "Z" {
-        return FixedOffset::east_opt(0);
+        return Some(TimeZone::UTC);
+    }
+    if tz.contains('/') {
+        return TimeZone::get(tz).ok();
     }
     let sign = match tz.as_bytes().first()? {
         b'+' => 1,
@@ -120,7 +157,9 @@ fn parse_offset(tz: &str) -> Option<FixedOffset> {
     if h > 14 || m > 59 {
         return None;
     }
-    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+    Offset::from_seconds(sign * (h * 3600 + m * 60))
+        .ok()
+        .map(TimeZone::fixed)
 }
 
 fn parse_weekly(s: &str) -> Option<i64> {
@@ -185,11 +224,61 @@ mod tests {
         assert!(w.active_until(at("2027-01-04T08:00:00Z")).is_none());
     }
 
+    /// The DST week of 2026 in Berlin: clocks go forward on Sunday
+    /// 2026-03-29 at 02:00 (UTC+1 → UTC+2). A window written in Berlin
+    /// time keeps its wall-clock times on both sides of the change.
+    #[test]
+    fn a_dst_week_in_berlin() {
+        let w = FreezeWindow::parse("Fri 16:00 - Mon 08:00 Europe/Berlin").unwrap();
+        let cases = [
+            // Friday before the change: 16:00 CET = 15:00 UTC.
+            ("2026-03-27T14:59:00Z", None),
+            ("2026-03-27T15:00:00Z", Some("2026-03-30T06:00:00Z")),
+            // Sunday 02:30 does not exist in Berlin; 00:30 UTC is 01:30 CET, 01:30 UTC is 03:30 CEST.
+            ("2026-03-29T00:30:00Z", Some("2026-03-30T06:00:00Z")),
+            ("2026-03-29T01:30:00Z", Some("2026-03-30T06:00:00Z")),
+            // Monday 08:00 CEST = 06:00 UTC, not 07:00.
+            ("2026-03-30T05:59:00Z", Some("2026-03-30T06:00:00Z")),
+            ("2026-03-30T06:00:00Z", None),
+            // The next Friday is summer time: 16:00 CEST = 14:00 UTC.
+            ("2026-04-03T13:59:00Z", None),
+            ("2026-04-03T14:00:00Z", Some("2026-04-06T06:00:00Z")),
+        ];
+        for (now, want) in cases {
+            assert_eq!(w.active_until(at(now)), want.map(at), "{now}");
+        }
+        // New York changes on a different weekend (2026-03-08) and goes back on 2026-11-01.
+        let ny = FreezeWindow::parse("Sat 22:00 - Sun 06:00 America/New_York").unwrap();
+        // Sat 2026-10-31 22:00 EDT = Sun 02:00 UTC; Sun 06:00 EST = 11:00 UTC (a 9-hour night).
+        assert_eq!(ny.active_until(at("2026-11-01T01:59:00Z")), None);
+        assert_eq!(
+            ny.active_until(at("2026-11-01T02:00:00Z")),
+            Some(at("2026-11-01T11:00:00Z"))
+        );
+        assert_eq!(
+            ny.active_until(at("2026-11-01T10:59:00Z")),
+            Some(at("2026-11-01T11:00:00Z"))
+        );
+        assert_eq!(ny.active_until(at("2026-11-01T11:00:00Z")), None);
+    }
+
+    #[test]
+    fn absolute_windows_in_a_named_zone() {
+        // Christmas in Berlin is winter time (UTC+1).
+        let w = FreezeWindow::parse("2026-12-20 00:00 - 2027-01-04 08:00 Europe/Berlin").unwrap();
+        assert!(w.active_until(at("2026-12-19T22:59:00Z")).is_none());
+        assert_eq!(
+            w.active_until(at("2026-12-19T23:00:00Z")),
+            Some(at("2027-01-04T07:00:00Z"))
+        );
+    }
+
     #[test]
     fn bad_windows_say_what_is_expected() {
         for bad in [
             "Fri 16:00 - Mon 08:00",
-            "Fri 16:00 - Mon 08:00 Europe/Berlin",
+            "Fri 16:00 - Mon 08:00 Europe/Bxrlin",
+            "Fri 16:00 - Mon 08:00 CET",
             "Friday-ish",
             "Fri 25:00 - Mon 08:00 UTC",
             "2027-01-04 00:00 - 2026-12-20 00:00 UTC",

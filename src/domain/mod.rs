@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, no clock reads (time is passed in).
 
+pub mod body_template;
 pub mod checklist;
 pub mod checklist_import;
 pub mod dora;

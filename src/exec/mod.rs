@@ -2,9 +2,9 @@
 //! group, timeout, cancel) and webhooks. Data reaches a hook only through
 //! environment variables (or the webhook's JSON body), never the command text.
 
-pub mod body_template;
 mod capture;
 mod clean;
+mod github;
 mod lines;
 mod redact;
 mod shell;
@@ -114,21 +114,15 @@ pub fn run_hook(
             HookKind::Shell { run } => {
                 shell::run(run, cwd, env, step.timeout, cancel, redactor, &mut capture, &mut emit)
             }
-            HookKind::Webhook { url, token_env } => webhook::post(
-                url,
-                token_env.as_deref(),
-                env,
-                step.timeout,
-                cancel,
-                redactor,
-                &mut capture,
-                &mut emit,
-            ),
+            HookKind::Github(g) => github::run(g, env, step.timeout, cancel, redactor, &mut capture, &mut emit),
+            HookKind::Webhook(w) => webhook::post(w, env, step.timeout, cancel, redactor, &mut capture, &mut emit),
         };
         let (ok, detail) = match end {
             StepEnd::Ok => (true, "done".to_string()),
             StepEnd::Failed(d) => (false, redactor.redact(&d)),
         };
+        // The step's name and outcome only: output and variables may hold secrets.
+        tracing::info!(step = %step.name, ok, elapsed_ms = started.elapsed().as_millis() as u64, "hook step");
         on_event(HookEvent::StepFinished {
             name: step.name.clone(),
             ok,

@@ -14,6 +14,22 @@ pub struct Evaluation {
     pub bucket: Option<u32>,
 }
 
+/// Why a targeting key cannot be evaluated, if it cannot. flagd
+/// implementations disagree on keys beyond ASCII (Go flagd hashes the
+/// UTF-8 bytes, flagd-core in JavaScript the UTF-16 code units), so
+/// relcon refuses them rather than answer what one of them would not.
+pub fn check_key(key: &str) -> Result<(), String> {
+    if key.is_ascii() {
+        return Ok(());
+    }
+    Err(format!(
+        "targeting key {key:?} is not ASCII: flagd evaluators disagree on such keys (Go flagd hashes UTF-8 bytes, flagd-core in JavaScript hashes UTF-16 code units), so relcon does not guess which bucket it gets"
+    ))
+}
+
+/// The reason given to an empty targeting key, as flagd names it.
+pub const NO_TARGETING_KEY: &str = "no targeting key";
+
 pub fn evaluate(flag: &str, state: &FlagState, key: &str) -> Evaluation {
     if !state.enabled {
         return Evaluation {
@@ -28,6 +44,16 @@ pub fn evaluate(flag: &str, state: &FlagState, key: &str) -> Evaluation {
             enabled: true,
             variant: "on",
             reason: "targeted".into(),
+            bucket: None,
+        };
+    }
+    // flagd skips `fractional` without a targeting key and falls back to
+    // the default variant, which is "on" only at 100 %.
+    if key.is_empty() && state.rollout < 100 {
+        return Evaluation {
+            enabled: false,
+            variant: "off",
+            reason: NO_TARGETING_KEY.into(),
             bucket: None,
         };
     }
@@ -109,6 +135,21 @@ mod tests {
         let e = evaluate("customer_portal", &st(true, 100, &[]), "never-seen-key");
         assert_eq!(e.variant, "on");
         assert!(e.reason.starts_with("in rollout bucket"));
+    }
+
+    #[test]
+    fn an_empty_key_is_off_unless_the_flag_is_on_for_everyone() {
+        let e = evaluate("f", &st(true, 50, &["15"]), "");
+        assert_eq!((e.variant, e.reason.as_str()), ("off", NO_TARGETING_KEY));
+        assert_eq!(evaluate("f", &st(true, 100, &[]), "").variant, "on");
+        assert_eq!(evaluate("f", &st(false, 100, &[]), "").reason, "disabled");
+    }
+
+    #[test]
+    fn non_ascii_keys_are_refused_with_the_reason() {
+        assert!(check_key("tenant-42").is_ok());
+        let e = check_key("münchen").unwrap_err();
+        assert!(e.contains("not ASCII") && e.contains("UTF-16"), "{e}");
     }
 
     #[test]

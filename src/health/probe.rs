@@ -70,8 +70,22 @@ impl Prober {
 
     /// GET `url`, reading at most MAX_BODY bytes, all within `timeout`.
     pub async fn fetch(&self, url: &str, timeout: Duration) -> Result<Fetched, String> {
+        self.fetch_with(url, timeout, &[]).await
+    }
+
+    /// `fetch` with extra request headers (Prometheus auth, tenant ids).
+    pub async fn fetch_with(
+        &self,
+        url: &str,
+        timeout: Duration,
+        headers: &[(String, String)],
+    ) -> Result<Fetched, String> {
         let work = async {
-            let mut resp = self.client.get(url).send().await.map_err(|e| describe_error(&e))?;
+            let mut req = self.client.get(url);
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            let mut resp = req.send().await.map_err(|e| describe_error(&e))?;
             let status = resp.status().as_u16();
             let content_type = resp
                 .headers()
@@ -165,7 +179,18 @@ impl Prober {
                 }
             }
         };
-        match self.fetch(url.as_str(), prom.timeout).await {
+        let headers = match prom.resolved_headers() {
+            Ok(h) => h,
+            Err(reason) => {
+                return MetricSample {
+                    at,
+                    state: State::Unknown,
+                    value: None,
+                    reason: Some(format!("prometheus: {reason}")),
+                }
+            }
+        };
+        match self.fetch_with(url.as_str(), prom.timeout, &headers).await {
             Err(reason) => MetricSample {
                 at,
                 state: State::Unknown,

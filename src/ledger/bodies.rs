@@ -63,6 +63,14 @@ pub struct DeploymentFinished {
     pub reason: Option<String>,
 }
 
+/// `deployment.outputs`: what a succeeded deployment's hook recorded
+/// through `$RELCON_OUTPUT`, given to later hooks as variables.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeploymentOutputs {
+    pub number: u64,
+    pub outputs: std::collections::BTreeMap<String, String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ApprovalGranted {
     pub version: String,

@@ -12,6 +12,8 @@ pub mod kind {
     pub const DEPLOYMENT_SUCCEEDED: &str = "deployment.succeeded";
     pub const DEPLOYMENT_FAILED: &str = "deployment.failed";
     pub const DEPLOYMENT_INTERRUPTED: &str = "deployment.interrupted";
+    /// Values a hook wrote to `$RELCON_OUTPUT` (e.g. the platform's own release id).
+    pub const DEPLOYMENT_OUTPUTS: &str = "deployment.outputs";
     pub const APPROVAL_GRANTED: &str = "approval.granted";
     pub const HOLD_SET: &str = "hold.set";
     pub const HOLD_CLEARED: &str = "hold.cleared";

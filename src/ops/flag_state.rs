@@ -91,21 +91,32 @@ pub struct EvalResult {
     pub bucket: Option<u32>,
 }
 
-pub fn eval(ctx: &Ctx, env: &str, flag: &str, key: &str) -> Result<EvalResult> {
+/// The state `flag` has in `env` now (for evaluating many keys at once).
+pub fn state(ctx: &Ctx, env: &str, flag: &str) -> Result<FlagState> {
     ctx.env(env)?;
     let row = resolve(ctx.store.view(), &ctx.config, flag, env)?;
-    let st = FlagState {
+    Ok(FlagState {
         enabled: row.enabled,
         rollout: row.rollout,
         targets: row.targets,
-    };
+    })
+}
+
+pub fn eval(ctx: &Ctx, env: &str, flag: &str, key: &str) -> Result<EvalResult> {
+    let st = state(ctx, env, flag)?;
+    crate::flags::eval::check_key(key).map_err(Error::usage)?;
+    Ok(eval_with(&st, env, flag, key))
+}
+
+/// `eval` of one key against a state already read.
+pub fn eval_with(st: &FlagState, env: &str, flag: &str, key: &str) -> EvalResult {
     let Evaluation {
         enabled,
         variant,
         reason,
         bucket,
-    } = evaluate(flag, &st, key);
-    Ok(EvalResult {
+    } = evaluate(flag, st, key);
+    EvalResult {
         flag: flag.into(),
         env: env.into(),
         key: key.into(),
@@ -113,7 +124,7 @@ pub fn eval(ctx: &Ctx, env: &str, flag: &str, key: &str) -> Result<EvalResult> {
         variant,
         reason,
         bucket,
-    })
+    }
 }
 
 /// Changes of `flag` in `env`, newest first.

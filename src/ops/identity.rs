@@ -8,6 +8,10 @@ pub fn actor() -> String {
             return u.trim().to_string();
         }
     }
+    // The user config's [identity] user, before git's guess.
+    if let Some(u) = crate::config::user::identity() {
+        return u;
+    }
     if let Ok(out) = Command::new("git").args(["config", "user.email"]).output() {
         let email = String::from_utf8_lossy(&out.stdout).trim().to_string();
         if out.status.success() && !email.is_empty() {

@@ -52,6 +52,7 @@ pub fn load_config(explicit: Option<&std::path::Path>) -> Result<Config> {
             path.display()
         )));
     }
+    tracing::debug!(path = %path.display(), "config");
     Ok(Config::load(&path)?)
 }
 

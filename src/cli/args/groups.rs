@@ -134,11 +134,16 @@ pub enum FlagCmd {
         #[command(flatten)]
         act: ActionArgs,
     },
-    /// What a targeting key gets, and why.
+    /// What a targeting key gets, and why (or every key on stdin, one a line).
     Eval {
         env: String,
         flag: String,
-        key: String,
+        #[arg(required_unless_present = "stdin")]
+        key: Option<String>,
+        /// Read targeting keys from stdin, one a line; one result a line
+        /// (JSON lines with --json).
+        #[arg(long, conflicts_with = "key")]
+        stdin: bool,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -13,7 +13,11 @@ use crate::config::ConfigError;
 type RawKeys = BTreeMap<Spanned<String>, BTreeMap<Spanned<String>, Spanned<BindingRaw>>>;
 
 pub(super) fn keymap(src: Src, raw: RawKeys) -> Result<Keymap, ConfigError> {
-    let mut keymap = Keymap::defaults();
+    layer(src, Keymap::defaults(), raw)
+}
+
+/// `raw` bound over `keymap` (the user config's keys over the project's).
+pub(super) fn layer(src: Src, mut keymap: Keymap, raw: RawKeys) -> Result<Keymap, ConfigError> {
     for (mode, binds) in raw {
         if !MODES.contains(&mode.get_ref().as_str()) {
             return Err(src.err(

@@ -28,6 +28,17 @@ impl Src<'_> {
     }
 }
 
+/// The user config's `[keys.MODE]` laid over a project's keymap, errors
+/// pointing into the user config.
+pub(crate) fn layer_keys(
+    path: &Path,
+    source: &str,
+    keymap: Keymap,
+    raw: BTreeMap<toml::Spanned<String>, BTreeMap<toml::Spanned<String>, toml::Spanned<super::schema::BindingRaw>>>,
+) -> Result<Keymap, ConfigError> {
+    keys::layer(Src { path, source }, keymap, raw)
+}
+
 pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let raw: RawConfig = toml::from_str(source).map_err(|e| {
         let msg = e.message().trim_end().to_string();
@@ -53,8 +64,17 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
     let incident = super::incident::validate(raw.incident, path, source)?;
     let rollouts = super::rollout::validate(raw.rollout, path, source, &environments)?;
     let notify = super::notify::validate(raw.notify, path, source, &env_list)?;
+    let prometheus = raw.prometheus.map(|p| Prometheus {
+        url: p.url,
+        timeout: p.timeout.map_or(Duration::from_secs(5), |d| d.0),
+        headers: p.headers.unwrap_or_default(),
+        token_env: p.token_env,
+    });
     let mut redact = redact(raw.exec.redact, &environments, &flags, &ledger);
     redact.extend(notify.iter().filter_map(|s| s.token_env().map(str::to_string)));
+    if let Some(p) = &prometheus {
+        redact.extend(p.secret_envs().map(str::to_string));
+    }
     redact.sort();
     redact.dedup();
     // Checked last, so a half-written config reports its other mistakes first.
@@ -78,11 +98,9 @@ pub fn parse(path: &Path, source: &str) -> Result<Config, ConfigError> {
         checklists,
         flags,
         exports,
-        prometheus: raw.prometheus.map(|p| Prometheus {
-            url: p.url,
-            timeout: p.timeout.map_or(Duration::from_secs(5), |d| d.0),
-        }),
+        prometheus,
         theme: raw.ui.theme.unwrap_or_else(|| "default".to_string()),
+        skins: BTreeMap::new(),
         keymap,
         redact,
         incident,

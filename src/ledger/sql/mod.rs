@@ -10,6 +10,7 @@
 pub mod chain;
 pub mod incident;
 pub mod outbox;
+pub mod outputs;
 mod project;
 pub mod rollout;
 mod view;

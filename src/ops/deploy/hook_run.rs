@@ -2,7 +2,11 @@
 //! step boundary while the deployment is still going and other consoles can
 //! show it.
 
+use std::collections::BTreeMap;
 use std::time::Instant;
+
+use super::outputs::{self, OutputFile};
+use crate::ledger::sql::outputs::of_release as outputs_of;
 
 use super::Progress;
 use crate::error::Result;
@@ -12,6 +16,8 @@ use crate::ledger::{kind, NewEvent};
 use crate::ops::plan::Plan;
 use crate::ops::Ctx;
 
+/// Runs the steps; the outcome, and what the hook wrote to `$RELCON_OUTPUT`
+/// (only when every step succeeded).
 pub fn run_steps(
     ctx: &mut Ctx,
     hook: &crate::config::Hook,
@@ -19,8 +25,11 @@ pub fn run_steps(
     reason: Option<&str>,
     cancel: &CancelToken,
     on: &mut dyn FnMut(Progress),
-) -> Result<HookOutcome> {
-    let vars = hook_env(ctx, p, reason);
+) -> Result<(HookOutcome, BTreeMap<String, String>)> {
+    let mut vars = hook_env(ctx, p, reason);
+    let out_file = OutputFile::create()
+        .map_err(|e| crate::error::Error::runtime(format!("cannot create the $RELCON_OUTPUT file: {e}")))?;
+    vars.push(("RELCON_OUTPUT".into(), out_file.path().display().to_string()));
     let redactor = ctx.redactor();
     let dir = ctx.config.dir.clone();
     let started = Instant::now();
@@ -47,12 +56,20 @@ pub fn run_steps(
             break;
         }
     }
-    Ok(HookOutcome {
-        ok: failure.is_none(),
-        error: failure,
-        output: combined,
-        duration: started.elapsed(),
-    })
+    let outputs = if failure.is_none() {
+        out_file.read(&redactor)
+    } else {
+        BTreeMap::new()
+    };
+    Ok((
+        HookOutcome {
+            ok: failure.is_none(),
+            error: failure,
+            output: combined,
+            duration: started.elapsed(),
+        },
+        outputs,
+    ))
 }
 
 fn record_step(ctx: &mut Ctx, env: &str, number: u64, step: &str, state: &str) -> Result<()> {
@@ -90,5 +107,19 @@ pub fn hook_env(ctx: &Ctx, p: &Plan, reason: Option<&str>) -> Vec<(String, Strin
         ("RELCON_ACTOR", ctx.actor.clone()),
         ("RELCON_REASON", reason.unwrap_or_default().to_string()),
     ];
-    pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+    let mut vars: Vec<(String, String)> = pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+    // What earlier hooks recorded: for the release being replaced, and for
+    // a rollback's target. A ledger that cannot be read here leaves them out.
+    let db = ctx.store.db();
+    if let Ok(Some(current)) = ctx.store.view().current_release(&p.env) {
+        if let Ok(o) = outputs_of(db, &p.env, current.number) {
+            vars.extend(outputs::vars("CURRENT", &o));
+        }
+    }
+    if let Some(target) = p.target_release {
+        if let Ok(o) = outputs_of(db, &p.env, target) {
+            vars.extend(outputs::vars("TARGET", &o));
+        }
+    }
+    vars
 }

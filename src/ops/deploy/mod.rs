@@ -2,6 +2,7 @@
 //! `deployment.started`, runs the hook, and records how it ended.
 
 mod hook_run;
+pub mod outputs;
 mod start;
 
 use crate::domain::{Action, DeploymentStatus, Release};
@@ -165,14 +166,20 @@ fn run(
         steps: p.steps.clone(),
         multi_step: hook.multi_step,
     });
-    let outcome = hook_run::run_steps(ctx, &hook, &p, reason.as_deref(), cancel, on)?;
+    let (outcome, outputs) = hook_run::run_steps(ctx, &hook, &p, reason.as_deref(), cancel, on)?;
     drop(heartbeat);
-    finish(ctx, &p, token, outcome)
+    finish(ctx, &p, token, outcome, outputs)
 }
 
 /// Record how the hook ended — as the outcome when the lease still holds,
 /// as a late result when it does not — and say so.
-fn finish(ctx: &mut Ctx, p: &Plan, token: u64, outcome: exec::HookOutcome) -> Result<Release> {
+fn finish(
+    ctx: &mut Ctx,
+    p: &Plan,
+    token: u64,
+    outcome: exec::HookOutcome,
+    outputs: std::collections::BTreeMap<String, String>,
+) -> Result<Release> {
     let number = p.next_number;
     let status = if outcome.ok {
         DeploymentStatus::Succeeded
@@ -190,7 +197,18 @@ fn finish(ctx: &mut Ctx, p: &Plan, token: u64, outcome: exec::HookOutcome) -> Re
     let (now, actor) = (ctx.now(), ctx.actor.clone());
     let mut late = None;
     ctx.store.transact(now, &actor, &mut |view| {
-        let (fence, events) = super::lease::finish(view, &p.env, number, token, status, &body)?;
+        let (fence, mut events) = super::lease::finish(view, &p.env, number, token, status, &body)?;
+        if !outputs.is_empty() {
+            let body = crate::ledger::bodies::DeploymentOutputs {
+                number,
+                outputs: outputs.clone(),
+            };
+            events.push(crate::ledger::NewEvent::new(
+                crate::ledger::kind::DEPLOYMENT_OUTPUTS,
+                Some(&p.env),
+                &body,
+            ));
+        }
         late = match fence {
             super::lease::Finish::Fenced => None,
             super::lease::Finish::Late(why) => Some(why),

@@ -137,7 +137,7 @@ pub fn webhook_body(format: &NotifyFormat, vars: &Vars, e: &Event) -> Result<Str
     Ok(match format {
         NotifyFormat::Slack => slack(vars).to_string(),
         NotifyFormat::Json => audit_json(e).to_string(),
-        NotifyFormat::Body(t) => crate::exec::body_template::render_json(t, &|n| vars.get(n))
+        NotifyFormat::Body(t) => crate::domain::body_template::render_json(t, &|n| vars.get(n))
             .map_err(|why| Error::runtime(format!("body template: {why}")))?,
     })
 }

@@ -161,7 +161,12 @@ fn flag_verb(cmd: FlagCmd) -> Result<Asked, String> {
         }
         FlagCmd::Kill { env, flag, reason, .. } => dialog(env, flag, FlagOp::Kill, reason, false),
         FlagCmd::Restore { env, flag, act } => dialog(env, flag, FlagOp::Restore, act.reason, act.force),
-        FlagCmd::Eval { env, flag, key, .. } => Asked::Run(Job::Eval { env, flag, key }),
+        FlagCmd::Eval {
+            env,
+            flag,
+            key: Some(key),
+            ..
+        } => Asked::Run(Job::Eval { env, flag, key }),
         FlagCmd::List { .. } => Asked::View(View::Flags, None),
         _ => Asked::say(NOT_HERE),
     })
