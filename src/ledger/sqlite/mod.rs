@@ -17,7 +17,7 @@ use super::store::{StateView, Store, TxBody};
 use crate::error::{Error, Result};
 pub use sql::chain::event_row;
 
-/// SQLite's page cache while a whole ledger is replayed (negative: KiB).
+/// SQLite's page cache of `audit verify`'s scratch replay (negative: KiB).
 const REPLAY_CACHE_KIB: i64 = -64 * 1024;
 
 /// After the ledger file is written, how long and how often to look for
@@ -315,18 +315,12 @@ impl Store for SqliteStore {
 
     fn rebuild(&mut self) -> Result<()> {
         self.check_writable()?;
-        // Every projection is rewritten: with SQLite's default 2 MB cache
-        // the replay reads its own pages back from the file again and again.
-        let cache: i64 = self.conn.query_row("PRAGMA cache_size", [], |r| r.get(0))?;
-        self.conn.pragma_update(None, "cache_size", REPLAY_CACHE_KIB)?;
-        let done = (|| {
-            let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            chain::rebuild(&*tx)?;
-            tx.commit()?;
-            Ok(())
-        })();
-        let _ = self.conn.pragma_update(None, "cache_size", cache);
-        done
+        // A larger page cache made no measurable difference here (1M events,
+        // 23.5-35 s either way on a loaded machine) and cost 65 MB: not used.
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        chain::rebuild(&*tx)?;
+        tx.commit()?;
+        Ok(())
     }
 
     fn wait_for_change(&mut self, seen: u64, timeout: Duration) -> Result<u64> {
