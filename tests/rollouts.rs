@@ -390,16 +390,21 @@ fn stickiness_keys_on_at_5_stay_on_at_25() {
     assert!((400..=600).contains(&at25.len()), "{}", at25.len());
 }
 
-/// The version `status --json` shows current in prod.
-fn current_version(sb: &Sandbox) -> Value {
+/// prod as `status --json` shows it.
+fn prod_status(sb: &Sandbox) -> Value {
     let st = sb.json(&["status", "--json"]);
     st["environments"]
         .as_array()
         .unwrap()
         .iter()
         .find(|e| e["name"] == "prod")
-        .map(|e| e["release"]["version"].clone())
+        .cloned()
         .unwrap()
+}
+
+/// The version `status --json` shows current in prod.
+fn current_version(sb: &Sandbox) -> Value {
+    prod_status(sb)["release"]["version"].clone()
 }
 
 fn traffic_rollout_drives_the_hook_and_aborts_to_zero(b: Backend) {
@@ -413,6 +418,7 @@ on_abort = "rollback"
     sb.register("1.0.0", "aaaaaaa");
     sb.register("1.1.0", "bbbbbbb");
     sb.run(&["deploy", "prod", "1.0.0", "--yes"]).ok();
+    assert_eq!(prod_status(&sb)["rollout"], Value::Null);
     let st = sb.json(&[
         "rollout",
         "start",
@@ -425,8 +431,24 @@ on_abort = "rollback"
     ]);
     assert_eq!(st["target"]["previous"], "1.0.0", "{st}");
     assert_eq!(sb.read("traffic.log"), "5 1.1.0 1.0.0 1/3\n");
-    // Mid-rollout the previous build is still the current release.
-    assert_eq!(current_version(&sb), "1.0.0");
+    // Mid-rollout the previous build is still the current release, and
+    // status says where the rollout is, with the card's line.
+    let prod = prod_status(&sb);
+    assert_eq!(prod["release"]["version"], "1.0.0");
+    let r = &prod["rollout"];
+    assert_eq!(
+        (&r["rollout"], &r["phase"], &r["step"], &r["steps"], &r["weight"]),
+        (
+            &Value::from("canary"),
+            &Value::from("running"),
+            &Value::from(1),
+            &Value::from(3),
+            &Value::from(5)
+        ),
+        "{r}"
+    );
+    assert_eq!(r["target"]["version"], "1.1.0", "{r}");
+    assert!(r["line"].as_str().unwrap().starts_with("rollout 1/3 · 5 % · "), "{r}");
     let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(30));
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(
@@ -435,7 +457,10 @@ on_abort = "rollback"
     );
     // Completed at 100 %: 1.1.0 is prod's current release, a deployment in
     // its history, and the projections rebuild from the events.
-    assert_eq!(current_version(&sb), "1.1.0");
+    let prod = prod_status(&sb);
+    assert_eq!(prod["release"]["version"], "1.1.0");
+    assert_eq!(prod["rollout"]["phase"], "completed", "{prod}");
+    assert_eq!(prod["rollout"]["weight"], 100, "{prod}");
     let hist = sb.json(&["history", "prod", "--json"]);
     let top = &hist[0];
     assert_eq!(

@@ -11,7 +11,10 @@ pub mod lease;
 mod status;
 
 pub use drive::{run, spawn_driver, tick, Did, Driver, DriverHandle, TickReport};
-pub use status::{card_line, recent, short_duration, status, status_of, AnalysisNow, RolloutStatus};
+pub use status::{
+    card_line, card_of, recent, short_duration, status, status_of, AnalysisNow, RolloutCard, RolloutStatus,
+    SHOWN_AFTER_END,
+};
 
 use serde::Serialize;
 
