@@ -482,6 +482,9 @@ on_abort = "rollback"
         ["rollout.completed", "deployment.started", "deployment.succeeded"]
     );
     sb.run(&["audit", "verify"]).ok();
+    // DORA counts it as a deployment of prod.
+    let m = sb.json(&["metrics", "prod", "--json"]);
+    assert_eq!(m["deployment_frequency"]["deployments"], 2, "{m}");
     // A second rollout, and a failing check: weight 0, then the rollback
     // hook — and 1.1.0 stays the current release.
     std::fs::remove_file(sb.path("traffic.log")).unwrap();
@@ -504,6 +507,8 @@ on_abort = "rollback"
     assert_eq!(current_version(&sb), "1.1.0");
     let hist = sb.json(&["history", "prod", "--json"]);
     assert_eq!(hist.as_array().unwrap().len(), 2, "{hist}");
+    let m = sb.json(&["metrics", "prod", "--json"]);
+    assert_eq!(m["deployment_frequency"]["deployments"], 2, "{m}");
     sb.run(&["audit", "verify"]).ok();
 }
 
