@@ -217,8 +217,10 @@ fn report(_: &mut Criterion) {
 fn ms(ns: f64) -> String {
     if ns >= 1e9 {
         format!("{:.2} s", ns / 1e9)
-    } else {
+    } else if ns >= 1e6 {
         format!("{:.2} ms", ns / 1e6)
+    } else {
+        format!("{:.1} µs", ns / 1e3)
     }
 }
 

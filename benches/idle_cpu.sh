@@ -51,7 +51,7 @@ if [ -z "${RELCON_GIVEN:-}" ]; then
     fi
 fi
 [ -x "$RELCON" ] || { echo "no $RELCON: build it first" >&2; exit 1; }
-[ -n "$health_bin" ] || health_bin=$(ls -t target/release/deps/health-* 2>/dev/null | grep -v '\.d$' | head -1)
+[ -n "$health_bin" ] || health_bin=$(ls -t "${CARGO_TARGET_DIR:-target}"/release/deps/health-* 2>/dev/null | grep -v '\.d$' | head -1 || true)
 
 case "$mode" in
 demo)

@@ -75,7 +75,9 @@ def main():
         "",
     ]
     for t in tables:
-        parts.append(f"**{t.stem}** (`cargo bench --bench {t.stem}`)")
+        # A saved earlier run may be kept as NAME-LABEL.md beside NAME.md.
+        bench = t.stem.split("-", 1)[0]
+        parts.append(f"**{t.stem}** (`cargo bench --bench {bench}`)")
         parts.append("")
         parts.append(t.read_text().rstrip())
         parts.append("")

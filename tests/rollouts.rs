@@ -364,6 +364,7 @@ both_stores!(
     driver_killed_mid_soak_continues,
     no_data_holds,
     confirm_step_waits_for_a_person,
+    traffic_rollout_drives_the_hook_and_aborts_to_zero,
 );
 
 // ---------------------------------------------------------------------------
@@ -389,18 +390,35 @@ fn stickiness_keys_on_at_5_stay_on_at_25() {
     assert!((400..=600).contains(&at25.len()), "{}", at25.len());
 }
 
-#[test]
-fn traffic_rollout_drives_the_hook_and_aborts_to_zero() {
+/// prod as `status --json` shows it.
+fn prod_status(sb: &Sandbox) -> Value {
+    let st = sb.json(&["status", "--json"]);
+    st["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "prod")
+        .cloned()
+        .unwrap()
+}
+
+/// The version `status --json` shows current in prod.
+fn current_version(sb: &Sandbox) -> Value {
+    prod_status(sb)["release"]["version"].clone()
+}
+
+fn traffic_rollout_drives_the_hook_and_aborts_to_zero(b: Backend) {
     let h = Health::start(200);
     let plan = r#"[rollout.canary]
 steps = [{ weight = 5, soak = "1s" }, { weight = 25, soak = "1s" }, { weight = 100 }]
 analysis = { interval = "300ms", failure_limit = 1, checks = ["api"] }
 on_abort = "rollback"
 "#;
-    let sb = sandbox(Backend::Sqlite, &h.url(), plan);
+    let sb = sandbox(b, &h.url(), plan);
     sb.register("1.0.0", "aaaaaaa");
     sb.register("1.1.0", "bbbbbbb");
     sb.run(&["deploy", "prod", "1.0.0", "--yes"]).ok();
+    assert_eq!(prod_status(&sb)["rollout"], Value::Null);
     let st = sb.json(&[
         "rollout",
         "start",
@@ -413,13 +431,62 @@ on_abort = "rollback"
     ]);
     assert_eq!(st["target"]["previous"], "1.0.0", "{st}");
     assert_eq!(sb.read("traffic.log"), "5 1.1.0 1.0.0 1/3\n");
+    // Mid-rollout the previous build is still the current release, and
+    // status says where the rollout is, with the card's line.
+    let prod = prod_status(&sb);
+    assert_eq!(prod["release"]["version"], "1.0.0");
+    let r = &prod["rollout"];
+    assert_eq!(
+        (&r["rollout"], &r["phase"], &r["step"], &r["steps"], &r["weight"]),
+        (
+            &Value::from("canary"),
+            &Value::from("running"),
+            &Value::from(1),
+            &Value::from(3),
+            &Value::from(5)
+        ),
+        "{r}"
+    );
+    assert_eq!(r["target"]["version"], "1.1.0", "{r}");
+    assert!(r["line"].as_str().unwrap().starts_with("rollout 1/3 · 5 % · "), "{r}");
     let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(30));
     assert_eq!(run.code, 0, "{run}");
     assert_eq!(
         sb.read("traffic.log"),
         "5 1.1.0 1.0.0 1/3\n25 1.1.0 1.0.0 2/3\n100 1.1.0 1.0.0 3/3\n"
     );
-    // A second rollout, and a failing check: weight 0, then the rollback hook.
+    // Completed at 100 %: 1.1.0 is prod's current release, a deployment in
+    // its history, and the projections rebuild from the events.
+    let prod = prod_status(&sb);
+    assert_eq!(prod["release"]["version"], "1.1.0");
+    assert_eq!(prod["rollout"]["phase"], "completed", "{prod}");
+    assert_eq!(prod["rollout"]["weight"], 100, "{prod}");
+    let hist = sb.json(&["history", "prod", "--json"]);
+    let top = &hist[0];
+    assert_eq!(
+        (&top["version"], &top["status"], &top["number"]),
+        (&Value::from("1.1.0"), &Value::from("succeeded"), &Value::from(2)),
+        "{hist}"
+    );
+    assert_eq!(top["reason"], "rollout canary completed at 100 %", "{top}");
+    let text = sb.run(&["history", "prod"]).ok();
+    assert!(text.stdout.contains("1.1.0"), "{text}");
+    let kinds: Vec<String> = {
+        let mut all = sb.audit();
+        all.reverse();
+        all.iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
+    };
+    let done = kinds.iter().position(|k| k == "rollout.completed").unwrap();
+    assert_eq!(
+        &kinds[done..done + 3],
+        ["rollout.completed", "deployment.started", "deployment.succeeded"]
+    );
+    sb.run(&["audit", "verify"]).ok();
+    // DORA counts it as a deployment of prod.
+    let m = sb.json(&["metrics", "prod", "--json"]);
+    assert_eq!(m["deployment_frequency"]["deployments"], 2, "{m}");
+    // A second rollout, and a failing check: weight 0, then the rollback
+    // hook — and 1.1.0 stays the current release.
     std::fs::remove_file(sb.path("traffic.log")).unwrap();
     sb.register("1.2.0", "ccccccc");
     sb.json(&[
@@ -435,8 +502,14 @@ on_abort = "rollback"
     h.set(500);
     let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(30));
     assert_eq!(run.code, 1, "{run}");
-    assert_eq!(sb.read("traffic.log"), "5 1.2.0 1.0.0 1/3\n0 1.2.0 1.0.0 1/3\n");
+    assert_eq!(sb.read("traffic.log"), "5 1.2.0 1.1.0 1/3\n0 1.2.0 1.1.0 1/3\n");
     assert_eq!(sb.read("rolled-back.log"), "rollback 1.2.0\n");
+    assert_eq!(current_version(&sb), "1.1.0");
+    let hist = sb.json(&["history", "prod", "--json"]);
+    assert_eq!(hist.as_array().unwrap().len(), 2, "{hist}");
+    let m = sb.json(&["metrics", "prod", "--json"]);
+    assert_eq!(m["deployment_frequency"]["deployments"], 2, "{m}");
+    sb.run(&["audit", "verify"]).ok();
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! A rollout in the console (DESIGN §12), end to end: the real binary in a
 //! pseudo-terminal drives due steps itself (its worker), the environment
 //! card follows the rollout, and the Rollouts view aborts it with one key
-//! and a confirmation.
+//! and a confirmation; an abort by the analysis is said on the status line.
 
 mod tui_term;
 
@@ -123,4 +123,100 @@ fn the_card_follows_a_rollout_and_the_key_aborts_it() {
     assert_eq!(aborted["automatic"], false, "{aborted}");
     let flagd = std::fs::read_to_string(dir.path().join("flags/prod.flagd.json")).unwrap();
     assert!(flagd.contains("\"off\""), "{flagd}");
+}
+
+/// A health endpoint on 127.0.0.1 answering 200, or 500 once `fail` is set.
+fn health(fail: std::sync::Arc<std::sync::atomic::AtomicBool>) -> (String, tokio::runtime::Runtime) {
+    use axum::{extract::State, http::StatusCode, routing::get, Router};
+    use std::sync::atomic::Ordering;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .expect("bind loopback");
+    let url = format!("http://{}/health", listener.local_addr().unwrap());
+    let app = Router::new()
+        .route(
+            "/health",
+            get(
+                |State(f): State<std::sync::Arc<std::sync::atomic::AtomicBool>>| async move {
+                    if f.load(Ordering::SeqCst) {
+                        StatusCode::INTERNAL_SERVER_ERROR
+                    } else {
+                        StatusCode::OK
+                    }
+                },
+            ),
+        )
+        .with_state(fail);
+    rt.spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, rt)
+}
+
+#[test]
+fn an_abort_by_the_analysis_is_said_on_the_status_line() {
+    let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (url, _rt) = health(fail.clone());
+    let config = format!(
+        r#"
+[project]
+name = "pty-rollouts"
+
+[ledger]
+url = "sqlite:.relcon/ledger.db"
+lease_ttl = "3s"
+
+[[environment]]
+name = "prod"
+
+[[environment.health]]
+name = "api"
+url = "{url}"
+interval = "1s"
+timeout = "1s"
+
+[flag.customer_portal]
+env.prod = {{ enabled = false }}
+
+[rollout.watched]
+steps = [{{ weight = 5, soak = "10m" }}, {{ weight = 100 }}]
+analysis = {{ interval = "300ms", failure_limit = 1, checks = ["api"] }}
+on_abort = "kill"
+"#
+    );
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("relcon.toml"), config).unwrap();
+    relcon(
+        dir.path(),
+        &[
+            "rollout",
+            "start",
+            "prod",
+            "watched",
+            "--flag",
+            "customer_portal",
+            "--yes",
+        ],
+    );
+    let term = Spawn::new(dir.path(), "ana").size(30, 160).start();
+    term.wait_for("rollout 1/2 · 5 % · next in");
+    // The check starts failing: the console's own driver aborts, and says so.
+    fail.store(true, std::sync::atomic::Ordering::SeqCst);
+    term.wait_for("✖ prod: rollout watched aborted by the analysis");
+    term.wait_for("rollout 1/2 · 0 % · aborted");
+    term.quit();
+    let audit = relcon(dir.path(), &["audit", "--json"]);
+    let events: serde_json::Value = serde_json::from_str(&audit).unwrap();
+    let aborted = &events
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "rollout.aborted")
+        .unwrap()["body"];
+    assert_eq!(aborted["automatic"], true, "{aborted}");
 }

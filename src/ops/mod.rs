@@ -26,8 +26,8 @@ pub mod plan;
 pub mod policy;
 pub mod recover;
 pub mod register;
-pub mod rollout;
 pub mod review;
+pub mod rollout;
 pub mod shell_key;
 pub mod status;
 

@@ -35,6 +35,12 @@ pub enum Msg {
     },
     /// The reader could not read the ledger.
     BackendError(String),
+    /// The console's rollout driver aborted a rollout (its analysis failed).
+    RolloutAborted {
+        env: String,
+        rollout: String,
+        why: String,
+    },
     /// The watcher or the reader lost the ledger (`Some`) or reads it
     /// again (`None`); either down shows the banner.
     Ledger {

@@ -117,7 +117,7 @@ impl Snapshot {
         };
         let runs = ops::checklist::runs(ctx, &q.env)?;
         let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
-        let rollouts = ops::rollout::recent(ctx, chrono::Duration::hours(1))?;
+        let rollouts = ops::rollout::recent(ctx, ops::rollout::SHOWN_AFTER_END)?;
         let insights = if q.insights {
             Some(ops::insights::load(ctx, loaded_at)?)
         } else {

@@ -123,6 +123,14 @@ pub trait Db {
     /// Run a statement; the number of rows it changed.
     fn exec(&self, sql: &str, params: &[Val]) -> Result<usize>;
     fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>>;
+    /// Each row in turn, so a whole table need not be in memory at once
+    /// (SQLite streams; a store that cannot reads them all first).
+    fn each_row(&self, sql: &str, params: &[Val], each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
+        for r in self.query(sql, params)? {
+            each(r)?;
+        }
+        Ok(())
+    }
     fn query_opt(&self, sql: &str, params: &[Val]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
     }

@@ -17,6 +17,9 @@ use super::store::{StateView, Store, TxBody};
 use crate::error::{Error, Result};
 pub use sql::chain::event_row;
 
+/// SQLite's page cache of `audit verify`'s scratch replay (negative: KiB).
+const REPLAY_CACHE_KIB: i64 = -64 * 1024;
+
 /// After the ledger file is written, how long and how often to look for
 /// the commit becoming visible.
 const SETTLE: Duration = Duration::from_millis(100);
@@ -52,10 +55,18 @@ impl Db for Connection {
     }
 
     fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
+        let mut out = Vec::new();
+        self.each_row(sql, params, &mut |r| {
+            out.push(r);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    fn each_row(&self, sql: &str, params: &[Val], each: &mut dyn FnMut(Row) -> Result<()>) -> Result<()> {
         let mut st = self.prepare_cached(sql)?;
         let cols = st.column_count();
         let mut rows = st.query(rusqlite::params_from_iter(params))?;
-        let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let mut vals = Vec::with_capacity(cols);
             for i in 0..cols {
@@ -66,9 +77,9 @@ impl Db for Connection {
                     ValueRef::Text(t) | ValueRef::Blob(t) => Val::Text(String::from_utf8_lossy(t).into_owned()),
                 });
             }
-            out.push(Row(vals));
+            each(Row(vals))?;
         }
-        Ok(out)
+        Ok(())
     }
 
     fn now_ms(&self) -> Result<i64> {
@@ -166,6 +177,10 @@ impl SqliteStore {
     pub fn scratch() -> Result<SqliteStore> {
         let conn = Connection::open("")?;
         conn.pragma_update(None, "synchronous", "OFF")?;
+        // A throwaway: no rollback journal, and a page cache large enough
+        // that a whole-ledger replay does not spill to the file and back.
+        conn.pragma_update(None, "journal_mode", "OFF")?;
+        conn.pragma_update(None, "cache_size", REPLAY_CACHE_KIB)?;
         let mut store = SqliteStore {
             conn,
             path: PathBuf::new(),
@@ -307,6 +322,8 @@ impl Store for SqliteStore {
 
     fn rebuild(&mut self) -> Result<()> {
         self.check_writable()?;
+        // A larger page cache made no measurable difference here (1M events,
+        // 23.5-35 s either way on a loaded machine) and cost 65 MB: not used.
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         chain::rebuild(&*tx)?;
         tx.commit()?;

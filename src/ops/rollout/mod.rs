@@ -11,7 +11,10 @@ pub mod lease;
 mod status;
 
 pub use drive::{run, spawn_driver, tick, Did, Driver, DriverHandle, TickReport};
-pub use status::{card_line, recent, short_duration, status, status_of, AnalysisNow, RolloutStatus};
+pub use status::{
+    card_line, card_of, recent, short_duration, status, status_of, AnalysisNow, RolloutCard, RolloutStatus,
+    SHOWN_AFTER_END,
+};
 
 use serde::Serialize;
 
@@ -20,7 +23,8 @@ use crate::domain::{FlagChangeKind, FlagState};
 use crate::error::{Error, Result};
 use crate::exec::{self, CancelToken};
 use crate::ledger::bodies::{
-    AnalysisSummary, GatedAction, RolloutAborted, RolloutCompleted, RolloutNote, RolloutStarted, RolloutStep,
+    AnalysisSummary, DeploymentFinished, DeploymentStarted, GatedAction, RolloutAborted, RolloutCompleted, RolloutNote,
+    RolloutStarted, RolloutStep,
 };
 use crate::ledger::{kind, NewEvent, StateView};
 use crate::ops::Ctx;
@@ -402,7 +406,7 @@ fn complete(ctx: &mut Ctx, leases: &mut Leases, r: &Rollout) -> Result<bool> {
         if cur.step != r.step || cur.phase != Phase::Running || !lease::holds(view, &r.env, token)? {
             return Ok(Vec::new());
         }
-        Ok(vec![NewEvent::new(
+        let mut events = vec![NewEvent::new(
             kind::ROLLOUT_COMPLETED,
             Some(&r.env),
             RolloutCompleted {
@@ -412,10 +416,58 @@ fn complete(ctx: &mut Ctx, leases: &mut Leases, r: &Rollout) -> Result<bool> {
                 weight: cur.weight,
                 analysis: analysis.clone(),
             },
-        )])
+        )];
+        events.extend(release_events(view, &cur, now)?);
+        Ok(events)
     })?;
     leases.release(ctx, &r.env)?;
     Ok(!events.is_empty())
+}
+
+/// A traffic rollout at 100 % is a deployment of its build: recorded as one
+/// (`deployment.started` then `deployment.succeeded`, the kinds a deploy
+/// writes) in the completion's own transaction, so the current release,
+/// history, diff, metrics and a rebuild all see the new build.
+fn release_events(view: &dyn StateView, r: &Rollout, now: chrono::DateTime<chrono::Utc>) -> Result<Vec<NewEvent>> {
+    let Target::Traffic { version, .. } = &r.target else {
+        return Ok(Vec::new());
+    };
+    let build = view
+        .build(version)?
+        .ok_or_else(|| Error::runtime(format!("build {version} is not registered")))?;
+    let number = crate::domain::release::next_release_number(view.last_release_number(&r.env)?);
+    let reason = Some(format!("rollout {} completed at 100 %", r.plan.name));
+    Ok(vec![
+        NewEvent::new(
+            kind::DEPLOYMENT_STARTED,
+            Some(&r.env),
+            DeploymentStarted {
+                number,
+                version: build.version.clone(),
+                commit: build.commit.clone(),
+                artifact: build.artifact.clone(),
+                action: crate::domain::Action::Deploy,
+                from_env: None,
+                target_release: None,
+                reason: reason.clone(),
+                pid: None,
+                host: None,
+                steps: Vec::new(),
+            },
+        ),
+        NewEvent::new(
+            kind::DEPLOYMENT_SUCCEEDED,
+            Some(&r.env),
+            DeploymentFinished {
+                number,
+                error: None,
+                output: None,
+                duration_ms: u64::try_from((now - r.started_at).num_milliseconds()).ok(),
+                resolved: false,
+                reason,
+            },
+        ),
+    ])
 }
 
 /// Abort `r` with its plan's `on_abort`: recorded first (exactly once, and

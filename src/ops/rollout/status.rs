@@ -195,6 +195,49 @@ pub fn status(ctx: &Ctx, env: Option<&str>) -> Result<Vec<RolloutStatus>> {
         .collect()
 }
 
+/// How long an ended rollout stays on its environment's card (and in
+/// `status --json`).
+pub const SHOWN_AFTER_END: chrono::Duration = chrono::Duration::hours(1);
+
+/// What an environment's card says of its rollout, as `status --json`
+/// gives it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RolloutCard {
+    pub id: u64,
+    pub rollout: String,
+    pub target: Target,
+    pub phase: Phase,
+    pub step: u32,
+    pub steps: u32,
+    pub weight: u32,
+    /// The card line: `rollout 2/4 · 25 % · next in 1h12m · analysis ● 12/12`.
+    pub line: String,
+}
+
+/// The rollout `env`'s card shows at `now`: its newest, while active or
+/// for `SHOWN_AFTER_END` after it ended.
+pub fn card_of(view: &dyn crate::ledger::StateView, env: &str, now: DateTime<Utc>) -> Result<Option<RolloutCard>> {
+    let Some(r) = view.rollouts(false, 50)?.into_iter().find(|r| r.env == env) else {
+        return Ok(None);
+    };
+    if !r.phase.active() && r.ended_at.is_none_or(|e| now - e > SHOWN_AFTER_END) {
+        return Ok(None);
+    }
+    let samples = view.rollout_samples(r.id)?;
+    let lease = view.lease(&r.env)?;
+    let st = status_of(&r, &samples, now, lease.as_ref());
+    Ok(Some(RolloutCard {
+        id: st.id,
+        rollout: st.rollout,
+        target: st.target,
+        phase: st.phase,
+        step: st.step,
+        steps: st.steps,
+        weight: st.weight,
+        line: st.line,
+    }))
+}
+
 /// What the console shows: every active rollout, and those that ended
 /// within `within` (so an abort stays on the card for a while).
 pub fn recent(ctx: &Ctx, within: chrono::Duration) -> Result<Vec<RolloutStatus>> {

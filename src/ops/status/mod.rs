@@ -133,6 +133,7 @@ fn env_status(ctx: &Ctx, board: &Board, e: &Environment, now: DateTime<Utc>) -> 
             None => Vec::new(),
         },
         incident,
+        rollout: crate::ops::rollout::card_of(view, &e.name, now)?,
     })
 }
 

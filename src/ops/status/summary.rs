@@ -142,6 +142,8 @@ pub struct EnvStatus {
     pub flags_differ: Vec<String>,
     /// The open incident, if any.
     pub incident: Option<crate::domain::incident::Incident>,
+    /// The rollout the environment's card shows (active, or ended lately).
+    pub rollout: Option<crate::ops::rollout::RolloutCard>,
 }
 
 pub fn summarize_release(r: &Release) -> ReleaseSummary {

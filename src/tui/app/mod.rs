@@ -157,6 +157,13 @@ impl App {
                 self.set_status(e, State::Error);
                 Vec::new()
             }
+            Msg::RolloutAborted { env, rollout, why } => {
+                self.set_status(
+                    format!("✖ {env}: rollout {rollout} aborted by the analysis — {why}"),
+                    State::Error,
+                );
+                Vec::new()
+            }
             m @ (Msg::Ledger { .. } | Msg::ChainBroken { .. } | Msg::Presence(_)) => {
                 self.on_team(m);
                 Vec::new()

@@ -49,6 +49,7 @@ impl Backend {
         let (wtx, wrx) = mpsc::channel::<(u64, Job, CancelToken)>();
         let tx2 = tx.clone();
         let tx3 = tx.clone();
+        let tx3_rollouts = tx.clone();
         let to_reader = rtx.clone();
         let to_app = tx.clone();
         std::thread::Builder::new()
@@ -99,8 +100,21 @@ impl Backend {
             }
             None => None,
         };
-        // The watcher sees what it records; the cards follow from the snapshot.
-        let rollouts = crate::ops::rollout::spawn_driver(ctx.reopen()?, Box::new(|_| {}));
+        // The watcher sees what it records; the cards follow from the
+        // snapshot. An abort by the analysis is said on the status line too.
+        let to_app = tx3_rollouts;
+        let rollouts = crate::ops::rollout::spawn_driver(
+            ctx.reopen()?,
+            Box::new(move |d| {
+                if let crate::ops::rollout::Did::Aborted { env, rollout, why } = d {
+                    let _ = to_app.send(Msg::RolloutAborted {
+                        env: env.clone(),
+                        rollout: rollout.clone(),
+                        why: why.clone(),
+                    });
+                }
+            }),
+        );
         Ok(Backend {
             _rollouts: rollouts,
             reader: rtx,
