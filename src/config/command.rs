@@ -41,6 +41,8 @@ pub enum Command {
     Increase,
     Decrease,
     Refresh,
+    /// Incident mode on the selected env (or prod): severity, the tree, the action.
+    Incident,
     /// A user command from `[keys]` (`{ shell = "…" }`): index into `Keymap::shell`.
     Shell(u16),
 }
@@ -74,7 +76,7 @@ impl Command {
     /// Every command a name in `[keys]` can reach, in the order help lists
     /// them (`Shell` is bound by `{ shell = "…" }`, not by name).
     #[rustfmt::skip]
-    pub const ALL: [Command; 37] = {
+    pub const ALL: [Command; 38] = {
         use Command::*;
         [
             Quit, Help, CommandLine, Filter, NextView, PrevView,
@@ -82,6 +84,7 @@ impl Command {
             Left, Right, Up, Down, PageUp, PageDown, Top, Bottom, Select, Back,
             Promote, PromoteThrough, Rollback, Approve, HoldClear, Resolve, Cancel,
             Tick, Untick, Note, Kill, Eval, Targets, Increase, Decrease, Refresh,
+            Incident,
         ]
     };
 
@@ -127,6 +130,7 @@ impl Command {
             Increase => writes("increase", "Increase rollout"),
             Decrease => writes("decrease", "Decrease rollout"),
             Refresh => reads("refresh", "Refresh"),
+            Incident => writes("incident", "Incident mode"),
             // A user's command may do anything: treat it as writing.
             Shell(_) => writes("shell", "Run command"),
         }
@@ -193,7 +197,8 @@ mod tests {
                 Kill,
                 Targets,
                 Increase,
-                Decrease
+                Decrease,
+                Incident
             ]
         );
         assert!(Shell(0).writes() && Shell(7).writes());

@@ -17,6 +17,14 @@ use crate::tui::views::{flags, View};
 
 impl App {
     pub(super) fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if self.hold_key(key) {
+            self.queued.push_back(*key);
+            return Vec::new();
+        }
+        self.on_key_now(key)
+    }
+
+    fn on_key_now(&mut self, key: &KeyEvent) -> Vec<Effect> {
         if let Some(top) = self.popups.last_mut() {
             let out = top.component_mut().on_key(key);
             return self.on_outcome(out);
@@ -29,6 +37,45 @@ impl App {
             Some(cmd) => self.command(cmd),
             None => Vec::new(),
         }
+    }
+
+    /// Whether `key` must wait: what it would act on is still loading.
+    /// Esc and quit never wait (and Esc drops what waited), nor does
+    /// anything while the ledger is unreachable (it may never load).
+    fn hold_key(&mut self, key: &KeyEvent) -> bool {
+        if dialogs::is_escape(key) {
+            self.queued.clear();
+            return false;
+        }
+        if !self.loading() || self.shared.team.down().is_some() {
+            return !self.queued.is_empty() && self.shared.team.down().is_none();
+        }
+        let quits = self.popups.is_empty()
+            && keys::spec(key).is_some_and(|s| self.shared.keymap.lookup(self.view.mode(), s) == Some(Command::Quit));
+        !quits
+    }
+
+    /// What the keys wait for: the first snapshot, the rows of the view
+    /// shown, the preview of the dialog on top, the incident being opened.
+    pub fn loading(&self) -> bool {
+        match self.popups.last() {
+            Some(Popup::Dialog(d)) => return d.phase == dialogs::Phase::Planning,
+            Some(Popup::Incident(i)) => return i.loading(),
+            Some(_) => return false,
+            None => {}
+        }
+        let Some(snap) = &self.shared.snap else { return true };
+        (self.query.flags && !snap.query.flags) || (self.query.audit && !snap.query.audit)
+    }
+
+    /// Keys that waited, in order, as far as nothing loads again.
+    pub(super) fn replay(&mut self) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        while !self.loading() {
+            let Some(k) = self.queued.pop_front() else { break };
+            fx.extend(self.on_key_now(&k));
+        }
+        fx
     }
 
     /// What the top popup asked for after a key.
@@ -66,6 +113,15 @@ impl App {
             Outcome::Prompted(kind, text) => {
                 self.popups.pop();
                 self.carry(flags::prompted(kind, text))
+            }
+            Outcome::IncidentOpen(intent) => self.open_incident(intent),
+            Outcome::Act { intent, reason } => {
+                self.popups.pop();
+                self.carry(Asked::Dialog {
+                    intent,
+                    reason: Some(reason),
+                    force: false,
+                })
             }
         }
     }
@@ -111,6 +167,7 @@ impl App {
                 env: sh.env_name().to_string(),
             }),
             Help => Asked::Help,
+            Incident => Asked::Incident(sh.incident_env().to_string()),
             CommandLine => Asked::Prompt {
                 kind: PromptKind::Command,
                 value: String::new(),
@@ -150,6 +207,7 @@ impl App {
                     .push(Popup::Prompt(Box::new(Prompt::new(kind, &value, context))));
                 Vec::new()
             }
+            Asked::Incident(env) => self.incident_mode(&env),
             Asked::Say(text, level) => {
                 if !text.is_empty() {
                     self.set_status(text, level);

@@ -3,6 +3,7 @@
 //! The App holds what every view shares (`Shared`), each view's own state
 //! (`Views`), the popup stack and the jobs this console started.
 
+mod incident;
 mod keys;
 mod navigate;
 mod team;
@@ -52,6 +53,9 @@ pub struct App {
     pub running: Vec<Running>,
     pub dirty: bool,
     pub quit: bool,
+    /// Keys typed while what they act on loads (the first snapshot, a
+    /// view's rows, a dialog's preview): replayed, in order, once it is there.
+    pub queued: std::collections::VecDeque<ratatui::crossterm::event::KeyEvent>,
     quit_armed: bool,
     next_id: u64,
 }
@@ -78,6 +82,7 @@ impl App {
                 health: crate::health::Board::default(),
                 team: Team::default(),
                 spin: 0,
+                picked: false,
             },
             view: View::Dashboard,
             views: Views::default(),
@@ -87,6 +92,7 @@ impl App {
             running: Vec::new(),
             dirty: true,
             quit: false,
+            queued: Default::default(),
             quit_armed: false,
             next_id: 1,
         }
@@ -94,6 +100,8 @@ impl App {
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut effects = self.on_message(msg);
+        self.sync_incident();
+        effects.extend(self.replay());
         // Whatever moved, a detail pane may now want another commit list
         // or flag history (or the ledger moved under the one shown).
         let (sh, v) = (&self.shared, &mut self.views);
@@ -136,6 +144,9 @@ impl App {
             Msg::Previewed { id, result } => {
                 if let Some(d) = self.dialog_mut(id) {
                     d.set_preview(result);
+                    self.dirty = true;
+                } else if let Some(p) = self.incident_panel().filter(|p| p.id == id) {
+                    p.set_preview(result);
                     self.dirty = true;
                 }
                 Vec::new()

@@ -92,6 +92,7 @@ impl App {
             return Vec::new();
         }
         self.shared.env = to;
+        self.shared.picked = true;
         self.views.dashboard.history = ListPos::default();
         self.views.checklists.pos = ListPos::default();
         self.query = Query {

@@ -75,6 +75,9 @@ impl App {
             Ok(m) | Err(m) => m.clone(),
         };
         self.set_status(text, level);
+        if let Some(p) = self.incident_panel().filter(|p| p.id == id) {
+            p.finished(&result);
+        }
         let quick = self.dialog_mut(id).map(|d| !d.intent.runs_hook());
         match quick {
             // Approve, clear hold, resolve, a flag change: close on
@@ -115,6 +118,9 @@ impl App {
             Intent::Resolve { env, .. } => format!("resolving {env}"),
             Intent::Tick(t) => format!("tick {} #{}", t.checklist, t.item),
             Intent::Flag { env, flag, op } => format!("{} {flag} in {env}", op.name()),
+            Intent::IncidentOpen { env, .. } => format!("opening an incident on {env}"),
+            Intent::IncidentNote { env, .. } => format!("noting {env}'s incident"),
+            Intent::IncidentResolve { env } => format!("resolving {env}'s incident"),
         }
     }
 }

@@ -70,8 +70,13 @@ impl Dialog {
         reason: Option<String>,
     ) -> Dialog {
         let planned = previewed(&intent);
+        let prefilled = reason.as_deref().is_some_and(|r| !r.trim().is_empty());
+        // A reason given already (an incident's link): the cursor waits
+        // on the name to type.
         let focus = if matches!(intent, Intent::Resolve { .. }) {
             Field::Outcome
+        } else if prefilled && protected.is_some() {
+            Field::Confirm
         } else {
             Field::Reason
         };

@@ -156,6 +156,9 @@ pub(super) fn title(intent: &Intent) -> String {
         } => format!(" Restore {flag} in {env} "),
         Intent::Flag { env, flag, .. } => format!(" Flag {flag} in {env} "),
         Intent::Tick(t) => format!(" Tick {} in {} ", t.checklist, t.env),
+        Intent::IncidentOpen { env, .. } => format!(" Open an incident on {env} "),
+        Intent::IncidentNote { env, .. } => format!(" Note on {env}'s incident "),
+        Intent::IncidentResolve { env } => format!(" Resolve {env}'s incident "),
     }
 }
 

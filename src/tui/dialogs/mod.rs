@@ -8,6 +8,7 @@ mod dialog_text;
 mod dialog_view;
 mod facts;
 pub mod help;
+pub mod incident;
 pub mod prompt;
 mod run_log;
 
@@ -22,6 +23,7 @@ use crate::ops::checklist::TickRequest;
 pub use dialog::{Dialog, Phase};
 pub use facts::facts;
 pub use help::Help;
+pub use incident::IncidentPanel;
 pub use prompt::{Prompt, PromptKind};
 pub use run_log::RunLog;
 
@@ -48,6 +50,13 @@ pub enum Outcome {
     Cancel,
     /// A flag prompt (targets, evaluation key) was answered.
     Prompted(PromptKind, String),
+    /// Incident mode: open this incident (the panel stays to show it).
+    IncidentOpen(crate::ops::intent::Intent),
+    /// Incident mode: confirm this action with the reason pre-filled.
+    Act {
+        intent: crate::ops::intent::Intent,
+        reason: String,
+    },
 }
 
 /// A piece of UI that handles keys and draws itself from its own state.
@@ -61,6 +70,7 @@ pub enum Popup {
     Help(Help),
     Prompt(Box<Prompt>),
     Dialog(Box<Dialog>),
+    Incident(Box<IncidentPanel>),
 }
 
 impl Popup {
@@ -69,6 +79,7 @@ impl Popup {
             Popup::Help(h) => h,
             Popup::Prompt(p) => p.as_ref(),
             Popup::Dialog(d) => d.as_ref(),
+            Popup::Incident(i) => i.as_ref(),
         }
     }
     pub fn component_mut(&mut self) -> &mut dyn Component {
@@ -76,6 +87,7 @@ impl Popup {
             Popup::Help(h) => h,
             Popup::Prompt(p) => p.as_mut(),
             Popup::Dialog(d) => d.as_mut(),
+            Popup::Incident(i) => i.as_mut(),
         }
     }
 }

@@ -36,6 +36,8 @@ pub enum Asked {
         value: String,
         context: String,
     },
+    /// Incident mode on this environment.
+    Incident(String),
     /// Only a word on the status line.
     Say(String, State),
 }

@@ -2,6 +2,7 @@
 //! keys that work *here*, and the status line for messages.
 
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
@@ -49,10 +50,25 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .as_ref()
         .map(|s| s.status.project.clone())
         .unwrap_or_else(|| app.shared.config.project.name.clone());
+    // An open incident anywhere says so in the header, with its age.
+    let incident = app
+        .shared
+        .snap
+        .as_ref()
+        .and_then(|s| s.status.environments.iter().rev().find_map(|e| e.incident.as_ref()))
+        .map(|i| {
+            format!(
+                " ✖ {} {} {} ",
+                i.label(),
+                text(&i.env),
+                super::format::age(app.shared.now, i.opened_at)
+            )
+        })
+        .unwrap_or_default();
     let me = format!(
-        "{}{} ",
+        "{incident}{}{} ",
         text(&app.shared.actor),
-        if app.shared.read_only { " · read-only" } else { "" }
+        if app.shared.read_only { " ▲ read-only" } else { "" }
     );
     let width = area.width as usize;
     let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
@@ -85,10 +101,14 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if let Some(h) = here {
         spans.push(Span::styled(h, theme.accent()));
     }
+    let me = me.strip_prefix(incident.as_str()).unwrap_or(&me).to_string();
+    if !incident.is_empty() {
+        spans.push(Span::styled(incident, theme.error().add_modifier(Modifier::REVERSED)));
+    }
     spans.push(Span::styled(
         me,
         if app.shared.read_only {
-            theme.warn()
+            theme.warn().add_modifier(Modifier::BOLD | Modifier::REVERSED)
         } else {
             theme.muted()
         },

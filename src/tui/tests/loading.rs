@@ -134,6 +134,12 @@ fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
     };
     assert!(fx.contains(&asked), "{fx:?}");
     assert_eq!(a.views.flags.history(&a.shared), Some(&FlagHistory::Loading));
+    // Keys wait for the flag rows: load them (and only them).
+    let Some(Effect::Query(q)) = fx.iter().find(|e| matches!(e, Effect::Query(_))).cloned() else {
+        panic!("the Flags view loads its rows: {fx:?}")
+    };
+    let snap = crate::tui::snapshot::Snapshot::load(&ctx, &q).unwrap();
+    a.update(Msg::Snapshot(Box::new(snap)));
     // Another env, another request; back again, cached (still on its way).
     assert_eq!(
         a.update(Msg::Key(key("l")))

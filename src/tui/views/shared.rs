@@ -23,6 +23,8 @@ pub struct Shared {
     pub area: Rect,
     /// Index into config.environments (pipeline order).
     pub env: usize,
+    /// The person chose the env (else incident mode means prod).
+    pub picked: bool,
     pub snap: Option<Snapshot>,
     /// Live health from the pollers: lights, latency, sparklines.
     pub health: crate::health::Board,
@@ -35,6 +37,15 @@ pub struct Shared {
 impl Shared {
     pub fn env_name(&self) -> &str {
         self.config.environments.get(self.env).map_or("", |e| e.name.as_str())
+    }
+
+    /// Where `!` opens an incident: the env the person selected, else the
+    /// last of the pipeline (prod), where 3 a.m. pages come from.
+    pub fn incident_env(&self) -> &str {
+        if self.picked {
+            return self.env_name();
+        }
+        self.config.environments.last().map_or("", |e| e.name.as_str())
     }
 
     /// `name`'s status in the snapshot.

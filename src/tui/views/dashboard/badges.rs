@@ -21,14 +21,15 @@ fn badge(b: Badge, theme: &Theme) -> (&'static str, &'static str, Style) {
         Badge::Deploying => ("◌", theme.accent()),
         Badge::Drift => ("≠", theme.warn()),
         Badge::Verifying => ("◌", theme.accent()),
-        // The plain mark every badge without a symbol of its own had.
-        Badge::Incident => ("•", theme.muted()),
+        Badge::Incident => ("✖", theme.error()),
     };
     (symbol, b.as_str(), style)
 }
 
 /// The deployment line already tells of these two.
 const SAID_ABOVE: [Badge; 2] = [Badge::Deploying, Badge::Interrupted];
+/// The card's incident line tells of it, with its age.
+const OWN_LINE: [Badge; 1] = [Badge::Incident];
 /// These two come from the live board, not the snapshot.
 const LIVE: [Badge; 2] = [Badge::Drift, Badge::Verifying];
 
@@ -57,7 +58,7 @@ pub(super) fn badge_line(
         .badges
         .iter()
         .copied()
-        .filter(|b| !LIVE.contains(b))
+        .filter(|b| !LIVE.contains(b) && !OWN_LINE.contains(b))
         .filter(|b| !(shown && SAID_ABOVE.contains(b)))
         .chain(live_badge)
         .collect();

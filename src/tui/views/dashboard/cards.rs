@@ -174,6 +174,19 @@ fn pending_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>>
     ]))
 }
 
+/// "✖ INC-42 critical 5m": the open incident and its age.
+fn incident_line(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    let i = e.incident.as_ref()?;
+    let state = if i.mitigated_at.is_some() { " mitigated" } else { "" };
+    let t = format!(
+        "✖ {} {}{state} {}",
+        i.label(),
+        i.severity.as_str(),
+        crate::tui::render::format::age(sh.now, i.opened_at)
+    );
+    Some(Line::styled(fit(&t, w), theme.error()))
+}
+
 fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool) -> Vec<Line<'static>> {
     let live = sh.live_health(&e.name);
     let mut out = release_lines(e, sh, theme, w);
@@ -184,6 +197,8 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
         let mut third: Vec<Span> = Vec::new();
         if let Some(d) = deployment_line(e, sh, theme, w) {
             third.extend(d.spans);
+        } else if let Some(i) = incident_line(e, sh, theme, w) {
+            third.extend(i.spans);
         } else if let Some(b) = badge_line(e, &live, w, theme, true) {
             third.extend(b.spans);
         }
@@ -209,6 +224,7 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
         return out;
     }
     out.push(health_line(&live, theme, w));
+    out.extend(incident_line(e, sh, theme, w));
     out.extend(drift_line(&live, theme, w));
     out.extend(deployment_line(e, sh, theme, w));
     out.extend(badge_line(e, &live, w, theme, false));
