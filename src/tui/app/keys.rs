@@ -3,7 +3,7 @@
 //! intent to confirm, a job to run, a view, a prompt, a word — and the
 //! app carries that out. No business rule here: views and ops decide.
 
-use ratatui::crossterm::event::KeyEvent;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::App;
 use crate::config::Command;
@@ -39,24 +39,33 @@ impl App {
         }
     }
 
-    /// Whether `key` must wait: what it would act on is still loading.
-    /// Esc and quit never wait (and Esc drops what waited), nor does
-    /// anything while the ledger is unreachable (it may never load).
+    /// Whether `key` must wait: what it would act on is still loading, or
+    /// keys typed before it still wait (order is kept, Esc included).
+    /// Ctrl-c drops what waited and acts at once, and so does Esc when
+    /// nothing waits; quit never waits, nor does anything while the ledger
+    /// is unreachable (it may never load).
     fn hold_key(&mut self, key: &KeyEvent) -> bool {
-        if dialogs::is_escape(key) {
+        if self.shared.team.down().is_some() {
             self.queued.clear();
             return false;
         }
-        if !self.loading() || self.shared.team.down().is_some() {
-            return !self.queued.is_empty() && self.shared.team.down().is_none();
+        if dialogs::is_escape(key) && (key.code != KeyCode::Esc || self.queued.is_empty()) {
+            self.queued.clear();
+            return false;
+        }
+        if !self.queued.is_empty() {
+            return true;
+        }
+        if !self.loading() {
+            return false;
         }
         let quits = self.popups.is_empty()
             && keys::spec(key).is_some_and(|s| self.shared.keymap.lookup(self.view.mode(), s) == Some(Command::Quit));
         !quits
     }
 
-    /// What the keys wait for: the first snapshot, the rows of the view
-    /// shown, the preview of the dialog on top, the incident being opened.
+    /// What the keys wait for: the first snapshot, the selected env's
+    /// snapshot, the rows of the view shown, the preview of the dialog on top, the incident being opened.
     pub fn loading(&self) -> bool {
         match self.popups.last() {
             Some(Popup::Dialog(d)) => return d.phase == dialogs::Phase::Planning,
@@ -65,7 +74,9 @@ impl App {
             None => {}
         }
         let Some(snap) = &self.shared.snap else { return true };
-        (self.query.flags && !snap.query.flags) || (self.query.audit && !snap.query.audit)
+        snap.query.env != self.query.env
+            || (self.query.flags && !snap.query.flags)
+            || (self.query.audit && !snap.query.audit)
     }
 
     /// Keys that waited, in order, as far as nothing loads again.

@@ -141,6 +141,7 @@ fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
     let snap = crate::tui::snapshot::Snapshot::load(&ctx, &q).unwrap();
     a.update(Msg::Snapshot(Box::new(snap)));
     // Another env, another request; back again, cached (still on its way).
+    // (Keys wait for the selected env's snapshot: it comes, the key acts.)
     assert_eq!(
         a.update(Msg::Key(key("l")))
             .into_iter()
@@ -148,8 +149,16 @@ fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
             .count(),
         1
     );
-    let fx = a.update(Msg::Key(key("h")));
+    let staging = crate::tui::snapshot::Snapshot::load(&ctx, &a.query).unwrap();
+    assert!(
+        a.update(Msg::Key(key("h"))).is_empty(),
+        "h waits for staging's snapshot"
+    );
+    let fx = a.update(Msg::Snapshot(Box::new(staging)));
     assert!(!fx.iter().any(|e| matches!(e, Effect::FlagHistory { .. })), "{fx:?}");
+    assert_eq!(a.query.env, "dev", "h acted once staging was there");
+    let dev = crate::tui::snapshot::Snapshot::load(&ctx, &a.query).unwrap();
+    a.update(Msg::Snapshot(Box::new(dev)));
     // Skipped by the backend for a newer request: asked again.
     let fx = a.update(Msg::FlagHistory {
         key: beta_dev.clone(),

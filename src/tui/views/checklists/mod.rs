@@ -27,7 +27,6 @@ struct Picked {
     done: bool,
     role: Option<String>,
     text: String,
-    by: Option<String>,
 }
 
 impl Checklists {
@@ -70,7 +69,6 @@ impl Checklists {
             done: item.done,
             role: item.role.clone(),
             text: item.text.clone(),
-            by: item.by.clone(),
         })
     }
 
@@ -81,21 +79,15 @@ impl Checklists {
     /// Space (tick) and `u` (untick) on the highlighted item.
     pub fn tick(&self, sh: &Shared, undo: bool) -> Asked {
         let Some(Picked {
-            req,
-            done,
-            role,
-            text,
-            by,
+            req, done, role, text, ..
         }) = self.picked(sh)
         else {
             return Checklists::nothing_here(sh);
         };
         let req = TickRequest { undo, ..req };
         match (undo, done, role) {
-            (false, true, _) => Asked::say(format!(
-                "“{text}” is already ticked by {} — u unticks, n adds a note",
-                by.unwrap_or_default()
-            )),
+            // Space toggles: on a ticked item it unticks (as `u` does).
+            (false, true, _) => self.tick(sh, true),
             (true, false, _) => Asked::say(format!("“{text}” is not ticked")),
             // Role items are signed (and unsigned) in a role: ask for it, prefilled.
             (_, _, Some(role)) => {
