@@ -146,7 +146,7 @@ fn cold_start_to_prod_rolled_back_within_the_budget() {
     assert!(inc["resolved_at"].is_null(), "{inc}");
 
     // Back on the dashboard the header and the prod card show it, with its age.
-    term.send("\x1b");
+    term.close("Roll back prod");
     term.wait("the incident on the card and in the header", |t| {
         t.matches(&format!("✖ {label}")).count() >= 2
     });

@@ -97,10 +97,11 @@ fn rollback_targets_the_highlighted_older_release() {
     press(&mut w.ctx, &mut a, &["l", "l", "j"]);
     let effects = a.update(Msg::Key(testing::key("r")));
     match effects.as_slice() {
+        // The preview, and what changed for the dialog's one line.
         [Effect::Preview {
             intent: Intent::Rollback { env, to },
             ..
-        }] => assert_eq!((env.as_str(), *to), ("prod", Some(1))),
+        }, Effect::Run { job: Job::Diff(_), .. }] => assert_eq!((env.as_str(), *to), ("prod", Some(1))),
         other => panic!("{other:?}"),
     }
     testing::serve(&mut w.ctx, &mut a, effects);
@@ -116,10 +117,13 @@ fn rollback_targets_the_highlighted_older_release() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::Preview {
-                intent: Intent::Rollback { to: None, .. },
-                ..
-            }]
+            [
+                Effect::Preview {
+                    intent: Intent::Rollback { to: None, .. },
+                    ..
+                },
+                Effect::Run { job: Job::Diff(_), .. }
+            ]
         ),
         "{effects:?}"
     );

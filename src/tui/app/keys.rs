@@ -9,7 +9,7 @@ use super::App;
 use crate::config::Command;
 use crate::ops::intent::Intent;
 use crate::tui::dialogs::{self, Dialog, Help, Outcome, Popup, Prompt, PromptKind};
-use crate::tui::event::{Effect, Job};
+use crate::tui::event::{DiffAsk, Effect, Job};
 use crate::tui::input::{cmdline, keys, Asked};
 use crate::tui::render::theme::State;
 use crate::tui::views::dashboard::Dashboard;
@@ -179,6 +179,7 @@ impl App {
             }),
             Help => Asked::Help,
             Incident => Asked::Incident(sh.incident_env().to_string()),
+            Select if self.view == View::Dashboard => v.dashboard.diff(sh),
             CommandLine => Asked::Prompt {
                 kind: PromptKind::Command,
                 value: String::new(),
@@ -219,6 +220,15 @@ impl App {
                 Vec::new()
             }
             Asked::Incident(env) => self.incident_mode(&env),
+            Asked::Diff(title, ask) => {
+                let id = self.next_id();
+                self.popups
+                    .push(Popup::Diff(Box::new(dialogs::DiffPane::new(id, title))));
+                vec![Effect::Run {
+                    id,
+                    job: Job::Diff(ask),
+                }]
+            }
             Asked::Say(text, level) => {
                 if !text.is_empty() {
                     self.set_status(text, level);
@@ -257,11 +267,30 @@ impl App {
         let mut d = Dialog::new(id, intent.clone(), protected, facts, reason);
         d.force = force;
         self.popups.push(Popup::Dialog(Box::new(d)));
-        if dialogs::dialog::previewed(&intent) {
-            vec![Effect::Preview { id, intent }]
-        } else {
-            Vec::new()
+        let mut fx = Vec::new();
+        // Promote and rollback dialogs say what changed, in one line.
+        let ask = match &intent {
+            Intent::Promote { from, to, .. } => Some(DiffAsk::Environments {
+                from: from.clone(),
+                to: to.clone(),
+            }),
+            Intent::Rollback { env, to } => Some(DiffAsk::Releases {
+                env: env.clone(),
+                from: *to,
+                to: None,
+            }),
+            _ => None,
+        };
+        if let Some(ask) = ask {
+            fx.push(Effect::Run {
+                id,
+                job: Job::Diff(ask),
+            });
         }
+        if dialogs::dialog::previewed(&intent) {
+            fx.insert(0, Effect::Preview { id, intent });
+        }
+        fx
     }
 
     /// The ledger changed: open dialogs waiting for a confirmation ask for

@@ -159,6 +159,10 @@ impl App {
                 Vec::new()
             }
             Msg::Finished { id, result } => self.on_finished(id, result),
+            Msg::Diff { id, result } => {
+                self.on_diff(id, result);
+                Vec::new()
+            }
             Msg::Health(u) => {
                 self.shared.health.apply(u);
                 self.dirty = true;
@@ -220,6 +224,23 @@ impl App {
         // A snapshot proves the reader can read the ledger again.
         self.on_ledger(super::event::Source::Reader, None);
         self.follow_all();
+    }
+
+    /// What changed: for the diff pane, or the one line a dialog shows.
+    fn on_diff(&mut self, id: u64, result: Result<Box<crate::ops::diff::Diff>, String>) {
+        self.dirty = true;
+        if let Some(d) = self.dialog_mut(id) {
+            d.change = Some(result.map(|d| d.summary.clone()));
+            return;
+        }
+        for p in &mut self.popups {
+            if let Popup::Diff(pane) = p {
+                if pane.id == id {
+                    pane.diff = Some(result);
+                    return;
+                }
+            }
+        }
     }
 
     fn dialog_mut(&mut self, id: u64) -> Option<&mut Dialog> {

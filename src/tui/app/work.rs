@@ -98,6 +98,7 @@ impl App {
         let intent = match job {
             Job::Intent { intent, .. } => intent,
             Job::Eval { env, flag, key } => return format!("eval {flag} in {env} for {key}"),
+            Job::Diff(_) => return "what changed".to_string(),
             Job::Shell { index, .. } => {
                 return self
                     .shared

@@ -6,6 +6,7 @@ pub mod dialog;
 mod dialog_keys;
 mod dialog_text;
 mod dialog_view;
+pub mod diff;
 mod facts;
 pub mod help;
 pub mod incident;
@@ -21,6 +22,7 @@ use super::render::theme::Theme;
 use crate::ops::checklist::TickRequest;
 
 pub use dialog::{Dialog, Phase};
+pub use diff::DiffPane;
 pub use facts::facts;
 pub use help::Help;
 pub use incident::IncidentPanel;
@@ -71,6 +73,7 @@ pub enum Popup {
     Prompt(Box<Prompt>),
     Dialog(Box<Dialog>),
     Incident(Box<IncidentPanel>),
+    Diff(Box<DiffPane>),
 }
 
 impl Popup {
@@ -80,6 +83,7 @@ impl Popup {
             Popup::Prompt(p) => p.as_ref(),
             Popup::Dialog(d) => d.as_ref(),
             Popup::Incident(i) => i.as_ref(),
+            Popup::Diff(d) => d.as_ref(),
         }
     }
     pub fn component_mut(&mut self) -> &mut dyn Component {
@@ -88,6 +92,7 @@ impl Popup {
             Popup::Prompt(p) => p.as_mut(),
             Popup::Dialog(d) => d.as_mut(),
             Popup::Incident(i) => i.as_mut(),
+            Popup::Diff(d) => d.as_mut(),
         }
     }
 }

@@ -36,6 +36,8 @@ pub enum Asked {
         value: String,
         context: String,
     },
+    /// What changed: open the diff pane (its title, what to compare).
+    Diff(String, crate::tui::event::DiffAsk),
     /// Incident mode on this environment.
     Incident(String),
     /// Only a word on the status line.

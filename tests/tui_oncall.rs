@@ -1,0 +1,170 @@
+//! The on-call views, rendered headlessly at 80×24 and 160×48 and
+//! snapshotted: the diff pane (`Enter` on a release: commits from a real git
+//! repo, flag changes, approvals), the incident panel (`!`: severity, the
+//! tree, the recommendation), the "terminal too small" message; and the one
+//! line the promote and rollback dialogs show of what changed.
+
+mod tui_support;
+
+use relcon::config::Config;
+use relcon::exec::CancelToken;
+use relcon::ops::deploy::Options;
+use relcon::ops::{self};
+use relcon::tui::dialogs::Popup;
+use relcon::tui::testing::press;
+use tui_support::*;
+
+const REPO_CONFIG: &str = r#"
+[project]
+name = "portal"
+repo = "repo"
+
+[ledger]
+url = "sqlite:ledger.db"
+
+[[environment]]
+name = "dev"
+deploy = "true"
+
+[[environment]]
+name = "prod"
+promote_from = "dev"
+deploy = "true"
+
+[flag.beta]
+env.dev = { enabled = false }
+"#;
+
+/// dev: v1 at the first commit, v2 at the third, v3 at the fifth, and a
+/// flag change between v2 and v3.
+fn repo_world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let ids = git_repo(
+        &dir.path().join("repo"),
+        &[
+            ("Ana", "Initial customer portal"),
+            ("Bo", "Tenant switcher in the header"),
+            ("Ana", "Fix the login redirect loop"),
+            ("Cy", "Invoices as PDF"),
+            ("Bo", "Retry card authorisation once"),
+        ],
+    );
+    std::fs::write(dir.path().join("relcon.toml"), REPO_CONFIG).unwrap();
+    let config = Config::load(&dir.path().join("relcon.toml")).unwrap();
+    let clock = std::sync::Arc::new(std::sync::Mutex::new(now() - chrono::Duration::days(3)));
+    let c2 = clock.clone();
+    let ctx = ops::Ctx::open(config, "ana".into(), std::sync::Arc::new(move || *c2.lock().unwrap())).unwrap();
+    let mut w = World { _dir: dir, ctx, clock };
+    let cancel = CancelToken::default();
+    for (i, (v, commit)) in [("1.0.0", &ids[0]), ("1.1.0", &ids[2]), ("1.2.0", &ids[4])]
+        .into_iter()
+        .enumerate()
+    {
+        w.set(now() - chrono::Duration::hours(60 - 12 * i as i64));
+        register(&mut w, v, commit);
+        if v == "1.2.0" {
+            w.as_user("bo");
+            ops::flags::set(
+                &mut w.ctx,
+                "dev",
+                "beta",
+                &ops::flags::Change {
+                    switch: Some(ops::flags::Switch::On),
+                    ..Default::default()
+                },
+                Some("try it in dev".into()),
+                false,
+            )
+            .unwrap();
+            w.as_user("ana");
+        }
+        ops::deploy::deploy(&mut w.ctx, "dev", v, &Options::default(), &mut |_| {}, &cancel).unwrap();
+    }
+    w.set(now());
+    w
+}
+
+#[test]
+fn enter_on_a_release_shows_what_it_changed_and_esc_goes_back() {
+    let mut w = repo_world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["enter"]);
+    assert!(matches!(a.popups.last(), Some(Popup::Diff(_))), "the diff pane is open");
+    let (t, _) = screen(&a, 160, 48);
+    insta::assert_snapshot!("diff_160x48", t);
+    assert!(t.contains("What changed · dev v3"), "{t}");
+    assert!(t.contains("dev v2 1.1.0 → dev v3 1.2.0"), "{t}");
+    // Newest first, only the commits v3 brought.
+    let newest = t.find("Retry card authorisation once").expect("the newest commit");
+    let older = t.find("Invoices as PDF").expect("the older commit");
+    assert!(newest < older && !t.contains("Fix the login redirect loop"), "{t}");
+    assert!(t.contains("Flag changes (1)") && t.contains("try it in dev"), "{t}");
+    insta::assert_snapshot!("diff_80x24", screen(&a, 80, 24).0);
+    press(&mut w.ctx, &mut a, &["esc"]);
+    assert!(a.popups.is_empty(), "esc goes back");
+    assert!(!screen(&a, 160, 48).0.contains("What changed ·"));
+}
+
+#[test]
+fn promote_and_rollback_dialogs_say_what_changed_in_one_line() {
+    let mut w = repo_world();
+    let mut a = app(&mut w, (160, 48), false);
+    // dev's build into prod: everything since prod's (none) release.
+    press(&mut w.ctx, &mut a, &["p"]);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(t.contains("what changed: "), "{t}");
+    press(&mut w.ctx, &mut a, &["esc", "r"]);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(t.contains("takes out: 1.1.0 → 1.2.0"), "{t}");
+}
+
+#[test]
+fn incident_panel_shows_the_tree_and_the_recommended_action() {
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    // Nothing selected yet: incident mode means prod.
+    press(&mut w.ctx, &mut a, &["!"]);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(t.contains("Incident · prod") && t.contains("how bad is it?"), "{t}");
+    insta::assert_snapshot!("incident_severity_80x24", screen(&a, 80, 24).0);
+    press(&mut w.ctx, &mut a, &["c"]);
+    let (t, _) = screen(&a, 160, 48);
+    insta::assert_snapshot!("incident_160x48", t);
+    assert!(t.contains("Decision tree (critical):"), "{t}");
+    assert!(t.contains("recommended: critical: roll back to v1"), "{t}");
+    insta::assert_snapshot!("incident_80x24", screen(&a, 80, 24).0);
+    let open = ops::incident::list(&w.ctx, 5).unwrap();
+    assert_eq!(open.len(), 1);
+    assert_eq!(open[0].env, "prod");
+    // Enter: the rollback dialog, the reason filled in, the cursor on the name.
+    press(&mut w.ctx, &mut a, &["enter"]);
+    let (t, _) = screen(&a, 160, 48);
+    let label = open[0].label();
+    assert!(
+        t.contains("Roll back prod") && t.contains(&format!("{label}: critical")),
+        "{t}"
+    );
+    match a.popups.last() {
+        Some(Popup::Dialog(d)) => {
+            assert_eq!(d.focus, relcon::tui::dialogs::dialog::Field::Confirm);
+            assert_eq!(d.reason.value(), format!("{label}: critical"));
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn too_small_says_so_and_comes_back() {
+    let mut w = world();
+    let mut a = app(&mut w, (50, 15), false);
+    let (t, _) = screen(&a, 50, 15);
+    insta::assert_snapshot!("too_small_50x15", t);
+    assert!(t.contains("terminal too small: 50×15"), "{t}");
+    a.resize(59, 24);
+    assert!(screen(&a, 59, 24).0.contains("needs at least 60×12"));
+    for (w_, h) in [(80, 24), (160, 48)] {
+        a.resize(w_, h);
+        let (t, _) = screen(&a, w_, h);
+        assert!(!t.contains("too small") && t.contains(" relcon "), "{w_}×{h}: {t}");
+    }
+}
