@@ -168,3 +168,45 @@ fn too_small_says_so_and_comes_back() {
         assert!(!t.contains("too small") && t.contains(" relcon "), "{w_}×{h}: {t}");
     }
 }
+
+#[test]
+fn enter_in_audit_shows_the_event_whole_and_esc_goes_back() {
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["5"]);
+    // The newest event: fay's approval of 1.3.0, with its note.
+    press(&mut w.ctx, &mut a, &["enter"]);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(matches!(a.popups.last(), Some(Popup::Text(_))), "{t}");
+    assert!(
+        t.contains("Event #") && t.contains("approval.granted") && t.contains("reviewed the diff") && t.contains("fay"),
+        "{t}"
+    );
+    press(&mut w.ctx, &mut a, &["esc"]);
+    assert!(a.popups.is_empty());
+    assert_eq!(a.view, relcon::tui::views::View::Audit, "esc goes back to the trail");
+}
+
+#[test]
+fn slash_filters_the_view_it_is_pressed_in() {
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    // Flags: `/` then text narrows the flags; the view stays Flags.
+    press(&mut w.ctx, &mut a, &["3", "/"]);
+    relcon::tui::testing::type_text(&mut w.ctx, &mut a, "check");
+    press(&mut w.ctx, &mut a, &["enter"]);
+    assert_eq!(a.view, relcon::tui::views::View::Flags);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(t.contains("1 match “check”") && t.contains("new_checkout"), "{t}");
+    assert!(!t.contains("▸ customer_portal"), "{t}");
+    assert_eq!(a.views.flags.flag_name(&a.shared), Some("new_checkout"));
+    // Esc clears it.
+    press(&mut w.ctx, &mut a, &["esc"]);
+    assert!(screen(&a, 160, 48).0.contains("▸ customer_portal"));
+    // Audit: its own filter.
+    press(&mut w.ctx, &mut a, &["5", "/"]);
+    relcon::tui::testing::type_text(&mut w.ctx, &mut a, "approved");
+    press(&mut w.ctx, &mut a, &["enter"]);
+    assert_eq!(a.view, relcon::tui::views::View::Audit);
+    assert!(a.views.audit.visible().iter().all(|r| r.summary.contains("approved")));
+}

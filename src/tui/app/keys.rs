@@ -102,17 +102,17 @@ impl App {
                 self.command_line(&line)
             }
             Outcome::Filter(text) => {
-                self.views.audit.set_filter(text);
+                self.set_filter(text);
                 Vec::new()
             }
             Outcome::FilterDone(text) => {
                 self.popups.pop();
-                self.views.audit.set_filter(text);
+                self.set_filter(text);
                 Vec::new()
             }
             Outcome::FilterCleared => {
                 self.popups.pop();
-                self.views.audit.set_filter(String::new());
+                self.set_filter(String::new());
                 Vec::new()
             }
             Outcome::Tick(req) => {
@@ -134,6 +134,14 @@ impl App {
                     force: false,
                 })
             }
+        }
+    }
+
+    /// The filter of the view shown (the prompt opens only where one exists).
+    fn set_filter(&mut self, text: String) {
+        match self.view {
+            View::Flags => self.views.flags.set_filter(text),
+            _ => self.views.audit.set_filter(text),
         }
     }
 
@@ -180,6 +188,12 @@ impl App {
             Help => Asked::Help,
             Incident => Asked::Incident(sh.incident_env().to_string()),
             Select if self.view == View::Dashboard => v.dashboard.diff(sh),
+            Select if self.view == View::Audit => match v.audit.visible().get(v.audit.pos.cursor as usize) {
+                Some(row) => {
+                    return Some(Asked::Show(Box::new(dialogs::TextPane::event(&row.event))));
+                }
+                None => Asked::say("no event here"),
+            },
             CommandLine => Asked::Prompt {
                 kind: PromptKind::Command,
                 value: String::new(),
@@ -220,6 +234,10 @@ impl App {
                 Vec::new()
             }
             Asked::Incident(env) => self.incident_mode(&env),
+            Asked::Show(pane) => {
+                self.popups.push(Popup::Text(pane));
+                Vec::new()
+            }
             Asked::Diff(title, ask) => {
                 let id = self.next_id();
                 self.popups

@@ -26,12 +26,22 @@ impl App {
         use Command::*;
         match cmd {
             Quit => self.quit(false),
+            // `/` filters the view it is pressed in.
             Filter => {
-                let effects = self.show(View::Audit);
-                let filter = self.views.audit.filter.clone();
+                let filter = match self.view {
+                    View::Audit => self.views.audit.filter.clone(),
+                    View::Flags => self.views.flags.filter.clone(),
+                    v => {
+                        self.set_status(
+                            format!("/ filters the Audit and Flags views; {} has no filter yet", v.title()),
+                            crate::tui::render::theme::State::Unknown,
+                        );
+                        return Vec::new();
+                    }
+                };
                 self.popups
                     .push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Filter, &filter, ""))));
-                effects
+                Vec::new()
             }
             NextView | PrevView => {
                 let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0) as i64;
@@ -54,6 +64,8 @@ impl App {
             Back => {
                 if self.view == View::Audit && !self.views.audit.filter.is_empty() {
                     self.views.audit.set_filter(String::new());
+                } else if self.view == View::Flags && !self.views.flags.filter.is_empty() {
+                    self.views.flags.set_filter(String::new());
                 } else {
                     self.status = None;
                 }
@@ -111,7 +123,7 @@ impl App {
             View::Dashboard => (sh.history_total(), layout::history_rows(area)),
             View::Checklists => (Checklists::items(sh).len() as u64, layout::checklist_rows(area)),
             View::Flags => {
-                let n = sh.config.flags.len();
+                let n = self.views.flags.names(sh).len();
                 (n as u64, layout::flag_rows(area, n))
             }
             View::Health => {

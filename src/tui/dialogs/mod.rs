@@ -12,6 +12,7 @@ pub mod help;
 pub mod incident;
 pub mod prompt;
 mod run_log;
+pub mod text_pane;
 
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
@@ -28,6 +29,7 @@ pub use help::Help;
 pub use incident::IncidentPanel;
 pub use prompt::{Prompt, PromptKind};
 pub use run_log::RunLog;
+pub use text_pane::TextPane;
 
 /// What a popup asks of the app after a key.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,6 +76,7 @@ pub enum Popup {
     Dialog(Box<Dialog>),
     Incident(Box<IncidentPanel>),
     Diff(Box<DiffPane>),
+    Text(Box<TextPane>),
 }
 
 impl Popup {
@@ -84,6 +87,7 @@ impl Popup {
             Popup::Dialog(d) => d.as_ref(),
             Popup::Incident(i) => i.as_ref(),
             Popup::Diff(d) => d.as_ref(),
+            Popup::Text(t) => t.as_ref(),
         }
     }
     pub fn component_mut(&mut self) -> &mut dyn Component {
@@ -93,6 +97,7 @@ impl Popup {
             Popup::Dialog(d) => d.as_mut(),
             Popup::Incident(i) => i.as_mut(),
             Popup::Diff(d) => d.as_mut(),
+            Popup::Text(t) => t.as_mut(),
         }
     }
 }

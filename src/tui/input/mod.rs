@@ -38,6 +38,8 @@ pub enum Asked {
     },
     /// What changed: open the diff pane (its title, what to compare).
     Diff(String, crate::tui::event::DiffAsk),
+    /// Show this text (an audit event, whole).
+    Show(Box<crate::tui::dialogs::TextPane>),
     /// Incident mode on this environment.
     Incident(String),
     /// Only a word on the status line.

@@ -39,9 +39,15 @@ fn the_first_snapshot_reads_only_what_the_first_frame_shows() {
     );
     let fx = a.update(Msg::Key(key("1")));
     assert!(matches!(fx.as_slice(), [Effect::Query(q)] if !q.audit), "{fx:?}");
-    // `/` opens the Audit view and its trail too.
+    // `/` filters the view it is pressed in: the dashboard has no filter
+    // (it says so) and `/` does not jump to the Audit view.
     let fx = a.update(Msg::Key(key("/")));
-    assert!(matches!(fx.as_slice(), [Effect::Query(q)] if q.audit), "{fx:?}");
+    assert!(fx.is_empty() && a.popups.is_empty(), "{fx:?}");
+    assert_eq!(a.view, crate::tui::views::View::Dashboard);
+    assert!(a
+        .status
+        .as_ref()
+        .is_some_and(|s| s.0.contains("filters the Audit and Flags views")));
 }
 
 #[test]
