@@ -210,3 +210,32 @@ fn slash_filters_the_view_it_is_pressed_in() {
     assert_eq!(a.view, relcon::tui::views::View::Audit);
     assert!(a.views.audit.visible().iter().all(|r| r.summary.contains("approved")));
 }
+
+#[test]
+fn a_running_hooks_dialog_hidden_with_esc_comes_back_with_o() {
+    use relcon::tui::Msg;
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["l", "l", "r"]);
+    relcon::tui::testing::type_text(&mut w.ctx, &mut a, "checkout errors");
+    press(&mut w.ctx, &mut a, &["enter"]);
+    relcon::tui::testing::type_text(&mut w.ctx, &mut a, "prod");
+    // Confirmed: the hook would run now (the effect is held back, so it "runs").
+    let running = a.update(Msg::Key(relcon::tui::testing::key("enter")));
+    assert!(!running.is_empty());
+    press(&mut w.ctx, &mut a, &["esc"]);
+    assert!(a.popups.is_empty() && a.hidden.is_some());
+    assert!(
+        a.status.as_ref().is_some_and(|s| s.0.contains("o shows its output")),
+        "{:?}",
+        a.status
+    );
+    press(&mut w.ctx, &mut a, &["o"]);
+    assert!(matches!(a.popups.last(), Some(Popup::Dialog(_))));
+    // It finishes while shown: the result is in the same dialog.
+    relcon::tui::testing::serve(&mut w.ctx, &mut a, running);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(t.contains("✔ prod v3"), "{t}");
+    press(&mut w.ctx, &mut a, &["esc", "o"]);
+    assert!(a.popups.is_empty(), "nothing hidden any more");
+}

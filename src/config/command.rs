@@ -43,6 +43,8 @@ pub enum Command {
     Refresh,
     /// Incident mode on the selected env (or prod): severity, the tree, the action.
     Incident,
+    /// Show again the dialog of a hook hidden with Esc (its live output).
+    Output,
     /// A user command from `[keys]` (`{ shell = "…" }`): index into `Keymap::shell`.
     Shell(u16),
 }
@@ -76,7 +78,7 @@ impl Command {
     /// Every command a name in `[keys]` can reach, in the order help lists
     /// them (`Shell` is bound by `{ shell = "…" }`, not by name).
     #[rustfmt::skip]
-    pub const ALL: [Command; 38] = {
+    pub const ALL: [Command; 39] = {
         use Command::*;
         [
             Quit, Help, CommandLine, Filter, NextView, PrevView,
@@ -84,7 +86,7 @@ impl Command {
             Left, Right, Up, Down, PageUp, PageDown, Top, Bottom, Select, Back,
             Promote, PromoteThrough, Rollback, Approve, HoldClear, Resolve, Cancel,
             Tick, Untick, Note, Kill, Eval, Targets, Increase, Decrease, Refresh,
-            Incident,
+            Incident, Output,
         ]
     };
 
@@ -131,6 +133,7 @@ impl Command {
             Decrease => writes("decrease", "Decrease rollout"),
             Refresh => reads("refresh", "Refresh"),
             Incident => writes("incident", "Incident mode"),
+            Output => reads("output", "Show the hook's output again"),
             // A user's command may do anything: treat it as writing.
             Shell(_) => writes("shell", "Run command"),
         }

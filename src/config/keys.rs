@@ -44,6 +44,7 @@ impl Keymap {
             (KeySpec::ch(':'), CommandLine),
             (KeySpec::ch('/'), Filter),
             (KeySpec::ch('!'), Incident),
+            (KeySpec::ch('o'), Output),
             (KeySpec::plain(K::Tab), NextView),
             (KeySpec::plain(K::BackTab), PrevView),
             (KeySpec::ch('1'), ViewDashboard),

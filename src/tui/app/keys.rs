@@ -94,7 +94,16 @@ impl App {
         match out {
             Outcome::Consumed => Vec::new(),
             Outcome::Close => {
-                self.popups.pop();
+                // A hook still running keeps its dialog, hidden: `o` shows it.
+                if let Some(Popup::Dialog(d)) = self.popups.pop() {
+                    if d.phase == dialogs::Phase::Running {
+                        self.hidden = Some(d);
+                        let key = self.shared.keymap.key_for(self.view.mode(), Command::Output);
+                        if let Some(k) = key {
+                            self.set_status(format!("the hook keeps running: {k} shows its output"), State::Busy);
+                        }
+                    }
+                }
                 Vec::new()
             }
             Outcome::CommandLine(line) => {
@@ -186,6 +195,7 @@ impl App {
                 env: sh.env_name().to_string(),
             }),
             Help => Asked::Help,
+            Output => Asked::Output,
             Incident => Asked::Incident(sh.incident_env().to_string()),
             Select if self.view == View::Dashboard => v.dashboard.diff(sh),
             Select if self.view == View::Audit => match v.audit.visible().get(v.audit.pos.cursor as usize) {
@@ -234,6 +244,16 @@ impl App {
                 Vec::new()
             }
             Asked::Incident(env) => self.incident_mode(&env),
+            Asked::Output => match self.hidden.take() {
+                Some(d) => {
+                    self.popups.push(Popup::Dialog(d));
+                    Vec::new()
+                }
+                None => {
+                    self.set_status("no hook output to show again", State::Unknown);
+                    Vec::new()
+                }
+            },
             Asked::Show(pane) => {
                 self.popups.push(Popup::Text(pane));
                 Vec::new()

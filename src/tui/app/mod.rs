@@ -56,6 +56,8 @@ pub struct App {
     /// Keys typed while what they act on loads (the first snapshot, a
     /// view's rows, a dialog's preview): replayed, in order, once it is there.
     pub queued: std::collections::VecDeque<ratatui::crossterm::event::KeyEvent>,
+    /// A hook's dialog hidden with Esc while it ran: `o` shows it again.
+    pub hidden: Option<Box<Dialog>>,
     quit_armed: bool,
     next_id: u64,
 }
@@ -93,6 +95,7 @@ impl App {
             dirty: true,
             quit: false,
             queued: Default::default(),
+            hidden: None,
             quit_armed: false,
             next_id: 1,
         }
@@ -244,10 +247,11 @@ impl App {
     }
 
     fn dialog_mut(&mut self, id: u64) -> Option<&mut Dialog> {
-        self.popups.iter_mut().find_map(|p| match p {
+        let shown = self.popups.iter_mut().find_map(|p| match p {
             Popup::Dialog(d) if d.id == id => Some(d.as_mut()),
             _ => None,
-        })
+        });
+        shown.or_else(|| self.hidden.as_deref_mut().filter(|d| d.id == id))
     }
 
     /// Every relative age and countdown on screen, so the clock redraws

@@ -38,6 +38,8 @@ pub enum Asked {
     },
     /// What changed: open the diff pane (its title, what to compare).
     Diff(String, crate::tui::event::DiffAsk),
+    /// Show the hidden hook dialog again.
+    Output,
     /// Show this text (an audit event, whole).
     Show(Box<crate::tui::dialogs::TextPane>),
     /// Incident mode on this environment.

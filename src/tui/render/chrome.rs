@@ -136,6 +136,8 @@ const SUMMARISED: &[Command] = &[
     Command::ViewHealth,
     Command::ViewAudit,
     Command::Help,
+    // Offered on the status line when a hook's dialog is hidden.
+    Command::Output,
 ];
 
 /// A short footer word for a default description; a user's own `desc` is kept.
@@ -205,16 +207,21 @@ pub fn hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let help = key(Command::Help).map(|k| (k, "help".to_string()));
     let width = area.width as usize;
     let reserve = help.as_ref().map_or(0, |(k, d)| cols(k) + cols(d) + 3);
+    // This view's own keys matter most: when they do not all fit two
+    // spaces apart, one space apart (80 columns keep the Flags keys).
+    let n_own = all.iter().filter(|(_, c, _)| own.contains(c) && shown(c)).count();
+    let own_w: usize = items.iter().take(n_own).map(|(k, d)| cols(k) + cols(d) + 3).sum();
+    let gap = if 1 + own_w + reserve > width { " " } else { "  " };
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     for (k, d) in items {
-        let w = cols(&k) + 1 + cols(&d) + 2;
+        let w = cols(&k) + 1 + cols(&d) + cols(gap);
         if used + w + reserve > width {
             break;
         }
         used += w;
         spans.push(Span::styled(k, theme.accent()));
-        spans.push(Span::styled(format!(" {d}  "), theme.muted()));
+        spans.push(Span::styled(format!(" {d}{gap}"), theme.muted()));
     }
     if let Some((k, d)) = help {
         spans.push(Span::styled(k, theme.accent()));

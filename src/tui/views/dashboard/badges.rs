@@ -62,12 +62,14 @@ pub(super) fn badge_line(
         .filter(|b| !(shown && SAID_ABOVE.contains(b)))
         .chain(live_badge)
         .collect();
-    let flags = flags_differ(e);
+    let mut flags = flags_differ(e);
     if all.is_empty() && flags.is_none() {
         return None;
     }
     let sep = |all: &[Badge]| if all.is_empty() { "" } else { "· " };
-    let room = |all: &[Badge]| width.saturating_sub(flags.as_ref().map_or(0, |f| cols(sep(all)) + cols(f)));
+    let room_for = |all: &[Badge], flags: &Option<String>| {
+        width.saturating_sub(flags.as_ref().map_or(0, |f| cols(sep(all)) + cols(f)))
+    };
     let words = |all: &[Badge]| -> usize {
         all.iter()
             .map(|b| {
@@ -76,10 +78,14 @@ pub(super) fn badge_line(
             })
             .sum()
     };
-    if compact && words(&all) > room(&all) + 1 && all.len() > 1 {
+    if compact && words(&all) > room_for(&all, &flags) + 1 && all.len() > 1 {
         all.retain(|b| *b != Badge::Protected);
     }
-    let as_words = words(&all) <= room(&all) + 1;
+    // The words that matter ("hold", "verifying") before "flags ≠N".
+    if words(&all) > room_for(&all, &flags) + 1 && words(&all) <= width + 1 {
+        flags = None;
+    }
+    let as_words = words(&all) <= room_for(&all, &flags) + 1;
     let mut spans: Vec<Span<'static>> = all
         .iter()
         .map(|b| {

@@ -197,10 +197,21 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
         let mut third: Vec<Span> = Vec::new();
         if let Some(d) = deployment_line(e, sh, theme, w) {
             third.extend(d.spans);
-        } else if let Some(i) = incident_line(e, sh, theme, w) {
-            third.extend(i.spans);
-        } else if let Some(b) = badge_line(e, &live, w, theme, true) {
-            third.extend(b.spans);
+        } else {
+            // The open incident and its age first, then the badges in what is left.
+            let mut used = 0;
+            if let Some(i) = e.incident.as_ref() {
+                let t = format!(
+                    "✖ {} {} ",
+                    i.label(),
+                    crate::tui::render::format::age(sh.now, i.opened_at)
+                );
+                used = cols(&t);
+                third.push(Span::styled(fit(&t, w), theme.error()));
+            }
+            if let Some(b) = badge_line(e, &live, w.saturating_sub(used), theme, true) {
+                third.extend(b.spans);
+            }
         }
         out.push(Line::from(third));
         let mut fourth: Vec<(String, Style)> = Vec::new();
