@@ -239,3 +239,46 @@ fn a_running_hooks_dialog_hidden_with_esc_comes_back_with_o() {
     press(&mut w.ctx, &mut a, &["esc", "o"]);
     assert!(a.popups.is_empty(), "nothing hidden any more");
 }
+
+#[test]
+fn the_command_line_completes_keeps_a_history_and_shows_long_errors_whole() {
+    use relcon::tui::testing::type_text;
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    // Tab: verb, env, flag; Enter runs the line (a dialog, as the keys make).
+    press(&mut w.ctx, &mut a, &[":"]);
+    type_text(&mut w.ctx, &mut a, "fla");
+    press(&mut w.ctx, &mut a, &["tab"]);
+    type_text(&mut w.ctx, &mut a, "ki");
+    press(&mut w.ctx, &mut a, &["tab"]);
+    type_text(&mut w.ctx, &mut a, "pr");
+    press(&mut w.ctx, &mut a, &["tab"]);
+    type_text(&mut w.ctx, &mut a, "cust");
+    press(&mut w.ctx, &mut a, &["tab"]);
+    match a.popups.last() {
+        Some(Popup::Prompt(p)) => assert_eq!(p.input.value(), "flag kill prod customer_portal "),
+        other => panic!("{other:?}"),
+    }
+    press(&mut w.ctx, &mut a, &["enter"]);
+    assert!(screen(&a, 160, 48).0.contains("Kill customer_portal in prod"));
+    press(&mut w.ctx, &mut a, &["esc"]);
+    // Up recalls it.
+    press(&mut w.ctx, &mut a, &[":", "up"]);
+    match a.popups.last() {
+        Some(Popup::Prompt(p)) => assert_eq!(p.input.value(), "flag kill prod customer_portal"),
+        other => panic!("{other:?}"),
+    }
+    press(&mut w.ctx, &mut a, &["esc"]);
+    // An error longer than the status line: shown whole in a pane.
+    a.resize(60, 24);
+    press(&mut w.ctx, &mut a, &[":"]);
+    type_text(
+        &mut w.ctx,
+        &mut a,
+        "promote staging prod --expect v1 --no-such-option-at-all-anywhere-in-relcon-whatsoever-really-not",
+    );
+    press(&mut w.ctx, &mut a, &["enter"]);
+    let (t, _) = screen(&a, 60, 24);
+    assert!(matches!(a.popups.last(), Some(Popup::Text(_))), "{t}");
+    assert!(t.contains("error"), "{t}");
+}

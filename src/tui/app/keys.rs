@@ -108,6 +108,9 @@ impl App {
             }
             Outcome::CommandLine(line) => {
                 self.popups.pop();
+                if !line.is_empty() && self.cmd_history.last() != Some(&line) {
+                    self.cmd_history.push(line.clone());
+                }
                 self.command_line(&line)
             }
             Outcome::Filter(text) => {
@@ -239,8 +242,12 @@ impl App {
                 self.start(job, label)
             }
             Asked::Prompt { kind, value, context } => {
-                self.popups
-                    .push(Popup::Prompt(Box::new(Prompt::new(kind, &value, context))));
+                let mut p = Prompt::new(kind, &value, context);
+                if p.kind == PromptKind::Command {
+                    p.words = self.shared.completions();
+                    p.history = self.cmd_history.clone();
+                }
+                self.popups.push(Popup::Prompt(Box::new(p)));
                 Vec::new()
             }
             Asked::Incident(env) => self.incident_mode(&env),
@@ -292,6 +299,19 @@ impl App {
                 State::Warn,
             );
             return Vec::new();
+        }
+        // An error longer than the status line is shown whole, not cut.
+        if let Asked::Say(text, State::Error) = &asked {
+            if text.chars().count() + 2 > self.shared.area.width as usize {
+                let rows = vec![
+                    ("line".to_string(), line.to_string()),
+                    ("error".to_string(), text.clone()),
+                ];
+                self.set_status(text.clone(), State::Error);
+                self.popups
+                    .push(Popup::Text(Box::new(dialogs::TextPane::new(":".into(), rows))));
+                return Vec::new();
+            }
         }
         self.carry(asked)
     }

@@ -58,6 +58,8 @@ pub struct App {
     pub queued: std::collections::VecDeque<ratatui::crossterm::event::KeyEvent>,
     /// A hook's dialog hidden with Esc while it ran: `o` shows it again.
     pub hidden: Option<Box<Dialog>>,
+    /// Lines given to `:`, oldest first (Up/Down recall them).
+    pub cmd_history: Vec<String>,
     quit_armed: bool,
     next_id: u64,
 }
@@ -96,6 +98,7 @@ impl App {
             quit: false,
             queued: Default::default(),
             hidden: None,
+            cmd_history: Vec::new(),
             quit_armed: false,
             next_id: 1,
         }

@@ -48,6 +48,22 @@ impl Shared {
         self.config.environments.last().map_or("", |e| e.name.as_str())
     }
 
+    /// What the `:` line completes to besides verbs: envs, flags, versions.
+    pub fn completions(&self) -> crate::tui::input::cmdline::Words {
+        let mut names: Vec<String> = self.config.environments.iter().map(|e| e.name.clone()).collect();
+        names.extend(self.config.flags.keys().cloned());
+        if let Some(s) = &self.snap {
+            for e in &s.status.environments {
+                names.extend(e.release.as_ref().map(|r| r.version.clone()));
+                names.extend(e.pending.as_ref().map(|p| p.version.clone()));
+            }
+            names.extend(s.history.rows.iter().map(|r| r.version.clone()));
+        }
+        names.sort();
+        names.dedup();
+        crate::tui::input::cmdline::Words { names }
+    }
+
     /// `name`'s status in the snapshot.
     pub fn status_of(&self, name: &str) -> Option<&EnvStatus> {
         self.snap
