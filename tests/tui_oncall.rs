@@ -282,3 +282,28 @@ fn the_command_line_completes_keeps_a_history_and_shows_long_errors_whole() {
     assert!(matches!(a.popups.last(), Some(Popup::Text(_))), "{t}");
     assert!(t.contains("error"), "{t}");
 }
+
+#[test]
+fn promote_through_shows_every_steps_gates() {
+    let mut w = world();
+    register(&mut w, "1.4.0", "e5f6a7b8c9");
+    ops::deploy::deploy(
+        &mut w.ctx,
+        "dev",
+        "1.4.0",
+        &Options::default(),
+        &mut |_| {},
+        &CancelToken::default(),
+    )
+    .unwrap();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["l", "l", "P"]);
+    let (t, _) = screen(&a, 160, 48);
+    let later = t.find("then prod ← staging").unwrap_or_else(|| panic!("{t}"));
+    assert!(t[later..].contains("its gates as of now:"), "{t}");
+    // prod's own gates, listed under its step: the freeze and the approvals.
+    assert!(
+        t[later..].contains("✖ freeze") && t[later..].contains("approvals"),
+        "{t}"
+    );
+}
