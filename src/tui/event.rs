@@ -14,6 +14,8 @@ use crate::ops::intent::{Confirmation, Intent, Preview};
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A click or the wheel.
+    Mouse(ratatui::crossterm::event::MouseEvent),
     Resize(u16, u16),
     /// Once a second: relative ages may have changed.
     Clock(DateTime<Utc>),

@@ -5,6 +5,7 @@
 
 mod incident;
 mod keys;
+mod mouse;
 mod navigate;
 mod team;
 mod work;
@@ -125,6 +126,7 @@ impl App {
                 self.dirty = true;
                 self.on_key(&k)
             }
+            Msg::Mouse(m) => self.on_mouse(m),
             Msg::Resize(w, h) => {
                 self.resize(w, h);
                 // A taller list may show rows the loaded window lacks.

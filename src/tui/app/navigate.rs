@@ -147,7 +147,7 @@ impl App {
         }
     }
 
-    fn move_cursor(&mut self, m: Move) -> Vec<Effect> {
+    pub(super) fn move_cursor(&mut self, m: Move) -> Vec<Effect> {
         let (len, rows) = self.list_size();
         let page = if self.view == View::Health {
             i64::from(layout::screen(self.shared.view_area()).body.height.saturating_sub(2)).max(1)

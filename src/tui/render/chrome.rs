@@ -43,7 +43,37 @@ fn tab_spans(app: &App, theme: &Theme, project: Option<&str>, short: bool) -> Ve
     spans
 }
 
-pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// The view whose tab is at column `x` of the top row (a click), as
+/// `tabs` draws them.
+pub fn tab_at(app: &App, width: u16, x: u16) -> Option<View> {
+    let spans = chosen_tabs(app, &Theme::default_dark(), width as usize);
+    let mut col = 0usize;
+    let mut view = 0usize;
+    let mut after_bar = false;
+    for s in &spans {
+        let w = cols(&s.content);
+        if after_bar {
+            if (col..col + w).contains(&usize::from(x)) {
+                return View::ALL.get(view).copied();
+            }
+            view += 1;
+        }
+        after_bar = s.content == "│";
+        col += w;
+    }
+    None
+}
+
+/// The tab spans `tabs` draws at `width`.
+fn chosen_tabs(app: &App, theme: &Theme, width: usize) -> Vec<Span<'static>> {
+    tab_layout(app, theme, width).0
+}
+
+/// The tabs, who else is here, who you are, the open incident: what the
+/// top row shows at `width`.
+type TabLayout = (Vec<Span<'static>>, Option<String>, String, String);
+
+fn tab_layout(app: &App, theme: &Theme, width: usize) -> TabLayout {
     let project = app
         .shared
         .snap
@@ -70,7 +100,6 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         text(&app.shared.actor),
         if app.shared.read_only { " ▲ read-only" } else { "" }
     );
-    let width = area.width as usize;
     let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
     // Who else is here gets room before the project name: the fullest
     // account of the others that fits with some form of the tabs, then
@@ -91,10 +120,17 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
     }
-    let (mut spans, here) = pick.unwrap_or_else(|| {
+    let (spans, here) = pick.unwrap_or_else(|| {
         let tabs = tab_forms.iter().find(|t| fits(t, 0)).unwrap_or(&tab_forms[2]).clone();
         (tabs, None)
     });
+    (spans, here, me, incident)
+}
+
+pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let width = area.width as usize;
+    let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
+    let (mut spans, here, me, incident) = tab_layout(app, theme, width);
     let right = cols(&me) + here.as_deref().map_or(0, cols);
     let gap = width.saturating_sub(used(&spans) + right);
     spans.push(Span::raw(" ".repeat(gap)));

@@ -249,6 +249,40 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
     out
 }
 
+/// Which cards fit (first index, how many), keeping the selected one in view.
+fn window(area: Rect, n: usize, selected: usize, compact: bool) -> (usize, usize) {
+    let min_w: u16 = if compact { 20 } else { 26 };
+    let fit_n = ((area.width + 3) / (min_w + 3)).max(1) as usize;
+    let count = n.min(fit_n);
+    let start = if selected < count { 0 } else { selected + 1 - count };
+    (start, count)
+}
+
+/// The env whose card is at column `x` (a click), as `render` lays them out.
+pub fn card_at(area: Rect, sh: &Shared, compact: bool, x: u16) -> Option<usize> {
+    let n = sh.snap.as_ref()?.status.environments.len();
+    if n == 0 {
+        return None;
+    }
+    let (start, count) = window(area, n, sh.env, compact);
+    let mut constraints = Vec::new();
+    if start > 0 {
+        constraints.push(Constraint::Length(1));
+    }
+    for i in 0..count {
+        if i > 0 {
+            constraints.push(Constraint::Length(3));
+        }
+        constraints.push(Constraint::Fill(1));
+    }
+    let cells = Layout::horizontal(constraints).split(area);
+    let first = usize::from(start > 0);
+    (0..count).find_map(|i| {
+        let c = cells.get(first + 2 * i)?;
+        (x >= c.x && x < c.x + c.width).then_some(start + i)
+    })
+}
+
 pub fn render(f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme, compact: bool) {
     let Some(snap) = &sh.snap else {
         f.render_widget(Paragraph::new("loading…").style(theme.muted()), area);
@@ -259,10 +293,7 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme, compact: bo
     if n == 0 {
         return;
     }
-    let min_w: u16 = if compact { 20 } else { 26 };
-    let fit_n = ((area.width + 3) / (min_w + 3)).max(1) as usize;
-    let count = n.min(fit_n);
-    let start = if sh.env < count { 0 } else { sh.env + 1 - count };
+    let (start, count) = window(area, n, sh.env, compact);
     let mut constraints = Vec::new();
     let more_left = start > 0;
     let more_right = start + count < n;

@@ -4,7 +4,7 @@
 //! commits between releases.
 
 mod badges;
-mod cards;
+pub mod cards;
 pub mod commits;
 mod detail;
 pub mod health_panel;
