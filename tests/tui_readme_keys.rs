@@ -163,9 +163,12 @@ fn check(what: &str, term: &mut Term, config: &Path) {
                 .and_then(|e| e.iter().find(|e| e["name"] == "prod"))
                 .is_some_and(|p| p["hold"].is_null())
         }),
-        "kill a flag" => ledger(term, "customer_portal killed in prod", || {
-            flag(config, "customer_portal", "prod")["killed"] == true
-        }),
+        "kill a flag" => {
+            ledger(term, "customer_portal killed in prod", || {
+                flag(config, "customer_portal", "prod")["killed"] == true
+            });
+            term.wait_for("customer_portal in prod is now off");
+        }
         "open an incident and act on it" => ledger(term, "prod's incident mitigated", || {
             let l = json(config, &["incident", "list", "--json"]);
             l.as_array()

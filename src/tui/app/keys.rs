@@ -68,7 +68,12 @@ impl App {
     /// snapshot, the rows of the view shown, the preview of the dialog on top, the incident being opened.
     pub fn loading(&self) -> bool {
         match self.popups.last() {
-            Some(Popup::Dialog(d)) => return d.phase == dialogs::Phase::Planning,
+            // A quick action (a flag change, an approval) closes its dialog
+            // when done: keys typed meanwhile are for what comes after.
+            Some(Popup::Dialog(d)) => {
+                return d.phase == dialogs::Phase::Planning
+                    || (d.phase == dialogs::Phase::Running && !d.intent.runs_hook())
+            }
             Some(Popup::Incident(i)) => return i.loading(),
             Some(_) => return false,
             None => {}
