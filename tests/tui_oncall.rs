@@ -307,3 +307,79 @@ fn promote_through_shows_every_steps_gates() {
         "{t}"
     );
 }
+
+#[test]
+fn slash_filters_the_history_checklists_and_health() {
+    use relcon::tui::testing::type_text;
+    use relcon::tui::views::View;
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    // Dashboard history: the cursor moves over the matches; Enter keeps the
+    // filter, the highlighted release is the match, Esc clears it.
+    press(&mut w.ctx, &mut a, &["1", "/"]);
+    type_text(&mut w.ctx, &mut a, "1.1.0");
+    press(&mut w.ctx, &mut a, &["enter"]);
+    assert_eq!(a.view, View::Dashboard);
+    assert!(a.popups.is_empty());
+    let (t, _) = screen(&a, 160, 48);
+    assert!(t.contains("filter “1.1.0”: 1 match"), "{t}");
+    assert!(
+        !t.contains("deploy 1.3.0") && !t.contains("deploy 1.0.0"),
+        "other releases are hidden: {t}"
+    );
+    let picked = |a: &relcon::tui::App| {
+        let d = &a.views.dashboard;
+        d.release(&a.shared, d.history.cursor).map(|r| r.version.clone())
+    };
+    assert_eq!(picked(&a).as_deref(), Some("1.1.0"));
+    press(&mut w.ctx, &mut a, &["j"]);
+    assert_eq!(picked(&a).as_deref(), Some("1.1.0"), "one match: j stays on it");
+    press(&mut w.ctx, &mut a, &["esc"]);
+    assert!(a.views.dashboard.filter.is_empty());
+    assert_eq!(picked(&a).as_deref(), Some("1.3.0"), "back to the newest");
+    assert!(screen(&a, 160, 48).0.contains("1.0.0"));
+
+    // Checklists (staging's validation run): only the items that match.
+    press(&mut w.ctx, &mut a, &["2", "l", "/"]);
+    type_text(&mut w.ctx, &mut a, "qa");
+    press(&mut w.ctx, &mut a, &["enter"]);
+    assert_eq!(a.view, View::Checklists);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(
+        t.contains("filter “qa”: 1 match") && t.contains("Exploratory QA pass"),
+        "{t}"
+    );
+    assert!(!t.contains("Smoke tests green"), "{t}");
+    assert_eq!(
+        a.views.checklists.highlighted_key(&a.shared).as_deref(),
+        Some("staging-validation@1.3.0#2")
+    );
+    press(&mut w.ctx, &mut a, &["esc"]);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(
+        t.contains("Smoke tests green") && t.contains("Exploratory QA pass"),
+        "{t}"
+    );
+
+    // Health: an env named by the filter, or the rows that hold it.
+    press(&mut w.ctx, &mut a, &["4", "/"]);
+    type_text(&mut w.ctx, &mut a, "api");
+    press(&mut w.ctx, &mut a, &["enter"]);
+    assert_eq!(a.view, View::Health);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(
+        t.contains("filter “api”") && t.contains("prod") && t.contains("api"),
+        "{t}"
+    );
+    assert!(
+        !t.contains("no health checks configured"),
+        "dev and staging have no api row: {t}"
+    );
+    press(&mut w.ctx, &mut a, &["esc"]);
+    assert!(screen(&a, 160, 48).0.contains("no health checks configured"));
+    // A filter that matches nothing says so.
+    press(&mut w.ctx, &mut a, &["/"]);
+    type_text(&mut w.ctx, &mut a, "zzz");
+    press(&mut w.ctx, &mut a, &["enter"]);
+    assert!(screen(&a, 160, 48).0.contains("nothing matches the filter"));
+}

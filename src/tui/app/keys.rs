@@ -118,19 +118,14 @@ impl App {
                 }
                 self.command_line(&line)
             }
-            Outcome::Filter(text) => {
-                self.set_filter(text);
-                Vec::new()
-            }
+            Outcome::Filter(text) => self.set_filter(text),
             Outcome::FilterDone(text) => {
                 self.popups.pop();
-                self.set_filter(text);
-                Vec::new()
+                self.set_filter(text)
             }
             Outcome::FilterCleared => {
                 self.popups.pop();
-                self.set_filter(String::new());
-                Vec::new()
+                self.set_filter(String::new())
             }
             Outcome::Tick(req) => {
                 self.popups.pop();
@@ -154,11 +149,32 @@ impl App {
         }
     }
 
-    /// The filter of the view shown (the prompt opens only where one exists).
-    fn set_filter(&mut self, text: String) {
+    /// The filter of the view shown (every view has one).
+    pub(super) fn set_filter(&mut self, text: String) -> Vec<Effect> {
+        let v = &mut self.views;
         match self.view {
-            View::Flags => self.views.flags.set_filter(text),
-            _ => self.views.audit.set_filter(text),
+            View::Flags => v.flags.set_filter(text),
+            View::Audit => v.audit.set_filter(text),
+            View::Checklists => v.checklists.set_filter(text),
+            View::Health => v.health.set_filter(text),
+            View::Dashboard => {
+                v.dashboard.set_filter(text);
+                // A filter needs the whole history loaded.
+                return self.history_window();
+            }
+        }
+        Vec::new()
+    }
+
+    /// The filter of the view shown.
+    pub(super) fn filter_text(&self) -> &str {
+        let v = &self.views;
+        match self.view {
+            View::Flags => &v.flags.filter,
+            View::Audit => &v.audit.filter,
+            View::Checklists => &v.checklists.filter,
+            View::Health => &v.health.filter,
+            View::Dashboard => &v.dashboard.filter,
         }
     }
 

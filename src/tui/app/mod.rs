@@ -147,7 +147,12 @@ impl App {
             Msg::Snapshot(s) => {
                 self.on_snapshot(*s);
                 self.dirty = true;
-                self.replan()
+                let mut effects = self.replan();
+                if !self.views.dashboard.filter.is_empty() {
+                    // A filtered history needs all of it (another env, more releases).
+                    effects.extend(self.history_window());
+                }
+                effects
             }
             Msg::Previewed { id, result } => {
                 if let Some(d) = self.dialog_mut(id) {

@@ -62,7 +62,7 @@ impl App {
         if inside(d.history) && y >= d.history.y + 2 {
             let pos = self.views.dashboard.history;
             let row = pos.scroll + u64::from(y - d.history.y - 2);
-            if row < self.shared.history_total() {
+            if row < self.views.dashboard.len(&self.shared) {
                 return self.move_cursor(Move::By(row as i64 - pos.cursor as i64));
             }
         }

@@ -8,7 +8,6 @@ use crate::tui::dialogs::{Popup, Prompt, PromptKind};
 use crate::tui::event::Effect;
 use crate::tui::render::layout;
 use crate::tui::snapshot::Query;
-use crate::tui::views::checklists::Checklists;
 use crate::tui::views::{health, ListPos, View};
 
 /// How far a list cursor moves.
@@ -28,17 +27,7 @@ impl App {
             Quit => self.quit(false),
             // `/` filters the view it is pressed in.
             Filter => {
-                let filter = match self.view {
-                    View::Audit => self.views.audit.filter.clone(),
-                    View::Flags => self.views.flags.filter.clone(),
-                    v => {
-                        self.set_status(
-                            format!("/ filters the Audit and Flags views; {} has no filter yet", v.title()),
-                            crate::tui::render::theme::State::Unknown,
-                        );
-                        return Vec::new();
-                    }
-                };
+                let filter = self.filter_text().to_string();
                 self.popups
                     .push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Filter, &filter, ""))));
                 Vec::new()
@@ -62,13 +51,10 @@ impl App {
             Top => self.move_cursor(Move::Top),
             Bottom => self.move_cursor(Move::Bottom),
             Back => {
-                if self.view == View::Audit && !self.views.audit.filter.is_empty() {
-                    self.views.audit.set_filter(String::new());
-                } else if self.view == View::Flags && !self.views.flags.filter.is_empty() {
-                    self.views.flags.set_filter(String::new());
-                } else {
-                    self.status = None;
+                if !self.filter_text().is_empty() {
+                    return self.set_filter(String::new());
                 }
+                self.status = None;
                 Vec::new()
             }
             Refresh => vec![Effect::Query(self.query.clone())],
@@ -120,8 +106,11 @@ impl App {
         let sh = &self.shared;
         let area = sh.view_area();
         let (len, rows) = match self.view {
-            View::Dashboard => (sh.history_total(), layout::history_rows(area)),
-            View::Checklists => (Checklists::items(sh).len() as u64, layout::checklist_rows(area)),
+            View::Dashboard => (self.views.dashboard.len(sh), layout::history_rows(area)),
+            View::Checklists => (
+                self.views.checklists.items(sh).len() as u64,
+                layout::checklist_rows(area),
+            ),
             View::Flags => {
                 let n = self.views.flags.names(sh).len();
                 (n as u64, layout::flag_rows(area, n))
@@ -129,7 +118,10 @@ impl App {
             View::Health => {
                 // Health scrolls by line: the cursor is the first line shown.
                 let rows = u64::from(layout::screen(area).body.height.saturating_sub(2));
-                ((health::view_lines(sh) as u64).saturating_sub(rows) + 1, 1)
+                (
+                    (health::view_lines(sh, &self.views.health.filter) as u64).saturating_sub(rows) + 1,
+                    1,
+                )
             }
             View::Audit => (self.views.audit.visible().len() as u64, layout::audit_rows(area)),
         };
@@ -180,8 +172,9 @@ impl App {
             pos.scroll = layout::follow(pos.scroll, pos.cursor, u64::from(rows));
         };
         let v = &mut self.views;
-        keep(&mut v.dashboard.history, sh.history_total(), layout::history_rows(area));
-        let n = Checklists::items(sh).len() as u64;
+        let n = v.dashboard.len(sh);
+        keep(&mut v.dashboard.history, n, layout::history_rows(area));
+        let n = v.checklists.items(sh).len() as u64;
         keep(&mut v.checklists.pos, n, layout::checklist_rows(area));
         let n = v.audit.visible().len() as u64;
         keep(&mut v.audit.pos, n, layout::audit_rows(area));
@@ -193,6 +186,15 @@ impl App {
     pub(super) fn history_window(&mut self) -> Vec<Effect> {
         let rows = u64::from(layout::history_rows(self.shared.view_area()));
         let total = self.shared.history_total();
+        if !self.views.dashboard.filter.is_empty() {
+            // A filter looks at the whole history: load it once, keep it.
+            if self.query.history_offset == 0 && self.query.history_limit as u64 >= total {
+                return Vec::new();
+            }
+            self.query.history_offset = 0;
+            self.query.history_limit = (total as usize).max(Query::HISTORY_WINDOW);
+            return vec![Effect::Query(self.query.clone())];
+        }
         let lo = self.query.history_offset;
         let hi = lo + self.query.history_limit as u64;
         let slack = Query::HISTORY_SLACK as u64;

@@ -39,15 +39,19 @@ fn the_first_snapshot_reads_only_what_the_first_frame_shows() {
     );
     let fx = a.update(Msg::Key(key("1")));
     assert!(matches!(fx.as_slice(), [Effect::Query(q)] if !q.audit), "{fx:?}");
-    // `/` filters the view it is pressed in: the dashboard has no filter
-    // (it says so) and `/` does not jump to the Audit view.
+    // `/` filters the view it is pressed in (not a jump to Audit): on the
+    // dashboard it filters the history, which then loads all of it.
     let fx = a.update(Msg::Key(key("/")));
-    assert!(fx.is_empty() && a.popups.is_empty(), "{fx:?}");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(matches!(a.popups.last(), Some(crate::tui::dialogs::Popup::Prompt(_))));
     assert_eq!(a.view, crate::tui::views::View::Dashboard);
-    assert!(a
-        .status
-        .as_ref()
-        .is_some_and(|s| s.0.contains("filters the Audit and Flags views")));
+    let total = a.shared.history_total();
+    let fx = a.update(Msg::Key(key("v")));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Query(q)] if q.history_offset == 0 && q.history_limit as u64 >= total),
+        "{fx:?}"
+    );
+    assert_eq!(a.views.dashboard.filter, "v");
 }
 
 #[test]

@@ -36,7 +36,7 @@ impl Dashboard {
     /// before it (the same as `relcon diff ENV vN`).
     pub fn diff(&self, sh: &Shared) -> Asked {
         let env = sh.env_name().to_string();
-        match sh.history_page().and_then(|h| h.get(self.history.cursor)) {
+        match self.release(sh, self.history.cursor) {
             Some(r) => Asked::Diff(
                 format!("What changed · {env} v{}", r.number),
                 crate::tui::event::DiffAsk::Releases {
