@@ -7,6 +7,7 @@
 //! screen where it only shows. A row the README words differently from
 //! what the console does fails here.
 
+mod keyline;
 mod tui_term;
 
 use std::ffi::OsStr;
@@ -14,18 +15,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use keyline::{keystrokes, steps, Step};
 use serde_json::Value;
 use tui_term::{Spawn, Term, BIN, PROXIES};
 
 const USER: &str = "oncall@example.com";
 const HOOK: Duration = Duration::from_secs(60);
-
-/// One thing a row says to do.
-#[derive(Debug, Clone, PartialEq)]
-enum Step {
-    Key(String),
-    Typed(String),
-}
 
 /// The rows of the table after "Keys to try first": (what, keys column).
 fn table(readme: &str) -> Vec<(String, String)> {
@@ -40,50 +35,6 @@ fn table(readme: &str) -> Vec<(String, String)> {
             (cells[0].to_string(), cells[1].to_string())
         })
         .collect()
-}
-
-/// The key column as steps; `None` when the row has no keys (it describes
-/// what to watch). Words after " — " are commentary.
-fn steps(cell: &str) -> Option<Vec<Step>> {
-    let keys = cell.split(" — ").next().unwrap_or(cell);
-    let mut out = Vec::new();
-    for part in keys.split(", ") {
-        let part = part.trim();
-        if part == "type a reason" {
-            out.push(Step::Typed("README replay".into()));
-        } else if let Some(rest) = part.strip_prefix("type `") {
-            out.push(Step::Typed(rest.split('`').next().unwrap_or_default().to_string()));
-        } else if let Some(rest) = part.strip_prefix('`') {
-            let (key, after) = rest.split_once('`').expect("a closing backtick");
-            let times = after
-                .trim()
-                .strip_prefix("× ")
-                .and_then(|n| n.split_whitespace().next())
-                .and_then(|n| n.parse::<usize>().ok())
-                .unwrap_or(1);
-            for _ in 0..times {
-                out.push(Step::Key(key.to_string()));
-            }
-        } else if out.is_empty() {
-            return None;
-        } else {
-            panic!("a step the test cannot replay: {part:?} in {cell:?}");
-        }
-    }
-    Some(out)
-}
-
-/// What the terminal sends for a key as the README names it.
-fn bytes(key: &str) -> String {
-    match key {
-        "→" => "\x1b[C".into(),
-        "←" => "\x1b[D".into(),
-        "enter" => "\r".into(),
-        "esc" => "\x1b".into(),
-        "space" => " ".into(),
-        k if k.chars().count() == 1 => k.into(),
-        k => panic!("the README names a key the test cannot press: {k}"),
-    }
 }
 
 fn relcon(config: &Path, args: &[&str]) -> String {
@@ -207,14 +158,7 @@ fn the_readme_keys_table_works_as_written() {
         let Some(steps) = steps(cell) else {
             continue;
         };
-        let keys: String = steps
-            .iter()
-            .map(|s| match s {
-                Step::Key(k) => bytes(k),
-                Step::Typed(t) => t.clone(),
-            })
-            .collect();
-        term.send(&keys);
+        term.send(&keystrokes(&steps));
         check(what, &mut term, &config);
         replayed += 1;
     }
