@@ -383,3 +383,45 @@ fn slash_filters_the_history_checklists_and_health() {
     press(&mut w.ctx, &mut a, &["enter"]);
     assert!(screen(&a, 160, 48).0.contains("nothing matches the filter"));
 }
+
+#[test]
+fn incident_panel_notes_and_resolves_through_the_incident_intents() {
+    use relcon::tui::testing::type_text;
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["!", "c"]);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(
+        t.contains("n note") && t.contains("R resolve"),
+        "the panel says its keys: {t}"
+    );
+    // `n`: a note, typed in a prompt over the panel; the panel stays.
+    press(&mut w.ctx, &mut a, &["n"]);
+    assert!(matches!(a.popups.last(), Some(Popup::Prompt(_))));
+    type_text(&mut w.ctx, &mut a, "paged the db team");
+    press(&mut w.ctx, &mut a, &["enter"]);
+    assert!(matches!(a.popups.last(), Some(Popup::Incident(_))), "back on the panel");
+    let inc = &ops::incident::list(&w.ctx, 5).unwrap()[0];
+    assert_eq!((inc.env.as_str(), inc.notes), ("prod", 1));
+    let audit = ops::audit::list(&w.ctx, 10, None).unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.kind.starts_with("incident.not") && e.body.contains("paged the db team")),
+        "the note is in the ledger: {audit:?}"
+    );
+    // `R`: the resolve dialog (a reason), then it is resolved in the ledger.
+    press(&mut w.ctx, &mut a, &["R"]);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(t.contains("Resolve prod's incident"), "{t}");
+    type_text(&mut w.ctx, &mut a, "fixed in 1.3.1");
+    press(&mut w.ctx, &mut a, &["enter"]);
+    if matches!(a.popups.last(), Some(Popup::Dialog(d)) if d.focus == relcon::tui::dialogs::dialog::Field::Confirm) {
+        type_text(&mut w.ctx, &mut a, "prod");
+        press(&mut w.ctx, &mut a, &["enter"]);
+    }
+    let inc = &ops::incident::list(&w.ctx, 5).unwrap()[0];
+    assert!(inc.resolved_at.is_some(), "{inc:?}");
+    assert_eq!(inc.resolution.as_deref(), Some("fixed in 1.3.1"));
+    assert_eq!(inc.resolved_by.as_deref(), Some("ana"));
+}

@@ -133,9 +133,26 @@ impl App {
             }
             Outcome::Run(job) => self.confirmed(job),
             Outcome::Cancel => self.cancel(),
+            Outcome::Prompted(PromptKind::IncidentNote { env }, text) => {
+                self.popups.pop();
+                let job = Job::Intent {
+                    intent: Intent::IncidentNote { env, text },
+                    confirmation: crate::ops::intent::Confirmation::default(),
+                };
+                self.carry(Asked::Run(job))
+            }
             Outcome::Prompted(kind, text) => {
                 self.popups.pop();
                 self.carry(flags::prompted(kind, text))
+            }
+            Outcome::IncidentNote(env) => self.carry(Asked::Prompt {
+                kind: PromptKind::IncidentNote { env: env.clone() },
+                value: String::new(),
+                context: format!("note on {env}'s incident (kept in the ledger)"),
+            }),
+            Outcome::Ask(intent) => {
+                self.popups.pop();
+                self.carry(Asked::dialog(intent))
             }
             Outcome::IncidentOpen(intent) => self.open_incident(intent),
             Outcome::Act { intent, reason } => {

@@ -298,6 +298,14 @@ impl Component for IncidentPanel {
                 (Some(intent), Some(reason)) => Outcome::Act { intent, reason },
                 _ => Outcome::Close,
             },
+            // A note on the open incident, or resolving it: the same
+            // intents as `relcon incident note|resolve` (and the `:` line).
+            Stage::Shown if self.incident.is_some() && key.code == KeyCode::Char('n') => {
+                Outcome::IncidentNote(self.env.clone())
+            }
+            Stage::Shown if self.incident.is_some() && key.code == KeyCode::Char('R') => {
+                Outcome::Ask(Intent::IncidentResolve { env: self.env.clone() })
+            }
             _ => Outcome::Consumed,
         }
     }
@@ -309,7 +317,8 @@ impl Component for IncidentPanel {
         f.render_widget(Clear, r);
         let hint = match self.stage {
             Stage::Severity => " c/h/m/l or ↑↓ enter pick · esc cancel ",
-            Stage::Shown if self.action().is_some() => " enter take the action · esc close ",
+            Stage::Shown if self.action().is_some() => " enter take the action · n note · R resolve · esc close ",
+            Stage::Shown if self.incident.is_some() => " n note · R resolve · esc close ",
             _ => " esc close ",
         };
         let block = Block::bordered()

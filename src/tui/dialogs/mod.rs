@@ -56,6 +56,10 @@ pub enum Outcome {
     Prompted(PromptKind, String),
     /// Incident mode: open this incident (the panel stays to show it).
     IncidentOpen(crate::ops::intent::Intent),
+    /// Incident mode: ask for a note on `env`'s open incident.
+    IncidentNote(String),
+    /// Incident mode: confirm this action (the reason typed in its dialog).
+    Ask(crate::ops::intent::Intent),
     /// Incident mode: confirm this action with the reason pre-filled.
     Act {
         intent: crate::ops::intent::Intent,

@@ -32,6 +32,10 @@ pub enum PromptKind {
         env: String,
         flag: String,
     },
+    /// A note on `env`'s open incident (incident mode, `n`).
+    IncidentNote {
+        env: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -102,7 +106,7 @@ impl Prompt {
         match self.kind {
             PromptKind::Command => ":",
             PromptKind::Filter => "/",
-            PromptKind::Note(_) => "note: ",
+            PromptKind::Note(_) | PromptKind::IncidentNote { .. } => "note: ",
             PromptKind::Role(_) => "role: ",
             PromptKind::Targets { .. } => "targets: ",
             PromptKind::EvalKey { .. } => "key: ",
@@ -160,7 +164,7 @@ impl Component for Prompt {
                         ..job.clone()
                     })
                 }
-                PromptKind::Targets { .. } | PromptKind::EvalKey { .. } => {
+                PromptKind::Targets { .. } | PromptKind::EvalKey { .. } | PromptKind::IncidentNote { .. } => {
                     if v.is_empty() {
                         return Outcome::Consumed;
                     }
@@ -200,7 +204,9 @@ impl Component for Prompt {
                 };
                 (r, t)
             }
-            PromptKind::Note(_) => (layout::popup(area, 70, 4), " note · enter save · esc cancel "),
+            PromptKind::Note(_) | PromptKind::IncidentNote { .. } => {
+                (layout::popup(area, 70, 4), " note · enter save · esc cancel ")
+            }
             PromptKind::Role(_) => (layout::popup(area, 70, 4), " sign as role · enter save · esc cancel "),
             PromptKind::Targets { .. } => (
                 layout::popup(area, 70, 4),
