@@ -200,7 +200,7 @@ fn the_demo_walked_end_to_end_in_a_real_terminal() {
     // Flags: kill customer_portal in prod; the flagd export says off.
     c.send("3");
     c.wait_all(&["Flags · 4 flags", "▸ customer_portal"]);
-    c.send("k");
+    c.send("K");
     c.wait_all(&["Kill customer_portal in prod", "→  off"]);
     confirm(&mut c, "portal errors for tenant 42", "prod");
     c.wait_all(&["✖ killed", "customer_portal in prod is now off"]);

@@ -223,3 +223,54 @@ health = [{{ name = "api", url = "http://127.0.0.1:{port}/health", interval = "1
     term.wait("the card to turn green again", |t| light(t, "●"));
     term.quit();
 }
+
+/// Where `needle` first shows on the screen: (row, column), 0-based.
+fn locate(text: &str, needle: &str) -> Option<(usize, usize)> {
+    text.lines()
+        .enumerate()
+        .find_map(|(r, l)| l.find(needle).map(|b| (r, l[..b].chars().count())))
+}
+
+/// A left click at (row, col), 0-based, as an SGR mouse report.
+fn click(term: &mut Term, (row, col): (usize, usize)) {
+    term.send(&format!(
+        "\x1b[<0;{};{}M\x1b[<0;{};{}m",
+        col + 1,
+        row + 1,
+        col + 1,
+        row + 1
+    ));
+}
+
+#[test]
+fn mouse_selects_cards_rows_and_tabs() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
+    relcon(dir.path(), &["release", "register", "1.0.0", "--commit", "abc1234def"]);
+    relcon(dir.path(), &["release", "register", "1.1.0", "--commit", "bcd2345efa"]);
+    relcon(dir.path(), &["deploy", "dev", "1.0.0", "--yes"]);
+    relcon(dir.path(), &["deploy", "dev", "1.1.0", "--yes"]);
+    let mut term = spawn(dir.path());
+    term.wait_all(&["▸ dev", "prod ◆", "v2 1.1.0"]);
+    // A click on the staging card selects it.
+    let at = locate(&term.text(), "staging").expect("the staging card");
+    click(&mut term, at);
+    term.wait_for("▸ staging");
+    // Back on dev, a click on the v1 row highlights it (its detail shows).
+    let at = locate(&term.text(), "dev").expect("the dev card");
+    click(&mut term, at);
+    term.wait_for("▸ dev");
+    term.wait_for("▸ v2");
+    let at = locate(&term.text(), " v1 ").expect("the v1 row");
+    click(&mut term, at);
+    term.wait_for("▸ v1");
+    // The wheel scrolls the list: back up to v2.
+    let (r, c) = at;
+    term.send(&format!("\x1b[<64;{};{}M", c + 1, r + 1));
+    term.wait_for("▸ v2");
+    // A click on a tab shows its view.
+    let at = locate(&term.text(), "5 Audit").expect("the Audit tab");
+    click(&mut term, (at.0, at.1 + 2));
+    term.wait_for("Audit ·");
+    term.quit();
+}

@@ -49,9 +49,8 @@ fn promote_dialog_shows_gates_and_needs_the_typed_name() {
     assert!(a.update(Msg::Key(testing::key("enter"))).is_empty());
     press(&mut w.ctx, &mut a, &["F"]);
     type_text(&mut w.ctx, &mut a, "hotfix for checkout");
-    // Without the typed name, Enter starts nothing.
+    // Without the typed name, Enter starts nothing: it moves on to the name.
     assert!(a.update(Msg::Key(testing::key("enter"))).is_empty());
-    press(&mut w.ctx, &mut a, &["tab"]);
     type_text(&mut w.ctx, &mut a, "prod");
     insta::assert_snapshot!("promote_dialog_forced_80x24", screen(&a, 80, 24).0);
     let effects = a.update(Msg::Key(testing::key("enter")));
@@ -98,10 +97,11 @@ fn rollback_targets_the_highlighted_older_release() {
     press(&mut w.ctx, &mut a, &["l", "l", "j"]);
     let effects = a.update(Msg::Key(testing::key("r")));
     match effects.as_slice() {
+        // The preview, and what changed for the dialog's one line.
         [Effect::Preview {
             intent: Intent::Rollback { env, to },
             ..
-        }] => assert_eq!((env.as_str(), *to), ("prod", Some(1))),
+        }, Effect::Run { job: Job::Diff(_), .. }] => assert_eq!((env.as_str(), *to), ("prod", Some(1))),
         other => panic!("{other:?}"),
     }
     testing::serve(&mut w.ctx, &mut a, effects);
@@ -117,10 +117,13 @@ fn rollback_targets_the_highlighted_older_release() {
     assert!(
         matches!(
             effects.as_slice(),
-            [Effect::Preview {
-                intent: Intent::Rollback { to: None, .. },
-                ..
-            }]
+            [
+                Effect::Preview {
+                    intent: Intent::Rollback { to: None, .. },
+                    ..
+                },
+                Effect::Run { job: Job::Diff(_), .. }
+            ]
         ),
         "{effects:?}"
     );

@@ -6,7 +6,9 @@ use super::term::out;
 use crate::domain::incident::{Incident, Remedy, Severity};
 use crate::domain::inert;
 use crate::error::{Error, Result};
+use crate::exec::CancelToken;
 use crate::ops::incident::{self, Opened};
+use crate::ops::intent::{self, Confirmation, Intent, Outcome};
 use crate::ops::Ctx;
 
 pub fn run(ctx: &mut Ctx, cmd: &IncidentCmd) -> Result<i32> {
@@ -23,16 +25,27 @@ pub fn run(ctx: &mut Ctx, cmd: &IncidentCmd) -> Result<i32> {
                     "--severity {severity:?}: expected critical, high, medium or low"
                 ))
             })?;
-            let o = incident::open(ctx, env, sev, summary.clone(), *affected)?;
-            show(ctx, &o, json.json)
+            let intent = Intent::IncidentOpen {
+                env: env.clone(),
+                severity: sev,
+                summary: summary.clone(),
+                affected: *affected,
+            };
+            match act(ctx, &intent, None)? {
+                Outcome::IncidentOpened(o) => show(ctx, &o, json.json),
+                other => unexpected(&other),
+            }
         }
         IncidentCmd::Note { env, text, json } => {
-            let i = incident::note(ctx, env, text)?;
-            done(ctx, &i, "noted", json.json)
+            let intent = Intent::IncidentNote {
+                env: env.clone(),
+                text: text.clone(),
+            };
+            milestone(ctx, &intent, None, json.json)
         }
         IncidentCmd::Resolve { env, reason, json } => {
-            let i = incident::resolve(ctx, env, reason.clone())?;
-            done(ctx, &i, "resolved", json.json)
+            let intent = Intent::IncidentResolve { env: env.clone() };
+            milestone(ctx, &intent, reason.clone(), json.json)
         }
         IncidentCmd::Show { env, json } => match incident::current(ctx, env)? {
             Some(o) => show(ctx, &o, json.json),
@@ -59,6 +72,23 @@ pub fn run(ctx: &mut Ctx, cmd: &IncidentCmd) -> Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// The one path every front end takes: `intent::execute`.
+fn act(ctx: &mut Ctx, intent: &Intent, reason: Option<String>) -> Result<Outcome> {
+    let c = Confirmation { reason, force: false };
+    intent::execute(ctx, intent, &c, &mut |_| {}, &CancelToken::default())
+}
+
+fn milestone(ctx: &mut Ctx, intent: &Intent, reason: Option<String>, json: bool) -> Result<i32> {
+    match act(ctx, intent, reason)? {
+        Outcome::Incident { incident, what } => done(ctx, &incident, what, json),
+        other => unexpected(&other),
+    }
+}
+
+fn unexpected(o: &Outcome) -> Result<i32> {
+    Err(Error::runtime(format!("unexpected outcome: {}", o.summary())))
 }
 
 fn line(ctx: &Ctx, i: &Incident) -> String {

@@ -47,6 +47,10 @@ pub enum Command {
     RolloutResume,
     RolloutAdvance,
     RolloutAbort,
+    /// Incident mode on the selected env (or prod): severity, the tree, the action.
+    Incident,
+    /// Show again the dialog of a hook hidden with Esc (its live output).
+    Output,
     /// A user command from `[keys]` (`{ shell = "…" }`): index into `Keymap::shell`.
     Shell(u16),
 }
@@ -80,7 +84,7 @@ impl Command {
     /// Every command a name in `[keys]` can reach, in the order help lists
     /// them (`Shell` is bound by `{ shell = "…" }`, not by name).
     #[rustfmt::skip]
-    pub const ALL: [Command; 43] = {
+    pub const ALL: [Command; 45] = {
         use Command::*;
         [
             Quit, Help, CommandLine, Filter, NextView, PrevView,
@@ -89,6 +93,7 @@ impl Command {
             Promote, PromoteThrough, Rollback, Approve, HoldClear, Resolve, Cancel,
             Tick, Untick, Note, Kill, Eval, Targets, Increase, Decrease, Refresh,
             ViewRollouts, RolloutPause, RolloutResume, RolloutAdvance, RolloutAbort,
+            Incident, Output,
         ]
     };
 
@@ -140,6 +145,8 @@ impl Command {
             RolloutResume => writes("rollout-resume", "Resume the rollout"),
             RolloutAdvance => writes("rollout-advance", "Advance the rollout a step"),
             RolloutAbort => writes("rollout-abort", "Abort the rollout"),
+            Incident => writes("incident", "Incident mode"),
+            Output => reads("output", "Show the hook's output again"),
             // A user's command may do anything: treat it as writing.
             Shell(_) => writes("shell", "Run command"),
         }
@@ -210,7 +217,8 @@ mod tests {
                 RolloutPause,
                 RolloutResume,
                 RolloutAdvance,
-                RolloutAbort
+                RolloutAbort,
+                Incident
             ]
         );
         assert!(Shell(0).writes() && Shell(7).writes());

@@ -52,6 +52,8 @@ impl Keymap {
             (KeySpec::ch('?'), Help),
             (KeySpec::ch(':'), CommandLine),
             (KeySpec::ch('/'), Filter),
+            (KeySpec::ch('!'), Incident),
+            (KeySpec::ch('o'), Output),
             (KeySpec::plain(K::Tab), NextView),
             (KeySpec::plain(K::BackTab), PrevView),
             (KeySpec::ch('1'), ViewDashboard),
@@ -104,7 +106,7 @@ impl Keymap {
         ];
         let f: Vec<(KeySpec, Command)> = vec![
             (KeySpec::ch(' '), Tick),
-            (KeySpec::ch('k'), Kill),
+            // `k` stays "up" here as everywhere; the kill switch is `K`.
             (KeySpec::ch('K'), Kill),
             (KeySpec::ch('+'), Increase),
             (KeySpec::ch('-'), Decrease),
@@ -204,7 +206,12 @@ mod tests {
     fn view_modes_have_their_keys() {
         let k = Keymap::defaults();
         assert_eq!(k.lookup("checklists", KeySpec::ch(' ')), Some(Command::Tick));
-        assert_eq!(k.lookup("flags", KeySpec::ch('k')), Some(Command::Kill));
+        assert_eq!(k.lookup("flags", KeySpec::ch('K')), Some(Command::Kill));
+        assert_eq!(
+            k.lookup("flags", KeySpec::ch('k')),
+            Some(Command::Up),
+            "k is up everywhere"
+        );
         assert_eq!(k.lookup("flags", KeySpec::ch('+')), Some(Command::Increase));
     }
 

@@ -4,6 +4,7 @@
 
 mod files;
 pub mod folder;
+mod repo;
 mod rollout;
 mod seed;
 mod seed_data;
@@ -93,7 +94,16 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
     let envs: Vec<String> = ENVS.iter().map(|s| s.to_string()).collect();
     let (ports, services) = service::start(dir.join("services"), &envs).map_err(io)?;
     let now = chrono::Utc::now();
-    let config_text = files::config(&ports, now);
+    // A real git repository whose release commits are the builds' commits.
+    let commits = repo::commits(&dir);
+    let mut config_text = files::config(&ports, now);
+    if commits.is_some() {
+        config_text = config_text.replacen(
+            "name = \"customer-portal\"\n",
+            "name = \"customer-portal\"\nrepo = \"repo\"\n",
+            1,
+        );
+    }
     std::fs::write(&config_path, &config_text).map_err(io)?;
     for (name, text) in [
         ("deploy.sh", files::DEPLOY_SH),
@@ -115,7 +125,7 @@ pub fn prepare(keep: Option<&Path>) -> Result<Demo> {
     let fresh = !ledger.exists();
     let mut store = SqliteStore::open(&ledger)?;
     if fresh {
-        seed::seed(&mut store, now)?;
+        seed::seed_with(&mut store, now, commits)?;
         // What each service runs matches the ledger at the start.
         for env in ENVS {
             if let Some(r) = crate::ledger::Store::view(&store).current_release(env)? {

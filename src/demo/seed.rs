@@ -15,7 +15,23 @@ use crate::ledger::{kind, NewEvent, Store};
 pub use super::seed_data::*;
 use super::seeder::Seeder;
 
+thread_local! {
+    /// The demo repository's release commits, while `seed_with` seeds.
+    static COMMITS: std::cell::RefCell<Option<BTreeMap<String, String>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Seed with the builds at these commits (the demo repository's).
+pub fn seed_with(store: &mut dyn Store, now: DateTime<Utc>, commits: Option<BTreeMap<String, String>>) -> Result<()> {
+    COMMITS.with(|c| *c.borrow_mut() = commits);
+    let done = seed(store, now);
+    COMMITS.with(|c| *c.borrow_mut() = None);
+    done
+}
+
 pub fn commit_of(version: &str) -> String {
+    if let Some(sha) = COMMITS.with(|c| c.borrow().as_ref().and_then(|m| m.get(version).cloned())) {
+        return sha;
+    }
     // Stable fake SHAs: sha256 of the version, first 40 hex digits.
     use sha2::{Digest, Sha256};
     Sha256::digest(format!("customer-portal {version}").as_bytes())

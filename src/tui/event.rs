@@ -14,6 +14,8 @@ use crate::ops::intent::{Confirmation, Intent, Preview};
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
+    /// A click or the wheel.
+    Mouse(ratatui::crossterm::event::MouseEvent),
     Resize(u16, u16),
     /// Once a second: relative ages may have changed.
     Clock(DateTime<Utc>),
@@ -54,6 +56,11 @@ pub enum Msg {
     },
     /// Other consoles on this ledger, as of the last read.
     Presence(Vec<crate::ledger::Presence>),
+    /// What changed, for the diff pane or dialog `id`.
+    Diff {
+        id: u64,
+        result: Result<Box<crate::ops::diff::Diff>, String>,
+    },
     /// A health poller's sample.
     Health(crate::health::HealthUpdate),
     /// Commits between two releases; `None` when the backend skipped the
@@ -115,6 +122,23 @@ pub enum Job {
         index: u16,
         env: String,
     },
+    /// What changed (`ops::diff`, reads only); answered as `Msg::Diff`.
+    Diff(DiffAsk),
+}
+
+/// Which diff: two releases of one env (default: the current one and the
+/// succeeded one before it), or what promoting `from` into `to` would bring.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffAsk {
+    Releases {
+        env: String,
+        from: Option<u64>,
+        to: Option<u64>,
+    },
+    Environments {
+        from: String,
+        to: String,
+    },
 }
 
 impl Job {
@@ -128,7 +152,7 @@ impl Job {
 
     /// Everything but an evaluation changes the ledger or runs something.
     pub fn writes(&self) -> bool {
-        !matches!(self, Job::Eval { .. })
+        !matches!(self, Job::Eval { .. } | Job::Diff(_))
     }
 
     /// Deployments run a hook and stream progress.

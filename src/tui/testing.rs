@@ -29,6 +29,13 @@ pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
                 id,
                 result: preview_of(ctx, None, &intent),
             }),
+            Effect::Run {
+                id,
+                job: super::event::Job::Diff(ask),
+            } => app.update(Msg::Diff {
+                id,
+                result: super::worker::diff_of(ctx, &ask),
+            }),
             Effect::Run { id, job } => {
                 let mut progress = Vec::new();
                 let result = run_job(ctx, &job, &CancelToken::default(), &mut |p| progress.push(p));

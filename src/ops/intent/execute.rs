@@ -7,6 +7,7 @@ use crate::domain::Release;
 use crate::error::Result;
 use crate::exec::CancelToken;
 use crate::ops::deploy::{self, Options, Progress};
+use crate::ops::incident;
 use crate::ops::Ctx;
 
 /// What an intent did.
@@ -31,6 +32,13 @@ pub enum Outcome {
     },
     Flag(crate::ops::flags::Changed),
     Rollout(Box<crate::ops::rollout::RolloutStatus>),
+    /// An incident opened, with what the tree recommends for it.
+    IncidentOpened(Box<crate::ops::incident::Opened>),
+    /// An incident noted or resolved.
+    Incident {
+        incident: crate::domain::incident::Incident,
+        what: &'static str,
+    },
 }
 
 /// Carry out `intent` through the same ops functions, whoever asked.
@@ -93,6 +101,26 @@ pub fn execute(
         Intent::Rollout { env, act } => {
             Outcome::Rollout(Box::new(crate::ops::rollout::act(ctx, env, *act, c.reason.clone())?))
         }
+        Intent::IncidentOpen {
+            env,
+            severity,
+            summary,
+            affected,
+        } => Outcome::IncidentOpened(Box::new(incident::open(
+            ctx,
+            env,
+            *severity,
+            summary.clone(),
+            *affected,
+        )?)),
+        Intent::IncidentNote { env, text } => Outcome::Incident {
+            incident: incident::note(ctx, env, text)?,
+            what: "noted",
+        },
+        Intent::IncidentResolve { env } => Outcome::Incident {
+            incident: incident::resolve(ctx, env, c.reason.clone())?,
+            what: "resolved",
+        },
     })
 }
 
@@ -133,6 +161,14 @@ impl Outcome {
                 }
                 msg
             }
+            Outcome::IncidentOpened(o) => format!(
+                "{} opened on {} ({}) — recommended: {}",
+                o.label,
+                o.incident.env,
+                o.incident.severity.as_str(),
+                o.recommendation.why
+            ),
+            Outcome::Incident { incident, what } => format!("{} on {} {what}", incident.label(), incident.env),
         }
     }
 }

@@ -14,6 +14,7 @@ pub use preview::{confirm_name, preview, through_steps, Preview, Step};
 use super::checklist::TickRequest;
 use super::flags::FlagOp;
 use super::plan::Request;
+use crate::domain::incident::Severity;
 use crate::error::Error;
 
 /// One action a person can take.
@@ -66,6 +67,24 @@ pub enum Intent {
         env: String,
         act: crate::ops::rollout::Act,
     },
+    /// Open an incident on `env` (its preview: what the decision tree
+    /// recommends for this severity, as of now).
+    IncidentOpen {
+        env: String,
+        severity: Severity,
+        summary: Option<String>,
+        /// Percent of users affected, when someone said.
+        affected: Option<u32>,
+    },
+    /// Note something on `env`'s open incident's timeline.
+    IncidentNote {
+        env: String,
+        text: String,
+    },
+    /// Resolve `env`'s open incident (the confirmation's reason is recorded).
+    IncidentResolve {
+        env: String,
+    },
 }
 
 /// What the person said when confirming.
@@ -87,7 +106,10 @@ impl Intent {
             | Intent::Resolve { env, .. }
             | Intent::Flag { env, .. }
             | Intent::RolloutStart { env, .. }
-            | Intent::Rollout { env, .. } => env,
+            | Intent::Rollout { env, .. }
+            | Intent::IncidentOpen { env, .. }
+            | Intent::IncidentNote { env, .. }
+            | Intent::IncidentResolve { env } => env,
             Intent::Tick(t) => &t.env,
             Intent::Promote { to, .. } => to,
             Intent::PromoteThrough { target } => target,

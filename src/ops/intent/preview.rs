@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 
 use super::Intent;
 use crate::config::Config;
+use crate::domain::incident::{Incident, Recommendation};
 use crate::domain::Gate;
 use crate::error::Result;
 use crate::health::Board;
@@ -36,6 +37,8 @@ pub struct Preview {
     pub flag: Option<FlagPlan>,
     /// The protected environment whose name the person types to confirm.
     pub confirm_name: Option<String>,
+    /// Incidents: what the decision tree recommends now.
+    pub recommendation: Option<Recommendation>,
 }
 
 impl Preview {
@@ -211,7 +214,50 @@ pub fn preview(
         steps,
         flag,
         confirm_name: confirm_name(config, intent),
+        recommendation: recommendation(view, config, actor, now, intent)?,
     })
+}
+
+/// For an incident intent: what the tree recommends for the env's open
+/// incident, or (none open yet) for one of the severity about to be opened.
+fn recommendation(
+    view: &dyn StateView,
+    config: &Config,
+    actor: &str,
+    now: DateTime<Utc>,
+    intent: &Intent,
+) -> Result<Option<Recommendation>> {
+    let (env, asked) = match intent {
+        Intent::IncidentOpen {
+            env,
+            severity,
+            affected,
+            ..
+        } => (env, Some((*severity, *affected))),
+        Intent::IncidentNote { env, .. } | Intent::IncidentResolve { env } => (env, None),
+        _ => return Ok(None),
+    };
+    let incident = match (view.open_incident(env)?, asked) {
+        (Some(open), _) => open,
+        (None, Some((severity, affected))) => Incident {
+            id: 0,
+            env: env.clone(),
+            severity,
+            summary: None,
+            affected,
+            opened_by: actor.to_string(),
+            opened_at: now,
+            mitigated_by: None,
+            mitigated_at: None,
+            mitigation: None,
+            resolved_by: None,
+            resolved_at: None,
+            resolution: None,
+            notes: 0,
+        },
+        (None, None) => return Ok(None),
+    };
+    crate::ops::incident::recommend(view, config, actor, now, &incident).map(Some)
 }
 
 fn question(intent: &Intent, steps: &[Step], flag: Option<&FlagPlan>) -> String {
@@ -276,6 +322,11 @@ fn question(intent: &Intent, steps: &[Step], flag: Option<&FlagPlan>) -> String 
                 if *succeeded { "succeeded" } else { "failed" }
             )
         }
+        (Intent::IncidentOpen { env, severity, .. }, _) => {
+            format!("Open a {} incident on {env}?", severity.as_str())
+        }
+        (Intent::IncidentNote { env, .. }, _) => format!("Note this on {env}'s incident?"),
+        (Intent::IncidentResolve { env }, _) => format!("Resolve {env}'s incident?"),
         (Intent::Tick(t), _) => format!(
             "{} {} #{} in {}?",
             if t.undo { "Untick" } else { "Tick" },

@@ -3,14 +3,14 @@
 //! intent to confirm, a job to run, a view, a prompt, a word — and the
 //! app carries that out. No business rule here: views and ops decide.
 
-use ratatui::crossterm::event::KeyEvent;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::App;
 use crate::config::Command;
 use crate::ops::intent::Intent;
 use crate::ops::rollout::Act;
 use crate::tui::dialogs::{self, Dialog, Help, Outcome, Popup, Prompt, PromptKind};
-use crate::tui::event::{Effect, Job};
+use crate::tui::event::{DiffAsk, Effect, Job};
 use crate::tui::input::{cmdline, keys, Asked};
 use crate::tui::render::theme::State;
 use crate::tui::views::dashboard::Dashboard;
@@ -18,6 +18,14 @@ use crate::tui::views::{flags, rollouts, View};
 
 impl App {
     pub(super) fn on_key(&mut self, key: &KeyEvent) -> Vec<Effect> {
+        if self.hold_key(key) {
+            self.queued.push_back(*key);
+            return Vec::new();
+        }
+        self.on_key_now(key)
+    }
+
+    fn on_key_now(&mut self, key: &KeyEvent) -> Vec<Effect> {
         if let Some(top) = self.popups.last_mut() {
             let out = top.component_mut().on_key(key);
             return self.on_outcome(out);
@@ -32,31 +40,93 @@ impl App {
         }
     }
 
+    /// Whether `key` must wait: what it would act on is still loading, or
+    /// keys typed before it still wait (order is kept, Esc included).
+    /// Ctrl-c drops what waited and acts at once, and so does Esc when
+    /// nothing waits; quit never waits, nor does anything while the ledger
+    /// is unreachable (it may never load).
+    fn hold_key(&mut self, key: &KeyEvent) -> bool {
+        if self.shared.team.down().is_some() {
+            self.queued.clear();
+            return false;
+        }
+        if dialogs::is_escape(key) && (key.code != KeyCode::Esc || self.queued.is_empty()) {
+            self.queued.clear();
+            return false;
+        }
+        if !self.queued.is_empty() {
+            return true;
+        }
+        if !self.loading() {
+            return false;
+        }
+        let quits = self.popups.is_empty()
+            && keys::spec(key).is_some_and(|s| self.shared.keymap.lookup(self.view.mode(), s) == Some(Command::Quit));
+        !quits
+    }
+
+    /// What the keys wait for: the first snapshot, the selected env's
+    /// snapshot, the rows of the view shown, the preview of the dialog on top, the incident being opened.
+    pub fn loading(&self) -> bool {
+        match self.popups.last() {
+            // A quick action (a flag change, an approval) closes its dialog
+            // when done: keys typed meanwhile are for what comes after.
+            Some(Popup::Dialog(d)) => {
+                return d.phase == dialogs::Phase::Planning
+                    || (d.phase == dialogs::Phase::Running && !d.intent.runs_hook())
+            }
+            Some(Popup::Incident(i)) => return i.loading(),
+            Some(_) => return false,
+            None => {}
+        }
+        let Some(snap) = &self.shared.snap else { return true };
+        snap.query.env != self.query.env
+            || (self.query.flags && !snap.query.flags)
+            || (self.query.audit && !snap.query.audit)
+    }
+
+    /// Keys that waited, in order, as far as nothing loads again.
+    pub(super) fn replay(&mut self) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        while !self.loading() {
+            let Some(k) = self.queued.pop_front() else { break };
+            fx.extend(self.on_key_now(&k));
+        }
+        fx
+    }
+
     /// What the top popup asked for after a key.
     fn on_outcome(&mut self, out: Outcome) -> Vec<Effect> {
         match out {
             Outcome::Consumed => Vec::new(),
             Outcome::Close => {
-                self.popups.pop();
+                // A hook still running keeps its dialog, hidden: `o` shows it.
+                if let Some(Popup::Dialog(d)) = self.popups.pop() {
+                    if d.phase == dialogs::Phase::Running {
+                        self.hidden = Some(d);
+                        let key = self.shared.keymap.key_for(self.view.mode(), Command::Output);
+                        if let Some(k) = key {
+                            self.set_status(format!("the hook keeps running: {k} shows its output"), State::Busy);
+                        }
+                    }
+                }
                 Vec::new()
             }
             Outcome::CommandLine(line) => {
                 self.popups.pop();
+                if !line.is_empty() && self.cmd_history.last() != Some(&line) {
+                    self.cmd_history.push(line.clone());
+                }
                 self.command_line(&line)
             }
-            Outcome::Filter(text) => {
-                self.views.audit.set_filter(text);
-                Vec::new()
-            }
+            Outcome::Filter(text) => self.set_filter(text),
             Outcome::FilterDone(text) => {
                 self.popups.pop();
-                self.views.audit.set_filter(text);
-                Vec::new()
+                self.set_filter(text)
             }
             Outcome::FilterCleared => {
                 self.popups.pop();
-                self.views.audit.set_filter(String::new());
-                Vec::new()
+                self.set_filter(String::new())
             }
             Outcome::Tick(req) => {
                 self.popups.pop();
@@ -64,10 +134,68 @@ impl App {
             }
             Outcome::Run(job) => self.confirmed(job),
             Outcome::Cancel => self.cancel(),
+            Outcome::Prompted(PromptKind::IncidentNote { env }, text) => {
+                self.popups.pop();
+                let job = Job::Intent {
+                    intent: Intent::IncidentNote { env, text },
+                    confirmation: crate::ops::intent::Confirmation::default(),
+                };
+                self.carry(Asked::Run(job))
+            }
             Outcome::Prompted(kind, text) => {
                 self.popups.pop();
                 self.carry(flags::prompted(kind, text))
             }
+            Outcome::IncidentNote(env) => self.carry(Asked::Prompt {
+                kind: PromptKind::IncidentNote { env: env.clone() },
+                value: String::new(),
+                context: format!("note on {env}'s incident (kept in the ledger)"),
+            }),
+            Outcome::Ask(intent) => {
+                self.popups.pop();
+                self.carry(Asked::dialog(intent))
+            }
+            Outcome::IncidentOpen(intent) => self.open_incident(intent),
+            Outcome::Act { intent, reason } => {
+                self.popups.pop();
+                self.carry(Asked::Dialog {
+                    intent,
+                    reason: Some(reason),
+                    force: false,
+                })
+            }
+        }
+    }
+
+    /// The filter of the view shown (every view has one).
+    pub(super) fn set_filter(&mut self, text: String) -> Vec<Effect> {
+        let v = &mut self.views;
+        match self.view {
+            View::Flags => v.flags.set_filter(text),
+            View::Audit => v.audit.set_filter(text),
+            View::Checklists => v.checklists.set_filter(text),
+            View::Health => v.health.set_filter(text),
+            View::Dashboard => {
+                v.dashboard.set_filter(text);
+                // A filter needs the whole history loaded.
+                return self.history_window();
+            }
+            // Nothing to filter: `/` says so before a prompt opens.
+            View::Rollouts | View::Insights => {}
+        }
+        Vec::new()
+    }
+
+    /// The filter of the view shown.
+    pub(super) fn filter_text(&self) -> &str {
+        let v = &self.views;
+        match self.view {
+            View::Flags => &v.flags.filter,
+            View::Audit => &v.audit.filter,
+            View::Checklists => &v.checklists.filter,
+            View::Health => &v.health.filter,
+            View::Dashboard => &v.dashboard.filter,
+            View::Rollouts | View::Insights => "",
         }
     }
 
@@ -116,6 +244,15 @@ impl App {
                 env: sh.env_name().to_string(),
             }),
             Help => Asked::Help,
+            Output => Asked::Output,
+            Incident => Asked::Incident(sh.incident_env().to_string()),
+            Select if self.view == View::Dashboard => v.dashboard.diff(sh),
+            Select if self.view == View::Audit => match v.audit.visible().get(v.audit.pos.cursor as usize) {
+                Some(row) => {
+                    return Some(Asked::Show(Box::new(dialogs::TextPane::event(&row.event))));
+                }
+                None => Asked::say("no event here"),
+            },
             CommandLine => Asked::Prompt {
                 kind: PromptKind::Command,
                 value: String::new(),
@@ -151,9 +288,37 @@ impl App {
                 self.start(job, label)
             }
             Asked::Prompt { kind, value, context } => {
-                self.popups
-                    .push(Popup::Prompt(Box::new(Prompt::new(kind, &value, context))));
+                let mut p = Prompt::new(kind, &value, context);
+                if p.kind == PromptKind::Command {
+                    p.words = self.shared.completions();
+                    p.history = self.cmd_history.clone();
+                }
+                self.popups.push(Popup::Prompt(Box::new(p)));
                 Vec::new()
+            }
+            Asked::Incident(env) => self.incident_mode(&env),
+            Asked::Output => match self.hidden.take() {
+                Some(d) => {
+                    self.popups.push(Popup::Dialog(d));
+                    Vec::new()
+                }
+                None => {
+                    self.set_status("no hook output to show again", State::Unknown);
+                    Vec::new()
+                }
+            },
+            Asked::Show(pane) => {
+                self.popups.push(Popup::Text(pane));
+                Vec::new()
+            }
+            Asked::Diff(title, ask) => {
+                let id = self.next_id();
+                self.popups
+                    .push(Popup::Diff(Box::new(dialogs::DiffPane::new(id, title))));
+                vec![Effect::Run {
+                    id,
+                    job: Job::Diff(ask),
+                }]
             }
             Asked::Say(text, level) => {
                 if !text.is_empty() {
@@ -181,6 +346,19 @@ impl App {
             );
             return Vec::new();
         }
+        // An error longer than the status line is shown whole, not cut.
+        if let Asked::Say(text, State::Error) = &asked {
+            if text.chars().count() + 2 > self.shared.area.width as usize {
+                let rows = vec![
+                    ("line".to_string(), line.to_string()),
+                    ("error".to_string(), text.clone()),
+                ];
+                self.set_status(text.clone(), State::Error);
+                self.popups
+                    .push(Popup::Text(Box::new(dialogs::TextPane::new(":".into(), rows))));
+                return Vec::new();
+            }
+        }
         self.carry(asked)
     }
 
@@ -193,11 +371,30 @@ impl App {
         let mut d = Dialog::new(id, intent.clone(), protected, facts, reason);
         d.force = force;
         self.popups.push(Popup::Dialog(Box::new(d)));
-        if dialogs::dialog::previewed(&intent) {
-            vec![Effect::Preview { id, intent }]
-        } else {
-            Vec::new()
+        let mut fx = Vec::new();
+        // Promote and rollback dialogs say what changed, in one line.
+        let ask = match &intent {
+            Intent::Promote { from, to, .. } => Some(DiffAsk::Environments {
+                from: from.clone(),
+                to: to.clone(),
+            }),
+            Intent::Rollback { env, to } => Some(DiffAsk::Releases {
+                env: env.clone(),
+                from: *to,
+                to: None,
+            }),
+            _ => None,
+        };
+        if let Some(ask) = ask {
+            fx.push(Effect::Run {
+                id,
+                job: Job::Diff(ask),
+            });
         }
+        if dialogs::dialog::previewed(&intent) {
+            fx.insert(0, Effect::Preview { id, intent });
+        }
+        fx
     }
 
     /// The ledger changed: open dialogs waiting for a confirmation ask for

@@ -3,7 +3,9 @@
 //! The App holds what every view shares (`Shared`), each view's own state
 //! (`Views`), the popup stack and the jobs this console started.
 
+mod incident;
 mod keys;
+mod mouse;
 mod navigate;
 mod team;
 mod work;
@@ -52,6 +54,13 @@ pub struct App {
     pub running: Vec<Running>,
     pub dirty: bool,
     pub quit: bool,
+    /// Keys typed while what they act on loads (the first snapshot, a
+    /// view's rows, a dialog's preview): replayed, in order, once it is there.
+    pub queued: std::collections::VecDeque<ratatui::crossterm::event::KeyEvent>,
+    /// A hook's dialog hidden with Esc while it ran: `o` shows it again.
+    pub hidden: Option<Box<Dialog>>,
+    /// Lines given to `:`, oldest first (Up/Down recall them).
+    pub cmd_history: Vec<String>,
     quit_armed: bool,
     next_id: u64,
 }
@@ -78,6 +87,7 @@ impl App {
                 health: crate::health::Board::default(),
                 team: Team::default(),
                 spin: 0,
+                picked: false,
             },
             view: View::Dashboard,
             views: Views::default(),
@@ -87,6 +97,9 @@ impl App {
             running: Vec::new(),
             dirty: true,
             quit: false,
+            queued: Default::default(),
+            hidden: None,
+            cmd_history: Vec::new(),
             quit_armed: false,
             next_id: 1,
         }
@@ -94,6 +107,8 @@ impl App {
 
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         let mut effects = self.on_message(msg);
+        self.sync_incident();
+        effects.extend(self.replay());
         // Whatever moved, a detail pane may now want another commit list
         // or flag history (or the ledger moved under the one shown).
         let (sh, v) = (&self.shared, &mut self.views);
@@ -111,6 +126,7 @@ impl App {
                 self.dirty = true;
                 self.on_key(&k)
             }
+            Msg::Mouse(m) => self.on_mouse(m),
             Msg::Resize(w, h) => {
                 self.resize(w, h);
                 // A taller list may show rows the loaded window lacks.
@@ -131,11 +147,19 @@ impl App {
             Msg::Snapshot(s) => {
                 self.on_snapshot(*s);
                 self.dirty = true;
-                self.replan()
+                let mut effects = self.replan();
+                if !self.views.dashboard.filter.is_empty() {
+                    // A filtered history needs all of it (another env, more releases).
+                    effects.extend(self.history_window());
+                }
+                effects
             }
             Msg::Previewed { id, result } => {
                 if let Some(d) = self.dialog_mut(id) {
                     d.set_preview(result);
+                    self.dirty = true;
+                } else if let Some(p) = self.incident_panel().filter(|p| p.id == id) {
+                    p.set_preview(result);
                     self.dirty = true;
                 }
                 Vec::new()
@@ -148,6 +172,10 @@ impl App {
                 Vec::new()
             }
             Msg::Finished { id, result } => self.on_finished(id, result),
+            Msg::Diff { id, result } => {
+                self.on_diff(id, result);
+                Vec::new()
+            }
             Msg::Health(u) => {
                 self.shared.health.apply(u);
                 self.dirty = true;
@@ -218,11 +246,29 @@ impl App {
         self.follow_all();
     }
 
+    /// What changed: for the diff pane, or the one line a dialog shows.
+    fn on_diff(&mut self, id: u64, result: Result<Box<crate::ops::diff::Diff>, String>) {
+        self.dirty = true;
+        if let Some(d) = self.dialog_mut(id) {
+            d.change = Some(result.map(|d| d.summary.clone()));
+            return;
+        }
+        for p in &mut self.popups {
+            if let Popup::Diff(pane) = p {
+                if pane.id == id {
+                    pane.diff = Some(result);
+                    return;
+                }
+            }
+        }
+    }
+
     fn dialog_mut(&mut self, id: u64) -> Option<&mut Dialog> {
-        self.popups.iter_mut().find_map(|p| match p {
+        let shown = self.popups.iter_mut().find_map(|p| match p {
             Popup::Dialog(d) if d.id == id => Some(d.as_mut()),
             _ => None,
-        })
+        });
+        shown.or_else(|| self.hidden.as_deref_mut().filter(|d| d.id == id))
     }
 
     /// Every relative age and countdown on screen, so the clock redraws

@@ -8,7 +8,6 @@ use crate::tui::dialogs::{Popup, Prompt, PromptKind};
 use crate::tui::event::Effect;
 use crate::tui::render::layout;
 use crate::tui::snapshot::Query;
-use crate::tui::views::checklists::Checklists;
 use crate::tui::views::{health, ListPos, View};
 
 /// How far a list cursor moves.
@@ -26,12 +25,20 @@ impl App {
         use Command::*;
         match cmd {
             Quit => self.quit(false),
+            // `/` filters the view it is pressed in.
+            Filter if matches!(self.view, View::Rollouts | View::Insights) => {
+                let name = self.view.title();
+                self.set_status(
+                    format!("{name}: nothing to filter here"),
+                    crate::tui::render::theme::State::Unknown,
+                );
+                Vec::new()
+            }
             Filter => {
-                let effects = self.show(View::Audit);
-                let filter = self.views.audit.filter.clone();
+                let filter = self.filter_text().to_string();
                 self.popups
                     .push(Popup::Prompt(Box::new(Prompt::new(PromptKind::Filter, &filter, ""))));
-                effects
+                Vec::new()
             }
             NextView | PrevView => {
                 let i = View::ALL.iter().position(|v| *v == self.view).unwrap_or(0) as i64;
@@ -54,11 +61,10 @@ impl App {
             Top => self.move_cursor(Move::Top),
             Bottom => self.move_cursor(Move::Bottom),
             Back => {
-                if self.view == View::Audit && !self.views.audit.filter.is_empty() {
-                    self.views.audit.set_filter(String::new());
-                } else {
-                    self.status = None;
+                if !self.filter_text().is_empty() {
+                    return self.set_filter(String::new());
                 }
+                self.status = None;
                 Vec::new()
             }
             Refresh => vec![Effect::Query(self.query.clone())],
@@ -96,6 +102,7 @@ impl App {
             return Vec::new();
         }
         self.shared.env = to;
+        self.shared.picked = true;
         self.views.dashboard.history = ListPos::default();
         self.views.checklists.pos = ListPos::default();
         self.query = Query {
@@ -111,16 +118,22 @@ impl App {
         let sh = &self.shared;
         let area = sh.view_area();
         let (len, rows) = match self.view {
-            View::Dashboard => (sh.history_total(), layout::history_rows(area)),
-            View::Checklists => (Checklists::items(sh).len() as u64, layout::checklist_rows(area)),
+            View::Dashboard => (self.views.dashboard.len(sh), layout::history_rows(area)),
+            View::Checklists => (
+                self.views.checklists.items(sh).len() as u64,
+                layout::checklist_rows(area),
+            ),
             View::Flags => {
-                let n = sh.config.flags.len();
+                let n = self.views.flags.names(sh).len();
                 (n as u64, layout::flag_rows(area, n))
             }
             View::Health => {
                 // Health scrolls by line: the cursor is the first line shown.
                 let rows = u64::from(layout::screen(area).body.height.saturating_sub(2));
-                ((health::view_lines(sh) as u64).saturating_sub(rows) + 1, 1)
+                (
+                    (health::view_lines(sh, &self.views.health.filter) as u64).saturating_sub(rows) + 1,
+                    1,
+                )
             }
             View::Audit => (self.views.audit.visible().len() as u64, layout::audit_rows(area)),
             View::Rollouts => (1, 1),
@@ -143,7 +156,7 @@ impl App {
         }
     }
 
-    fn move_cursor(&mut self, m: Move) -> Vec<Effect> {
+    pub(super) fn move_cursor(&mut self, m: Move) -> Vec<Effect> {
         let (len, rows) = self.list_size();
         let page = if self.view == View::Health {
             i64::from(layout::screen(self.shared.view_area()).body.height.saturating_sub(2)).max(1)
@@ -176,8 +189,9 @@ impl App {
             pos.scroll = layout::follow(pos.scroll, pos.cursor, u64::from(rows));
         };
         let v = &mut self.views;
-        keep(&mut v.dashboard.history, sh.history_total(), layout::history_rows(area));
-        let n = Checklists::items(sh).len() as u64;
+        let n = v.dashboard.len(sh);
+        keep(&mut v.dashboard.history, n, layout::history_rows(area));
+        let n = v.checklists.items(sh).len() as u64;
         keep(&mut v.checklists.pos, n, layout::checklist_rows(area));
         let n = v.audit.visible().len() as u64;
         keep(&mut v.audit.pos, n, layout::audit_rows(area));
@@ -189,6 +203,15 @@ impl App {
     pub(super) fn history_window(&mut self) -> Vec<Effect> {
         let rows = u64::from(layout::history_rows(self.shared.view_area()));
         let total = self.shared.history_total();
+        if !self.views.dashboard.filter.is_empty() {
+            // A filter looks at the whole history: load it once, keep it.
+            if self.query.history_offset == 0 && self.query.history_limit as u64 >= total {
+                return Vec::new();
+            }
+            self.query.history_offset = 0;
+            self.query.history_limit = (total as usize).max(Query::HISTORY_WINDOW);
+            return vec![Effect::Query(self.query.clone())];
+        }
         let lo = self.query.history_offset;
         let hi = lo + self.query.history_limit as u64;
         let slack = Query::HISTORY_SLACK as u64;

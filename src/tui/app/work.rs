@@ -75,6 +75,9 @@ impl App {
             Ok(m) | Err(m) => m.clone(),
         };
         self.set_status(text, level);
+        if let Some(p) = self.incident_panel().filter(|p| p.id == id) {
+            p.finished(&result);
+        }
         let quick = self.dialog_mut(id).map(|d| !d.intent.runs_hook());
         match quick {
             // Approve, clear hold, resolve, a flag change: close on
@@ -95,6 +98,7 @@ impl App {
         let intent = match job {
             Job::Intent { intent, .. } => intent,
             Job::Eval { env, flag, key } => return format!("eval {flag} in {env} for {key}"),
+            Job::Diff(_) => return "what changed".to_string(),
             Job::Shell { index, .. } => {
                 return self
                     .shared
@@ -117,6 +121,9 @@ impl App {
             Intent::Flag { env, flag, op } => format!("{} {flag} in {env}", op.name()),
             Intent::RolloutStart { env, plan, .. } => format!("start of rollout {plan} in {env}"),
             Intent::Rollout { env, act } => format!("rollout {} in {env}", act.as_str()),
+            Intent::IncidentOpen { env, .. } => format!("opening an incident on {env}"),
+            Intent::IncidentNote { env, .. } => format!("noting {env}'s incident"),
+            Intent::IncidentResolve { env } => format!("resolving {env}'s incident"),
         }
     }
 }

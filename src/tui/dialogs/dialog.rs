@@ -54,6 +54,9 @@ pub struct Dialog {
     /// reopened, so nobody confirms what they did not read.
     pub moved: Option<String>,
     pub log: RunLog,
+    /// What changed, in one line ("1.11.0 → 1.11.2: 7 commits, …"), for
+    /// promotions and rollbacks; `None` while it is worked out.
+    pub change: Option<Result<String, String>>,
 }
 
 /// Deployments and flag changes show what they would do before they are confirmed.
@@ -70,8 +73,13 @@ impl Dialog {
         reason: Option<String>,
     ) -> Dialog {
         let planned = previewed(&intent);
+        let prefilled = reason.as_deref().is_some_and(|r| !r.trim().is_empty());
+        // A reason given already (an incident's link): the cursor waits
+        // on the name to type.
         let focus = if matches!(intent, Intent::Resolve { .. }) {
             Field::Outcome
+        } else if prefilled && protected.is_some() {
+            Field::Confirm
         } else {
             Field::Reason
         };
@@ -89,6 +97,7 @@ impl Dialog {
             hint: None,
             moved: None,
             log: RunLog::default(),
+            change: None,
         }
     }
 

@@ -1,5 +1,6 @@
 //! Keys in the action dialog: `F` forces past overridable gates, Tab moves
-//! between the inputs, Enter starts the job once everything is in place.
+//! between the inputs, Enter in the reason moves on to the typed name and
+//! starts the job once everything is in place.
 
 use ratatui::crossterm::event::{Event, KeyCode, KeyEvent};
 use tui_input::backend::crossterm::EventHandler;
@@ -52,6 +53,9 @@ impl Dialog {
                     self.phase = Phase::Running;
                     return Outcome::Run(self.job());
                 }
+                // Enter in the reason moves on to the typed name (a
+                // required reason must be there first).
+                Err(_) if self.focus == Field::Reason && self.next_is_confirm() => self.focus = Field::Confirm,
                 Err(e) => self.hint = Some(e),
             },
             KeyCode::Tab | KeyCode::Down => self.cycle(1),
@@ -74,6 +78,10 @@ impl Dialog {
             }
         }
         Outcome::Consumed
+    }
+
+    fn next_is_confirm(&self) -> bool {
+        self.protected.is_some() && !(self.reason_required() && self.reason.value().trim().is_empty())
     }
 
     fn cycle(&mut self, by: i32) {

@@ -101,15 +101,19 @@ pub(super) fn plan_lines<'a>(d: &Dialog, steps: &[Step], theme: &Theme) -> Vec<L
                     theme.muted(),
                 )),
                 (Err(e), _, _) => out.push(Line::styled(format!("  {} ← {from}: {e}", s.to), theme.error())),
-                (Ok(p), _, true) => out.push(Line::styled(
-                    format!(
-                        "  then {} ← {from}: {} as v{}, gated when it runs",
-                        s.to,
-                        incoming.clone().unwrap_or_default(),
-                        p.next_number
-                    ),
-                    theme.text(),
-                )),
+                (Ok(p), _, true) => {
+                    out.push(Line::styled(
+                        format!(
+                            "  then {} ← {from}: {} as v{}, gated again when it runs; its gates as of now:",
+                            s.to,
+                            incoming.clone().unwrap_or_default(),
+                            p.next_number
+                        ),
+                        theme.text(),
+                    ));
+                    // Every step's gates, so nobody is surprised at the last one.
+                    out.extend(gate_lines(p, theme, "    "));
+                }
                 (Ok(p), _, false) => {
                     out.push(Line::styled(
                         format!("  {} ← {from}: {} as v{}", s.to, build(p), p.next_number),
@@ -158,6 +162,9 @@ pub(super) fn title(intent: &Intent) -> String {
         Intent::Tick(t) => format!(" Tick {} in {} ", t.checklist, t.env),
         Intent::RolloutStart { env, plan, .. } => format!(" Start rollout {plan} in {env} "),
         Intent::Rollout { env, act } => format!(" Rollout {} in {env} ", act.as_str()),
+        Intent::IncidentOpen { env, .. } => format!(" Open an incident on {env} "),
+        Intent::IncidentNote { env, .. } => format!(" Note on {env}'s incident "),
+        Intent::IncidentResolve { env } => format!(" Resolve {env}'s incident "),
     }
 }
 

@@ -23,6 +23,14 @@ impl Dialog {
             .iter()
             .map(|t| Line::styled(t.clone(), theme.text()))
             .collect();
+        if let Some(Ok(change)) = &self.change {
+            let head = if matches!(self.intent, crate::ops::intent::Intent::Rollback { .. }) {
+                "takes out"
+            } else {
+                "what changed"
+            };
+            out.push(Line::styled(format!("{head}: {}", text(change)), theme.muted()));
+        }
         match &self.preview {
             None if self.phase == Phase::Planning => out.push(Line::styled(
                 format!("{} working out what would happen…", SPINNER[spin % SPINNER.len()]),

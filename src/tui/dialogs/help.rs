@@ -56,6 +56,24 @@ impl Help {
             ]));
         }
         out.push(Line::raw(""));
+        out.push(Line::styled("On the cards", theme.accent()));
+        for (mark, says) in [
+            (
+                "flags ≠N",
+                "N flags are set differently here than in the env it promotes from",
+            ),
+            ("✖ INC-N", "an open incident and its age (! shows it)"),
+            (
+                "▲ hold",
+                "after a rollback: promotions in are refused until H clears it",
+            ),
+        ] {
+            out.push(Line::from(vec![
+                Span::styled(format!("  {mark:<14}"), theme.accent()),
+                Span::styled(says, theme.text()),
+            ]));
+        }
+        out.push(Line::raw(""));
         out.push(Line::styled(
             "Keys are rebindable under [keys.<mode>] in relcon.toml.",
             theme.muted(),

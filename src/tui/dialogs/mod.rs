@@ -6,10 +6,13 @@ pub mod dialog;
 mod dialog_keys;
 mod dialog_text;
 mod dialog_view;
+pub mod diff;
 mod facts;
 pub mod help;
+pub mod incident;
 pub mod prompt;
 mod run_log;
+pub mod text_pane;
 
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
@@ -20,10 +23,13 @@ use super::render::theme::Theme;
 use crate::ops::checklist::TickRequest;
 
 pub use dialog::{Dialog, Phase};
+pub use diff::DiffPane;
 pub use facts::facts;
 pub use help::Help;
+pub use incident::IncidentPanel;
 pub use prompt::{Prompt, PromptKind};
 pub use run_log::RunLog;
+pub use text_pane::TextPane;
 
 /// What a popup asks of the app after a key.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +54,17 @@ pub enum Outcome {
     Cancel,
     /// A flag prompt (targets, evaluation key) was answered.
     Prompted(PromptKind, String),
+    /// Incident mode: open this incident (the panel stays to show it).
+    IncidentOpen(crate::ops::intent::Intent),
+    /// Incident mode: ask for a note on `env`'s open incident.
+    IncidentNote(String),
+    /// Incident mode: confirm this action (the reason typed in its dialog).
+    Ask(crate::ops::intent::Intent),
+    /// Incident mode: confirm this action with the reason pre-filled.
+    Act {
+        intent: crate::ops::intent::Intent,
+        reason: String,
+    },
 }
 
 /// A piece of UI that handles keys and draws itself from its own state.
@@ -61,6 +78,9 @@ pub enum Popup {
     Help(Help),
     Prompt(Box<Prompt>),
     Dialog(Box<Dialog>),
+    Incident(Box<IncidentPanel>),
+    Diff(Box<DiffPane>),
+    Text(Box<TextPane>),
 }
 
 impl Popup {
@@ -69,6 +89,9 @@ impl Popup {
             Popup::Help(h) => h,
             Popup::Prompt(p) => p.as_ref(),
             Popup::Dialog(d) => d.as_ref(),
+            Popup::Incident(i) => i.as_ref(),
+            Popup::Diff(d) => d.as_ref(),
+            Popup::Text(t) => t.as_ref(),
         }
     }
     pub fn component_mut(&mut self) -> &mut dyn Component {
@@ -76,6 +99,9 @@ impl Popup {
             Popup::Help(h) => h,
             Popup::Prompt(p) => p.as_mut(),
             Popup::Dialog(d) => d.as_mut(),
+            Popup::Incident(i) => i.as_mut(),
+            Popup::Diff(d) => d.as_mut(),
+            Popup::Text(t) => t.as_mut(),
         }
     }
 }

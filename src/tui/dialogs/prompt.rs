@@ -32,6 +32,10 @@ pub enum PromptKind {
         env: String,
         flag: String,
     },
+    /// A note on `env`'s open incident (incident mode, `n`).
+    IncidentNote {
+        env: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -40,6 +44,12 @@ pub struct Prompt {
     pub input: Input,
     /// What is being asked, e.g. the item text.
     pub context: String,
+    /// The `:` line: what Tab completes to, and earlier lines (oldest first).
+    pub words: crate::tui::input::cmdline::Words,
+    pub history: Vec<String>,
+    /// Where Up/Down are in the history, and the line typed before.
+    hist: Option<usize>,
+    draft: String,
 }
 
 impl Prompt {
@@ -48,14 +58,55 @@ impl Prompt {
             kind,
             input: Input::new(value.to_string()),
             context: context.into(),
+            words: Default::default(),
+            history: Vec::new(),
+            hist: None,
+            draft: String::new(),
         }
+    }
+
+    /// The `:` line's keys: Tab completes, Up/Down walk the history.
+    fn command_key(&mut self, key: &KeyEvent) -> bool {
+        match key.code {
+            KeyCode::Tab => match crate::tui::input::cmdline::complete(self.input.value(), &self.words) {
+                Ok(line) => {
+                    self.input = Input::new(line);
+                    self.context.clear();
+                }
+                Err(m) if m.is_empty() => self.context = "no completion".into(),
+                Err(m) => self.context = m.join("  "),
+            },
+            KeyCode::Up if !self.history.is_empty() => {
+                let at = match self.hist {
+                    None => {
+                        self.draft = self.input.value().to_string();
+                        self.history.len() - 1
+                    }
+                    Some(i) => i.saturating_sub(1),
+                };
+                self.hist = Some(at);
+                self.input = Input::new(self.history[at].clone());
+            }
+            KeyCode::Down if self.hist.is_some() => {
+                let next = self.hist.map_or(0, |i| i + 1);
+                if next >= self.history.len() {
+                    self.hist = None;
+                    self.input = Input::new(std::mem::take(&mut self.draft));
+                } else {
+                    self.hist = Some(next);
+                    self.input = Input::new(self.history[next].clone());
+                }
+            }
+            _ => return false,
+        }
+        true
     }
 
     fn label(&self) -> &'static str {
         match self.kind {
             PromptKind::Command => ":",
             PromptKind::Filter => "/",
-            PromptKind::Note(_) => "note: ",
+            PromptKind::Note(_) | PromptKind::IncidentNote { .. } => "note: ",
             PromptKind::Role(_) => "role: ",
             PromptKind::Targets { .. } => "targets: ",
             PromptKind::EvalKey { .. } => "key: ",
@@ -113,13 +164,16 @@ impl Component for Prompt {
                         ..job.clone()
                     })
                 }
-                PromptKind::Targets { .. } | PromptKind::EvalKey { .. } => {
+                PromptKind::Targets { .. } | PromptKind::EvalKey { .. } | PromptKind::IncidentNote { .. } => {
                     if v.is_empty() {
                         return Outcome::Consumed;
                     }
                     Outcome::Prompted(self.kind.clone(), v)
                 }
             };
+        }
+        if self.kind == PromptKind::Command && self.command_key(key) {
+            return Outcome::Consumed;
         }
         self.input.handle_event(&Event::Key(*key));
         if self.kind == PromptKind::Filter {
@@ -135,20 +189,24 @@ impl Component for Prompt {
             // Just above the footer, full width: like vim and k9s.
             PromptKind::Command | PromptKind::Filter => {
                 let s = layout::screen(area);
+                // One more row when there is something to say (Tab's matches).
+                let h = if self.context.is_empty() { 3 } else { 4 };
                 let r = Rect {
                     x: s.body.x,
-                    y: s.body.bottom().saturating_sub(3),
+                    y: s.body.bottom().saturating_sub(h),
                     width: s.body.width,
-                    height: 3.min(s.body.height),
+                    height: h.min(s.body.height),
                 };
                 let t = if self.kind == PromptKind::Command {
-                    " command · same verbs as the CLI, e.g. promote staging prod · esc cancel "
+                    " command · same verbs as the CLI · tab completes · ↑↓ history · esc cancel "
                 } else {
-                    " filter audit · enter keep · esc clear "
+                    " filter · enter keep · esc clear "
                 };
                 (r, t)
             }
-            PromptKind::Note(_) => (layout::popup(area, 70, 4), " note · enter save · esc cancel "),
+            PromptKind::Note(_) | PromptKind::IncidentNote { .. } => {
+                (layout::popup(area, 70, 4), " note · enter save · esc cancel ")
+            }
             PromptKind::Role(_) => (layout::popup(area, 70, 4), " sign as role · enter save · esc cancel "),
             PromptKind::Targets { .. } => (
                 layout::popup(area, 70, 4),

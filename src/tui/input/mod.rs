@@ -36,6 +36,14 @@ pub enum Asked {
         value: String,
         context: String,
     },
+    /// What changed: open the diff pane (its title, what to compare).
+    Diff(String, crate::tui::event::DiffAsk),
+    /// Show the hidden hook dialog again.
+    Output,
+    /// Show this text (an audit event, whole).
+    Show(Box<crate::tui::dialogs::TextPane>),
+    /// Incident mode on this environment.
+    Incident(String),
     /// Only a word on the status line.
     Say(String, State),
 }

@@ -2,6 +2,7 @@
 //! keys that work *here*, and the status line for messages.
 
 use ratatui::layout::Rect;
+use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
@@ -58,19 +59,63 @@ fn tab_spans_labelled(app: &App, theme: &Theme, project: Option<&str>, short: bo
     spans
 }
 
-pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// The view whose tab is at column `x` of the top row (a click), as
+/// `tabs` draws them.
+pub fn tab_at(app: &App, width: u16, x: u16) -> Option<View> {
+    let spans = chosen_tabs(app, &Theme::default_dark(), width as usize);
+    let mut col = 0usize;
+    let mut view = 0usize;
+    let mut after_bar = false;
+    for s in &spans {
+        let w = cols(&s.content);
+        if after_bar {
+            if (col..col + w).contains(&usize::from(x)) {
+                return View::ALL.get(view).copied();
+            }
+            view += 1;
+        }
+        after_bar = s.content == "│";
+        col += w;
+    }
+    None
+}
+
+/// The tab spans `tabs` draws at `width`.
+fn chosen_tabs(app: &App, theme: &Theme, width: usize) -> Vec<Span<'static>> {
+    tab_layout(app, theme, width).0
+}
+
+/// The tabs, who else is here, who you are, the open incident: what the
+/// top row shows at `width`.
+type TabLayout = (Vec<Span<'static>>, Option<String>, String, String);
+
+fn tab_layout(app: &App, theme: &Theme, width: usize) -> TabLayout {
     let project = app
         .shared
         .snap
         .as_ref()
         .map(|s| s.status.project.clone())
         .unwrap_or_else(|| app.shared.config.project.name.clone());
+    // An open incident anywhere says so in the header, with its age.
+    let incident = app
+        .shared
+        .snap
+        .as_ref()
+        .and_then(|s| s.status.environments.iter().rev().find_map(|e| e.incident.as_ref()))
+        .map(|i| {
+            format!(
+                " ✖ {} {} {} ",
+                i.label(),
+                text(&i.env),
+                super::format::age(app.shared.now, i.opened_at)
+            )
+        })
+        .unwrap_or_default();
     let me = format!(
-        "{}{} ",
+        "{incident}{}{} ",
         text(&app.shared.actor),
-        if app.shared.read_only { " · read-only" } else { "" }
+        if app.shared.read_only { " ▲ read-only" } else { "" }
     );
-    let width = area.width as usize;
     let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
     // Who else is here gets room before the project name: the fullest
     // account of the others that fits with some form of the tabs, then
@@ -92,20 +137,31 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
         }
     }
-    let (mut spans, here) = pick.unwrap_or_else(|| {
+    let (spans, here) = pick.unwrap_or_else(|| {
         let tabs = tab_forms.iter().find(|t| fits(t, 0)).unwrap_or(&tab_forms[3]).clone();
         (tabs, None)
     });
+    (spans, here, me, incident)
+}
+
+pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let width = area.width as usize;
+    let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
+    let (mut spans, here, me, incident) = tab_layout(app, theme, width);
     let right = cols(&me) + here.as_deref().map_or(0, cols);
     let gap = width.saturating_sub(used(&spans) + right);
     spans.push(Span::raw(" ".repeat(gap)));
     if let Some(h) = here {
         spans.push(Span::styled(h, theme.accent()));
     }
+    let me = me.strip_prefix(incident.as_str()).unwrap_or(&me).to_string();
+    if !incident.is_empty() {
+        spans.push(Span::styled(incident, theme.error().add_modifier(Modifier::REVERSED)));
+    }
     spans.push(Span::styled(
         me,
         if app.shared.read_only {
-            theme.warn()
+            theme.warn().add_modifier(Modifier::BOLD | Modifier::REVERSED)
         } else {
             theme.muted()
         },
@@ -135,6 +191,8 @@ const SUMMARISED: &[Command] = &[
     Command::ViewRollouts,
     Command::ViewInsights,
     Command::Help,
+    // Offered on the status line when a hook's dialog is hidden.
+    Command::Output,
 ];
 
 /// A short footer word for a default description; a user's own `desc` is kept.
@@ -204,16 +262,21 @@ pub fn hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let help = key(Command::Help).map(|k| (k, "help".to_string()));
     let width = area.width as usize;
     let reserve = help.as_ref().map_or(0, |(k, d)| cols(k) + cols(d) + 3);
+    // This view's own keys matter most: when they do not all fit two
+    // spaces apart, one space apart (80 columns keep the Flags keys).
+    let n_own = all.iter().filter(|(_, c, _)| own.contains(c) && shown(c)).count();
+    let own_w: usize = items.iter().take(n_own).map(|(k, d)| cols(k) + cols(d) + 3).sum();
+    let gap = if 1 + own_w + reserve > width { " " } else { "  " };
     let mut spans = vec![Span::raw(" ")];
     let mut used = 1;
     for (k, d) in items {
-        let w = cols(&k) + 1 + cols(&d) + 2;
+        let w = cols(&k) + 1 + cols(&d) + cols(gap);
         if used + w + reserve > width {
             break;
         }
         used += w;
         spans.push(Span::styled(k, theme.accent()));
-        spans.push(Span::styled(format!(" {d}  "), theme.muted()));
+        spans.push(Span::styled(format!(" {d}{gap}"), theme.muted()));
     }
     if let Some((k, d)) = help {
         spans.push(Span::styled(k, theme.accent()));

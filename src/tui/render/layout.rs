@@ -11,6 +11,10 @@ pub struct Screen {
     pub status: Rect,
 }
 
+/// The smallest terminal the views are drawn in; below it a message says so.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+
 pub fn screen(area: Rect) -> Screen {
     let [tabs, body, footer, status] = Layout::vertical([
         Constraint::Length(1),

@@ -21,6 +21,10 @@ use theme::Theme;
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let full = f.area();
     f.render_widget(Block::new().style(theme.base()), full);
+    if full.width < layout::MIN_WIDTH || full.height < layout::MIN_HEIGHT {
+        too_small(f, full, theme);
+        return;
+    }
     // The banner (ledger gone, chain broken) takes the top row; the views
     // get the rest, as `App::view_area` tells the update logic.
     let sh = &app.shared;
@@ -53,6 +57,32 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         p.component().render(f, full, theme, sh.spin);
     }
     scrub(f.buffer_mut());
+}
+
+/// Below the smallest size the views are drawn for: say so (and how big
+/// it is), rather than draw lists with no rows.
+fn too_small(f: &mut Frame, area: Rect, theme: &Theme) {
+    let msg = format!(
+        "terminal too small: {}×{} — relcon needs at least {}×{}. Make the window bigger (q quits).",
+        area.width,
+        area.height,
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT
+    );
+    let lines = (msg.chars().count() as u16).div_ceil(area.width.max(1));
+    let top = area.height.saturating_sub(lines) / 2;
+    let r = Rect {
+        y: area.y + top,
+        height: area.height - top,
+        ..area
+    };
+    f.render_widget(
+        ratatui::widgets::Paragraph::new(msg)
+            .style(theme.warn())
+            .alignment(ratatui::layout::Alignment::Center)
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        r,
+    );
 }
 
 /// A full-width line in the error colour, reversed so it reads as a banner

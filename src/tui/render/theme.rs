@@ -214,6 +214,27 @@ mod tests {
         }
     }
 
+    /// Secondary text on a light terminal must be readable: a dark grey
+    /// (WCAG contrast ≥ 4.5 against white), never ANSI's light "gray".
+    #[test]
+    fn light_theme_secondary_text_is_readable_on_white() {
+        let t = Theme::load("light").unwrap();
+        let Color::Rgb(r, g, b) = t.muted else {
+            panic!("light muted should be an RGB grey, not {:?}", t.muted)
+        };
+        let lin = |c: u8| {
+            let c = f64::from(c) / 255.0;
+            if c <= 0.03928 {
+                c / 12.92
+            } else {
+                ((c + 0.055) / 1.055).powf(2.4)
+            }
+        };
+        let l = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+        let contrast = 1.05 / (l + 0.05);
+        assert!(contrast >= 4.5, "contrast {contrast:.2} against white");
+    }
+
     #[test]
     fn colorblind_never_pairs_red_with_green() {
         let t = Theme::load("colorblind").unwrap();

@@ -14,7 +14,7 @@ fn p_asks_for_a_plan_of_promoting_to_the_next_env() {
     let mut a = app(&mut ctx, false);
     let fx = a.update(Msg::Key(key("p")));
     assert!(
-        matches!(fx.as_slice(), [Effect::Preview { intent: Intent::Promote { from, to, .. }, .. }] if from == "dev" && to == "staging"),
+        matches!(fx.as_slice(), [Effect::Preview { intent: Intent::Promote { from, to, .. }, .. }, Effect::Run { job: crate::tui::event::Job::Diff(_), .. }] if from == "dev" && to == "staging"),
         "{fx:?}"
     );
     assert!(matches!(a.popups.last(), Some(Popup::Dialog(_))));

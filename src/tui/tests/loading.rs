@@ -39,9 +39,19 @@ fn the_first_snapshot_reads_only_what_the_first_frame_shows() {
     );
     let fx = a.update(Msg::Key(key("1")));
     assert!(matches!(fx.as_slice(), [Effect::Query(q)] if !q.audit), "{fx:?}");
-    // `/` opens the Audit view and its trail too.
+    // `/` filters the view it is pressed in (not a jump to Audit): on the
+    // dashboard it filters the history, which then loads all of it.
     let fx = a.update(Msg::Key(key("/")));
-    assert!(matches!(fx.as_slice(), [Effect::Query(q)] if q.audit), "{fx:?}");
+    assert!(fx.is_empty(), "{fx:?}");
+    assert!(matches!(a.popups.last(), Some(crate::tui::dialogs::Popup::Prompt(_))));
+    assert_eq!(a.view, crate::tui::views::View::Dashboard);
+    let total = a.shared.history_total();
+    let fx = a.update(Msg::Key(key("v")));
+    assert!(
+        matches!(fx.as_slice(), [Effect::Query(q)] if q.history_offset == 0 && q.history_limit as u64 >= total),
+        "{fx:?}"
+    );
+    assert_eq!(a.views.dashboard.filter, "v");
 }
 
 #[test]
@@ -134,7 +144,14 @@ fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
     };
     assert!(fx.contains(&asked), "{fx:?}");
     assert_eq!(a.views.flags.history(&a.shared), Some(&FlagHistory::Loading));
+    // Keys wait for the flag rows: load them (and only them).
+    let Some(Effect::Query(q)) = fx.iter().find(|e| matches!(e, Effect::Query(_))).cloned() else {
+        panic!("the Flags view loads its rows: {fx:?}")
+    };
+    let snap = crate::tui::snapshot::Snapshot::load(&ctx, &q).unwrap();
+    a.update(Msg::Snapshot(Box::new(snap)));
     // Another env, another request; back again, cached (still on its way).
+    // (Keys wait for the selected env's snapshot: it comes, the key acts.)
     assert_eq!(
         a.update(Msg::Key(key("l")))
             .into_iter()
@@ -142,8 +159,16 @@ fn flag_history_is_asked_per_flag_and_env_and_again_when_the_ledger_moves() {
             .count(),
         1
     );
-    let fx = a.update(Msg::Key(key("h")));
+    let staging = crate::tui::snapshot::Snapshot::load(&ctx, &a.query).unwrap();
+    assert!(
+        a.update(Msg::Key(key("h"))).is_empty(),
+        "h waits for staging's snapshot"
+    );
+    let fx = a.update(Msg::Snapshot(Box::new(staging)));
     assert!(!fx.iter().any(|e| matches!(e, Effect::FlagHistory { .. })), "{fx:?}");
+    assert_eq!(a.query.env, "dev", "h acted once staging was there");
+    let dev = crate::tui::snapshot::Snapshot::load(&ctx, &a.query).unwrap();
+    a.update(Msg::Snapshot(Box::new(dev)));
     // Skipped by the backend for a newer request: asked again.
     let fx = a.update(Msg::FlagHistory {
         key: beta_dev.clone(),

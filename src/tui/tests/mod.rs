@@ -125,6 +125,7 @@ fn preview(p: Plan) -> Result<Preview, String> {
         }],
         flag: None,
         confirm_name: None,
+        recommendation: None,
     })
 }
 

@@ -23,6 +23,8 @@ pub struct Shared {
     pub area: Rect,
     /// Index into config.environments (pipeline order).
     pub env: usize,
+    /// The person chose the env (else incident mode means prod).
+    pub picked: bool,
     pub snap: Option<Snapshot>,
     /// Live health from the pollers: lights, latency, sparklines.
     pub health: crate::health::Board,
@@ -35,6 +37,31 @@ pub struct Shared {
 impl Shared {
     pub fn env_name(&self) -> &str {
         self.config.environments.get(self.env).map_or("", |e| e.name.as_str())
+    }
+
+    /// Where `!` opens an incident: the env the person selected, else the
+    /// last of the pipeline (prod), where 3 a.m. pages come from.
+    pub fn incident_env(&self) -> &str {
+        if self.picked {
+            return self.env_name();
+        }
+        self.config.environments.last().map_or("", |e| e.name.as_str())
+    }
+
+    /// What the `:` line completes to besides verbs: envs, flags, versions.
+    pub fn completions(&self) -> crate::tui::input::cmdline::Words {
+        let mut names: Vec<String> = self.config.environments.iter().map(|e| e.name.clone()).collect();
+        names.extend(self.config.flags.keys().cloned());
+        if let Some(s) = &self.snap {
+            for e in &s.status.environments {
+                names.extend(e.release.as_ref().map(|r| r.version.clone()));
+                names.extend(e.pending.as_ref().map(|p| p.version.clone()));
+            }
+            names.extend(s.history.rows.iter().map(|r| r.version.clone()));
+        }
+        names.sort();
+        names.dedup();
+        crate::tui::input::cmdline::Words { names }
     }
 
     /// `name`'s status in the snapshot.

@@ -29,6 +29,17 @@ pub fn flag_history_of(ctx: &Ctx, key: &FlagHistoryKey) -> Result<Vec<crate::led
     ops::flags::history(ctx, &key.env, &key.flag, FLAG_HISTORY_LIMIT).map_err(|e| plain(&e))
 }
 
+/// What changed, or the error as one sentence.
+pub fn diff_of(ctx: &Ctx, ask: &crate::tui::event::DiffAsk) -> Result<Box<ops::diff::Diff>, String> {
+    use crate::tui::event::DiffAsk;
+    match ask {
+        DiffAsk::Releases { env, from, to } => ops::diff::releases(ctx, env, *from, *to),
+        DiffAsk::Environments { from, to } => ops::diff::environments(ctx, from, to),
+    }
+    .map(Box::new)
+    .map_err(|e| plain(&e))
+}
+
 /// Run one job; the message says what happened, in one line.
 pub fn run_job(ctx: &mut Ctx, job: &Job, cancel: &CancelToken, on: &mut dyn FnMut(Progress)) -> Result<String, String> {
     let said = match job {
@@ -37,6 +48,8 @@ pub fn run_job(ctx: &mut Ctx, job: &Job, cancel: &CancelToken, on: &mut dyn FnMu
         }
         Job::Eval { env, flag, key } => ops::flags::eval(ctx, env, flag, key)
             .map(|r| format!("{flag} in {env} for key {key}: {} — {}", r.variant, r.reason)),
+        // Answered as `Msg::Diff` (see `diff_of`), never through here.
+        Job::Diff(_) => Ok("diff".to_string()),
         Job::Shell { index, env } => {
             ops::shell_key::run(ctx, *index, Some(env)).map(|out| match out.lines().last().filter(|l| !l.is_empty()) {
                 Some(last) => format!("done: {last}"),

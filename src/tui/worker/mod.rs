@@ -22,7 +22,7 @@ use crate::exec::CancelToken;
 use crate::health::HealthUpdate;
 use crate::ops::intent::Intent;
 use crate::ops::Ctx;
-pub use jobs::{commits_of, flag_history_of, one_line, plain, preview_of, run_job};
+pub use jobs::{commits_of, diff_of, flag_history_of, one_line, plain, preview_of, run_job};
 use reader::{reader_loop, ReaderReq};
 
 /// Handles the UI keeps to talk to the threads.
@@ -67,6 +67,13 @@ impl Backend {
                     match worker_ctx.reopen() {
                         Ok(mut c) => {
                             let spawned = std::thread::Builder::new().name("relcon-job".into()).spawn(move || {
+                                if let Job::Diff(ask) = &job {
+                                    let _ = tx.send(Msg::Diff {
+                                        id,
+                                        result: diff_of(&c, ask),
+                                    });
+                                    return;
+                                }
                                 let result = run_job(&mut c, &job, &cancel, &mut |p| {
                                     let _ = tx.send(Msg::Progress { id, progress: p });
                                 });

@@ -6,7 +6,7 @@
 use clap::Parser;
 
 use super::words::split;
-use crate::cli::args::{ActionArgs, Cli, Cmd, FlagCmd, HoldCmd};
+use crate::cli::args::{ActionArgs, Cli, Cmd, FlagCmd, HoldCmd, IncidentCmd};
 use crate::ops::checklist::TickRequest;
 use crate::ops::flags::{Change, FlagOp, Switch};
 use crate::ops::intent::Intent;
@@ -127,6 +127,7 @@ fn verb(cmd: Cmd) -> Result<Asked, String> {
         }))),
         Cmd::Flag { cmd } => flag_verb(cmd)?,
         Cmd::Rollout { cmd } => crate::tui::views::rollouts::command_line(cmd),
+        Cmd::Incident { cmd } => incident_verb(cmd)?,
         other => view_verb(other),
     })
 }
@@ -172,6 +173,42 @@ fn flag_verb(cmd: FlagCmd) -> Result<Asked, String> {
     })
 }
 
+/// `incident open | note | resolve` run their intent (the same as the CLI);
+/// `incident show ENV` is incident mode on ENV.
+fn incident_verb(cmd: IncidentCmd) -> Result<Asked, String> {
+    let run = |intent, reason| {
+        Asked::Run(Job::Intent {
+            intent,
+            confirmation: crate::ops::intent::Confirmation { reason, force: false },
+        })
+    };
+    Ok(match cmd {
+        IncidentCmd::Open {
+            env,
+            severity,
+            summary,
+            affected,
+            ..
+        } => {
+            let severity = crate::domain::incident::Severity::parse(&severity)
+                .ok_or_else(|| format!("--severity {severity:?}: expected critical, high, medium or low"))?;
+            run(
+                Intent::IncidentOpen {
+                    env,
+                    severity,
+                    summary,
+                    affected,
+                },
+                None,
+            )
+        }
+        IncidentCmd::Note { env, text, .. } => run(Intent::IncidentNote { env, text }, None),
+        IncidentCmd::Resolve { env, reason, .. } => run(Intent::IncidentResolve { env }, reason),
+        IncidentCmd::Show { env, .. } => Asked::Incident(env),
+        IncidentCmd::List { .. } => Asked::View(View::Audit, None),
+    })
+}
+
 /// The reading verbs show their view.
 fn view_verb(cmd: Cmd) -> Asked {
     match cmd {
@@ -200,7 +237,7 @@ fn named_envs(asked: &Asked) -> Vec<&str> {
             ..
         } => vec![from, to],
         Asked::Dialog { intent, .. } | Asked::Run(Job::Intent { intent, .. }) => vec![intent.env()],
-        Asked::Run(Job::Eval { env, .. }) | Asked::View(_, Some(env)) => vec![env],
+        Asked::Run(Job::Eval { env, .. }) | Asked::View(_, Some(env)) | Asked::Incident(env) => vec![env],
         _ => Vec::new(),
     }
 }

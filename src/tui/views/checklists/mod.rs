@@ -19,6 +19,9 @@ use crate::tui::render::theme::Theme;
 #[derive(Debug, Default)]
 pub struct Checklists {
     pub pos: ListPos,
+    /// `/`: only items whose text (or list, section, role, note, ticker)
+    /// holds every word.
+    pub filter: String,
 }
 
 /// The highlighted checklist item and what a tick needs to know of it.
@@ -27,32 +30,59 @@ struct Picked {
     done: bool,
     role: Option<String>,
     text: String,
-    by: Option<String>,
 }
 
 impl Checklists {
-    /// (run, item) of every checklist item shown, in order.
-    pub fn items(sh: &Shared) -> Vec<(usize, usize)> {
+    /// (run, item) of every checklist item shown, in order: all of the
+    /// env's open runs, or the items the filter matches (every word, any case).
+    pub fn items(&self, sh: &Shared) -> Vec<(usize, usize)> {
         let Some(s) = &sh.snap else { return Vec::new() };
         let env = sh.env_name();
+        let words: Vec<String> = self.filter.split_whitespace().map(str::to_lowercase).collect();
         s.runs
             .iter()
             .enumerate()
             .filter(|(_, r)| r.env == env)
-            .flat_map(|(ri, r)| (0..r.items.len()).map(move |ii| (ri, ii)))
+            .flat_map(|(ri, r)| r.items.iter().enumerate().map(move |(ii, it)| (ri, ii, r, it)))
+            .filter(|(_, _, r, it)| {
+                if words.is_empty() {
+                    return true;
+                }
+                let opt = |o: &Option<String>| o.clone().unwrap_or_default();
+                let hay = format!(
+                    "{} {} {} {} {} {} {} {}",
+                    it.text,
+                    r.name,
+                    r.title,
+                    r.build,
+                    opt(&it.section),
+                    opt(&it.role),
+                    opt(&it.note),
+                    opt(&it.by)
+                )
+                .to_lowercase();
+                words.iter().all(|w| hay.contains(w.as_str()))
+            })
+            .map(|(ri, ii, _, _)| (ri, ii))
             .collect()
+    }
+
+    /// A new filter starts at the top.
+    pub fn set_filter(&mut self, text: String) {
+        self.filter = text;
+        self.pos = ListPos::default();
     }
 
     /// The highlighted item as announced to the others ("pre-deploy@1.4.2#3").
     pub fn highlighted_key(&self, sh: &Shared) -> Option<String> {
-        let (ri, ii) = *Checklists::items(sh).get(self.pos.cursor as usize)?;
+        let (ri, ii) = *self.items(sh).get(self.pos.cursor as usize)?;
         let run = sh.snap.as_ref()?.runs.get(ri)?;
         let it = run.items.get(ii)?;
         Some(item_key(&run.name, &run.build, it.n))
     }
 
     fn picked(&self, sh: &Shared) -> Option<Picked> {
-        let (ri, ii) = *Checklists::items(sh).get(self.pos.cursor as usize)?;
+        let (ri, ii) = *self.items(sh).get(self.pos.cursor as usize)?;
         let run = sh.snap.as_ref()?.runs.get(ri)?;
         let item = run.items.get(ii)?;
         let req = TickRequest {
@@ -70,7 +100,6 @@ impl Checklists {
             done: item.done,
             role: item.role.clone(),
             text: item.text.clone(),
-            by: item.by.clone(),
         })
     }
 
@@ -81,21 +110,15 @@ impl Checklists {
     /// Space (tick) and `u` (untick) on the highlighted item.
     pub fn tick(&self, sh: &Shared, undo: bool) -> Asked {
         let Some(Picked {
-            req,
-            done,
-            role,
-            text,
-            by,
+            req, done, role, text, ..
         }) = self.picked(sh)
         else {
             return Checklists::nothing_here(sh);
         };
         let req = TickRequest { undo, ..req };
         match (undo, done, role) {
-            (false, true, _) => Asked::say(format!(
-                "“{text}” is already ticked by {} — u unticks, n adds a note",
-                by.unwrap_or_default()
-            )),
+            // Space toggles: on a ticked item it unticks (as `u` does).
+            (false, true, _) => self.tick(sh, true),
             (true, false, _) => Asked::say(format!("“{text}” is not ticked")),
             // Role items are signed (and unsigned) in a role: ask for it, prefilled.
             (_, _, Some(role)) => {

@@ -90,7 +90,17 @@ pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, c: &Checklists, the
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(Span::styled(
-            format!(" Checklists · {} ", sh.env_name()),
+            if c.filter.is_empty() {
+                format!(" Checklists · {} ", sh.env_name())
+            } else {
+                let n = c.items(sh).len();
+                format!(
+                    " Checklists · {} · filter “{}”: {n} match{} ",
+                    sh.env_name(),
+                    text(&c.filter),
+                    if n == 1 { "" } else { "es" }
+                )
+            },
             theme.accent(),
         ))
         .title_bottom(Line::styled(" ←/→ environment ", theme.muted()).right_aligned());
@@ -127,17 +137,29 @@ pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, c: &Checklists, the
         return;
     }
     let w = inner.width as usize;
-    let items = Checklists::items(sh);
+    let items = c.items(sh);
     let current = items.get(c.pos.cursor as usize).copied();
     let mut lines = Vec::new();
     let mut cursor_line = 0;
+    if items.is_empty() {
+        lines.push(Line::styled(
+            "nothing matches the filter (esc clears it)",
+            theme.muted(),
+        ));
+    }
     for (ri, r) in &runs {
+        if !items.iter().any(|(i, _)| i == ri) {
+            continue;
+        }
         if !lines.is_empty() {
             lines.push(Line::raw(""));
         }
         lines.push(run_header(r, theme, w));
         let mut section: Option<&str> = None;
         for (ii, it) in r.items.iter().enumerate() {
+            if !items.contains(&(*ri, ii)) {
+                continue;
+            }
             if it.section.as_deref() != section && it.section.is_some() {
                 section = it.section.as_deref();
                 lines.push(Line::styled(

@@ -21,14 +21,15 @@ fn badge(b: Badge, theme: &Theme) -> (&'static str, &'static str, Style) {
         Badge::Deploying => ("◌", theme.accent()),
         Badge::Drift => ("≠", theme.warn()),
         Badge::Verifying => ("◌", theme.accent()),
-        // The plain mark every badge without a symbol of its own had.
-        Badge::Incident => ("•", theme.muted()),
+        Badge::Incident => ("✖", theme.error()),
     };
     (symbol, b.as_str(), style)
 }
 
 /// The deployment line already tells of these two.
 const SAID_ABOVE: [Badge; 2] = [Badge::Deploying, Badge::Interrupted];
+/// The card's incident line tells of it, with its age.
+const OWN_LINE: [Badge; 1] = [Badge::Incident];
 /// These two come from the live board, not the snapshot.
 const LIVE: [Badge; 2] = [Badge::Drift, Badge::Verifying];
 
@@ -57,16 +58,18 @@ pub(super) fn badge_line(
         .badges
         .iter()
         .copied()
-        .filter(|b| !LIVE.contains(b))
+        .filter(|b| !LIVE.contains(b) && !OWN_LINE.contains(b))
         .filter(|b| !(shown && SAID_ABOVE.contains(b)))
         .chain(live_badge)
         .collect();
-    let flags = flags_differ(e);
+    let mut flags = flags_differ(e);
     if all.is_empty() && flags.is_none() {
         return None;
     }
     let sep = |all: &[Badge]| if all.is_empty() { "" } else { "· " };
-    let room = |all: &[Badge]| width.saturating_sub(flags.as_ref().map_or(0, |f| cols(sep(all)) + cols(f)));
+    let room_for = |all: &[Badge], flags: &Option<String>| {
+        width.saturating_sub(flags.as_ref().map_or(0, |f| cols(sep(all)) + cols(f)))
+    };
     let words = |all: &[Badge]| -> usize {
         all.iter()
             .map(|b| {
@@ -75,10 +78,14 @@ pub(super) fn badge_line(
             })
             .sum()
     };
-    if compact && words(&all) > room(&all) + 1 && all.len() > 1 {
+    if compact && words(&all) > room_for(&all, &flags) + 1 && all.len() > 1 {
         all.retain(|b| *b != Badge::Protected);
     }
-    let as_words = words(&all) <= room(&all) + 1;
+    // The words that matter ("hold", "verifying") before "flags ≠N".
+    if words(&all) > room_for(&all, &flags) + 1 && words(&all) <= width + 1 {
+        flags = None;
+    }
+    let as_words = words(&all) <= room_for(&all, &flags) + 1;
     let mut spans: Vec<Span<'static>> = all
         .iter()
         .map(|b| {

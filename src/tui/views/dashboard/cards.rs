@@ -174,6 +174,19 @@ fn pending_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>>
     ]))
 }
 
+/// "✖ INC-42 critical 5m": the open incident and its age.
+fn incident_line(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize) -> Option<Line<'static>> {
+    let i = e.incident.as_ref()?;
+    let state = if i.mitigated_at.is_some() { " mitigated" } else { "" };
+    let t = format!(
+        "✖ {} {}{state} {}",
+        i.label(),
+        i.severity.as_str(),
+        crate::tui::render::format::age(sh.now, i.opened_at)
+    );
+    Some(Line::styled(fit(&t, w), theme.error()))
+}
+
 fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool) -> Vec<Line<'static>> {
     let live = sh.live_health(&e.name);
     let mut out = release_lines(e, sh, theme, w);
@@ -184,10 +197,25 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
         let mut third: Vec<Span> = Vec::new();
         if let Some(d) = deployment_line(e, sh, theme, w) {
             third.extend(d.spans);
-        } else if let Some(r) = crate::tui::views::rollouts::card_line(&e.name, sh, theme, w) {
-            third.extend(r.spans);
-        } else if let Some(b) = badge_line(e, &live, w, theme, true) {
-            third.extend(b.spans);
+        } else {
+            // The open incident and its age first, then the rollout or the
+            // badges in what is left.
+            let mut used = 0;
+            if let Some(i) = e.incident.as_ref() {
+                let t = format!(
+                    "✖ {} {} ",
+                    i.label(),
+                    crate::tui::render::format::age(sh.now, i.opened_at)
+                );
+                used = cols(&t);
+                third.push(Span::styled(fit(&t, w), theme.error()));
+            }
+            let rest = w.saturating_sub(used);
+            if let Some(r) = crate::tui::views::rollouts::card_line(&e.name, sh, theme, rest) {
+                third.extend(r.spans);
+            } else if let Some(b) = badge_line(e, &live, rest, theme, true) {
+                third.extend(b.spans);
+            }
         }
         out.push(Line::from(third));
         let mut fourth: Vec<(String, Style)> = Vec::new();
@@ -211,6 +239,7 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
         return out;
     }
     out.push(health_line(&live, theme, w));
+    out.extend(incident_line(e, sh, theme, w));
     out.extend(drift_line(&live, theme, w));
     out.extend(deployment_line(e, sh, theme, w));
     out.extend(crate::tui::views::rollouts::card_line(&e.name, sh, theme, w));
@@ -225,6 +254,40 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
     out
 }
 
+/// Which cards fit (first index, how many), keeping the selected one in view.
+fn window(area: Rect, n: usize, selected: usize, compact: bool) -> (usize, usize) {
+    let min_w: u16 = if compact { 20 } else { 26 };
+    let fit_n = ((area.width + 3) / (min_w + 3)).max(1) as usize;
+    let count = n.min(fit_n);
+    let start = if selected < count { 0 } else { selected + 1 - count };
+    (start, count)
+}
+
+/// The env whose card is at column `x` (a click), as `render` lays them out.
+pub fn card_at(area: Rect, sh: &Shared, compact: bool, x: u16) -> Option<usize> {
+    let n = sh.snap.as_ref()?.status.environments.len();
+    if n == 0 {
+        return None;
+    }
+    let (start, count) = window(area, n, sh.env, compact);
+    let mut constraints = Vec::new();
+    if start > 0 {
+        constraints.push(Constraint::Length(1));
+    }
+    for i in 0..count {
+        if i > 0 {
+            constraints.push(Constraint::Length(3));
+        }
+        constraints.push(Constraint::Fill(1));
+    }
+    let cells = Layout::horizontal(constraints).split(area);
+    let first = usize::from(start > 0);
+    (0..count).find_map(|i| {
+        let c = cells.get(first + 2 * i)?;
+        (x >= c.x && x < c.x + c.width).then_some(start + i)
+    })
+}
+
 pub fn render(f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme, compact: bool) {
     let Some(snap) = &sh.snap else {
         f.render_widget(Paragraph::new("loading…").style(theme.muted()), area);
@@ -235,10 +298,7 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme, compact: bo
     if n == 0 {
         return;
     }
-    let min_w: u16 = if compact { 20 } else { 26 };
-    let fit_n = ((area.width + 3) / (min_w + 3)).max(1) as usize;
-    let count = n.min(fit_n);
-    let start = if sh.env < count { 0 } else { sh.env + 1 - count };
+    let (start, count) = window(area, n, sh.env, compact);
     let mut constraints = Vec::new();
     let more_left = start > 0;
     let more_right = start + count < n;

@@ -35,8 +35,9 @@ impl Dashboard {
     pub fn commits_target(&self, sh: &Shared) -> Option<CommitsTarget> {
         sh.config.project.repo.as_ref()?;
         let page = sh.history_page()?;
-        let r = page.get(self.history.cursor)?;
-        let prev = (self.history.cursor + 1..page.offset + page.rows.len() as u64)
+        let at = self.selected(sh)?;
+        let r = page.get(at)?;
+        let prev = (at + 1..page.offset + page.rows.len() as u64)
             .filter_map(|i| page.get(i))
             .find(|p| p.status == DeploymentStatus::Succeeded);
         let Some(prev) = prev else {

@@ -90,7 +90,7 @@ fn lines(r: &Release, sh: &Shared, theme: &Theme) -> Vec<Line<'static>> {
 }
 
 pub fn render(f: &mut Frame, area: Rect, sh: &Shared, d: &Dashboard, theme: &Theme) {
-    let release = sh.history_page().and_then(|p| p.get(d.history.cursor));
+    let release = d.release(sh, d.history.cursor);
     let title = match release {
         Some(r) => {
             let st = release_state(r.status);
@@ -110,6 +110,11 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, d: &Dashboard, theme: &The
     let Some(r) = release else {
         let lines = if sh.history_total() == 0 {
             getting_started(sh, theme)
+        } else if !d.filter.is_empty() {
+            vec![Line::styled(
+                "nothing matches the filter (esc clears it)",
+                theme.muted(),
+            )]
         } else {
             vec![Line::styled("loading…", theme.muted())]
         };

@@ -29,12 +29,23 @@ fn columns(width: usize) -> Cols {
 }
 
 pub fn render(f: &mut Frame, area: Rect, sh: &Shared, d: &Dashboard, theme: &Theme) {
-    let total = sh.history_total();
+    let all = sh.history_total();
+    let total = d.len(sh);
+    let filter = if d.filter.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · filter “{}”: {} match{}",
+            text(&d.filter),
+            total,
+            if total == 1 { "" } else { "es" }
+        )
+    };
     let title = format!(
-        " History · {} · {} release{} ",
+        " History · {} · {} release{}{filter} ",
         sh.env_name(),
-        total,
-        if total == 1 { "" } else { "s" }
+        all,
+        if all == 1 { "" } else { "s" }
     );
     let pos = if total > 0 {
         format!(" {}/{} ", d.history.cursor + 1, total)
@@ -62,15 +73,16 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, d: &Dashboard, theme: &The
         pad(&header, w),
         theme.muted().add_modifier(Modifier::UNDERLINED),
     )];
-    if total == 0 {
+    if all == 0 {
         lines.push(Line::styled("  no releases yet", theme.muted()));
+    } else if total == 0 {
+        lines.push(Line::styled("  nothing matches the filter", theme.muted()));
     }
     let current = sh.env_status().and_then(|e| e.release.as_ref()).map(|r| r.number);
     let rows = inner.height.saturating_sub(1) as u64;
-    let page = sh.history_page();
     for i in d.history.scroll..(d.history.scroll + rows).min(total) {
         let selected = i == d.history.cursor;
-        let Some(r) = page.and_then(|p| p.get(i)) else {
+        let Some(r) = d.release(sh, i) else {
             lines.push(Line::styled("  …", theme.muted()));
             continue;
         };

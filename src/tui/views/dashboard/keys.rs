@@ -32,6 +32,23 @@ impl Dashboard {
 
     /// `r`: roll back to the highlighted release when it is an older
     /// succeeded one; otherwise to ops' default target.
+    /// `Enter` on a release: what it changed since the succeeded release
+    /// before it (the same as `relcon diff ENV vN`).
+    pub fn diff(&self, sh: &Shared) -> Asked {
+        let env = sh.env_name().to_string();
+        match self.release(sh, self.history.cursor) {
+            Some(r) => Asked::Diff(
+                format!("What changed · {env} v{}", r.number),
+                crate::tui::event::DiffAsk::Releases {
+                    env,
+                    from: None,
+                    to: Some(r.number),
+                },
+            ),
+            None => Asked::say(format!("{env} has no release here to compare")),
+        }
+    }
+
     pub fn rollback(&self, sh: &Shared) -> Asked {
         let env = sh.env_name().to_string();
         let current = sh.env_status().and_then(|e| e.release.as_ref()).map(|r| r.number);

@@ -4,7 +4,7 @@
 //! commits between releases.
 
 mod badges;
-mod cards;
+pub mod cards;
 pub mod commits;
 mod detail;
 pub mod health_panel;
@@ -32,14 +32,75 @@ pub struct Dashboard {
     pub history: ListPos,
     /// Commits between releases, when `project.repo` is set.
     pub commits: HashMap<CommitsKey, Commits>,
+    /// `/`: only releases whose row holds every word (the whole history is
+    /// loaded while it is set; the cursor moves over the matches).
+    pub filter: String,
 }
 
 impl Dashboard {
+    /// A new filter starts at the top.
+    pub fn set_filter(&mut self, text: String) {
+        self.filter = text;
+        self.history = ListPos::default();
+    }
+
+    /// The absolute indices (newest = 0) of the loaded releases the filter
+    /// matches; `None` without a filter (the list is the whole history).
+    pub fn matches(&self, sh: &Shared) -> Option<Vec<u64>> {
+        let words: Vec<String> = self.filter.split_whitespace().map(str::to_lowercase).collect();
+        if words.is_empty() {
+            return None;
+        }
+        let Some(page) = sh.history_page() else {
+            return Some(Vec::new());
+        };
+        let hits = page.rows.iter().enumerate().filter(|(_, r)| {
+            let hay = format!(
+                "v{} {} {} {} {} {} {}",
+                r.number,
+                r.version,
+                r.commit,
+                r.actor,
+                r.status.as_str(),
+                r.action.as_str(),
+                r.description()
+            )
+            .to_lowercase();
+            words.iter().all(|w| hay.contains(w.as_str()))
+        });
+        Some(hits.map(|(k, _)| page.offset + k as u64).collect())
+    }
+
+    /// Rows in the history list: every release, or the filter's matches.
+    pub fn len(&self, sh: &Shared) -> u64 {
+        match self.matches(sh) {
+            Some(m) => m.len() as u64,
+            None => sh.history_total(),
+        }
+    }
+
+    /// The absolute index of list row `i` (the same without a filter).
+    pub fn index(&self, sh: &Shared, i: u64) -> Option<u64> {
+        match self.matches(sh) {
+            Some(m) => m.get(i as usize).copied(),
+            None => Some(i),
+        }
+    }
+
+    /// The highlighted release's absolute index.
+    pub fn selected(&self, sh: &Shared) -> Option<u64> {
+        self.index(sh, self.history.cursor)
+    }
+
+    /// The release shown at list row `i`.
+    pub fn release<'a>(&self, sh: &'a Shared, i: u64) -> Option<&'a crate::domain::Release> {
+        sh.history_page()?.get(self.index(sh, i)?)
+    }
+
     /// The release a rollback goes back to: the highlighted one when it is
     /// an older succeeded release; else none (ops picks its default).
     pub fn rollback_pick(&self, sh: &Shared, current: u64) -> Option<u64> {
-        sh.history_page()
-            .and_then(|h| h.get(self.history.cursor))
+        self.release(sh, self.history.cursor)
             .filter(|r| r.status == DeploymentStatus::Succeeded && r.number < current)
             .map(|r| r.number)
     }
@@ -55,12 +116,10 @@ impl Dashboard {
             .filter_map(|e| e.release.as_ref())
             .map(|r| age(now, r.deployed_at))
             .collect();
-        if let Some(h) = sh.history_page() {
-            let rows = u64::from(layout::history_rows(sh.view_area()));
-            for i in self.history.scroll..self.history.scroll + rows {
-                if let Some(r) = h.get(i) {
-                    out.push(age(now, r.started_at));
-                }
+        let rows = u64::from(layout::history_rows(sh.view_area()));
+        for i in self.history.scroll..self.history.scroll + rows {
+            if let Some(r) = self.release(sh, i) {
+                out.push(age(now, r.started_at));
             }
         }
         out

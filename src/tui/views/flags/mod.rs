@@ -28,12 +28,31 @@ pub struct Flags {
     pub pos: ListPos,
     /// Flag-change histories per (flag, env).
     pub histories: HashMap<FlagHistoryKey, Cached>,
+    /// `/`: only flags whose name holds every word.
+    pub filter: String,
 }
 
 impl Flags {
     /// The flag under the cursor.
     pub fn flag_name<'a>(&self, sh: &'a Shared) -> Option<&'a str> {
-        sh.config.flags.keys().nth(self.pos.cursor as usize).map(String::as_str)
+        self.names(sh).get(self.pos.cursor as usize).copied()
+    }
+
+    /// The flags shown: all, or those the filter matches (every word, any case).
+    pub fn names<'a>(&self, sh: &'a Shared) -> Vec<&'a str> {
+        let words: Vec<String> = self.filter.split_whitespace().map(str::to_lowercase).collect();
+        sh.config
+            .flags
+            .keys()
+            .map(String::as_str)
+            .filter(|f| words.iter().all(|w| f.to_lowercase().contains(w.as_str())))
+            .collect()
+    }
+
+    /// A new filter starts at the top.
+    pub fn set_filter(&mut self, text: String) {
+        self.filter = text;
+        self.pos = ListPos::default();
     }
 
     /// The state of `flag` in `env` from the snapshot (flags × envs, in order).

@@ -35,12 +35,22 @@ fn cell(r: &FlagListRow, theme: &Theme) -> (String, Style) {
 
 pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, fl: &Flags, theme: &Theme) {
     let n = sh.config.flags.len();
+    let names = fl.names(sh);
     let layout::Flags { table, detail, history } = layout::flags(area, n);
+    let filtered = if fl.filter.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " · {} match “{}”",
+            names.len(),
+            crate::tui::render::format::text(&fl.filter)
+        )
+    };
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
         .title(Span::styled(
-            format!(" Flags · {n} flag{} ", if n == 1 { "" } else { "s" }),
+            format!(" Flags · {n} flag{}{filtered} ", if n == 1 { "" } else { "s" }),
             theme.accent(),
         ))
         .title_bottom(Line::styled(" ○ off  ● on  ◐ rollout  ✖ killed  +N targets ", theme.muted()).right_aligned());
@@ -77,10 +87,9 @@ pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, fl: &Flags, theme: 
     }
     let mut lines = vec![Line::from(header).style(Style::new().add_modifier(Modifier::UNDERLINED))];
     let rows = inner.height.saturating_sub(1) as usize;
-    for (fi, flag) in sh
-        .config
-        .flags
-        .keys()
+    for (fi, flag) in names
+        .iter()
+        .copied()
         .enumerate()
         .skip(fl.pos.scroll as usize)
         .take(rows)

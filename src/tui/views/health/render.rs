@@ -23,29 +23,49 @@ use crate::tui::views::Shared;
 pub const NO_METRICS: &str = "no metrics: add [prometheus] and [[environment.metric]] (docs/health.md)";
 
 /// Lines the view has at the current size (for scrolling).
-pub fn view_lines(sh: &Shared) -> usize {
+pub fn view_lines(sh: &Shared, filter: &str) -> usize {
     let w = layout::screen(sh.view_area()).body.width.saturating_sub(2) as usize;
-    lines(sh, w, &Theme::monochrome(), usize::MAX).len()
+    lines(sh, w, &Theme::monochrome(), usize::MAX, filter).len()
 }
 
 pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, h: &HealthView, theme: &Theme) {
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme.border(true))
-        .title(Span::styled(" Health · every environment ", theme.accent()))
+        .title(Span::styled(
+            if h.filter.is_empty() {
+                " Health · every environment ".to_string()
+            } else {
+                format!(" Health · filter “{}” ", text(&h.filter))
+            },
+            theme.accent(),
+        ))
         .title_bottom(Line::styled(" j/k scroll · live from the pollers ", theme.muted()).right_aligned());
     let inner = block.inner(area);
     f.render_widget(block, area);
     let top = usize::try_from(h.pos.cursor).unwrap_or(usize::MAX);
     let limit = top.saturating_add(inner.height as usize);
-    let lines = lines(sh, inner.width as usize, theme, limit);
+    let mut lines = lines(sh, inner.width as usize, theme, limit, &h.filter);
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            "nothing matches the filter (esc clears it)",
+            theme.muted(),
+        ));
+    }
     let shown: Vec<Line> = lines.into_iter().skip(top).take(inner.height as usize).collect();
     f.render_widget(Paragraph::new(inert_lines(shown)), inner);
 }
 
 /// The view's lines, `w` columns wide: all of them, or the first `limit`
-/// and a few more (a frame builds only what it shows).
-pub fn lines(sh: &Shared, w: usize, theme: &Theme, limit: usize) -> Vec<Line<'static>> {
+/// and a few more (a frame builds only what it shows). With a `filter`
+/// (`/`), an env whose name holds every word keeps all its lines; any other
+/// keeps its header and the rows that hold every word, or is left out.
+pub fn lines(sh: &Shared, w: usize, theme: &Theme, limit: usize, filter: &str) -> Vec<Line<'static>> {
+    let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+    if !words.is_empty() {
+        let all = lines(sh, w, theme, usize::MAX, "");
+        return filtered(sh, all, &words);
+    }
     let mut out = Vec::new();
     for e in &sh.config.environments {
         if out.len() >= limit {
@@ -80,6 +100,46 @@ pub fn lines(sh: &Shared, w: usize, theme: &Theme, limit: usize) -> Vec<Line<'st
     }
     if sh.config.environments.iter().all(|e| e.metrics.is_empty()) {
         out.push(Line::styled(fit(NO_METRICS, w), theme.muted()));
+    }
+    out
+}
+
+/// The unfiltered lines kept by `words` (see `lines`): blocks are split at
+/// the blank line after each env.
+fn filtered(sh: &Shared, all: Vec<Line<'static>>, words: &[String]) -> Vec<Line<'static>> {
+    let holds = |l: &Line| {
+        let t: String = l
+            .spans
+            .iter()
+            .map(|s| s.content.as_ref())
+            .collect::<String>()
+            .to_lowercase();
+        words.iter().all(|w| t.contains(w.as_str()))
+    };
+    let mut out = Vec::new();
+    let mut it = all.into_iter();
+    for e in &sh.config.environments {
+        let mut block = Vec::new();
+        for l in it.by_ref() {
+            if l.spans.is_empty() || l.width() == 0 {
+                break;
+            }
+            block.push(l);
+        }
+        let name = e.name.to_lowercase();
+        if words.iter().all(|w| name.contains(w.as_str())) {
+            out.extend(block);
+            out.push(Line::raw(""));
+            continue;
+        }
+        let mut block = block.into_iter();
+        let Some(header) = block.next() else { continue };
+        let rows: Vec<Line> = block.filter(|l| holds(l)).collect();
+        if !rows.is_empty() || holds(&header) {
+            out.push(header);
+            out.extend(rows);
+            out.push(Line::raw(""));
+        }
     }
     out
 }
