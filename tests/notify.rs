@@ -425,13 +425,13 @@ fn bad_sinks_are_named_at_file_line_col() {
             "webhook = \"https://x\"\nbody = '{\"a\": \"{{ nope }}\"}'\n",
             10,
             8,
-            "body template: unknown placeholder `{{ nope }}`",
+            "unknown placeholder {{ nope }}",
         ),
         (
-            "webhook = \"https://x\"\nbody = '{\"a\": {{ env }}}'\n",
+            "webhook = \"https://x\"\nbody = '{\"a\": {{ env }}{{ env }}}'\n",
             10,
             8,
-            "not JSON once filled in",
+            "does not give valid JSON",
         ),
         (
             "run = \"true\"\nformat = \"slack\"\n",

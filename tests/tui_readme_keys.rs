@@ -129,6 +129,10 @@ fn check(what: &str, term: &mut Term, config: &Path) {
         "see everything that happened" => term.wait("the incident in the audit trail", |t| {
             t.contains("Audit ·") && t.contains(" mitigated: ")
         }),
+        "follow prod's progressive rollout (pause, advance, abort)" => term.wait_for("Rollout · prod"),
+        "deployment frequency, lead time, failure rate, recovery" => term.wait("the Insights view", |t| {
+            t.contains("change fail rate") && t.contains("recovery time")
+        }),
         "help" => {
             term.wait_for("Help ·");
             term.close("Help ·");

@@ -1,11 +1,13 @@
 //! The command line (clap derive). Every TUI action has a command here.
 
 mod groups;
+mod intents;
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, IncidentCmd, LedgerCmd, NotifyCmd, ReleaseCmd};
+pub use intents::Asked;
 
 #[derive(Parser, Debug)]
 #[command(

@@ -1,14 +1,14 @@
 //! `relcon flag …`: the same ops the TUI's Flags view calls.
 
-use super::args::FlagCmd;
+use super::args::{Asked, FlagCmd};
 use super::output::print_json;
 use super::term::{self, out};
 use crate::domain::inert;
 use crate::error::{Error, Result};
 use crate::exec::CancelToken;
 use crate::ops::exports::Problem;
-use crate::ops::flags::{self, Change, Changed, FlagOp, Switch};
-use crate::ops::intent::{self, Confirmation, Intent, Outcome};
+use crate::ops::flags::{self, Changed};
+use crate::ops::intent::{self, Outcome};
 use crate::ops::Ctx;
 
 pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
@@ -34,53 +34,8 @@ pub fn run(ctx: &mut Ctx, cmd: &FlagCmd) -> Result<i32> {
         },
         FlagCmd::Export { check: true, json } => check_exports(ctx, json.json),
         FlagCmd::Export { check: false, json } => export(ctx, json.json),
-        FlagCmd::Set {
-            env,
-            flag,
-            state,
-            target,
-            untarget,
-            act,
-        } => {
-            let switch = state.as_deref().map(Switch::parse).transpose()?;
-            if switch.is_none() && target.is_empty() && untarget.is_empty() {
-                return Err(Error::usage(
-                    "say what to change: on, off, PERCENT%, --target KEY or --untarget KEY",
-                ));
-            }
-            let op = FlagOp::Set(Change {
-                switch,
-                add_targets: target.clone(),
-                remove_targets: untarget.clone(),
-            });
-            change_flag(
-                ctx,
-                env,
-                flag,
-                op,
-                act.reason.clone(),
-                act.force,
-                act.yes,
-                act.json.json,
-            )
-        }
-        FlagCmd::Kill {
-            env,
-            flag,
-            reason,
-            yes,
-            json,
-        } => change_flag(ctx, env, flag, FlagOp::Kill, reason.clone(), false, *yes, json.json),
-        FlagCmd::Restore { env, flag, act } => change_flag(
-            ctx,
-            env,
-            flag,
-            FlagOp::Restore,
-            act.reason.clone(),
-            act.force,
-            act.yes,
-            act.json.json,
-        ),
+        FlagCmd::Set { act, .. } | FlagCmd::Restore { act, .. } => change_flag(ctx, cmd, act.yes, act.json.json),
+        FlagCmd::Kill { yes, json, .. } => change_flag(ctx, cmd, *yes, json.json),
     }
 }
 
@@ -132,25 +87,12 @@ fn export(ctx: &Ctx, json: bool) -> Result<i32> {
 
 /// Set, kill or restore: confirm (typing a protected env's name; a kill is
 /// never gated) and change the flag through the same intent the console uses.
-#[allow(clippy::too_many_arguments)]
-fn change_flag(
-    ctx: &mut Ctx,
-    env: &str,
-    flag: &str,
-    op: FlagOp,
-    reason: Option<String>,
-    force: bool,
-    yes: bool,
-    json: bool,
-) -> Result<i32> {
-    let intent = Intent::Flag {
-        env: env.into(),
-        flag: flag.into(),
-        op,
+fn change_flag(ctx: &mut Ctx, cmd: &FlagCmd, yes: bool, json: bool) -> Result<i32> {
+    let Some(Asked { intent, confirmation }) = cmd.intent()? else {
+        return Err(Error::runtime("not a flag change"));
     };
-    super::deploy_cmds::confirm_intent(ctx, &intent, yes, force)?;
-    let c = Confirmation { reason, force };
-    match intent::execute(ctx, &intent, &c, &mut |_| {}, &CancelToken::default())? {
+    super::deploy_cmds::confirm_intent(ctx, &intent, yes, confirmation.force)?;
+    match intent::execute(ctx, &intent, &confirmation, &mut |_| {}, &CancelToken::default())? {
         Outcome::Flag(changed) => report(changed, json),
         other => Err(Error::runtime(format!("unexpected outcome: {}", other.summary()))),
     }

@@ -1,9 +1,9 @@
 //! `relcon incident open|note|resolve|list|show`.
 
-use super::args::IncidentCmd;
+use super::args::{Asked, IncidentCmd};
 use super::output::{age, print_json};
 use super::term::out;
-use crate::domain::incident::{Incident, Remedy, Severity};
+use crate::domain::incident::{Incident, Remedy};
 use crate::domain::inert;
 use crate::error::{Error, Result};
 use crate::exec::CancelToken;
@@ -13,39 +13,15 @@ use crate::ops::Ctx;
 
 pub fn run(ctx: &mut Ctx, cmd: &IncidentCmd) -> Result<i32> {
     match cmd {
-        IncidentCmd::Open {
-            env,
-            severity,
-            summary,
-            affected,
-            json,
-        } => {
-            let sev = Severity::parse(severity).ok_or_else(|| {
-                Error::usage(format!(
-                    "--severity {severity:?}: expected critical, high, medium or low"
-                ))
-            })?;
-            let intent = Intent::IncidentOpen {
-                env: env.clone(),
-                severity: sev,
-                summary: summary.clone(),
-                affected: *affected,
+        IncidentCmd::Open { json, .. } | IncidentCmd::Note { json, .. } | IncidentCmd::Resolve { json, .. } => {
+            let Some(Asked { intent, confirmation }) = cmd.intent()? else {
+                return Err(Error::runtime("not an incident change"));
             };
-            match act(ctx, &intent, None)? {
+            match act(ctx, &intent, confirmation.reason)? {
                 Outcome::IncidentOpened(o) => show(ctx, &o, json.json),
+                Outcome::Incident { incident, what } => done(ctx, &incident, what, json.json),
                 other => unexpected(&other),
             }
-        }
-        IncidentCmd::Note { env, text, json } => {
-            let intent = Intent::IncidentNote {
-                env: env.clone(),
-                text: text.clone(),
-            };
-            milestone(ctx, &intent, None, json.json)
-        }
-        IncidentCmd::Resolve { env, reason, json } => {
-            let intent = Intent::IncidentResolve { env: env.clone() };
-            milestone(ctx, &intent, reason.clone(), json.json)
         }
         IncidentCmd::Show { env, json } => match incident::current(ctx, env)? {
             Some(o) => show(ctx, &o, json.json),
@@ -78,13 +54,6 @@ pub fn run(ctx: &mut Ctx, cmd: &IncidentCmd) -> Result<i32> {
 fn act(ctx: &mut Ctx, intent: &Intent, reason: Option<String>) -> Result<Outcome> {
     let c = Confirmation { reason, force: false };
     intent::execute(ctx, intent, &c, &mut |_| {}, &CancelToken::default())
-}
-
-fn milestone(ctx: &mut Ctx, intent: &Intent, reason: Option<String>, json: bool) -> Result<i32> {
-    match act(ctx, intent, reason)? {
-        Outcome::Incident { incident, what } => done(ctx, &incident, what, json),
-        other => unexpected(&other),
-    }
 }
 
 fn unexpected(o: &Outcome) -> Result<i32> {

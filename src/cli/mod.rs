@@ -300,28 +300,10 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
             note,
             json,
         } => write_cmds::approve(ctx, env, version, note.clone(), json.json),
-        Cmd::Check {
-            env,
-            checklist,
-            item,
-            undo,
-            note,
-            role,
-            version,
-            json,
-        } => write_cmds::check(
-            ctx,
-            ops::checklist::TickRequest {
-                env: env.clone(),
-                checklist: checklist.clone(),
-                item: item.clone(),
-                undo: *undo,
-                note: note.clone(),
-                role: role.clone(),
-                version: version.clone(),
-            },
-            json.json,
-        ),
+        Cmd::Check { json, .. } => {
+            let tick = cmd.tick().ok_or_else(|| Error::runtime("check: no tick"))?;
+            write_cmds::check(ctx, tick, json.json)
+        }
         Cmd::Flag { cmd } => flag_cmds::run(ctx, cmd),
         Cmd::Hold {
             cmd: args::HoldCmd::Clear { env, reason },

@@ -60,6 +60,10 @@ fn read(path: &Path) -> Result<Option<(String, UserRaw)>, ConfigError> {
     let source = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        // A home this user cannot even look into (a service account running
+        // with another's HOME) holds no config of theirs: as if absent. A
+        // file that is there but unreadable is still an error.
+        Err(_) if path.try_exists().is_err() => return Ok(None),
         Err(e) => return Err(ConfigError::whole(path, format!("cannot read user config: {e}"))),
     };
     let raw: UserRaw = toml::from_str(&source)

@@ -1,7 +1,9 @@
 //! Request bodies written by the user: JSON text with `{{ name }}`
-//! placeholders. A value is substituted as a JSON string (quotes included),
-//! so nothing in a version, a reason or a user name can close the string
-//! and add fields: `{"ref": "main", "inputs": {"version": {{ version }}}}`.
+//! placeholders. Outside a string a value becomes a JSON string (quotes
+//! included): `{"inputs": {"version": {{ version }}}}`; inside a string it is
+//! escaped as string content: `{"text": "{{ env }} runs {{ version }}"}`.
+//! Either way nothing in a version, a reason or a user name can close the
+//! string and add fields.
 //!
 //! Shared by webhook hooks and notification sinks (same path, same rules).
 
@@ -42,13 +44,35 @@ pub fn render_json(template: &str, vars: &dyn Fn(&str) -> Option<String>) -> Res
         let name = after[..close].trim();
         let value = vars(name).ok_or_else(|| format!("unknown placeholder {{{{ {name} }}}} in the body template"))?;
         // serde_json escapes quotes, backslashes and control characters.
-        out.push_str(&serde_json::Value::String(value).to_string());
+        let literal = serde_json::Value::String(value).to_string();
+        if in_string(&out) {
+            out.push_str(&literal[1..literal.len() - 1]);
+        } else {
+            out.push_str(&literal);
+        }
         rest = &after[close + 2..];
     }
     out.push_str(rest);
     serde_json::from_str::<serde_json::Value>(&out)
         .map_err(|e| format!("the body template does not give valid JSON: {e}"))?;
     Ok(out)
+}
+
+/// Whether JSON text ends inside a string literal (an odd number of
+/// unescaped quotes). Substituted values are escaped, so counting over the
+/// output so far is exact.
+fn in_string(json: &str) -> bool {
+    let mut inside = false;
+    let mut escaped = false;
+    for c in json.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if inside => escaped = true,
+            '"' => inside = !inside,
+            _ => {}
+        }
+    }
+    inside
 }
 
 /// Replace every `{{ name }}` with `vars(name)` as plain text, for values
@@ -111,6 +135,19 @@ mod tests {
     }
 
     #[test]
+    fn inside_a_string_values_are_escaped_content() {
+        let out = render_json(r#"{"text": "{{ env }} runs {{ version }} \"q\" {{ reason }}"}"#, &vars).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(
+            v["text"],
+            "prod runs 1.2\", \"admin\": true, \"x\": \" \"q\" line\nbreak \\ tab\t"
+        );
+        assert!(v.get("admin").is_none());
+        assert!(!in_string(r#"{"a": "b\\"}"#));
+        assert!(in_string(r#"{"a": "b\"c"#));
+    }
+
+    #[test]
     fn control_characters_are_escaped() {
         let out = render_json(r#"{"r": {{ reason }}}"#, &vars).unwrap();
         assert_eq!(out, r#"{"r": "line\nbreak \\ tab\t"}"#);
@@ -122,7 +159,7 @@ mod tests {
         assert!(render_json(r#"{"a": {{ env "#, &vars)
             .unwrap_err()
             .contains("never closed"));
-        assert!(render_json(r#"{"a": "{{ env }}"}"#, &vars)
+        assert!(render_json(r#"{"a": {{ env }}{{ env }}}"#, &vars)
             .unwrap_err()
             .contains("valid JSON"));
         assert!(check(r#"{"a": {{ env }}}"#, &["env"]).is_ok());

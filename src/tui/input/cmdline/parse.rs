@@ -7,8 +7,6 @@ use clap::Parser;
 
 use super::words::split;
 use crate::cli::args::{ActionArgs, Cli, Cmd, FlagCmd, HoldCmd, IncidentCmd};
-use crate::ops::checklist::TickRequest;
-use crate::ops::flags::{Change, FlagOp, Switch};
 use crate::ops::intent::Intent;
 use crate::tui::event::Job;
 use crate::tui::input::Asked;
@@ -107,24 +105,10 @@ fn verb(cmd: Cmd) -> Result<Asked, String> {
             },
             reason,
         ),
-        Cmd::Check {
-            env,
-            checklist,
-            item,
-            undo,
-            note,
-            role,
-            version,
-            ..
-        } => Asked::Run(Job::act(Intent::Tick(TickRequest {
-            env,
-            checklist,
-            item,
-            version,
-            undo,
-            note,
-            role,
-        }))),
+        check @ Cmd::Check { .. } => match check.tick() {
+            Some(tick) => Asked::Run(Job::act(Intent::Tick(tick))),
+            None => Asked::say(NOT_HERE),
+        },
         Cmd::Flag { cmd } => flag_verb(cmd)?,
         Cmd::Rollout { cmd } => crate::tui::views::rollouts::command_line(cmd),
         Cmd::Incident { cmd } => incident_verb(cmd)?,
@@ -134,34 +118,14 @@ fn verb(cmd: Cmd) -> Result<Asked, String> {
 
 /// `flag set | kill | restore | eval | list` → the Flags view's dialogs.
 fn flag_verb(cmd: FlagCmd) -> Result<Asked, String> {
-    let dialog = |env, flag, op, reason, force| Asked::Dialog {
-        intent: Intent::Flag { env, flag, op },
-        reason,
-        force,
-    };
+    if let Some(a) = cmd.intent().map_err(|e| e.to_string())? {
+        return Ok(Asked::Dialog {
+            intent: a.intent,
+            reason: a.confirmation.reason,
+            force: a.confirmation.force,
+        });
+    }
     Ok(match cmd {
-        FlagCmd::Set {
-            env,
-            flag,
-            state,
-            target,
-            untarget,
-            act,
-        } => {
-            let switch = state
-                .as_deref()
-                .map(Switch::parse)
-                .transpose()
-                .map_err(|e| e.to_string())?;
-            let change = Change {
-                switch,
-                add_targets: target,
-                remove_targets: untarget,
-            };
-            dialog(env, flag, FlagOp::Set(change), act.reason, act.force)
-        }
-        FlagCmd::Kill { env, flag, reason, .. } => dialog(env, flag, FlagOp::Kill, reason, false),
-        FlagCmd::Restore { env, flag, act } => dialog(env, flag, FlagOp::Restore, act.reason, act.force),
         FlagCmd::Eval {
             env,
             flag,
@@ -176,36 +140,15 @@ fn flag_verb(cmd: FlagCmd) -> Result<Asked, String> {
 /// `incident open | note | resolve` run their intent (the same as the CLI);
 /// `incident show ENV` is incident mode on ENV.
 fn incident_verb(cmd: IncidentCmd) -> Result<Asked, String> {
-    let run = |intent, reason| {
-        Asked::Run(Job::Intent {
-            intent,
-            confirmation: crate::ops::intent::Confirmation { reason, force: false },
-        })
-    };
+    if let Some(a) = cmd.intent().map_err(|e| e.to_string())? {
+        return Ok(Asked::Run(Job::Intent {
+            intent: a.intent,
+            confirmation: a.confirmation,
+        }));
+    }
     Ok(match cmd {
-        IncidentCmd::Open {
-            env,
-            severity,
-            summary,
-            affected,
-            ..
-        } => {
-            let severity = crate::domain::incident::Severity::parse(&severity)
-                .ok_or_else(|| format!("--severity {severity:?}: expected critical, high, medium or low"))?;
-            run(
-                Intent::IncidentOpen {
-                    env,
-                    severity,
-                    summary,
-                    affected,
-                },
-                None,
-            )
-        }
-        IncidentCmd::Note { env, text, .. } => run(Intent::IncidentNote { env, text }, None),
-        IncidentCmd::Resolve { env, reason, .. } => run(Intent::IncidentResolve { env }, reason),
         IncidentCmd::Show { env, .. } => Asked::Incident(env),
-        IncidentCmd::List { .. } => Asked::View(View::Audit, None),
+        _ => Asked::View(View::Audit, None),
     })
 }
 
