@@ -327,3 +327,50 @@ fn cards_count_flags_that_differ_from_the_source() {
     let prod = t.find("flags ≠2").expect("prod's");
     assert!(staging < prod, "staging's card comes first:\n{t}");
 }
+
+#[test]
+fn a_skinned_env_wears_its_own_theme_on_its_card_and_the_tab_line() {
+    use ratatui::style::Color;
+    let mut w = world();
+    let card = |a: &relcon::tui::App| {
+        let (t, b) = screen(a, 160, 48);
+        let (x, y) = find(&b, "prod ◆").unwrap_or_else(|| panic!("prod card title\n{t}"));
+        // The card's corner: "╭ prod ◆ ", or "┏ ▸ prod ◆ " when selected.
+        let cx = (0..x)
+            .rev()
+            .find(|&cx| ["╭", "┏"].contains(&b[(cx, y)].symbol()))
+            .unwrap_or_else(|| panic!("prod card corner\n{t}"));
+        let (rx, ry) = find(&b, "relcon").expect("tab line");
+        (b[(x, y)].fg, b[(cx, y)].fg, b[(rx, ry)].fg)
+    };
+    let base = theme();
+    let plain = app(&mut w, (160, 48), false);
+    assert_eq!(card(&plain), (base.env_prod, base.env_prod, base.accent));
+
+    // `[skin.prod] theme = "high-contrast"` in the user config.
+    w.ctx.config.skins.insert("prod".into(), "high-contrast".into());
+    let mut skinned = app(&mut w, (160, 48), false);
+    let loud = relcon::tui::Theme::load("high-contrast").unwrap();
+    assert_ne!(loud.env_prod, base.env_prod);
+    assert_eq!(skinned.status, None, "a good skin says nothing");
+    // dev is selected: only the prod card is loud, the tab line is not.
+    assert_eq!(card(&skinned), (loud.env_prod, loud.env_prod, base.accent));
+    // With prod selected, the tab line wears prod's skin too.
+    press(&mut w.ctx, &mut skinned, &["l", "l"]);
+    assert_eq!(skinned.shared.env_name(), "prod");
+    assert_eq!(card(&skinned), (loud.env_prod, loud.env_prod, loud.accent));
+    assert_eq!(loud.accent, Color::LightCyan);
+
+    // NO_COLOR (a monochrome main theme) wins over every skin.
+    let mono = relcon::tui::Theme::monochrome();
+    let b = testing::buffer(&skinned, &mono, 160, 48);
+    let (x, y) = find(&b, "prod ◆").unwrap();
+    assert_eq!(b[(x, y)].fg, Color::Reset);
+
+    // A skin that names no theme is left out, and said on the status line.
+    w.ctx.config.skins.insert("prod".into(), "no-such-theme".into());
+    let bad = app(&mut w, (160, 48), false);
+    let (msg, _) = bad.status.clone().expect("a warning");
+    assert!(msg.contains("skin for prod") && msg.contains("no-such-theme"), "{msg}");
+    assert_eq!(card(&bad), (base.env_prod, base.env_prod, base.accent));
+}

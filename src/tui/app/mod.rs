@@ -65,6 +65,27 @@ pub struct App {
     next_id: u64,
 }
 
+/// The user config's `[skin.ENV]` themes, by env name; a skin that does not
+/// load is left out, and said once on the status line.
+fn resolve_skins(
+    config: &Config,
+) -> (
+    std::collections::BTreeMap<String, super::render::theme::Theme>,
+    Option<String>,
+) {
+    let mut skins = std::collections::BTreeMap::new();
+    let mut bad = None;
+    for (env, name) in &config.skins {
+        match super::pick_theme(None, name, &config.dir) {
+            Ok(t) => {
+                skins.insert(env.clone(), t);
+            }
+            Err(e) => bad = bad.or(Some(format!("▲ skin for {env}: {e}; using the main theme"))),
+        }
+    }
+    (skins, bad)
+}
+
 impl App {
     pub fn new(init: AppInit) -> App {
         let first = init
@@ -74,6 +95,7 @@ impl App {
             .map(|e| e.name.clone())
             .unwrap_or_default();
         let area = Rect::new(0, 0, init.size.0, init.size.1);
+        let (skins, bad_skin) = resolve_skins(&init.config);
         App {
             shared: Shared {
                 keymap: init.config.keymap.clone(),
@@ -88,12 +110,13 @@ impl App {
                 team: Team::default(),
                 spin: 0,
                 picked: false,
+                skins,
             },
             view: View::Dashboard,
             views: Views::default(),
             query: Query::first(&first, layout::history_rows(area)),
             popups: Vec::new(),
-            status: None,
+            status: bad_skin.map(|e| (e, State::Warn)),
             running: Vec::new(),
             dirty: true,
             quit: false,

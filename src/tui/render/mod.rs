@@ -40,7 +40,8 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         _ => full,
     };
     let s = layout::screen(area);
-    chrome::tabs(f, s.tabs, app, theme);
+    // The tab line wears the selected env's skin: a loud prod is loud everywhere.
+    chrome::tabs(f, s.tabs, app, sh.skin(sh.env_name(), theme));
     let v = &app.views;
     match app.view {
         View::Dashboard => v.dashboard.render(f, s.body, sh, theme),

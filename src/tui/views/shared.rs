@@ -9,7 +9,7 @@ use super::team::Team;
 use crate::config::{Config, Keymap};
 use crate::domain::DeploymentStatus;
 use crate::ops::status::{DeploymentSummary, EnvStatus};
-use crate::tui::render::theme::State;
+use crate::tui::render::theme::{State, Theme};
 use crate::tui::snapshot::{HistoryPage, Snapshot};
 
 #[derive(Debug)]
@@ -32,9 +32,20 @@ pub struct Shared {
     pub team: Team,
     /// The spinner's frame.
     pub spin: usize,
+    /// Per-environment themes (`[skin.ENV]` in the user config), resolved once.
+    pub skins: std::collections::BTreeMap<String, Theme>,
 }
 
 impl Shared {
+    /// The theme to draw `env` with: its skin, else `base`. `NO_COLOR`
+    /// (a monochrome base) wins over every skin.
+    pub fn skin<'a>(&'a self, env: &str, base: &'a Theme) -> &'a Theme {
+        match self.skins.get(env) {
+            Some(t) if !base.mono => t,
+            _ => base,
+        }
+    }
+
     pub fn env_name(&self) -> &str {
         self.config.environments.get(self.env).map_or("", |e| e.name.as_str())
     }

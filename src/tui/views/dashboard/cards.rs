@@ -360,6 +360,8 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme, compact: bo
 }
 
 fn render_card(f: &mut Frame, area: Rect, e: &EnvStatus, sh: &Shared, theme: &Theme, compact: bool, selected: bool) {
+    // A skinned env (user config `[skin.ENV]`) draws its whole card in its own theme.
+    let theme = sh.skin(&e.name, theme);
     let border = if e.protected {
         theme.env_prod()
     } else {
