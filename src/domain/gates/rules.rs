@@ -105,11 +105,13 @@ pub(super) fn freezes(windows: &[FreezeWindow], now: DateTime<Utc>) -> Vec<Gate>
         .iter()
         .filter_map(|w| {
             w.active_until(now).map(|until| {
-                Gate::new(
-                    "freeze",
-                    false,
-                    format!("frozen until {} ({})", until.format("%a %H:%M UTC"), w.text()),
-                )
+                // A weekday names the end only within the coming week.
+                let when = if until - now < chrono::Duration::days(6) {
+                    until.format("%a %H:%M UTC")
+                } else {
+                    until.format("%Y-%m-%d %H:%M UTC")
+                };
+                Gate::new("freeze", false, format!("frozen until {when} ({})", w.text()))
             })
         })
         .collect();

@@ -126,6 +126,16 @@ fn freeze_names_when_it_ends() {
     let w = [FreezeWindow::parse("Fri 16:00 - Mon 08:00 UTC").unwrap()];
     i.freezes = &w;
     assert!(evaluate(&i).iter().find(|g| g.name == "freeze").unwrap().ok);
+    // A far end is a date, not a weekday years away.
+    let w = [FreezeWindow::parse("2026-01-01 00:00 - 2100-01-01 00:00 UTC").unwrap()];
+    i.freezes = &w;
+    let g = evaluate(&i);
+    let f = g.iter().find(|g| g.name == "freeze").unwrap();
+    assert!(
+        f.detail.starts_with("frozen until 2100-01-01 00:00 UTC"),
+        "{}",
+        f.detail
+    );
 }
 
 #[test]
