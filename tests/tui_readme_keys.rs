@@ -12,15 +12,10 @@ mod tui_term;
 
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use keyline::{keystrokes, steps, Step};
+use keyline::{json, keystrokes, ledger, steps, Step, HOOK, USER};
 use serde_json::Value;
-use tui_term::{Spawn, Term, BIN, PROXIES};
-
-const USER: &str = "oncall@example.com";
-const HOOK: Duration = Duration::from_secs(60);
+use tui_term::{Spawn, Term};
 
 /// The rows of the table after "Keys to try first": (what, keys column).
 fn table(readme: &str) -> Vec<(String, String)> {
@@ -35,41 +30,6 @@ fn table(readme: &str) -> Vec<(String, String)> {
             (cells[0].to_string(), cells[1].to_string())
         })
         .collect()
-}
-
-fn relcon(config: &Path, args: &[&str]) -> String {
-    let mut c = Command::new(BIN);
-    c.arg("--config").arg(config).args(args);
-    c.env("RELCON_USER", USER)
-        .env_remove("RELCON_CONFIG")
-        .stdin(Stdio::null());
-    for v in PROXIES {
-        c.env_remove(v);
-    }
-    let out = c.output().expect("run relcon");
-    assert!(
-        out.status.success(),
-        "relcon {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn json(config: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&relcon(config, args)).expect("json")
-}
-
-/// Poll `pred` on the ledger until it holds, or fail saying `what`.
-fn ledger(term: &Term, what: &str, mut pred: impl FnMut() -> bool) {
-    let deadline = Instant::now() + HOOK;
-    while !pred() {
-        assert!(
-            Instant::now() < deadline,
-            "the ledger never showed: {what}; screen:\n{}",
-            term.text()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 /// The newest release of `env` by the console's user, as JSON.

@@ -11,15 +11,10 @@ mod tui_term;
 
 use std::ffi::OsStr;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use keyline::{keystrokes, steps};
+use keyline::{json, keystrokes, ledger, steps, HOOK, USER};
 use serde_json::Value;
-use tui_term::{Spawn, Term, BIN, PROXIES};
-
-const USER: &str = "oncall@example.com";
-const HOOK: Duration = Duration::from_secs(60);
+use tui_term::{Spawn, Term};
 
 /// (section heading, key line) for every `**Keys:**` line, in order.
 fn key_lines(doc: &str) -> Vec<(String, String)> {
@@ -35,42 +30,6 @@ fn key_lines(doc: &str) -> Vec<(String, String)> {
     out
 }
 
-fn relcon(config: &Path, args: &[&str]) -> String {
-    let mut c = Command::new(BIN);
-    c.arg("--config").arg(config).args(args);
-    c.env("RELCON_USER", USER)
-        .env_remove("RELCON_CONFIG")
-        .stdin(Stdio::null());
-    for v in PROXIES {
-        c.env_remove(v);
-    }
-    let out = c.output().expect("run relcon");
-    assert!(
-        out.status.success(),
-        "relcon {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn json(config: &Path, args: &[&str]) -> Value {
-    serde_json::from_str(&relcon(config, args)).expect("json")
-}
-
-/// Poll `pred` on the ledger until it holds, or fail saying `what`.
-fn ledger(term: &Term, what: &str, mut pred: impl FnMut() -> bool) {
-    let deadline = Instant::now() + HOOK;
-    while !pred() {
-        assert!(
-            Instant::now() < deadline,
-            "the ledger never showed: {what}; screen:\n{}",
-            term.text()
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
-/// What the section promises, checked after its keys.
 fn check(section: &str, term: &mut Term, config: &Path) {
     if section.contains("roll back") {
         ledger(term, "prod rolled back by the console's user", || {

@@ -148,7 +148,7 @@ fn an_unknown_placeholder_is_a_config_error_at_its_line() {
 
 #[test]
 fn a_template_that_is_not_json_is_a_config_error() {
-    let sb = Sandbox::new(&config("http://127.0.0.1:9/x", r#"{"v": "{{ version }}"}"#));
+    let sb = Sandbox::new(&config("http://127.0.0.1:9/x", r#"{"v": {{ version }} {{ env }}}"#));
     let r = sb.run(&["status"]).code(2);
     assert!(r.stderr.contains("valid JSON"), "{r}");
 }

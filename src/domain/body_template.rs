@@ -33,6 +33,28 @@ pub fn placeholders(template: &str) -> Result<Vec<String>, String> {
 /// Replace every `{{ name }}` with `vars(name)` as a JSON string literal.
 /// An unknown name is an error naming it; the result must be valid JSON.
 pub fn render_json(template: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let out = fill(template, vars, |out, value| {
+        // serde_json escapes quotes, backslashes and control characters.
+        let literal = serde_json::Value::String(value).to_string();
+        if in_string(out) {
+            out.push_str(&literal[1..literal.len() - 1]);
+        } else {
+            out.push_str(&literal);
+        }
+    })
+    .map_err(|e| format!("{e} in the body template"))?;
+    serde_json::from_str::<serde_json::Value>(&out)
+        .map_err(|e| format!("the body template does not give valid JSON: {e}"))?;
+    Ok(out)
+}
+
+/// The one substitution loop: `put` writes each value where its
+/// placeholder stood.
+fn fill(
+    template: &str,
+    vars: &dyn Fn(&str) -> Option<String>,
+    mut put: impl FnMut(&mut String, String),
+) -> Result<String, String> {
     let mut out = String::with_capacity(template.len() + 64);
     let mut rest = template;
     while let Some(open) = rest.find("{{") {
@@ -40,21 +62,15 @@ pub fn render_json(template: &str, vars: &dyn Fn(&str) -> Option<String>) -> Res
         let after = &rest[open + 2..];
         let close = after
             .find("}}")
-            .ok_or_else(|| "a `{{` in the body template is never closed with `}}`".to_string())?;
+            .ok_or_else(|| "a `{{` is never closed with `}}`".to_string())?;
         let name = after[..close].trim();
-        let value = vars(name).ok_or_else(|| format!("unknown placeholder {{{{ {name} }}}} in the body template"))?;
-        // serde_json escapes quotes, backslashes and control characters.
-        let literal = serde_json::Value::String(value).to_string();
-        if in_string(&out) {
-            out.push_str(&literal[1..literal.len() - 1]);
-        } else {
-            out.push_str(&literal);
-        }
+        put(
+            &mut out,
+            vars(name).ok_or_else(|| format!("unknown placeholder {{{{ {name} }}}}"))?,
+        );
         rest = &after[close + 2..];
     }
     out.push_str(rest);
-    serde_json::from_str::<serde_json::Value>(&out)
-        .map_err(|e| format!("the body template does not give valid JSON: {e}"))?;
     Ok(out)
 }
 
@@ -78,20 +94,7 @@ fn in_string(json: &str) -> bool {
 /// Replace every `{{ name }}` with `vars(name)` as plain text, for values
 /// that become one JSON string as a whole (GitHub workflow inputs).
 pub fn render_text(template: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len() + 32);
-    let mut rest = template;
-    while let Some(open) = rest.find("{{") {
-        out.push_str(&rest[..open]);
-        let after = &rest[open + 2..];
-        let close = after
-            .find("}}")
-            .ok_or_else(|| "a `{{` is never closed with `}}`".to_string())?;
-        let name = after[..close].trim();
-        out.push_str(&vars(name).ok_or_else(|| format!("unknown placeholder {{{{ {name} }}}}"))?);
-        rest = &after[close + 2..];
-    }
-    out.push_str(rest);
-    Ok(out)
+    fill(template, vars, |out, value| out.push_str(&value))
 }
 
 /// Check a template at load time: known names only, and valid JSON once

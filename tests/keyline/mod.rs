@@ -2,6 +2,17 @@
 //! reason, `enter`, type `prod`, `enter`"), turned into keystrokes — shared by
 //! the README table replay and the tutorial replay.
 
+use crate::tui_term::{Term, BIN, PROXIES};
+use serde_json::Value;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Who the replayed console is.
+pub const USER: &str = "oncall@example.com";
+/// How long a hook (and its ledger entry) may take.
+pub const HOOK: Duration = Duration::from_secs(60);
+
 /// One thing a row says to do.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Step {
@@ -62,4 +73,40 @@ pub fn keystrokes(steps: &[Step]) -> String {
             Step::Typed(t) => t.clone(),
         })
         .collect()
+}
+
+/// Run the real binary on the replay's config; its stdout.
+pub fn relcon(config: &Path, args: &[&str]) -> String {
+    let mut c = Command::new(BIN);
+    c.arg("--config").arg(config).args(args);
+    c.env("RELCON_USER", USER)
+        .env_remove("RELCON_CONFIG")
+        .stdin(Stdio::null());
+    for v in PROXIES {
+        c.env_remove(v);
+    }
+    let out = c.output().expect("run relcon");
+    assert!(
+        out.status.success(),
+        "relcon {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn json(config: &Path, args: &[&str]) -> Value {
+    serde_json::from_str(&relcon(config, args)).expect("json")
+}
+
+/// Poll `pred` on the ledger until it holds, or fail saying `what`.
+pub fn ledger(term: &Term, what: &str, mut pred: impl FnMut() -> bool) {
+    let deadline = Instant::now() + HOOK;
+    while !pred() {
+        assert!(
+            Instant::now() < deadline,
+            "the ledger never showed: {what}; screen:\n{}",
+            term.text()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
