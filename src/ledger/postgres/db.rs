@@ -8,7 +8,9 @@ use postgres::{GenericClient, Statement};
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use crate::ledger::sql::{Row, Val};
+use super::{connect, PgStore};
+use crate::error::{Error, Result};
+use crate::ledger::sql::{Db, Row, Val};
 
 pub type Cache = RefCell<HashMap<String, Statement>>;
 type PgResult<T> = std::result::Result<T, postgres::Error>;
@@ -96,6 +98,47 @@ pub fn now_ms(db: &dyn crate::ledger::sql::Db) -> crate::error::Result<i64> {
         .map(|r| r.int(0))
         .transpose()?
         .ok_or_else(|| crate::error::Error::runtime("ledger: no clock"))
+}
+
+/// The shared SQL inside one append transaction. The first database error
+/// is kept, so the transaction's caller can tell a lost connection from a
+/// refused gate.
+pub(super) struct TxDb<'a> {
+    pub(super) tx: RefCell<postgres::Transaction<'a>>,
+    pub(super) stmts: &'a Cache,
+    pub(super) error: RefCell<Option<postgres::Error>>,
+}
+
+impl TxDb<'_> {
+    fn keep(&self, e: postgres::Error) -> Error {
+        let msg = format!("ledger: {}", connect::one_line(&e));
+        self.error.borrow_mut().get_or_insert(e);
+        Error::runtime(msg)
+    }
+}
+
+impl Db for TxDb<'_> {
+    fn exec(&self, sql: &str, params: &[Val]) -> Result<usize> {
+        exec(&mut *self.tx.borrow_mut(), self.stmts, sql, params).map_err(|e| self.keep(e))
+    }
+    fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
+        query(&mut *self.tx.borrow_mut(), self.stmts, sql, params).map_err(|e| self.keep(e))
+    }
+    fn now_ms(&self) -> Result<i64> {
+        now_ms(self)
+    }
+}
+
+impl Db for PgStore {
+    fn exec(&self, sql: &str, params: &[Val]) -> Result<usize> {
+        self.with(|c| exec(&mut c.client, &c.stmts, sql, params))
+    }
+    fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
+        self.with(|c| query(&mut c.client, &c.stmts, sql, params))
+    }
+    fn now_ms(&self) -> Result<i64> {
+        now_ms(self)
+    }
 }
 
 #[cfg(test)]

@@ -22,7 +22,7 @@ use super::store::{StateView, Store, TxBody};
 use crate::config::LedgerConfig;
 use crate::error::{Error, Result};
 pub use connect::{target, Target, Tls};
-use db::Cache;
+use db::{Cache, TxDb};
 use runtime::outside_runtime;
 
 /// The NOTIFY channel new seqs are announced on.
@@ -229,47 +229,6 @@ impl Drop for PgStore {
         if let Some(conn) = self.conn.get_mut().take() {
             outside_runtime(move || drop(conn));
         }
-    }
-}
-
-/// The shared SQL inside one append transaction. The first database error
-/// is kept, so the transaction's caller can tell a lost connection from a
-/// refused gate.
-struct TxDb<'a> {
-    tx: RefCell<postgres::Transaction<'a>>,
-    stmts: &'a Cache,
-    error: RefCell<Option<postgres::Error>>,
-}
-
-impl TxDb<'_> {
-    fn keep(&self, e: postgres::Error) -> Error {
-        let msg = format!("ledger: {}", connect::one_line(&e));
-        self.error.borrow_mut().get_or_insert(e);
-        Error::runtime(msg)
-    }
-}
-
-impl Db for TxDb<'_> {
-    fn exec(&self, sql: &str, params: &[Val]) -> Result<usize> {
-        db::exec(&mut *self.tx.borrow_mut(), self.stmts, sql, params).map_err(|e| self.keep(e))
-    }
-    fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
-        db::query(&mut *self.tx.borrow_mut(), self.stmts, sql, params).map_err(|e| self.keep(e))
-    }
-    fn now_ms(&self) -> Result<i64> {
-        db::now_ms(self)
-    }
-}
-
-impl Db for PgStore {
-    fn exec(&self, sql: &str, params: &[Val]) -> Result<usize> {
-        self.with(|c| db::exec(&mut c.client, &c.stmts, sql, params))
-    }
-    fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
-        self.with(|c| db::query(&mut c.client, &c.stmts, sql, params))
-    }
-    fn now_ms(&self) -> Result<i64> {
-        db::now_ms(self)
     }
 }
 

@@ -3,6 +3,7 @@
 //! The App holds what every view shares (`Shared`), each view's own state
 //! (`Views`), the popup stack and the jobs this console started.
 
+mod filter;
 mod incident;
 mod keys;
 mod mouse;
