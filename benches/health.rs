@@ -9,9 +9,9 @@
 //!   holds 1 000 endpoints × a full sparkline history, and `Board::apply`.
 //! * `live/*` (a plain measurement, printed): the real pollers
 //!   (`health::poller::spawn`) against real loopback HTTP servers, driven by
-//!   a copy of the console loop (`tui::run`: one current-thread runtime;
-//!   every sample goes to `App::update(Msg::Health)`, then one frame is drawn
-//!   into a TestBackend whenever the app is dirty). CPU is getrusage of this
+//!   the console loop's pacing (`tui::pace::Pace`: one current-thread
+//!   runtime; every sample goes to `App::update(Msg::Health)`, frames are
+//!   drawn into a TestBackend when the console would draw them). CPU is getrusage of this
 //!   process over the measured window; the HTTP servers run in a child
 //!   process (this binary re-executed with `RELCON_BENCH_HEALTH_SERVE`), so
 //!   their CPU is not counted (it is printed beside). After each 1 000-endpoint
@@ -39,6 +39,7 @@ use relcon::config::Config;
 use relcon::health::poller::{self, DEFAULT_CONCURRENCY};
 use relcon::health::{HealthUpdate, Sample, State, SubCheck};
 use relcon::ops::{self, Ctx};
+use relcon::tui::pace::Pace;
 use relcon::tui::{testing, App, AppInit, Msg, Theme, View};
 
 /// Set to a number of listeners: serve health on that many loopback ports.
@@ -339,8 +340,7 @@ fn run_live(config: &Config, app: &mut App, servers: &Servers, warmup: Duration,
     let mut live = rt.block_on(async {
         let (htx, mut hrx) = tokio::sync::mpsc::unbounded_channel::<HealthUpdate>();
         let pollers = poller::spawn(config, htx, DEFAULT_CONCURRENCY);
-        let mut clock = tokio::time::interval(Duration::from_secs(1));
-        clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut pace = Pace::default();
         let start = Instant::now();
         let measure_from = start + warmup;
         let end = measure_from + secs;
@@ -358,20 +358,26 @@ fn run_live(config: &Config, app: &mut App, servers: &Servers, warmup: Duration,
             if now >= end {
                 break;
             }
-            if app.dirty {
+            if pace.due(app) {
                 let t = Instant::now();
-                term.draw(|f| relcon::tui::draw(f, app, &theme)).unwrap();
+                pace.draw(app, chrono::Utc::now(), |app| {
+                    term.draw(|f| relcon::tui::draw(f, app, &theme)).map(|_| ())
+                })
+                .unwrap();
                 frames.push(t.elapsed());
-                app.dirty = false;
             }
+            let frame_at = pace.frame_at(app);
             tokio::select! {
                 Some(u) = hrx.recv() => {
                     updates += 1;
                     app.update(Msg::Health(u));
                 }
-                _ = clock.tick() => {
+                _ = tokio::time::sleep_until(pace.clock_at()) => {
+                    pace.clock_fired();
                     app.update(Msg::Clock(chrono::Utc::now()));
                 }
+                _ = tokio::time::sleep_until(frame_at.unwrap_or_else(tokio::time::Instant::now)), if frame_at.is_some() => {}
+                _ = tokio::time::sleep_until(tokio::time::Instant::from_std(end)) => {}
             }
             while let Ok(u) = hrx.try_recv() {
                 updates += 1;

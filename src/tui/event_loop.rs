@@ -6,10 +6,11 @@
 use std::time::Duration;
 
 use tokio::signal::unix::{signal, SignalKind};
-use tokio::time::MissedTickBehavior;
+use tokio::time::{Instant, MissedTickBehavior};
 
 use super::event::{Effect, Msg};
 use super::input::terminal;
+use super::pace::Pace;
 use super::render::{self, theme::Theme};
 use super::worker::presence::PresenceHandle;
 use super::worker::Backend;
@@ -54,35 +55,32 @@ pub(super) async fn run(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
-    let mut clock = tokio::time::interval(Duration::from_secs(1));
-    clock.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut spin = tokio::time::interval(Duration::from_millis(100));
     spin.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    // At most one frame per FRAME: with a thousand health endpoints samples
-    // arrive hundreds of times a second, and drawing for each one would cost
-    // more than the polling. Input is still drawn within a frame's time.
-    const FRAME: Duration = Duration::from_millis(33);
-    let mut last_draw = tokio::time::Instant::now() - FRAME;
+    let mut pace = Pace::default();
     loop {
-        if app.dirty && last_draw.elapsed() >= FRAME {
-            terminal.draw(|f| render::draw(f, &app, &theme))?;
-            app.dirty = false;
-            last_draw = tokio::time::Instant::now();
+        if pace.due(&app) {
+            pace.draw(&mut app, clock_fn(), |app| {
+                terminal.draw(|f| render::draw(f, app, &theme)).map(|_| ())
+            })?;
         }
         if app.quit {
             break;
         }
         let busy = app.busy();
-        let dirty = app.dirty;
+        let frame_at = pace.frame_at(&app);
         let msg = tokio::select! {
             Some(m) = rx.recv() => m,
             Some(u) = hrx.recv() => {
                 backend.health(u.clone());
                 Msg::Health(u)
             }
-            _ = clock.tick() => Msg::Clock(clock_fn()),
+            _ = tokio::time::sleep_until(pace.clock_at()) => {
+                pace.clock_fired();
+                Msg::Clock(clock_fn())
+            }
             _ = spin.tick(), if busy => Msg::Spin,
-            _ = tokio::time::sleep_until(last_draw + FRAME), if dirty => continue,
+            _ = tokio::time::sleep_until(frame_at.unwrap_or_else(Instant::now)), if frame_at.is_some() => continue,
             _ = sigterm.recv() => return Ok(128 + 15),
             _ = sighup.recv() => return Ok(128 + 1),
             _ = sigint.recv() => return Ok(128 + 2),

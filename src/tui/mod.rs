@@ -16,6 +16,7 @@ pub mod dialogs;
 pub mod event;
 mod event_loop;
 pub mod input;
+pub mod pace;
 pub mod render;
 pub mod snapshot;
 pub mod testing;

@@ -249,6 +249,9 @@ fn tick_one(ctx: &mut Ctx, driver: &mut Driver, r: &Rollout, report: &mut TickRe
     Ok(())
 }
 
+/// The longest a driver holding no lease sleeps without an event.
+const IDLE_WAIT: Duration = Duration::from_secs(30);
+
 /// Tick until nothing is left to drive (or, `forever`, until cancelled),
 /// sleeping until the next thing is due — woken early by any new event.
 /// Returns how many rollouts this driver saw abort.
@@ -269,19 +272,43 @@ pub fn run(ctx: &mut Ctx, forever: bool, cancel: &CancelToken, on: &mut dyn FnMu
                 return Ok(());
             }
             let now = ctx.now();
-            let cap = Leases::beat_every(ctx).min(Duration::from_secs(1));
+            // Holding a lease, beat well before it lapses. Holding none,
+            // nothing is due but what `next` names or an event brings (an
+            // event ends the wait at once): the long cap is a safety net,
+            // and an idle console does no work between events.
+            let cap = if driver.leases.is_empty() {
+                IDLE_WAIT
+            } else {
+                // Twice per beat, so a tick always lands in time for one.
+                Leases::beat_every(ctx) / 2
+            };
             let wait = report
                 .next
                 .map_or(cap, |t| (t - now).to_std().unwrap_or(Duration::ZERO))
                 .min(cap);
-            if !wait.is_zero() {
-                let head = ctx.store.head_seq()?;
-                ctx.store.wait_for_change(head, wait)?;
-            }
+            wait_or_cancel(ctx, wait, cancel)?;
         }
     })();
     driver.leases.release_all(ctx);
     result.map(|_| aborts)
+}
+
+/// Sleep up to `wait`, ending early on a new event or when cancelled: in
+/// slices, since a wait on the store cannot see the token (closing a
+/// console joins this thread).
+fn wait_or_cancel(ctx: &mut Ctx, wait: Duration, cancel: &CancelToken) -> Result<()> {
+    const SLICE: Duration = Duration::from_secs(1);
+    let until = std::time::Instant::now() + wait;
+    let head = ctx.store.head_seq()?;
+    loop {
+        let left = until.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() || cancel.is_cancelled() {
+            return Ok(());
+        }
+        if ctx.store.wait_for_change(head, left.min(SLICE))? != head {
+            return Ok(());
+        }
+    }
 }
 
 /// A driver on a thread of its own (an open console): ticks for as long as

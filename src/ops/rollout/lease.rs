@@ -25,6 +25,11 @@ pub fn holds(view: &dyn StateView, env: &str, token: u64) -> Result<bool> {
 }
 
 impl Leases {
+    /// Whether this driver holds no lease (nothing to keep alive).
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty()
+    }
+
     pub fn token(&self, env: &str) -> Option<u64> {
         self.held.get(env).map(|(t, _)| *t)
     }

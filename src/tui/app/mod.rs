@@ -19,7 +19,6 @@ use super::event::{Effect, Msg};
 use super::render::layout;
 use super::render::theme::State;
 use super::snapshot::{Query, Snapshot};
-use super::views::dashboard::Dashboard;
 use super::views::team::Team;
 use super::views::{Shared, View, Views};
 use crate::config::Config;
@@ -54,6 +53,10 @@ pub struct App {
     pub status: Option<(String, State)>,
     pub running: Vec<Running>,
     pub dirty: bool,
+    /// Only latency figures and sparklines moved (health samples whose
+    /// state, reason and version did not change): drawn at most once per
+    /// `HEALTH_FRAME`, so a thousand pollers do not each cost a frame.
+    pub health_dirty: bool,
     pub quit: bool,
     /// Keys typed while what they act on loads (the first snapshot, a
     /// view's rows, a dialog's preview): replayed, in order, once it is there.
@@ -120,6 +123,7 @@ impl App {
             status: bad_skin.map(|e| (e, State::Warn)),
             running: Vec::new(),
             dirty: true,
+            health_dirty: false,
             quit: false,
             queued: Default::default(),
             hidden: None,
@@ -157,10 +161,10 @@ impl App {
                 self.history_window()
             }
             Msg::Clock(now) => {
-                if self.ages(now) != self.ages(self.shared.now) {
-                    self.dirty = true;
-                }
+                // The loop wakes the clock only when text on screen is due
+                // to read differently (`render::redraw_at`).
                 self.shared.now = now;
+                self.dirty = true;
                 Vec::new()
             }
             Msg::Spin => {
@@ -201,8 +205,13 @@ impl App {
                 Vec::new()
             }
             Msg::Health(u) => {
-                self.shared.health.apply(u);
-                self.dirty = true;
+                // A light that changes is drawn at once; a new latency only
+                // with the next health frame.
+                if self.shared.health.apply(u) {
+                    self.dirty = true;
+                } else {
+                    self.health_dirty = true;
+                }
                 Vec::new()
             }
             Msg::BackendError(e) => {
@@ -293,20 +302,5 @@ impl App {
             _ => None,
         });
         shown.or_else(|| self.hidden.as_deref_mut().filter(|d| d.id == id))
-    }
-
-    /// Every relative age and countdown on screen, so the clock redraws
-    /// only when one of them would read differently.
-    fn ages(&self, now: DateTime<Utc>) -> Vec<String> {
-        let sh = &self.shared;
-        let mut out = self.views.dashboard.ages(sh, now);
-        match self.view {
-            // Lease countdowns only while a lease is shown: otherwise the
-            // clock redraws nothing.
-            View::Dashboard => out.extend(Dashboard::countdowns(sh, now)),
-            View::Flags => out.extend(self.views.flags.ages(sh, now)),
-            _ => {}
-        }
-        out
     }
 }

@@ -16,19 +16,26 @@ use crate::domain::DeploymentStatus;
 /// "just now", "12s ago", "3m ago", "2h ago", "5d ago".
 pub fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     let s = (now - at).num_seconds();
-    match s {
-        i64::MIN..=-1 => "in future".into(),
-        0..=4 => "just now".into(),
-        5..=59 => format!("{s}s ago"),
-        60..=3599 => format!("{}m ago", s / 60),
-        3600..=86_399 => format!("{}h ago", s / 3600),
-        _ => format!("{}d ago", s / 86_400),
-    }
+    // The label changes when `s` reaches the next step of its unit.
+    let (text, next) = match s {
+        i64::MIN..=-1 => ("in future".into(), 0),
+        0..=4 => ("just now".into(), 5),
+        5..=59 => (format!("{s}s ago"), s + 1),
+        60..=3599 => (format!("{}m ago", s / 60), (s / 60 + 1) * 60),
+        3600..=86_399 => (format!("{}h ago", s / 3600), (s / 3600 + 1) * 3600),
+        _ => (format!("{}d ago", s / 86_400), (s / 86_400 + 1) * 86_400),
+    };
+    super::redraw_at::note(at + chrono::Duration::seconds(next));
+    text
 }
 
 /// "14:02" today, "Nov 18 14:02" otherwise (UTC, like the ledger).
 pub fn when(now: DateTime<Utc>, at: DateTime<Utc>) -> String {
     if now.date_naive() == at.date_naive() {
+        // Tomorrow the same time needs its date.
+        if let Some(midnight) = now.date_naive().succ_opt().and_then(|d| d.and_hms_opt(0, 0, 0)) {
+            super::redraw_at::note(midnight.and_utc());
+        }
         at.format("%H:%M").to_string()
     } else {
         at.format("%b %d %H:%M").to_string()

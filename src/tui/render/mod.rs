@@ -12,6 +12,7 @@ use ratatui::Frame;
 pub mod chrome;
 pub mod format;
 pub mod layout;
+pub mod redraw_at;
 pub mod theme;
 
 use super::app::App;

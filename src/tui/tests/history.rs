@@ -30,7 +30,7 @@ fn history_is_virtualised_in_windows() {
 }
 
 #[test]
-fn clock_redraws_only_when_an_age_changes() {
+fn a_frame_names_when_its_ages_change() {
     let (_d, mut ctx) = ctx();
     crate::ops::register::register(
         &mut ctx,
@@ -52,17 +52,23 @@ fn clock_redraws_only_when_an_age_changes() {
     )
     .unwrap();
     let mut a = app(&mut ctx, false);
-    a.dirty = false;
     let t = a.shared.now;
-    // 10 min ago stays "10m ago" for a few seconds …
-    a.update(Msg::Clock(t + chrono::Duration::minutes(10)));
-    a.dirty = false;
-    a.update(Msg::Clock(
-        t + chrono::Duration::minutes(10) + chrono::Duration::seconds(1),
-    ));
-    assert!(!a.dirty, "same text, no redraw");
-    a.update(Msg::Clock(t + chrono::Duration::minutes(11)));
-    assert!(a.dirty, "11m ago now");
+    // Drawn 10 min after the deploy, the ages read "10m ago" until the
+    // 11th minute: that is when the frame asks the clock to wake, not before.
+    a.shared.now = t + chrono::Duration::minutes(10);
+    crate::tui::render::redraw_at::take();
+    let screen = testing::text(&testing::buffer(&a, &crate::tui::Theme::default_dark(), 160, 48));
+    assert!(screen.contains("10m ago"), "{screen}");
+    let next = crate::tui::render::redraw_at::take().expect("ages on screen name their next change");
+    assert!(
+        next > t + chrono::Duration::minutes(10) + chrono::Duration::seconds(1),
+        "{next} vs {t}"
+    );
+    assert!(next <= t + chrono::Duration::minutes(11), "{next} vs {t}");
+    a.update(Msg::Clock(next));
+    assert!(a.dirty, "the clock woke for a change: redraw");
+    let screen = testing::text(&testing::buffer(&a, &crate::tui::Theme::default_dark(), 160, 48));
+    assert!(screen.contains("11m ago"), "{screen}");
 }
 
 /// Odd and tiny sizes draw without a panic and leave nothing behind: back

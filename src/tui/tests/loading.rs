@@ -7,7 +7,7 @@ use super::{app, ctx, releases};
 use crate::tui::event::CommitsKey;
 use crate::tui::event::Effect;
 use crate::tui::snapshot::Query;
-use crate::tui::testing::{key, press, serve};
+use crate::tui::testing::{self, key, press, serve};
 use crate::tui::views::dashboard::Commits;
 use crate::tui::{render::layout, Msg};
 
@@ -249,7 +249,8 @@ fn the_reader_thread_answers_flag_history_requests() {
     }
 }
 
-/// "just now" in the history pane turns into "12s ago" on the clock.
+/// "just now" in the history pane turns into "12s ago" on the clock, which
+/// the frame asks for.
 #[test]
 fn the_clock_redraws_flag_history_ages() {
     use crate::tui::event::FlagHistoryKey;
@@ -275,9 +276,15 @@ fn the_clock_redraws_flag_history_ages() {
         seq,
         result: Some(Ok(vec![change])),
     });
-    a.dirty = false;
-    a.update(Msg::Clock(now + chrono::Duration::seconds(2)));
-    assert!(!a.dirty, "still “just now”");
+    // Drawn at once it reads "just now", which lasts 5 s: the frame asks
+    // the clock to wake then (or sooner, for another label), not each second.
+    crate::tui::render::redraw_at::take();
+    let screen = testing::text(&testing::buffer(&a, &crate::tui::Theme::default_dark(), 160, 48));
+    assert!(screen.contains("just now"), "{screen}");
+    let next = crate::tui::render::redraw_at::take().expect("the history's age names its next change");
+    assert!(next <= now + chrono::Duration::seconds(5), "{next} vs {now}");
     a.update(Msg::Clock(now + chrono::Duration::seconds(12)));
     assert!(a.dirty, "now “12s ago”");
+    let screen = testing::text(&testing::buffer(&a, &crate::tui::Theme::default_dark(), 160, 48));
+    assert!(screen.contains("12s ago"), "{screen}");
 }

@@ -39,6 +39,10 @@ impl Shared {
             self.now,
             verify,
         );
+        if let VersionCheck::Verifying { until, .. } = &version {
+            // "verifying" turns into drift when the window closes.
+            crate::tui::render::redraw_at::note(*until);
+        }
         LiveHealth {
             board,
             version,

@@ -105,6 +105,7 @@ impl Shared {
     pub fn lease_left(&self, d: &DeploymentSummary) -> Option<i64> {
         let l = d.lease.as_ref().filter(|l| !l.expired && running(d))?;
         let loaded = self.snap.as_ref()?.loaded_at;
+        crate::tui::render::redraw_at::every_second(self.now);
         Some(l.expires_in_s - (self.now - loaded).num_seconds())
     }
 

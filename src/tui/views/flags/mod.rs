@@ -11,7 +11,6 @@ mod render;
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 use ratatui::Frame;
 
@@ -20,7 +19,6 @@ pub use cache::{Cached, FlagHistory};
 use super::{ListPos, Shared};
 use crate::ops::flags::FlagListRow;
 use crate::tui::event::FlagHistoryKey;
-use crate::tui::render::format::age;
 use crate::tui::render::theme::Theme;
 
 #[derive(Debug, Default)]
@@ -65,14 +63,6 @@ impl Flags {
         match rows.get(fi * n + ei) {
             Some(r) if r.flag == flag && r.env == env => Some(r),
             _ => rows.iter().find(|r| r.flag == flag && r.env == env),
-        }
-    }
-
-    /// The ages in the history pane, for the clock's redraw check.
-    pub fn ages(&self, sh: &Shared, now: DateTime<Utc>) -> Vec<String> {
-        match self.history(sh) {
-            Some(FlagHistory::Ready(list)) => list.iter().map(|c| age(now, c.at)).collect(),
-            _ => Vec::new(),
         }
     }
 

@@ -37,7 +37,7 @@ pub fn of<'a>(sh: &'a Shared, env: &str) -> Option<&'a RolloutStatus> {
 /// console's clock, for the environment's card.
 pub fn card_line(env: &str, sh: &Shared, theme: &Theme, w: usize) -> Option<Line<'static>> {
     let st = of(sh, env)?;
-    let text = crate::ops::rollout::card_line(st, sh.now);
+    let text = line_text(st, sh);
     let style = match st.phase {
         crate::domain::rollout::Phase::Aborted => theme.error(),
         crate::domain::rollout::Phase::Completed => theme.ok(),
@@ -46,6 +46,15 @@ pub fn card_line(env: &str, sh: &Shared, theme: &Theme, w: usize) -> Option<Line
         _ => theme.accent(),
     };
     Some(Line::styled(fit(&text, w), style))
+}
+
+/// The rollout's one line as of the console's clock; a running one counts
+/// down ("next in 3m12s", "due 4s ago"), so the clock redraws it.
+pub fn line_text(st: &RolloutStatus, sh: &Shared) -> String {
+    if st.phase == crate::domain::rollout::Phase::Running {
+        crate::tui::render::redraw_at::every_second(sh.now);
+    }
+    crate::ops::rollout::card_line(st, sh.now)
 }
 
 /// What a key asks of the selected environment's rollout: pause and
@@ -78,10 +87,7 @@ pub fn facts(sh: &Shared, env: &str, act: Act) -> Vec<String> {
         Act::Pause => format!("Pause the rollout of {} in {env}?", st.target.describe()),
         Act::Resume => format!("Resume the rollout of {} in {env}?", st.target.describe()),
     };
-    let mut out = vec![
-        question,
-        format!("{}: {}", st.rollout, crate::ops::rollout::card_line(st, sh.now)),
-    ];
+    let mut out = vec![question, format!("{}: {}", st.rollout, line_text(st, sh))];
     out.push(match act {
         Act::Abort => "Aborting sets the weight to 0 now (the plan's on_abort): the emergency path.".to_string(),
         Act::Advance => match st.weights.get(st.step as usize) {

@@ -8,7 +8,7 @@ use ratatui::Frame;
 
 use super::of;
 use crate::domain::rollout::{Phase, Sample, Verdict};
-use crate::ops::rollout::{card_line, short_duration, RolloutStatus};
+use crate::ops::rollout::{short_duration, RolloutStatus};
 use crate::tui::render::format::{age, fit, inert_lines, pad, sparkline, text};
 use crate::tui::render::theme::Theme;
 use crate::tui::views::Shared;
@@ -156,7 +156,7 @@ pub fn view_lines(sh: &Shared, theme: &Theme, w: usize) -> Vec<Line<'static>> {
             ),
         ]),
         timeline(st, theme),
-        Line::styled(fit(&card_line(st, sh.now), w), theme.accent()),
+        Line::styled(fit(&super::line_text(st, sh), w), theme.accent()),
         Line::styled(fit(&text(&st.waiting), w), theme.muted()),
     ];
     if let Some(r) = &st.reason {
