@@ -34,20 +34,20 @@ fn table_digest(db: &dyn Db, p: &Projection) -> Result<([u64; 4], usize)> {
     let sql = format!("SELECT {} FROM {}", p.cols, p.table);
     let mut sum = [0u64; 4];
     let mut count = 0;
-    db.each_row(&sql, &[], &mut |r| {
+    db.each_row_ref(&sql, &[], &mut |r| {
         count += 1;
         let mut h = Sha256::new();
-        for v in &r.0 {
-            match v {
-                Val::Null => h.update([0u8]),
-                Val::Int(n) => {
+        for v in r {
+            match *v {
+                ValRef::Null => h.update([0u8]),
+                ValRef::Int(n) => {
                     h.update([1u8]);
                     h.update(n.to_le_bytes());
                 }
-                Val::Text(t) => {
+                ValRef::Text(t) => {
                     h.update([2u8]);
                     h.update((t.len() as u64).to_le_bytes());
-                    h.update(t.as_bytes());
+                    h.update(t);
                 }
             }
         }
