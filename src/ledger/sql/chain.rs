@@ -202,17 +202,17 @@ pub fn verify_chain(db: &dyn Db) -> Result<VerifyReport> {
 }
 
 /// The same, handing `each` every event that links (in order, until the
-/// first that does not): `audit verify` rebuilds the projections in the
-/// same read of the events.
+/// first that does not).
 pub fn verify_chain_then(db: &dyn Db, each: &mut dyn FnMut(&Event) -> Result<()>) -> Result<VerifyReport> {
     verify_chain_pages(db, &mut |page| page.iter().try_for_each(&mut *each))
 }
 
 /// The chain check a page at a time: `each` gets every page's events that
 /// link, in order (the page with the first that does not is cut short
-/// before it, and no page follows). Each event links to the one before it
-/// in the page, so no hash is copied per event.
-fn verify_chain_pages(db: &dyn Db, each: &mut dyn FnMut(Vec<Event>) -> Result<()>) -> Result<VerifyReport> {
+/// before it, and no page follows), so `audit verify` can project one page
+/// on another thread while the next is read and hashed. Each event links
+/// to the one before it in the page, so no hash is copied per event.
+pub fn verify_chain_pages(db: &dyn Db, each: &mut dyn FnMut(Vec<Event>) -> Result<()>) -> Result<VerifyReport> {
     let mut prev: Tip = (0, GENESIS.to_string());
     let mut count = 0u64;
     let mut first_bad = None;

@@ -8,7 +8,7 @@
 //! RFC 3339 text (the same text that is hashed).
 
 pub mod chain;
-mod compare;
+pub(crate) mod compare;
 pub mod incident;
 pub mod outbox;
 pub mod outputs;
