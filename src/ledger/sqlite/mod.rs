@@ -279,9 +279,10 @@ impl Store for SqliteStore {
         // A larger page cache made no measurable difference here (1M events,
         // 23.5-35 s either way on a loaded machine) and cost 65 MB: not used.
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        // Dropping the indexes the replay does not read and building them
-        // after (sqlite/replay.rs) measured no faster here (100k events,
-        // ~575-630 ms either way on a loaded machine): not used.
+        // Also tried (100k events, loaded machine, noise larger than any
+        // gain): dropping the indexes the replay does not read and building
+        // them after (sqlite/replay.rs), and reading the events on a second
+        // thread through a second connection; 0.6-1.0 s either way: not used.
         chain::rebuild(&*tx)?;
         tx.commit()?;
         Ok(())
