@@ -4,7 +4,9 @@ use chrono::{DateTime, Utc};
 
 use super::{apply, vals, Db, Row, Val};
 use crate::error::{Error, Result};
-use crate::ledger::event::{canonical_body, canonical_bytes, chain_hash, format_at, Event, NewEvent, GENESIS};
+use crate::ledger::event::{
+    canonical_body, canonical_bytes, chain_hash, chain_hash_is, format_at, Event, NewEvent, GENESIS,
+};
 use crate::ledger::store::VerifyReport;
 
 pub const EVENT_COLS: &str = "seq, at, actor, kind, env, body, hash";
@@ -108,14 +110,24 @@ pub fn append_one(db: &dyn Db, tip: &mut Tip, at: &DateTime<Utc>, actor: &str, n
 
 /// Whether `e` is the valid successor of `prev` (seq and hash link).
 pub fn link_error(prev: &Tip, e: &Event) -> Option<String> {
-    if e.seq != prev.0 + 1 {
-        return Some(format!("event {} is missing (next stored is {})", prev.0 + 1, e.seq));
+    link_error_to(prev.0, &prev.1, e)
+}
+
+fn link_error_to(prev_seq: u64, prev_hash: &str, e: &Event) -> Option<String> {
+    if e.seq != prev_seq + 1 {
+        return Some(format!("event {} is missing (next stored is {})", prev_seq + 1, e.seq));
     }
-    let want = chain_hash(
-        &prev.1,
-        &canonical_bytes(e.seq, &format_at(&e.at), &e.actor, &e.kind, e.env.as_deref(), &e.body),
+    let at = format_at(&e.at);
+    let fields = (
+        e.seq,
+        at.as_str(),
+        e.actor.as_str(),
+        e.kind.as_str(),
+        e.env.as_deref(),
+        e.body.as_str(),
     );
-    (want != e.hash).then(|| "hash does not match its contents and the chain before it".to_string())
+    (!chain_hash_is(&e.hash, prev_hash, fields))
+        .then(|| "hash does not match its contents and the chain before it".to_string())
 }
 
 /// Copy an event exactly as it was recorded elsewhere (`ledger copy`):
@@ -190,28 +202,50 @@ pub fn verify_chain(db: &dyn Db) -> Result<VerifyReport> {
 }
 
 /// The same, handing `each` every event that links (in order, until the
-/// first that does not): `audit verify` rebuilds the projections in the
-/// same read of the events.
+/// first that does not).
 pub fn verify_chain_then(db: &dyn Db, each: &mut dyn FnMut(&Event) -> Result<()>) -> Result<VerifyReport> {
+    verify_chain_pages(db, &mut |page| page.iter().try_for_each(&mut *each))
+}
+
+/// The chain check a page at a time: `each` gets every page's events that
+/// link, in order (the page with the first that does not is cut short
+/// before it, and no page follows), so `audit verify` can project one page
+/// on another thread while the next is read and hashed. Each event links
+/// to the one before it in the page, so no hash is copied per event.
+pub fn verify_chain_pages(db: &dyn Db, each: &mut dyn FnMut(Vec<Event>) -> Result<()>) -> Result<VerifyReport> {
     let mut prev: Tip = (0, GENESIS.to_string());
     let mut count = 0u64;
     let mut first_bad = None;
-    let mut stop = false;
-    for_each_event(db, &mut |e| {
-        if stop {
-            return Ok(());
+    loop {
+        let mut page = events_after(db, prev.0, PAGE)?;
+        if page.is_empty() {
+            break;
         }
-        count += 1;
-        if let Some(why) = link_error(&prev, &e) {
-            let at = if e.seq != prev.0 + 1 { prev.0 + 1 } else { e.seq };
-            first_bad = Some((at, why));
-            stop = true;
-            return Ok(());
+        let mut linked = page.len();
+        for (i, e) in page.iter().enumerate() {
+            let (seq, hash) = match i.checked_sub(1) {
+                Some(j) => (page[j].seq, page[j].hash.as_str()),
+                None => (prev.0, prev.1.as_str()),
+            };
+            if let Some(why) = link_error_to(seq, hash, e) {
+                let at = if e.seq != seq + 1 { seq + 1 } else { e.seq };
+                first_bad = Some((at, why));
+                linked = i;
+                break;
+            }
         }
-        each(&e)?;
-        prev = (e.seq, e.hash);
-        Ok(())
-    })?;
+        count += (linked + usize::from(first_bad.is_some())) as u64;
+        page.truncate(linked);
+        if let Some(last) = page.last() {
+            prev = (last.seq, last.hash.clone());
+        }
+        if !page.is_empty() {
+            each(page)?;
+        }
+        if first_bad.is_some() {
+            break;
+        }
+    }
     Ok(VerifyReport {
         events: count,
         first_bad,

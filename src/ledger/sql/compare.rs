@@ -27,27 +27,30 @@ pub fn table_rows(db: &dyn Db, p: &Projection) -> Result<Vec<String>> {
     Ok(rows)
 }
 
+/// A table's order-free digest: see [`table_digest`].
+pub type Digest = ([u64; 4], usize);
+
 /// A digest of a table's rows that ignores their order: the wrapping sum
 /// of each row's sha256 (typed, length-prefixed values), and the count.
-fn table_digest(db: &dyn Db, p: &Projection) -> Result<([u64; 4], usize)> {
+fn table_digest(db: &dyn Db, p: &Projection) -> Result<Digest> {
     use sha2::{Digest, Sha256};
     let sql = format!("SELECT {} FROM {}", p.cols, p.table);
     let mut sum = [0u64; 4];
     let mut count = 0;
-    db.each_row(&sql, &[], &mut |r| {
+    db.each_row_ref(&sql, &[], &mut |r| {
         count += 1;
         let mut h = Sha256::new();
-        for v in &r.0 {
-            match v {
-                Val::Null => h.update([0u8]),
-                Val::Int(n) => {
+        for v in r {
+            match *v {
+                ValRef::Null => h.update([0u8]),
+                ValRef::Int(n) => {
                     h.update([1u8]);
                     h.update(n.to_le_bytes());
                 }
-                Val::Text(t) => {
+                ValRef::Text(t) => {
                     h.update([2u8]);
                     h.update((t.len() as u64).to_le_bytes());
-                    h.update(t.as_bytes());
+                    h.update(t);
                 }
             }
         }
@@ -78,11 +81,27 @@ pub fn dump(db: &dyn Db) -> Result<String> {
 /// words: which table, which row no event explains, or which row the events
 /// call for that is missing.
 pub fn first_difference(live: &dyn Db, rebuilt: &dyn Db) -> Result<Option<String>> {
-    for p in PROJECTIONS {
+    first_difference_given(live, rebuilt, &digests(live)?, &digests(rebuilt)?)
+}
+
+/// Every projection's digest, in [`PROJECTIONS`] order: each side can be
+/// digested on its own thread (`audit verify` does), then compared.
+pub fn digests(db: &dyn Db) -> Result<Vec<Digest>> {
+    PROJECTIONS.iter().map(|p| table_digest(db, p)).collect()
+}
+
+/// [`first_difference`] once both sides' [`digests`] are known.
+pub fn first_difference_given(
+    live: &dyn Db,
+    rebuilt: &dyn Db,
+    live_digests: &[Digest],
+    rebuilt_digests: &[Digest],
+) -> Result<Option<String>> {
+    for (i, p) in PROJECTIONS.iter().enumerate() {
         // Equal tables (the usual case) are told apart by an order-free
         // digest, one table and one side in memory at a time; only a table
         // that differs is sorted as text to name the row.
-        if table_digest(live, p)? == table_digest(rebuilt, p)? {
+        if live_digests.get(i) == rebuilt_digests.get(i) {
             continue;
         }
         let have = table_rows(live, p)?;

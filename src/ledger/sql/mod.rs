@@ -8,7 +8,7 @@
 //! RFC 3339 text (the same text that is hashed).
 
 pub mod chain;
-mod compare;
+pub(crate) mod compare;
 pub mod incident;
 pub mod outbox;
 pub mod outputs;
@@ -82,6 +82,25 @@ macro_rules! vals {
 }
 pub use vals;
 
+/// A value as read, borrowed from the row (text as its stored bytes), for
+/// passes that only look at each value once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValRef<'a> {
+    Null,
+    Int(i64),
+    Text(&'a [u8]),
+}
+
+impl Val {
+    pub fn borrowed(&self) -> ValRef<'_> {
+        match self {
+            Val::Null => ValRef::Null,
+            Val::Int(n) => ValRef::Int(*n),
+            Val::Text(t) => ValRef::Text(t.as_bytes()),
+        }
+    }
+}
+
 /// One result row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row(pub Vec<Val>);
@@ -131,6 +150,14 @@ pub trait Db {
             each(r)?;
         }
         Ok(())
+    }
+    /// Each row's values, borrowed: nothing is copied out of the row (a
+    /// store that cannot borrow converts each row first).
+    fn each_row_ref(&self, sql: &str, params: &[Val], each: &mut dyn FnMut(&[ValRef<'_>]) -> Result<()>) -> Result<()> {
+        self.each_row(sql, params, &mut |r| {
+            let vals: Vec<ValRef<'_>> = r.0.iter().map(Val::borrowed).collect();
+            each(&vals)
+        })
     }
     fn query_opt(&self, sql: &str, params: &[Val]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
