@@ -24,21 +24,83 @@ pub enum HealthUpdate {
     },
 }
 
+/// What a sparkline shows of a sample: its latency (endpoints) or its
+/// value (metrics). Older samples keep only this, so a thousand endpoints'
+/// history costs a few megabytes, not every sample's strings.
+pub trait Spark {
+    type V: Copy;
+    fn spark(&self) -> Option<Self::V>;
+    fn state(&self) -> State;
+}
+
+impl Spark for Sample {
+    type V = u64;
+    fn spark(&self) -> Option<u64> {
+        self.latency_ms
+    }
+    fn state(&self) -> State {
+        self.state
+    }
+}
+
+impl Spark for MetricSample {
+    type V = f64;
+    fn spark(&self) -> Option<f64> {
+        self.value
+    }
+    fn state(&self) -> State {
+        self.state
+    }
+}
+
+/// One endpoint's or metric's samples: the newest whole, the kept history
+/// as sparkline figures.
 #[derive(Debug, Clone)]
-pub struct Series<T> {
-    pub samples: VecDeque<T>,
+pub struct Series<T: Spark> {
+    latest: Option<T>,
+    /// Sparkline figures of the kept samples, oldest first, the newest's last.
+    pub trail: VecDeque<Option<T::V>>,
     /// When the state last changed, and the last non-healthy reason.
     pub changed_at: Option<DateTime<Utc>>,
     pub last_error: Option<(DateTime<Utc>, String)>,
 }
 
-impl<T> Default for Series<T> {
+impl<T: Spark> Default for Series<T> {
     fn default() -> Self {
         Series {
-            samples: VecDeque::new(),
+            latest: None,
+            trail: VecDeque::new(),
             changed_at: None,
             last_error: None,
         }
+    }
+}
+
+impl<T: Spark> Series<T> {
+    /// The newest sample.
+    pub fn latest(&self) -> Option<&T> {
+        self.latest.as_ref()
+    }
+
+    /// The last `n` sparkline figures, oldest first.
+    pub fn recent(&self, n: usize) -> Vec<Option<T::V>> {
+        self.trail.iter().skip(self.trail.len().saturating_sub(n)).copied().collect()
+    }
+
+    fn push(&mut self, v: T, at: DateTime<Utc>, reason: Option<String>, keep: usize) {
+        if self.latest.as_ref().map(T::state) != Some(v.state()) {
+            self.changed_at = Some(at);
+        }
+        if v.state() != State::Healthy {
+            if let Some(r) = reason {
+                self.last_error = Some((at, r));
+            }
+        }
+        while self.trail.len() >= keep {
+            self.trail.pop_front();
+        }
+        self.trail.push_back(v.spark());
+        self.latest = Some(v);
     }
 }
 
@@ -48,29 +110,6 @@ pub struct Board {
     pub metrics: BTreeMap<(String, String), Series<MetricSample>>,
     /// Samples kept per series; 0 means [`HISTORY`].
     keep: usize,
-}
-
-fn push<T: Clone>(
-    s: &mut Series<T>,
-    v: T,
-    state_of: impl Fn(&T) -> State,
-    at: DateTime<Utc>,
-    reason: Option<String>,
-    keep: usize,
-) {
-    let changed = s.samples.back().map(&state_of) != Some(state_of(&v));
-    if changed {
-        s.changed_at = Some(at);
-    }
-    if state_of(&v) != State::Healthy {
-        if let Some(r) = reason {
-            s.last_error = Some((at, r));
-        }
-    }
-    while s.samples.len() >= keep {
-        s.samples.pop_front();
-    }
-    s.samples.push_back(v);
 }
 
 /// A summary of one env's health, worst wins.
@@ -102,23 +141,20 @@ impl Board {
         match u {
             HealthUpdate::Check { env, check, sample } => {
                 let s = self.checks.entry((env, check)).or_default();
-                let moved = s.samples.back().is_none_or(|b| {
+                let moved = s.latest().is_none_or(|b| {
                     (b.state, &b.reason, &b.version) != (sample.state, &sample.reason, &sample.version)
                 });
-                let at = sample.at;
-                let reason = sample.reason.clone();
-                push(s, sample, |x| x.state, at, reason, keep);
+                let (at, reason) = (sample.at, sample.reason.clone());
+                s.push(sample, at, reason, keep);
                 moved
             }
             HealthUpdate::Metric { env, metric, sample } => {
                 let s = self.metrics.entry((env, metric)).or_default();
                 let moved = s
-                    .samples
-                    .back()
+                    .latest()
                     .is_none_or(|b| (b.state, &b.reason) != (sample.state, &sample.reason));
-                let at = sample.at;
-                let reason = sample.reason.clone();
-                push(s, sample, |x| x.state, at, reason, keep);
+                let (at, reason) = (sample.at, sample.reason.clone());
+                s.push(sample, at, reason, keep);
                 moved
             }
         }
@@ -127,7 +163,7 @@ impl Board {
     pub fn latest(&self, env: &str, check: &str) -> Option<&Sample> {
         self.checks
             .get(&(env.to_string(), check.to_string()))
-            .and_then(|s| s.samples.back())
+            .and_then(|s| s.latest())
     }
 
     pub fn env_health(&self, env: &str) -> EnvHealth {
@@ -137,13 +173,13 @@ impl Board {
             .checks
             .range(from.clone()..)
             .take_while(|((e, _), _)| e == env)
-            .filter_map(|(_, s)| s.samples.back())
+            .filter_map(|(_, s)| s.latest())
             .collect();
         let metrics: Vec<&MetricSample> = self
             .metrics
             .range(from..)
             .take_while(|((e, _), _)| e == env)
-            .filter_map(|(_, s)| s.samples.back())
+            .filter_map(|(_, s)| s.latest())
             .collect();
         let state = State::worst(latest.iter().map(|s| s.state).chain(metrics.iter().map(|m| m.state)));
         let worst_reason = latest
@@ -203,7 +239,7 @@ mod tests {
         assert!(b.apply(sample(State::Unhealthy, 25, "1.0")), "state");
         assert!(!b.apply(sample(State::Unhealthy, 30, "1.0")));
         assert!(b.apply(sample(State::Unhealthy, 30, "1.1")), "version");
-        assert_eq!(b.checks.values().next().unwrap().samples.len(), 5);
+        assert_eq!(b.checks.values().next().unwrap().trail.len(), 5);
     }
 
     #[test]
@@ -213,8 +249,8 @@ mod tests {
             b.apply(sample(State::Healthy, i, "1.0"));
         }
         let s = &b.checks[&("prod".to_string(), "web".to_string())];
-        assert_eq!(s.samples.len(), 1);
-        assert_eq!(s.samples.back().unwrap().latency_ms, Some(4));
+        assert_eq!(s.trail, [Some(4)]);
+        assert_eq!(s.latest().unwrap().latency_ms, Some(4));
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub fn rows(config: &Config, board: &Board, view: &dyn StateView, env_filter: Op
             let s = board
                 .metrics
                 .get(&(env.name.clone(), m.name.clone()))
-                .and_then(|s| s.samples.back());
+                .and_then(|s| s.latest());
             let state = s.map_or(State::Unknown, |s| s.state);
             out.push(HealthRow {
                 env: env.name.clone(),

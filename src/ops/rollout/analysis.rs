@@ -33,7 +33,7 @@ pub fn measure(config: &Config, board: &Board, env: &str, checks: &[String]) -> 
         let latest = board
             .checks
             .get(&(env.to_string(), name.to_string()))
-            .and_then(|s| s.samples.back());
+            .and_then(|s| s.latest());
         match latest {
             Some(s) => Measured {
                 check: name.to_string(),
@@ -60,7 +60,7 @@ pub fn measure(config: &Config, board: &Board, env: &str, checks: &[String]) -> 
             let latest = board
                 .metrics
                 .get(&(env.to_string(), c.clone()))
-                .and_then(|s| s.samples.back());
+                .and_then(|s| s.latest());
             let threshold = m.fail.as_ref().or(m.warn.as_ref()).map(|t| t.text.clone());
             out.push(match latest {
                 Some(s) => Measured {

@@ -70,20 +70,10 @@ pub fn env_lines(sh: &Shared, env: &crate::config::Environment, w: usize, theme:
     let mut lines = Vec::new();
     for c in &env.health {
         let series = sh.health.checks.get(&(env.name.clone(), c.name.clone()));
-        let last = series.and_then(|s| s.samples.back());
+        let last = series.and_then(|s| s.latest());
         let state = last.map_or(State::Unknown, |s| s.state);
         let st = health_state(state);
-        let lat: Vec<Option<u64>> = series
-            .map(|s| {
-                s.samples
-                    .iter()
-                    .rev()
-                    .take(spark_w)
-                    .rev()
-                    .map(|x| x.latency_ms)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let lat: Vec<Option<u64>> = series.map(|s| s.recent(spark_w)).unwrap_or_default();
         let ms = last
             .and_then(|s| s.latency_ms)
             .map(|m| format!("{m}ms"))
@@ -111,7 +101,7 @@ pub fn env_lines(sh: &Shared, env: &crate::config::Environment, w: usize, theme:
             .health
             .metrics
             .get(&(env.name.clone(), m.name.clone()))
-            .and_then(|s| s.samples.back());
+            .and_then(|s| s.latest());
         let state = last.map_or(State::Unknown, |s| s.state);
         let st = health_state(state);
         let value = last

@@ -12,7 +12,7 @@ use ratatui::Frame;
 use super::HealthView;
 use crate::config::Environment;
 use crate::health::board::Series;
-use crate::health::{MetricSample, Sample, State};
+use crate::health::{Sample, State};
 use crate::tui::render::format::{age, cols, fit, fit_spans, health_state, inert_lines, pad, sparkline, text};
 use crate::tui::render::layout;
 use crate::tui::render::theme::Theme;
@@ -232,7 +232,7 @@ struct Rows<'a> {
 impl Rows<'_> {
     /// "changed 2m ago", then the last error on the same line if it fits
     /// whole, else on a line of its own below.
-    fn tail<T>(
+    fn tail<T: crate::health::board::Spark>(
         &self,
         out: &mut Vec<Line<'static>>,
         mut spans: Vec<Span<'static>>,
@@ -265,7 +265,7 @@ impl Rows<'_> {
     fn endpoint(&self, out: &mut Vec<Line<'static>>, check: &str) {
         let (theme, cw) = (self.theme, &self.cw);
         let series = self.sh.health.checks.get(&(self.env.name.clone(), check.to_string()));
-        let last = series.and_then(|s| s.samples.back());
+        let last = series.and_then(|s| s.latest());
         let state = last.map_or(State::Unknown, |s| s.state);
         let mut spans = lead(state, check, cw, theme);
         let Some(last) = last else {
@@ -274,7 +274,7 @@ impl Rows<'_> {
             return;
         };
         let ms = last.latency_ms.map_or_else(|| "—".into(), |m| format!("{m}ms"));
-        let lat: Vec<Option<u64>> = recent(series, cw.spark, |x: &Sample| x.latency_ms);
+        let lat: Vec<Option<u64>> = series.map(|s| s.recent(cw.spark)).unwrap_or_default();
         let (version, drift) = version_cell(Some(last), self.expected);
         spans.push(Span::styled(format!("{ms:>7} "), theme.muted()));
         spans.push(Span::styled(pad(&sparkline(&lat), cw.spark + 1), theme.accent()));
@@ -303,7 +303,7 @@ impl Rows<'_> {
     fn metric(&self, out: &mut Vec<Line<'static>>, m: &crate::config::Metric) {
         let (theme, cw) = (self.theme, &self.cw);
         let series = self.sh.health.metrics.get(&(self.env.name.clone(), m.name.clone()));
-        let last = series.and_then(|s| s.samples.back());
+        let last = series.and_then(|s| s.latest());
         let state = last.map_or(State::Unknown, |s| s.state);
         let mut spans = lead(state, &m.name, cw, theme);
         let Some(last) = last else {
@@ -312,7 +312,7 @@ impl Rows<'_> {
             return;
         };
         let value = last.value.map_or_else(|| "—".into(), crate::health::metrics::fmt);
-        let values = recent(series, cw.spark, |x: &MetricSample| x.value);
+        let values = series.map(|s| s.recent(cw.spark)).unwrap_or_default();
         // Scaled to the largest value seen, like the latency sparkline.
         let max = values.iter().flatten().fold(0.0_f64, |a, b| a.max(*b));
         let scale = |v: f64| {
@@ -328,11 +328,4 @@ impl Rows<'_> {
         spans.push(Span::styled(pad(&thresholds(m), cw.middle), theme.muted()));
         self.tail(out, spans, series, state != State::Healthy);
     }
-}
-
-/// The last `n` values of a series, oldest first.
-fn recent<T, V>(series: Option<&Series<T>>, n: usize, f: impl Fn(&T) -> Option<V>) -> Vec<Option<V>> {
-    series
-        .map(|s| s.samples.iter().rev().take(n).rev().map(&f).collect())
-        .unwrap_or_default()
 }
