@@ -166,15 +166,31 @@ fn ms(from: Instant, to: Instant) -> f64 {
     to.saturating_duration_since(from).as_secs_f64() * 1e3
 }
 
-/// Wait for the first frame (the dashboard with its data), settle, then
-/// send `rounds` rounds of keys, timing each; quit.
-pub fn run(p: Program, mut s: Session, rounds: usize) -> Timings {
-    let first = view_step(p, 1);
-    s.until("the first frame", &first.data);
-    s.idle(Duration::from_secs(1));
-    let mut samples: Vec<(String, Samples)> = Vec::new();
-    for _ in 0..rounds {
-        for step in round(p) {
+/// One program under test: its terminal and what it measured so far.
+pub struct Runner {
+    p: Program,
+    s: Session,
+    samples: Vec<(String, Samples)>,
+    rounds: usize,
+}
+
+impl Runner {
+    /// Wait for the first frame (the dashboard with its data), then settle.
+    pub fn start(p: Program, mut s: Session) -> Runner {
+        s.until("the first frame", &view_step(p, 1).data);
+        s.idle(Duration::from_secs(1));
+        Runner {
+            p,
+            s,
+            samples: Vec::new(),
+            rounds: 0,
+        }
+    }
+
+    /// Send one round of keys, timing each.
+    pub fn round(&mut self) {
+        for step in round(self.p) {
+            let s = &mut self.s;
             let sent = s.press(step.key);
             let frame = s.until(&step.label, &step.frame);
             let data = if (step.data)(s.screen()) {
@@ -183,17 +199,25 @@ pub fn run(p: Program, mut s: Session, rounds: usize) -> Timings {
                 s.until(&format!("{} with its data", step.label), &step.data)
             };
             s.idle(PAUSE);
-            let at = match samples.iter().position(|(l, _)| *l == step.label) {
+            let at = match self.samples.iter().position(|(l, _)| *l == step.label) {
                 Some(at) => at,
                 None => {
-                    samples.push((step.label.clone(), Samples::default()));
-                    samples.len() - 1
+                    self.samples.push((step.label.clone(), Samples::default()));
+                    self.samples.len() - 1
                 }
             };
-            samples[at].1.frame.push(ms(sent, frame));
-            samples[at].1.data.push(ms(sent, data));
+            self.samples[at].1.frame.push(ms(sent, frame));
+            self.samples[at].1.data.push(ms(sent, data));
+        }
+        self.rounds += 1;
+    }
+
+    /// Quit the program; what it measured.
+    pub fn finish(self) -> Timings {
+        self.s.quit();
+        Timings {
+            rounds: self.rounds,
+            samples: self.samples,
         }
     }
-    s.quit();
-    Timings { rounds, samples }
 }
