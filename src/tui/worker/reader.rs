@@ -101,6 +101,8 @@ impl Follower {
 }
 
 type HealthKey = (Option<State>, Option<String>, Vec<String>);
+/// A chain break found now, the snapshot, and whether it was made from the last one.
+type Loaded = (Option<(u64, String)>, Snapshot, bool);
 
 struct Reader {
     ctx: Ctx,
@@ -243,7 +245,7 @@ impl Reader {
         self.loaded = Instant::now();
         self.minute = self.loaded + to_next_minute();
         // Set again from the snapshot; while the ledger is gone, `RETRY` paces.
-        self.lease_check = None;
+        let lease_was = self.lease_check.take();
         // A lease ran out: record the interruption (unless read-only), so
         // it waits for a person on every console.
         if leases_due && !self.ctx.read_only {
@@ -254,12 +256,18 @@ impl Reader {
         // in a row means the ledger is gone.
         let result = self.load(full).or_else(|_| self.load(true));
         match result {
-            Ok((broken, snap)) => {
+            Ok((broken, snap, partial)) => {
                 self.failing = false;
                 if let Some((seq, why)) = broken {
                     let _ = tx.send(Msg::ChainBroken { seq, why });
                 }
-                self.lease_check = lease_check(&snap, self.ctx.read_only);
+                // A partial load carries the last status (its countdowns
+                // are as old as it): the check planned from it still holds.
+                self.lease_check = if partial {
+                    lease_was
+                } else {
+                    lease_check(&snap, self.ctx.read_only)
+                };
                 let head = self.follower.tip().map(|t| t.0);
                 self.last = Some((snap.clone(), head));
                 tx.send(Msg::Snapshot(Box::new(snap))).is_ok()
@@ -281,7 +289,9 @@ impl Reader {
 }
 
 impl Reader {
-    fn load(&mut self, full: bool) -> crate::Result<(Option<(u64, String)>, Snapshot)> {
+    /// The chain break found now, the snapshot, and whether it was made
+    /// from the last one (only the query changed).
+    fn load(&mut self, full: bool) -> crate::Result<Loaded> {
         let broken = self.follower.catch_up(&*self.ctx.store)?;
         let head = self.follower.tip().map(|t| t.0);
         // A break found now is reported with a whole reload.
@@ -291,17 +301,17 @@ impl Reader {
             .as_ref()
             .filter(|(at, when, _)| *at == head && when.elapsed() < INSIGHTS_KEPT)
             .map(|(_, _, i)| i);
-        let snap = match &self.last {
+        let (snap, partial) = match &self.last {
             // The same query again is a refresh (an action finished, ctrl-r).
             Some((prev, at)) if !full && *at == head && prev.query != self.query => {
-                Snapshot::load_changed(&self.ctx, &self.query, prev, kept)?
+                (Snapshot::load_changed(&self.ctx, &self.query, prev, kept)?, true)
             }
-            _ => Snapshot::load_full(&self.ctx, &self.query, &self.board, kept)?,
+            _ => (Snapshot::load_full(&self.ctx, &self.query, &self.board, kept)?, false),
         };
         if let (Some(i), None) = (&snap.insights, kept) {
             self.insights = Some((head, Instant::now(), i.clone()));
         }
-        Ok((broken, snap))
+        Ok((broken, snap, partial))
     }
 
     /// A preview with the reader's health board, asked again once when it
