@@ -99,17 +99,15 @@ impl Snapshot {
     /// The same, with what the health board knows (drift, verifying, the
     /// `require_healthy` gate).
     pub fn load_with(ctx: &Ctx, q: &Query, board: &Board) -> Result<Snapshot> {
+        Snapshot::load_full(ctx, q, board, None)
+    }
+
+    /// Everything read again, but for `insights` when given (the reader
+    /// keeps them while the ledger has not moved: they read all of it).
+    pub fn load_full(ctx: &Ctx, q: &Query, board: &Board, insights: Option<&Insights>) -> Result<Snapshot> {
         let loaded_at = ctx.now();
         let status = ops::status::status_with_health(ctx, board)?;
-        let total = status
-            .environments
-            .iter()
-            .find(|e| e.name == q.env)
-            .map_or(0, |e| e.releases);
-        let offset = q.history_offset.min(total.saturating_sub(1));
-        let rows = ops::status::history(ctx, &q.env, offset, q.history_limit)?;
-        let since = rows.iter().map(|r| r.seq).min().unwrap_or(u64::MAX);
-        let reviews = ops::review::reviews(ctx, &q.env, since)?;
+        let history = history_page(ctx, q, &status)?;
         let audit = if q.audit {
             ops::audit::list(ctx, q.audit_limit, None)?
         } else {
@@ -118,21 +116,11 @@ impl Snapshot {
         let runs = ops::checklist::runs(ctx, &q.env)?;
         let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
         let rollouts = ops::rollout::recent(ctx, ops::rollout::SHOWN_AFTER_END)?;
-        let insights = if q.insights {
-            Some(ops::insights::load(ctx, loaded_at)?)
-        } else {
-            None
-        };
+        let insights = insights_for(ctx, q, insights, loaded_at)?;
         Ok(Snapshot {
             query: q.clone(),
             status,
-            history: HistoryPage {
-                env: q.env.clone(),
-                offset,
-                rows,
-                total,
-                reviews,
-            },
+            history,
             audit,
             runs,
             flags,
@@ -141,4 +129,84 @@ impl Snapshot {
             loaded_at,
         })
     }
+
+    /// The snapshot for `q` from `prev`, loaded for another query with the
+    /// ledger, health and clock as they are now: only what the query's
+    /// change asks for is read (another env's history, the audit trail
+    /// opened), so a key that switches views or envs costs that part and
+    /// not a whole reload (issue 17: every view within 1.5× of a minimal
+    /// loop). Status, rollouts and `loaded_at` are `prev`'s.
+    pub fn load_changed(ctx: &Ctx, q: &Query, prev: &Snapshot, insights: Option<&Insights>) -> Result<Snapshot> {
+        let p = &prev.query;
+        let same_env = p.env == q.env;
+        let history = if same_env && (p.history_offset, p.history_limit) == (q.history_offset, q.history_limit) {
+            prev.history.clone()
+        } else {
+            history_page(ctx, q, &prev.status)?
+        };
+        let audit = match (q.audit, p.audit && p.audit_limit == q.audit_limit) {
+            (false, _) => Vec::new(),
+            (true, true) => prev.audit.clone(),
+            (true, false) => ops::audit::list(ctx, q.audit_limit, None)?,
+        };
+        let runs = if same_env {
+            prev.runs.clone()
+        } else {
+            ops::checklist::runs(ctx, &q.env)?
+        };
+        let flags = match (q.flags, p.flags) {
+            (false, _) => Vec::new(),
+            (true, true) => prev.flags.clone(),
+            (true, false) => ops::flags::list(ctx)?,
+        };
+        let insights = insights_for(ctx, q, insights.or(prev.insights.as_ref()), prev.loaded_at)?;
+        Ok(Snapshot {
+            query: q.clone(),
+            status: prev.status.clone(),
+            history,
+            audit,
+            runs,
+            flags,
+            rollouts: prev.rollouts.clone(),
+            insights,
+            loaded_at: prev.loaded_at,
+        })
+    }
+}
+
+/// Each env's DORA metrics, total and per week.
+pub type Insights = Vec<ops::insights::EnvInsights>;
+
+/// The window of `q.env`'s history `q` asks for, and its reviews.
+fn history_page(ctx: &Ctx, q: &Query, status: &Status) -> Result<HistoryPage> {
+    let total = status
+        .environments
+        .iter()
+        .find(|e| e.name == q.env)
+        .map_or(0, |e| e.releases);
+    let offset = q.history_offset.min(total.saturating_sub(1));
+    let rows = ops::status::history(ctx, &q.env, offset, q.history_limit)?;
+    let since = rows.iter().map(|r| r.seq).min().unwrap_or(u64::MAX);
+    let reviews = ops::review::reviews(ctx, &q.env, since)?;
+    Ok(HistoryPage {
+        env: q.env.clone(),
+        offset,
+        rows,
+        total,
+        reviews,
+    })
+}
+
+/// The insights when `q` asks for them: `known` ones, else read.
+fn insights_for(
+    ctx: &Ctx,
+    q: &Query,
+    known: Option<&Insights>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Insights>> {
+    Ok(match (q.insights, known) {
+        (false, _) => None,
+        (true, Some(i)) => Some(i.clone()),
+        (true, None) => Some(ops::insights::load(ctx, now)?),
+    })
 }

@@ -6,6 +6,7 @@ mod history;
 mod keys;
 mod loading;
 mod read_only;
+mod reuse;
 mod team;
 
 use std::sync::Arc;

@@ -3,7 +3,9 @@
 //! asks (a new query, an action finished), when health changes an env's
 //! state, a little after a lease would run out, and now and then because
 //! time alone changes some state. Before each load it follows the new
-//! events and checks that each links to the one before it.
+//! events and checks that each links to the one before it. When only the
+//! query changed (a view or env picked) and the ledger did not move, it
+//! reads just what the new query adds to the last snapshot.
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -18,7 +20,7 @@ use crate::ledger::Store;
 use crate::ops::intent::Intent;
 use crate::ops::{self, Ctx};
 use crate::tui::event::{Down, FlagHistoryKey, Msg, Source};
-use crate::tui::snapshot::{Query, Snapshot};
+use crate::tui::snapshot::{Insights, Query, Snapshot};
 
 /// Time alone changes some state: a freeze window opens or closes on a
 /// whole minute. So, when nothing else did, reload just after each minute
@@ -28,6 +30,10 @@ const PAST_MINUTE: Duration = Duration::from_millis(200);
 const RETRY: Duration = Duration::from_secs(1);
 /// Events read per query while catching up.
 const PAGE: usize = 1000;
+/// How long insights are kept while the ledger does not move: they read the
+/// whole ledger (seconds on 100 000 events), and weekly figures hardly
+/// change with the clock alone.
+const INSIGHTS_KEPT: Duration = Duration::from_secs(300);
 
 pub(super) enum ReaderReq {
     Query(Query),
@@ -95,6 +101,8 @@ impl Follower {
 }
 
 type HealthKey = (Option<State>, Option<String>, Vec<String>);
+/// A chain break found now, the snapshot, and whether it was made from the last one.
+type Loaded = (Option<(u64, String)>, Snapshot, bool);
 
 struct Reader {
     ctx: Ctx,
@@ -111,6 +119,10 @@ struct Reader {
     minute: Instant,
     /// When to look at the leases again (a lease shown may run out).
     lease_check: Option<Instant>,
+    /// The last snapshot sent, and the ledger's head seq it was read at.
+    last: Option<(Snapshot, Option<u64>)>,
+    /// The last insights read: at which head seq, and when.
+    insights: Option<(Option<u64>, Instant, Insights)>,
 }
 
 pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>, tx: UnboundedSender<Msg>) {
@@ -124,16 +136,21 @@ pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>,
         loaded: Instant::now(),
         minute: Instant::now(),
         lease_check: None,
+        last: None,
+        insights: None,
     };
     // Once at start: writes may have landed since the first snapshot.
     let mut reload = true;
+    // Something besides the query may have changed: read everything.
+    let mut full = true;
     let mut leases_due = false;
     loop {
-        if reload && !r.reload(leases_due, &tx) {
+        if reload && !r.reload(leases_due, full, &tx) {
             return;
         }
         let wait = r.next_wake().saturating_duration_since(Instant::now());
         reload = false;
+        full = false;
         leases_due = false;
         let mut histories = Vec::new();
         let mut first = Some(rx.recv_timeout(wait));
@@ -155,8 +172,15 @@ pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>,
                     let _ = tx.send(r.preview(id, &intent));
                 }
                 Ok(ReaderReq::FlagHistory { key, seq }) => histories.push((key, seq)),
-                Ok(ReaderReq::Health(u)) => reload |= r.health(u),
-                Ok(ReaderReq::Moved) => reload = true,
+                Ok(ReaderReq::Health(u)) => {
+                    let changed = r.health(u);
+                    reload |= changed;
+                    full |= changed;
+                }
+                Ok(ReaderReq::Moved) => {
+                    reload = true;
+                    full = true;
+                }
                 Err(RecvTimeoutError::Timeout) => break,
                 Err(RecvTimeoutError::Disconnected) => return,
             }
@@ -167,8 +191,9 @@ pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>,
             leases_due = true;
             reload = true;
         }
-        reload |= r.failing && r.loaded + RETRY <= now;
-        reload |= r.stale_at() <= now;
+        let timed = leases_due || (r.failing && r.loaded + RETRY <= now) || r.stale_at() <= now;
+        reload |= timed;
+        full |= timed;
     }
 }
 
@@ -214,13 +239,13 @@ impl Reader {
         before != now
     }
 
-    /// Follow the new events, then load and send a snapshot. False when
-    /// the UI is gone.
-    fn reload(&mut self, leases_due: bool, tx: &UnboundedSender<Msg>) -> bool {
+    /// Follow the new events, then load and send a snapshot (only what a
+    /// new query adds, unless `full`). False when the UI is gone.
+    fn reload(&mut self, leases_due: bool, full: bool, tx: &UnboundedSender<Msg>) -> bool {
         self.loaded = Instant::now();
         self.minute = self.loaded + to_next_minute();
         // Set again from the snapshot; while the ledger is gone, `RETRY` paces.
-        self.lease_check = None;
+        let lease_was = self.lease_check.take();
         // A lease ran out: record the interruption (unless read-only), so
         // it waits for a person on every console.
         if leases_due && !self.ctx.read_only {
@@ -229,14 +254,22 @@ impl Reader {
         // A connection the server dropped (a restart, pg_terminate_backend)
         // fails once and reconnects on the next call: only a second failure
         // in a row means the ledger is gone.
-        let result = self.load().or_else(|_| self.load());
+        let result = self.load(full).or_else(|_| self.load(true));
         match result {
-            Ok((broken, snap)) => {
+            Ok((broken, snap, partial)) => {
                 self.failing = false;
                 if let Some((seq, why)) = broken {
                     let _ = tx.send(Msg::ChainBroken { seq, why });
                 }
-                self.lease_check = lease_check(&snap, self.ctx.read_only);
+                // A partial load carries the last status (its countdowns
+                // are as old as it): the check planned from it still holds.
+                self.lease_check = if partial {
+                    lease_was
+                } else {
+                    lease_check(&snap, self.ctx.read_only)
+                };
+                let head = self.follower.tip().map(|t| t.0);
+                self.last = Some((snap.clone(), head));
                 tx.send(Msg::Snapshot(Box::new(snap))).is_ok()
             }
             Err(e) => {
@@ -256,9 +289,29 @@ impl Reader {
 }
 
 impl Reader {
-    fn load(&mut self) -> crate::Result<(Option<(u64, String)>, Snapshot)> {
+    /// The chain break found now, the snapshot, and whether it was made
+    /// from the last one (only the query changed).
+    fn load(&mut self, full: bool) -> crate::Result<Loaded> {
         let broken = self.follower.catch_up(&*self.ctx.store)?;
-        Ok((broken, Snapshot::load_with(&self.ctx, &self.query, &self.board)?))
+        let head = self.follower.tip().map(|t| t.0);
+        // A break found now is reported with a whole reload.
+        let full = full || broken.is_some();
+        let kept = self
+            .insights
+            .as_ref()
+            .filter(|(at, when, _)| *at == head && when.elapsed() < INSIGHTS_KEPT)
+            .map(|(_, _, i)| i);
+        let (snap, partial) = match &self.last {
+            // The same query again is a refresh (an action finished, ctrl-r).
+            Some((prev, at)) if !full && *at == head && prev.query != self.query => {
+                (Snapshot::load_changed(&self.ctx, &self.query, prev, kept)?, true)
+            }
+            _ => (Snapshot::load_full(&self.ctx, &self.query, &self.board, kept)?, false),
+        };
+        if let (Some(i), None) = (&snap.insights, kept) {
+            self.insights = Some((head, Instant::now(), i.clone()));
+        }
+        Ok((broken, snap, partial))
     }
 
     /// A preview with the reader's health board, asked again once when it
