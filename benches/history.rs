@@ -8,7 +8,7 @@
 //! - `ledger rebuild` (on a copy) vs a bare scan of the rows (goal ≤ 3×).
 //!
 //! Ratios are printed at the end (`ratio:` lines) and written with the
-//! absolute times to `target/bench-report/history.md`, which
+//! absolute times to `target/bench-report/history-SIZE.md` (`history-1M.md`), which
 //! `benches/report.py` folds into docs/performance.md.
 //! `RELCON_BENCH_EVENTS` picks the big ledger's size (default 1 000 000).
 
@@ -211,7 +211,16 @@ fn report(_: &mut Criterion) {
     }
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-report");
     let _ = std::fs::create_dir_all(&out);
-    let _ = std::fs::write(out.join("history.md"), md);
+    // One table per ledger size: `history-100k.md`, `history-1M.md`.
+    let n = big_events();
+    let size = if n >= 1_000_000 && n % 1_000_000 == 0 {
+        format!("{}M", n / 1_000_000)
+    } else if n >= 1_000 && n % 1_000 == 0 {
+        format!("{}k", n / 1_000)
+    } else {
+        n.to_string()
+    };
+    let _ = std::fs::write(out.join(format!("history-{size}.md")), md);
 }
 
 fn ms(ns: f64) -> String {

@@ -84,7 +84,11 @@ impl<T: Spark> Series<T> {
 
     /// The last `n` sparkline figures, oldest first.
     pub fn recent(&self, n: usize) -> Vec<Option<T::V>> {
-        self.trail.iter().skip(self.trail.len().saturating_sub(n)).copied().collect()
+        self.trail
+            .iter()
+            .skip(self.trail.len().saturating_sub(n))
+            .copied()
+            .collect()
     }
 
     fn push(&mut self, v: T, at: DateTime<Utc>, reason: Option<String>, keep: usize) {

@@ -1,6 +1,6 @@
 //! What the console's Insights view draws: each environment's DORA metrics
 //! over the last weeks, and the same metrics week by week (one read of
-//! the ledger per environment, `metrics::windows`).
+//! the ledger for every environment, `metrics::windows_of`).
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -29,12 +29,12 @@ pub fn load(ctx: &Ctx, now: DateTime<Utc>) -> Result<Vec<EnvInsights>> {
         })
         .collect();
     spans.push((start, now));
+    let envs: Vec<&str> = ctx.config.environments.iter().map(|e| e.name.as_str()).collect();
     let mut out = Vec::new();
-    for env in &ctx.config.environments {
-        let mut reports = metrics::windows(ctx, &env.name, &spans)?;
+    for (env, mut reports) in envs.iter().zip(metrics::windows_of(ctx, &envs, &spans)?) {
         let Some(total) = reports.pop() else { continue };
         out.push(EnvInsights {
-            env: env.name.clone(),
+            env: env.to_string(),
             total,
             weeks: reports,
         });

@@ -46,32 +46,63 @@ pub fn metrics(ctx: &Ctx, env: &str, since: DateTime<Utc>, until: DateTime<Utc>)
     all.pop().ok_or_else(|| Error::runtime("metrics: no window"))
 }
 
-/// The same metrics for several windows, from one read of the ledger (the
-/// Insights view's weeks).
+/// The same metrics for several windows, from one read of the ledger.
 pub fn windows(ctx: &Ctx, env: &str, windows: &[(DateTime<Utc>, DateTime<Utc>)]) -> Result<Vec<Report>> {
-    ctx.env(env)?;
-    let mut input = Input::default();
-    let mut started: HashMap<u64, Started> = HashMap::new();
+    let mut all = windows_of(ctx, &[env], windows)?;
+    all.pop().ok_or_else(|| Error::runtime("metrics: no environment"))
+}
+
+/// The same windows for several environments, still from one read of the
+/// ledger (the Insights view: every env's weeks; a read per env made its
+/// first opening take seconds on a long ledger).
+pub fn windows_of(ctx: &Ctx, envs: &[&str], windows: &[(DateTime<Utc>, DateTime<Utc>)]) -> Result<Vec<Vec<Report>>> {
+    for env in envs {
+        ctx.env(env)?;
+    }
+    let at: HashMap<&str, usize> = envs.iter().enumerate().map(|(i, e)| (*e, i)).collect();
+    let mut state: Vec<(Input, HashMap<u64, Started>)> = envs.iter().map(|_| Default::default()).collect();
+    // Builds belong to no env and count for all: read once, shared at the end.
+    let mut builds = Input::default();
     let mut after = 0;
     loop {
         let page = ctx.store.events_after(after, 2_000)?;
         let Some(last) = page.last() else { break };
         after = last.seq;
-        for e in page.iter().filter(|e| e.env.as_deref().is_none_or(|x| x == env)) {
-            read(e, &mut input, &mut started);
+        for e in &page {
+            match e.env.as_deref() {
+                Some(env) => {
+                    if let Some(&i) = at.get(env) {
+                        let (input, started) = &mut state[i];
+                        read(e, input, started);
+                    }
+                }
+                None if e.kind == kind::BUILD_REGISTERED => read(e, &mut builds, &mut HashMap::new()),
+                None => {
+                    for (input, started) in &mut state {
+                        read(e, input, started);
+                    }
+                }
+            }
         }
     }
-    Ok(windows
+    Ok(envs
         .iter()
-        .map(|&(since, until)| {
-            input.since = since;
-            input.until = until;
-            Report {
-                env: env.to_string(),
-                since,
-                until,
-                metrics: dora::compute(&input),
-            }
+        .zip(state)
+        .map(|(env, (mut input, _))| {
+            input.commit_times = builds.commit_times.clone();
+            windows
+                .iter()
+                .map(|&(since, until)| {
+                    input.since = since;
+                    input.until = until;
+                    Report {
+                        env: env.to_string(),
+                        since,
+                        until,
+                        metrics: dora::compute(&input),
+                    }
+                })
+                .collect()
         })
         .collect())
 }
@@ -135,5 +166,74 @@ fn read(e: &Event, input: &mut Input, started: &mut HashMap<u64, Started>) {
             incident: b.get("incident").and_then(|i| i.as_u64()).unwrap_or(0),
         }),
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::ops::register::{register_at, NewBuild};
+    use chrono::TimeZone;
+
+    /// Insights reads the ledger once for every env; what it computes for
+    /// each must be what `relcon metrics ENV` computes alone.
+    #[test]
+    fn one_read_for_all_envs_equals_a_read_per_env() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("relcon.toml");
+        let mut text = "[project]\nname = \"m\"\n[ledger]\nurl = \"sqlite:ledger.db\"\n".to_string();
+        for (env, from) in [("dev", None), ("staging", Some("dev")), ("prod", Some("staging"))] {
+            text.push_str(&format!("[[environment]]\nname = \"{env}\"\ndeploy = \"true\"\n"));
+            if let Some(f) = from {
+                text.push_str(&format!("promote_from = \"{f}\"\n"));
+            }
+        }
+        std::fs::write(&path, text).unwrap();
+        let config = Config::load(&path).unwrap();
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap();
+        let clock = std::sync::Arc::new(std::sync::Mutex::new(t0));
+        let c = clock.clone();
+        let mut ctx = Ctx::open(config, "ana".into(), std::sync::Arc::new(move || *c.lock().unwrap())).unwrap();
+        for i in 0..6u32 {
+            *clock.lock().unwrap() = t0 + chrono::Duration::days(i64::from(i) * 2);
+            let version = format!("1.{i}.0");
+            let commit = format!("{:07x}", 0xabc000 + i);
+            let made = t0 - chrono::Duration::hours(i64::from(i) + 3);
+            let b = NewBuild {
+                version: version.clone(),
+                commit,
+                artifact: None,
+                notes: None,
+            };
+            register_at(&mut ctx, b, Some(made)).unwrap();
+            // dev gets every build, staging every other, prod a third.
+            for (env, every) in [("dev", 1), ("staging", 2), ("prod", 3)] {
+                if i % every == 0 {
+                    crate::ops::deploy::deploy(
+                        &mut ctx,
+                        env,
+                        &version,
+                        &Default::default(),
+                        &mut |_| {},
+                        &Default::default(),
+                    )
+                    .unwrap();
+                }
+            }
+        }
+        let now = t0 + chrono::Duration::days(14);
+        let spans = [
+            (t0 - chrono::Duration::days(7), now),
+            (t0, t0 + chrono::Duration::days(5)),
+        ];
+        let envs = ["dev", "staging", "prod"];
+        let together = windows_of(&ctx, &envs, &spans).unwrap();
+        for (env, all) in envs.iter().zip(&together) {
+            let alone = windows(&ctx, env, &spans).unwrap();
+            assert_eq!(format!("{alone:?}"), format!("{all:?}"), "{env}");
+            assert!(all[0].metrics.deployment_frequency.deployments > 0, "{env}: {all:?}");
+        }
+        assert_ne!(format!("{:?}", together[0]), format!("{:?}", together[2]));
     }
 }

@@ -85,9 +85,11 @@ pub(super) async fn run(
             _ = sighup.recv() => return Ok(128 + 1),
             _ = sigint.recv() => return Ok(128 + 2),
         };
+        pace.took(&msg);
         let mut effects = app.update(msg);
         // Drain what queued up meanwhile, then draw once.
         while let Ok(m) = rx.try_recv() {
+            pace.took(&m);
             effects.extend(app.update(m));
         }
         while let Ok(u) = hrx.try_recv() {

@@ -1,10 +1,12 @@
 //! When the console draws, shared by the loop and the health bench so the
 //! bench measures what the console does:
 //!
-//! - anything a person did or the ledger changed: at once, but at most one
-//!   frame per `FRAME` (a thousand health endpoints must not each cost one);
+//! - what a person did, and what answers it (a snapshot, a preview): at
+//!   once, whatever was drawn just before;
+//! - a health light that changes colour: at most one frame per `FRAME` (a
+//!   thousand health endpoints must not each cost one);
 //! - a health sample that moved only latency figures and sparklines: with
-//!   the next `HEALTH_FRAME` (a light that changes colour counts as a change);
+//!   the next `HEALTH_FRAME`;
 //! - the clock: only when text on screen is due to read differently
 //!   (`render::redraw_at`), never on a fixed tick.
 
@@ -14,7 +16,7 @@ use chrono::{DateTime, Utc};
 use tokio::time::Instant;
 
 use super::render::redraw_at;
-use super::App;
+use super::{App, Msg};
 
 /// At most one frame per this (about 30 frames a second).
 pub const FRAME: Duration = Duration::from_millis(33);
@@ -27,6 +29,8 @@ pub const CLOCK_SAFETY: Duration = Duration::from_secs(60);
 pub struct Pace {
     last_draw: Instant,
     clock_at: Instant,
+    /// Something other than health changed since the last frame.
+    urgent: bool,
 }
 
 impl Default for Pace {
@@ -35,15 +39,23 @@ impl Default for Pace {
         Pace {
             last_draw: now - HEALTH_FRAME,
             clock_at: now + CLOCK_SAFETY,
+            urgent: false,
         }
     }
 }
 
 impl Pace {
+    /// The app took `msg`: anything but a health sample or the spinner is
+    /// drawn without waiting out the frame cap (a key pressed just after a
+    /// health frame, or the snapshot it asked for, must not wait 33 ms).
+    pub fn took(&mut self, msg: &Msg) {
+        self.urgent |= !matches!(msg, Msg::Health(_) | Msg::Spin);
+    }
+
     /// Whether to draw now.
     pub fn due(&self, app: &App) -> bool {
         let waited = self.last_draw.elapsed();
-        (app.dirty || (app.health_dirty && waited >= HEALTH_FRAME)) && waited >= FRAME
+        (app.dirty && (self.urgent || waited >= FRAME)) || (app.health_dirty && waited >= HEALTH_FRAME)
     }
 
     /// Draw one frame as of `now` (the console's clock) and schedule the
@@ -57,7 +69,7 @@ impl Pace {
         app.shared.now = now;
         redraw_at::take();
         draw(app)?;
-        (app.dirty, app.health_dirty) = (false, false);
+        (app.dirty, app.health_dirty, self.urgent) = (false, false, false);
         self.last_draw = Instant::now();
         let wait = redraw_at::take().map_or(CLOCK_SAFETY, |t| {
             // Just after the change, so it has happened when we look.
