@@ -11,6 +11,7 @@ use ratatui::style::Modifier;
 use relcon::ledger::bodies::{DeploymentFinished, DeploymentLate, DeploymentStarted, LeaseAcquired};
 use relcon::ledger::{kind, NewEvent, Presence};
 use relcon::tui::event::{Down, Source};
+use relcon::tui::render::redraw_at;
 use relcon::tui::testing::{find, press};
 use relcon::tui::{App, Msg, Snapshot};
 use tui_support::*;
@@ -179,12 +180,19 @@ fn a_lease_counts_down_on_its_card_and_turns_interrupted_at_zero() {
                 "{t}"
             );
         }
-        // The 1 s clock counts down, and redraws only when the text changes.
+        // A countdown on screen asks the clock to wake within the second
+        // (the loop wakes only when some text on screen is due to change).
+        redraw_at::take();
+        screen(&a, cols, rows);
+        let next = redraw_at::take().expect("the countdown names its next change");
+        assert!(
+            next <= a.shared.now + Duration::seconds(1),
+            "{next} vs {}",
+            a.shared.now
+        );
         a.dirty = false;
-        a.update(Msg::Clock(now() + Duration::milliseconds(400)));
-        assert!(!a.dirty, "same second, same text");
         a.update(Msg::Clock(now() + Duration::seconds(5)));
-        assert!(a.dirty, "a countdown on screen redraws each second");
+        assert!(a.dirty, "the clock woke: redraw");
         assert!(screen(&a, cols, rows).0.contains("lease 19s"));
         a.update(Msg::Clock(now() + Duration::seconds(24)));
         let (t, b) = screen(&a, cols, rows);
@@ -198,16 +206,21 @@ fn a_lease_counts_down_on_its_card_and_turns_interrupted_at_zero() {
 }
 
 #[test]
-fn without_a_lease_on_screen_the_clock_redraws_nothing_new() {
+fn without_a_lease_on_screen_the_clock_is_not_woken_for_it() {
     let mut w = world();
     prod_in_flight(&mut w);
     let mut a = app(&mut w, (160, 48), false);
     with_lease_left(&mut a, &w, 24);
-    // The Flags view shows no card: the countdown does not redraw it.
+    // The Flags view shows no card: the countdown does not wake the clock.
     press(&mut w.ctx, &mut a, &["3"]);
-    a.dirty = false;
-    a.update(Msg::Clock(now() + Duration::seconds(1)));
-    assert!(!a.dirty);
+    redraw_at::take();
+    let (t, _) = screen(&a, 160, 48);
+    let next = redraw_at::take();
+    assert!(
+        next.is_none_or(|n| n > a.shared.now + Duration::seconds(1)),
+        "{next:?} vs {}:\n{t}",
+        a.shared.now
+    );
 }
 
 fn presence(actor: &str, view: &str, env: &str, item: Option<&str>) -> Presence {
