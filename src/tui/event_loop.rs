@@ -58,12 +58,16 @@ pub(super) async fn run(
     let mut spin = tokio::time::interval(Duration::from_millis(100));
     spin.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut pace = Pace::default();
-    loop {
-        if pace.due(&app) {
-            pace.draw(&mut app, clock_fn(), |app| {
+    let frame = |terminal: &mut ratatui::DefaultTerminal, app: &mut App, pace: &mut Pace| -> crate::Result<()> {
+        if pace.due(app) {
+            pace.draw(app, clock_fn(), |app| {
                 terminal.draw(|f| render::draw(f, app, &theme)).map(|_| ())
             })?;
         }
+        Ok(())
+    };
+    loop {
+        frame(&mut terminal, &mut app, &mut pace)?;
         if app.quit {
             break;
         }
@@ -96,6 +100,9 @@ pub(super) async fn run(
             backend.health(u.clone());
             effects.extend(app.update(Msg::Health(u)));
         }
+        // Draw what a key changed before the workers are handed its effects,
+        // so the frame does not share the CPU with the load it asked for.
+        frame(&mut terminal, &mut app, &mut pace)?;
         apply(backend, effects);
         // The person moved: the others see it (throttled on the presence thread).
         let now_here = app.whereabouts();
