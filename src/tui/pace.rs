@@ -1,8 +1,8 @@
 //! When the console draws, shared by the loop and the health bench so the
 //! bench measures what the console does:
 //!
-//! - what a person did, and what answers it (a snapshot, a preview): at
-//!   once, whatever was drawn just before;
+//! - what a person did, and what answers it within `ANSWER` (the snapshot
+//!   a key asked for): at once, whatever was drawn just before;
 //! - a health light that changes colour: at most one frame per `FRAME` (a
 //!   thousand health endpoints must not each cost one);
 //! - a health sample that moved only latency figures and sparklines: with
@@ -20,6 +20,11 @@ use super::{App, Msg};
 
 /// At most one frame per this (about 30 frames a second).
 pub const FRAME: Duration = Duration::from_millis(33);
+/// After a key, a click or a resize, changes are drawn without waiting out
+/// `FRAME` for this long (what the key asked for arrives within it); the
+/// rest of the time a stream of messages (a hook's output, a burst of
+/// ledger writes) is drawn at most once per `FRAME`.
+pub const ANSWER: Duration = Duration::from_millis(250);
 /// Latency figures and sparklines alone redraw at most this often.
 pub const HEALTH_FRAME: Duration = Duration::from_secs(1);
 /// The clock wakes at least this often, should some text forget to say
@@ -29,8 +34,8 @@ pub const CLOCK_SAFETY: Duration = Duration::from_secs(60);
 pub struct Pace {
     last_draw: Instant,
     clock_at: Instant,
-    /// Something other than health changed since the last frame.
-    urgent: bool,
+    /// The person's last key, click or resize.
+    input_at: Option<Instant>,
 }
 
 impl Default for Pace {
@@ -39,23 +44,25 @@ impl Default for Pace {
         Pace {
             last_draw: now - HEALTH_FRAME,
             clock_at: now + CLOCK_SAFETY,
-            urgent: false,
+            input_at: None,
         }
     }
 }
 
 impl Pace {
-    /// The app took `msg`: anything but a health sample or the spinner is
-    /// drawn without waiting out the frame cap (a key pressed just after a
-    /// health frame, or the snapshot it asked for, must not wait 33 ms).
+    /// The app took `msg`: a key pressed just after a health frame, and the
+    /// snapshot it asked for, must not wait 33 ms.
     pub fn took(&mut self, msg: &Msg) {
-        self.urgent |= !matches!(msg, Msg::Health(_) | Msg::Spin);
+        if matches!(msg, Msg::Key(_) | Msg::Mouse(_) | Msg::Resize(..)) {
+            self.input_at = Some(Instant::now());
+        }
     }
 
     /// Whether to draw now.
     pub fn due(&self, app: &App) -> bool {
         let waited = self.last_draw.elapsed();
-        (app.dirty && (self.urgent || waited >= FRAME)) || (app.health_dirty && waited >= HEALTH_FRAME)
+        let answering = self.input_at.is_some_and(|t| t.elapsed() < ANSWER);
+        (app.dirty && (answering || waited >= FRAME)) || (app.health_dirty && waited >= HEALTH_FRAME)
     }
 
     /// Draw one frame as of `now` (the console's clock) and schedule the
@@ -69,7 +76,7 @@ impl Pace {
         app.shared.now = now;
         redraw_at::take();
         draw(app)?;
-        (app.dirty, app.health_dirty, self.urgent) = (false, false, false);
+        (app.dirty, app.health_dirty) = (false, false);
         self.last_draw = Instant::now();
         let wait = redraw_at::take().map_or(CLOCK_SAFETY, |t| {
             // Just after the change, so it has happened when we look.

@@ -5,6 +5,7 @@ mod dialog_rules;
 mod history;
 mod keys;
 mod loading;
+mod pace;
 mod read_only;
 mod reuse;
 mod team;
