@@ -11,7 +11,7 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use ratatui::backend::TestBackend;
 use ratatui::Terminal;
 use relcon::ops::{self, Ctx};
-use relcon::tui::{testing, App, AppInit, Theme};
+use relcon::tui::{testing, App, AppInit, Msg, Theme};
 use support::{ledger, BenchLedger, Spec};
 
 fn app_on(l: &BenchLedger, size: (u16, u16)) -> (Ctx, App) {
@@ -97,5 +97,51 @@ fn startup_to_first_frame(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, frame, startup_to_first_frame);
+/// The frame a key draws when it switches view: layout, render, the diff
+/// against the previous view and its escape sequences, written by the real
+/// crossterm backend into a byte sink (what a terminal would be sent).
+fn view_switch(c: &mut Criterion) {
+    use ratatui::backend::CrosstermBackend;
+    let l = ledger(Spec {
+        envs: 20,
+        events: 100_000,
+        hot_first_env: false,
+        flags: 20,
+    });
+    let theme = Theme::default_dark();
+    let (mut ctx, mut app) = app_on(&l, (160, 48));
+    drop(app.update(Msg::Resize(160, 48)));
+    let views = ["1", "2", "3", "4", "5", "6", "7"];
+    // Every view's data is loaded once, as a person who opened each would have it.
+    for v in views {
+        testing::press(&mut ctx, &mut app, &[v]);
+        testing::refresh(&mut ctx, &mut app);
+    }
+    let mut g = c.benchmark_group("view_switch");
+    g.sample_size(50)
+        .measurement_time(Duration::from_secs(2))
+        .warm_up_time(Duration::from_millis(500));
+    let mut term = Terminal::with_options(
+        CrosstermBackend::new(std::io::sink()),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(ratatui::layout::Rect::new(0, 0, 160, 48)),
+        },
+    )
+    .unwrap();
+    for (i, v) in views.iter().enumerate() {
+        let back = views[(i + 1) % views.len()];
+        g.bench_function(BenchmarkId::new("to_and_back", format!("{v}-{back}")), |b| {
+            // The key's own frame: what it asks the workers for is not served here.
+            b.iter(|| {
+                drop(app.update(Msg::Key(testing::key(v))));
+                term.draw(|f| relcon::tui::draw(f, &app, &theme)).unwrap();
+                drop(app.update(Msg::Key(testing::key(back))));
+                term.draw(|f| relcon::tui::draw(f, &app, &theme)).unwrap();
+            })
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(benches, frame, startup_to_first_frame, view_switch);
 criterion_main!(benches);

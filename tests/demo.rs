@@ -82,8 +82,9 @@ fn wait_for_version(config: &Path, env: &str, version: &str) {
     });
     assert!(
         ok,
-        "{env} still reports {last:?} {:?} after the deployment, want {version}",
-        started.elapsed()
+        "{env} still reports {last:?} {:?} after the deployment, want {version}; health: {}",
+        started.elapsed(),
+        json(config, &["health", env, "--json"])
     );
 }
 

@@ -13,6 +13,7 @@ pub mod chrome;
 pub mod format;
 pub mod layout;
 pub mod redraw_at;
+pub mod rows;
 pub mod theme;
 
 use super::app::App;

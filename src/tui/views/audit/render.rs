@@ -3,11 +3,12 @@
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType};
 use ratatui::Frame;
 
 use super::Audit;
-use crate::tui::render::format::{inert_lines, pad, stamp, text, who};
+use crate::tui::render::format::{pad, stamp, text, who};
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::Theme;
 
 fn kind_style(kind: &str, theme: &Theme) -> Style {
@@ -92,5 +93,5 @@ pub(super) fn render(f: &mut Frame, area: Rect, au: &Audit, theme: &Theme) {
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(inert_lines(lines)), inner);
+    f.render_widget(Rows::new(&lines), inner);
 }

@@ -11,6 +11,7 @@ use crate::ops::checklist::{Run, RunItem};
 use crate::tui::event::item_key;
 use crate::tui::render::format::{bar, cols, fit, fit_spans, inert_lines, text, when};
 use crate::tui::render::layout;
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::Theme;
 use crate::tui::views::Shared;
 
@@ -179,7 +180,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, c: &Checklists, the
     // Keep the highlighted item on screen (lists are short; no state needed).
     let rows = inner.height as usize;
     let scroll = (cursor_line + 1).saturating_sub(rows);
-    f.render_widget(Paragraph::new(inert_lines(lines)).scroll((scroll as u16, 0)), inner);
+    f.render_widget(Rows::new(&lines).scroll(scroll), inner);
     if let (Some(s), Some((ri, ii))) = (side, current) {
         render_side(f, s, sh, ri, ii, theme);
     }

@@ -11,7 +11,8 @@ use ratatui::Frame;
 use super::badges::badge_line;
 use crate::health::VersionCheck;
 use crate::ops::status::{DeploymentSummary, EnvStatus, LeaseSummary};
-use crate::tui::render::format::{age, bar, cols, fit, health_state, inert_lines, short, text, who, SPINNER};
+use crate::tui::render::format::{age, bar, cols, fit, health_state, short, text, who, SPINNER};
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::Theme;
 use crate::tui::views::live::LiveHealth;
 use crate::tui::views::shared::interrupted;
@@ -385,6 +386,7 @@ fn render_card(f: &mut Frame, area: Rect, e: &EnvStatus, sh: &Shared, theme: &Th
         .border_style(border)
         .title(Span::styled(format!(" {mark}{}{prot} ", e.name), title_style));
     let inner = block.inner(area);
-    let lines = inert_lines(card_lines(e, sh, theme, inner.width as usize, compact));
-    f.render_widget(Paragraph::new(lines).block(block), area);
+    let lines = card_lines(e, sh, theme, inner.width as usize, compact);
+    f.render_widget(block, area);
+    f.render_widget(Rows::new(&lines), inner);
 }

@@ -10,6 +10,7 @@ use ratatui::Frame;
 use super::{Commits, CommitsTarget, Dashboard};
 use crate::domain::{Action, Release};
 use crate::tui::render::format::{age, cols, fit, inert_lines, output_line, pad, release_state, stamp, text};
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::{State, Theme};
 use crate::tui::views::Shared;
 
@@ -146,9 +147,9 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, d: &Dashboard, theme: &The
         } else {
             rest.height
         };
-        let lines = inert_lines(commit_lines(d, &target, theme, w, room as usize));
+        let lines = commit_lines(d, &target, theme, w, room as usize);
         let h = (lines.len() as u16).min(rest.height);
-        f.render_widget(Paragraph::new(lines), Rect { height: h, ..rest });
+        f.render_widget(Rows::new(&lines), Rect { height: h, ..rest });
         rest.y += h;
         rest.height -= h;
     }
@@ -265,5 +266,5 @@ fn output_lines(f: &mut Frame, area: Rect, output: &str, theme: &Theme) {
             Span::styled(output_line(l), theme.text()),
         ]));
     }
-    f.render_widget(Paragraph::new(out), area);
+    f.render_widget(Rows::new(&out), area);
 }

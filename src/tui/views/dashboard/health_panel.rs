@@ -5,11 +5,12 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType};
 use ratatui::Frame;
 
 use crate::health::State;
-use crate::tui::render::format::{fit, health_state, inert_lines, pad, sparkline};
+use crate::tui::render::format::{fit, health_state, pad, sparkline};
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::Theme;
 use crate::tui::views::live::{version_text, LiveHealth};
 use crate::tui::views::Shared;
@@ -58,10 +59,7 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme) {
         .title(Line::from(title).right_aligned());
     let inner = block.inner(area);
     f.render_widget(block, area);
-    f.render_widget(
-        Paragraph::new(inert_lines(env_lines(sh, env, inner.width as usize, theme))),
-        inner,
-    );
+    f.render_widget(Rows::new(&env_lines(sh, env, inner.width as usize, theme)), inner);
 }
 
 /// One line per endpoint and metric of `env`.

@@ -4,11 +4,12 @@
 use ratatui::layout::Rect;
 use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType};
 use ratatui::Frame;
 
 use super::Dashboard;
-use crate::tui::render::format::{age, inert_lines, pad, release_state, short, text, who};
+use crate::tui::render::format::{age, pad, release_state, short, text, who};
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::{State, Theme};
 use crate::tui::views::Shared;
 
@@ -124,5 +125,5 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, d: &Dashboard, theme: &The
         }
         lines.push(line);
     }
-    f.render_widget(Paragraph::new(inert_lines(lines)), inner);
+    f.render_widget(Rows::new(&lines), inner);
 }

@@ -5,14 +5,15 @@
 use ratatui::layout::Rect;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType};
 use ratatui::Frame;
 
 use super::{FlagHistory, Flags};
 use crate::config::FlagState;
 use crate::flags::describe;
 use crate::ledger::store::FlagChange;
-use crate::tui::render::format::{age, cols, fit_spans, inert_lines, pad, text, who};
+use crate::tui::render::format::{age, cols, fit_spans, pad, text, who};
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::Theme;
 use crate::tui::views::Shared;
 
@@ -37,7 +38,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, fl: &Flags, theme: 
         )],
         Some(FlagHistory::Ready(list)) => lines(sh, list, inner.width as usize, theme),
     };
-    f.render_widget(Paragraph::new(inert_lines(lines)), inner);
+    f.render_widget(Rows::new(&lines), inner);
 }
 
 /// One line per change, columns lined up.

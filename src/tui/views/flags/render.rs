@@ -11,6 +11,7 @@ use super::Flags;
 use crate::ops::flags::FlagListRow;
 use crate::tui::render::format::{cols, fit, inert_lines, pad, text, when, who};
 use crate::tui::render::layout;
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::Theme;
 use crate::tui::views::Shared;
 
@@ -111,7 +112,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, fl: &Flags, theme: 
         }
         lines.push(Line::from(spans));
     }
-    f.render_widget(Paragraph::new(inert_lines(lines)), inner);
+    f.render_widget(Rows::new(&lines), inner);
     render_detail(f, detail, sh, fl, theme);
     if let Some(h) = history {
         super::history::render(f, h, sh, fl, theme);

@@ -6,15 +6,16 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, Paragraph};
+use ratatui::widgets::{Block, BorderType};
 use ratatui::Frame;
 
 use super::HealthView;
 use crate::config::Environment;
 use crate::health::board::Series;
 use crate::health::{Sample, State};
-use crate::tui::render::format::{age, cols, fit, fit_spans, health_state, inert_lines, pad, sparkline, text};
+use crate::tui::render::format::{age, cols, fit, fit_spans, health_state, pad, sparkline, text};
 use crate::tui::render::layout;
+use crate::tui::render::rows;
 use crate::tui::render::theme::Theme;
 use crate::tui::views::live::LiveHealth;
 use crate::tui::views::Shared;
@@ -52,8 +53,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, h: &HealthView, the
             theme.muted(),
         ));
     }
-    let shown: Vec<Line> = lines.into_iter().skip(top).take(inner.height as usize).collect();
-    f.render_widget(Paragraph::new(inert_lines(shown)), inner);
+    f.render_widget(rows::Rows::new(&lines).scroll(top), inner);
 }
 
 /// The view's lines, `w` columns wide: all of them, or the first `limit`

@@ -11,6 +11,7 @@ use ratatui::Frame;
 use super::Insights;
 use crate::ops::insights::{EnvInsights, WEEKS};
 use crate::tui::render::format::text;
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::{State, Theme};
 use crate::tui::views::Shared;
 
@@ -163,7 +164,7 @@ fn env_block(f: &mut Frame, area: Rect, e: &EnvInsights, theme: &Theme) {
         format!("sparklines: the last {WEEKS} weeks, oldest first"),
         theme.muted(),
     ));
-    f.render_widget(Paragraph::new(body), left);
+    f.render_widget(Rows::new(&body), left);
     if let Some(r) = right {
         let bars: Vec<Bar> = e
             .weeks

@@ -3,13 +3,14 @@
 
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::Block;
 use ratatui::Frame;
 
 use super::of;
 use crate::domain::rollout::{Phase, Sample, Verdict};
 use crate::ops::rollout::{short_duration, RolloutStatus};
-use crate::tui::render::format::{age, fit, inert_lines, pad, sparkline, text};
+use crate::tui::render::format::{age, fit, pad, sparkline, text};
+use crate::tui::render::rows::Rows;
 use crate::tui::render::theme::Theme;
 use crate::tui::views::Shared;
 
@@ -172,6 +173,7 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme) {
         .border_style(theme.border(true))
         .title(Span::styled(format!(" Rollout · {} ", sh.env_name()), theme.accent()));
     let inner = block.inner(area);
-    let lines = inert_lines(view_lines(sh, theme, inner.width as usize));
-    f.render_widget(Paragraph::new(lines).block(block), area);
+    let lines = view_lines(sh, theme, inner.width as usize);
+    f.render_widget(block, area);
+    f.render_widget(Rows::new(&lines), inner);
 }
