@@ -172,3 +172,37 @@ fn a_second_demo_joins_the_running_one_and_leaves_it_alone() {
     let next = relcon::demo::prepare(Some(dir)).expect("the folder is free again");
     assert!(!next.joined);
 }
+
+/// Dropping a demo frees its folder at once, even while a child forked by
+/// some other thread of the process still holds the lock descriptor (until
+/// its exec closes it): the next demo in this process waits for the lock
+/// and owns the folder — it must not "join" the services just dropped.
+#[test]
+fn a_demo_dropped_in_this_process_is_not_joined_while_its_lock_lingers() {
+    use std::os::fd::AsRawFd;
+    let dir = tempfile::tempdir().unwrap();
+    drop(relcon::demo::prepare(Some(dir.path())).expect("a fresh folder"));
+    // The lingering holder: the lock file taken for 400 ms by another descriptor.
+    let lock = std::fs::File::open(dir.path().join(".relcon-demo.lock")).unwrap();
+    // SAFETY: flock on a descriptor this test owns.
+    assert_eq!(
+        unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) },
+        0
+    );
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(400));
+        drop(lock);
+    });
+    let again = relcon::demo::prepare(Some(dir.path())).expect("the folder once the lock is free");
+    holder.join().unwrap();
+    assert!(!again.joined, "joined a demo that was already dropped");
+    assert_eq!(
+        again.ports,
+        marker_ports(dir.path()),
+        "the marker names the new services"
+    );
+    assert!(
+        again.ports.iter().all(|p| reported(*p).is_some()),
+        "the new services answer"
+    );
+}

@@ -130,14 +130,18 @@ pub fn claim(dir: &Path, wait: Duration) -> Result<Claim> {
         .write(true)
         .open(dir.join(LOCK))
         .map_err(io)?;
-    // SAFETY: flock on a descriptor this function owns.
-    if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-        return Ok(Claim::Owner(OwnerLock { _file: file }));
-    }
     let deadline = Instant::now() + wait;
     loop {
+        // SAFETY: flock on a descriptor this function owns.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(Claim::Owner(OwnerLock { _file: file }));
+        }
+        // A marker naming this very process is a demo it already dropped:
+        // the lock is only held a moment longer by a child forked meanwhile
+        // (until its exec closes the descriptor), so wait for it rather
+        // than join services that are gone.
         if let Some(m) = read_marker(dir) {
-            if crate::ops::identity::pid_alive(m.pid) && config_is_ours(dir, &m) {
+            if m.pid != std::process::id() && crate::ops::identity::pid_alive(m.pid) && config_is_ours(dir, &m) {
                 return Ok(Claim::Join(m));
             }
         }
