@@ -14,8 +14,9 @@ use crate::config::Config;
 use crate::ledger::{self, Presence, Store};
 use crate::tui::event::{Msg, Whereabouts};
 
-const ANNOUNCE: Duration = Duration::from_secs(3);
-const READ: Duration = Duration::from_secs(2);
+/// Announce and read who else is here, in one wake-up (a console at rest
+/// costs one small write and one read per beat, nothing in between).
+const BEAT: Duration = Duration::from_secs(3);
 /// Consoles seen within this are "here".
 const WITHIN: Duration = Duration::from_secs(10);
 /// At most this often after a move (keys held down move many times a second).
@@ -83,12 +84,11 @@ fn presence_loop(
 ) {
     let mut store: Option<Box<dyn Store>> = None;
     let now = Instant::now();
-    let mut next_announce = now;
-    let mut next_read = now;
+    let mut next_beat = now;
     let mut last_announce = now - THROTTLE;
     let mut moved = false;
     loop {
-        let mut due = next_announce.min(next_read);
+        let mut due = next_beat;
         if moved {
             due = due.min(last_announce + THROTTLE);
         }
@@ -108,33 +108,29 @@ fn presence_loop(
             Err(RecvTimeoutError::Timeout) => {}
         }
         let now = Instant::now();
-        let announce_now = now >= next_announce || (moved && now >= last_announce + THROTTLE);
-        if !(announce_now || now >= next_read) {
+        let beat = now >= next_beat;
+        if !(beat || (moved && now >= last_announce + THROTTLE)) {
             continue;
         }
         if store.is_none() {
             store = ledger::open(config).ok();
         }
         let Some(s) = store.as_mut() else {
-            next_announce = now + ANNOUNCE;
-            next_read = now + READ;
+            next_beat = now + BEAT;
             continue;
         };
-        if announce_now {
-            if announce {
-                let _ = s.announce(&me);
-            }
-            moved = false;
-            last_announce = now;
-            next_announce = now + ANNOUNCE;
+        if announce {
+            let _ = s.announce(&me);
         }
-        if now >= next_read {
+        moved = false;
+        last_announce = now;
+        if beat {
             if let Ok(list) = s.present(WITHIN, &me.console) {
                 if app.send(Msg::Presence(list)).is_err() {
                     return;
                 }
             }
-            next_read = now + READ;
+            next_beat = now + BEAT;
         }
     }
 }
