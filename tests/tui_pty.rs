@@ -109,7 +109,11 @@ fn console_in_a_real_terminal() {
     }
     assert!(!term.alternate_screen(), "alternate screen left");
     let tail = term.tail();
-    let tail = &tail[tail.len().saturating_sub(200)..];
+    // The last 200 bytes or so, cut on a character boundary.
+    let cut = (tail.len().saturating_sub(200)..=tail.len())
+        .find(|&i| tail.is_char_boundary(i))
+        .unwrap_or(tail.len());
+    let tail = &tail[cut..];
     assert!(
         tail.contains("\x1b[?1049l"),
         "leave-alternate-screen sequence at the end: {tail:?}"

@@ -1,7 +1,11 @@
 //! A program in a 160×48 pseudo-terminal whose output is read on a thread
 //! and stamped with the time it arrived, so a key's latency is the time
 //! from writing it to the chunk after which the screen shows its frame
-//! (not the time a polling loop happened to look).
+//! (not the time a polling loop happened to look). A program that marks its
+//! frames as synchronized updates (DEC 2026, as relcon does) has shown one
+//! only once its end marker came: the first kilobyte of a frame is not the
+//! frame. One that does not (the minimal loop: a frame fits one chunk) is
+//! judged chunk by chunk.
 
 use std::io::{Read, Write};
 use std::path::Path;
@@ -19,6 +23,10 @@ type Child = Box<dyn portable_pty::Child + Send + Sync>;
 
 pub struct Session {
     parser: vt100::Parser,
+    /// Inside a synchronized update (its begin marker came, its end not yet).
+    in_frame: bool,
+    /// The last bytes of the previous chunk, for a marker split across two.
+    tail: Vec<u8>,
     chunks: Receiver<(Instant, Vec<u8>)>,
     writer: Box<dyn Write + Send>,
     child: Child,
@@ -75,6 +83,8 @@ impl Session {
         });
         Session {
             parser: vt100::Parser::new(ROWS, COLS, 0),
+            in_frame: false,
+            tail: Vec::new(),
             chunks,
             writer,
             child,
@@ -94,8 +104,8 @@ impl Session {
             let wait = deadline.saturating_duration_since(Instant::now());
             match self.chunks.recv_timeout(wait) {
                 Ok((at, bytes)) => {
-                    self.parser.process(&bytes);
-                    if pred(self.parser.screen()) {
+                    self.take(&bytes);
+                    if !self.in_frame && pred(self.parser.screen()) {
                         return at;
                     }
                 }
@@ -111,8 +121,26 @@ impl Session {
     pub fn idle(&mut self, d: Duration) {
         let end = Instant::now() + d;
         while let Ok((_, bytes)) = self.chunks.recv_timeout(end.saturating_duration_since(Instant::now())) {
-            self.parser.process(&bytes);
+            self.take(&bytes);
         }
+    }
+
+    /// Feed a chunk to the screen and note whether a synchronized update is
+    /// still open after it (the last marker in it decides).
+    fn take(&mut self, bytes: &[u8]) {
+        const BEGIN: &[u8] = b"\x1b[?2026h";
+        const END: &[u8] = b"\x1b[?2026l";
+        self.parser.process(bytes);
+        let mut seen = std::mem::take(&mut self.tail);
+        seen.extend_from_slice(bytes);
+        let last = |m: &[u8]| seen.windows(m.len()).rposition(|w| w == m);
+        match (last(BEGIN), last(END)) {
+            (Some(b), Some(e)) => self.in_frame = b > e,
+            (Some(_), None) => self.in_frame = true,
+            (None, Some(_)) => self.in_frame = false,
+            (None, None) => {}
+        }
+        self.tail = seen[seen.len().saturating_sub(BEGIN.len() - 1)..].to_vec();
     }
 
     /// Send `key`; the time it was written.

@@ -41,7 +41,7 @@ pub(super) async fn run(
         theme,
     } = session;
     apply(backend, first);
-    let (mut terminal, _guard) = terminal::init();
+    let (mut terminal, _guard) = terminal::init()?;
     let size = terminal.size()?;
     let effects = app.update(Msg::Resize(size.width, size.height));
     apply(backend, effects);
@@ -58,10 +58,10 @@ pub(super) async fn run(
     let mut spin = tokio::time::interval(Duration::from_millis(100));
     spin.set_missed_tick_behavior(MissedTickBehavior::Skip);
     let mut pace = Pace::default();
-    let frame = |terminal: &mut ratatui::DefaultTerminal, app: &mut App, pace: &mut Pace| -> crate::Result<()> {
+    let frame = |terminal: &mut terminal::Term, app: &mut App, pace: &mut Pace| -> crate::Result<()> {
         if pace.due(app) {
             pace.draw(app, clock_fn(), |app| {
-                terminal.draw(|f| render::draw(f, app, &theme)).map(|_| ())
+                terminal::frame(terminal, |f| render::draw(f, app, &theme))
             })?;
         }
         Ok(())

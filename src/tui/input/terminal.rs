@@ -2,8 +2,11 @@
 //! restores the terminal; the guard restores it on every other exit path
 //! (normal quit, error, SIGTERM via the loop).
 
+use std::io::{BufWriter, Stdout};
+
+use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseEventKind};
-use ratatui::DefaultTerminal;
+use ratatui::Terminal;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::tui::event::Msg;
@@ -17,12 +20,38 @@ impl Drop for Guard {
     }
 }
 
+/// The console's terminal: crossterm over a buffer that holds a whole
+/// frame, so a frame reaches the terminal in one write. (Stdout alone is
+/// line-buffered in 1 KiB pieces, and a frame has no newline: a full
+/// 160×48 redraw went out in a dozen writes, each waking the terminal.)
+pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+
+/// Room for the largest frames (a full redraw of a big terminal in colour).
+const FRAME_BYTES: usize = 256 * 1024;
+
 /// Enter raw mode, the alternate screen and mouse reporting; the guard
 /// undoes all three.
-pub fn init() -> (DefaultTerminal, Guard) {
-    let t = ratatui::init();
+pub fn init() -> std::io::Result<(Term, Guard)> {
+    // ratatui's own setup (raw mode, the alternate screen, a panic hook that
+    // restores both); its terminal over bare stdout is not the one we draw on.
+    drop(ratatui::init());
+    let guard = Guard;
+    let t = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
+        FRAME_BYTES,
+        std::io::stdout(),
+    )))?;
     let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
-    (t, Guard)
+    Ok((t, guard))
+}
+
+/// Draw one frame as a synchronized update: a terminal that knows the mode
+/// (DEC 2026) shows it whole, never half old and half new; others ignore
+/// the markers. The frame goes out in one write, the end marker in another.
+pub fn frame(t: &mut Term, draw: impl FnOnce(&mut ratatui::Frame)) -> std::io::Result<()> {
+    use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    ratatui::crossterm::queue!(t.backend_mut(), BeginSynchronizedUpdate)?;
+    t.draw(draw)?;
+    ratatui::crossterm::execute!(t.backend_mut(), EndSynchronizedUpdate)
 }
 
 /// Forward terminal input to the UI on a plain thread: `event::read` blocks,
