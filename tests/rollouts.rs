@@ -196,6 +196,9 @@ fn full_run_to_100(b: Backend) {
     let flagd = sb.read("flags/prod.flagd.json");
     assert!(flagd.contains("\"on\""), "{flagd}");
     sb.run(&["audit", "verify"]).ok();
+    // The trail names who held prod's lease for each step: the rollout.
+    let trail = sb.run(&["audit"]).ok();
+    assert!(trail.stdout.contains("rollout quick holds the lease"), "{trail}");
 }
 
 fn automatic_abort_kills_and_exports(b: Backend) {

@@ -81,7 +81,13 @@ pub fn summary(e: &Event) -> String {
                 .u("took_over")
                 .map(|t| format!(", taking over lease {t}"))
                 .unwrap_or_default();
-            format!("{} holds the lease (ttl {ttl}s{over})", b.v("number"))
+            // A deployment's lease names its release; a rollout step's, its reason.
+            let holder = match (b.v("number"), b.s("reason")) {
+                (n, _) if !n.is_empty() => n,
+                (_, r) if !r.is_empty() => r,
+                _ => "a holder".to_string(),
+            };
+            format!("{holder} holds the lease (ttl {ttl}s{over})")
         }
         kind::LEASE_RELEASED => "lease released".to_string(),
         kind::INCIDENT_OPENED => {
