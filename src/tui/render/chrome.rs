@@ -166,7 +166,7 @@ pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             theme.muted()
         },
     ));
-    f.render_widget(Line::from(spans), area);
+    super::rows::put_line(f.buffer_mut(), area.x, area.y, area.width, &Line::from(spans));
 }
 
 /// Navigation is summarised ("h/l env") instead of listed key by key.
@@ -282,7 +282,7 @@ pub fn hints(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::styled(k, theme.accent()));
         spans.push(Span::styled(format!(" {d}"), theme.muted()));
     }
-    f.render_widget(Line::from(spans), area);
+    super::rows::put_line(f.buffer_mut(), area.x, area.y, area.width, &Line::from(spans));
 }
 
 pub fn status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {

@@ -44,6 +44,9 @@ impl Widget for Rows<'_> {
 /// One line into row `y` from column `x`, at most `width` columns: cut
 /// where the next character would not fit whole, aligned on what is left.
 pub fn put_line(buf: &mut Buffer, x: u16, y: u16, width: u16, line: &Line) {
+    if !(buf.area.top()..buf.area.bottom()).contains(&y) || x < buf.area.left() {
+        return;
+    }
     let width = width.min(buf.area.right().saturating_sub(x));
     let offset = match line.alignment {
         Some(Alignment::Center) => (width / 2).saturating_sub(fitted(line, width) / 2),
