@@ -34,7 +34,7 @@ const FRAME_BYTES: usize = 256 * 1024;
 pub fn init() -> std::io::Result<(Term, Guard)> {
     // ratatui's own setup (raw mode, the alternate screen, a panic hook that
     // restores both); its terminal over bare stdout is not the one we draw on.
-    drop(ratatui::init());
+    drop(ratatui::try_init()?);
     let guard = Guard;
     let t = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
         FRAME_BYTES,

@@ -49,61 +49,38 @@ pub fn put_line(buf: &mut Buffer, x: u16, y: u16, width: u16, line: &Line) {
     }
     let width = width.min(buf.area.right().saturating_sub(x));
     let offset = match line.alignment {
-        Some(Alignment::Center) => (width / 2).saturating_sub(fitted(line, width) / 2),
-        Some(Alignment::Right) => width.saturating_sub(fitted(line, width)),
+        Some(Alignment::Center) => (width / 2).saturating_sub(walk(line, width, |_, _, _| {}) / 2),
+        Some(Alignment::Right) => width.saturating_sub(walk(line, width, |_, _, _| {})),
         _ => 0,
     };
-    let mut x = x + offset;
-    let mut room = width.saturating_sub(offset);
+    // The cut line fits after the offset (the offset is what it leaves free).
+    let start = buf.index_of(x, y) + offset as usize;
+    walk(line, width, |col, symbol, style| {
+        buf.content[start + col as usize].set_symbol(symbol).set_style(style);
+    });
+}
+
+/// Walk `line` cut to `width` columns as a `Paragraph` cuts it: each
+/// character with its column and style; returns the columns it takes.
+/// A span of printable ASCII is one cell per byte, with no grapheme or
+/// width lookups; any other span is made inert first.
+fn walk(line: &Line, width: u16, mut put: impl FnMut(u16, &str, Style)) -> u16 {
+    let mut used = 0u16;
     for span in &line.spans {
         let style = line.style.patch(span.style);
         let text = span.content.as_ref();
-        if printable_ascii(text) {
-            // One byte, one cell: straight into the row's cells.
-            let n = text.len().min(room as usize);
-            let start = buf.index_of(x, y);
-            for (cell, b) in buf.content[start..start + n].iter_mut().zip(text.bytes()) {
-                cell.set_char(b as char).set_style(style);
+        if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            let n = text.len().min((width - used) as usize);
+            for i in 0..n {
+                put(used + i as u16, &text[i..=i], style);
             }
-            (x, room) = (x + n as u16, room - n as u16);
+            used += n as u16;
             if n < text.len() {
-                return;
-            }
-            continue;
-        }
-        let text = inert(text);
-        for g in Span::raw(text.as_ref()).styled_graphemes(style) {
-            let w = g.symbol.cell_width();
-            if w == 0 || w > width {
-                continue;
-            }
-            if w > room {
-                return;
-            }
-            buf[(x, y)].set_symbol(g.symbol).set_style(g.style);
-            (x, room) = (x + w, room - w);
-        }
-    }
-}
-
-fn printable_ascii(s: &str) -> bool {
-    s.bytes().all(|b| (0x20..0x7f).contains(&b))
-}
-
-/// How many columns `line` takes once cut to `width`.
-fn fitted(line: &Line, width: u16) -> u16 {
-    let mut used = 0u16;
-    for span in &line.spans {
-        let text = span.content.as_ref();
-        if printable_ascii(text) {
-            let n = text.len().min((width - used) as usize) as u16;
-            used += n;
-            if (n as usize) < text.len() {
                 return used;
             }
             continue;
         }
-        for g in Span::raw(inert(text).as_ref()).styled_graphemes(Style::default()) {
+        for g in Span::raw(inert(text).as_ref()).styled_graphemes(style) {
             let w = g.symbol.cell_width();
             if w == 0 || w > width {
                 continue;
@@ -111,6 +88,7 @@ fn fitted(line: &Line, width: u16) -> u16 {
             if used + w > width {
                 return used;
             }
+            put(used, g.symbol, g.style);
             used += w;
         }
     }
