@@ -875,3 +875,19 @@ fn an_abort_that_kills_the_flag_mitigates_the_open_incident() {
     assert_eq!(inc["incident"]["mitigation"], "killed checkout", "{inc}");
     assert_eq!(inc["incident"]["mitigated_by"], "ana", "{inc}");
 }
+
+/// A console's driver with nothing to drive sleeps until an event (up to
+/// 30 s, with no wake-up between): closing the console wakes it through
+/// the store, so the close does not wait the sleep out.
+#[test]
+fn a_console_driver_with_nothing_to_drive_stops_at_once_when_dropped() {
+    let h = Health::start(200);
+    let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
+    let handle = relcon::ops::rollout::spawn_driver(sb.ctx("ana"), Box::new(|_| {})).expect("a writable ledger");
+    // Into its long wait (it ticks once, finds nothing, and sleeps).
+    std::thread::sleep(Duration::from_millis(300));
+    let started = std::time::Instant::now();
+    drop(handle);
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(10), "dropping the driver took {took:?}");
+}

@@ -54,10 +54,23 @@ pub struct HookOutcome {
 
 /// Lets another task stop a running hook. Cancelling kills the step's
 /// process group, as a timeout does.
-#[derive(Debug, Clone, Default)]
+/// What [`CancelToken::on_cancel`] runs.
+pub type OnCancel = Box<dyn Fn() + Send>;
+
+#[derive(Clone, Default)]
 pub struct CancelToken {
     flag: Arc<AtomicBool>,
     by: Arc<Mutex<Option<String>>>,
+    /// Called once on cancel: they end waits that cannot see the flag.
+    wakers: Arc<Mutex<Vec<OnCancel>>>,
+}
+
+impl std::fmt::Debug for CancelToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CancelToken")
+            .field("cancelled", &self.is_cancelled())
+            .finish_non_exhaustive()
+    }
 }
 
 impl CancelToken {
@@ -66,6 +79,24 @@ impl CancelToken {
             *g = Some(by.to_string());
         }
         self.flag.store(true, Ordering::SeqCst);
+        if let Ok(mut w) = self.wakers.lock() {
+            for wake in w.drain(..) {
+                wake();
+            }
+        }
+    }
+
+    /// Call `wake` when this is cancelled (at once when it already is), so a
+    /// thread blocked in a wait that cannot see the flag returns.
+    pub fn on_cancel(&self, wake: OnCancel) {
+        if let Ok(mut w) = self.wakers.lock() {
+            // Checked under the lock `cancel` drains with: never missed.
+            if !self.is_cancelled() {
+                w.push(wake);
+                return;
+            }
+        }
+        wake();
     }
     pub fn is_cancelled(&self) -> bool {
         self.flag.load(Ordering::SeqCst)
@@ -142,5 +173,32 @@ pub fn run_hook(
         error,
         output: redactor.redact(&capture.text()),
         duration: started.elapsed(),
+    }
+}
+
+#[cfg(test)]
+mod cancel_tests {
+    use super::CancelToken;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+
+    #[test]
+    fn on_cancel_runs_once_whether_registered_before_or_after_the_cancel() {
+        let calls = Arc::new(AtomicU32::new(0));
+        let count = |c: &Arc<AtomicU32>| {
+            let c = c.clone();
+            Box::new(move || {
+                c.fetch_add(1, Ordering::SeqCst);
+            }) as super::OnCancel
+        };
+        let t = CancelToken::default();
+        t.on_cancel(count(&calls));
+        assert_eq!(calls.load(Ordering::SeqCst), 0, "not before the cancel");
+        t.clone().cancel("ana");
+        assert_eq!(calls.load(Ordering::SeqCst), 1);
+        t.on_cancel(count(&calls));
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "at once when already cancelled");
+        t.cancel("bo");
+        assert_eq!(calls.load(Ordering::SeqCst), 2, "each runs once");
     }
 }

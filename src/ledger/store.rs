@@ -175,6 +175,12 @@ pub trait Store: Send {
     /// Block until another writer may have appended (or `timeout`); returns
     /// the head seq. SQLite polls cheaply; PostgreSQL waits on LISTEN.
     fn wait_for_change(&mut self, seen: u64, timeout: Duration) -> Result<u64>;
+    /// A handle that ends this store's `wait_for_change` from another
+    /// thread, now and from then on (to stop the thread waiting), when the
+    /// store can offer one; without it a waiter wakes now and then to look.
+    fn wake_handle(&mut self) -> Option<super::sqlite::Wake> {
+        None
+    }
     /// Refuse every write from now on (`--read-only`).
     fn set_read_only(&mut self, read_only: bool);
     /// The `[[notify]]` sinks' filters: each event appended by `transact`

@@ -25,8 +25,11 @@ pub const FRAME: Duration = Duration::from_millis(33);
 /// rest of the time a stream of messages (a hook's output, a burst of
 /// ledger writes) is drawn at most once per `FRAME`.
 pub const ANSWER: Duration = Duration::from_millis(250);
-/// Latency figures and sparklines alone redraw at most this often.
-pub const HEALTH_FRAME: Duration = Duration::from_secs(1);
+/// Latency figures and sparklines alone redraw at most this often. (A
+/// light that changes colour never waits for it. At one second, the demo's
+/// latency figures alone drew a frame every second: most of what an
+/// untouched console spent.)
+pub const HEALTH_FRAME: Duration = Duration::from_secs(2);
 /// The clock wakes at least this often, should some text forget to say
 /// when it changes.
 pub const CLOCK_SAFETY: Duration = Duration::from_secs(60);

@@ -6,6 +6,7 @@ mod db;
 mod replay;
 mod schema;
 mod watch;
+pub use watch::Wake;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -326,9 +327,12 @@ impl Store for SqliteStore {
                 let left = until.saturating_duration_since(Instant::now());
                 match (watch, settle) {
                     (Some(_), Some(end)) if Instant::now() < end => std::thread::sleep(left.min(SETTLE_STEP)),
-                    (Some(w), _) => {
-                        settle = w.wait(left).then(|| Instant::now() + SETTLE);
-                    }
+                    (Some(w), _) => match w.wait(left) {
+                        watch::Waited::Written => settle = Some(Instant::now() + SETTLE),
+                        watch::Waited::TimedOut => settle = None,
+                        // Asked to stop waiting: say where the head is.
+                        watch::Waited::Woken => return self.head_seq(),
+                    },
                     (None, _) => std::thread::sleep(left.min(Duration::from_millis(40))),
                 }
                 let v = self.data_version()?;
@@ -338,6 +342,11 @@ impl Store for SqliteStore {
                 }
             }
         }
+    }
+
+    fn wake_handle(&mut self) -> Option<Wake> {
+        let watch = self.watch.get_or_init(|| watch::FileWatch::new(&self.path));
+        watch.as_ref().map(watch::FileWatch::waker)
     }
 
     fn set_read_only(&mut self, read_only: bool) {

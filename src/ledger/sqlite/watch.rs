@@ -5,17 +5,45 @@
 //! memory map, which inotify does not report, and other files are not ours).
 //! Where inotify is unavailable (not Linux, out of watches), `new` says so
 //! and the caller polls instead.
+//!
+//! A [`Wake`] ends a wait from another thread (an eventfd polled beside the
+//! watch), so a thread that waits for writes need not also wake every
+//! second to see whether it should stop.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub struct FileWatch {
     fd: OwnedFd,
     /// The database's file name; its WAL and journal share it as a prefix.
     name: OsString,
+    wake: Wake,
+}
+
+/// Ends the waits on one store's watch, from any thread: the current one
+/// and every later one (it stays set), since it is used to stop the waiter.
+#[derive(Clone)]
+pub struct Wake(Arc<OwnedFd>);
+
+impl Wake {
+    pub fn wake(&self) {
+        let one = 1u64.to_ne_bytes();
+        // SAFETY: writes 8 bytes we own to an eventfd we own. A full counter
+        // (never, at one write per stop) would only mean it is already set.
+        let _ = unsafe { libc::write(self.0.as_raw_fd(), one.as_ptr().cast(), one.len()) };
+    }
+}
+
+/// How a [`FileWatch::wait`] ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waited {
+    Written,
+    TimedOut,
+    Woken,
 }
 
 impl FileWatch {
@@ -39,7 +67,18 @@ impl FileWatch {
         if unsafe { libc::inotify_add_watch(fd.as_raw_fd(), dir.as_ptr(), mask) } < 0 {
             return None;
         }
-        Some(FileWatch { fd, name })
+        // SAFETY: a plain system call; the descriptor is owned from here on.
+        let wake = unsafe { libc::eventfd(0, libc::EFD_NONBLOCK | libc::EFD_CLOEXEC) };
+        if wake < 0 {
+            return None;
+        }
+        // SAFETY: `wake` is a fresh descriptor nobody else owns.
+        let wake = Wake(Arc::new(unsafe { OwnedFd::from_raw_fd(wake) }));
+        Some(FileWatch { fd, name, wake })
+    }
+
+    pub fn waker(&self) -> Wake {
+        self.wake.clone()
     }
 
     #[cfg(not(target_os = "linux"))]
@@ -47,31 +86,35 @@ impl FileWatch {
         None
     }
 
-    /// Sleep until one of the database's files is written or `timeout`
-    /// passes; true when a write was seen. Events queue from `new` on, so a
-    /// write between a caller's check and this call still wakes it.
-    pub fn wait(&self, timeout: Duration) -> bool {
+    /// Sleep until one of the database's files is written, the [`Wake`] is
+    /// set or `timeout` passes. Events queue from `new` on, so a write
+    /// between a caller's check and this call still wakes it.
+    pub fn wait(&self, timeout: Duration) -> Waited {
         let until = Instant::now() + timeout;
         loop {
             if self.drain() {
-                return true;
+                return Waited::Written;
             }
             let left = until.saturating_duration_since(Instant::now());
             if left.is_zero() {
-                return false;
+                return Waited::TimedOut;
             }
-            let mut pfd = libc::pollfd {
-                fd: self.fd.as_raw_fd(),
+            let pfd = |fd: &OwnedFd| libc::pollfd {
+                fd: fd.as_raw_fd(),
                 events: libc::POLLIN,
                 revents: 0,
             };
+            let mut fds = [pfd(&self.fd), pfd(&self.wake.0)];
             let ms = left.as_millis().clamp(1, i32::MAX as u128) as i32;
-            // SAFETY: one valid pollfd for the duration of the call.
-            let n = unsafe { libc::poll(&mut pfd, 1, ms) };
+            // SAFETY: two valid pollfds for the duration of the call.
+            let n = unsafe { libc::poll(fds.as_mut_ptr(), 2, ms) };
             if n < 0 && std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
                 // Cannot wait on it: the caller rereads, as after a timeout.
                 std::thread::sleep(left.min(Duration::from_millis(40)));
-                return false;
+                return Waited::TimedOut;
+            }
+            if fds[1].revents & libc::POLLIN != 0 {
+                return Waited::Woken;
             }
         }
     }
@@ -120,14 +163,35 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("ledger.db");
         let w = FileWatch::new(&db).expect("inotify on Linux");
-        assert!(!w.wait(Duration::from_millis(20)), "nothing written yet");
+        let quiet = Duration::from_millis(20);
+        assert_eq!(w.wait(quiet), Waited::TimedOut, "nothing written yet");
         std::fs::write(dir.path().join("other.txt"), "x").unwrap();
         std::fs::write(dir.path().join("ledger.db-shm"), "x").unwrap();
-        assert!(!w.wait(Duration::from_millis(20)), "other files do not count");
+        assert_eq!(w.wait(quiet), Waited::TimedOut, "other files do not count");
         std::fs::write(dir.path().join("ledger.db-wal"), "x").unwrap();
-        assert!(w.wait(Duration::from_millis(2000)), "the WAL counts");
-        assert!(!w.wait(Duration::from_millis(20)), "events were drained");
+        assert_eq!(w.wait(Duration::from_millis(2000)), Waited::Written, "the WAL counts");
+        assert_eq!(w.wait(quiet), Waited::TimedOut, "events were drained");
         std::fs::write(&db, "x").unwrap();
-        assert!(w.wait(Duration::from_millis(2000)), "the database counts");
+        assert_eq!(
+            w.wait(Duration::from_millis(2000)),
+            Waited::Written,
+            "the database counts"
+        );
+    }
+
+    #[test]
+    fn a_wake_from_another_thread_ends_a_long_wait_and_every_later_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let w = FileWatch::new(&dir.path().join("ledger.db")).expect("inotify on Linux");
+        let wake = w.waker();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            wake.wake();
+        });
+        let started = Instant::now();
+        assert_eq!(w.wait(Duration::from_secs(600)), Waited::Woken);
+        assert!(started.elapsed() < Duration::from_secs(60), "woken, not timed out");
+        t.join().unwrap();
+        assert_eq!(w.wait(Duration::from_secs(600)), Waited::Woken, "it stays set");
     }
 }

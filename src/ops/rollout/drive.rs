@@ -258,6 +258,12 @@ const IDLE_WAIT: Duration = Duration::from_secs(30);
 pub fn run(ctx: &mut Ctx, forever: bool, cancel: &CancelToken, on: &mut dyn FnMut(&Did)) -> Result<u32> {
     let mut driver = Driver::default();
     let mut aborts = 0;
+    // A store that can be woken sleeps out each wait whole: cancelling wakes it.
+    let wakeable = ctx
+        .store
+        .wake_handle()
+        .map(|w| cancel.on_cancel(Box::new(move || w.wake())))
+        .is_some();
     let result = (|| -> Result<()> {
         loop {
             if cancel.is_cancelled() {
@@ -286,18 +292,19 @@ pub fn run(ctx: &mut Ctx, forever: bool, cancel: &CancelToken, on: &mut dyn FnMu
                 .next
                 .map_or(cap, |t| (t - now).to_std().unwrap_or(Duration::ZERO))
                 .min(cap);
-            wait_or_cancel(ctx, wait, cancel)?;
+            wait_or_cancel(ctx, wait, cancel, wakeable)?;
         }
     })();
     driver.leases.release_all(ctx);
     result.map(|_| aborts)
 }
 
-/// Sleep up to `wait`, ending early on a new event or when cancelled: in
-/// slices, since a wait on the store cannot see the token (closing a
-/// console joins this thread).
-fn wait_or_cancel(ctx: &mut Ctx, wait: Duration, cancel: &CancelToken) -> Result<()> {
+/// Sleep up to `wait`, ending early on a new event or when cancelled. A
+/// store that is not `wakeable` by the token is waited on in slices, since
+/// its wait cannot see the token (closing a console joins this thread).
+fn wait_or_cancel(ctx: &mut Ctx, wait: Duration, cancel: &CancelToken, wakeable: bool) -> Result<()> {
     const SLICE: Duration = Duration::from_secs(1);
+    let slice = if wakeable { wait } else { SLICE };
     let until = std::time::Instant::now() + wait;
     let head = ctx.store.head_seq()?;
     loop {
@@ -305,7 +312,7 @@ fn wait_or_cancel(ctx: &mut Ctx, wait: Duration, cancel: &CancelToken) -> Result
         if left.is_zero() || cancel.is_cancelled() {
             return Ok(());
         }
-        if ctx.store.wait_for_change(head, left.min(SLICE))? != head {
+        if ctx.store.wait_for_change(head, left.min(slice))? != head {
             return Ok(());
         }
     }

@@ -2,7 +2,8 @@
 //! restores the terminal; the guard restores it on every other exit path
 //! (normal quit, error, SIGTERM via the loop).
 
-use std::io::{BufWriter, Stdout};
+use std::io::{BufWriter, Stdout, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseEventKind};
@@ -24,7 +25,29 @@ impl Drop for Guard {
 /// frame, so a frame reaches the terminal in one write. (Stdout alone is
 /// line-buffered in 1 KiB pieces, and a frame has no newline: a full
 /// 160×48 redraw went out in a dozen writes, each waking the terminal.)
-pub type Term = Terminal<CrosstermBackend<BufWriter<Stdout>>>;
+pub type Term = Terminal<CrosstermBackend<FrameOut>>;
+
+/// Stdout behind a frame-sized buffer whose flush can be held: ratatui
+/// flushes at the end of its draw, before the synchronized update's end
+/// marker is queued, and the marker would go out in a write of its own.
+pub struct FrameOut {
+    out: BufWriter<Stdout>,
+}
+
+/// Set while [`frame`] draws (one terminal per process, drawn on one thread).
+static HOLD: AtomicBool = AtomicBool::new(false);
+
+impl Write for FrameOut {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.out.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        if HOLD.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        self.out.flush()
+    }
+}
 
 /// Room for the largest frames (a full redraw of a big terminal in colour).
 const FRAME_BYTES: usize = 256 * 1024;
@@ -36,21 +59,23 @@ pub fn init() -> std::io::Result<(Term, Guard)> {
     // restores both); its terminal over bare stdout is not the one we draw on.
     drop(ratatui::try_init()?);
     let guard = Guard;
-    let t = Terminal::new(CrosstermBackend::new(BufWriter::with_capacity(
-        FRAME_BYTES,
-        std::io::stdout(),
-    )))?;
+    let t = Terminal::new(CrosstermBackend::new(FrameOut {
+        out: BufWriter::with_capacity(FRAME_BYTES, std::io::stdout()),
+    }))?;
     let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
     Ok((t, guard))
 }
 
 /// Draw one frame as a synchronized update: a terminal that knows the mode
 /// (DEC 2026) shows it whole, never half old and half new; others ignore
-/// the markers. The frame goes out in one write, the end marker in another.
+/// the markers. The frame and both markers go out in one write.
 pub fn frame(t: &mut Term, draw: impl FnOnce(&mut ratatui::Frame)) -> std::io::Result<()> {
     use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
     ratatui::crossterm::queue!(t.backend_mut(), BeginSynchronizedUpdate)?;
-    t.draw(draw)?;
+    HOLD.store(true, Ordering::Relaxed);
+    let drawn = t.draw(draw);
+    HOLD.store(false, Ordering::Relaxed);
+    drawn?;
     ratatui::crossterm::execute!(t.backend_mut(), EndSynchronizedUpdate)
 }
 

@@ -120,28 +120,31 @@ fn tab_layout(app: &App, theme: &Theme, width: usize) -> TabLayout {
     // Who else is here gets room before the project name: the fullest
     // account of the others that fits with some form of the tabs, then
     // names only, then a count, then nothing.
-    let tab_forms = [
-        tab_spans(app, theme, Some(&project), false),
-        tab_spans(app, theme, None, false),
-        tab_spans(app, theme, None, true),
-        tab_spans_labelled(app, theme, None, true, false),
-    ];
+    // Each form is built only when the wider ones did not fit (the first
+    // usually does): this runs on every frame.
+    let mut tab_forms: [Option<Vec<Span<'static>>>; 4] = Default::default();
+    let mut form = |i: usize| -> Vec<Span<'static>> {
+        tab_forms[i]
+            .get_or_insert_with(|| match i {
+                0 => tab_spans(app, theme, Some(&project), false),
+                1 => tab_spans(app, theme, None, false),
+                2 => tab_spans(app, theme, None, true),
+                _ => tab_spans_labelled(app, theme, None, true, false),
+            })
+            .clone()
+    };
     let fits = |tabs: &[Span], here: usize| used(tabs) + here + cols(&me) < width;
-    let mut pick = None;
-    'find: for here in team::others_forms(&app.shared.team.others) {
+    for here in team::others_forms(&app.shared.team.others) {
         let here = format!("{here} │ ");
-        for tabs in &tab_forms {
-            if fits(tabs, cols(&here)) {
-                pick = Some((tabs.clone(), Some(here)));
-                break 'find;
+        for i in 0..4 {
+            let tabs = form(i);
+            if fits(&tabs, cols(&here)) {
+                return (tabs, Some(here), me, incident);
             }
         }
     }
-    let (spans, here) = pick.unwrap_or_else(|| {
-        let tabs = tab_forms.iter().find(|t| fits(t, 0)).unwrap_or(&tab_forms[3]).clone();
-        (tabs, None)
-    });
-    (spans, here, me, incident)
+    let tabs = (0..4).map(&mut form).find(|t| fits(t, 0)).unwrap_or_else(|| form(3));
+    (tabs, None, me, incident)
 }
 
 pub fn tabs(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {

@@ -6,7 +6,6 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Line;
-use ratatui::widgets::Block;
 use ratatui::Frame;
 
 pub mod chrome;
@@ -22,7 +21,7 @@ use theme::Theme;
 
 pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
     let full = f.area();
-    f.render_widget(Block::new().style(theme.base()), full);
+    base(f.buffer_mut(), theme.base());
     if full.width < layout::MIN_WIDTH || full.height < layout::MIN_HEIGHT {
         too_small(f, full, theme);
         return;
@@ -103,10 +102,45 @@ pub const SCRUBBED: &str = "\u{fffd}";
 
 /// The last net under every frame: ratatui drops control characters itself,
 /// but a bidi override (U+202E …) would reach the terminal as it is.
+/// Every cell in the theme's base style: the frame starts from blank
+/// cells, so one prepared cell copied over them is what a styled `Block`
+/// would leave, without patching the style into each cell in turn (that
+/// loop was a tenth of an idle console's frame).
+fn base(buf: &mut Buffer, style: ratatui::style::Style) {
+    let mut cell = ratatui::buffer::Cell::default();
+    cell.set_style(style);
+    buf.content.fill(cell);
+}
+
 fn scrub(buf: &mut Buffer) {
     for cell in buf.content.iter_mut() {
-        if cell.symbol().chars().any(crate::domain::inert::is_hazard) {
+        // Most cells hold one printable ASCII byte: no need to decode it.
+        let printable = matches!(cell.symbol().as_bytes(), [b] if (0x20..0x7f).contains(b));
+        if !printable && cell.symbol().chars().any(crate::domain::inert::is_hazard) {
             cell.set_symbol(SCRUBBED);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::{Color, Modifier, Style};
+    use ratatui::widgets::{Block, Widget};
+
+    #[test]
+    fn the_base_fill_leaves_what_a_styled_block_leaves_on_a_blank_frame() {
+        let area = Rect::new(0, 0, 37, 9);
+        let style = Style::new()
+            .fg(Color::Rgb(1, 2, 3))
+            .bg(Color::Indexed(236))
+            .add_modifier(Modifier::BOLD);
+        let mut block = Buffer::empty(area);
+        Block::new().style(style).render(area, &mut block);
+        let mut filled = Buffer::empty(area);
+        super::base(&mut filled, style);
+        assert_eq!(filled, block);
+        assert_eq!(filled[(36, 8)].bg, Color::Indexed(236));
     }
 }

@@ -35,6 +35,14 @@ pub struct Backend {
     cancel: Arc<Mutex<Option<CancelToken>>>,
     /// Drives due rollout steps while the console is open (DESIGN §12).
     _rollouts: Option<crate::ops::rollout::DriverHandle>,
+    /// Stops the watcher thread when the console closes.
+    watching: watcher::Watching,
+}
+
+impl Drop for Backend {
+    fn drop(&mut self) {
+        self.watching.stop();
+    }
 }
 
 impl Backend {
@@ -44,7 +52,9 @@ impl Backend {
     pub fn start(ctx: &Ctx, query: Query, tx: UnboundedSender<Msg>) -> crate::Result<Backend> {
         let reader_ctx = ctx.reopen()?;
         let worker_ctx = ctx.reopen()?;
-        let watch_store = crate::ledger::open(&ctx.config)?;
+        let mut watch_store = crate::ledger::open(&ctx.config)?;
+        let watching = watcher::Watching::new(&mut *watch_store);
+        let watch_stop = watching.clone();
         let (rtx, rrx) = mpsc::channel();
         let (wtx, wrx) = mpsc::channel::<(u64, Job, CancelToken)>();
         let tx2 = tx.clone();
@@ -54,7 +64,7 @@ impl Backend {
         let to_app = tx.clone();
         std::thread::Builder::new()
             .name("relcon-watcher".into())
-            .spawn(move || watcher::watch_loop(watch_store, to_reader, to_app))?;
+            .spawn(move || watcher::watch_loop(watch_store, watching, to_reader, to_app))?;
         std::thread::Builder::new()
             .name("relcon-reader".into())
             .spawn(move || reader_loop(reader_ctx, query, rrx, tx))?;
@@ -123,6 +133,7 @@ impl Backend {
             }),
         );
         Ok(Backend {
+            watching: watch_stop,
             _rollouts: rollouts,
             reader: rtx,
             worker: wtx,
