@@ -50,12 +50,20 @@ def machine():
     return f"{os.cpu_count()} × {model}{mem}, {platform.system()} {platform.release()}"
 
 
-def commit():
+def commit(at):
+    """The newest commit made before `at` (the report's time): the code
+    measured, or its parent when the tree had changes not yet committed.
+    Not HEAD: a report folded in after later commits was not measured on
+    them."""
     try:
         out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+            ["git", "log", "-1", f"--before=@{int(at.timestamp())}", "--format=%h"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
         )
-        return out.stdout.strip()
+        return out.stdout.strip() or "unknown"
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 
@@ -93,7 +101,7 @@ def main():
         how = "benches/idle_cpu.sh" if bench == "idle" else f"cargo bench --bench {bench}"
         when = datetime.datetime.fromtimestamp(t.stat().st_mtime, datetime.timezone.utc)
         kept[t.stem] = (
-            f"**{t.stem}** (`{how}`; on {when:%Y-%m-%d %H:%M} UTC, commit `{commit()}`)"
+            f"**{t.stem}** (`{how}`; on {when:%Y-%m-%d %H:%M} UTC, commit `{commit(when)}`)"
             f"\n\n{t.read_text().rstrip()}"
         )
     parts = [
