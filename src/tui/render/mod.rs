@@ -109,6 +109,10 @@ pub const SCRUBBED: &str = "\u{fffd}";
 fn base(buf: &mut Buffer, style: ratatui::style::Style) {
     let mut cell = ratatui::buffer::Cell::default();
     cell.set_style(style);
+    // The terminal's own colours (the default theme): blank cells already are.
+    if cell == ratatui::buffer::Cell::default() {
+        return;
+    }
     buf.content.fill(cell);
 }
 
@@ -142,5 +146,12 @@ mod tests {
         super::base(&mut filled, style);
         assert_eq!(filled, block);
         assert_eq!(filled[(36, 8)].bg, Color::Indexed(236));
+        // The terminal's own colours leave the blank frame as it is.
+        let own = Style::new().fg(Color::Reset).bg(Color::Reset);
+        let mut block = Buffer::empty(area);
+        Block::new().style(own).render(area, &mut block);
+        let mut filled = Buffer::empty(area);
+        super::base(&mut filled, own);
+        assert_eq!(filled, block);
     }
 }
