@@ -61,8 +61,15 @@ pub type OnCancel = Box<dyn Fn() + Send>;
 pub struct CancelToken {
     flag: Arc<AtomicBool>,
     by: Arc<Mutex<Option<String>>>,
-    /// Called once on cancel: they end waits that cannot see the flag.
-    wakers: Arc<Mutex<Vec<OnCancel>>>,
+    /// Called once on cancel, by registration id: they end waits that
+    /// cannot see the flag.
+    wakers: Arc<Mutex<Wakers>>,
+}
+
+#[derive(Default)]
+struct Wakers {
+    next: u64,
+    waiting: Vec<(u64, OnCancel)>,
 }
 
 impl std::fmt::Debug for CancelToken {
@@ -80,23 +87,35 @@ impl CancelToken {
         }
         self.flag.store(true, Ordering::SeqCst);
         if let Ok(mut w) = self.wakers.lock() {
-            for wake in w.drain(..) {
+            for (_, wake) in w.waiting.drain(..) {
                 wake();
             }
         }
     }
 
     /// Call `wake` when this is cancelled (at once when it already is), so a
-    /// thread blocked in a wait that cannot see the flag returns.
-    pub fn on_cancel(&self, wake: OnCancel) {
+    /// thread blocked in a wait that cannot see the flag returns. Returns an
+    /// id for [`CancelToken::forget`], once the wait is over for good.
+    pub fn on_cancel(&self, wake: OnCancel) -> Option<u64> {
         if let Ok(mut w) = self.wakers.lock() {
             // Checked under the lock `cancel` drains with: never missed.
             if !self.is_cancelled() {
-                w.push(wake);
-                return;
+                w.next += 1;
+                let id = w.next;
+                w.waiting.push((id, wake));
+                return Some(id);
             }
         }
         wake();
+        None
+    }
+
+    /// Drop a registration of [`CancelToken::on_cancel`]: a token that
+    /// outlives many waits does not keep a waker for each.
+    pub fn forget(&self, id: Option<u64>) {
+        if let (Some(id), Ok(mut w)) = (id, self.wakers.lock()) {
+            w.waiting.retain(|(i, _)| *i != id);
+        }
     }
     pub fn is_cancelled(&self) -> bool {
         self.flag.load(Ordering::SeqCst)
@@ -200,5 +219,11 @@ mod cancel_tests {
         assert_eq!(calls.load(Ordering::SeqCst), 2, "at once when already cancelled");
         t.cancel("bo");
         assert_eq!(calls.load(Ordering::SeqCst), 2, "each runs once");
+        // A registration forgotten before the cancel is never run.
+        let t = CancelToken::default();
+        let id = t.on_cancel(count(&calls));
+        t.forget(id);
+        t.cancel("ana");
+        assert_eq!(calls.load(Ordering::SeqCst), 2);
     }
 }

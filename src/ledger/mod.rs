@@ -13,7 +13,7 @@ pub mod store;
 mod verify;
 
 pub use event::{kind, Event, NewEvent};
-pub use sqlite::SqliteStore;
+pub use sqlite::{SqliteStore, Wake};
 pub use store::{Beat, Lease, Presence, StateView, Store, VerifyReport};
 
 use crate::config::{Config, LedgerConfig, LedgerLocation};

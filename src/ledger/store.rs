@@ -178,7 +178,7 @@ pub trait Store: Send {
     /// A handle that ends this store's `wait_for_change` from another
     /// thread, now and from then on (to stop the thread waiting), when the
     /// store can offer one; without it a waiter wakes now and then to look.
-    fn wake_handle(&mut self) -> Option<super::sqlite::Wake> {
+    fn wake_handle(&mut self) -> Option<super::Wake> {
         None
     }
     /// Refuse every write from now on (`--read-only`).

@@ -258,12 +258,11 @@ const IDLE_WAIT: Duration = Duration::from_secs(30);
 pub fn run(ctx: &mut Ctx, forever: bool, cancel: &CancelToken, on: &mut dyn FnMut(&Did)) -> Result<u32> {
     let mut driver = Driver::default();
     let mut aborts = 0;
-    // A store that can be woken sleeps out each wait whole: cancelling wakes it.
-    let wakeable = ctx
-        .store
-        .wake_handle()
-        .map(|w| cancel.on_cancel(Box::new(move || w.wake())))
-        .is_some();
+    // A store that can be woken sleeps out each wait whole: cancelling wakes
+    // it. (Forgotten on return: a console retries `run` on the same token.)
+    let wake = ctx.store.wake_handle();
+    let wakeable = wake.is_some();
+    let registered = wake.and_then(|w| cancel.on_cancel(Box::new(move || w.wake())));
     let result = (|| -> Result<()> {
         loop {
             if cancel.is_cancelled() {
@@ -296,6 +295,7 @@ pub fn run(ctx: &mut Ctx, forever: bool, cancel: &CancelToken, on: &mut dyn FnMu
         }
     })();
     driver.leases.release_all(ctx);
+    cancel.forget(registered);
     result.map(|_| aborts)
 }
 

@@ -100,8 +100,6 @@ fn banner(f: &mut Frame, area: Rect, text: &str, style: Style) {
 /// is the net under a field drawn without it.
 pub const SCRUBBED: &str = "\u{fffd}";
 
-/// The last net under every frame: ratatui drops control characters itself,
-/// but a bidi override (U+202E …) would reach the terminal as it is.
 /// Every cell in the theme's base style: the frame starts from blank
 /// cells, so one prepared cell copied over them is what a styled `Block`
 /// would leave, without patching the style into each cell in turn (that
@@ -116,11 +114,13 @@ fn base(buf: &mut Buffer, style: ratatui::style::Style) {
     buf.content.fill(cell);
 }
 
+/// The last net under every frame: ratatui drops control characters itself,
+/// but a bidi override (U+202E …) would reach the terminal as it is.
 fn scrub(buf: &mut Buffer) {
     for cell in buf.content.iter_mut() {
-        // Most cells hold one printable ASCII byte: no need to decode it.
-        let printable = matches!(cell.symbol().as_bytes(), [b] if (0x20..0x7f).contains(b));
-        if !printable && cell.symbol().chars().any(crate::domain::inert::is_hazard) {
+        // Most cells hold printable ASCII: no need to decode it.
+        let symbol = cell.symbol();
+        if !rows::printable_ascii(symbol) && symbol.chars().any(crate::domain::inert::is_hazard) {
             cell.set_symbol(SCRUBBED);
         }
     }

@@ -69,7 +69,7 @@ fn walk(line: &Line, width: u16, mut put: impl FnMut(u16, &str, Style)) -> u16 {
     for span in &line.spans {
         let style = line.style.patch(span.style);
         let text = span.content.as_ref();
-        if text.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        if printable_ascii(text) {
             let n = text.len().min((width - used) as usize);
             for i in 0..n {
                 put(used + i as u16, &text[i..=i], style);
@@ -93,6 +93,11 @@ fn walk(line: &Line, width: u16, mut put: impl FnMut(u16, &str, Style)) -> u16 {
         }
     }
     used
+}
+
+/// Only printable ASCII: one cell per byte, nothing to segment or make inert.
+pub fn printable_ascii(s: &str) -> bool {
+    s.bytes().all(|b| (0x20..0x7f).contains(&b))
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ const RETRY: Duration = Duration::from_secs(1);
 #[derive(Clone)]
 pub(super) struct Watching {
     stopped: Arc<AtomicBool>,
-    wake: Option<crate::ledger::sqlite::Wake>,
+    wake: Option<crate::ledger::Wake>,
 }
 
 impl Watching {
