@@ -24,6 +24,7 @@ both_stores!(
     sigkill_mid_write_leaves_a_consistent_ledger,
     concurrent_writers_lose_nothing,
     concurrent_in_process_stores_interleave_whole_transactions,
+    verify_while_another_writer_appends_checks_one_moment,
     a_failed_transaction_writes_nothing,
 );
 
@@ -417,6 +418,49 @@ fn concurrent_writers_lose_nothing(b: Backend) {
         assert_eq!(n, EACH as i64, "writer{w} lost builds");
     }
     assert!(assert_verify_ok(&sb).contains(&format!("{} events", WRITERS * EACH)));
+}
+
+fn verify_while_another_writer_appends_checks_one_moment(b: Backend) {
+    // `audit verify` reads the events, then the tables to compare them
+    // with: a build registered in between must not look like a forged row.
+    let sb = Sandbox::on(b, &simple_config());
+    let config = sb.config();
+    let mut store = relcon::ledger::open(&config).unwrap();
+    let at = chrono::Utc::now();
+    let batch: Vec<_> = (0..4000)
+        .map(|i| {
+            let body = serde_json::json!({ "version": format!("0.{i}"), "commit": "c0ffee" });
+            (
+                at,
+                "seed".to_string(),
+                vec![NewEvent::new(kind::BUILD_REGISTERED, None, body)],
+            )
+        })
+        .collect();
+    store.append_batch(batch).unwrap();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writer = {
+        let (config, stop) = (config.clone(), stop.clone());
+        std::thread::spawn(move || {
+            let mut store = relcon::ledger::open(&config).unwrap();
+            let mut i = 0;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                i += 1;
+                let body = serde_json::json!({ "version": format!("1.{i}"), "commit": "c0ffee" });
+                let e = NewEvent::new(kind::BUILD_REGISTERED, None, body);
+                store
+                    .transact(chrono::Utc::now(), "writer", &mut |_| Ok(vec![e.clone()]))
+                    .unwrap();
+            }
+            i
+        })
+    };
+    for _ in 0..12 {
+        let r = store.verify().unwrap();
+        assert_eq!((r.first_bad, r.projections), (None, None));
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    assert!(writer.join().unwrap() > 6, "the writer wrote while verify ran");
 }
 
 fn concurrent_in_process_stores_interleave_whole_transactions(b: Backend) {

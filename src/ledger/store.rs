@@ -215,10 +215,17 @@ pub trait Store: Send {
     /// The hash chain, the projections against a rebuild from the events,
     /// and the head against this machine's checkpoint.
     fn verify(&self) -> Result<VerifyReport> {
-        let mut report = super::verify::verify(self.db(), &self.location())?;
-        if report.truncated.is_none() {
-            report.truncated = self.head_mismatch()?;
-        }
+        let db = self.db();
+        // The events, the tables compared with them and the head row as of
+        // one moment: another writer appending meanwhile is no forgery.
+        let own = db.begin_snapshot()?;
+        let within = super::verify::verify(db).and_then(|r| Ok((r, self.head_mismatch()?)));
+        let ended = if own { db.end_snapshot() } else { Ok(()) };
+        let (mut report, head) = within?;
+        ended?;
+        // After the snapshot: this machine's checkpoint may be newer than
+        // it (another process here appended since), never newer than now.
+        report.truncated = super::checkpoint::check(db, &self.location())?.or(head);
         Ok(report)
     }
     /// A store that keeps its head apart from the events (PostgreSQL's head

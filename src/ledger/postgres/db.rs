@@ -124,6 +124,9 @@ impl Db for TxDb<'_> {
     fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
         query(&mut *self.tx.borrow_mut(), self.stmts, sql, params).map_err(|e| self.keep(e))
     }
+    fn begin_snapshot(&self) -> Result<bool> {
+        Ok(false)
+    }
     fn now_ms(&self) -> Result<i64> {
         now_ms(self)
     }
@@ -135,6 +138,10 @@ impl Db for PgStore {
     }
     fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
         self.with(|c| query(&mut c.client, &c.stmts, sql, params))
+    }
+    fn begin_snapshot(&self) -> Result<bool> {
+        self.exec("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", &[])?;
+        Ok(true)
     }
     fn now_ms(&self) -> Result<i64> {
         now_ms(self)

@@ -359,6 +359,12 @@ impl Db for DbRef<'_> {
     fn query(&self, sql: &str, params: &[Val]) -> Result<Vec<Row>> {
         self.0.query(sql, params)
     }
+    fn begin_snapshot(&self) -> Result<bool> {
+        self.0.begin_snapshot()
+    }
+    fn end_snapshot(&self) -> Result<()> {
+        self.0.end_snapshot()
+    }
     fn now_ms(&self) -> Result<i64> {
         self.0.now_ms()
     }

@@ -27,42 +27,47 @@ pub fn table_rows(db: &dyn Db, p: &Projection) -> Result<Vec<String>> {
     Ok(rows)
 }
 
-/// A table's order-free digest: see [`table_digest`].
+/// A table's order-free digest: see [`add_row`].
 pub type Digest = ([u64; 4], usize);
 
-/// A digest of a table's rows that ignores their order: the wrapping sum
-/// of each row's sha256 (typed, length-prefixed values), and the count.
-fn table_digest(db: &dyn Db, p: &Projection) -> Result<Digest> {
-    use sha2::{Digest, Sha256};
-    let sql = format!("SELECT {} FROM {}", p.cols, p.table);
-    let mut sum = [0u64; 4];
-    let mut count = 0;
-    db.each_row_ref(&sql, &[], &mut |r| {
-        count += 1;
-        let mut h = Sha256::new();
-        for v in r {
-            match *v {
-                ValRef::Null => h.update([0u8]),
-                ValRef::Int(n) => {
-                    h.update([1u8]);
-                    h.update(n.to_le_bytes());
-                }
-                ValRef::Text(t) => {
-                    h.update([2u8]);
-                    h.update((t.len() as u64).to_le_bytes());
-                    h.update(t);
-                }
+/// Add one row to an order-free digest: the wrapping sum of each row's
+/// sha256 over its typed, length-prefixed values, and the count. The
+/// in-memory fold (`fold.rs`) digests its rows with this same function.
+pub fn add_row<'a>(d: &mut Digest, row: impl IntoIterator<Item = ValRef<'a>>) {
+    use sha2::{Digest as _, Sha256};
+    let mut h = Sha256::new();
+    for v in row {
+        match v {
+            ValRef::Null => h.update([0u8]),
+            ValRef::Int(n) => {
+                h.update([1u8]);
+                h.update(n.to_le_bytes());
+            }
+            ValRef::Text(t) => {
+                h.update([2u8]);
+                h.update((t.len() as u64).to_le_bytes());
+                h.update(t);
             }
         }
-        let d = h.finalize();
-        for (i, chunk) in d.chunks_exact(8).enumerate() {
-            let mut b = [0u8; 8];
-            b.copy_from_slice(chunk);
-            sum[i] = sum[i].wrapping_add(u64::from_le_bytes(b));
-        }
+    }
+    let out = h.finalize();
+    for (i, chunk) in out.chunks_exact(8).enumerate() {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(chunk);
+        d.0[i] = d.0[i].wrapping_add(u64::from_le_bytes(b));
+    }
+    d.1 += 1;
+}
+
+/// A table's digest (see [`add_row`]), read from a store.
+fn table_digest(db: &dyn Db, p: &Projection) -> Result<Digest> {
+    let sql = format!("SELECT {} FROM {}", p.cols, p.table);
+    let mut d = Digest::default();
+    db.each_row_ref(&sql, &[], &mut |r| {
+        add_row(&mut d, r.iter().copied());
         Ok(())
     })?;
-    Ok((sum, count))
+    Ok(d)
 }
 
 /// A stable dump of every projection, to compare rebuilt and live state.

@@ -9,6 +9,9 @@
 
 pub mod chain;
 pub(crate) mod compare;
+pub mod fold;
+#[cfg(test)]
+mod fold_tests;
 pub mod incident;
 pub mod outbox;
 pub mod outputs;
@@ -161,6 +164,16 @@ pub trait Db {
     }
     fn query_opt(&self, sql: &str, params: &[Val]) -> Result<Option<Row>> {
         Ok(self.query(sql, params)?.into_iter().next())
+    }
+    /// Begin a read-only snapshot, so that several reads see one moment
+    /// while other writers append (`audit verify`); false when a
+    /// transaction is already open, whose own snapshot serves.
+    fn begin_snapshot(&self) -> Result<bool> {
+        self.exec("BEGIN", &[]).map(|_| true)
+    }
+    /// End what [`Db::begin_snapshot`] began (it wrote nothing).
+    fn end_snapshot(&self) -> Result<()> {
+        self.exec("ROLLBACK", &[]).map(drop)
     }
     /// The database's clock in ms since the epoch: leases are judged by it,
     /// so machines with skewed clocks agree on who holds an environment.

@@ -60,24 +60,46 @@ impl Db for Connection {
         let mut st = self.prepare_cached(sql)?;
         let cols = st.column_count();
         let mut rows = st.query(rusqlite::params_from_iter(params))?;
+        // One buffer for every row: a whole-ledger pass reads millions.
+        let mut vals: Vec<ValRef<'_>> = Vec::with_capacity(cols);
         while let Some(r) = rows.next()? {
-            let vals = (0..cols)
-                .map(|i| {
-                    Ok(match r.get_ref(i)? {
-                        ValueRef::Null => ValRef::Null,
-                        ValueRef::Integer(n) => ValRef::Int(n),
-                        ValueRef::Real(f) => ValRef::Int(f as i64),
-                        ValueRef::Text(t) | ValueRef::Blob(t) => ValRef::Text(t),
-                    })
-                })
-                .collect::<Result<Vec<_>>>()?;
-            each(&vals)?;
+            let mut row = std::mem::take(&mut vals);
+            for i in 0..cols {
+                row.push(match r.get_ref(i)? {
+                    ValueRef::Null => ValRef::Null,
+                    ValueRef::Integer(n) => ValRef::Int(n),
+                    ValueRef::Real(f) => ValRef::Int(f as i64),
+                    ValueRef::Text(t) | ValueRef::Blob(t) => ValRef::Text(t),
+                });
+            }
+            each(&row)?;
+            row.clear();
+            vals = reuse(row);
         }
         Ok(())
+    }
+
+    fn begin_snapshot(&self) -> Result<bool> {
+        if !self.is_autocommit() {
+            return Ok(false);
+        }
+        // Deferred: in WAL mode the snapshot is taken at the first read.
+        self.execute_batch("BEGIN")?;
+        Ok(true)
+    }
+
+    fn end_snapshot(&self) -> Result<()> {
+        Ok(self.execute_batch("ROLLBACK")?)
     }
 
     fn now_ms(&self) -> Result<i64> {
         // One machine, one clock: the same one the processes sharing this file read.
         Ok(Utc::now().timestamp_millis())
     }
+}
+
+/// An emptied buffer of borrowed values, free to borrow from the next row.
+fn reuse<'a>(mut v: Vec<ValRef<'_>>) -> Vec<ValRef<'a>> {
+    v.clear();
+    v.into_iter().map(|_| ValRef::Null).collect()
 }
