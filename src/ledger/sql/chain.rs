@@ -2,6 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
+use std::cell::RefCell;
+
+use super::fold::{self, Fold, Unsure, Writer};
 use super::{apply, vals, Db, Row, Val, ValRef};
 use crate::error::{Error, Result};
 use crate::ledger::event::{
@@ -322,6 +325,25 @@ impl RawPage {
     }
 }
 
+/// The page of events after `after`; `sizes` carries the last page's
+/// sizes, so that each is allocated once, like the one before it.
+fn read_page(db: &dyn Db, after: u64, sizes: &mut (usize, usize)) -> Result<RawPage> {
+    let sql = format!("SELECT {EVENT_COLS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
+    let mut page = RawPage {
+        text: String::with_capacity(sizes.0),
+        events: Vec::with_capacity(sizes.1),
+    };
+    db.each_row_ref(&sql, vals![after, PAGE as i64], &mut |cols| {
+        let seq = match cols.first() {
+            Some(ValRef::Int(n)) => *n as u64,
+            _ => return Err(Error::runtime("ledger: an event's seq is not a number")),
+        };
+        page.push(seq, cols)
+    })?;
+    *sizes = (page.text.len() + page.text.len() / 8, page.len());
+    Ok(page)
+}
+
 /// Whether `e` links to the event before it (seq and hash), as
 /// [`link_error`] judges an owned event: hashed over its time as stored
 /// when that is the canonical text (it always is when relcon wrote it),
@@ -345,28 +367,15 @@ fn link_error_ref(prev_seq: u64, prev_hash: &str, e: &EventRef<'_>) -> Option<St
 /// [`verify_chain_pages`] over pages as read ([`RawPage`]): the same
 /// report, the same pages handed on, without an allocation per event.
 pub fn verify_chain_raw(db: &dyn Db, each: &mut dyn FnMut(RawPage) -> Result<()>) -> Result<VerifyReport> {
-    let sql = format!("SELECT {EVENT_COLS} FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2");
     let (mut prev_seq, mut prev_hash) = (0u64, GENESIS.to_string());
     let mut count = 0u64;
     let mut first_bad = None;
-    // Each page sized like the one before: no reallocation as it fills.
     let mut sizes = (0, 0);
     while first_bad.is_none() {
-        let mut page = RawPage {
-            text: String::with_capacity(sizes.0),
-            events: Vec::with_capacity(sizes.1),
-        };
-        db.each_row_ref(&sql, vals![prev_seq, PAGE as i64], &mut |cols| {
-            let seq = match cols.first() {
-                Some(ValRef::Int(n)) => *n as u64,
-                _ => return Err(Error::runtime("ledger: an event's seq is not a number")),
-            };
-            page.push(seq, cols)
-        })?;
+        let mut page = read_page(db, prev_seq, &mut sizes)?;
         if page.is_empty() {
             break;
         }
-        sizes = (page.text.len() + page.text.len() / 8, page.len());
         let mut linked = page.len();
         for (i, e) in page.iter().enumerate() {
             if let Some(why) = link_error_ref(prev_seq, &prev_hash, &e) {
@@ -445,8 +454,42 @@ pub const PROJECTIONS: &[Projection] = &[
 
 /// Clear every projection and replay every event through `apply`.
 pub fn rebuild(db: &dyn Db) -> Result<()> {
-    for p in PROJECTIONS {
-        db.exec(&format!("DELETE FROM {}", p.table), &[])?;
+    let clear = || -> Result<()> {
+        for p in PROJECTIONS {
+            db.exec(&format!("DELETE FROM {}", p.table), &[])?;
+        }
+        Ok(())
+    };
+    clear()?;
+    // Folded in memory, each row written once when it is final (about half
+    // the statements of replaying every event through `apply`); when the
+    // fold is unsure, replayed through `apply` after all.
+    let failed = RefCell::new(None);
+    let mut fold = Fold::with_sink(Writer::new(db, &failed), fold::WINDOW);
+    let (mut after, mut sizes, mut unsure) = (0, (0, 0), None);
+    loop {
+        let page = read_page(db, after, &mut sizes)?;
+        let Some(last) = page.iter().last() else { break };
+        after = last.seq;
+        let folded = page.iter().try_for_each(|e| fold.apply(&e));
+        if let Err(u) = folded {
+            unsure = Some(u);
+            break;
+        }
     }
-    for_each_event(db, &mut |e| apply(db, &e))
+    let unsure = match unsure {
+        None => fold.finish().err(),
+        u => u,
+    };
+    if let Some(e) = failed.take() {
+        return Err(e);
+    }
+    match unsure {
+        None => Ok(()),
+        Some(Unsure(why)) => {
+            tracing::debug!("ledger rebuild: replaying every event: {why}");
+            clear()?;
+            for_each_event(db, &mut |e| apply(db, &e))
+        }
+    }
 }

@@ -18,14 +18,17 @@
 //! remaining tables are small (one row per env, flag and env, checklist
 //! item, incident, rollout or lease).
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::borrow::Borrow;
+use std::hash::Hash;
 
 use serde::de::DeserializeOwned;
 
 use super::chain::PROJECTIONS;
 use super::compare::{add_row, Digest};
 use super::view::parse_at;
-use super::Val;
+use super::{Db, Val};
 use crate::domain::release::StepState;
 use crate::domain::{DeploymentStatus, FlagChangeKind};
 use crate::ledger::bodies::*;
@@ -56,12 +59,119 @@ fn json<T: serde::Serialize>(v: &T) -> Folded<Val> {
         .map_err(|err| Unsure(err.to_string()))
 }
 
-fn digest(rows: impl IntoIterator<Item = impl AsRef<[Val]>>) -> Digest {
-    let mut d = Digest::default();
-    for r in rows {
-        add_row(&mut d, r.as_ref().iter().map(Val::borrowed));
+/// The tables the fold knows, which must be every one of `PROJECTIONS`
+/// (a test holds them equal; the fold refuses to judge otherwise).
+pub const FOLDED: &[&str] = &[
+    "builds",
+    "releases",
+    "env_state",
+    "approvals",
+    "checklist_ticks",
+    "flag_state",
+    "flag_changes",
+    "incidents",
+    "rollouts",
+    "leases",
+];
+
+/// Where finished rows go: digested (`audit verify`) or written to a
+/// store's emptied projections (`ledger rebuild`).
+pub trait Sink {
+    fn put(&mut self, table: &'static str, row: &[Val]) -> Folded<()>;
+}
+
+/// Each table's rows digested as `compare::digests` digests a store's.
+#[derive(Default)]
+pub struct Digests(HashMap<&'static str, Digest>);
+
+impl Sink for Digests {
+    fn put(&mut self, table: &'static str, row: &[Val]) -> Folded<()> {
+        add_row(self.0.entry(table).or_default(), row.iter().map(Val::borrowed));
+        Ok(())
     }
-    d
+}
+
+/// Rows inserted into a store's projection tables, one statement a row.
+/// A store error is kept in `failed` (it is no reason to replay: the
+/// replay would meet it too).
+pub struct Writer<'a> {
+    db: &'a dyn Db,
+    sql: HashMap<&'static str, String>,
+    failed: &'a RefCell<Option<crate::error::Error>>,
+}
+
+impl<'a> Writer<'a> {
+    pub fn new(db: &'a dyn Db, failed: &'a RefCell<Option<crate::error::Error>>) -> Writer<'a> {
+        let sql = PROJECTIONS
+            .iter()
+            .map(|p| {
+                let n = p.cols.split(',').count();
+                let marks: Vec<String> = (1..=n).map(|i| format!("?{i}")).collect();
+                let sql = format!("INSERT INTO {} ({}) VALUES ({})", p.table, p.cols, marks.join(", "));
+                (p.table, sql)
+            })
+            .collect();
+        Writer { db, sql, failed }
+    }
+}
+
+impl Sink for Writer<'_> {
+    fn put(&mut self, table: &'static str, row: &[Val]) -> Folded<()> {
+        let Some(sql) = self.sql.get(table) else {
+            return Err(Unsure(format!("no projection {table}")));
+        };
+        self.db.exec(sql, row).map(drop).map_err(|e| {
+            let why = e.to_string();
+            *self.failed.borrow_mut() = Some(e);
+            Unsure(why)
+        })
+    }
+}
+
+/// A small table's rows by key, each with the seq of the event that
+/// created it: SQLite keeps a row's place (its rowid) through upserts, so
+/// a rebuild writes the rows in the order the SQL would have.
+struct Rows<K>(HashMap<K, (u64, Vec<Val>)>);
+
+impl<K: Hash + Eq> Rows<K> {
+    fn new() -> Rows<K> {
+        Rows(HashMap::new())
+    }
+    fn get<Q: Hash + Eq + ?Sized>(&self, k: &Q) -> Option<&Vec<Val>>
+    where
+        K: Borrow<Q>,
+    {
+        self.0.get(k).map(|r| &r.1)
+    }
+    fn get_mut<Q: Hash + Eq + ?Sized>(&mut self, k: &Q) -> Option<&mut Vec<Val>>
+    where
+        K: Borrow<Q>,
+    {
+        self.0.get_mut(k).map(|r| &mut r.1)
+    }
+    /// Insert, or replace the values of the row with that key in place.
+    fn upsert(&mut self, k: K, seq: u64, row: Vec<Val>) {
+        match self.0.get_mut(&k) {
+            Some(r) => r.1 = row,
+            None => {
+                self.0.insert(k, (seq, row));
+            }
+        }
+    }
+    fn or_insert_with(&mut self, k: K, seq: u64, row: impl FnOnce() -> Vec<Val>) -> &mut Vec<Val> {
+        &mut self.0.entry(k).or_insert_with(|| (seq, row())).1
+    }
+    fn remove<Q: Hash + Eq + ?Sized>(&mut self, k: &Q)
+    where
+        K: Borrow<Q>,
+    {
+        self.0.remove(k);
+    }
+    fn in_order(self) -> Vec<Vec<Val>> {
+        let mut rows: Vec<_> = self.0.into_values().collect();
+        rows.sort_unstable_by_key(|r| r.0);
+        rows.into_iter().map(|r| r.1).collect()
+    }
 }
 
 // Column positions, in `PROJECTIONS` order.
@@ -97,7 +207,6 @@ struct Releases {
     order: VecDeque<(u32, i64)>,
     /// Per env id, the numbers whose status is `succeeded`.
     succeeded: Vec<BTreeSet<i64>>,
-    done: Digest,
 }
 
 impl Releases {
@@ -111,19 +220,23 @@ impl Releases {
         id
     }
 
-    fn insert(&mut self, key: (u32, i64), r: Release) -> Folded<()> {
+    /// Hold a new release; the oldest one held, when that is one too many,
+    /// is let go and returned (its row is final).
+    fn insert(&mut self, key: (u32, i64), r: Release) -> Folded<Option<Release>> {
         if !self.seen.insert(key) {
             return Err(Unsure(format!("release {key:?} inserted twice")));
         }
         self.open.insert(key, r);
         self.order.push_back(key);
-        while self.open.len() > self.window {
-            let Some(old) = self.order.pop_front() else { break };
+        if self.open.len() <= self.window {
+            return Ok(None);
+        }
+        while let Some(old) = self.order.pop_front() {
             if let Some(r) = self.open.remove(&old) {
-                add_row(&mut self.done, r.finish()?.iter().map(Val::borrowed));
+                return Ok(Some(r));
             }
         }
-        Ok(())
+        Ok(None)
     }
 
     /// The release at `key`: `None` when it never existed (the SQL update
@@ -154,28 +267,26 @@ impl Releases {
         Ok(true)
     }
 
-    fn digest(self) -> Folded<Digest> {
-        let mut d = self.done;
-        for (_, r) in self.open {
-            add_row(&mut d, r.finish()?.iter().map(Val::borrowed));
-        }
-        Ok(d)
+    /// Every release still held, oldest first.
+    fn drain(mut self) -> impl Iterator<Item = Release> {
+        std::mem::take(&mut self.order)
+            .into_iter()
+            .filter_map(move |k| self.open.remove(&k))
     }
 }
 
-/// Every projection, folded from the events in seq order.
-pub struct Fold {
-    builds: Digest,
+/// Every projection, folded from the events in seq order. Rows that
+/// only get inserted go to the sink at once, the others when final.
+pub struct Fold<S: Sink = Digests> {
+    sink: S,
     build_versions: HashSet<String>,
     releases: Releases,
-    env_state: HashMap<String, Vec<Val>>,
-    approvals: Digest,
-    ticks: HashMap<(String, String, String, i64), Vec<Val>>,
-    flag_state: HashMap<(String, String), Vec<Val>>,
-    flag_changes: Digest,
+    env_state: Rows<String>,
+    ticks: Rows<(String, String, String, i64)>,
+    flag_state: Rows<(String, String)>,
     incidents: BTreeMap<i64, Vec<Val>>,
     rollouts: BTreeMap<i64, Vec<Val>>,
-    leases: HashMap<String, Vec<Val>>,
+    leases: Rows<String>,
 }
 
 impl Default for Fold {
@@ -191,8 +302,25 @@ impl Fold {
 
     /// A fold that holds `window` releases in full (tests let go sooner).
     pub fn with_window(window: usize) -> Fold {
+        Fold::with_sink(Digests::default(), window)
+    }
+
+    /// Every projection's digest, in `PROJECTIONS` order, as
+    /// `compare::digests` reads them from a store.
+    pub fn digests(self) -> Folded<Vec<Digest>> {
+        let Digests(mut by_table) = self.finish()?;
+        Ok(PROJECTIONS
+            .iter()
+            .map(|p| by_table.remove(p.table).unwrap_or_default())
+            .collect())
+    }
+}
+
+impl<S: Sink> Fold<S> {
+    /// A fold whose rows go to `sink`.
+    pub fn with_sink(sink: S, window: usize) -> Fold<S> {
         Fold {
-            builds: Digest::default(),
+            sink,
             build_versions: HashSet::new(),
             releases: Releases {
                 window,
@@ -201,16 +329,13 @@ impl Fold {
                 open: HashMap::new(),
                 order: VecDeque::new(),
                 succeeded: Vec::new(),
-                done: Digest::default(),
             },
-            env_state: HashMap::new(),
-            approvals: Digest::default(),
-            ticks: HashMap::new(),
-            flag_state: HashMap::new(),
-            flag_changes: Digest::default(),
+            env_state: Rows::new(),
+            ticks: Rows::new(),
+            flag_state: Rows::new(),
             incidents: BTreeMap::new(),
             rollouts: BTreeMap::new(),
-            leases: HashMap::new(),
+            leases: Rows::new(),
         }
     }
 
@@ -256,12 +381,11 @@ impl Fold {
                     a.note.into(),
                     e.seq.into(),
                 ];
-                add_row(&mut self.approvals, row.iter().map(Val::borrowed));
-                Ok(())
+                self.sink.put("approvals", &row)
             }
             kind::HOLD_SET => {
                 let h: HoldSet = body(e)?;
-                let row = self.env_state_row(env_of(e)?);
+                let row = self.env_state_row(env_of(e)?, e.seq);
                 row[2] = e.actor.into();
                 row[3] = h.reason.into();
                 row[4] = at.into();
@@ -295,7 +419,7 @@ impl Fold {
                     l.db_ms.into(),
                     l.ttl_ms.into(),
                 ];
-                self.leases.insert(env.to_string(), row);
+                self.leases.upsert(env.to_string(), e.seq, row);
                 Ok(())
             }
             kind::LEASE_RELEASED | kind::LEASE_EXPIRED => {
@@ -312,42 +436,39 @@ impl Fold {
         }
     }
 
-    /// Every projection's digest, in `PROJECTIONS` order, as
-    /// `compare::digests` reads them from a store.
-    pub fn digests(self) -> Folded<Vec<Digest>> {
+    /// Hand every row still held to the sink (in the order the SQL
+    /// would have created them) and return it.
+    pub fn finish(self) -> Folded<S> {
+        if let Some(p) = PROJECTIONS.iter().find(|p| !FOLDED.contains(&p.table)) {
+            return Err(Unsure(format!("the fold does not know projection {}", p.table)));
+        }
         let Fold {
-            builds,
+            mut sink,
             releases,
             env_state,
-            approvals,
             ticks,
             flag_state,
-            flag_changes,
             incidents,
             rollouts,
             leases,
             ..
         } = self;
-        let mut by_table: HashMap<&str, Digest> = HashMap::from([
-            ("builds", builds),
-            ("releases", releases.digest()?),
-            ("env_state", digest(env_state.values())),
-            ("approvals", approvals),
-            ("checklist_ticks", digest(ticks.values())),
-            ("flag_state", digest(flag_state.values())),
-            ("flag_changes", flag_changes),
-            ("incidents", digest(incidents.values())),
-            ("rollouts", digest(rollouts.values())),
-            ("leases", digest(leases.values())),
-        ]);
-        PROJECTIONS
-            .iter()
-            .map(|p| {
-                by_table
-                    .remove(p.table)
-                    .ok_or_else(|| Unsure(format!("the fold does not know projection {}", p.table)))
-            })
-            .collect()
+        for r in releases.drain() {
+            sink.put("releases", &r.finish()?)?;
+        }
+        for (table, rows) in [
+            ("env_state", env_state.in_order()),
+            ("checklist_ticks", ticks.in_order()),
+            ("flag_state", flag_state.in_order()),
+            ("incidents", incidents.into_values().collect()),
+            ("rollouts", rollouts.into_values().collect()),
+            ("leases", leases.in_order()),
+        ] {
+            for row in rows {
+                sink.put(table, &row)?;
+            }
+        }
+        Ok(sink)
     }
 
     fn build_registered(&mut self, e: &EventRef<'_>, at: &str) -> Folded<()> {
@@ -364,8 +485,7 @@ impl Fold {
             e.actor.into(),
             e.seq.into(),
         ];
-        add_row(&mut self.builds, row.iter().map(Val::borrowed));
-        Ok(())
+        self.sink.put("builds", &row)
     }
 
     fn deployment_started(&mut self, e: &EventRef<'_>, at: &str) -> Folded<()> {
@@ -406,7 +526,10 @@ impl Fold {
             Val::Null,
         ];
         let key = (self.releases.env_id(env), n);
-        self.releases.insert(key, Release { row, steps })
+        match self.releases.insert(key, Release { row, steps })? {
+            Some(old) => self.sink.put("releases", &old.finish()?),
+            None => Ok(()),
+        }
     }
 
     fn release_key(&mut self, e: &EventRef<'_>, number: u64) -> Folded<(u32, i64)> {
@@ -445,7 +568,7 @@ impl Fold {
         }
         let current: Val = self.releases.succeeded[key.0 as usize].last().copied().into();
         let env = env_of(e)?;
-        self.env_state_row(env)[1] = current;
+        self.env_state_row(env, e.seq)[1] = current;
         Ok(())
     }
 
@@ -462,10 +585,10 @@ impl Fold {
     }
 
     /// The env's `env_state` row, inserted empty as the SQL upserts do.
-    fn env_state_row(&mut self, env: &str) -> &mut Vec<Val> {
-        self.env_state
-            .entry(env.to_string())
-            .or_insert_with(|| vec![env.into(), Val::Null, Val::Null, Val::Null, Val::Null])
+    fn env_state_row(&mut self, env: &str, seq: u64) -> &mut Vec<Val> {
+        self.env_state.or_insert_with(env.to_string(), seq, || {
+            vec![env.into(), Val::Null, Val::Null, Val::Null, Val::Null]
+        })
     }
 
     fn checklist_ticked(&mut self, e: &EventRef<'_>, at: &str) -> Folded<()> {
@@ -489,7 +612,7 @@ impl Fold {
             t.role.into(),
             e.seq.into(),
         ];
-        self.ticks.insert(key, row);
+        self.ticks.upsert(key, e.seq, row);
         Ok(())
     }
 
@@ -507,7 +630,7 @@ impl Fold {
             json(&f.after)?,
             (&f.reason).into(),
         ];
-        add_row(&mut self.flag_changes, change.iter().map(Val::borrowed));
+        self.sink.put("flag_changes", &change)?;
         // A kill keeps the state before the first kill (see project.rs).
         let killed_from = if f.change == FlagChangeKind::Kill {
             json(&f.before)?
@@ -531,7 +654,7 @@ impl Fold {
             f.reason.into(),
             e.seq.into(),
         ];
-        self.flag_state.insert(key, row);
+        self.flag_state.upsert(key, e.seq, row);
         Ok(())
     }
 
