@@ -18,9 +18,9 @@
 //! remaining tables are small (one row per env, flag and env, checklist
 //! item, incident, rollout or lease).
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
-use std::borrow::Borrow;
 use std::hash::Hash;
 
 use serde::de::DeserializeOwned;

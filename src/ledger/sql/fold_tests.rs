@@ -9,8 +9,8 @@ use serde_json::{json, Value};
 use super::chain::PROJECTIONS;
 use super::compare;
 use super::fold::{Fold, Unsure, Writer, FOLDED};
-use super::{Db, Row};
 use super::project::apply;
+use super::{Db, Row};
 use crate::ledger::event::{kind, Event};
 use crate::ledger::sqlite::SqliteStore;
 
@@ -274,7 +274,13 @@ impl Stream {
 fn rows_in_place(db: &dyn Db) -> Vec<(&'static str, Vec<Row>)> {
     PROJECTIONS
         .iter()
-        .map(|p| (p.table, db.query(&format!("SELECT {} FROM {} ORDER BY rowid", p.cols, p.table), &[]).unwrap()))
+        .map(|p| {
+            (
+                p.table,
+                db.query(&format!("SELECT {} FROM {} ORDER BY rowid", p.cols, p.table), &[])
+                    .unwrap(),
+            )
+        })
         .collect()
 }
 
