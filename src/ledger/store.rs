@@ -150,6 +150,9 @@ impl VerifyReport {
     }
 }
 
+/// A second reader's snapshot: its head seq and every projection's digest.
+pub type SecondReader = Box<dyn FnOnce() -> Result<(u64, Vec<super::sql::compare::Digest>)> + Send>;
+
 /// The body of a write transaction: sees the state, returns the events to
 /// append, or an error (nothing is written).
 pub type TxBody<'a> = dyn FnMut(&dyn StateView) -> Result<Vec<NewEvent>> + 'a;
@@ -219,7 +222,7 @@ pub trait Store: Send {
         // The events, the tables compared with them and the head row as of
         // one moment: another writer appending meanwhile is no forgery.
         let own = db.begin_snapshot()?;
-        let within = super::verify::verify(db).and_then(|r| Ok((r, self.head_mismatch()?)));
+        let within = super::verify::verify(db, self.second_reader()).and_then(|r| Ok((r, self.head_mismatch()?)));
         let ended = if own { db.end_snapshot() } else { Ok(()) };
         let (mut report, head) = within?;
         ended?;
@@ -227,6 +230,12 @@ pub trait Store: Send {
         // it (another process here appended since), never newer than now.
         report.truncated = super::checkpoint::check(db, &self.location())?.or(head);
         Ok(report)
+    }
+    /// `audit verify` digests the live tables through this second reader of
+    /// the same ledger, if the store has one, while it reads the chain on
+    /// its own connection; used only when both saw the same head.
+    fn second_reader(&self) -> Option<SecondReader> {
+        None
     }
     /// A store that keeps its head apart from the events (PostgreSQL's head
     /// row) says when the two disagree — newest events deleted behind its back.
