@@ -124,6 +124,27 @@ pub struct StepState {
     pub state: String,
 }
 
+impl StepState {
+    /// A deployment's steps as it starts: every one pending.
+    pub fn all_pending(names: &[String]) -> Vec<StepState> {
+        names
+            .iter()
+            .map(|n| StepState {
+                name: n.clone(),
+                state: "pending".into(),
+            })
+            .collect()
+    }
+
+    /// Step `name` is now `state` (a step the start did not name is added).
+    pub fn set(steps: &mut Vec<StepState>, name: String, state: String) {
+        match steps.iter_mut().find(|x| x.name == name) {
+            Some(x) => x.state = state,
+            None => steps.push(StepState { name, state }),
+        }
+    }
+}
+
 impl Release {
     /// One line saying what this release is, as the history shows it.
     pub fn description(&self) -> String {

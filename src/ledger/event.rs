@@ -58,6 +58,19 @@ pub struct Event {
 }
 
 impl Event {
+    /// This event borrowed, its time as `at` (the caller's `format_at`).
+    pub fn borrowed<'a>(&'a self, at: &'a str) -> EventRef<'a> {
+        EventRef {
+            seq: self.seq,
+            at,
+            actor: &self.actor,
+            kind: &self.kind,
+            env: self.env.as_deref(),
+            body: &self.body,
+            hash: &self.hash,
+        }
+    }
+
     pub fn body_json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body).unwrap_or(serde_json::Value::Null)
     }

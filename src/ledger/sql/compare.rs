@@ -32,7 +32,7 @@ pub type Digest = ([u64; 4], usize);
 
 /// Add one row to an order-free digest: the wrapping sum of each row's
 /// sha256 over its typed, length-prefixed values, and the count. The
-/// in-memory fold (`fold.rs`) digests its rows with this same function.
+/// in-memory fold (`fold/`) digests its rows with this same function.
 pub fn add_row<'a>(d: &mut Digest, row: impl IntoIterator<Item = ValRef<'a>>) {
     use sha2::{Digest as _, Sha256};
     let mut h = Sha256::new();

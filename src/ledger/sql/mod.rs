@@ -10,11 +10,11 @@
 pub mod chain;
 pub(crate) mod compare;
 pub mod fold;
-#[cfg(test)]
-mod fold_tests;
+
 pub mod incident;
 pub mod outbox;
 pub mod outputs;
+mod pages;
 mod project;
 pub mod rollout;
 mod view;

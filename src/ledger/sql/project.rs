@@ -62,14 +62,7 @@ fn build_registered(db: &dyn Db, e: &Event, at: &str) -> Result<()> {
 fn deployment_started(db: &dyn Db, e: &Event, at: &str) -> Result<()> {
     let seq = e.seq as i64;
     let d: DeploymentStarted = body(e)?;
-    let steps: Vec<StepState> = d
-        .steps
-        .iter()
-        .map(|s| StepState {
-            name: s.clone(),
-            state: "pending".into(),
-        })
-        .collect();
+    let steps = StepState::all_pending(&d.steps);
     db.exec(
         "INSERT INTO releases (env, number, version, commit_sha, artifact, status, action, actor, started_at, reason, from_env, target_release, pid, host, steps, seq)
          VALUES (?1, ?2, ?3, ?4, ?5, 'started', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -105,13 +98,7 @@ fn deployment_step(db: &dyn Db, e: &Event, _at: &str) -> Result<()> {
         .map(|r| r.text(0))
         .transpose()?;
     let mut steps: Vec<StepState> = current.and_then(|c| serde_json::from_str(&c).ok()).unwrap_or_default();
-    match steps.iter_mut().find(|x| x.name == s.step) {
-        Some(x) => x.state = s.state,
-        None => steps.push(StepState {
-            name: s.step,
-            state: s.state,
-        }),
-    }
+    StepState::set(&mut steps, s.step, s.state);
     db.exec(
         "UPDATE releases SET steps = ?3 WHERE env = ?1 AND number = ?2",
         vals![env, s.number, serde_json::to_string(&steps)?],

@@ -54,12 +54,7 @@ pub fn apply(db: &dyn Db, e: &Event, at: &str) -> Result<()> {
             // The soak clock stood still while paused.
             let row = db.query_opt("SELECT soak_from, paused_at FROM rollouts WHERE id = ?1", vals![b.id])?;
             let soak_from = match row {
-                Some(r) => {
-                    let from = parse_at(&r.text(0)?);
-                    let paused = r.opt_text(1)?.map(|p| parse_at(&p));
-                    let resumed = e.at;
-                    format_at(&(from + paused.map_or(chrono::Duration::zero(), |p| resumed - p)))
-                }
+                Some(r) => soak_resumed(&r.text(0)?, r.opt_text(1)?.as_deref(), e.at),
                 None => at.to_string(),
             };
             db.exec(
@@ -71,14 +66,7 @@ pub fn apply(db: &dyn Db, e: &Event, at: &str) -> Result<()> {
             let b: RolloutAborted = body(e)?;
             db.exec(
                 "UPDATE rollouts SET phase = 'aborted', weight = 0, ended_at = ?2, paused_at = NULL, reason = ?3 WHERE id = ?1",
-                vals![
-                    b.id,
-                    at,
-                    match &b.reason {
-                        Some(r) => format!("{}: {r}", b.why),
-                        None => b.why.clone(),
-                    }
-                ],
+                vals![b.id, at, abort_reason(&b)],
             )?;
         }
         kind::ROLLOUT_COMPLETED => {
@@ -91,6 +79,22 @@ pub fn apply(db: &dyn Db, e: &Event, at: &str) -> Result<()> {
         _ => {}
     }
     Ok(())
+}
+
+/// Where the soak clock of a rollout resumed at `resumed` starts: it
+/// stood still while paused.
+pub(crate) fn soak_resumed(soak_from: &str, paused_at: Option<&str>, resumed: chrono::DateTime<chrono::Utc>) -> String {
+    let from = parse_at(soak_from);
+    let paused = paused_at.map(parse_at);
+    format_at(&(from + paused.map_or(chrono::Duration::zero(), |p| resumed - p)))
+}
+
+/// The `reason` an abort leaves on its rollout.
+pub(crate) fn abort_reason(b: &RolloutAborted) -> String {
+    match &b.reason {
+        Some(r) => format!("{}: {r}", b.why),
+        None => b.why.clone(),
+    }
 }
 
 const COLS: &str =

@@ -1,18 +1,10 @@
-//! The in-memory fold held equal to the SQL projections: random streams of
-//! every kind of event (valid ones, and ones the SQL refuses) go through
-//! `project::apply` into a scratch store and through `Fold`; the fold must
-//! refuse exactly what the SQL refuses and end with the same digests.
+//! Random but reproducible streams of every kind of event, valid ones and
+//! ones the SQL refuses, for the fold's property tests.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-use super::chain::PROJECTIONS;
-use super::compare;
-use super::fold::{Fold, Unsure, Writer, FOLDED};
-use super::project::apply;
-use super::{Db, Row};
 use crate::ledger::event::{kind, Event};
-use crate::ledger::sqlite::SqliteStore;
 
 /// xorshift64*: a reproducible stream without a dependency.
 struct Rng(u64);
@@ -47,7 +39,7 @@ const VERSIONS: &[&str] = &["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"
 const WORDS: &[&str] = &["a", "b c", "ünïcode", "", "x\ny"];
 
 /// One random stream of events with the bodies their kinds carry.
-struct Stream {
+pub(super) struct Stream {
     rng: Rng,
     seq: u64,
     at: DateTime<Utc>,
@@ -57,7 +49,7 @@ struct Stream {
 }
 
 impl Stream {
-    fn new(seed: u64) -> Stream {
+    pub(super) fn new(seed: u64) -> Stream {
         Stream {
             rng: Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
             seq: 0,
@@ -94,7 +86,7 @@ impl Stream {
         json!({"kind": "flag", "flag": self.rng.pick(&["f1", "f2"])})
     }
 
-    fn event(&mut self) -> Event {
+    pub(super) fn event(&mut self) -> Event {
         self.seq += 1;
         self.at += Duration::milliseconds(1 + self.rng.below(90_000) as i64);
         let e = self.rng.below(ENVS.len() as u64) as usize;
@@ -268,156 +260,4 @@ impl Stream {
             ),
         }
     }
-}
-
-/// Every projection's rows in the order the store keeps them (rowid).
-fn rows_in_place(db: &dyn Db) -> Vec<(&'static str, Vec<Row>)> {
-    PROJECTIONS
-        .iter()
-        .map(|p| {
-            (
-                p.table,
-                db.query(&format!("SELECT {} FROM {} ORDER BY rowid", p.cols, p.table), &[])
-                    .unwrap(),
-            )
-        })
-        .collect()
-}
-
-#[test]
-fn the_fold_knows_every_projection() {
-    let tables: Vec<&str> = PROJECTIONS.iter().map(|p| p.table).collect();
-    assert_eq!(tables, FOLDED);
-}
-
-#[test]
-fn the_fold_refuses_what_the_sql_refuses_and_ends_with_the_same_digests() {
-    let (mut applied, mut refused) = (std::collections::BTreeMap::<String, u32>::new(), 0);
-    for seed in 1..=120 {
-        let scratch = SqliteStore::scratch().unwrap();
-        let conn = scratch.connection();
-        let mut fold = Fold::new();
-        // The same rows written, as `ledger rebuild` writes them.
-        let rebuilt = SqliteStore::scratch().unwrap();
-        let failed = std::cell::RefCell::new(None);
-        let mut writer = Fold::with_sink(Writer::new(rebuilt.connection(), &failed), super::fold::WINDOW);
-        let mut stream = Stream::new(seed);
-        for _ in 0..250 {
-            let e = stream.event();
-            let sql = apply(conn, &e);
-            let folded = fold.apply_event(&e);
-            assert_eq!(writer.apply_event(&e).is_ok(), folded.is_ok());
-            assert_eq!(
-                sql.is_ok(),
-                folded.is_ok(),
-                "seed {seed}, event {} {} {:?} {}: SQL {sql:?}, fold {folded:?}",
-                e.seq,
-                e.kind,
-                e.env,
-                e.body
-            );
-            if sql.is_ok() {
-                *applied.entry(e.kind.clone()).or_default() += 1;
-            } else {
-                refused += 1;
-            }
-        }
-        let want = compare::digests(conn).unwrap();
-        assert_eq!(
-            fold.digests(),
-            Ok(want.clone()),
-            "seed {seed}:\n{}",
-            compare::dump(conn).unwrap()
-        );
-        assert!(want.iter().any(|d| d.1 > 0));
-        assert!(writer.finish().is_ok() && failed.borrow().is_none());
-        assert_eq!(rows_in_place(rebuilt.connection()), rows_in_place(conn), "seed {seed}");
-    }
-    // Every kind was folded, and refusals were tried.
-    for k in [
-        kind::BUILD_REGISTERED,
-        kind::DEPLOYMENT_STARTED,
-        kind::DEPLOYMENT_STEP,
-        kind::DEPLOYMENT_SUCCEEDED,
-        kind::DEPLOYMENT_FAILED,
-        kind::DEPLOYMENT_INTERRUPTED,
-        kind::DEPLOYMENT_LATE,
-        kind::APPROVAL_GRANTED,
-        kind::HOLD_SET,
-        kind::HOLD_CLEARED,
-        kind::CHECKLIST_TICKED,
-        kind::CHECKLIST_UNTICKED,
-        kind::FLAG_CHANGED,
-        kind::INCIDENT_OPENED,
-        kind::INCIDENT_NOTED,
-        kind::INCIDENT_MITIGATED,
-        kind::INCIDENT_RESOLVED,
-        kind::ROLLOUT_STARTED,
-        kind::ROLLOUT_STEP,
-        kind::ROLLOUT_PAUSED,
-        kind::ROLLOUT_RESUMED,
-        kind::ROLLOUT_ABORTED,
-        kind::ROLLOUT_COMPLETED,
-    ] {
-        assert!(applied.get(k).copied().unwrap_or(0) >= 10, "{k}: {applied:?}");
-    }
-    assert!(refused > 100, "{refused}");
-}
-
-#[test]
-fn a_fold_that_let_a_release_go_is_unsure_when_it_changes_and_right_when_it_does_not() {
-    let (mut sure, mut unsure) = (0, 0);
-    for seed in 1..=60 {
-        let scratch = SqliteStore::scratch().unwrap();
-        let conn = scratch.connection();
-        let mut fold = Fold::with_window(2);
-        let rebuilt = SqliteStore::scratch().unwrap();
-        let failed = std::cell::RefCell::new(None);
-        let mut writer = Fold::with_sink(Writer::new(rebuilt.connection(), &failed), 2);
-        let mut stream = Stream::new(seed);
-        let mut gave_up = None;
-        for _ in 0..40 {
-            let e = stream.event();
-            let sql = apply(conn, &e);
-            if gave_up.is_none() {
-                let _ = writer.apply_event(&e);
-                match fold.apply_event(&e) {
-                    Err(Unsure(why)) if sql.is_ok() => gave_up = Some(why),
-                    _ => {}
-                }
-            }
-        }
-        match gave_up {
-            Some(why) => {
-                assert!(why.contains("let go"), "seed {seed}: {why}");
-                unsure += 1;
-            }
-            None => {
-                assert_eq!(fold.digests(), Ok(compare::digests(conn).unwrap()), "seed {seed}");
-                // Releases written as they were let go keep their order.
-                assert!(writer.finish().is_ok());
-                assert_eq!(rows_in_place(rebuilt.connection()), rows_in_place(conn), "seed {seed}");
-                sure += 1;
-            }
-        }
-    }
-    assert!(sure > 5 && unsure > 5, "sure {sure}, unsure {unsure}");
-}
-
-#[test]
-fn the_fold_agrees_with_the_live_tables_of_the_demo_ledger() {
-    // Live tables written one append at a time, as a team writes them.
-    let mut store = SqliteStore::scratch().unwrap();
-    crate::demo::seed(&mut store, Utc::now()).unwrap();
-    let mut fold = Fold::new();
-    let mut events = 0;
-    super::chain::for_each_event(store.connection(), &mut |e| {
-        events += 1;
-        fold.apply_event(&e)
-            .map_err(|Unsure(why)| crate::error::Error::runtime(why))
-    })
-    .unwrap();
-    assert!(events > 100, "{events}");
-    let live = compare::digests(store.connection()).unwrap();
-    assert_eq!(fold.digests(), Ok(live));
 }
