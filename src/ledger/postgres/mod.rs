@@ -17,6 +17,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use super::event::{Event, NewEvent};
+use super::sql::rebuild::{rebuild, How};
 use super::sql::{chain, Db, Row, Val};
 use super::store::{StateView, Store, TxBody};
 use crate::config::LedgerConfig;
@@ -287,7 +288,9 @@ impl Store for PgStore {
 
     fn rebuild(&mut self) -> Result<()> {
         // Under the head lock, so no append interleaves with the replay.
-        self.append(&mut |db, _| chain::rebuild(db))?;
+        // Cleared and written whole: PostgreSQL keeps no insertion order
+        // (rowid) to line the live rows up with the fold's.
+        self.append(&mut |db, _| rebuild(db, How::Whole))?;
         Ok(())
     }
 

@@ -2,10 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use std::cell::RefCell;
-
-use super::fold::{self, Fold, Unsure, Writer};
-use super::pages::{link_error_ref, read_page};
+use super::pages::link_error_ref;
 pub use super::pages::{verify_chain_raw, RawPage};
 use super::{apply, vals, Db, Row, Val};
 use crate::error::{Error, Result};
@@ -294,45 +291,3 @@ pub const PROJECTIONS: &[Projection] = &[
         cols: "env, token, holder, host, pid, number, reason, acquired_ms, ttl_ms",
     },
 ];
-
-/// Clear every projection and replay every event through `apply`.
-pub fn rebuild(db: &dyn Db) -> Result<()> {
-    let clear = || -> Result<()> {
-        for p in PROJECTIONS {
-            db.exec(&format!("DELETE FROM {}", p.table), &[])?;
-        }
-        Ok(())
-    };
-    clear()?;
-    // Folded in memory, each row written once when it is final (about half
-    // the statements of replaying every event through `apply`); when the
-    // fold is unsure, replayed through `apply` after all.
-    let failed = RefCell::new(None);
-    let mut fold = Fold::with_sink(Writer::new(db, &failed), fold::WINDOW);
-    let (mut after, mut sizes, mut unsure) = (0, (0, 0), None);
-    loop {
-        let page = read_page(db, after, &mut sizes)?;
-        let Some(last) = page.iter().last() else { break };
-        after = last.seq;
-        let folded = page.iter().try_for_each(|e| fold.apply(&e));
-        if let Err(u) = folded {
-            unsure = Some(u);
-            break;
-        }
-    }
-    let unsure = match unsure {
-        None => fold.finish().err(),
-        u => u,
-    };
-    if let Some(e) = failed.take() {
-        return Err(e);
-    }
-    match unsure {
-        None => Ok(()),
-        Some(Unsure(why)) => {
-            tracing::debug!("ledger rebuild: replaying every event: {why}");
-            clear()?;
-            for_each_event(db, &mut |e| apply(db, &e))
-        }
-    }
-}

@@ -16,6 +16,7 @@ pub mod outbox;
 pub mod outputs;
 mod pages;
 mod project;
+pub mod rebuild;
 pub mod rollout;
 mod view;
 

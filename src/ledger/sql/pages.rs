@@ -93,6 +93,17 @@ pub(super) fn read_page(db: &dyn Db, after: u64, sizes: &mut (usize, usize)) -> 
     Ok(page)
 }
 
+/// Every event in seq order, a page at a time (`ledger rebuild`).
+pub(super) fn each_page(db: &dyn Db, each: &mut dyn FnMut(RawPage) -> Result<()>) -> Result<()> {
+    let (mut after, mut sizes) = (0, (0, 0));
+    loop {
+        let page = read_page(db, after, &mut sizes)?;
+        let Some(last) = page.iter().last() else { return Ok(()) };
+        after = last.seq;
+        each(page)?;
+    }
+}
+
 /// Whether `e` links to the event before it (seq and hash), as
 /// [`link_error`] judges an owned event: hashed over its time as stored
 /// when that is the canonical text (it always is when relcon wrote it),

@@ -18,7 +18,7 @@
 //! the other tables are small (one row per env, flag and env, checklist
 //! item, incident, rollout or lease).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 
@@ -39,7 +39,7 @@ pub const WINDOW: usize = 8192;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Unsure(pub String);
 
-type Folded<T> = std::result::Result<T, Unsure>;
+pub type Folded<T> = std::result::Result<T, Unsure>;
 
 fn body<T: DeserializeOwned>(e: &EventRef<'_>) -> Folded<T> {
     serde_json::from_str(e.body).map_err(|err| Unsure(format!("event {}: bad body: {err}", e.seq)))
@@ -59,10 +59,18 @@ mod releases;
 mod rows;
 mod sink;
 mod timeline;
+mod writer;
+
+/// The fold's maps: keyed by text from the ledger, hashed millions of
+/// times a pass, where SipHash's resistance buys nothing worth its cost
+/// (foldhash is still seeded per process).
+pub(super) type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub(super) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 use releases::Releases;
 use rows::Rows;
-pub use sink::{Digests, Sink, Writer, FOLDED};
+pub use sink::{Digests, Sink, FOLDED};
+pub use writer::Writer;
 
 /// Every projection, folded from the events in seq order. Rows that
 /// only get inserted go to the sink at once, the others when final.
@@ -110,7 +118,7 @@ impl<S: Sink> Fold<S> {
     pub fn with_sink(sink: S, window: usize) -> Fold<S> {
         Fold {
             sink,
-            build_versions: HashSet::new(),
+            build_versions: HashSet::default(),
             releases: Releases::new(window),
             env_state: Rows::new(),
             ticks: Rows::new(),

@@ -2,7 +2,9 @@
 //! (digested or written) once they are among the oldest; the deployment
 //! events that start, step, finish and late-report them.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+use super::{HashMap, HashSet};
 
 use super::{body, env_of, json, Fold, Folded, Sink, Unsure};
 use crate::domain::release::StepState;
@@ -50,9 +52,9 @@ impl Releases {
     pub(super) fn new(window: usize) -> Releases {
         Releases {
             window,
-            envs: HashMap::new(),
-            seen: HashSet::new(),
-            open: HashMap::new(),
+            envs: HashMap::default(),
+            seen: HashSet::default(),
+            open: HashMap::default(),
             order: VecDeque::new(),
             succeeded: Vec::new(),
         }

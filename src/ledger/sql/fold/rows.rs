@@ -1,9 +1,9 @@
 //! The fold's small tables: rows by key, kept in the order SQL keeps them.
 
 use std::borrow::Borrow;
-use std::collections::HashMap;
 use std::hash::Hash;
 
+use super::HashMap;
 use crate::ledger::sql::Val;
 
 /// A small table's rows by key, each with the seq of the event that
@@ -13,7 +13,7 @@ pub(super) struct Rows<K>(HashMap<K, (u64, Vec<Val>)>);
 
 impl<K: Hash + Eq> Rows<K> {
     pub(super) fn new() -> Rows<K> {
-        Rows(HashMap::new())
+        Rows(HashMap::default())
     }
     pub(super) fn get<Q: Hash + Eq + ?Sized>(&self, k: &Q) -> Option<&Vec<Val>>
     where

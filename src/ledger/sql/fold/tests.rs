@@ -164,3 +164,79 @@ fn the_fold_agrees_with_the_live_tables_of_the_demo_ledger() {
     let live = compare::digests(store.connection()).unwrap();
     assert_eq!(fold.digests(), Ok(live));
 }
+
+/// Ways to damage a consistent store's projections (each tried where it
+/// changes something): rows forged, lost, emptied, or moved out of place.
+const WRECKS: &[&str] = &[
+    "UPDATE approvals SET actor = 'mallory' WHERE rowid = (SELECT MIN(rowid) FROM approvals)",
+    "UPDATE releases SET status = 'succeeded' WHERE rowid = (SELECT MAX(rowid) FROM releases)",
+    "DELETE FROM releases WHERE rowid = (SELECT rowid FROM releases ORDER BY rowid LIMIT 1 OFFSET 1)",
+    "UPDATE builds SET commit_sha = 'forged'",
+    "DELETE FROM flag_changes",
+    "UPDATE env_state SET hold_actor = 'mallory'",
+    "DELETE FROM checklist_ticks WHERE rowid = (SELECT MIN(rowid) FROM checklist_ticks)",
+    "INSERT INTO approvals (env, version, actor, at, note, seq) VALUES ('prod', '9.9', 'mallory', 'now', NULL, 1)",
+    // The first build moved to the end: the same rows, out of order.
+    "CREATE TEMP TABLE moved AS SELECT * FROM builds WHERE rowid = (SELECT MIN(rowid) FROM builds);
+     DELETE FROM builds WHERE rowid = (SELECT MIN(rowid) FROM builds);
+     INSERT INTO builds SELECT * FROM moved; DROP TABLE moved",
+    "DELETE FROM flag_state WHERE rowid = (SELECT MAX(rowid) FROM flag_state)",
+];
+
+/// A store's rows changed since it opened (SQLite's `total_changes()`).
+fn changes(db: &dyn Db) -> i64 {
+    db.query("SELECT total_changes()", &[]).unwrap()[0].int(0).unwrap()
+}
+
+#[test]
+fn a_mending_rebuild_writes_nothing_when_consistent_and_restores_rows_and_their_order_when_not() {
+    let mut wrecked = 0;
+    for seed in 1..=60 {
+        // The events the SQL accepts, and the store `apply` builds from them.
+        let mut stream = Stream::new(seed);
+        let probe = SqliteStore::scratch().unwrap();
+        let events: Vec<_> = (0..250)
+            .map(|_| stream.event())
+            .filter(|e| apply(probe.connection(), e).is_ok())
+            .collect();
+        let built = || {
+            let s = SqliteStore::scratch().unwrap();
+            for e in &events {
+                apply(s.connection(), e).unwrap();
+            }
+            s
+        };
+        let want = built();
+        let mend = |db: &dyn Db| {
+            let failed = std::cell::RefCell::new(None);
+            let mut fold = Fold::with_sink(Writer::mending(db, &failed), WINDOW);
+            for e in &events {
+                fold.apply_event(e).unwrap();
+            }
+            fold.finish().unwrap().finish().unwrap();
+            assert!(failed.borrow().is_none());
+        };
+
+        // Consistent: read and compared, nothing written.
+        let same = built();
+        let before = changes(same.connection());
+        mend(same.connection());
+        assert_eq!(
+            changes(same.connection()),
+            before,
+            "seed {seed}: a consistent store was written to"
+        );
+
+        // Damaged: one or two wrecks, then mended to exactly `apply`'s rows.
+        let damaged = built();
+        let conn = damaged.connection();
+        for w in [seed as usize % WRECKS.len(), (seed as usize * 7 + 3) % WRECKS.len()] {
+            let before = changes(conn);
+            conn.execute_batch(WRECKS[w]).unwrap();
+            wrecked += usize::from(changes(conn) > before);
+        }
+        mend(conn);
+        assert_eq!(rows_in_place(conn), rows_in_place(want.connection()), "seed {seed}");
+    }
+    assert!(wrecked > 60, "{wrecked} wrecks changed something");
+}
