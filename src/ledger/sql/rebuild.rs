@@ -15,8 +15,10 @@ pub enum How {
     /// line live rows up with the fold's).
     Whole,
     /// Only the rows that differ written (SQLite; see `fold/writer.rs`).
-    /// Tried and not kept: reading the events on a second thread through a
-    /// second connection, and folding on a third (more CPU, no faster).
+    /// Tried and not kept (100k events: no faster beyond the noise, more
+    /// CPU): reading the events on a second thread through a second
+    /// connection; folding on a third; each table's live rows read ahead
+    /// on threads of their own.
     Mend,
 }
 
