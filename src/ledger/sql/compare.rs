@@ -77,6 +77,36 @@ pub fn encode_row<'a>(buf: &mut Vec<u8>, row: impl IntoIterator<Item = ValRef<'a
     }
 }
 
+/// Whether `bytes` is `row` as [`encode_row`] encodes it, compared in
+/// place (encoding the row first copied every value once more).
+pub fn encoded_is(mut bytes: &[u8], row: &[Val]) -> bool {
+    fn take<'b>(bytes: &mut &'b [u8], n: usize) -> Option<&'b [u8]> {
+        let (head, rest) = (bytes.get(..n)?, bytes.get(n..)?);
+        *bytes = rest;
+        Some(head)
+    }
+    fn word(bytes: &mut &[u8]) -> Option<[u8; 8]> {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(take(bytes, 8)?);
+        Some(w)
+    }
+    for v in row {
+        let same = match (take(&mut bytes, 1), v) {
+            (Some([0]), Val::Null) => true,
+            (Some([1]), Val::Int(n)) => word(&mut bytes) == Some(n.to_le_bytes()),
+            (Some([2]), Val::Text(t)) => {
+                word(&mut bytes) == Some((t.len() as u64).to_le_bytes())
+                    && take(&mut bytes, t.len()) == Some(t.as_bytes())
+            }
+            _ => false,
+        };
+        if !same {
+            return false;
+        }
+    }
+    bytes.is_empty()
+}
+
 /// A table's digest (see [`add_row`]), read from a store.
 fn table_digest(db: &dyn Db, p: &Projection) -> Result<Digest> {
     let sql = format!("SELECT {} FROM {}", p.cols, p.table);

@@ -14,6 +14,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use super::event::{Event, NewEvent};
+use super::sql::fold::Opener;
 use super::sql::rebuild::{rebuild, How};
 use super::sql::{self, chain, Db};
 use super::store::{StateView, Store, TxBody};
@@ -310,7 +311,18 @@ impl Store for SqliteStore {
         // read, folded and left as it is). Tried before, when every row was
         // written: a larger page cache, dropping indexes and rebuilding them
         // after, reading the events on a second thread; none measurable.
-        rebuild(&*tx, How::Mend)?;
+        // The events and the live rows are read ahead through read
+        // connections of their own (an in-memory store has none: all is
+        // read here).
+        let open = (!self.path.as_os_str().is_empty()).then(|| {
+            let path = self.path.clone();
+            let open: Opener = std::sync::Arc::new(move || {
+                let db: Box<dyn Db + Send> = Box::new(SqliteStore::open_ro(&path)?.conn);
+                Ok(db)
+            });
+            open
+        });
+        rebuild(&*tx, How::Mend(open))?;
         tx.commit()?;
         Ok(())
     }

@@ -70,7 +70,7 @@ pub(super) type HashSet<K> = std::collections::HashSet<K, foldhash::fast::Random
 use releases::Releases;
 use rows::Rows;
 pub use sink::{Digests, Sink, FOLDED};
-pub use writer::Writer;
+pub use writer::{Opener, Writer};
 
 /// Every projection, folded from the events in seq order. Rows that
 /// only get inserted go to the sink at once, the others when final.

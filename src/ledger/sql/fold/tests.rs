@@ -240,3 +240,30 @@ fn a_mending_rebuild_writes_nothing_when_consistent_and_restores_rows_and_their_
     }
     assert!(wrecked > 60, "{wrecked} wrecks changed something");
 }
+
+#[test]
+fn a_ledger_file_is_mended_through_connections_that_read_ahead() {
+    use crate::ledger::Store;
+    // A file, so the rebuild reads the events and live rows on threads.
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = SqliteStore::open(&dir.path().join("ledger.db")).unwrap();
+    crate::demo::seed(&mut store, Utc::now()).unwrap();
+    let want = rows_in_place(store.connection());
+    assert!(want.iter().filter(|(_, rows)| !rows.is_empty()).count() >= 6);
+
+    // Consistent: nothing written.
+    let before = changes(store.connection());
+    store.rebuild().unwrap();
+    assert_eq!(
+        changes(store.connection()),
+        before,
+        "a consistent ledger was written to"
+    );
+
+    for wreck in WRECKS {
+        store.connection().execute_batch(wreck).unwrap();
+    }
+    assert_ne!(rows_in_place(store.connection()), want);
+    store.rebuild().unwrap();
+    assert_eq!(rows_in_place(store.connection()), want);
+}
