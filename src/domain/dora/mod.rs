@@ -128,12 +128,37 @@ pub struct Metrics {
 }
 
 pub fn compute(input: &Input) -> Metrics {
+    let attempts = sorted(input);
+    let changes = steps::changes(&attempts);
+    window(input, &attempts, &changes, (input.since, input.until))
+}
+
+/// [`compute`] for each of several windows over the same input (the
+/// Insights view: 13 windows an env). What does not depend on the window
+/// (the attempts in order, which were changes) is worked out once: a copy
+/// and a sort of every attempt per window were most of that view's load.
+pub fn compute_windows(input: &Input, windows: &[(DateTime<Utc>, DateTime<Utc>)]) -> Vec<Metrics> {
+    let attempts = sorted(input);
+    let changes = steps::changes(&attempts);
+    windows.iter().map(|&w| window(input, &attempts, &changes, w)).collect()
+}
+
+fn sorted(input: &Input) -> Vec<Attempt> {
     let mut attempts = input.attempts.clone();
     attempts.sort_by_key(|a| (a.finished_at, a.seq));
-    let inside = |t: DateTime<Utc>| t >= input.since && t <= input.until;
+    attempts
+}
+
+/// The metrics of one window (`since`, `until`; `input`'s own are not read).
+fn window(
+    input: &Input,
+    attempts: &[Attempt],
+    changes: &[steps::Change<'_>],
+    (since, until): (DateTime<Utc>, DateTime<Utc>),
+) -> Metrics {
+    let inside = |t: DateTime<Utc>| t >= since && t <= until;
     let mut explain = Vec::new();
 
-    let changes = steps::changes(&attempts);
     let in_window: Vec<&steps::Change> = changes.iter().filter(|(a, _)| inside(a.finished_at)).collect();
     for (a, _) in &in_window {
         explain.push(Because {
@@ -143,12 +168,12 @@ pub fn compute(input: &Input) -> Metrics {
             text: format!("v{} {} deployed", a.number, a.version),
         });
     }
-    let weeks = ((input.until - input.since).num_seconds() as f64 / (7.0 * DAY as f64)).max(1.0 / 7.0);
+    let weeks = ((until - since).num_seconds() as f64 / (7.0 * DAY as f64)).max(1.0 / 7.0);
     let deployments = in_window.len() as u64;
     let per_week = ((deployments as f64 / weeks) * 100.0).round() / 100.0;
 
     let leads = steps::lead_times(&in_window, &input.commit_times, &mut explain);
-    let (failures, failed_attempts) = steps::failures(&attempts, &changes, &input.signals, inside, &mut explain);
+    let (failures, failed_attempts) = steps::failures(attempts, changes, &input.signals, inside, &mut explain);
     let denominator = deployments + failed_attempts;
     let failed = failures.len() as u64;
     let cfr = ratio(failed, denominator);
