@@ -148,28 +148,25 @@ impl<'a> Writer<'a> {
     /// Delete the live rows no fold row matched (a table's tail, or all of
     /// a table the fold left empty).
     pub fn finish(mut self) -> Result<()> {
-        let names: Vec<&'static str> = self.tables.keys().copied().collect();
-        for name in names {
-            let Some(t) = self.tables.get_mut(name) else { continue };
+        for (name, t) in &mut self.tables {
             // The first live row no fold row matched, if any.
-            let first = match fill(self.db, t)? {
-                true => t.live.front_rowid(),
-                false => None,
-            };
-            if let Some(rowid) = first {
-                delete_from(self.db, name, rowid)?;
+            if fill(self.db, t)? {
+                if let Some(rowid) = t.live.front_rowid() {
+                    delete_from(self.db, name, rowid)?;
+                }
             }
         }
         Ok(())
     }
+}
 
-    fn store<T>(&self, r: Result<T>) -> Folded<T> {
-        r.map_err(|e| {
-            let why = e.to_string();
-            *self.failed.borrow_mut() = Some(e);
-            Unsure(why)
-        })
-    }
+/// A store error kept in `failed`, told to the fold as `Unsure`.
+fn store<T>(failed: &RefCell<Option<Error>>, r: Result<T>) -> Folded<T> {
+    r.map_err(|e| {
+        let why = e.to_string();
+        *failed.borrow_mut() = Some(e);
+        Unsure(why)
+    })
 }
 
 fn delete_from(db: &dyn Db, table: &str, rowid: i64) -> Result<()> {
@@ -285,11 +282,8 @@ impl Sink for Writer<'_> {
                 Err(e) => Err(e),
             };
             t.live = Live::Rewrite;
-            let insert = t.insert.clone();
-            self.store(differs)?;
-            return self.store(db.exec(&insert, row).map(drop));
+            store(self.failed, differs)?;
         }
-        let r = db.exec(&t.insert, row).map(drop);
-        self.store(r)
+        store(self.failed, db.exec(&t.insert, row).map(drop))
     }
 }
