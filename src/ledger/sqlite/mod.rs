@@ -43,6 +43,37 @@ pub struct SqliteStore {
     outbox: Vec<sql::outbox::Route>,
 }
 
+/// How long a writer waits for others to let go of the ledger.
+const BUSY_PATIENCE: Duration = Duration::from_secs(10);
+
+/// A read-write connection in WAL mode. Switching a new file to WAL reads
+/// it, then upgrades to a write lock; when another process is doing the
+/// same, SQLite answers "database is locked" at once rather than calling
+/// the busy handler (it would deadlock), so the switch is tried again here.
+fn connect_rw(path: &Path) -> rusqlite::Result<Connection> {
+    let deadline = Instant::now() + BUSY_PATIENCE;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        let attempt = Connection::open(path).and_then(|conn| {
+            conn.busy_timeout(BUSY_PATIENCE)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            conn.pragma_update(None, "synchronous", "FULL")?;
+            Ok(conn)
+        });
+        match attempt {
+            Err(e) if is_busy(&e) && Instant::now() < deadline => {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(50));
+            }
+            other => return other,
+        }
+    }
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(e.sqlite_error_code(), Some(rusqlite::ErrorCode::DatabaseBusy))
+}
+
 fn open_error(path: &Path, e: impl std::fmt::Display) -> Error {
     Error::runtime(format!("cannot open ledger {}: {e}", path.display()))
 }
@@ -72,11 +103,7 @@ impl SqliteStore {
     }
 
     fn open_rw(path: &Path) -> Result<SqliteStore> {
-        let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(|e| open_error(path, e))?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
+        let conn = connect_rw(path).map_err(|e| open_error(path, e))?;
         let mut store = SqliteStore {
             conn,
             path: path.to_path_buf(),
@@ -104,7 +131,7 @@ impl SqliteStore {
                 Connection::open_with_flags(uri, flags)
             })
             .map_err(|e| open_error(path, e))?;
-        conn.busy_timeout(Duration::from_secs(10))?;
+        conn.busy_timeout(BUSY_PATIENCE)?;
         let store = SqliteStore {
             conn,
             path: path.to_path_buf(),
