@@ -197,6 +197,12 @@ fn a_prepared_demo_has_a_realistic_history_and_live_services() {
         assert!(kinds.contains(&k), "no {k} in the seeded ledger");
     }
     relcon(&cfg, "tester", &["audit", "verify"]).ok();
+    // Builds carry commit times, so Insights has a change lead time to show.
+    let m = json(&cfg, &["metrics", "prod", "--since", "52w", "--json"]);
+    assert!(
+        m["lead_time"]["median_s"].as_u64().is_some_and(|s| s > 0),
+        "the demo's prod has no lead time: {m}"
+    );
 
     // Staging validation for the pending build is half walked.
     let runs = json(&cfg, &["checklist", "staging", "--json"]);

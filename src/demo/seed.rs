@@ -91,7 +91,11 @@ fn version(
                 &commit_of(v)[..16]
             )),
             notes: Some(format!("{} (by {author})", NOTES[i % NOTES.len()])),
-            commit_time: None,
+            // Committed a few hours before CI registered it, so the demo's
+            // Insights show a change lead time.
+            commit_time: Some(crate::ledger::event::format_at(
+                &(t - Duration::minutes(90 + 47 * (i as i64 % 7))),
+            )),
         },
     )?;
     // One failed deployment in dev's history: a broken migration.
