@@ -128,6 +128,27 @@ fn view_switch(c: &mut Criterion) {
         },
     )
     .unwrap();
+    // The bare baseline: the keypress bench's minimal loop's frame (a title
+    // and a bordered list of 40 rows), drawn after each of two keys.
+    g.bench_function("minimal_loop_two_keys", |b| {
+        let mut row = 0usize;
+        b.iter(|| {
+            for _ in 0..2 {
+                row = (row + 1) % 40;
+                term.draw(|f| minimal_frame(f, 1, row)).unwrap();
+            }
+        })
+    });
+    // A key that changes a line, not the view: the dashboard's j and k.
+    testing::press(&mut ctx, &mut app, &["1"]);
+    g.bench_function("dashboard_j_k", |b| {
+        b.iter(|| {
+            for k in ["j", "k"] {
+                drop(app.update(Msg::Key(testing::key(k))));
+                term.draw(|f| relcon::tui::draw(f, &app, &theme)).unwrap();
+            }
+        })
+    });
     for (i, v) in views.iter().enumerate() {
         let back = views[(i + 1) % views.len()];
         g.bench_function(BenchmarkId::new("to_and_back", format!("{v}-{back}")), |b| {
@@ -141,6 +162,24 @@ fn view_switch(c: &mut Criterion) {
         });
     }
     g.finish();
+}
+
+/// What `benches/keypress/minimal.rs` draws.
+fn minimal_frame(f: &mut ratatui::Frame, view: u8, row: usize) {
+    use ratatui::layout::{Constraint, Layout};
+    use ratatui::style::{Modifier, Style};
+    use ratatui::text::Line;
+    use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
+    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(f.area());
+    f.render_widget(Line::from(format!("view {view} │ env e0")), top);
+    let items: Vec<ListItem> = (0..40)
+        .map(|i| ListItem::new(format!("row {i:02} of view {view} in e0")))
+        .collect();
+    let list = List::new(items)
+        .block(Block::default().borders(Borders::ALL).title(format!("view {view}")))
+        .highlight_style(Style::default().add_modifier(Modifier::REVERSED))
+        .highlight_symbol("> ");
+    f.render_stateful_widget(list, body, &mut ListState::default().with_selected(Some(row)));
 }
 
 criterion_group!(benches, frame, startup_to_first_frame, view_switch);

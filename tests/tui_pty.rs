@@ -122,6 +122,29 @@ fn console_in_a_real_terminal() {
 
 /// First run, no config: how to start, and exit 2 (a usage error).
 #[test]
+fn the_console_follows_the_terminal_when_it_is_resized() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
+    let mut term = spawn(dir.path());
+    term.wait_for("1 Dashboard");
+    // Narrower: the tabs take their short names, the hint line moves up.
+    term.resize(24, 70);
+    term.wait("short tabs at 70x24", |t| {
+        t.contains("1 Dash ") && !t.contains("1 Dashboard")
+    });
+    term.wait("the status line on row 24", |t| {
+        t.lines().nth(23).is_some_and(|l| l.contains("press ? for help"))
+    });
+    // Wider and taller: the whole screen is used again.
+    term.resize(40, 150);
+    term.wait("full tabs at 150x40", |t| t.contains("1 Dashboard"));
+    term.wait("the status line on row 40", |t| {
+        t.lines().nth(39).is_some_and(|l| l.contains("press ? for help"))
+    });
+    term.quit();
+}
+
+#[test]
 fn without_a_config_it_says_how_to_start() {
     let dir = tempfile::tempdir().unwrap();
     let out = Command::new(BIN)

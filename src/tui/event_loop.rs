@@ -42,10 +42,12 @@ pub(super) async fn run(
     } = session;
     apply(backend, first);
     let (mut terminal, _guard) = terminal::init()?;
+    terminal::spawn_input(tx)?;
+    // Read after input is forwarded, so no resize falls between the two.
     let size = terminal.size()?;
+    terminal::resize(&mut terminal, size.width, size.height)?;
     let effects = app.update(Msg::Resize(size.width, size.height));
     apply(backend, effects);
-    terminal::spawn_input(tx)?;
     let mut here = app.whereabouts();
     presence.here(here.clone());
     // Health pollers run as tasks on this runtime; samples go to the app
@@ -90,10 +92,12 @@ pub(super) async fn run(
             _ = sigint.recv() => return Ok(128 + 2),
         };
         pace.took(&msg);
+        follow_size(&mut terminal, &msg)?;
         let mut effects = app.update(msg);
         // Drain what queued up meanwhile, then draw once.
         while let Ok(m) = rx.try_recv() {
             pace.took(&m);
+            follow_size(&mut terminal, &m)?;
             effects.extend(app.update(m));
         }
         while let Ok(u) = hrx.try_recv() {
@@ -112,6 +116,14 @@ pub(super) async fn run(
         }
     }
     Ok(0)
+}
+
+/// The viewport is fixed (see `terminal::init`): a new size is followed here.
+fn follow_size(terminal: &mut terminal::Term, msg: &Msg) -> std::io::Result<()> {
+    match msg {
+        Msg::Resize(w, h) => terminal::resize(terminal, *w, *h),
+        _ => Ok(()),
+    }
 }
 
 fn apply(backend: &Backend, effects: Vec<Effect>) {

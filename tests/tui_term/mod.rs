@@ -173,6 +173,20 @@ impl Term {
         Spawn::new(dir, user).env(env).args(args).size(ROWS, cols).start()
     }
 
+    /// Resize the terminal, as a person dragging its window does: the
+    /// console gets SIGWINCH, and the screen here takes the new size.
+    pub fn resize(&mut self, rows: u16, cols: u16) {
+        self._master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("resize the pseudo-terminal");
+        self.parser.lock().unwrap().screen_mut().set_size(rows, cols);
+    }
+
     pub fn text(&self) -> String {
         self.parser.lock().unwrap().screen().contents()
     }

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use ratatui::backend::CrosstermBackend;
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseEventKind};
+use ratatui::layout::Rect;
 use ratatui::Terminal;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -34,6 +35,15 @@ pub struct FrameOut {
     out: BufWriter<Stdout>,
 }
 
+/// Follow the terminal's new size (the viewport is fixed: see [`init`]).
+pub fn resize(t: &mut Term, w: u16, h: u16) -> std::io::Result<()> {
+    let area = Rect::new(0, 0, w, h);
+    if t.get_frame().area() != area {
+        t.resize(area)?;
+    }
+    Ok(())
+}
+
 /// Set while [`frame`] draws (one terminal per process, drawn on one thread).
 static HOLD: AtomicBool = AtomicBool::new(false);
 
@@ -59,9 +69,18 @@ pub fn init() -> std::io::Result<(Term, Guard)> {
     // restores both); its terminal over bare stdout is not the one we draw on.
     drop(ratatui::try_init()?);
     let guard = Guard;
-    let t = Terminal::new(CrosstermBackend::new(FrameOut {
-        out: BufWriter::with_capacity(FRAME_BYTES, std::io::stdout()),
-    }))?;
+    // A fixed viewport, resized by the loop on each Resize event: a
+    // full-screen one asks the terminal its size before every frame, which
+    // opens /dev/tty each time (5 % of a keypress's frame).
+    let (w, h) = ratatui::crossterm::terminal::size()?;
+    let t = Terminal::with_options(
+        CrosstermBackend::new(FrameOut {
+            out: BufWriter::with_capacity(FRAME_BYTES, std::io::stdout()),
+        }),
+        ratatui::TerminalOptions {
+            viewport: ratatui::Viewport::Fixed(Rect::new(0, 0, w, h)),
+        },
+    )?;
     let _ = ratatui::crossterm::execute!(std::io::stdout(), EnableMouseCapture);
     Ok((t, guard))
 }
