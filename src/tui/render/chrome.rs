@@ -6,7 +6,7 @@ use ratatui::style::Modifier;
 use ratatui::text::{Line, Span};
 use ratatui::Frame;
 
-use super::format::{cols, text, SPINNER};
+use super::format::{cols, fit, text, who, SPINNER};
 use super::theme::{State, Theme};
 use crate::config::Command;
 use crate::tui::app::App;
@@ -111,11 +111,8 @@ fn tab_layout(app: &App, theme: &Theme, width: usize) -> TabLayout {
             )
         })
         .unwrap_or_default();
-    let me = format!(
-        "{incident}{}{} ",
-        text(&app.shared.actor),
-        if app.shared.read_only { " ▲ read-only" } else { "" }
-    );
+    let read_only = if app.shared.read_only { " ▲ read-only" } else { "" };
+    let me = format!("{incident}{}{read_only} ", text(&app.shared.actor));
     let used = |s: &[Span]| s.iter().map(|x| cols(&x.content)).sum::<usize>();
     // Who else is here gets room before the project name: the fullest
     // account of the others that fits with some form of the tabs, then
@@ -143,7 +140,14 @@ fn tab_layout(app: &App, theme: &Theme, width: usize) -> TabLayout {
             }
         }
     }
-    let tabs = (0..4).map(&mut form).find(|t| fits(t, 0)).unwrap_or_else(|| form(3));
+    if let Some(tabs) = (0..4).map(&mut form).find(|t| fits(t, 0)) {
+        return (tabs, None, me, incident);
+    }
+    // Too narrow for the whole name: the name before its "@", cut to the
+    // room left with a "…". The incident and read-only marks stay whole.
+    let tabs = form(3);
+    let room = width.saturating_sub(used(&tabs) + cols(&incident) + cols(read_only) + 2);
+    let me = format!("{incident}{}{read_only} ", fit(who(&app.shared.actor), room));
     (tabs, None, me, incident)
 }
 

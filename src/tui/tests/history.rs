@@ -113,3 +113,39 @@ fn tiny_and_odd_terminal_sizes_draw_and_come_back_unchanged() {
         assert_eq!(after, before, "{keys:?}: the frame changed after resizing back");
     }
 }
+
+/// Where the tabs leave too little room for who you are, the header shows
+/// the name before its "@", cut with a "…" — never a name cut mid-word —
+/// and the read-only mark stays whole.
+#[test]
+fn a_long_name_in_a_narrow_header_is_cut_with_an_ellipsis_and_read_only_stays() {
+    let (_d, mut ctx) = ctx();
+    let theme = crate::tui::Theme::default_dark();
+    let actor = "maintainers@users.noreply.example.com";
+    for (read_only, w) in [(false, 80u16), (true, 80), (false, 100), (false, 160)] {
+        let mut a = app(&mut ctx, read_only);
+        a.shared.actor = actor.into();
+        a.resize(w, 24);
+        let top = testing::text(&testing::buffer(&a, &theme, w, 24))
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let shown = top.trim_end();
+        if read_only {
+            assert!(shown.ends_with("▲ read-only"), "{w}: {top}");
+        }
+        let name = shown
+            .trim_end_matches(" ▲ read-only")
+            .rsplit(' ')
+            .next()
+            .unwrap_or_default();
+        assert!(
+            name == actor
+                || name == "maintainers"
+                || (name.ends_with('…') && "maintainers".starts_with(name.trim_end_matches('…'))),
+            "{w} cols, read-only {read_only}: the name shows as {name:?} in {top:?}"
+        );
+        assert!(name.len() > 3, "{w}: {top}");
+    }
+}
