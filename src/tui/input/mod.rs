@@ -1,8 +1,9 @@
-//! Input: terminal keys as the keymap's `KeySpec`s (and the thread that
+//! Input and output: terminal keys as the keymap's `KeySpec`s (and the thread that
 //! reads them), the `:` command line, and [`Asked`] — what a key or a
 //! command line asks the app for. Translating input never acts: the app
 //! carries out what was asked.
 
+mod ansi;
 pub mod cmdline;
 pub mod keys;
 pub mod terminal;

@@ -5,9 +5,9 @@
 use std::io::{BufWriter, Stdout, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, ClearType, CrosstermBackend, WindowSize};
 use ratatui::crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind, MouseEventKind};
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect, Size};
 use ratatui::Terminal;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -26,7 +26,58 @@ impl Drop for Guard {
 /// frame, so a frame reaches the terminal in one write. (Stdout alone is
 /// line-buffered in 1 KiB pieces, and a frame has no newline: a full
 /// 160×48 redraw went out in a dozen writes, each waking the terminal.)
-pub type Term = Terminal<CrosstermBackend<FrameOut>>;
+pub type Term = Terminal<Screen>;
+
+/// crossterm's backend, but its frames encoded by [`super::ansi`] (fewer
+/// bytes for the same screen).
+pub struct Screen(CrosstermBackend<FrameOut>);
+
+impl Write for Screen {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Write::flush(&mut self.0)
+    }
+}
+
+impl Backend for Screen {
+    type Error = std::io::Error;
+
+    fn draw<'a, I>(&mut self, content: I) -> std::io::Result<()>
+    where
+        I: Iterator<Item = (u16, u16, &'a ratatui::buffer::Cell)>,
+    {
+        super::ansi::encode(&mut self.0, content)
+    }
+    fn hide_cursor(&mut self) -> std::io::Result<()> {
+        self.0.hide_cursor()
+    }
+    fn show_cursor(&mut self) -> std::io::Result<()> {
+        self.0.show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> std::io::Result<Position> {
+        self.0.get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, position: P) -> std::io::Result<()> {
+        self.0.set_cursor_position(position)
+    }
+    fn clear(&mut self) -> std::io::Result<()> {
+        self.0.clear()
+    }
+    fn clear_region(&mut self, clear_type: ClearType) -> std::io::Result<()> {
+        self.0.clear_region(clear_type)
+    }
+    fn size(&self) -> std::io::Result<Size> {
+        self.0.size()
+    }
+    fn window_size(&mut self) -> std::io::Result<WindowSize> {
+        self.0.window_size()
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Backend::flush(&mut self.0)
+    }
+}
 
 /// Stdout behind a frame-sized buffer whose flush can be held: ratatui
 /// flushes at the end of its draw, before the synchronized update's end
@@ -74,9 +125,9 @@ pub fn init() -> std::io::Result<(Term, Guard)> {
     // opens /dev/tty each time (5 % of a keypress's frame).
     let (w, h) = ratatui::crossterm::terminal::size()?;
     let t = Terminal::with_options(
-        CrosstermBackend::new(FrameOut {
+        Screen(CrosstermBackend::new(FrameOut {
             out: BufWriter::with_capacity(FRAME_BYTES, std::io::stdout()),
-        }),
+        })),
         ratatui::TerminalOptions {
             viewport: ratatui::Viewport::Fixed(Rect::new(0, 0, w, h)),
         },
