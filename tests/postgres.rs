@@ -513,3 +513,32 @@ fn a_writer_behind_a_frozen_lock_holder_gives_up_instead_of_hanging() {
     sb.register("2.0", "c2");
     assert_eq!(sb.query_i64("SELECT COUNT(*) FROM events"), 2);
 }
+
+/// A waiter on PostgreSQL (the console's watcher, a rollout driver) sleeps
+/// on LISTEN without waking every second; its store's wake ends the wait
+/// at once, from another thread, and every later one. Another store that
+/// hears the NOTIFY finds the head where it was (its caller waits on).
+#[test]
+fn a_wake_ends_a_long_wait_on_listen_and_every_later_one() {
+    let Some(sb) = on_pg(&pipeline_config("\"true\"", "", "")) else {
+        return;
+    };
+    let mut store = sb.store();
+    let mut other = sb.store();
+    note(&mut store, "m0").unwrap();
+    let head = store.head_seq().unwrap();
+    let wake = store.wake_handle().expect("PostgreSQL stores can be woken");
+    let waker = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(300));
+        wake.wake();
+    });
+    let other_waits = std::thread::spawn(move || other.wait_for_change(head, Duration::from_secs(5)).unwrap());
+    let started = std::time::Instant::now();
+    assert_eq!(store.wait_for_change(head, Duration::from_secs(600)).unwrap(), head);
+    assert!(started.elapsed() < Duration::from_secs(60), "woken, not timed out");
+    waker.join().unwrap();
+    let started = std::time::Instant::now();
+    assert_eq!(store.wait_for_change(head, Duration::from_secs(600)).unwrap(), head);
+    assert!(started.elapsed() < Duration::from_secs(10), "it stays woken");
+    assert_eq!(other_waits.join().unwrap(), head);
+}

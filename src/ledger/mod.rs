@@ -11,10 +11,12 @@ pub mod sql;
 pub mod sqlite;
 pub mod store;
 mod verify;
+mod wake;
 
 pub use event::{kind, Event, NewEvent};
-pub use sqlite::{SqliteStore, Wake};
+pub use sqlite::SqliteStore;
 pub use store::{Beat, Lease, Presence, StateView, Store, VerifyReport};
+pub use wake::Wake;
 
 use crate::config::{Config, LedgerConfig, LedgerLocation};
 use crate::error::Result;

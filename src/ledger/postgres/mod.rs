@@ -14,6 +14,8 @@ mod schema;
 use chrono::{DateTime, Utc};
 use postgres::Client;
 use std::cell::RefCell;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::event::{Event, NewEvent};
@@ -43,6 +45,8 @@ pub struct PgStore {
     first: std::sync::OnceLock<String>,
     /// Where new events are announced (`[[notify]]`).
     outbox: Vec<super::sql::outbox::Route>,
+    /// Set by this store's [`super::Wake`]: waits end at once from then on.
+    woken: Arc<AtomicBool>,
 }
 
 impl PgStore {
@@ -55,9 +59,21 @@ impl PgStore {
             read_only: false,
             first: Default::default(),
             outbox: Vec::new(),
+            woken: Arc::default(),
         };
         store.check_schema()?;
         Ok(store)
+    }
+
+    /// LISTEN on the ledger's channel, once per connection.
+    fn listen(&self) -> Result<()> {
+        self.with(|c| {
+            if !c.listening {
+                c.client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
+                c.listening = true;
+            }
+            Ok(())
+        })
     }
 
     fn check_schema(&self) -> Result<()> {
@@ -295,16 +311,11 @@ impl Store for PgStore {
     }
 
     fn wait_for_change(&mut self, seen: u64, timeout: Duration) -> Result<u64> {
-        // LISTEN before reading the head, so nothing committed in between is missed.
-        self.with(|c| {
-            if !c.listening {
-                c.client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
-                c.listening = true;
-            }
-            Ok(())
-        })?;
+        // LISTEN before reading the head (and the wake flag), so nothing
+        // committed or woken in between is missed.
+        self.listen()?;
         let head = self.head_seq()?;
-        if head != seen {
+        if head != seen || self.woken.load(Ordering::SeqCst) {
             return Ok(head);
         }
         self.with(|c| {
@@ -317,6 +328,28 @@ impl Store for PgStore {
             Ok(())
         })?;
         self.head_seq()
+    }
+
+    /// A NOTIFY on the ledger's channel from a connection of its own (on a
+    /// thread, so the caller does not wait for it): it ends the wait this
+    /// store's connection is in, and the flag ends every later one. Without
+    /// it a waiter would wake every second to see whether to stop, two
+    /// queries a second per console.
+    fn wake_handle(&mut self) -> Option<super::Wake> {
+        let (woken, target) = (self.woken.clone(), self.target.clone());
+        Some(super::Wake::new(move || {
+            woken.store(true, Ordering::SeqCst);
+            let target = target.clone();
+            let _ = std::thread::Builder::new().name("relcon-wake".into()).spawn(move || {
+                let sent = connect::connect(&target).and_then(|mut c| {
+                    c.execute("SELECT pg_notify($1, 'wake')", &[&CHANNEL])
+                        .map_err(|e| crate::error::Error::runtime(e.to_string()))
+                });
+                if let Err(e) = sent {
+                    tracing::debug!("waking a ledger waiter: {e}");
+                }
+            });
+        }))
     }
 
     fn set_read_only(&mut self, read_only: bool) {

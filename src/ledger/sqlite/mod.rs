@@ -6,7 +6,6 @@ mod db;
 mod replay;
 mod schema;
 mod watch;
-pub use watch::Wake;
 
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
@@ -394,7 +393,7 @@ impl Store for SqliteStore {
         }
     }
 
-    fn wake_handle(&mut self) -> Option<Wake> {
+    fn wake_handle(&mut self) -> Option<super::Wake> {
         let watch = self.watch.get_or_init(|| watch::FileWatch::new(&self.path));
         watch.as_ref().map(watch::FileWatch::waker)
     }

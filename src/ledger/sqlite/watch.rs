@@ -6,7 +6,7 @@
 //! Where inotify is unavailable (not Linux, out of watches), `new` says so
 //! and the caller polls instead.
 //!
-//! A [`Wake`] ends a wait from another thread (an eventfd polled beside the
+//! A [`Wake`](crate::ledger::Wake) ends a wait from another thread (an eventfd polled beside the
 //! watch), so a thread that waits for writes need not also wake every
 //! second to see whether it should stop.
 
@@ -17,20 +17,21 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::ledger::Wake;
+
 pub struct FileWatch {
     fd: OwnedFd,
     /// The database's file name; its WAL and journal share it as a prefix.
     name: OsString,
-    wake: Wake,
+    wake: WakeFd,
 }
 
-/// Ends the waits on one store's watch, from any thread: the current one
-/// and every later one (it stays set), since it is used to stop the waiter.
-#[derive(Clone)]
-pub struct Wake(Arc<OwnedFd>);
+/// Set by [`FileWatch::waker`]'s wakes: ends the current wait and every
+/// later one (it stays set), since it is used to stop the waiter.
+struct WakeFd(Arc<OwnedFd>);
 
-impl Wake {
-    pub fn wake(&self) {
+impl WakeFd {
+    fn wake(&self) {
         let one = 1u64.to_ne_bytes();
         // SAFETY: writes 8 bytes we own to an eventfd we own. A full counter
         // (never, at one write per stop) would only mean it is already set.
@@ -73,12 +74,13 @@ impl FileWatch {
             return None;
         }
         // SAFETY: `wake` is a fresh descriptor nobody else owns.
-        let wake = Wake(Arc::new(unsafe { OwnedFd::from_raw_fd(wake) }));
+        let wake = WakeFd(Arc::new(unsafe { OwnedFd::from_raw_fd(wake) }));
         Some(FileWatch { fd, name, wake })
     }
 
     pub fn waker(&self) -> Wake {
-        self.wake.clone()
+        let fd = WakeFd(self.wake.0.clone());
+        Wake::new(move || fd.wake())
     }
 
     #[cfg(not(target_os = "linux"))]
