@@ -99,12 +99,20 @@ pub fn record(ctx: &mut Ctx, env: &str, number: Option<u64>, answers: &[String])
 /// its release, so the oldest release shown is where to start: the seq
 /// range keeps this a short read on a long ledger). A later review of the
 /// same release replaces the earlier one.
+/// An env's notes from a seq on. The kind is written out, not bound: only
+/// then can SQLite use its index of notes (`events_notes`, WHERE kind =
+/// 'note.added'), so a history page deep in the past does not read every
+/// later event.
+fn notes_sql() -> String {
+    format!(
+        "SELECT {} FROM events WHERE kind = '{}' AND env = ?1 AND seq >= ?2 ORDER BY seq",
+        crate::ledger::sql::chain::EVENT_COLS,
+        kind::NOTE_ADDED
+    )
+}
+
 pub fn reviews(ctx: &Ctx, env: &str, since: u64) -> Result<BTreeMap<u64, Review>> {
-    let sql = format!(
-        "SELECT {} FROM events WHERE seq >= ?3 AND kind = ?1 AND env = ?2 ORDER BY seq",
-        crate::ledger::sql::chain::EVENT_COLS
-    );
-    let rows = ctx.store.db().query(&sql, crate::vals![kind::NOTE_ADDED, env, since])?;
+    let rows = ctx.store.db().query(&notes_sql(), crate::vals![env, since])?;
     let mut out = BTreeMap::new();
     for row in &rows {
         let e = crate::ledger::sql::chain::event_row(row)?;
@@ -133,4 +141,23 @@ pub fn reviews(ctx: &Ctx, env: &str, since: u64) -> Result<BTreeMap<u64, Review>
         );
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A history page's reviews come through the index of notes, on SQLite.
+    #[test]
+    fn the_notes_of_an_env_are_read_through_their_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::ledger::SqliteStore::open(&dir.path().join("ledger.db")).unwrap();
+        let plan: Vec<String> = store
+            .connection()
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", super::notes_sql()))
+            .unwrap()
+            .query_map(rusqlite::params!["dev", 1], |r| r.get::<_, String>(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap();
+        assert!(plan.iter().any(|p| p.contains("USING INDEX events_notes")), "{plan:?}");
+    }
 }

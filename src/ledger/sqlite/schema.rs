@@ -222,4 +222,9 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX outbox_due ON outbox (state, next_ms);
     "#,
+    // 11: the notes of one env from a seq on (a history page's reviews),
+    // without reading every later event: only notes are indexed.
+    r#"
+    CREATE INDEX events_notes ON events(env, seq) WHERE kind = 'note.added';
+    "#,
 ];
