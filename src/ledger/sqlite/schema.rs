@@ -223,7 +223,9 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_due ON outbox (state, next_ms);
     "#,
     // 11: the notes of one env from a seq on (a history page's reviews),
-    // without reading every later event: only notes are indexed.
+    // without reading every later event: only notes are indexed. Not on
+    // PostgreSQL yet: a schema step there makes every team run `relcon
+    // ledger init` before its consoles open again; it reads by seq range.
     r#"
     CREATE INDEX events_notes ON events(env, seq) WHERE kind = 'note.added';
     "#,
