@@ -3,6 +3,7 @@
 use super::output::print_json;
 use super::read_cmds::parse_since;
 use super::term::out;
+use crate::domain::dora::counted;
 use crate::domain::inert;
 use crate::error::Result;
 use crate::ops::metrics::{self, Report};
@@ -72,10 +73,10 @@ fn print(r: &Report, explain: bool) {
     let l = &m.lead_time;
     out(match (l.median_s, l.p90_s) {
         (Some(med), Some(p90)) => format!(
-            "change lead time      median {}, p90 {} ({} changes){}",
+            "change lead time      median {}, p90 {} ({}){}",
             span(med),
             span(p90),
-            l.changes,
+            counted(l.changes, "change", "changes"),
             band(l.band)
         ),
         _ => "change lead time      unknown (no commit times: release register --commit-time, or set project.repo)"
@@ -92,9 +93,9 @@ fn print(r: &Report, explain: bool) {
     let rec = &m.recovery_time;
     out(match rec.median_s {
         Some(med) => format!(
-            "recovery time         median {} ({} recoveries){}",
+            "recovery time         median {} ({}){}",
             span(med),
-            rec.recoveries,
+            counted(rec.recoveries, "recovery", "recoveries"),
             band(rec.band)
         ),
         None => "recovery time         – (nothing to recover from)".into(),

@@ -127,6 +127,11 @@ pub struct Metrics {
     pub explain: Vec<Because>,
 }
 
+/// "1 change", "3 changes": a count with its noun, as the numbers are shown.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 pub fn compute(input: &Input) -> Metrics {
     let attempts = sorted(input);
     let changes = steps::changes(&attempts);

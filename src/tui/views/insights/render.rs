@@ -2,6 +2,7 @@
 //! with their band and a sparkline each on the left, deployments per week
 //! as bars on the right.
 
+use crate::domain::dora::counted;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
@@ -94,7 +95,7 @@ fn lines(e: &EnvInsights, theme: &Theme) -> Vec<Line<'static>> {
             "lead time",
             l.median_s.map_or_else(
                 || "– (no commit times)".into(),
-                |s| format!("median {} ({} changes)", span(s), l.changes),
+                |s| format!("median {} ({})", span(s), counted(l.changes, "change", "changes")),
             ),
             l.band,
             series(&|x| x.lead_time.median_s.map(|s| s as f64)),
@@ -111,7 +112,13 @@ fn lines(e: &EnvInsights, theme: &Theme) -> Vec<Line<'static>> {
             "recovery time",
             r.median_s.map_or_else(
                 || "– (nothing to recover)".into(),
-                |s| format!("median {} ({} recoveries)", span(s), r.recoveries),
+                |s| {
+                    format!(
+                        "median {} ({})",
+                        span(s),
+                        counted(r.recoveries, "recovery", "recoveries")
+                    )
+                },
             ),
             r.band,
             series(&|x| x.recovery_time.median_s.map(|s| s as f64)),
