@@ -5,6 +5,11 @@
 
 mod support;
 
+// Only its frame is drawn here; its loop runs in the keypress bench.
+#[allow(dead_code)]
+#[path = "keypress/minimal.rs"]
+mod minimal;
+
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -135,7 +140,7 @@ fn view_switch(c: &mut Criterion) {
         b.iter(|| {
             for _ in 0..2 {
                 row = (row + 1) % 40;
-                term.draw(|f| minimal_frame(f, 1, row)).unwrap();
+                term.draw(|f| minimal::draw(f, 1, 0, row)).unwrap();
             }
         })
     });
@@ -162,24 +167,6 @@ fn view_switch(c: &mut Criterion) {
         });
     }
     g.finish();
-}
-
-/// What `benches/keypress/minimal.rs` draws.
-fn minimal_frame(f: &mut ratatui::Frame, view: u8, row: usize) {
-    use ratatui::layout::{Constraint, Layout};
-    use ratatui::style::{Modifier, Style};
-    use ratatui::text::Line;
-    use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
-    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(f.area());
-    f.render_widget(Line::from(format!("view {view} │ env e0")), top);
-    let items: Vec<ListItem> = (0..40)
-        .map(|i| ListItem::new(format!("row {i:02} of view {view} in e0")))
-        .collect();
-    let list = List::new(items)
-        .block(Block::default().borders(Borders::ALL).title(format!("view {view}")))
-        .highlight_style(Style::default().add_modifier(Modifier::REVERSED))
-        .highlight_symbol("> ");
-    f.render_stateful_widget(list, body, &mut ListState::default().with_selected(Some(row)));
 }
 
 criterion_group!(benches, frame, startup_to_first_frame, view_switch);

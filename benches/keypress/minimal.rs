@@ -11,22 +11,26 @@ use ratatui::widgets::{Block, Borders, List, ListItem, ListState};
 const ROWS: usize = 40;
 const ENVS: usize = 20;
 
+/// One frame: a title line and a bordered list of 40 rows, one selected
+/// (also drawn in process by `benches/render.rs`, beside relcon's frames).
+pub fn draw(f: &mut ratatui::Frame, view: u8, env: usize, row: usize) {
+    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(f.area());
+    f.render_widget(Line::from(format!("view {view} │ env e{env}")), top);
+    let items: Vec<ListItem> = (0..ROWS)
+        .map(|i| ListItem::new(format!("row {i:02} of view {view} in e{env}")))
+        .collect();
+    let list = List::new(items)
+        .block(Block::default().borders(Borders::ALL).title(format!("view {view}")))
+        .highlight_style(Style::default().add_modifier(Modifier::REVERSED))
+        .highlight_symbol("> ");
+    f.render_stateful_widget(list, body, &mut ListState::default().with_selected(Some(row)));
+}
+
 pub fn run() -> std::io::Result<()> {
     let mut terminal = ratatui::init();
     let (mut view, mut env, mut row) = (1u8, 0usize, 0usize);
     let result = loop {
-        let drawn = terminal.draw(|f| {
-            let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(f.area());
-            f.render_widget(Line::from(format!("view {view} │ env e{env}")), top);
-            let items: Vec<ListItem> = (0..ROWS)
-                .map(|i| ListItem::new(format!("row {i:02} of view {view} in e{env}")))
-                .collect();
-            let list = List::new(items)
-                .block(Block::default().borders(Borders::ALL).title(format!("view {view}")))
-                .highlight_style(Style::default().add_modifier(Modifier::REVERSED))
-                .highlight_symbol("> ");
-            f.render_stateful_widget(list, body, &mut ListState::default().with_selected(Some(row)));
-        });
+        let drawn = terminal.draw(|f| draw(f, view, env, row));
         if let Err(e) = drawn {
             break Err(e);
         }

@@ -4,10 +4,9 @@
 
 use std::sync::Arc;
 
-/// Ends the current wait on one store, and (while it is not collected)
-/// the next: SQLite sets an eventfd that stays set; PostgreSQL sends a
-/// NOTIFY on the ledger's channel, which the waiting connection, already
-/// listening, keeps until it next reads.
+/// Ends the current wait on one store and every later one: SQLite sets an
+/// eventfd that stays set; PostgreSQL sets a flag its waits read and sends
+/// a NOTIFY on the ledger's channel, which ends the wait already under way.
 #[derive(Clone)]
 pub struct Wake(Arc<dyn Fn() + Send + Sync>);
 

@@ -95,10 +95,6 @@ pub fn record(ctx: &mut Ctx, env: &str, number: Option<u64>, answers: &[String])
     })
 }
 
-/// The reviews recorded in `env` from event `since` on (a review follows
-/// its release, so the oldest release shown is where to start: the seq
-/// range keeps this a short read on a long ledger). A later review of the
-/// same release replaces the earlier one.
 /// An env's notes from a seq on. The kind is written out, not bound: only
 /// then can SQLite use its index of notes (`events_notes`, WHERE kind =
 /// 'note.added'), so a history page deep in the past does not read every
@@ -111,6 +107,9 @@ fn notes_sql() -> String {
     )
 }
 
+/// The reviews recorded in `env` from event `since` on (a review follows
+/// its release, so the oldest release shown is where to start). A later
+/// review of the same release replaces the earlier one.
 pub fn reviews(ctx: &Ctx, env: &str, since: u64) -> Result<BTreeMap<u64, Review>> {
     let rows = ctx.store.db().query(&notes_sql(), crate::vals![env, since])?;
     let mut out = BTreeMap::new();

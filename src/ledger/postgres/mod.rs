@@ -8,13 +8,14 @@
 mod connect;
 mod db;
 pub mod init;
+mod listen;
 mod runtime;
 mod schema;
 
 use chrono::{DateTime, Utc};
 use postgres::Client;
 use std::cell::RefCell;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -63,17 +64,6 @@ impl PgStore {
         };
         store.check_schema()?;
         Ok(store)
-    }
-
-    /// LISTEN on the ledger's channel, once per connection.
-    fn listen(&self) -> Result<()> {
-        self.with(|c| {
-            if !c.listening {
-                c.client.batch_execute(&format!("LISTEN {CHANNEL}"))?;
-                c.listening = true;
-            }
-            Ok(())
-        })
     }
 
     fn check_schema(&self) -> Result<()> {
@@ -311,45 +301,11 @@ impl Store for PgStore {
     }
 
     fn wait_for_change(&mut self, seen: u64, timeout: Duration) -> Result<u64> {
-        // LISTEN before reading the head (and the wake flag), so nothing
-        // committed or woken in between is missed.
-        self.listen()?;
-        let head = self.head_seq()?;
-        if head != seen || self.woken.load(Ordering::SeqCst) {
-            return Ok(head);
-        }
-        self.with(|c| {
-            use postgres::fallible_iterator::FallibleIterator;
-            let mut n = c.client.notifications();
-            // One is enough: the head is read again below; drop the rest.
-            if n.timeout_iter(timeout).next()?.is_some() {
-                while n.iter().next()?.is_some() {}
-            }
-            Ok(())
-        })?;
-        self.head_seq()
+        self.wait_on_listen(seen, timeout)
     }
 
-    /// A NOTIFY on the ledger's channel from a connection of its own (on a
-    /// thread, so the caller does not wait for it): it ends the wait this
-    /// store's connection is in, and the flag ends every later one. Without
-    /// it a waiter would wake every second to see whether to stop, two
-    /// queries a second per console.
     fn wake_handle(&mut self) -> Option<super::Wake> {
-        let (woken, target) = (self.woken.clone(), self.target.clone());
-        Some(super::Wake::new(move || {
-            woken.store(true, Ordering::SeqCst);
-            let target = target.clone();
-            let _ = std::thread::Builder::new().name("relcon-wake".into()).spawn(move || {
-                let sent = connect::connect(&target).and_then(|mut c| {
-                    c.execute("SELECT pg_notify($1, 'wake')", &[&CHANNEL])
-                        .map_err(|e| crate::error::Error::runtime(e.to_string()))
-                });
-                if let Err(e) = sent {
-                    tracing::debug!("waking a ledger waiter: {e}");
-                }
-            });
-        }))
+        Some(self.waker())
     }
 
     fn set_read_only(&mut self, read_only: bool) {

@@ -6,9 +6,9 @@
 //! Where inotify is unavailable (not Linux, out of watches), `new` says so
 //! and the caller polls instead.
 //!
-//! A [`Wake`](crate::ledger::Wake) ends a wait from another thread (an eventfd polled beside the
-//! watch), so a thread that waits for writes need not also wake every
-//! second to see whether it should stop.
+//! A [`Wake`](crate::ledger::Wake) ends a wait from another thread (an
+//! eventfd polled beside the watch), so a thread that waits for writes
+//! need not also wake every second to see whether it should stop.
 
 use std::ffi::{CString, OsStr, OsString};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
@@ -28,6 +28,7 @@ pub struct FileWatch {
 
 /// Set by [`FileWatch::waker`]'s wakes: ends the current wait and every
 /// later one (it stays set), since it is used to stop the waiter.
+#[derive(Clone)]
 struct WakeFd(Arc<OwnedFd>);
 
 impl WakeFd {
@@ -79,7 +80,7 @@ impl FileWatch {
     }
 
     pub fn waker(&self) -> Wake {
-        let fd = WakeFd(self.wake.0.clone());
+        let fd = self.wake.clone();
         Wake::new(move || fd.wake())
     }
 
