@@ -69,6 +69,16 @@ impl HistoryPage {
     }
 }
 
+/// One env's part of a snapshot, read for the envs either side of the
+/// selected one, so that `h` and `l` show theirs at once (issue 17).
+#[derive(Debug, Clone)]
+pub struct EnvPage {
+    pub history: HistoryPage,
+    /// The `history_limit` it was read with (offset 0).
+    pub limit: usize,
+    pub runs: Vec<Run>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Snapshot {
     pub query: Query,
@@ -82,7 +92,11 @@ pub struct Snapshot {
     pub flags: Vec<FlagListRow>,
     /// Active rollouts, and those that ended in the last hour.
     pub rollouts: Vec<crate::ops::rollout::RolloutStatus>,
-    /// Each env's DORA metrics, total and per week (when asked).
+    /// The first history window and open runs of the envs either side of
+    /// `query.env`, read at the same moment as the rest.
+    pub nearby: Vec<EnvPage>,
+    /// Each env's DORA metrics, total and per week: when asked, and while
+    /// the ones last read still hold (the ledger has not moved since).
     pub insights: Option<Vec<ops::insights::EnvInsights>>,
     /// The clock when this was read: lease countdowns start from here, and
     /// the banner says which state a console cut off from its ledger shows.
@@ -117,6 +131,7 @@ impl Snapshot {
         let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
         let rollouts = ops::rollout::recent(ctx, ops::rollout::SHOWN_AFTER_END)?;
         let insights = insights_for(ctx, q, insights, loaded_at)?;
+        let nearby = nearby(ctx, q, &status, |_| None)?;
         Ok(Snapshot {
             query: q.clone(),
             status,
@@ -125,6 +140,7 @@ impl Snapshot {
             runs,
             flags,
             rollouts,
+            nearby,
             insights,
             loaded_at,
         })
@@ -139,27 +155,35 @@ impl Snapshot {
     pub fn load_changed(ctx: &Ctx, q: &Query, prev: &Snapshot, insights: Option<&Insights>) -> Result<Snapshot> {
         let p = &prev.query;
         let same_env = p.env == q.env;
-        let history = if same_env && (p.history_offset, p.history_limit) == (q.history_offset, q.history_limit) {
-            prev.history.clone()
+        // What `prev` read for an env: its own window, or one either side.
+        let known = |env: &str| prev.page_of(env, q.history_limit);
+        let (history, runs) = if same_env && (p.history_offset, p.history_limit) == (q.history_offset, q.history_limit)
+        {
+            (prev.history.clone(), prev.runs.clone())
+        } else if let Some(page) = known(&q.env).filter(|_| q.history_offset == 0) {
+            (page.history, page.runs)
         } else {
-            history_page(ctx, q, &prev.status)?
+            let runs = if same_env {
+                prev.runs.clone()
+            } else {
+                ops::checklist::runs(ctx, &q.env)?
+            };
+            (history_page(ctx, q, &prev.status)?, runs)
         };
         let audit = match (q.audit, p.audit && p.audit_limit == q.audit_limit) {
             (false, _) => Vec::new(),
             (true, true) => prev.audit.clone(),
             (true, false) => ops::audit::list(ctx, q.audit_limit, None)?,
         };
-        let runs = if same_env {
-            prev.runs.clone()
-        } else {
-            ops::checklist::runs(ctx, &q.env)?
-        };
         let flags = match (q.flags, p.flags) {
             (false, _) => Vec::new(),
             (true, true) => prev.flags.clone(),
             (true, false) => ops::flags::list(ctx)?,
         };
-        let insights = insights_for(ctx, q, insights.or(prev.insights.as_ref()), prev.loaded_at)?;
+        // Insights the reader no longer keeps travel on only when asked for.
+        let insights = insights.or(prev.insights.as_ref().filter(|_| q.insights));
+        let insights = insights_for(ctx, q, insights, prev.loaded_at)?;
+        let nearby = nearby(ctx, q, &prev.status, known)?;
         Ok(Snapshot {
             query: q.clone(),
             status: prev.status.clone(),
@@ -168,10 +192,90 @@ impl Snapshot {
             runs,
             flags,
             rollouts: prev.rollouts.clone(),
+            nearby,
             insights,
             loaded_at: prev.loaded_at,
         })
     }
+
+    /// The first `limit` rows of `env`'s history and its runs, if this
+    /// snapshot holds them.
+    fn page_of(&self, env: &str, limit: usize) -> Option<EnvPage> {
+        let own =
+            (self.query.env == env && self.history.offset == 0 && self.query.history_limit == limit).then(|| EnvPage {
+                history: self.history.clone(),
+                limit,
+                runs: self.runs.clone(),
+            });
+        own.or_else(|| {
+            self.nearby
+                .iter()
+                .find(|p| p.history.env == env && p.limit == limit)
+                .cloned()
+        })
+    }
+
+    /// Turn to `q`, another env's first window, from the pages read beside
+    /// this one: true when it held them (the key's frame shows the env's
+    /// rows at once; the reader's next snapshot reads the envs beyond).
+    /// Everything else stays as read, at the same moment.
+    pub fn turn_to(&mut self, q: &Query) -> bool {
+        let same_rest = Query {
+            env: q.env.clone(),
+            ..self.query.clone()
+        } == *q;
+        if !same_rest || q.history_offset != 0 {
+            return false;
+        }
+        let Some(i) = self
+            .nearby
+            .iter()
+            .position(|p| p.history.env == q.env && p.limit == q.history_limit)
+        else {
+            return false;
+        };
+        let page = self.nearby.swap_remove(i);
+        let left = EnvPage {
+            history: std::mem::replace(&mut self.history, page.history),
+            limit: self.query.history_limit,
+            runs: std::mem::replace(&mut self.runs, page.runs),
+        };
+        if self.query.history_offset == 0 {
+            self.nearby.push(left);
+        }
+        self.query = q.clone();
+        true
+    }
+}
+
+/// The first window and runs of the envs either side of `q.env`, from
+/// `known` where it has them.
+fn nearby(ctx: &Ctx, q: &Query, status: &Status, known: impl Fn(&str) -> Option<EnvPage>) -> Result<Vec<EnvPage>> {
+    let envs = &ctx.config.environments;
+    let Some(at) = envs.iter().position(|e| e.name == q.env) else {
+        return Ok(Vec::new());
+    };
+    let either_side = [at.checked_sub(1), Some(at + 1)];
+    let mut pages = Vec::new();
+    for e in either_side.into_iter().flatten().filter_map(|i| envs.get(i)) {
+        let page = match known(&e.name) {
+            Some(p) => p,
+            None => {
+                let first = Query {
+                    env: e.name.clone(),
+                    history_offset: 0,
+                    ..q.clone()
+                };
+                EnvPage {
+                    history: history_page(ctx, &first, status)?,
+                    limit: q.history_limit,
+                    runs: ops::checklist::runs(ctx, &e.name)?,
+                }
+            }
+        };
+        pages.push(page);
+    }
+    Ok(pages)
 }
 
 /// Each env's DORA metrics, total and per week.
@@ -197,7 +301,7 @@ fn history_page(ctx: &Ctx, q: &Query, status: &Status) -> Result<HistoryPage> {
     })
 }
 
-/// The insights when `q` asks for them: `known` ones, else read.
+/// The insights: `known` ones, else read when `q` asks for them.
 fn insights_for(
     ctx: &Ctx,
     q: &Query,
@@ -205,8 +309,9 @@ fn insights_for(
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Option<Insights>> {
     Ok(match (q.insights, known) {
-        (false, _) => None,
-        (true, Some(i)) => Some(i.clone()),
+        // Kept ones travel with every snapshot: the view shows them at once.
+        (_, Some(i)) => Some(i.clone()),
+        (false, None) => None,
         (true, None) => Some(ops::insights::load(ctx, now)?),
     })
 }

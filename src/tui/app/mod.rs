@@ -268,10 +268,14 @@ impl App {
         self.next_id
     }
 
-    fn on_snapshot(&mut self, s: Snapshot) {
+    fn on_snapshot(&mut self, mut s: Snapshot) {
         // A snapshot without the trail (the Audit view is closed) keeps the old rows.
         if s.query.audit {
             self.views.audit.on_trail(&s.audit);
+        }
+        // Late for a key that turned to an env beside it: it holds that env too.
+        if s.query.env != self.query.env {
+            s.turn_to(&self.query);
         }
         self.shared.snap = Some(s);
         // A snapshot proves the reader can read the ledger again.

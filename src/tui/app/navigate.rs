@@ -77,9 +77,13 @@ impl App {
     pub(super) fn show(&mut self, v: View) -> Vec<Effect> {
         self.view = v;
         self.follow_all();
-        // Flags load once someone has looked at them; the audit trail only
-        // while its view is open (start-up and every reload stay cheap).
-        let (flags, audit) = (self.query.flags || v == View::Flags, v == View::Audit);
+        // Flags and the audit trail load once someone has looked at them
+        // (start-up stays cheap; each is a page, not the whole ledger), so
+        // going back to their view shows them in the key's own frame.
+        let (flags, audit) = (
+            self.query.flags || v == View::Flags,
+            self.query.audit || v == View::Audit,
+        );
         let insights = v == View::Insights;
         if (flags, audit, insights) != (self.query.flags, self.query.audit, self.query.insights) {
             self.query.flags = flags;
@@ -110,6 +114,11 @@ impl App {
             history_offset: 0,
             ..self.query.clone()
         };
+        // The envs either side came with the snapshot: this key's frame
+        // shows the new env's rows; the reader reads the ones beyond.
+        if let Some(snap) = &mut self.shared.snap {
+            snap.turn_to(&self.query);
+        }
         vec![Effect::Query(self.query.clone())]
     }
 

@@ -5,6 +5,7 @@ mod dialog_rules;
 mod history;
 mod keys;
 mod loading;
+mod nearby;
 mod pace;
 mod read_only;
 mod reuse;

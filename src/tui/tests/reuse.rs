@@ -64,3 +64,18 @@ fn known_insights_are_used_not_read() {
     let s = Snapshot::load_full(&ctx, &q, &Board::default(), Some(&kept)).unwrap();
     assert!(s.insights.is_some_and(|i| i.is_empty()), "the kept (empty) insights");
 }
+
+#[test]
+fn kept_insights_travel_with_every_snapshot_and_others_only_when_asked() {
+    let (_d, mut ctx) = ctx();
+    releases(&mut ctx, 3);
+    let q = Query::first("dev", 20);
+    let kept = Vec::new();
+    // The reader keeps them while the ledger has not moved: the Insights
+    // view, opened again, shows them in its key's own frame.
+    let s = Snapshot::load_full(&ctx, &q, &Board::default(), Some(&kept)).unwrap();
+    assert!(s.insights.is_some(), "kept insights travel though not asked for");
+    // Insights the reader no longer keeps (the ledger moved) are not carried on.
+    let s = Snapshot::load_changed(&ctx, &Query::first("staging", 20), &s, None).unwrap();
+    assert!(s.insights.is_none(), "dropped once not kept and not asked for");
+}
