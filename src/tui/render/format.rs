@@ -117,6 +117,9 @@ pub fn output_line(s: &str) -> String {
 
 /// Cut `s` (made inert) to at most `width` columns, marking the cut with "…".
 pub fn fit(s: &str, width: usize) -> String {
+    if super::rows::printable_ascii(s) {
+        return fit_ascii(s, width).into_owned();
+    }
     let s = inert(s);
     if cols(&s) <= width {
         return s.into_owned();
@@ -162,14 +165,35 @@ pub fn fit_spans(spans: Vec<Span<'static>>, width: usize) -> Vec<Span<'static>> 
 /// Display width in terminal columns (ratatui's own measure) of `s` as
 /// `text` draws it.
 pub fn cols(s: &str) -> usize {
+    if super::rows::printable_ascii(s) {
+        return s.len();
+    }
     Span::raw(inert(s)).width()
 }
 
 /// Made inert, then padded or cut to exactly `width` columns.
 pub fn pad(s: &str, width: usize) -> String {
-    let t = fit(s, width);
+    let t = if super::rows::printable_ascii(s) {
+        fit_ascii(s, width)
+    } else {
+        std::borrow::Cow::Owned(fit(s, width))
+    };
     let w = cols(&t);
-    format!("{t}{}", " ".repeat(width.saturating_sub(w)))
+    let mut out = String::with_capacity(t.len() + width.saturating_sub(w));
+    out.push_str(&t);
+    out.extend(std::iter::repeat_n(' ', width.saturating_sub(w)));
+    out
+}
+
+/// [`fit`] of printable ASCII (nearly every field: versions, names,
+/// times), which is already inert and one column a byte: a key's frame
+/// pads hundreds of them.
+fn fit_ascii(s: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    match width {
+        _ if s.len() <= width => std::borrow::Cow::Borrowed(s),
+        0 => std::borrow::Cow::Borrowed(""),
+        w => std::borrow::Cow::Owned(format!("{}…", &s[..w - 1])),
+    }
 }
 
 /// A text gauge like `■■■□□` for `done` of `total` in `cells` cells.
@@ -188,6 +212,48 @@ pub const SPINNER: &[&str] = &["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", 
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    /// The general path, as `fit`, `cols` and `pad` were before the
+    /// printable-ASCII shortcut: the shortcut must give the same text.
+    fn fit_general(s: &str, width: usize) -> String {
+        let s = inert(s);
+        let cols = |t: &str| Span::raw(inert(t)).width();
+        if cols(&s) <= width {
+            return s.into_owned();
+        }
+        if width == 0 {
+            return String::new();
+        }
+        let mut out = String::new();
+        for c in s.chars() {
+            if cols(&out) + cols(c.encode_utf8(&mut [0u8; 4])) + 1 > width {
+                break;
+            }
+            out.push(c);
+        }
+        out + "…"
+    }
+
+    #[test]
+    fn printable_ascii_is_cut_and_padded_as_any_text() {
+        for s in [
+            "",
+            "a",
+            "v1.4.2",
+            "release-candidate-2026-12-04",
+            " spaced  out ",
+            "~!@#$%^&*()",
+        ] {
+            for width in 0..32 {
+                let general = fit_general(s, width);
+                assert_eq!(fit(s, width), general, "fit {s:?} {width}");
+                assert_eq!(cols(s), Span::raw(s).width(), "cols {s:?}");
+                let w = Span::raw(general.as_str()).width();
+                let padded = format!("{general}{}", " ".repeat(width.saturating_sub(w)));
+                assert_eq!(pad(s, width), padded, "pad {s:?} {width}");
+            }
+        }
+    }
 
     #[test]
     fn ages_read_like_a_person_says_them() {
