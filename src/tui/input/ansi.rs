@@ -26,6 +26,18 @@ struct Pen {
     at: Option<(u16, u16, bool)>,
 }
 
+/// What a space shows besides its background: a line through or under
+/// it, or the foreground colour when reversed.
+const SHOWN_ON_BLANK: Modifier = Modifier::REVERSED
+    .union(Modifier::UNDERLINED)
+    .union(Modifier::CROSSED_OUT);
+/// What a space never shows (blinking stays: some terminals brighten the
+/// background for it).
+const UNSEEN_ON_BLANK: Modifier = Modifier::BOLD
+    .union(Modifier::DIM)
+    .union(Modifier::ITALIC)
+    .union(Modifier::HIDDEN);
+
 /// Write `cells` (ratatui's diff: position and new content) to `out`. The
 /// terminal starts each frame with the default pen, as every frame ends.
 pub fn encode<'a>(out: &mut impl Write, cells: impl Iterator<Item = (u16, u16, &'a Cell)>) -> io::Result<()> {
@@ -37,9 +49,10 @@ pub fn encode<'a>(out: &mut impl Write, cells: impl Iterator<Item = (u16, u16, &
         at: None,
     };
     let mut sgr = String::with_capacity(32);
-    let mut any = false;
-    for (x, y, cell) in cells {
-        any = true;
+    let cells: Vec<_> = cells.collect();
+    let mut i = 0;
+    while let Some(&(x, y, cell)) = cells.get(i) {
+        i += 1;
         match pen.at {
             Some((cx, cy, _)) if cy == y && cx == x => {}
             Some((cx, cy, false)) if cy == y && x > cx => match x - cx {
@@ -49,28 +62,65 @@ pub fn encode<'a>(out: &mut impl Write, cells: impl Iterator<Item = (u16, u16, &
             _ => write!(out, "\x1b[{};{}H", y + 1, x + 1)?,
         }
         sgr.clear();
-        modifier_params(&mut sgr, pen.modifier, cell.modifier);
-        pen.modifier = cell.modifier;
-        color_param(&mut sgr, &mut pen.fg, cell.fg, Colored::ForegroundColor);
+        let symbol = cell.symbol();
+        // A blank shows only its background: the pen's colour and weight
+        // carry over it unchanged (a third of a dashboard's SGRs were a
+        // colour reset for the spaces between two coloured fields).
+        let blank = symbol == " " && !cell.modifier.intersects(SHOWN_ON_BLANK);
+        let (modifier, fg, underline) = if blank {
+            let kept = pen.modifier & UNSEEN_ON_BLANK;
+            (kept | (cell.modifier - UNSEEN_ON_BLANK), pen.fg, pen.underline)
+        } else {
+            (cell.modifier, cell.fg, cell.underline_color)
+        };
+        modifier_params(&mut sgr, pen.modifier, modifier);
+        pen.modifier = modifier;
+        color_param(&mut sgr, &mut pen.fg, fg, Colored::ForegroundColor);
         color_param(&mut sgr, &mut pen.bg, cell.bg, Colored::BackgroundColor);
-        color_param(
-            &mut sgr,
-            &mut pen.underline,
-            cell.underline_color,
-            Colored::UnderlineColor,
-        );
+        color_param(&mut sgr, &mut pen.underline, underline, Colored::UnderlineColor);
         if !sgr.is_empty() {
             write!(out, "\x1b[{}m", &sgr[1..])?;
         }
-        let symbol = cell.symbol();
+        // A run of blanks on the terminal's own background is erased in
+        // place (ECH) rather than written, the cursor left where it was:
+        // a view switch writes thousands of spaces over the last view.
+        let run = if blank && erasable(cell) {
+            1 + cells[i..]
+                .iter()
+                .zip(1u16..)
+                .take_while(|((cx, cy, c), k)| *cy == y && *cx == x + k && c.symbol() == " " && erasable(c))
+                .count()
+        } else {
+            1
+        };
+        if run >= ERASED_RUN {
+            write!(out, "\x1b[{run}X")?;
+            i += run - 1;
+            pen.at = Some((x, y, false));
+            continue;
+        }
         out.write_all(symbol.as_bytes())?;
         let ascii = symbol.len() == 1 && symbol.as_bytes()[0].is_ascii_graphic() || symbol == " ";
         pen.at = Some((x.saturating_add(1), y, !ascii));
     }
-    if any {
+    if !cells.is_empty() {
         out.write_all(b"\x1b[0m")?;
     }
     Ok(())
+}
+
+/// Blanks at least this many in a row are erased (`CSI n X` and the move
+/// past them cost about as many bytes as eight spaces).
+const ERASED_RUN: usize = 10;
+
+/// A blank that erasing draws the same everywhere: the default background,
+/// nothing that shows on a space, no blinking (erasing keeps only the
+/// background, and on a terminal without back-colour erase not even that).
+fn erasable(cell: &Cell) -> bool {
+    cell.bg == Color::Reset
+        && !cell
+            .modifier
+            .intersects(SHOWN_ON_BLANK | Modifier::SLOW_BLINK | Modifier::RAPID_BLINK)
 }
 
 /// `;n` for each SGR parameter that takes the pen from `from` to `to`, in
@@ -86,15 +136,20 @@ fn modifier_params(sgr: &mut String, from: Modifier, to: Modifier) {
     if removed.contains(Modifier::REVERSED) {
         push(27);
     }
-    // Bold and dim are both undone by "normal intensity"; what stays is set again.
-    let reset_intensity = removed.intersects(Modifier::BOLD | Modifier::DIM);
-    if reset_intensity {
-        push(22);
-        if to.contains(Modifier::DIM) {
-            push(2);
+    // Bold and dim are one intensity to many terminals (the later one
+    // wins) and both undone by "normal intensity": whenever they change,
+    // both are set again from normal, bold first, as crossterm writes them.
+    let intensity = Modifier::BOLD | Modifier::DIM;
+    let changed = (from & intensity) != (to & intensity);
+    if changed {
+        if from.intersects(intensity) {
+            push(22);
         }
         if to.contains(Modifier::BOLD) {
             push(1);
+        }
+        if to.contains(Modifier::DIM) {
+            push(2);
         }
     }
     for (m, n) in [
@@ -107,23 +162,29 @@ fn modifier_params(sgr: &mut String, from: Modifier, to: Modifier) {
             push(n);
         }
     }
-    if removed.intersects(Modifier::SLOW_BLINK | Modifier::RAPID_BLINK) {
+    // Both blinks are undone by one code, so what stays is set again.
+    let blinks = Modifier::SLOW_BLINK | Modifier::RAPID_BLINK;
+    let blinks_changed = (from & blinks) != (to & blinks);
+    if blinks_changed && from.intersects(blinks) {
         push(25);
     }
     let added = to - from;
-    for (m, n, also) in [
-        (Modifier::REVERSED, 7, true),
-        (Modifier::BOLD, 1, !reset_intensity),
-        (Modifier::ITALIC, 3, true),
-        (Modifier::UNDERLINED, 4, true),
-        (Modifier::DIM, 2, !reset_intensity),
-        (Modifier::CROSSED_OUT, 9, true),
-        (Modifier::SLOW_BLINK, 5, true),
-        (Modifier::RAPID_BLINK, 6, true),
-        (Modifier::HIDDEN, 8, true),
+    for (m, n) in [
+        (Modifier::REVERSED, 7),
+        (Modifier::ITALIC, 3),
+        (Modifier::UNDERLINED, 4),
+        (Modifier::CROSSED_OUT, 9),
+        (Modifier::HIDDEN, 8),
     ] {
-        if added.contains(m) && also {
+        if added.contains(m) {
             push(n);
+        }
+    }
+    if blinks_changed {
+        for (m, n) in [(Modifier::SLOW_BLINK, 5), (Modifier::RAPID_BLINK, 6)] {
+            if to.contains(m) {
+                push(n);
+            }
         }
     }
 }
@@ -198,7 +259,33 @@ mod tests {
                     .bg(COLORS[rng.next(3) as usize])
                     .add_modifier(m);
                 b.set_string(x, y, s, style);
+                // Bold and dim at once (a style adds to the cell's) read as
+                // whichever came last on a terminal with one intensity
+                // (vt100 here): crossterm's screen then depends on its
+                // pen's history. relcon's styles never ask for both.
+                let cell = &mut b[(x, y)];
+                if cell.modifier.contains(Modifier::BOLD | Modifier::DIM) {
+                    cell.modifier.remove(Modifier::DIM);
+                }
                 x += if s == "漢" { 2 } else { 1 };
+            }
+        }
+        b
+    }
+
+    /// `base` with a blank stretch (the default cell) in about half its
+    /// rows, as a view switch leaves where the last view had text.
+    fn blanked(rng: &mut Rng, base: &Buffer) -> Buffer {
+        let area = base.area;
+        let mut b = base.clone();
+        for y in 0..area.height {
+            if rng.next(2) == 0 {
+                continue;
+            }
+            let from = rng.next(u64::from(area.width)) as u16;
+            let to = from + rng.next(u64::from(area.width - from) + 1) as u16;
+            for x in from..to {
+                b[(x, y)] = Cell::default();
             }
         }
         b
@@ -225,12 +312,18 @@ mod tests {
     #[test]
     fn the_screen_is_the_one_crosstermbackend_leaves_in_fewer_bytes() {
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut erased = false;
         for (w, h) in [(40u16, 12u16), (160, 48), (7, 3)] {
             let area = Rect::new(0, 0, w, h);
             // Frames that change little, some, and all of the last one.
             let mut frames = vec![Buffer::empty(area)];
-            for c in [3, 30, 100, 8, 60, 1, 100, 2, 15] {
-                let next = random_buffer(&mut rng, frames.last().unwrap(), c);
+            for c in [3, 30, 100, 8, 60, 1, 100, 2, 15, 0, 100, 5, 0] {
+                let last = frames.last().unwrap();
+                // 0: blank stretches over the last frame.
+                let next = match c {
+                    0 => blanked(&mut rng, last),
+                    c => random_buffer(&mut rng, last, c),
+                };
                 frames.push(next);
             }
             let (ours, our_bytes) = replay(&frames, &|prev, next, out| {
@@ -245,8 +338,23 @@ mod tests {
                     for x in 0..w {
                         let (c, d) = (a.cell(y, x).unwrap(), b.cell(y, x).unwrap());
                         let at = format!("{w}x{h}, frame {i}, at {x},{y}");
-                        assert_eq!(c.contents(), d.contents(), "{at}");
-                        assert_eq!((c.fgcolor(), c.bgcolor()), (d.fgcolor(), d.bgcolor()), "{at}");
+                        // An erased cell holds nothing where a written one holds a space.
+                        fn shown(c: &vt100::Cell) -> &str {
+                            match c.contents() {
+                                "" if !c.is_wide_continuation() => " ",
+                                s => s,
+                            }
+                        }
+                        assert_eq!(shown(c), shown(d), "{at}");
+                        assert_eq!(c.bgcolor(), d.bgcolor(), "{at}");
+                        assert_eq!((c.underline(), c.inverse()), (d.underline(), d.inverse()), "{at}");
+                        // A blank shows its background (and a line under
+                        // it, or its colour reversed): nothing else of it.
+                        let blank = matches!(d.contents(), " " | "") && !d.underline() && !d.inverse();
+                        if blank {
+                            continue;
+                        }
+                        assert_eq!(c.fgcolor(), d.fgcolor(), "{at}");
                         assert_eq!(
                             (c.bold(), c.dim(), c.italic(), c.underline(), c.inverse()),
                             (d.bold(), d.dim(), d.italic(), d.underline(), d.inverse()),
@@ -257,11 +365,26 @@ mod tests {
                 // The pen is back to the default after a frame, as crossterm leaves it.
                 assert_eq!(a.attributes_formatted(), b.attributes_formatted(), "{w}x{h}, frame {i}");
             }
+            erased |= ours_erase(&frames);
             assert!(
                 our_bytes < their_bytes,
                 "{w}x{h}: {our_bytes} bytes, crossterm {their_bytes}"
             );
         }
+        assert!(erased, "no frame erased a run of blanks: the test misses that path");
+    }
+
+    /// Whether encoding `frames` erased a run of blanks anywhere.
+    fn ours_erase(frames: &[Buffer]) -> bool {
+        frames.windows(2).any(|f| {
+            let mut out = Vec::new();
+            encode(&mut out, f[0].diff(&f[1]).into_iter()).unwrap();
+            let text = String::from_utf8_lossy(&out);
+            text.split("\x1b[").any(|seq| {
+                let digits = seq.bytes().take_while(u8::is_ascii_digit).count();
+                digits > 0 && seq.as_bytes().get(digits) == Some(&b'X')
+            })
+        })
     }
 
     #[test]
