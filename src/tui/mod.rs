@@ -102,7 +102,7 @@ fn start(ctx: &Ctx, theme: Theme, read_only: bool, warning: Option<String>) -> c
     });
     // The first snapshot is read before the first frame, so it is complete.
     let mut first = Vec::new();
-    match Snapshot::load(ctx, &app.query) {
+    match Snapshot::first(ctx, &app.query) {
         Ok(s) => first = app.update(Msg::Snapshot(Box::new(s))),
         Err(e) => app.set_status(worker::one_line(&e), theme::State::Error),
     }

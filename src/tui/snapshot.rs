@@ -21,7 +21,7 @@ pub struct Query {
     pub history_limit: usize,
     /// Newest events of the audit trail to load, when `audit` is set.
     pub audit_limit: usize,
-    /// Load the audit trail (while the Audit view is open).
+    /// Load the audit trail (once the Audit view has been opened).
     pub audit: bool,
     /// Load every flag × env (once the Flags view has been opened).
     pub flags: bool,
@@ -119,6 +119,16 @@ impl Snapshot {
     /// Everything read again, but for `insights` when given (the reader
     /// keeps them while the ledger has not moved: they read all of it).
     pub fn load_full(ctx: &Ctx, q: &Query, board: &Board, insights: Option<&Insights>) -> Result<Snapshot> {
+        Snapshot::read(ctx, q, board, insights, true)
+    }
+
+    /// The console's first snapshot: only what the first frame shows (DESIGN
+    /// §7); the envs beside come with the reader's first reload.
+    pub fn first(ctx: &Ctx, q: &Query) -> Result<Snapshot> {
+        Snapshot::read(ctx, q, &Board::default(), None, false)
+    }
+
+    fn read(ctx: &Ctx, q: &Query, board: &Board, insights: Option<&Insights>, beside: bool) -> Result<Snapshot> {
         let loaded_at = ctx.now();
         let status = ops::status::status_with_health(ctx, board)?;
         let history = history_page(ctx, q, &status)?;
@@ -131,7 +141,11 @@ impl Snapshot {
         let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
         let rollouts = ops::rollout::recent(ctx, ops::rollout::SHOWN_AFTER_END)?;
         let insights = insights_for(ctx, q, insights, loaded_at)?;
-        let nearby = nearby(ctx, q, &status, |_| None)?;
+        let nearby = if beside {
+            nearby(ctx, q, &status, |_| None)?
+        } else {
+            Vec::new()
+        };
         Ok(Snapshot {
             query: q.clone(),
             status,

@@ -49,10 +49,15 @@ pub fn encode<'a>(out: &mut impl Write, cells: impl Iterator<Item = (u16, u16, &
         at: None,
     };
     let mut sgr = String::with_capacity(32);
-    let cells: Vec<_> = cells.collect();
-    let mut i = 0;
-    while let Some(&(x, y, cell)) = cells.get(i) {
-        i += 1;
+    // Cells read past the one being written, to see how long a run of
+    // blanks is (at most a row's worth).
+    let mut cells = cells;
+    let mut ahead = std::collections::VecDeque::with_capacity(64);
+    // Blanks still to write one by one: the rest of a run too short to erase.
+    let mut short_run = 0usize;
+    let mut any = false;
+    while let Some((x, y, cell)) = ahead.pop_front().or_else(|| cells.next()) {
+        any = true;
         match pen.at {
             Some((cx, cy, _)) if cy == y && cx == x => {}
             Some((cx, cy, false)) if cy == y && x > cx => match x - cx {
@@ -84,26 +89,37 @@ pub fn encode<'a>(out: &mut impl Write, cells: impl Iterator<Item = (u16, u16, &
         // A run of blanks on the terminal's own background is erased in
         // place (ECH) rather than written, the cursor left where it was:
         // a view switch writes thousands of spaces over the last view.
-        let run = if blank && erasable(cell) {
-            1 + cells[i..]
-                .iter()
-                .zip(1u16..)
-                .take_while(|((cx, cy, c), k)| *cy == y && *cx == x + k && c.symbol() == " " && erasable(c))
-                .count()
-        } else {
-            1
-        };
-        if run >= ERASED_RUN {
-            write!(out, "\x1b[{run}X")?;
-            i += run - 1;
-            pen.at = Some((x, y, false));
-            continue;
+        if short_run > 0 {
+            short_run -= 1;
+        } else if blank && erasable(cell) {
+            let mut run = 1u16;
+            loop {
+                let next = match ahead.get(usize::from(run) - 1) {
+                    Some(c) => Some(*c),
+                    None => cells.next().inspect(|c| ahead.push_back(*c)),
+                };
+                match next {
+                    Some((cx, cy, c))
+                        if cy == y && x.checked_add(run) == Some(cx) && c.symbol() == " " && erasable(c) =>
+                    {
+                        run += 1
+                    }
+                    _ => break,
+                }
+            }
+            if usize::from(run) >= ERASED_RUN {
+                write!(out, "\x1b[{run}X")?;
+                ahead.drain(..usize::from(run) - 1);
+                pen.at = Some((x, y, false));
+                continue;
+            }
+            short_run = usize::from(run) - 1;
         }
         out.write_all(symbol.as_bytes())?;
         let ascii = symbol.len() == 1 && symbol.as_bytes()[0].is_ascii_graphic() || symbol == " ";
         pen.at = Some((x.saturating_add(1), y, !ascii));
     }
-    if !cells.is_empty() {
+    if any {
         out.write_all(b"\x1b[0m")?;
     }
     Ok(())

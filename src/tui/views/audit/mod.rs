@@ -1,8 +1,8 @@
 //! The Audit view: the trail, newest first, filtered by `/`. It owns the
 //! rows (each with its one-line summary and a lower-case haystack for the
 //! filter, built once per event: a snapshot that carries the trail again
-//! keeps the rows of the events it already had — the trail is loaded only
-//! while the view is open), the filter and the cursor.
+//! keeps the rows of the events it already had — the trail is loaded with
+//! every snapshot once the view has been opened), the filter and the cursor.
 
 mod render;
 

@@ -2,7 +2,9 @@
 //! frequency, change lead time, change fail rate, recovery time, rework)
 //! with their performance band, a sparkline per metric over the last
 //! weeks and a bar chart of deployments per week. The data comes with the
-//! snapshot while the view is open (`Query::insights`); it owns only its
+//! snapshot while the view is open (`Query::insights`), and while the
+//! reader keeps what it last read (the ledger has not moved) with every
+//! snapshot, so reopening shows it at once; the view owns only its
 //! scroll position (by environment).
 
 mod render;
