@@ -21,13 +21,7 @@ use support::{ledger, BenchLedger, Spec};
 
 fn app_on(l: &BenchLedger, size: (u16, u16)) -> (Ctx, App) {
     let mut ctx = Ctx::open(l.config.clone(), "bench".into(), ops::system_clock()).unwrap();
-    let mut app = App::new(AppInit {
-        config: l.config.clone(),
-        actor: "bench".into(),
-        read_only: false,
-        now: chrono::Utc::now(),
-        size,
-    });
+    let mut app = new_app(l, size);
     testing::refresh(&mut ctx, &mut app);
     (ctx, app)
 }
@@ -35,16 +29,20 @@ fn app_on(l: &BenchLedger, size: (u16, u16)) -> (Ctx, App) {
 /// The console's start: its first snapshot, only what the first frame shows.
 fn started_on(l: &BenchLedger, size: (u16, u16)) -> App {
     let ctx = Ctx::open(l.config.clone(), "bench".into(), ops::system_clock()).unwrap();
-    let mut app = App::new(AppInit {
+    let mut app = new_app(l, size);
+    let first = relcon::tui::snapshot::Snapshot::first(&ctx, &app.query).unwrap();
+    drop(app.update(Msg::Snapshot(Box::new(first))));
+    app
+}
+
+fn new_app(l: &BenchLedger, size: (u16, u16)) -> App {
+    App::new(AppInit {
         config: l.config.clone(),
         actor: "bench".into(),
         read_only: false,
         now: chrono::Utc::now(),
         size,
-    });
-    let first = relcon::tui::snapshot::Snapshot::first(&ctx, &app.query).unwrap();
-    drop(app.update(Msg::Snapshot(Box::new(first))));
-    app
+    })
 }
 
 fn frame(c: &mut Criterion) {

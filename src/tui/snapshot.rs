@@ -229,24 +229,24 @@ impl Snapshot {
         })
     }
 
-    /// Turn to `q`, another env's first window, from the pages read beside
-    /// this one: true when it held them (the key's frame shows the env's
-    /// rows at once; the reader's next snapshot reads the envs beyond).
-    /// Everything else stays as read, at the same moment.
-    pub fn turn_to(&mut self, q: &Query) -> bool {
+    /// Turn to `q`, another env's first window, if this snapshot read it
+    /// beside its own (the key's frame shows the env's rows at once; the
+    /// reader's next snapshot reads the envs beyond). Everything else
+    /// stays as read, at the same moment.
+    pub fn turn_to(&mut self, q: &Query) {
         let same_rest = Query {
             env: q.env.clone(),
             ..self.query.clone()
         } == *q;
         if !same_rest || q.history_offset != 0 {
-            return false;
+            return;
         }
         let Some(i) = self
             .nearby
             .iter()
             .position(|p| p.history.env == q.env && p.limit == q.history_limit)
         else {
-            return false;
+            return;
         };
         let page = self.nearby.swap_remove(i);
         let left = EnvPage {
@@ -258,7 +258,6 @@ impl Snapshot {
             self.nearby.push(left);
         }
         self.query = q.clone();
-        true
     }
 }
 
