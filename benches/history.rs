@@ -3,6 +3,8 @@
 //!
 //! - `audit --json --since 1h` on 1M events vs the same on an empty ledger
 //!   with the same 20 envs (goal ≤ 2×), as a process and in process;
+//! - `metrics` over the last two weeks of a 1M-event history vs the same
+//!   two weeks of a 100k-event one (goal ≤ 2×);
 //! - `audit verify` vs a bare sha256 pass over the rows with rusqlite
 //!   (goal ≤ 1.5×);
 //! - `ledger rebuild` (on a copy) vs a bare scan of the rows (goal ≤ 3×):
@@ -37,6 +39,7 @@ fn pair() -> (BenchLedger, BenchLedger) {
         envs: 20,
         events,
         hot_first_env: false,
+        spread: false,
         flags: 0,
     };
     (support::ledger(spec(0)), support::ledger(spec(big_events())))
@@ -70,6 +73,39 @@ fn audit_since(c: &mut Criterion) {
         let since = chrono::Utc::now() - chrono::Duration::hours(1);
         g.bench_with_input(BenchmarkId::new("in_process", label), &ctx, |b, ctx| {
             b.iter(|| ops::audit::list(ctx, 100, Some(since)).unwrap())
+        });
+    }
+    g.finish();
+}
+
+/// DORA metrics over the same two weeks at the end of a 100k- and of a
+/// 1M-event history, a week between batches of 20 000 events (so the window
+/// holds the same events in both): the replay reads the window's events,
+/// older history comes from the projections (goal: the longer history
+/// ≤ 2× the shorter).
+fn dora_window(c: &mut Criterion) {
+    let spec = |events| Spec {
+        envs: 20,
+        events,
+        hot_first_env: false,
+        spread: true,
+        flags: 0,
+    };
+    let (short, long) = (support::ledger(spec(100_000)), support::ledger(spec(big_events())));
+    let mut g = c.benchmark_group("dora_window");
+    g.sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    for (label, l) in [("short", &short), ("long", &long)] {
+        let ctx = Ctx::open(l.config.clone(), "bench".into(), ops::system_clock()).unwrap();
+        let last = ctx.store.events_newest(1, None).unwrap()[0].at;
+        let (since, until) = (last - chrono::Duration::days(14), last + chrono::Duration::hours(1));
+        let (s, u) = (since.to_rfc3339(), until.to_rfc3339());
+        g.bench_with_input(BenchmarkId::new("cli", label), l, |b, l| {
+            b.iter(|| cli(l, &["metrics", "e19", "--since", &s, "--until", &u, "--json"]))
+        });
+        g.bench_with_input(BenchmarkId::new("in_process", label), &ctx, |b, ctx| {
+            b.iter(|| ops::metrics::metrics(ctx, "e19", since, until).unwrap())
         });
     }
     g.finish();
@@ -193,6 +229,22 @@ fn report(_: &mut Criterion) {
             2.0,
         ),
         (
+            "`metrics e19 --json`, the last 2 weeks (process)",
+            "dora_window",
+            "cli/long",
+            "cli/short",
+            "same window, 100k-event history",
+            2.0,
+        ),
+        (
+            "`ops::metrics::metrics`, the last 2 weeks (in process)",
+            "dora_window",
+            "in_process/long",
+            "in_process/short",
+            "same window, 100k-event history",
+            2.0,
+        ),
+        (
             "`audit verify`",
             "whole_ledger",
             "audit_verify",
@@ -257,5 +309,5 @@ fn ms(ns: f64) -> String {
     }
 }
 
-criterion_group!(benches, audit_since, whole_ledger, report);
+criterion_group!(benches, audit_since, dora_window, whole_ledger, report);
 criterion_main!(benches);

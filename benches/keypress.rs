@@ -51,6 +51,7 @@ fn main() {
         envs: 20,
         events,
         hot_first_env: false,
+        spread: false,
         flags: 20,
     });
     let dir = tempfile::tempdir().expect("a temp dir");

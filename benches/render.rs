@@ -51,6 +51,7 @@ fn frame(c: &mut Criterion) {
         envs: 20,
         events: 250_000,
         hot_first_env: true,
+        spread: false,
         flags: 500,
     });
     let theme = Theme::default_dark();
@@ -124,6 +125,7 @@ fn view_switch(c: &mut Criterion) {
         envs: 20,
         events: 100_000,
         hot_first_env: false,
+        spread: false,
         flags: 20,
     });
     let theme = Theme::default_dark();

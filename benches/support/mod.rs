@@ -24,6 +24,10 @@ pub struct Spec {
     pub events: u64,
     /// Deploy only into e0 (a 100 000-release history), else walk the chain.
     pub hot_first_env: bool,
+    /// A week between batches of 20 000 events (1M events: about a year,
+    /// ending about now), else 7 minutes (a year ago): a window of days
+    /// then holds the same events however long the history before it.
+    pub spread: bool,
     /// Feature flags defined in the config (no ledger events).
     pub flags: usize,
 }
@@ -74,11 +78,12 @@ pub fn ledger(spec: Spec) -> BenchLedger {
     let dir = root();
     std::fs::create_dir_all(&dir).expect("create target/bench-ledgers");
     let name = format!(
-        "{}e-{}ev{}-{}f",
+        "{}e-{}ev{}-{}f{}",
         spec.envs,
         spec.events,
         if spec.hot_first_env { "-hot" } else { "" },
-        spec.flags
+        spec.flags,
+        if spec.spread { "-spread" } else { "" }
     );
     let db = dir.join(format!("{name}.db"));
     let marker = dir.join(format!("{name}.done"));
@@ -114,7 +119,16 @@ fn generate(db: &Path, spec: &Spec) -> u64 {
     let mut written = 0u64;
     let mut numbers = vec![0u64; spec.envs];
     let mut build = 0u64;
-    let mut at = Utc::now() - Duration::days(365);
+    let step = if spec.spread {
+        Duration::weeks(1)
+    } else {
+        Duration::minutes(7)
+    };
+    let mut at = if spec.spread {
+        Utc::now() - step * (spec.events / 20_000) as i32
+    } else {
+        Utc::now() - Duration::days(365)
+    };
     let mut pending: Vec<NewEvent> = Vec::new();
     let mut deployments = 0u64;
     while written < spec.events {
@@ -199,7 +213,7 @@ fn generate(db: &Path, spec: &Spec) -> u64 {
         }
         if pending.len() >= 20_000 || written >= spec.events {
             flush(&mut store, &mut pending, at);
-            at += Duration::minutes(7);
+            at += step;
         }
     }
     flush(&mut store, &mut pending, at);
@@ -227,6 +241,7 @@ pub fn startup_ledgers() -> Vec<(&'static str, BenchLedger)> {
         envs,
         events,
         hot_first_env: false,
+        spread: false,
         flags: 0,
     };
     vec![

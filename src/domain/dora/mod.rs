@@ -19,8 +19,9 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
+mod ordered;
 mod stats;
 mod steps;
 
@@ -67,6 +68,10 @@ pub struct Input {
     pub signals: Vec<Signal>,
     /// Commit → when it was made.
     pub commit_times: HashMap<String, DateTime<Utc>>,
+    /// Commits deployed in the environment before every attempt in
+    /// `attempts` (they start late in a long history): a deployment of one
+    /// is not its commit's first.
+    pub deployed_before: HashSet<String>,
     pub since: DateTime<Utc>,
     pub until: DateTime<Utc>,
 }
@@ -134,7 +139,7 @@ pub fn counted(n: u64, one: &str, many: &str) -> String {
 
 pub fn compute(input: &Input) -> Metrics {
     let attempts = sorted(input);
-    let changes = steps::changes(&attempts);
+    let changes = steps::changes(&attempts, &input.deployed_before);
     window(input, &attempts, &changes, (input.since, input.until))
 }
 
@@ -144,7 +149,7 @@ pub fn compute(input: &Input) -> Metrics {
 /// and a sort of every attempt per window were most of that view's load.
 pub fn compute_windows(input: &Input, windows: &[(DateTime<Utc>, DateTime<Utc>)]) -> Vec<Metrics> {
     let attempts = sorted(input);
-    let changes = steps::changes(&attempts);
+    let changes = steps::changes(&attempts, &input.deployed_before);
     windows.iter().map(|&w| window(input, &attempts, &changes, w)).collect()
 }
 

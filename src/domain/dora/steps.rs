@@ -1,6 +1,7 @@
 //! The steps of `compute`, one per metric, each adding its reasons to
 //! `explain`.
 
+use super::ordered::Ordered;
 use super::{Attempt, Because, Signal};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
@@ -16,10 +17,11 @@ pub(super) struct Failure {
     pub why: String,
 }
 
-/// Which succeeded attempts (sorted by finish) are deployments of a new build.
-pub(super) fn changes(attempts: &[Attempt]) -> Vec<Change<'_>> {
+/// Which succeeded attempts (sorted by finish) are deployments of a new
+/// build; `before`: commits deployed before the first of them.
+pub(super) fn changes<'a>(attempts: &'a [Attempt], before: &'a HashSet<String>) -> Vec<Change<'a>> {
     let mut running: Option<&str> = None;
-    let mut deployed_commits: HashSet<&str> = HashSet::new();
+    let mut deployed_commits: HashSet<&str> = before.iter().map(String::as_str).collect();
     let mut changes = Vec::new();
     for a in attempts.iter().filter(|a| a.succeeded) {
         if !a.rollback && running != Some(a.version.as_str()) {
@@ -84,23 +86,14 @@ pub(super) fn failures(
         })
         .collect();
     let failed_attempts = failures.len() as u64;
+    let ordered = Ordered::new(attempts, signals);
     for (i, (d, _)) in changes.iter().enumerate() {
         if !inside(d.finished_at) {
             continue;
         }
         let live_until = changes.get(i + 1).map(|(n, _)| n.started_at);
-        let live = |t: DateTime<Utc>| t > d.finished_at && live_until.is_none_or(|u| t < u);
         // The first sign, before the next deployment, that this build was bad.
-        let rollbacks = attempts
-            .iter()
-            .filter(|r| r.rollback && live(r.started_at))
-            .map(|r| (r.started_at, false, format!("rolled back (v{})", r.number)));
-        let signs = signals.iter().filter(|s| live(s.at())).filter_map(|s| match s {
-            Signal::FlagKill { at, flag, .. } => Some((*at, false, format!("{flag} killed"))),
-            Signal::IncidentOpened { at, seq } => Some((*at, true, format!("incident INC-{seq} opened"))),
-            Signal::IncidentResolved { .. } => None,
-        });
-        let Some((at, incident, why)) = rollbacks.chain(signs).min_by_key(|(t, ..)| *t) else {
+        let Some((at, incident, why)) = ordered.first_mark(d.finished_at, live_until) else {
             continue;
         };
         // An incident says when the failure was noticed; otherwise it began
@@ -115,7 +108,7 @@ pub(super) fn failures(
     }
     failures.sort_by_key(|f| (f.start, f.seq));
     for f in &mut failures {
-        f.end = recovered(f, attempts, signals);
+        f.end = ordered.first_end(f.start, f.seq);
         explain.push(Because {
             metric: "change_fail_rate",
             seq: f.seq,
@@ -167,23 +160,6 @@ pub(super) fn rework(in_window: &[&Change<'_>], failures: &[Failure], explain: &
         }
     }
     rework
-}
-
-/// The first good release, mitigating kill or incident resolution after `f` began.
-fn recovered(f: &Failure, attempts: &[Attempt], signals: &[Signal]) -> Option<(DateTime<Utc>, String)> {
-    let release = attempts
-        .iter()
-        .filter(|a| a.succeeded && a.finished_at > f.start && a.seq != f.seq)
-        .map(|a| (a.finished_at, format!("v{} {} live", a.number, a.version)));
-    let other = signals
-        .iter()
-        .filter(|s| s.at() > f.start || (s.at() == f.start && matches!(s, Signal::FlagKill { .. })))
-        .filter_map(|s| match s {
-            Signal::FlagKill { at, flag, .. } => Some((*at, format!("{flag} killed"))),
-            Signal::IncidentResolved { at, incident, .. } => Some((*at, format!("INC-{incident} resolved"))),
-            Signal::IncidentOpened { .. } => None,
-        });
-    release.chain(other).min_by_key(|(t, _)| *t)
 }
 
 fn short(c: &str) -> &str {

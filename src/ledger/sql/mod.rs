@@ -9,6 +9,7 @@
 
 pub mod chain;
 pub(crate) mod compare;
+pub mod dora;
 pub mod fold;
 
 pub mod incident;

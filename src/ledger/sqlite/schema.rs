@@ -229,4 +229,11 @@ pub const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX events_notes ON events(env, seq) WHERE kind = 'note.added';
     "#,
+    // 12: DORA metrics look up what older history decides (`sql::dora`):
+    // whether an env deployed a commit before, and a commit's builds.
+    // Not on PostgreSQL yet, for the reason step 11 gives.
+    r#"
+    CREATE INDEX releases_commit ON releases(env, commit_sha);
+    CREATE INDEX builds_commit ON builds(commit_sha);
+    "#,
 ];

@@ -22,18 +22,40 @@ pub struct OutputFile {
 
 impl OutputFile {
     pub fn create() -> std::io::Result<OutputFile> {
-        use std::os::unix::fs::OpenOptionsExt;
+        // Deployments run side by side on one process's threads (a console
+        // deploying to two envs, parallel tests): the pid and the clock
+        // alone once gave two of them one name. A counter makes each name
+        // this process's own; a file left by a dead process that had the
+        // same pid is stepped over.
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
-        let path = std::env::temp_dir().join(format!("relcon-output-{}-{nanos}", std::process::id()));
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)?;
-        f.flush()?;
-        Ok(OutputFile { path })
+        OutputFile::create_at(nanos)
+    }
+
+    /// [`OutputFile::create`] as if the clock read `nanos`.
+    fn create_at(nanos: u32) -> std::io::Result<OutputFile> {
+        use std::os::unix::fs::OpenOptionsExt;
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let mut tries = 0;
+        loop {
+            let n = NEXT.fetch_add(1, Ordering::Relaxed);
+            let path = std::env::temp_dir().join(format!("relcon-output-{}-{nanos}-{n}", std::process::id()));
+            let opened = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .mode(0o600)
+                .open(&path);
+            match opened {
+                Ok(mut f) => {
+                    f.flush()?;
+                    return Ok(OutputFile { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && tries < 8 => tries += 1,
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -100,5 +122,22 @@ mod tests {
             .collect();
         assert_eq!(got, want);
         assert_eq!(vars("TARGET", &got)[0].0, "RELCON_TARGET_OUT_HEROKU_RELEASE");
+    }
+
+    /// Deployments started in the same nanosecond on one process's threads
+    /// (a console deploying to two envs, parallel tests) each get a file of
+    /// their own: the pid and the clock alone once gave two of them one
+    /// name, and the second deployment failed before its hook ran.
+    #[test]
+    fn files_made_at_the_same_instant_are_all_distinct() {
+        let made: Vec<OutputFile> = std::thread::scope(|s| {
+            let threads: Vec<_> = (0..4)
+                .map(|_| s.spawn(|| (0..25).map(|_| OutputFile::create_at(7).unwrap()).collect::<Vec<_>>()))
+                .collect();
+            threads.into_iter().flat_map(|t| t.join().unwrap()).collect()
+        });
+        let paths: std::collections::HashSet<&Path> = made.iter().map(|f| f.path()).collect();
+        assert_eq!(paths.len(), 100);
+        assert!(made.iter().all(|f| f.path().is_file()));
     }
 }
