@@ -93,6 +93,22 @@ fn frame(c: &mut Criterion) {
                 })
             },
         );
+        // Filtered: the whole history loaded and matched; j and k move over
+        // the matches (each frame once cost a pass over 100 000 releases per
+        // row drawn).
+        testing::press(&mut ctx, &mut app, &["g", "/"]);
+        testing::type_text(&mut ctx, &mut app, "1.5");
+        testing::press(&mut ctx, &mut app, &["enter"]);
+        testing::refresh(&mut ctx, &mut app);
+        assert!(app.views.dashboard.len(&app.shared) > 1_000, "the filter matches");
+        g.bench_function(BenchmarkId::new("dashboard_filtered_j_k", format!("{w}x{h}")), |b| {
+            b.iter(|| {
+                for k in ["j", "k"] {
+                    drop(app.update(Msg::Key(testing::key(k))));
+                    term.draw(|f| relcon::tui::draw(f, &app, &theme)).unwrap();
+                }
+            })
+        });
     }
     g.finish();
 }

@@ -149,3 +149,50 @@ fn a_long_name_in_a_narrow_header_is_cut_with_an_ellipsis_and_read_only_stays() 
         assert!(name.len() > 3, "{w}: {top}");
     }
 }
+
+/// The history filter's matches are worked out once per loaded page, never
+/// kept past it: releases recorded since join them, and the env beside is
+/// matched afresh.
+#[test]
+fn filter_matches_follow_new_releases_and_the_env_shown() {
+    let (_d, mut ctx) = ctx();
+    releases(&mut ctx, 12);
+    let mut a = app(&mut ctx, false);
+    press(&mut ctx, &mut a, &["/"]);
+    testing::type_text(&mut ctx, &mut a, "v1");
+    press(&mut ctx, &mut a, &["enter"]);
+    let count = |a: &crate::tui::App| a.views.dashboard.len(&a.shared);
+    // v1, v10, v11, v12.
+    assert_eq!(count(&a), 4);
+    let at = ctx.now();
+    ctx.store
+        .transact(at, "ci", &mut |_| {
+            let mut ev = Vec::new();
+            for n in 13..=15u64 {
+                let started = serde_json::json!({"number": n, "version": "1.0.0", "commit": "abc", "action": "deploy"});
+                ev.push(crate::ledger::NewEvent::new(
+                    crate::ledger::kind::DEPLOYMENT_STARTED,
+                    Some("dev"),
+                    started,
+                ));
+                let done = serde_json::json!({"number": n});
+                ev.push(crate::ledger::NewEvent::new(
+                    crate::ledger::kind::DEPLOYMENT_SUCCEEDED,
+                    Some("dev"),
+                    done,
+                ));
+            }
+            Ok(ev)
+        })
+        .unwrap();
+    testing::refresh(&mut ctx, &mut a);
+    assert_eq!(count(&a), 7, "v13, v14 and v15 match too");
+    let t = testing::text(&testing::buffer(&a, &crate::tui::Theme::default_dark(), 160, 48));
+    assert!(t.contains("filter “v1”: 7 matches") && t.contains("v15 "), "{t}");
+    press(&mut ctx, &mut a, &["l"]);
+    testing::refresh(&mut ctx, &mut a);
+    assert_eq!(count(&a), 0, "staging has no releases");
+    press(&mut ctx, &mut a, &["h"]);
+    testing::refresh(&mut ctx, &mut a);
+    assert_eq!(count(&a), 7);
+}

@@ -30,9 +30,9 @@ const PAST_MINUTE: Duration = Duration::from_millis(200);
 const RETRY: Duration = Duration::from_secs(1);
 /// Events read per query while catching up.
 const PAGE: usize = 1000;
-/// How long insights are kept while the ledger does not move: they read the
-/// whole ledger (seconds on 100 000 events), and weekly figures hardly
-/// change with the clock alone.
+/// How long insights are kept while the ledger does not move: they replay
+/// twelve weeks of events (a busy ledger's twelve weeks take a while), and
+/// weekly figures hardly change with the clock alone.
 const INSIGHTS_KEPT: Duration = Duration::from_secs(300);
 
 pub(super) enum ReaderReq {
