@@ -132,7 +132,7 @@ impl SqliteStore {
         };
         store.migrate()?;
         // Only the replay and the full-table digests read it.
-        replay::drop_unread_indexes(&store.conn)?;
+        replay::drop_unread_indexes(&store.conn, None)?;
         Ok(store)
     }
 
@@ -296,8 +296,7 @@ impl Store for SqliteStore {
         // read, folded and left as it is). The events and the live rows are
         // read ahead through read connections of their own (an in-memory
         // store has none: all is read here); when every row was written,
-        // that, a larger page cache and rebuilding indexes after made no
-        // measurable difference.
+        // that and a larger page cache made no measurable difference.
         let open = (!self.path.as_os_str().is_empty()).then(|| {
             let path = self.path.clone();
             let open: Opener = std::sync::Arc::new(move || {
@@ -306,7 +305,14 @@ impl Store for SqliteStore {
             });
             open
         });
+        // Tables found empty are written whole: their indexes are built
+        // once after, not kept up row by row.
+        let empty = replay::empty_projections(&tx)?;
+        let dropped = replay::drop_unread_indexes(&tx, Some(&empty))?;
         rebuild(&*tx, How::Mend(open))?;
+        for sql in dropped {
+            tx.execute_batch(&sql)?;
+        }
         tx.commit()?;
         Ok(())
     }
