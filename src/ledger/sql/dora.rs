@@ -16,7 +16,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 
 use super::view::parse_at;
-use super::{vals, Db, Row};
+use super::{vals, Db, Row, Val};
 use crate::error::Result;
 use crate::ledger::bodies::BuildRegistered;
 use crate::ledger::event::format_at;
@@ -107,43 +107,64 @@ pub fn last_succeeded_before(
 }
 
 /// Which of `commits` a succeeded deployment of `env` finished with before
-/// `before` (SQLite: `releases_commit`; PostgreSQL reads the env's
-/// succeeded releases until a schema step adds that index there).
+/// `before`. Asked a few hundred at a time: SQLite looks each up in
+/// `releases_commit`; PostgreSQL, until a schema step adds that index
+/// there, reads the env's succeeded releases once per batch rather than
+/// once per commit.
 pub fn deployed_before(db: &dyn Db, env: &str, commits: &[&str], before: DateTime<Utc>) -> Result<HashSet<String>> {
     let before = format_at(&before);
     let mut out = HashSet::new();
-    for c in commits {
-        let hit = db.query_opt(
-            "SELECT 1 FROM releases WHERE env = ?1 AND commit_sha = ?2 AND status = 'succeeded' AND finished_at < ?3 LIMIT 1",
-            vals![env, *c, &before],
-        )?;
-        if hit.is_some() {
-            out.insert(c.to_string());
+    for batch in commits.chunks(200) {
+        let marks: Vec<String> = (3..3 + batch.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "SELECT DISTINCT commit_sha FROM releases
+             WHERE env = ?1 AND status = 'succeeded' AND finished_at < ?2 AND commit_sha IN ({})",
+            marks.join(", ")
+        );
+        let mut params = vec![Val::from(env), Val::from(&before)];
+        params.extend(batch.iter().map(|c| Val::from(*c)));
+        for r in db.query(&sql, &params)? {
+            out.insert(r.text(0)?);
         }
     }
     Ok(out)
 }
 
-/// When `commit` was made, as the newest build of it registered before
-/// event `before_seq` says (a build registered without the time says
-/// nothing: an older one's still stands).
-pub fn commit_time_before(db: &dyn Db, commit: &str, before_seq: u64) -> Result<Option<DateTime<Utc>>> {
-    let rows = db.query(
-        "SELECT e.body FROM builds b JOIN events e ON e.seq = b.seq
-         WHERE b.commit_sha = ?1 AND b.seq < ?2 ORDER BY b.seq DESC",
-        vals![commit, before_seq],
-    )?;
-    for r in rows {
-        let Ok(b) = serde_json::from_str::<BuildRegistered>(&r.text(0)?) else {
-            continue;
-        };
-        if let Some(t) = b
-            .commit_time
-            .as_deref()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        {
-            return Ok(Some(t.with_timezone(&Utc)));
+/// When each of `commits` was made, as the newest build of it registered
+/// before event `before_seq` says (a build registered without the time
+/// says nothing: an older one's still stands). In batches, like
+/// [`deployed_before`].
+pub fn commit_times_before(
+    db: &dyn Db,
+    commits: &[&str],
+    before_seq: u64,
+) -> Result<std::collections::HashMap<String, DateTime<Utc>>> {
+    let mut out = std::collections::HashMap::new();
+    for batch in commits.chunks(200) {
+        let marks: Vec<String> = (2..2 + batch.len()).map(|i| format!("?{i}")).collect();
+        let sql = format!(
+            "SELECT b.commit_sha, e.body FROM builds b JOIN events e ON e.seq = b.seq
+             WHERE b.seq < ?1 AND b.commit_sha IN ({}) ORDER BY b.seq DESC",
+            marks.join(", ")
+        );
+        let mut params = vec![Val::from(before_seq)];
+        params.extend(batch.iter().map(|c| Val::from(*c)));
+        for r in db.query(&sql, &params)? {
+            let commit = r.text(0)?;
+            if out.contains_key(&commit) {
+                continue;
+            }
+            let Ok(b) = serde_json::from_str::<BuildRegistered>(&r.text(1)?) else {
+                continue;
+            };
+            if let Some(t) = b
+                .commit_time
+                .as_deref()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            {
+                out.insert(commit, t.with_timezone(&Utc));
+            }
         }
     }
-    Ok(None)
+    Ok(out)
 }

@@ -148,12 +148,7 @@ fn replayed_from(
             .collect();
         wanted.sort_unstable();
         wanted.dedup();
-        let mut found = HashMap::new();
-        for c in wanted {
-            if let Some(t) = dora_sql::commit_time_before(db, c, from)? {
-                found.insert(c.to_string(), t);
-            }
-        }
+        let found = dora_sql::commit_times_before(db, &wanted, from)?;
         commit_times.extend(found);
     }
     Ok(envs
