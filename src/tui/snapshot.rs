@@ -56,7 +56,10 @@ pub struct HistoryPage {
     pub env: String,
     /// Index (newest = 0) of `rows[0]`.
     pub offset: u64,
-    pub rows: Vec<Release>,
+    /// Shared, not copied, by the snapshots that carry the same page (the
+    /// reader keeps the last one; a query change reuses its pages): with a
+    /// filter set, the page is the env's whole history.
+    pub rows: std::sync::Arc<[Release]>,
     pub total: u64,
     /// Post-deployment reviews of these rows, by release number.
     pub reviews: std::collections::BTreeMap<u64, ops::review::Review>,
@@ -308,7 +311,7 @@ fn history_page(ctx: &Ctx, q: &Query, status: &Status) -> Result<HistoryPage> {
     Ok(HistoryPage {
         env: q.env.clone(),
         offset,
-        rows,
+        rows: rows.into(),
         total,
         reviews,
     })
