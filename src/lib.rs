@@ -11,6 +11,8 @@ pub mod fslock;
 pub mod health;
 pub mod ledger;
 pub mod ops;
+#[cfg(test)]
+mod test_rng;
 pub mod tui;
 
 pub use error::{Error, Result};

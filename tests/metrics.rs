@@ -60,25 +60,13 @@ fn release(
     ok: bool,
 ) {
     let started = DeploymentStarted {
-        number,
-        version: version.into(),
-        commit: commit.into(),
-        artifact: None,
-        action,
-        from_env: None,
         target_release: target,
-        reason: None,
-        pid: None,
-        host: None,
-        steps: vec![],
+        ..DeploymentStarted::bare(number, version, commit, action)
     };
     let done = DeploymentFinished {
         number,
         error: (!ok).then(|| "exit code 1".into()),
-        output: None,
-        duration_ms: None,
-        resolved: false,
-        reason: None,
+        ..Default::default()
     };
     let k = if ok {
         kind::DEPLOYMENT_SUCCEEDED

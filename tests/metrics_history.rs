@@ -27,29 +27,16 @@ fn dora_history(sb: &Sandbox) {
     let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 10, 0, 0).unwrap();
     let day = |d: i64| t0 + Duration::days(d);
     let started = |n: u64, v: &str, c: &str, action| {
-        let body = DeploymentStarted {
-            number: n,
-            version: v.into(),
-            commit: c.into(),
-            artifact: None,
-            action,
-            from_env: None,
-            target_release: None,
-            reason: None,
-            pid: None,
-            host: None,
-            steps: vec![],
-        };
-        NewEvent::new(kind::DEPLOYMENT_STARTED, Some("prod"), body)
+        NewEvent::new(
+            kind::DEPLOYMENT_STARTED,
+            Some("prod"),
+            DeploymentStarted::bare(n, v, c, action),
+        )
     };
     let finished = |n: u64, ok: bool| {
         let body = DeploymentFinished {
             number: n,
-            error: None,
-            output: None,
-            duration_ms: None,
-            resolved: false,
-            reason: None,
+            ..Default::default()
         };
         let k = if ok {
             kind::DEPLOYMENT_SUCCEEDED

@@ -291,13 +291,8 @@ mod tests {
         // Secrets that overlap each other and themselves, over a small
         // alphabet so they occur often; every text cut into random pieces.
         let r = Redactor::with_secrets(vec!["abab".into(), "babba".into(), "aabba".into(), "cabac".into()]);
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::test_rng::Rng::new(7);
+        let mut next = |n: u64| rng.below(n);
         for _ in 0..3000 {
             let len = 1 + next(40) as usize;
             let mut text: String = (0..len).map(|_| ['a', 'b', 'c'][next(3) as usize]).collect();

@@ -39,6 +39,27 @@ pub struct DeploymentStarted {
     pub steps: Vec<String>,
 }
 
+impl DeploymentStarted {
+    /// A deployment of `version` (`commit`) and nothing more: no artifact,
+    /// source env, target, reason, process or steps (seeded histories,
+    /// imports, tests).
+    pub fn bare(number: u64, version: &str, commit: &str, action: Action) -> DeploymentStarted {
+        DeploymentStarted {
+            number,
+            version: version.into(),
+            commit: commit.into(),
+            artifact: None,
+            action,
+            from_env: None,
+            target_release: None,
+            reason: None,
+            pid: None,
+            host: None,
+            steps: vec![],
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DeploymentStep {
     pub number: u64,
@@ -47,7 +68,7 @@ pub struct DeploymentStep {
     pub state: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct DeploymentFinished {
     pub number: u64,
     #[serde(default)]

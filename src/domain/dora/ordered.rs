@@ -142,13 +142,8 @@ mod tests {
     #[test]
     fn searches_find_what_a_pass_over_everything_finds() {
         let t0 = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
-        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
-        let mut roll = |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
+        let mut rng = crate::test_rng::Rng::new(17);
+        let mut roll = |n: u64| rng.below(n);
         let at = |h: u64| t0 + chrono::Duration::hours(h as i64);
         for round in 0..200u64 {
             let mut attempts: Vec<Attempt> = (0..roll(40))

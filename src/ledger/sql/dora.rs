@@ -74,33 +74,26 @@ pub fn last_succeeded_before(
 ) -> Result<Option<Release>> {
     // Walked back by number (`releases_status`); an env deploys one at a
     // time, so the newest numbers finished last: a short look suffices.
+    const LOOK: usize = 16;
     let sql = format!(
-        "SELECT {COLS} FROM releases WHERE env = ?1 AND status = 'succeeded' AND finished_at < ?2
-         ORDER BY number DESC LIMIT ?3"
+        "SELECT {COLS} FROM releases WHERE env = ?1 AND status = 'succeeded' AND finished_at < ?2 AND number < ?3
+         ORDER BY number DESC LIMIT {LOOK}"
     );
-    let (mut after, mut best) = (None::<u64>, None::<Release>);
+    let (before, mut below) = (format_at(&before), i64::MAX);
+    let mut best: Option<Release> = None;
     loop {
-        let rows = match after {
-            None => db.query(&sql, vals![env, format_at(&before), 16i64])?,
-            Some(n) => db.query(
-                &sql.replace("finished_at < ?2", "finished_at < ?2 AND number < ?4"),
-                vals![env, format_at(&before), 16i64, n],
-            )?,
-        };
+        let rows = db.query(&sql, vals![env, &before, below])?;
         let found = rows.len();
         for r in rows {
             let r = release(&r)?;
-            after = Some(r.number);
-            if skip(r.number) {
-                continue;
-            }
+            below = r.number as i64;
             let key = |r: &Release| (r.finished_at, r.number);
-            if best.as_ref().is_none_or(|b| key(&r) > key(b)) {
+            if !skip(r.number) && best.as_ref().is_none_or(|b| key(&r) > key(b)) {
                 best = Some(r);
             }
         }
         // Skipped rows are the replay's own: keep looking past them.
-        if best.is_some() || found < 16 {
+        if best.is_some() || found < LOOK {
             return Ok(best);
         }
     }

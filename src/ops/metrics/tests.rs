@@ -88,13 +88,8 @@ fn varied_history(ctx: &mut Ctx, t0: DateTime<Utc>, moments: usize) {
     use crate::domain::Action;
     use crate::ledger::bodies::{DeploymentFinished, IncidentNote, IncidentOpened};
     use crate::ledger::NewEvent;
-    let mut seed = 0x2545_f491_4f6c_dd1du64;
-    let mut roll = |n: u64| {
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        seed % n
-    };
+    let mut rng = crate::test_rng::Rng::new(27);
+    let mut roll = |n: u64| rng.below(n);
     let envs = ["dev", "staging", "prod"];
     let mut t = t0;
     let mut batch: Vec<(DateTime<Utc>, String, Vec<NewEvent>)> = Vec::new();
@@ -123,10 +118,7 @@ fn varied_history(ctx: &mut Ctx, t0: DateTime<Utc>, moments: usize) {
                 let body = DeploymentFinished {
                     number,
                     error: (!ok).then(|| "exit 1".into()),
-                    output: None,
-                    duration_ms: None,
-                    resolved: false,
-                    reason: None,
+                    ..Default::default()
                 };
                 batch.push((at, "ci".into(), vec![NewEvent::new(kind, Some(env), body)]));
                 running[i] = None;
@@ -173,19 +165,7 @@ fn varied_history(ctx: &mut Ctx, t0: DateTime<Utc>, moments: usize) {
                 let (version, commit) = builds[pick].clone();
                 numbers[i] += 1;
                 let action = if rollback { Action::Rollback } else { Action::Deploy };
-                let body = DeploymentStarted {
-                    number: numbers[i],
-                    version,
-                    commit,
-                    artifact: None,
-                    action,
-                    from_env: None,
-                    target_release: None,
-                    reason: None,
-                    pid: None,
-                    host: None,
-                    steps: vec![],
-                };
+                let body = DeploymentStarted::bare(numbers[i], &version, &commit, action);
                 batch.push((
                     t,
                     "ana".into(),

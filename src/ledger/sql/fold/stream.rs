@@ -5,34 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
 use crate::ledger::event::{kind, Event};
-
-/// xorshift64*: a reproducible stream without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a>(&mut self, of: &[&'a str]) -> &'a str {
-        of[self.below(of.len() as u64) as usize]
-    }
-    fn maybe(&mut self, of: &[&str]) -> Value {
-        if self.chance(40) {
-            Value::Null
-        } else {
-            json!(self.pick(of))
-        }
-    }
-}
+use crate::test_rng::Rng;
 
 const ENVS: &[&str] = &["dev", "prod"];
 const VERSIONS: &[&str] = &["v1", "v2", "v3", "v4", "v5", "v6", "v7", "v8", "v9"];
@@ -51,7 +24,7 @@ pub(super) struct Stream {
 impl Stream {
     pub(super) fn new(seed: u64) -> Stream {
         Stream {
-            rng: Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1),
+            rng: Rng::new(seed),
             seq: 0,
             at: DateTime::parse_from_rfc3339("2026-01-01T00:00:00Z")
                 .map(|d| d.with_timezone(&Utc))

@@ -26,6 +26,7 @@ use crate::domain::DeploymentStatus;
 use crate::tui::event::CommitsKey;
 use crate::tui::render::layout;
 use crate::tui::render::theme::Theme;
+use crate::tui::snapshot::HistoryPage;
 
 #[derive(Debug, Default)]
 pub struct Dashboard {
@@ -44,7 +45,7 @@ pub struct Dashboard {
 
 /// What the matches were worked out for: the filter, and the page as
 /// loaded (its env, where it starts, its rows, when it was read).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 struct HitsKey {
     filter: String,
     env: String,
@@ -52,6 +53,27 @@ struct HitsKey {
     rows: usize,
     ends: Option<(u64, u64)>,
     loaded_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+impl HitsKey {
+    /// Compared in place, without a key of its own: a frame asks once per
+    /// row it draws.
+    fn is_for(&self, filter: &str, page: &HistoryPage, loaded_at: Option<chrono::DateTime<chrono::Utc>>) -> bool {
+        self.filter == filter
+            && self.env == page.env
+            && self.offset == page.offset
+            && self.rows == page.rows.len()
+            && self.ends == ends(page)
+            && self.loaded_at == loaded_at
+    }
+}
+
+/// The numbers of a page's first and last release.
+fn ends(page: &HistoryPage) -> Option<(u64, u64)> {
+    page.rows
+        .first()
+        .zip(page.rows.last())
+        .map(|(a, b)| (a.number, b.number))
 }
 
 impl Dashboard {
@@ -70,23 +92,20 @@ impl Dashboard {
         let Some(page) = sh.history_page() else {
             return Some(Rc::from([]));
         };
+        let loaded_at = sh.snap.as_ref().map(|s| s.loaded_at);
+        if let Some((k, hits)) = &*self.hits.borrow() {
+            if k.is_for(&self.filter, page, loaded_at) {
+                return Some(hits.clone());
+            }
+        }
         let key = HitsKey {
             filter: self.filter.clone(),
             env: page.env.clone(),
             offset: page.offset,
             rows: page.rows.len(),
-            ends: page
-                .rows
-                .first()
-                .zip(page.rows.last())
-                .map(|(a, b)| (a.number, b.number)),
-            loaded_at: sh.snap.as_ref().map(|s| s.loaded_at),
+            ends: ends(page),
+            loaded_at,
         };
-        if let Some((k, hits)) = &*self.hits.borrow() {
-            if *k == key {
-                return Some(hits.clone());
-            }
-        }
         let hits: Rc<[u64]> = filtered(&self.filter, page).into();
         *self.hits.borrow_mut() = Some((key, hits.clone()));
         Some(hits)
@@ -140,7 +159,7 @@ impl Dashboard {
 /// The absolute indices of the rows of `page` holding every word of
 /// `filter` (case aside) in their number, version, commit, actor, status,
 /// action or description.
-fn filtered(filter: &str, page: &crate::tui::snapshot::HistoryPage) -> Vec<u64> {
+fn filtered(filter: &str, page: &HistoryPage) -> Vec<u64> {
     let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
     let mut hay = String::new();
     let hits = page.rows.iter().enumerate().filter(|(_, r)| {
