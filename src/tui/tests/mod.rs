@@ -46,7 +46,7 @@ deploy = "true"
 env.dev = { enabled = true, rollout = 25 }
 "#;
 
-fn ctx() -> (tempfile::TempDir, Ctx) {
+pub(super) fn ctx() -> (tempfile::TempDir, Ctx) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("relcon.toml");
     std::fs::write(&path, CONFIG).unwrap();
@@ -139,7 +139,7 @@ fn typed(d: &mut Dialog, s: &str) {
 }
 
 /// `n` releases of dev (all of build 1.0.0), written in one transaction.
-fn releases(ctx: &mut Ctx, n: u64) {
+pub(super) fn releases(ctx: &mut Ctx, n: u64) {
     let at = ctx.now();
     ctx.store
         .transact(at, "ci", &mut |_| {

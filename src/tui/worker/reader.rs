@@ -5,7 +5,8 @@
 //! time alone changes some state. Before each load it follows the new
 //! events and checks that each links to the one before it. When only the
 //! query changed (a view or env picked) and the ledger did not move, it
-//! reads just what the new query adds to the last snapshot.
+//! reads just what the new query adds to the last snapshot, and nothing
+//! when the UI already holds what it asks for (`Reader::holds`).
 
 use std::collections::HashMap;
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -165,8 +166,8 @@ pub(super) fn reader_loop(ctx: Ctx, query: Query, rx: mpsc::Receiver<ReaderReq>,
             };
             match got {
                 Ok(ReaderReq::Query(q)) => {
+                    reload |= !r.holds(&q);
                     r.query = q;
-                    reload = true;
                 }
                 Ok(ReaderReq::Preview { id, intent }) => {
                     let _ = tx.send(r.preview(id, &intent));
@@ -207,6 +208,34 @@ fn to_next_minute() -> Duration {
 }
 
 impl Reader {
+    /// Whether the UI already holds what `q` asks for, so nothing need be
+    /// read or sent: `q` only turns insights off (leaving the Insights
+    /// view: the rows shown stay as they are), or on again while the ones
+    /// the last snapshot carried are still the kept ones. Each of those
+    /// was a snapshot made, sent and drawn while the key's own frame was
+    /// still reaching the terminal. The last snapshot's query follows, so
+    /// a later change is read from it as usual (and the same query sent
+    /// again is still a refresh).
+    fn holds(&mut self, q: &Query) -> bool {
+        let Some((last, head)) = &mut self.last else {
+            return false;
+        };
+        let mut same = self.query.clone();
+        same.insights = q.insights;
+        if same != *q || last.query != self.query || self.query.insights == q.insights {
+            return false;
+        }
+        let kept = self
+            .insights
+            .as_ref()
+            .is_some_and(|(at, when, _)| at == head && when.elapsed() < INSIGHTS_KEPT);
+        if q.insights && !(kept && last.insights.is_some()) {
+            return false;
+        }
+        last.query.insights = q.insights;
+        true
+    }
+
     fn stale_at(&self) -> Instant {
         self.minute
     }
@@ -355,3 +384,7 @@ fn answer_histories(ctx: &Ctx, mut asked: Vec<(FlagHistoryKey, u64)>, tx: &Unbou
     let result = Some(flag_history_of(ctx, &key));
     let _ = tx.send(Msg::FlagHistory { key, seq, result });
 }
+
+#[cfg(test)]
+#[path = "reader_tests.rs"]
+mod tests;
