@@ -1,6 +1,11 @@
 //! The bare baseline: the least an event-driven ratatui + crossterm program
 //! does per key (read it, change state, draw once), in the same terminal
 //! relcon runs in. Keys 1–7 pick the view, h/l the environment, j/k the row.
+//!
+//! Two frames: the list (a view key changes a character a row), and with
+//! `full` a screen every view fills with text of its own, so a view key
+//! repaints nearly every cell as a relcon view switch does, sent as one
+//! synchronized update as relcon sends its frames.
 
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind};
 use ratatui::layout::{Constraint, Layout};
@@ -26,11 +31,72 @@ pub fn draw(f: &mut ratatui::Frame, view: u8, env: usize, row: usize) {
     f.render_stateful_widget(list, body, &mut ListState::default().with_selected(Some(row)));
 }
 
-pub fn run() -> std::io::Result<()> {
+/// The full-repaint frame: the same title, then every row filled with
+/// view-specific words (a view's text differs from every other's in
+/// nearly every cell), the selected row reversed.
+pub fn draw_full(f: &mut ratatui::Frame, view: u8, env: usize, row: usize) {
+    let area = f.area();
+    let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+    f.render_widget(Line::from(format!("view {view} │ env e{env}")), top);
+    let v = usize::from(view);
+    let lines: Vec<Line> = (0..usize::from(body.height))
+        .map(|i| {
+            let text: String = (0..usize::from(body.width))
+                .map(|c| match (c + 3 * v + i) % 7 {
+                    0 => ' ',
+                    k => char::from(b'a' + ((5 * v + 3 * i + c + k) % 26) as u8),
+                })
+                .collect();
+            let style = if i == row {
+                Style::default().add_modifier(Modifier::REVERSED)
+            } else {
+                Style::default()
+            };
+            Line::styled(text, style)
+        })
+        .collect();
+    f.render_widget(ratatui::widgets::Paragraph::new(lines), body);
+}
+
+/// Stdout buffered whole, written only when told: ratatui flushes at the
+/// end of each draw, before the synchronized update's end marker.
+struct Held(std::rc::Rc<std::cell::RefCell<std::io::BufWriter<std::io::Stdout>>>);
+
+impl std::io::Write for Held {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.borrow_mut().write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+pub fn run(full: bool) -> std::io::Result<()> {
+    use ratatui::crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
+    use ratatui::crossterm::QueueableCommand;
+    use std::io::Write;
     let mut terminal = ratatui::init();
+    // The full frame goes out in one write, as relcon's do (stdout's own
+    // buffer would send it in 1 KiB pieces).
+    let out = std::rc::Rc::new(std::cell::RefCell::new(std::io::BufWriter::with_capacity(
+        1 << 18,
+        std::io::stdout(),
+    )));
+    let mut whole = ratatui::Terminal::new(ratatui::backend::CrosstermBackend::new(Held(out.clone())))?;
     let (mut view, mut env, mut row) = (1u8, 0usize, 0usize);
     let result = loop {
-        let drawn = terminal.draw(|f| draw(f, view, env, row));
+        let drawn = if full {
+            let mut frame = || -> std::io::Result<()> {
+                out.borrow_mut().queue(BeginSynchronizedUpdate)?;
+                whole.draw(|f| draw_full(f, view, env, row))?;
+                out.borrow_mut().queue(EndSynchronizedUpdate)?;
+                out.borrow_mut().flush()
+            };
+            frame()
+        } else {
+            terminal.draw(|f| draw(f, view, env, row)).map(drop)
+        };
         if let Err(e) = drawn {
             break Err(e);
         }

@@ -22,6 +22,9 @@ const VIEWS: [&str; 7] = [
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Program {
     Minimal,
+    /// The minimal loop repainting the whole screen on a view key (view
+    /// keys only).
+    MinimalFull,
     /// The console on the bench ledger (envs e0…e19).
     Relcon,
     /// `relcon demo`: views and rows only (its envs have other names).
@@ -66,7 +69,7 @@ fn selected_tab(s: &vt100::Screen) -> String {
 fn view_step(p: Program, n: usize) -> Step {
     let key = ["1", "2", "3", "4", "5", "6", "7"][n - 1];
     let label = format!("`{n}` {}", VIEWS[n - 1]);
-    if p == Program::Minimal {
+    if matches!(p, Program::Minimal | Program::MinimalFull) {
         let want = format!("view {n} │");
         let frame: Pred = Box::new(move |s| s.contents().starts_with(&want));
         let data: Pred = Box::new(|_| true);
@@ -153,6 +156,9 @@ fn row_step(p: Program, k: usize, down: bool) -> Step {
 fn round(p: Program) -> Vec<Step> {
     // Each round starts on the dashboard: 1 comes last, from Insights.
     let mut steps: Vec<Step> = [2, 3, 4, 5, 6, 7, 1].into_iter().map(|n| view_step(p, n)).collect();
+    if p == Program::MinimalFull {
+        return steps;
+    }
     if p != Program::Demo {
         steps.extend((1..=5).map(|n| env_step(p, n, true)));
         steps.extend((0..5).rev().map(|n| env_step(p, n, false)));
