@@ -1,7 +1,10 @@
 //! Keypress → frame (issue 17): the real console in a 160×48
 //! pseudo-terminal beside its bare baseline, a minimal ratatui + crossterm
 //! loop (this same binary with `RELCON_BENCH_MINIMAL_LOOP=1`) in the same
-//! terminal, the same keys, the same run.
+//! terminal, the same keys, the same run. View keys are also timed in the
+//! same loop repainting the whole screen (`RELCON_BENCH_MINIMAL_LOOP=full`),
+//! as a relcon view switch does: the minimal loop changes a character a
+//! row.
 //!
 //! Each key is written to the terminal and timed until the screen shows
 //! the frame it asks for, twice: the first frame that shows the key took

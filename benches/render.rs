@@ -175,6 +175,16 @@ fn view_switch(c: &mut Criterion) {
             }
         })
     });
+    // The same loop repainting the screen on a view key, as relcon does.
+    g.bench_function("minimal_full_two_keys", |b| {
+        let mut view = 1u8;
+        b.iter(|| {
+            for _ in 0..2 {
+                view = view % 7 + 1;
+                term.draw(|f| minimal::draw_full(f, view, 0, 0)).unwrap();
+            }
+        })
+    });
     // A key that changes a line, not the view: the dashboard's j and k.
     testing::press(&mut ctx, &mut app, &["1"]);
     g.bench_function("dashboard_j_k", |b| {

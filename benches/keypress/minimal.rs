@@ -33,29 +33,29 @@ pub fn draw(f: &mut ratatui::Frame, view: u8, env: usize, row: usize) {
 
 /// The full-repaint frame: the same title, then every row filled with
 /// view-specific words (a view's text differs from every other's in
-/// nearly every cell), the selected row reversed.
+/// nearly every cell), the selected row reversed. Written straight into
+/// the buffer, the cheapest way ratatui offers (a `Paragraph` segments
+/// graphemes and wraps).
 pub fn draw_full(f: &mut ratatui::Frame, view: u8, env: usize, row: usize) {
     let area = f.area();
     let [top, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
     f.render_widget(Line::from(format!("view {view} │ env e{env}")), top);
     let v = usize::from(view);
-    let lines: Vec<Line> = (0..usize::from(body.height))
-        .map(|i| {
-            let text: String = (0..usize::from(body.width))
-                .map(|c| match (c + 3 * v + i) % 7 {
-                    0 => ' ',
-                    k => char::from(b'a' + ((5 * v + 3 * i + c + k) % 26) as u8),
-                })
-                .collect();
-            let style = if i == row {
-                Style::default().add_modifier(Modifier::REVERSED)
-            } else {
-                Style::default()
-            };
-            Line::styled(text, style)
-        })
-        .collect();
-    f.render_widget(ratatui::widgets::Paragraph::new(lines), body);
+    let buf = f.buffer_mut();
+    let mut text = String::with_capacity(usize::from(body.width));
+    for i in 0..usize::from(body.height) {
+        text.clear();
+        text.extend((0..usize::from(body.width)).map(|c| match (c + 3 * v + i) % 7 {
+            0 => ' ',
+            k => char::from(b'a' + ((5 * v + 3 * i + c + k) % 26) as u8),
+        }));
+        let style = if i == row {
+            Style::default().add_modifier(Modifier::REVERSED)
+        } else {
+            Style::default()
+        };
+        buf.set_string(body.x, body.y + i as u16, &text, style);
+    }
 }
 
 /// Stdout buffered whole, written only when told: ratatui flushes at the
