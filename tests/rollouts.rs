@@ -580,6 +580,37 @@ fn a_manual_abort_is_recorded_and_kills_the_flag() {
     sb.run(&["rollout", "abort", "prod", "--yes"]).code(2);
 }
 
+/// The kill switch is the emergency path: a rollout still driving the
+/// flag must not turn it back on at its next step.
+#[test]
+fn killing_the_flag_ends_its_rollout() {
+    let h = Health::start(200);
+    let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
+    start_flag(&sb, "quick");
+    sb.run(&["flag", "kill", "prod", "checkout", "--reason", "errors", "--yes"])
+        .ok();
+    let st = status(&sb);
+    assert_eq!(st["phase"], "aborted", "{st}");
+    // A driver finds nothing left to drive, and the flag stays off.
+    let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(60));
+    assert_eq!(run.code, 0, "{run}");
+    assert_eq!(flag_state(&sb), "off");
+    assert_eq!(steps_recorded(&sb), vec![1]);
+    let events = rollout_events(&sb);
+    let (k, body) = events.last().unwrap();
+    assert_eq!(k, "rollout.aborted");
+    assert_eq!(body["why"], "flag checkout killed", "{body}");
+    assert_eq!(
+        (&body["automatic"], &body["reason"]),
+        (&Value::Bool(false), &Value::from("errors"))
+    );
+    // Restoring the flag does not start it again.
+    sb.run(&["flag", "restore", "prod", "checkout", "--yes"]).ok();
+    assert_eq!(flag_state(&sb), "5%");
+    assert_eq!(status(&sb)["phase"], "aborted");
+    sb.run(&["audit", "verify"]).ok();
+}
+
 #[test]
 fn start_passes_the_gates_of_a_promotion() {
     let h = Health::start(200);

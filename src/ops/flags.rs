@@ -264,6 +264,7 @@ pub fn apply(
             },
         ));
         if *op == FlagOp::Kill {
+            events.extend(super::rollout::ended_by_kill(view, env, flag, reason.clone())?);
             let detail = format!("killed {flag}");
             events.extend(super::incident::mitigation(view, env, Remedy::KillFlag, detail)?);
         }

@@ -65,6 +65,35 @@ pub fn active(view: &dyn StateView, env: &str) -> Result<Option<Rollout>> {
     Ok(view.rollouts(true, 1000)?.into_iter().find(|r| r.env == env))
 }
 
+/// The abort that a person's kill of `flag` in `env` records when a
+/// rollout there still drives that flag: otherwise its next step would
+/// turn the flag back on, undoing the kill switch. The flag is already
+/// off (the kill's own event), so the abort changes nothing else.
+pub fn ended_by_kill(view: &dyn StateView, env: &str, flag: &str, reason: Option<String>) -> Result<Option<NewEvent>> {
+    let Some(r) = active(view, env)? else {
+        return Ok(None);
+    };
+    if !matches!(&r.target, Target::Flag { flag: f } if f == flag) {
+        return Ok(None);
+    }
+    Ok(Some(NewEvent::new(
+        kind::ROLLOUT_ABORTED,
+        Some(env),
+        RolloutAborted {
+            id: r.id,
+            rollout: r.plan.name.clone(),
+            target: r.target.clone(),
+            step: r.step,
+            weight: r.weight,
+            action: OnAbort::Kill,
+            automatic: false,
+            why: format!("flag {flag} killed"),
+            reason,
+            measured: Vec::new(),
+        },
+    )))
+}
+
 fn active_by_id(view: &dyn StateView, id: u64) -> Result<Option<Rollout>> {
     Ok(view.rollouts(true, 1000)?.into_iter().find(|r| r.id == id))
 }
