@@ -203,6 +203,20 @@ fn history_json_is_newest_first_with_the_minimum_keys(b: Backend) {
     assert!(h[1]["description"].as_str().unwrap().contains("failed"));
     let limited = json_run(&sb, &["history", "dev", "--json", "--limit", "1"]);
     assert_eq!(limited.as_array().unwrap().len(), 1);
+    // The status column fits "succeeded" (and "interrupted"): the actor
+    // column starts at one place on every row.
+    let text = sb.run(&["history", "dev"]).ok().stdout;
+    let actor_at = |l: &str| {
+        let mut fields = l
+            .match_indices(|c: char| c != ' ')
+            .filter(|(i, _)| *i == 0 || &l[i - 1..*i] == " ");
+        fields.nth(4).map(|(i, _)| i)
+    };
+    let starts: Vec<_> = text.lines().map(actor_at).collect();
+    assert!(starts.len() == 3 && starts.windows(2).all(|w| w[0] == w[1]), "{text}");
+    // No rows asked for is a mistake, not an env without releases.
+    let none = exit(sb.run(&["history", "dev", "--limit", "0"]), 2);
+    assert!(none.stderr.contains("--limit must be at least 1"), "{none}");
     assert_eq!(json_run(&sb, &["history", "prod", "--json"]), Value::Array(vec![]));
 }
 

@@ -107,6 +107,10 @@ fn diff_between_releases_lists_commits_and_what_the_ledger_recorded() {
         text.contains("Speed up search") && text.contains("flag changes"),
         "{text}"
     );
+    // Sections on lines of their own, a blank line before each.
+    assert!(text.contains("\n\ncommits (newest first)\n"), "{text}");
+    assert!(text.contains("\n\nflag changes\n"), "{text}");
+    assert!(!text.contains("\\n"), "a newline shown as text:\n{text}");
 
     // A rollback: the commits going back takes out.
     sb.run(&["rollback", "staging", "--yes"]).ok();
@@ -144,6 +148,7 @@ fn diff_between_environments_is_what_a_promotion_would_bring() {
         text.contains("promoting staging into prod: prod v1 (1.1) would become staging v2 (1.2)"),
         "{text}"
     );
+    assert!(text.contains("\n\nflags that differ\n"), "{text}");
     let subjects: Vec<&str> = d["commits"]["list"]
         .as_array()
         .unwrap()

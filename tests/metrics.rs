@@ -314,6 +314,9 @@ fn metrics_match_the_hand_computed_fixture(b: Backend) {
         !text.contains("v8"),
         "redeploying the running build is no deployment:\n{text}"
     );
+    // Each metric's events under a heading of its own, a blank line before.
+    assert!(text.contains("\n\nlead time\n"), "{text}");
+    assert!(!text.contains("\\n"), "a newline shown as text:\n{text}");
 }
 
 #[test]

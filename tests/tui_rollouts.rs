@@ -158,6 +158,35 @@ fn health(fail: std::sync::Arc<std::sync::atomic::AtomicBool>) -> (String, tokio
     (url, rt)
 }
 
+/// A rollout's line takes the compact card's badge line; a hold or a
+/// freeze (which stop promotions) keep their symbol beside it.
+#[test]
+fn a_freeze_shows_beside_a_rollout_on_the_card() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
+    relcon(
+        dir.path(),
+        &[
+            "rollout",
+            "start",
+            "prod",
+            "quick",
+            "--flag",
+            "customer_portal",
+            "--yes",
+        ],
+    );
+    // Frozen from now on (a freeze would have refused the start).
+    let frozen = CONFIG.replace(
+        "name = \"prod\"\n",
+        "name = \"prod\"\nfreeze = [\"2020-01-01 00:00 - 2099-01-01 00:00 UTC\"]\n",
+    );
+    std::fs::write(dir.path().join("relcon.toml"), frozen).unwrap();
+    let term = Spawn::new(dir.path(), "ana").size(30, 100).start();
+    term.wait_for("❄ rollout ");
+    term.quit();
+}
+
 #[test]
 fn an_abort_by_the_analysis_is_said_on_the_status_line() {
     let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));

@@ -2,7 +2,7 @@
 
 use super::output::print_json;
 use super::parse_release;
-use super::term::out;
+use super::term::{out, out_section};
 use crate::domain::inert;
 use crate::error::{Error, Result};
 use crate::ops::diff::{self, Diff, DiffMode, Entry};
@@ -51,12 +51,12 @@ fn print(d: &Diff) {
     out(&d.summary);
     let c = &d.commits;
     if let Some(note) = &c.note {
-        out(format!("\ncommits: {note}"));
+        out_section(format!("commits: {note}"));
     } else if !c.list.is_empty() {
-        out(if c.removed {
-            "\ncommits taken out (newest first)"
+        out_section(if c.removed {
+            "commits taken out (newest first)"
         } else {
-            "\ncommits (newest first)"
+            "commits (newest first)"
         });
         for x in &c.list {
             out(format!(
@@ -72,7 +72,7 @@ fn print(d: &Diff) {
         }
     }
     if !d.flags_differ.is_empty() {
-        out("\nflags that differ");
+        out_section("flags that differ");
         for f in &d.flags_differ {
             out(format!("  {}", inert(f)));
         }
@@ -87,7 +87,7 @@ fn section(title: &str, entries: &[Entry]) {
     if entries.is_empty() {
         return;
     }
-    out(format!("\n{title}"));
+    out_section(title);
     for e in entries {
         out(format!(
             "  {:>6}  {}  {:<18} {}",

@@ -2,7 +2,7 @@
 
 use super::output::print_json;
 use super::read_cmds::parse_since;
-use super::term::out;
+use super::term::{out, out_section};
 use crate::domain::dora::counted;
 use crate::domain::inert;
 use crate::error::Result;
@@ -65,8 +65,9 @@ fn print(r: &Report, explain: bool) {
     let band = |b: Option<&str>| b.map(|b| format!("  [{b}]")).unwrap_or_default();
     let f = &m.deployment_frequency;
     out(format!(
-        "deployment frequency  {} deployments, {} a week{}",
+        "deployment frequency  {} deployment{}, {} a week{}",
         f.deployments,
+        if f.deployments == 1 { "" } else { "s" },
         f.per_week,
         band(Some(f.band))
     ));
@@ -111,7 +112,7 @@ fn print(r: &Report, explain: bool) {
         let mut last = "";
         for b in &m.explain {
             if b.metric != last {
-                out(format!("\n{}", b.metric.replace('_', " ")));
+                out_section(b.metric.replace('_', " "));
                 last = b.metric;
             }
             out(format!(

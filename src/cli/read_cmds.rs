@@ -110,6 +110,9 @@ pub fn status(ctx: &Ctx, json: bool) -> Result<i32> {
 }
 
 pub fn history(ctx: &Ctx, env: &str, limit: usize, json: bool) -> Result<i32> {
+    if limit == 0 {
+        return Err(Error::usage("--limit must be at least 1"));
+    }
     let rels = ops::status::history(ctx, env, 0, limit)?;
     let since = rels.iter().map(|r| r.seq).min().unwrap_or(u64::MAX);
     let reviews = ops::review::reviews(ctx, env, since)?;
@@ -131,7 +134,7 @@ pub fn history(ctx: &Ctx, env: &str, limit: usize, json: bool) -> Result<i32> {
     // what is shown.
     for r in &rels {
         out(format!(
-            "v{:<5} {:<12} {:<10} {:<8} {:<20} {}",
+            "v{:<5} {:<12} {:<10} {:<11} {:<20} {}",
             r.number,
             inert(&r.version),
             inert(ops::audit::short(&r.commit)),

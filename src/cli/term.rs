@@ -83,6 +83,13 @@ pub fn out(line: impl AsRef<str>) {
     write_bytes(Stream::Out, &line_bytes(line.as_ref()));
 }
 
+/// A blank line, then `title`: a section of a multi-part report (`out`
+/// makes a newline inside a line visible as `\n`, as any control text).
+pub fn out_section(title: impl AsRef<str>) {
+    out("");
+    out(title);
+}
+
 /// One human line on stderr.
 pub fn err(line: impl AsRef<str>) {
     write_bytes(Stream::Err, &line_bytes(line.as_ref()));

@@ -38,6 +38,20 @@ fn flags_differ(e: &EnvStatus) -> Option<String> {
     (e.promote_from.is_some() && !e.flags_differ.is_empty()).then(|| format!("flags ≠{}", e.flags_differ.len()))
 }
 
+/// The symbols of the badges that stop a promotion (hold, frozen), for a
+/// compact card whose badge line a rollout's line takes: a rollback during
+/// a rollout sets a hold, and the card must still show it.
+pub(super) fn blocking_symbols(e: &EnvStatus, theme: &Theme) -> Vec<Span<'static>> {
+    e.badges
+        .iter()
+        .filter(|b| matches!(b, Badge::Hold | Badge::Frozen))
+        .map(|b| {
+            let (symbol, _, style) = badge(*b, theme);
+            Span::styled(format!("{symbol} "), style)
+        })
+        .collect()
+}
+
 /// Badges as words when they fit, else as symbols only; then "flags ≠N".
 /// Short of room, a compact card first leaves out "protected" (its title
 /// already wears ◆).

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph};
 use ratatui::Frame;
 
-use super::badges::badge_line;
+use super::badges::{badge_line, blocking_symbols};
 use crate::health::VersionCheck;
 use crate::ops::status::{DeploymentSummary, EnvStatus, LeaseSummary};
 use crate::tui::render::format::{age, bar, cols, fit, health_state, short, text, who, SPINNER};
@@ -212,7 +212,11 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
                 third.push(Span::styled(fit(&t, w), theme.error()));
             }
             let rest = w.saturating_sub(used);
-            if let Some(r) = crate::tui::views::rollouts::card_line(&e.name, sh, theme, rest) {
+            // A hold or freeze keeps its symbol beside a rollout's line.
+            let blocking = blocking_symbols(e, theme);
+            let room = rest.saturating_sub(blocking.iter().map(|s| cols(&s.content)).sum());
+            if let Some(r) = crate::tui::views::rollouts::card_line(&e.name, sh, theme, room) {
+                third.extend(blocking);
                 third.extend(r.spans);
             } else if let Some(b) = badge_line(e, &live, rest, theme, true) {
                 third.extend(b.spans);
