@@ -159,9 +159,10 @@ fn health(fail: std::sync::Arc<std::sync::atomic::AtomicBool>) -> (String, tokio
 }
 
 /// A rollout's line takes the compact card's badge line; a hold or a
-/// freeze (which stop promotions) keep their symbol beside it.
+/// freeze (which stop promotions) keep their symbol beside it. Killing the
+/// flag it drives says, before it is done, that the rollout ends.
 #[test]
-fn a_freeze_shows_beside_a_rollout_on_the_card() {
+fn a_freeze_shows_beside_a_rollout_and_a_kill_says_it_ends_it() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
     relcon(
@@ -182,8 +183,12 @@ fn a_freeze_shows_beside_a_rollout_on_the_card() {
         "name = \"prod\"\nfreeze = [\"2020-01-01 00:00 - 2099-01-01 00:00 UTC\"]\n",
     );
     std::fs::write(dir.path().join("relcon.toml"), frozen).unwrap();
-    let term = Spawn::new(dir.path(), "ana").size(30, 100).start();
+    let mut term = Spawn::new(dir.path(), "ana").size(30, 100).start();
     term.wait_for("❄ rollout ");
+    term.send("3");
+    term.send("K");
+    term.wait_all(&["Kill customer_portal in prod", "Ends rollout quick at step "]);
+    term.close("Kill customer_portal in prod");
     term.quit();
 }
 

@@ -143,6 +143,9 @@ pub struct FlagPlan {
     pub before: FlagState,
     pub after: FlagState,
     pub gates: Vec<Gate>,
+    /// A kill ends the rollout driving the flag there: its name, step and
+    /// weight ("portal at step 1/4, 10 %").
+    pub ends_rollout: Option<String>,
 }
 
 /// What `op` would do, from `view`: the dialog shows it, and the change
@@ -210,6 +213,11 @@ pub fn plan(
             overridable: true,
         });
     }
+    let ends_rollout = match op {
+        FlagOp::Kill => super::rollout::driving(view, env, flag)?
+            .map(|r| format!("{} at step {}/{}, {} %", r.plan.name, r.step, r.steps(), r.weight)),
+        _ => None,
+    };
     Ok(FlagPlan {
         env: env.into(),
         flag: flag.into(),
@@ -217,6 +225,7 @@ pub fn plan(
         before,
         after,
         gates,
+        ends_rollout,
     })
 }
 

@@ -70,12 +70,9 @@ pub fn active(view: &dyn StateView, env: &str) -> Result<Option<Rollout>> {
 /// turn the flag back on, undoing the kill switch. The flag is already
 /// off (the kill's own event), so the abort changes nothing else.
 pub fn ended_by_kill(view: &dyn StateView, env: &str, flag: &str, reason: Option<String>) -> Result<Option<NewEvent>> {
-    let Some(r) = active(view, env)? else {
+    let Some(r) = driving(view, env, flag)? else {
         return Ok(None);
     };
-    if !matches!(&r.target, Target::Flag { flag: f } if f == flag) {
-        return Ok(None);
-    }
     Ok(Some(NewEvent::new(
         kind::ROLLOUT_ABORTED,
         Some(env),
@@ -92,6 +89,11 @@ pub fn ended_by_kill(view: &dyn StateView, env: &str, flag: &str, reason: Option
             measured: Vec::new(),
         },
     )))
+}
+
+/// The rollout, running or paused, that drives `flag` in `env`.
+pub fn driving(view: &dyn StateView, env: &str, flag: &str) -> Result<Option<Rollout>> {
+    Ok(active(view, env)?.filter(|r| matches!(&r.target, Target::Flag { flag: f } if f == flag)))
 }
 
 fn active_by_id(view: &dyn StateView, id: u64) -> Result<Option<Rollout>> {

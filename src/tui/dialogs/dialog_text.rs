@@ -198,6 +198,12 @@ pub(super) fn flag_lines(intent: &Intent, p: &FlagPlan, theme: &Theme) -> Vec<Li
         } => out.push(Line::styled("Back to the state before the kill.", theme.text())),
         _ => {}
     }
+    if let Some(r) = &p.ends_rollout {
+        out.push(Line::styled(
+            format!("Ends rollout {r}: its next step would turn the flag back on."),
+            theme.warn(),
+        ));
+    }
     if !p.gates.is_empty() {
         out.push(Line::raw(""));
         out.push(Line::styled("Gates", theme.accent()));
