@@ -34,8 +34,8 @@ fn relcon(dir: &Path, args: &[&str]) -> String {
     tui_term::relcon(dir, "ana", &[], args)
 }
 
-#[test]
-fn the_card_follows_a_rollout_and_the_key_aborts_it() {
+/// A project with plan `quick` started on `customer_portal` in prod.
+fn started() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
     relcon(
@@ -50,6 +50,12 @@ fn the_card_follows_a_rollout_and_the_key_aborts_it() {
             "--yes",
         ],
     );
+    dir
+}
+
+#[test]
+fn the_card_follows_a_rollout_and_the_key_aborts_it() {
+    let dir = started();
 
     let mut term = Spawn::new(dir.path(), "ana").size(30, 100).start();
     // Nothing else drives: the console's own worker takes it 5 → 25 → 50 %.
@@ -163,20 +169,7 @@ fn health(fail: std::sync::Arc<std::sync::atomic::AtomicBool>) -> (String, tokio
 /// flag it drives says, before it is done, that the rollout ends.
 #[test]
 fn a_freeze_shows_beside_a_rollout_and_a_kill_says_it_ends_it() {
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("relcon.toml"), CONFIG).unwrap();
-    relcon(
-        dir.path(),
-        &[
-            "rollout",
-            "start",
-            "prod",
-            "quick",
-            "--flag",
-            "customer_portal",
-            "--yes",
-        ],
-    );
+    let dir = started();
     // Frozen from now on (a freeze would have refused the start).
     let frozen = CONFIG.replace(
         "name = \"prod\"\n",

@@ -143,9 +143,9 @@ pub struct FlagPlan {
     pub before: FlagState,
     pub after: FlagState,
     pub gates: Vec<Gate>,
-    /// A kill ends the rollout driving the flag there: its name, step and
-    /// weight ("portal at step 1/4, 10 %").
-    pub ends_rollout: Option<String>,
+    /// The rollout driving the flag there, which a kill ends (boxed: a
+    /// plan travels in the UI's messages, and rarely carries one).
+    pub ends_rollout: Option<Box<crate::domain::rollout::Rollout>>,
 }
 
 /// What `op` would do, from `view`: the dialog shows it, and the change
@@ -214,8 +214,7 @@ pub fn plan(
         });
     }
     let ends_rollout = match op {
-        FlagOp::Kill => super::rollout::driving(view, env, flag)?
-            .map(|r| format!("{} at step {}/{}, {} %", r.plan.name, r.step, r.steps(), r.weight)),
+        FlagOp::Kill => super::rollout::driving(view, env, flag)?.map(Box::new),
         _ => None,
     };
     Ok(FlagPlan {
@@ -273,7 +272,11 @@ pub fn apply(
             },
         ));
         if *op == FlagOp::Kill {
-            events.extend(super::rollout::ended_by_kill(view, env, flag, reason.clone())?);
+            events.extend(
+                p.ends_rollout
+                    .as_ref()
+                    .map(|r| super::rollout::ended_by_kill(r, flag, reason.clone())),
+            );
             let detail = format!("killed {flag}");
             events.extend(super::incident::mitigation(view, env, Remedy::KillFlag, detail)?);
         }

@@ -65,17 +65,14 @@ pub fn active(view: &dyn StateView, env: &str) -> Result<Option<Rollout>> {
     Ok(view.rollouts(true, 1000)?.into_iter().find(|r| r.env == env))
 }
 
-/// The abort that a person's kill of `flag` in `env` records when a
-/// rollout there still drives that flag: otherwise its next step would
-/// turn the flag back on, undoing the kill switch. The flag is already
-/// off (the kill's own event), so the abort changes nothing else.
-pub fn ended_by_kill(view: &dyn StateView, env: &str, flag: &str, reason: Option<String>) -> Result<Option<NewEvent>> {
-    let Some(r) = driving(view, env, flag)? else {
-        return Ok(None);
-    };
-    Ok(Some(NewEvent::new(
+/// The abort that a person's kill of `r`'s flag records (`r` from
+/// [`driving`], in the kill's own transaction): otherwise its next step
+/// would turn the flag back on, undoing the kill switch. The flag is
+/// already off (the kill's own event), so the abort changes nothing else.
+pub fn ended_by_kill(r: &Rollout, flag: &str, reason: Option<String>) -> NewEvent {
+    NewEvent::new(
         kind::ROLLOUT_ABORTED,
-        Some(env),
+        Some(&r.env),
         RolloutAborted {
             id: r.id,
             rollout: r.plan.name.clone(),
@@ -88,7 +85,7 @@ pub fn ended_by_kill(view: &dyn StateView, env: &str, flag: &str, reason: Option
             reason,
             measured: Vec::new(),
         },
-    )))
+    )
 }
 
 /// The rollout, running or paused, that drives `flag` in `env`.

@@ -200,7 +200,13 @@ pub(super) fn flag_lines(intent: &Intent, p: &FlagPlan, theme: &Theme) -> Vec<Li
     }
     if let Some(r) = &p.ends_rollout {
         out.push(Line::styled(
-            format!("Ends rollout {r}: its next step would turn the flag back on."),
+            format!(
+                "Ends rollout {} at step {}/{}, {} %: its next step would turn the flag back on.",
+                r.plan.name,
+                r.step,
+                r.steps(),
+                r.weight
+            ),
             theme.warn(),
         ));
     }
