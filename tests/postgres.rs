@@ -412,11 +412,16 @@ fn a_missing_or_newer_schema_is_refused_clearly() {
     let inits: Vec<Child> = (0..3)
         .map(|_| sb.spawn_as("ana", &["ledger", "init", "--json"]))
         .collect();
-    let mut froms: Vec<i64> = inits
+    let reports: Vec<serde_json::Value> = inits
         .into_iter()
-        .map(|c| finish(c, Duration::from_secs(30)).ok().json()["from"].as_i64().unwrap())
+        .map(|c| finish(c, Duration::from_secs(30)).ok().json())
         .collect();
+    let mut froms: Vec<i64> = reports.iter().map(|r| r["from"].as_i64().unwrap()).collect();
     froms.sort_unstable();
+    // The one that migrated also created the indexes; the others found them.
+    let mut created: Vec<usize> = reports.iter().map(|r| r["indexes"].as_array().unwrap().len()).collect();
+    created.sort_unstable();
+    assert_eq!(created, vec![0, 0, 3], "{reports:?}");
     let r = sb.run(&["ledger", "init", "--json"]).ok().json();
     let known = r["to"].as_i64().unwrap();
     assert!(known >= 1, "{r}");
@@ -445,6 +450,41 @@ fn a_missing_or_newer_schema_is_refused_clearly() {
     }
     assert_eq!(sb.query_i64("SELECT MAX(version)::bigint FROM schema_version"), 99);
     assert_eq!(sb.query_i64("SELECT COUNT(*) FROM events"), 1);
+}
+
+#[test]
+fn init_adds_missing_indexes_without_a_schema_step_and_reads_use_them() {
+    let Some(server) = pg::server() else { return };
+    let sb = Sandbox::with_db(&pipeline_config("\"true\"", "", ""), TestDb::create(&server));
+    let version = sb.query_i64("SELECT MAX(version)::bigint FROM relcon.schema_version");
+    // A team whose server predates an index: relcon still opens and reads.
+    sb.sql("DROP INDEX relcon.builds_commit");
+    sb.register("1.0", "c");
+    sb.run(&["metrics", "--json"]).ok();
+    let r = sb.run(&["ledger", "init", "--json"]).ok().json();
+    assert_eq!(r["indexes"], serde_json::json!(["builds_commit"]), "{r}");
+    assert_eq!(
+        (r["from"].as_i64(), r["to"].as_i64()),
+        (Some(version), Some(version)),
+        "{r}"
+    );
+    let text = sb.run(&["ledger", "init"]).ok().stdout;
+    assert!(!text.contains("created indexes"), "{text}");
+    // The notes of a history page use the partial index (seq scans off, so
+    // a tiny table shows whether the planner can use it at all).
+    let mut c = sb.pg();
+    c.batch_execute("SET search_path = relcon; SET enable_seqscan = off")
+        .unwrap();
+    let plan: Vec<String> = c
+        .query(
+            "EXPLAIN SELECT seq FROM events WHERE kind = 'note.added' AND env = $1 AND seq >= $2 ORDER BY seq",
+            &[&"dev", &0i64],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert!(plan.iter().any(|l| l.contains("events_notes")), "{plan:?}");
 }
 
 /// An HTTP endpoint on loopback that answers every request with 200.

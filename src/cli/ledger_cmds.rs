@@ -17,6 +17,9 @@ pub fn init(config: &Config, grant: &[String], json: bool) -> Result<i32> {
     } else {
         out(format!("ledger {}: schema version {} → {}", r.ledger, r.from, r.to));
     }
+    if !r.indexes.is_empty() {
+        out(format!("created indexes: {}", r.indexes.join(", ")));
+    }
     for role in &r.granted {
         out(format!(
             "granted {role}: append events and read everything; never update or delete history"

@@ -14,6 +14,9 @@ pub struct InitReport {
     pub from: i64,
     pub to: i64,
     pub granted: Vec<String>,
+    /// Indexes this run created (PostgreSQL adds them outside the versioned
+    /// steps; SQLite's come with its schema).
+    pub indexes: Vec<String>,
 }
 
 /// Create or migrate the configured ledger's schema; on PostgreSQL, also
@@ -33,6 +36,7 @@ pub fn init(config: &Config, grant: &[String]) -> Result<InitReport> {
                 from: v,
                 to: v,
                 granted: vec![],
+                indexes: vec![],
             })
         }
         LedgerLocation::Postgres(url) => {
@@ -42,6 +46,7 @@ pub fn init(config: &Config, grant: &[String]) -> Result<InitReport> {
                 from: r.from,
                 to: r.to,
                 granted: r.granted,
+                indexes: r.indexes,
             })
         }
     }

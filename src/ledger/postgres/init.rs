@@ -15,6 +15,8 @@ pub struct Report {
     pub from: i64,
     pub to: i64,
     pub granted: Vec<String>,
+    /// Indexes created by this run ([`schema::INDEXES`] that were missing).
+    pub indexes: Vec<String>,
 }
 
 /// The schema version on the server, `None` when relcon was never set up there.
@@ -65,6 +67,17 @@ pub fn init(url: &str, cfg: &LedgerConfig, grant: &[String]) -> Result<Report> {
         )
         .map_err(fail)?;
     }
+    let mut indexes = Vec::new();
+    for (name, sql) in schema::INDEXES {
+        let had = tx
+            .query_one("SELECT to_regclass($1::text) IS NOT NULL", &[&format!("relcon.{name}")])
+            .and_then(|r| r.try_get::<_, bool>(0))
+            .map_err(fail)?;
+        if !had {
+            tx.batch_execute(sql).map_err(fail)?;
+            indexes.push(name.to_string());
+        }
+    }
     for role in grant {
         tx.batch_execute(&schema::grants(role)).map_err(fail)?;
     }
@@ -74,5 +87,6 @@ pub fn init(url: &str, cfg: &LedgerConfig, grant: &[String]) -> Result<Report> {
         from,
         to: known,
         granted: grant.to_vec(),
+        indexes,
     })
 }

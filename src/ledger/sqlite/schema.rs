@@ -223,15 +223,15 @@ pub const MIGRATIONS: &[&str] = &[
     CREATE INDEX outbox_due ON outbox (state, next_ms);
     "#,
     // 11: the notes of one env from a seq on (a history page's reviews),
-    // without reading every later event: only notes are indexed. Not on
-    // PostgreSQL yet: a schema step there makes every team run `relcon
-    // ledger init` before its consoles open again; it reads by seq range.
+    // without reading every later event: only notes are indexed. On
+    // PostgreSQL it is one of `postgres::schema::INDEXES` (not a versioned
+    // step there, so no team must run `ledger init` before it opens again).
     r#"
     CREATE INDEX events_notes ON events(env, seq) WHERE kind = 'note.added';
     "#,
     // 12: DORA metrics look up what older history decides (`sql::dora`):
     // whether an env deployed a commit before, and a commit's builds.
-    // Not on PostgreSQL yet, for the reason step 11 gives.
+    // On PostgreSQL: `postgres::schema::INDEXES`, as step 11.
     r#"
     CREATE INDEX releases_commit ON releases(env, commit_sha);
     CREATE INDEX builds_commit ON builds(commit_sha);
