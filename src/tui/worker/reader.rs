@@ -335,6 +335,12 @@ impl Reader {
             Some((prev, at)) if !full && *at == head && prev.query != self.query => {
                 (Snapshot::load_changed(&self.ctx, &self.query, prev, kept)?, true)
             }
+            // What no new event touched is taken from the last one, unless
+            // a break was found: then everything is read again.
+            Some((prev, _)) if broken.is_none() => (
+                Snapshot::load_since(&self.ctx, &self.query, &self.board, kept, prev)?,
+                false,
+            ),
             _ => (Snapshot::load_full(&self.ctx, &self.query, &self.board, kept)?, false),
         };
         if let (Some(i), None) = (&snap.insights, kept) {

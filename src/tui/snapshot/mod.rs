@@ -11,6 +11,9 @@ use crate::ops::flags::FlagListRow;
 use crate::ops::status::Status;
 use crate::ops::{self, Ctx};
 
+mod unchanged;
+use unchanged::Unchanged;
+
 /// What the UI is looking at; the reader loads exactly this. Start-up
 /// reads only what the first frame shows (DESIGN §7: a huge ledger must
 /// not slow the first frame): the visible history rows, no audit trail.
@@ -122,30 +125,61 @@ impl Snapshot {
     /// Everything read again, but for `insights` when given (the reader
     /// keeps them while the ledger has not moved: they read all of it).
     pub fn load_full(ctx: &Ctx, q: &Query, board: &Board, insights: Option<&Insights>) -> Result<Snapshot> {
-        Snapshot::read(ctx, q, board, insights, true)
+        Snapshot::read(ctx, q, board, insights, true, None)
+    }
+
+    /// The same as [`Snapshot::load_full`], but the history windows no new
+    /// event touched and the audit trail's older part are `prev`'s (see
+    /// `unchanged`): the reader's reload on a ledger change, a minute, a
+    /// health state.
+    pub fn load_since(
+        ctx: &Ctx,
+        q: &Query,
+        board: &Board,
+        insights: Option<&Insights>,
+        prev: &Snapshot,
+    ) -> Result<Snapshot> {
+        Snapshot::read(ctx, q, board, insights, true, Some(prev))
     }
 
     /// The console's first snapshot: only what the first frame shows (DESIGN
     /// §7); the envs beside come with the reader's first reload.
     pub fn first(ctx: &Ctx, q: &Query) -> Result<Snapshot> {
-        Snapshot::read(ctx, q, &Board::default(), None, false)
+        Snapshot::read(ctx, q, &Board::default(), None, false, None)
     }
 
-    fn read(ctx: &Ctx, q: &Query, board: &Board, insights: Option<&Insights>, beside: bool) -> Result<Snapshot> {
+    fn read(
+        ctx: &Ctx,
+        q: &Query,
+        board: &Board,
+        insights: Option<&Insights>,
+        beside: bool,
+        prev: Option<&Snapshot>,
+    ) -> Result<Snapshot> {
         let loaded_at = ctx.now();
         let status = ops::status::status_with_health(ctx, board)?;
-        let history = history_page(ctx, q, &status)?;
-        let audit = if q.audit {
-            ops::audit::list(ctx, q.audit_limit, None)?
-        } else {
-            Vec::new()
+        let same = match prev {
+            Some(p) => Unchanged::since(ctx, p, status.head_seq)?,
+            None => None,
+        };
+        let history = match same.as_ref().and_then(|u| u.history(q)) {
+            Some(h) => h,
+            None => history_page(ctx, q, &status)?,
+        };
+        let audit = match same.as_ref().map(|u| u.audit(ctx, q)).transpose()?.flatten() {
+            Some(a) => a,
+            None if q.audit => ops::audit::list(ctx, q.audit_limit, None)?,
+            None => Vec::new(),
         };
         let runs = ops::checklist::runs(ctx, &q.env)?;
         let flags = if q.flags { ops::flags::list(ctx)? } else { Vec::new() };
         let rollouts = ops::rollout::recent(ctx, ops::rollout::SHOWN_AFTER_END)?;
         let insights = insights_for(ctx, q, insights, loaded_at)?;
         let nearby = if beside {
-            nearby(ctx, q, &status, |_| None)?
+            nearby(ctx, q, &status, |env| match &same {
+                Some(u) => u.first_page(ctx, env, q.history_limit),
+                None => Ok(None),
+            })?
         } else {
             Vec::new()
         };
@@ -200,7 +234,7 @@ impl Snapshot {
         // Insights the reader no longer keeps travel on only when asked for.
         let insights = insights.or(prev.insights.as_ref().filter(|_| q.insights));
         let insights = insights_for(ctx, q, insights, prev.loaded_at)?;
-        let nearby = nearby(ctx, q, &prev.status, known)?;
+        let nearby = nearby(ctx, q, &prev.status, |env| Ok(known(env)))?;
         Ok(Snapshot {
             query: q.clone(),
             status: prev.status.clone(),
@@ -266,7 +300,12 @@ impl Snapshot {
 
 /// The first window and runs of the envs either side of `q.env`, from
 /// `known` where it has them.
-fn nearby(ctx: &Ctx, q: &Query, status: &Status, known: impl Fn(&str) -> Option<EnvPage>) -> Result<Vec<EnvPage>> {
+fn nearby(
+    ctx: &Ctx,
+    q: &Query,
+    status: &Status,
+    known: impl Fn(&str) -> Result<Option<EnvPage>>,
+) -> Result<Vec<EnvPage>> {
     let envs = &ctx.config.environments;
     let Some(at) = envs.iter().position(|e| e.name == q.env) else {
         return Ok(Vec::new());
@@ -274,7 +313,7 @@ fn nearby(ctx: &Ctx, q: &Query, status: &Status, known: impl Fn(&str) -> Option<
     let either_side = [at.checked_sub(1), Some(at + 1)];
     let mut pages = Vec::new();
     for e in either_side.into_iter().flatten().filter_map(|i| envs.get(i)) {
-        let page = match known(&e.name) {
+        let page = match known(&e.name)? {
             Some(p) => p,
             None => {
                 let first = Query {
