@@ -32,13 +32,27 @@ fn an_unreachable_server_fails_every_command_naming_it() {
         &["approve", "dev", "1.0"],
     ] {
         let r = sb.run(args).code(1);
-        assert!(r.stderr.contains(&url), "{args:?} must name the server:\n{r}");
+        assert!(
+            r.stderr.contains(&format!("ledger server {url} is unreachable (")),
+            "{args:?} must name the server and say it is unreachable:\n{r}"
+        );
         let mut json = args.to_vec();
         json.push("--json");
         let j = sb.run(&json).code(1).json();
         assert_eq!(j["exit_code"], 1, "{j}");
         assert!(j["error"].as_str().is_some_and(|e| e.contains(&url)), "{j}");
     }
+}
+
+#[test]
+fn a_missing_database_says_what_to_do_in_the_servers_words_once() {
+    let Some(server) = pg::server() else { return };
+    let url = pg::with_db(&server, "relcon_no_such_database");
+    let sb = Sandbox::new(&format!("{}\n[ledger]\nurl = \"{url}\"\n", simple()));
+    let r = sb.run(&["status"]).code(1);
+    let said = "database \"relcon_no_such_database\" does not exist — create it, then run `relcon ledger init` there";
+    assert!(r.stderr.contains(said) && r.stderr.contains(&url), "{r}");
+    assert_eq!(r.stderr.matches("does not exist").count(), 1, "said once: {r}");
 }
 
 #[test]

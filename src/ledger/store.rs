@@ -154,7 +154,9 @@ impl VerifyReport {
 pub type SecondReader = Box<dyn FnOnce() -> Result<(u64, Vec<super::sql::compare::Digest>)> + Send>;
 
 /// The body of a write transaction: sees the state, returns the events to
-/// append, or an error (nothing is written).
+/// append, or an error (nothing is written). It may run a second time, on
+/// the state as it is then, when the first attempt's connection was lost
+/// before anything of it committed (PostgreSQL).
 pub type TxBody<'a> = dyn FnMut(&dyn StateView) -> Result<Vec<NewEvent>> + 'a;
 
 pub trait Store: Send {

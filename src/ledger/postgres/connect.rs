@@ -165,13 +165,34 @@ pub fn connect(t: &Target) -> Result<postgres::Client> {
         let tls = tokio_postgres_rustls::MakeRustlsConnect::new(client_config(t)?);
         t.config.connect(tls)
     };
-    result.map_err(|e| Error::runtime(format!("ledger server {}: {}", t.display, one_line(&e))))
+    result.map_err(|e| refused(t, &e))
+}
+
+/// Why a connection could not be made, as the person must act on it: a
+/// login or a database that is wrong is theirs to fix; anything else (no
+/// answer, a server starting or refusing sessions) is an outage, said the
+/// way every call that finds the server gone says it.
+fn refused(t: &Target, e: &postgres::Error) -> Error {
+    let msg = one_line(e);
+    let code = e.as_db_error().map(|d| d.code().code());
+    match code {
+        Some(c) if c.starts_with("28") => Error::runtime(format!("ledger server {}: {msg}", t.display)),
+        Some("3D000") => Error::runtime(format!(
+            "ledger server {}: {msg} — create it, then run `relcon ledger init` there",
+            t.display
+        )),
+        _ => Error::runtime(format!(
+            "ledger server {} is unreachable ({msg}); nothing was written, relcon reconnects by itself",
+            t.display
+        )),
+    }
 }
 
 /// A postgres error in one line, with the server's own message when it sent one.
 pub fn one_line(e: &postgres::Error) -> String {
     let mut msg = match e.as_db_error() {
-        Some(db) => db.message().to_string(),
+        // Its source is itself again, with the severity in front.
+        Some(db) => return db.message().to_string(),
         None => e.to_string(),
     };
     let mut src = std::error::Error::source(e);

@@ -31,15 +31,19 @@ impl PgStore {
         if head != seen || self.woken.load(Ordering::SeqCst) {
             return Ok(head);
         }
-        self.with(|c| {
-            use postgres::fallible_iterator::FallibleIterator;
-            let mut n = c.client.notifications();
-            // One is enough: the head is read again below; drop the rest.
-            if n.timeout_iter(timeout).next()?.is_some() {
-                while n.iter().next()?.is_some() {}
-            }
-            Ok(())
-        })?;
+        // Not run again on a new connection: that one would not be listening.
+        self.with_again(
+            |c| {
+                use postgres::fallible_iterator::FallibleIterator;
+                let mut n = c.client.notifications();
+                // One is enough: the head is read again below; drop the rest.
+                if n.timeout_iter(timeout).next()?.is_some() {
+                    while n.iter().next()?.is_some() {}
+                }
+                Ok(())
+            },
+            |_| false,
+        )?;
         self.head_seq()
     }
 

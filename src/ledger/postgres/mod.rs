@@ -29,6 +29,24 @@ pub use connect::{target, Target, Tls};
 use db::{Cache, TxDb};
 use runtime::outside_runtime;
 
+/// How a call on a connection failed.
+enum Failed {
+    Connect(Error),
+    /// The error, and whether it ended the connection.
+    Call(postgres::Error, bool),
+}
+
+fn fatal(d: &postgres::error::DbError) -> bool {
+    d.severity() == "FATAL" || d.code().code().starts_with("57P")
+}
+
+/// The server ended the session and said so: the statement it answered was
+/// never run or rolled back with the session (a socket that just broke
+/// leaves a write's fate unknown).
+fn ended_by_server(e: &postgres::Error) -> bool {
+    e.as_db_error().is_some_and(fatal)
+}
+
 /// The NOTIFY channel new seqs are announced on.
 pub const CHANNEL: &str = "relcon_events";
 
@@ -87,12 +105,32 @@ impl PgStore {
     }
 
     /// Run `f` on a live connection, connecting (again) when there is none.
-    /// A lost connection is dropped, so the next call reconnects by itself.
-    fn with<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error>) -> Result<T> {
-        outside_runtime(|| self.with_here(f))
+    /// A lost connection is dropped, so the next call reconnects by itself;
+    /// when the server itself ended the session (an administrator, a
+    /// restart: nothing of the call can have committed), `f` runs once more
+    /// on a new connection at once, so a single dropped connection fails no
+    /// call — the result of a deployment whose hook outlived it included.
+    fn with<T>(&self, f: impl FnMut(&mut Conn) -> std::result::Result<T, postgres::Error>) -> Result<T> {
+        self.with_again(f, ended_by_server)
     }
 
-    fn with_here<T>(&self, f: impl FnOnce(&mut Conn) -> std::result::Result<T, postgres::Error>) -> Result<T> {
+    /// The same, `f` run once more on a new connection when the first was
+    /// lost and `again` says nothing of it can have been recorded.
+    fn with_again<T>(
+        &self,
+        mut f: impl FnMut(&mut Conn) -> std::result::Result<T, postgres::Error>,
+        again: impl Fn(&postgres::Error) -> bool,
+    ) -> Result<T> {
+        outside_runtime(|| match self.attempt(&mut f) {
+            Err(Failed::Call(e, true)) if again(&e) => self.attempt(&mut f).map_err(|f| self.failed(f)),
+            r => r.map_err(|f| self.failed(f)),
+        })
+    }
+
+    fn attempt<T>(
+        &self,
+        f: &mut impl FnMut(&mut Conn) -> std::result::Result<T, postgres::Error>,
+    ) -> std::result::Result<T, Failed> {
         let mut guard = self.conn.borrow_mut();
         if guard.as_ref().is_some_and(|c| c.client.is_closed()) {
             *guard = None;
@@ -100,7 +138,7 @@ impl PgStore {
         let conn = match guard.as_mut() {
             Some(c) => c,
             None => guard.insert(Conn {
-                client: connect::connect(&self.target)?,
+                client: connect::connect(&self.target).map_err(Failed::Connect)?,
                 stmts: Cache::default(),
                 listening: false,
             }),
@@ -108,17 +146,21 @@ impl PgStore {
         match f(conn) {
             Ok(v) => Ok(v),
             Err(e) => {
-                // A FATAL error (the server terminated this session: an
-                // administrator, a restart) ends the connection too, even
-                // before the client has read the socket's end.
-                let fatal =
-                    |d: &postgres::error::DbError| d.severity() == "FATAL" || d.code().code().starts_with("57P");
+                // A FATAL error (the server terminated this session) ends the
+                // connection too, even before the client has read the socket's end.
                 let lost = conn.client.is_closed() || e.is_closed() || e.as_db_error().is_none_or(fatal);
                 if lost {
                     *guard = None;
                 }
-                Err(self.error(&e, lost))
+                Err(Failed::Call(e, lost))
             }
+        }
+    }
+
+    fn failed(&self, f: Failed) -> Error {
+        match f {
+            Failed::Connect(e) => e,
+            Failed::Call(e, lost) => self.error(&e, lost),
         }
     }
 
@@ -148,66 +190,72 @@ impl PgStore {
     fn append(&self, fill: &mut dyn FnMut(&dyn Db, &mut chain::Tip) -> Result<()>) -> Result<Option<chain::Tip>> {
         self.check_writable()?;
         let mut outcome: Result<Option<chain::Tip>> = Ok(None);
-        let mut committing = false;
-        let sent = self.with(|c| {
-            let mut tx = c.client.transaction()?;
-            let rows = db::query(
-                &mut tx,
-                &c.stmts,
-                "SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE",
-                &[],
-            )?;
-            let tx = TxDb {
-                tx: RefCell::new(tx),
-                stmts: &c.stmts,
-                error: RefCell::new(None),
-            };
-            let start = match rows.first().map(|r| (r.int(0), r.text(1))) {
-                Some((Ok(s), Ok(h))) => (s as u64, h),
-                _ => {
-                    outcome = Err(Error::runtime(
-                        "ledger: the head row is missing; run `relcon ledger init`",
-                    ));
-                    return Ok(());
-                }
-            };
-            let mut tip = start.clone();
-            if let Err(e) = fill(&tx, &mut tip) {
-                if let Some(pg) = tx.error.borrow_mut().take() {
-                    return Err(pg);
-                }
-                outcome = Err(e);
-                return Ok(());
-            }
-            let mut tx = tx.tx.into_inner();
-            let moved = tip != start;
-            if moved {
-                // Move the head and announce the new seq in one round trip.
-                db::exec(
+        let committing = std::cell::Cell::new(false);
+        // Lost before its COMMIT was sent, the transaction cannot have
+        // committed: it runs again, whole, on a new connection.
+        let sent = self.with_again(
+            |c| {
+                outcome = Ok(None);
+                let mut tx = c.client.transaction()?;
+                let rows = db::query(
                     &mut tx,
                     &c.stmts,
-                    "UPDATE ledger_head SET seq = ?1, hash = ?2 WHERE id = 1 RETURNING pg_notify(?3, ?4)",
-                    &[
-                        Val::from(tip.0),
-                        Val::from(tip.1.as_str()),
-                        Val::from(CHANNEL),
-                        Val::from(tip.0.to_string()),
-                    ],
+                    "SELECT seq, hash FROM ledger_head WHERE id = 1 FOR UPDATE",
+                    &[],
                 )?;
-            }
-            // Committed even when no event was appended: a rebuild rewrites
-            // the projections without moving the head.
-            committing = true;
-            tx.commit()?;
-            if moved {
-                outcome = Ok(Some(tip));
-            }
-            Ok(())
-        });
+                let tx = TxDb {
+                    tx: RefCell::new(tx),
+                    stmts: &c.stmts,
+                    error: RefCell::new(None),
+                };
+                let start = match rows.first().map(|r| (r.int(0), r.text(1))) {
+                    Some((Ok(s), Ok(h))) => (s as u64, h),
+                    _ => {
+                        outcome = Err(Error::runtime(
+                            "ledger: the head row is missing; run `relcon ledger init`",
+                        ));
+                        return Ok(());
+                    }
+                };
+                let mut tip = start.clone();
+                if let Err(e) = fill(&tx, &mut tip) {
+                    if let Some(pg) = tx.error.borrow_mut().take() {
+                        return Err(pg);
+                    }
+                    outcome = Err(e);
+                    return Ok(());
+                }
+                let mut tx = tx.tx.into_inner();
+                let moved = tip != start;
+                if moved {
+                    // Move the head and announce the new seq in one round trip.
+                    db::exec(
+                        &mut tx,
+                        &c.stmts,
+                        "UPDATE ledger_head SET seq = ?1, hash = ?2 WHERE id = 1 RETURNING pg_notify(?3, ?4)",
+                        &[
+                            Val::from(tip.0),
+                            Val::from(tip.1.as_str()),
+                            Val::from(CHANNEL),
+                            Val::from(tip.0.to_string()),
+                        ],
+                    )?;
+                }
+                // Committed even when no event was appended: a rebuild rewrites
+                // the projections without moving the head.
+                committing.set(true);
+                tx.commit()?;
+                if moved {
+                    outcome = Ok(Some(tip));
+                }
+                Ok(())
+            },
+            |_| !committing.get(),
+        );
         match sent {
             Ok(()) => {}
             // The commit was sent but its answer lost: it may or may not have landed.
-            Err(e) if committing => {
+            Err(e) if committing.get() => {
                 return Err(Error::runtime(format!(
                     "{e} — the connection broke while committing, so the write may or may not have been recorded: check `relcon audit`"
                 )))
@@ -244,6 +292,8 @@ impl Store for PgStore {
         let mut out = Vec::new();
         let routes = &self.outbox;
         self.append(&mut |db, tip| {
+            // Run again after a lost connection: only this attempt's events.
+            out.clear();
             let view: &dyn StateView = &DbRef(db);
             for n in body(view)? {
                 let e = chain::append_one(db, tip, &at, actor, n)?;
@@ -256,12 +306,12 @@ impl Store for PgStore {
     }
 
     fn append_batch(&mut self, batch: Vec<(DateTime<Utc>, String, Vec<NewEvent>)>) -> Result<u64> {
-        let mut batch = Some(batch);
         let mut count = 0;
         self.append(&mut |db, tip| {
-            for (at, actor, events) in batch.take().unwrap_or_default() {
+            count = 0;
+            for (at, actor, events) in &batch {
                 for n in events {
-                    chain::append_one(db, tip, &at, &actor, n)?;
+                    chain::append_one(db, tip, at, actor, n.clone())?;
                     count += 1;
                 }
             }

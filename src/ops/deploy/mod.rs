@@ -196,7 +196,7 @@ fn finish(
     };
     let (now, actor) = (ctx.now(), ctx.actor.clone());
     let mut late = None;
-    ctx.store.transact(now, &actor, &mut |view| {
+    let recorded = ctx.store.transact(now, &actor, &mut |view| {
         let (fence, mut events) = super::lease::finish(view, &p.env, number, token, status, &body)?;
         if !outputs.is_empty() {
             let body = crate::ledger::bodies::DeploymentOutputs {
@@ -214,8 +214,18 @@ fn finish(
             super::lease::Finish::Late(why) => Some(why),
         };
         Ok(events)
-    })?;
+    });
     let env = &p.env;
+    if let Err(e) = recorded {
+        // The hook ran: the ledger must not be left saying "in progress"
+        // with nobody told what really happened.
+        return Err(Error::runtime(format!(
+            "{env} v{number}: the hook {} but its result could not be recorded: {}. It will show as interrupted; once the ledger answers, settle it with `relcon resolve {env} {}`",
+            if outcome.ok { "succeeded" } else { "failed" },
+            e.plain(),
+            status.as_str(),
+        )));
+    }
     if let Some(why) = late {
         return Err(Error::runtime(format!(
             "{env} v{number} {} after losing its lease ({why}): recorded as a late result; {env}'s current release is unchanged. If the hook really went out, `relcon resolve {env} succeeded` settles it",
