@@ -131,6 +131,13 @@ fn a_live_lease_is_taken_over_only_with_force_and_a_reason_and_the_old_result_co
     assert_eq!(old.code, 1, "{old}");
     assert!(old.stderr.contains("late result"), "{old}");
     assert!(old.stderr.contains("taken over by bo"), "{old}");
+    // The deployment that took over decides what runs: nothing to settle.
+    assert!(
+        old.stderr
+            .contains("v2, started after it, decides what dev runs: nothing to settle")
+            && !old.stderr.contains("relcon resolve"),
+        "{old}"
+    );
 
     let h = sb.history("dev");
     assert_eq!(h[0]["status"], "succeeded", "bo's deployment is current: {h:?}");
@@ -146,6 +153,11 @@ fn a_live_lease_is_taken_over_only_with_force_and_a_reason_and_the_old_result_co
     assert!(audit.iter().any(|e| e["kind"] == "gate.overridden"
         && e["body"]["reason"] == "ana's laptop froze"
         && e["body"]["gates"][0]["name"] == "running"));
+    // The interrupted deployment it replaced blocks nothing any more (a
+    // new-user run found the next deploy refused: "settle v1 first").
+    let s = sb.run(&["status", "--json"]).ok().json();
+    assert!(s["environments"][0]["deployment"].is_null(), "{s}");
+    on(&sb, "laptop-b", "bo", &["deploy", "dev", "1.0", "--yes"]).ok();
     sb.run(&["audit", "verify"]).ok();
 }
 

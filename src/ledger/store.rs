@@ -22,7 +22,8 @@ pub trait StateView {
     fn last_release_number(&self, env: &str) -> Result<Option<u64>>;
     /// A deployment of `env` still in flight (status started).
     fn in_flight(&self, env: &str) -> Result<Option<Release>>;
-    /// The newest interrupted deployment nobody has resolved.
+    /// The newest interrupted deployment nobody has resolved and no later
+    /// deployment has settled by finishing (a takeover, a forced deploy).
     fn interrupted(&self, env: &str) -> Result<Option<Release>>;
     /// Every deployment still marked started, in all envs.
     fn all_in_flight(&self) -> Result<Vec<Release>>;

@@ -111,9 +111,11 @@ impl<D: Db + ?Sized> StateView for D {
     }
 
     fn interrupted(&self, env: &str) -> Result<Option<Release>> {
+        // One a later deployment settled by finishing (a takeover, a forced
+        // deploy) no longer leaves the environment's state unknown.
         one_release(
             self,
-            "env = ?1 AND status = 'interrupted' ORDER BY number DESC LIMIT 1",
+            "env = ?1 AND status = 'interrupted' AND number > COALESCE((SELECT MAX(number) FROM releases WHERE env = ?1 AND status IN ('succeeded', 'failed')), 0) ORDER BY number DESC LIMIT 1",
             vals![env],
         )
     }

@@ -211,7 +211,8 @@ fn finish(
         }
         late = match fence {
             super::lease::Finish::Fenced => None,
-            super::lease::Finish::Late(why) => Some(why),
+            // A later deployment (one that took over) decides what runs.
+            super::lease::Finish::Late(why) => Some((why, view.last_release_number(&p.env)?.filter(|n| *n > number))),
         };
         Ok(events)
     });
@@ -226,9 +227,13 @@ fn finish(
             status.as_str(),
         )));
     }
-    if let Some(why) = late {
+    if let Some((why, later)) = late {
+        let then = match later {
+            Some(n) => format!("v{n}, started after it, decides what {env} runs: nothing to settle"),
+            None => format!("if the hook really went out, `relcon resolve {env} succeeded` settles it"),
+        };
         return Err(Error::runtime(format!(
-            "{env} v{number} {} after losing its lease ({why}): recorded as a late result; {env}'s current release is unchanged. If the hook really went out, `relcon resolve {env} succeeded` settles it",
+            "{env} v{number} {} after losing its lease ({why}): recorded as a late result; {env}'s current release is unchanged; {then}",
             status.as_str(),
         )));
     }
