@@ -167,6 +167,12 @@ fn without_a_flag_change_the_rollback_is_recommended_and_mitigates(b: Backend) {
     sb.run(&["rollback", "prod", "--reason", "INC", "--yes"]).ok();
     let st = sb.env_status("prod");
     assert_eq!(st["incident"]["mitigation"], "rolled back to v1 (1.0)", "{st}");
+    // Rolled back, the tree never sends anyone back to the release it left
+    // (a new-user run was told "roll back to v2", the bad one).
+    let shown = sb.run(&["incident", "show", "prod", "--json"]).ok().json();
+    assert_ne!(shown["recommendation"]["remedy"], "rollback", "{shown}");
+    let r = sb.run(&["rollback", "prod", "--reason", "again", "--yes"]).code(2);
+    assert!(r.stderr.contains("no earlier release"), "{r}");
 }
 
 fn a_high_incident_follows_the_share_of_users_affected(b: Backend) {

@@ -180,15 +180,29 @@ pub fn next_release_number(last: Option<u64>) -> u64 {
 
 /// The default rollback target: the newest succeeded release older than the
 /// current one that runs a different build (rolling back to the same build
-/// would change nothing).
+/// would change nothing) and that no succeeded rollback went back past (a
+/// rollback judged it bad: after rolling v2 back to v1, rolling back again
+/// must not bring v2 back).
 pub fn default_rollback_target<'a, I>(releases: I, current: &Release) -> Option<&'a Release>
 where
     I: IntoIterator<Item = &'a Release>,
 {
-    releases
-        .into_iter()
+    let all: Vec<&Release> = releases.into_iter().collect();
+    let passed = |n: u64| {
+        all.iter().any(|r| {
+            r.action == Action::Rollback
+                && r.status == DeploymentStatus::Succeeded
+                && r.target_release.is_some_and(|t| t < n)
+                && n < r.number
+        })
+    };
+    all.iter()
+        .copied()
         .filter(|r| {
-            r.status == DeploymentStatus::Succeeded && r.number < current.number && r.version != current.version
+            r.status == DeploymentStatus::Succeeded
+                && r.number < current.number
+                && r.version != current.version
+                && !passed(r.number)
         })
         .max_by_key(|r| r.number)
 }
@@ -245,6 +259,30 @@ mod tests {
         assert_eq!(target.number, 2);
         let only = vec![rel(1, "1.0", Succeeded)];
         assert!(default_rollback_target(&only, &only[0]).is_none());
+    }
+
+    #[test]
+    fn rollback_target_skips_what_a_rollback_went_back_past() {
+        use DeploymentStatus::*;
+        let mut back = rel(4, "1.0", Succeeded);
+        back.action = Action::Rollback;
+        back.target_release = Some(1);
+        let mut releases = vec![
+            rel(1, "1.0", Succeeded),
+            rel(2, "1.1", Succeeded),
+            rel(3, "1.2", Succeeded),
+            back,
+        ];
+        // v2 and v3 were rolled back from; v1 runs the current build.
+        assert!(default_rollback_target(&releases, &releases[3].clone()).is_none());
+        // A fix goes out and is bad too: back to the rollback's release.
+        releases.push(rel(5, "1.3", Succeeded));
+        let target = default_rollback_target(&releases, &releases[4].clone()).unwrap();
+        assert_eq!(target.number, 4);
+        // A rollback that failed judged nothing.
+        releases[3].status = Failed;
+        let target = default_rollback_target(&releases, &releases[4].clone()).unwrap();
+        assert_eq!(target.number, 3);
     }
 
     #[test]
