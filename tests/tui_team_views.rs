@@ -52,6 +52,17 @@ fn a_banner_while_the_ledger_is_gone_and_none_once_it_is_back() {
         // Keys keep working while it is down.
         press(&mut w.ctx, &mut a, &["2"]);
         assert!(screen(&a, cols, rows).0.contains("Checklists · dev"));
+        // A view never opened before has nothing to show, and says why
+        // instead of "loading…" for as long as the outage lasts (its query
+        // is not answered here: the reader cannot read).
+        let _unanswered = a.update(Msg::Key(relcon::tui::testing::key("3")));
+        let t = screen(&a, cols, rows).0;
+        assert!(
+            t.contains("flags not loaded: the ledger cannot be read right now"),
+            "{t}"
+        );
+        assert!(!t.contains("loading"), "{t}");
+        press(&mut w.ctx, &mut a, &["2"]);
         // The reader failing too keeps it up until both read again.
         down(&mut a, Source::Reader);
         a.update(Msg::Ledger {
@@ -174,11 +185,18 @@ fn a_lease_counts_down_on_its_card_and_turns_interrupted_at_zero() {
                 "{t}"
             );
         } else {
-            // Narrow: the host goes first, holder and countdown stay.
+            // Narrow: the host goes first, then what goes out; holder and countdown stay.
             assert!(
                 t.contains(&format!("v{n} bo · lease 24s")) && !t.contains("laptop-a"),
                 "{t}"
             );
+        }
+        // Between: what goes out stays when only the host does not fit.
+        if cols == 160 {
+            let mut mid = app(&mut w, (120, 35), false);
+            with_lease_left(&mut mid, &w, 24);
+            let (t, _) = screen(&mid, 120, 35);
+            assert!(t.contains(&format!("v{n} promote 1.3.0 · bo · lease 24s")), "{t}");
         }
         // A countdown on screen asks the clock to wake within the second
         // (the loop wakes only when some text on screen is due to change).
@@ -343,4 +361,20 @@ fn a_late_result_shows_in_the_detail() {
     );
     let (x, y) = find(&b, "▲ its hook later").unwrap();
     assert_eq!(b[(x, y)].fg, theme().warn);
+}
+
+#[test]
+fn x_on_someone_elses_deployment_says_whose_it_is() {
+    let mut w = world();
+    let n = prod_in_flight(&mut w);
+    let mut a = app(&mut w, (160, 48), false);
+    press(&mut w.ctx, &mut a, &["l", "l", "x"]);
+    let (t, _) = screen(&a, 160, 48);
+    assert!(
+        t.contains(&format!(
+            "prod v{n} is bo@laptop-a's (their relcon): ask them, or take over"
+        )),
+        "{t}"
+    );
+    assert!(!t.contains("nothing is running to cancel"), "{t}");
 }

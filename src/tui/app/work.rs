@@ -3,6 +3,7 @@
 //! one runs.
 
 use super::{App, Running};
+use crate::domain::DeploymentStatus;
 use crate::ops::intent::Intent;
 use crate::tui::dialogs::Popup;
 use crate::tui::event::{Effect, Job};
@@ -47,7 +48,23 @@ impl App {
                 vec![Effect::Cancel]
             }
             None => {
-                self.set_status("nothing is running to cancel", State::Unknown);
+                // A deployment of the selected env run elsewhere (another
+                // relcon, another person): say whose, and what can be done.
+                let elsewhere = self.shared.env_status().and_then(|e| {
+                    let d = e.deployment.as_ref().filter(|d| d.state == DeploymentStatus::Started)?;
+                    let who = d.lease.as_ref().map_or(d.actor.clone(), |l| match &l.host {
+                        Some(h) => format!("{}@{h}", l.holder),
+                        None => l.holder.clone(),
+                    });
+                    Some(format!(
+                        "{} v{} is {who}'s (their relcon): ask them, or take over: deploy --force --reason",
+                        e.name, d.number
+                    ))
+                });
+                match elsewhere {
+                    Some(text) => self.set_status(text, State::Warn),
+                    None => self.set_status("nothing is running to cancel", State::Unknown),
+                }
                 Vec::new()
             }
         }

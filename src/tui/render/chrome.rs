@@ -104,8 +104,9 @@ fn tab_layout(app: &App, theme: &Theme, width: usize) -> TabLayout {
         .and_then(|s| s.status.environments.iter().rev().find_map(|e| e.incident.as_ref()))
         .map(|i| {
             format!(
-                " ✖ {} {} {} ",
+                " ✖ {} {} {} {} ",
                 i.label(),
+                i.severity.as_str(),
                 text(&i.env),
                 super::format::age(app.shared.now, i.opened_at)
             )

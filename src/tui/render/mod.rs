@@ -50,7 +50,7 @@ pub fn draw(f: &mut Frame, app: &App, theme: &Theme) {
         View::Flags => v.flags.render(f, s.body, sh, theme),
         View::Health => v.health.render(f, s.body, sh, theme),
         View::Insights => v.insights.render(f, s.body, sh, theme),
-        View::Audit => v.audit.render(f, s.body, theme),
+        View::Audit => v.audit.render(f, s.body, sh, theme),
         View::Rollouts => v.rollouts.render(f, s.body, sh, theme),
     }
     chrome::hints(f, s.footer, app, theme);

@@ -82,6 +82,16 @@ impl Shared {
             .and_then(|s| s.status.environments.iter().find(|e| e.name == name))
     }
 
+    /// What a view whose data has not come yet says: it is on its way, or,
+    /// while the ledger cannot be read, that it will not come until then
+    /// (not "loading…" for the whole outage).
+    pub fn loading(&self, what: &str) -> String {
+        match self.team.down() {
+            Some(_) => format!("{what} not loaded: the ledger cannot be read right now"),
+            None => format!("loading {what}…"),
+        }
+    }
+
     /// The selected env's status.
     pub fn env_status(&self) -> Option<&EnvStatus> {
         self.status_of(self.env_name())

@@ -82,8 +82,8 @@ impl Audit {
         self.pos = ListPos::default();
     }
 
-    pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
-        render::render(f, area, self, theme);
+    pub fn render(&self, f: &mut Frame, area: Rect, sh: &super::Shared, theme: &Theme) {
+        render::render(f, area, self, sh, theme);
     }
 }
 

@@ -21,7 +21,7 @@ fn kind_style(kind: &str, theme: &Theme) -> Style {
     }
 }
 
-pub(super) fn render(f: &mut Frame, area: Rect, au: &Audit, theme: &Theme) {
+pub(super) fn render(f: &mut Frame, area: Rect, au: &Audit, sh: &crate::tui::views::Shared, theme: &Theme) {
     let rows = au.visible();
     let filter = if au.filter.is_empty() {
         String::new()
@@ -59,11 +59,11 @@ pub(super) fn render(f: &mut Frame, area: Rect, au: &Audit, theme: &Theme) {
     if rows.is_empty() {
         lines.push(Line::styled(
             if !au.loaded {
-                "  loading…"
+                format!("  {}", sh.loading("the audit trail"))
             } else if au.filter.is_empty() {
-                "  no events yet"
+                "  no events yet".into()
             } else {
-                "  nothing matches the filter"
+                "  nothing matches the filter".into()
             },
             theme.muted(),
         ));

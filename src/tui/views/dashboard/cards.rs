@@ -102,24 +102,24 @@ fn deployment_line(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize) -> Optio
 }
 
 /// "⠋ v7 promote 1.4.2 · bo@laptop-a · lease 24s", shorter when narrow:
-/// what it deploys goes first, then the host; holder and countdown stay.
+/// the host goes first, then the action, then the version (what goes out
+/// matters more to whoever watches than where from); holder and countdown
+/// stay.
 fn lease_text(spin: &str, d: &DeploymentSummary, l: &LeaseSummary, left: i64, w: usize) -> String {
+    let holder = text(&l.holder);
     let who = match &l.host {
-        Some(h) => format!("{}@{}", text(&l.holder), text(h)),
-        None => text(&l.holder),
+        Some(h) => format!("{holder}@{}", text(h)),
+        None => holder.clone(),
     };
+    let (n, version) = (d.number, text(&d.version));
     let lease = format!("lease {left}s");
     let forms = [
-        format!(
-            "{spin} v{} {} {} · {who} · {lease}",
-            d.number,
-            d.action,
-            text(&d.version)
-        ),
-        format!("{spin} v{} {who} · {lease}", d.number),
-        format!("{spin} v{} {} · {lease}", d.number, text(&l.holder)),
+        format!("{spin} v{n} {} {version} · {who} · {lease}", d.action),
+        format!("{spin} v{n} {} {version} · {holder} · {lease}", d.action),
+        format!("{spin} v{n} {version} · {holder} · {lease}"),
+        format!("{spin} v{n} {holder} · {lease}"),
     ];
-    forms.iter().find(|f| cols(f) <= w).unwrap_or(&forms[2]).clone()
+    forms.iter().find(|f| cols(f) <= w).unwrap_or(&forms[3]).clone()
 }
 
 fn gates_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
@@ -295,7 +295,7 @@ pub fn card_at(area: Rect, sh: &Shared, compact: bool, x: u16) -> Option<usize> 
 
 pub fn render(f: &mut Frame, area: Rect, sh: &Shared, theme: &Theme, compact: bool) {
     let Some(snap) = &sh.snap else {
-        f.render_widget(Paragraph::new("loading…").style(theme.muted()), area);
+        f.render_widget(Paragraph::new(sh.loading("environments")).style(theme.muted()), area);
         return;
     };
     let envs = &snap.status.environments;

@@ -117,7 +117,7 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, d: &Dashboard, theme: &The
                 theme.muted(),
             )]
         } else {
-            vec![Line::styled("loading…", theme.muted())]
+            vec![Line::styled(sh.loading("history"), theme.muted())]
         };
         f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
         return;

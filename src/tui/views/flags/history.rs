@@ -30,7 +30,7 @@ pub(super) fn render(f: &mut Frame, area: Rect, sh: &Shared, fl: &Flags, theme: 
     let inner = block.inner(area);
     f.render_widget(block, area);
     let lines = match fl.history(sh) {
-        None | Some(FlagHistory::Loading) => vec![Line::styled("loading…", theme.muted())],
+        None | Some(FlagHistory::Loading) => vec![Line::styled(sh.loading("changes"), theme.muted())],
         Some(FlagHistory::Failed(e)) => vec![Line::styled(format!("✖ {}", text(e)), theme.error())],
         Some(FlagHistory::Ready(list)) if list.is_empty() => vec![Line::styled(
             "no changes recorded: the config's initial state",

@@ -50,7 +50,7 @@ impl Flags {
         };
         match Flags::row(sh, &flag, &env).cloned() {
             Some(row) => Ok(Selected { flag, env, row }),
-            None => Err(Box::new(Asked::Say("loading flags…".into(), State::Busy))),
+            None => Err(Box::new(Asked::Say(sh.loading("flags"), State::Busy))),
         }
     }
 

@@ -127,7 +127,10 @@ fn render_detail(f: &mut Frame, area: Rect, sh: &Shared, fl: &Flags, theme: &The
         .border_style(theme.border(false))
         .title(Span::styled(format!(" {} in {env} ", text(flag)), theme.accent()));
     let Some(r) = Flags::row(sh, flag, env) else {
-        f.render_widget(Paragraph::new("loading…").style(theme.muted()).block(block), area);
+        f.render_widget(
+            Paragraph::new(sh.loading("flags")).style(theme.muted()).block(block),
+            area,
+        );
         return;
     };
     // Values are data (targets, names, reasons): drawn inert.

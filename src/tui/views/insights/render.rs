@@ -195,7 +195,10 @@ fn env_block(f: &mut Frame, area: Rect, e: &EnvInsights, theme: &Theme) {
 
 pub fn render(f: &mut Frame, area: Rect, sh: &Shared, v: &Insights, theme: &Theme) {
     let Some(all) = sh.snap.as_ref().and_then(|s| s.insights.as_ref()) else {
-        f.render_widget(Paragraph::new(Line::styled("loading insights…", theme.muted())), area);
+        f.render_widget(
+            Paragraph::new(Line::styled(sh.loading("insights"), theme.muted())),
+            area,
+        );
         return;
     };
     if all.is_empty() {
