@@ -378,3 +378,31 @@ fn x_on_someone_elses_deployment_says_whose_it_is() {
     );
     assert!(!t.contains("nothing is running to cancel"), "{t}");
 }
+
+#[test]
+fn an_error_the_status_line_would_cut_opens_whole_in_a_pane() {
+    let mut w = world();
+    let mut a = app(&mut w, (80, 24), false);
+    let long = format!(
+        "ledger server {SERVER} is unreachable (database \"releases\" is not currently accepting connections); nothing was written, relcon reconnects by itself"
+    );
+    // A job of its own (a tick, say) that failed: no dialog shows it.
+    a.update(Msg::Finished {
+        id: 99,
+        result: Err(long.clone()),
+    });
+    assert!(
+        matches!(a.popups.last(), Some(relcon::tui::dialogs::Popup::Text(_))),
+        "{:?}",
+        a.popups.len()
+    );
+    let t = screen(&a, 80, 24).0;
+    assert!(t.contains("reconnects by itself"), "the end is on screen: {t}");
+    // One that fits stays on the status line alone.
+    press(&mut w.ctx, &mut a, &["esc"]);
+    a.update(Msg::Finished {
+        id: 100,
+        result: Err("✖ refused".into()),
+    });
+    assert!(a.popups.is_empty());
+}

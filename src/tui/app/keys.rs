@@ -314,16 +314,8 @@ impl App {
             );
             return Vec::new();
         }
-        // An error longer than the status line is shown whole, not cut.
         if let Asked::Say(text, State::Error) = &asked {
-            if text.chars().count() + 2 > self.shared.area.width as usize {
-                let rows = vec![
-                    ("line".to_string(), line.to_string()),
-                    ("error".to_string(), text.clone()),
-                ];
-                self.set_status(text.clone(), State::Error);
-                self.popups
-                    .push(Popup::Text(Box::new(dialogs::TextPane::new(":".into(), rows))));
+            if self.say_error(text, ":", ("line", line)) {
                 return Vec::new();
             }
         }

@@ -263,6 +263,24 @@ impl App {
         self.dirty = true;
     }
 
+    /// An error on the status line, and, when it is longer than that line,
+    /// whole in a pane (`title`, what it was about, the error): the end of
+    /// an outage's message is often the part that says what to do. True
+    /// when the pane opened.
+    fn say_error(&mut self, text: &str, title: &str, about: (&str, &str)) -> bool {
+        self.set_status(text, State::Error);
+        if text.chars().count() + 2 <= self.shared.area.width as usize {
+            return false;
+        }
+        let rows = vec![
+            (about.0.to_string(), about.1.to_string()),
+            ("error".to_string(), text.to_string()),
+        ];
+        let pane = crate::tui::dialogs::TextPane::new(title.to_string(), rows);
+        self.popups.push(Popup::Text(Box::new(pane)));
+        true
+    }
+
     fn next_id(&mut self) -> u64 {
         self.next_id += 1;
         self.next_id

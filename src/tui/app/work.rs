@@ -85,13 +85,19 @@ impl App {
 
     /// A job ended: say how, close a quick dialog on success, and reload.
     pub(super) fn on_finished(&mut self, id: u64, result: Result<String, String>) -> Vec<Effect> {
+        let label = self.running.iter().find(|r| r.id == id).map(|r| r.label.clone());
         self.running.retain(|r| r.id != id);
         self.dirty = true;
-        let level = if result.is_ok() { State::Ok } else { State::Error };
-        let text = match &result {
-            Ok(m) | Err(m) => m.clone(),
-        };
-        self.set_status(text, level);
+        let shown = self.incident_panel().is_some_and(|p| p.id == id) || self.dialog_mut(id).is_some();
+        match &result {
+            Ok(m) => self.set_status(m.clone(), State::Ok),
+            // Its dialog or panel shows it whole; a job of its own (a tick,
+            // a key's action) gets a pane when the status line cuts it.
+            Err(e) if shown => self.set_status(e.clone(), State::Error),
+            Err(e) => {
+                self.say_error(e, "error", ("action", label.as_deref().unwrap_or("-")));
+            }
+        }
         if let Some(p) = self.incident_panel().filter(|p| p.id == id) {
             p.finished(&result);
         }
