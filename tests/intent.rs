@@ -98,3 +98,28 @@ fn the_name_to_type_is_one_rule() {
         "approving changes no environment"
     );
 }
+
+#[test]
+fn killing_a_flag_that_is_off_asks_what_the_kill_still_does() {
+    let sb = Sandbox::new(CONFIG);
+    let store = sb.store();
+    let config = relcon::config::Config::load(&sb.config_path()).unwrap();
+    let q = relcon::ops::intent::preview(
+        store.view(),
+        &config,
+        "ana",
+        chrono::Utc::now(),
+        &Intent::Flag {
+            env: "prod".into(),
+            flag: "beta".into(),
+            op: FlagOp::Kill,
+        },
+        None,
+    )
+    .unwrap()
+    .question;
+    assert!(
+        q.starts_with("Kill beta in prod now? It is off already:") && !q.contains("off → off"),
+        "{q}"
+    );
+}

@@ -284,6 +284,35 @@ fn the_command_line_completes_keeps_a_history_and_shows_long_errors_whole() {
 }
 
 #[test]
+fn incident_show_and_list_on_the_command_line_read_and_never_open_one() {
+    use relcon::tui::testing::type_text;
+    let mut w = world();
+    let mut a = app(&mut w, (160, 48), false);
+    let line = |w: &mut World, a: &mut relcon::tui::App, text: &str| {
+        press(&mut w.ctx, a, &[":"]);
+        type_text(&mut w.ctx, a, text);
+        press(&mut w.ctx, a, &["enter"]);
+    };
+    // No open incident: it says so, as the CLI prints null (the severity
+    // picker that `!` opens is for opening one).
+    line(&mut w, &mut a, "incident show prod");
+    assert!(a.popups.is_empty(), "{:?}", a.popups.len());
+    let t = screen(&a, 160, 48).0;
+    assert!(t.contains("prod has no open incident (! opens one)"), "{t}");
+    // The list: the Audit view, on the incidents' events.
+    ops::incident::open(&mut w.ctx, "prod", relcon::domain::incident::Severity::High, None, None).unwrap();
+    line(&mut w, &mut a, "incident list");
+    let t = screen(&a, 160, 48).0;
+    assert!(
+        t.contains("Audit") && t.contains("incident.") && t.contains("opened"),
+        "{t}"
+    );
+    // With one open, show is incident mode on it.
+    line(&mut w, &mut a, "incident show prod");
+    assert!(matches!(a.popups.last(), Some(Popup::Incident(_))), "{t}");
+}
+
+#[test]
 fn promote_through_shows_every_steps_gates() {
     let mut w = world();
     register(&mut w, "1.4.0", "e5f6a7b8c9");

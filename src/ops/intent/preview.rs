@@ -302,6 +302,10 @@ fn question(intent: &Intent, steps: &[Step], flag: Option<&FlagPlan>) -> String 
                 .map(|f| format!(" (targets {})", f.after.targets.join(",")))
                 .unwrap_or_default();
             match op {
+                // "off → off" read as a mistake: say what a kill still does.
+                FlagOp::Kill if before == "off" => format!(
+                    "Kill {name} in {env} now? It is off already: the kill records it, zeroes its rollout and ends a rollout driving it."
+                ),
                 FlagOp::Kill => format!("Kill {name} in {env} now ({before} → off)?"),
                 FlagOp::Restore => format!("Restore {name} in {env} to {after}, its state before the kill?"),
                 FlagOp::Set(_) => format!("Set {name} in {env}: {before} → {after}{targets}?"),

@@ -265,6 +265,18 @@ impl App {
                 Vec::new()
             }
             Asked::Incident(env) => self.incident_mode(&env),
+            Asked::IncidentShow(env) => {
+                if self.shared.status_of(&env).is_some_and(|e| e.incident.is_some()) {
+                    return self.incident_mode(&env);
+                }
+                self.set_status(format!("{env} has no open incident (! opens one)"), State::Unknown);
+                Vec::new()
+            }
+            Asked::Filtered(view, text) => {
+                let mut fx = self.show(view);
+                fx.extend(self.set_filter(text));
+                fx
+            }
             Asked::Output => match self.hidden.take() {
                 Some(d) => {
                     self.popups.push(Popup::Dialog(d));

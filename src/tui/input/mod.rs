@@ -45,6 +45,10 @@ pub enum Asked {
     Show(Box<crate::tui::dialogs::TextPane>),
     /// Incident mode on this environment.
     Incident(String),
+    /// Its open incident, if it has one (`:incident show`: shows, never opens).
+    IncidentShow(String),
+    /// A view, filtered (`:incident list`: the Audit view's incident events).
+    Filtered(crate::tui::views::View, String),
     /// Only a word on the status line.
     Say(String, State),
 }

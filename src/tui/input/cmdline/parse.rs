@@ -138,7 +138,9 @@ fn flag_verb(cmd: FlagCmd) -> Result<Asked, String> {
 }
 
 /// `incident open | note | resolve` run their intent (the same as the CLI);
-/// `incident show ENV` is incident mode on ENV.
+/// `incident show ENV` is incident mode on ENV's open incident (with none,
+/// it says so, as the CLI prints null); `incident list` is the Audit view's
+/// incident events.
 fn incident_verb(cmd: IncidentCmd) -> Result<Asked, String> {
     if let Some(a) = cmd.intent().map_err(|e| e.to_string())? {
         return Ok(Asked::Run(Job::Intent {
@@ -147,8 +149,8 @@ fn incident_verb(cmd: IncidentCmd) -> Result<Asked, String> {
         }));
     }
     Ok(match cmd {
-        IncidentCmd::Show { env, .. } => Asked::Incident(env),
-        _ => Asked::View(View::Audit, None),
+        IncidentCmd::Show { env, .. } => Asked::IncidentShow(env),
+        _ => Asked::Filtered(View::Audit, "incident.".into()),
     })
 }
 
@@ -180,7 +182,10 @@ fn named_envs(asked: &Asked) -> Vec<&str> {
             ..
         } => vec![from, to],
         Asked::Dialog { intent, .. } | Asked::Run(Job::Intent { intent, .. }) => vec![intent.env()],
-        Asked::Run(Job::Eval { env, .. }) | Asked::View(_, Some(env)) | Asked::Incident(env) => vec![env],
+        Asked::Run(Job::Eval { env, .. })
+        | Asked::View(_, Some(env))
+        | Asked::Incident(env)
+        | Asked::IncidentShow(env) => vec![env],
         _ => Vec::new(),
     }
 }

@@ -215,8 +215,9 @@ fn render_side(f: &mut Frame, area: Rect, sh: &Shared, ri: usize, ii: usize, the
         out.push(row("section", s.clone()));
     }
     if let Some(r) = &it.role {
+        // Eight letters: the label column is nine wide, a space included.
         out.push(row(
-            "signed by",
+            "sign-off",
             format!("{r} (you are asked for the role when ticking)"),
         ));
     }
