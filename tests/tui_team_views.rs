@@ -406,3 +406,13 @@ fn an_error_the_status_line_would_cut_opens_whole_in_a_pane() {
     });
     assert!(a.popups.is_empty());
 }
+
+#[test]
+fn the_cards_approval_count_leaves_out_the_viewers_own_as_the_gate_does() {
+    let mut w = world();
+    // fay approved 1.3.0 into prod; now ana (the viewer) does too.
+    relcon::ops::approve::approve(&mut w.ctx, "prod", "1.3.0", None).unwrap();
+    let a = app(&mut w, (160, 48), false);
+    let t = screen(&a, 160, 48).0;
+    assert!(t.contains("approvals 1/2 +you"), "{t}");
+}

@@ -134,7 +134,7 @@ fn gates_line(e: &EnvStatus, theme: &Theme, w: usize) -> Option<Line<'static>> {
     })
 }
 
-fn progress_spans(e: &EnvStatus, theme: &Theme, compact: bool) -> Vec<(String, Style)> {
+fn progress_spans(e: &EnvStatus, me: &str, theme: &Theme, compact: bool) -> Vec<(String, Style)> {
     let mut out = Vec::new();
     for c in &e.checklists {
         let st = if c.done == c.total { theme.ok() } else { theme.warn() };
@@ -146,13 +146,17 @@ fn progress_spans(e: &EnvStatus, theme: &Theme, compact: bool) -> Vec<(String, S
         out.push((line, st));
     }
     if e.approvals.required > 0 && e.pending.is_some() {
-        let have = e.approvals.by.len() as u32;
+        // Counted as the gate counts them for whoever looks: their own
+        // approval does not count for a deployment they make.
+        let mine = e.approvals.by.iter().any(|b| b == me);
+        let have = e.approvals.by.len() as u32 - u32::from(mine);
         let st = if have >= e.approvals.required {
             theme.ok()
         } else {
             theme.warn()
         };
-        out.push((format!("approvals {have}/{}", e.approvals.required), st));
+        let yours = if mine { " +you" } else { "" };
+        out.push((format!("approvals {have}/{}{yours}", e.approvals.required), st));
     }
     out
 }
@@ -227,7 +231,7 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
         if let Some(p) = &e.pending {
             fourth.push((format!("next {}", text(&p.version)), theme.text()));
         }
-        fourth.extend(progress_spans(e, theme, true));
+        fourth.extend(progress_spans(e, &sh.actor, theme, true));
         let mut used = 0;
         let mut spans = Vec::new();
         for (i, (t, st)) in fourth.into_iter().enumerate() {
@@ -250,7 +254,7 @@ fn card_lines(e: &EnvStatus, sh: &Shared, theme: &Theme, w: usize, compact: bool
     out.extend(crate::tui::views::rollouts::card_line(&e.name, sh, theme, w));
     out.extend(badge_line(e, &live, w, theme, false));
     out.extend(
-        progress_spans(e, theme, false)
+        progress_spans(e, &sh.actor, theme, false)
             .into_iter()
             .map(|(t, st)| Line::styled(fit(&t, w), st)),
     );
