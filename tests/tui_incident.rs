@@ -148,7 +148,7 @@ fn cold_start_to_prod_rolled_back_within_the_budget() {
     // Back on the dashboard the header and the prod card show it, with its age.
     term.close("Roll back prod");
     term.wait("the incident on the card and in the header", |t| {
-        t.contains(&format!("✖ {label} critical prod ")) && t.matches(&format!("✖ {label} critical")).count() >= 2
+        t.contains(&format!("✖ {label} critical prod ")) && t.matches(&format!("✖ {label} ")).count() >= 2
     });
     term.quit();
 

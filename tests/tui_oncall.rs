@@ -236,8 +236,14 @@ fn a_running_hooks_dialog_hidden_with_esc_comes_back_with_o() {
     relcon::tui::testing::serve(&mut w.ctx, &mut a, running);
     let (t, _) = screen(&a, 160, 48);
     assert!(t.contains("✔ prod v3"), "{t}");
-    press(&mut w.ctx, &mut a, &["esc", "o"]);
-    assert!(a.popups.is_empty(), "nothing hidden any more");
+    // Closed once done, it is still there until the next hook: `o`
+    // shows its output again.
+    press(&mut w.ctx, &mut a, &["esc"]);
+    assert!(a.popups.is_empty());
+    press(&mut w.ctx, &mut a, &["o"]);
+    assert!(screen(&a, 160, 48).0.contains("✔ prod v3"));
+    press(&mut w.ctx, &mut a, &["esc"]);
+    assert!(a.popups.is_empty());
 }
 
 #[test]

@@ -115,6 +115,9 @@ fn a_banner_while_the_server_is_away_and_catching_up_when_it_is_back() {
             .last()
             .is_some_and(|l| l.contains("✖ ledger server postgres://postgres@127.0.0.1:"))
     });
+    // Longer than the status line: whole in a pane; esc closes it.
+    term.wait_for("╭ error");
+    term.close("╭ error");
     assert!(term.top().contains(&shown), "{}", term.text());
     // Meanwhile another process (straight to the server) ticks item 2.
     relcon(dir.path(), "cy", &[], &["check", "staging", "post-deploy", "2"]);

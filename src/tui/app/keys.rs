@@ -100,14 +100,17 @@ impl App {
         match out {
             Outcome::Consumed => Vec::new(),
             Outcome::Close => {
-                // A hook still running keeps its dialog, hidden: `o` shows it.
+                // A hook's dialog is kept, hidden, until the next one: `o`
+                // shows it again, live while it runs, its output once done.
                 if let Some(Popup::Dialog(d)) = self.popups.pop() {
-                    if d.phase == dialogs::Phase::Running {
+                    let running = d.phase == dialogs::Phase::Running;
+                    let ran = matches!(d.phase, dialogs::Phase::Done(_)) && d.intent.runs_hook();
+                    if running || ran {
                         self.hidden = Some(d);
-                        let key = self.shared.keymap.key_for(self.view.mode(), Command::Output);
-                        if let Some(k) = key {
-                            self.set_status(format!("the hook keeps running: {k} shows its output"), State::Busy);
-                        }
+                    }
+                    let key = self.shared.keymap.key_for(self.view.mode(), Command::Output);
+                    if let (true, Some(k)) = (running, key) {
+                        self.set_status(format!("the hook keeps running: {k} shows its output"), State::Busy);
                     }
                 }
                 Vec::new()
