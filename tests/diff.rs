@@ -1,7 +1,8 @@
 //! `relcon diff` (DESIGN §13) on a real git repository: the commits between
 //! two releases and between two environments, a rollback's commits taken
 //! out, unknown commits and a missing repo said plainly, and the ledger's
-//! flag changes, approvals and ticks in the window.
+//! flag changes, approvals and ticks in the window; a first release
+//! compared with nothing.
 
 mod common;
 
@@ -210,4 +211,63 @@ fn unknown_commits_and_a_missing_repo_are_said_plainly() {
     let (sb, _) = project(true);
     let r = sb.run(&["diff", "staging"]).code(2);
     assert!(r.stderr.contains("no current release"), "{r}");
+}
+
+/// An env's first release has nothing before it: `diff ENV` shows what it
+/// holds against nothing (a user run got exit 2, "no succeeded release
+/// before v1"): every commit of its build and what the ledger recorded
+/// about the env up to it; `from` keeps its shape with null fields.
+#[test]
+fn a_first_release_is_compared_with_nothing() {
+    let (sb, _) = project(true);
+    sb.run(&["flag", "set", "staging", "beta", "25%", "--yes"]).ok();
+    sb.run(&["deploy", "staging", "1.1", "--yes"]).ok();
+    let d = sb.run(&["diff", "staging", "--json"]).ok().json();
+    assert_eq!(d["mode"], "releases");
+    assert_eq!(
+        d["from"],
+        serde_json::json!({"env": "staging", "release": null, "version": null, "commit": null})
+    );
+    assert_eq!(
+        (d["to"]["release"].as_u64(), d["to"]["version"].as_str()),
+        (Some(1), Some("1.1"))
+    );
+    let subjects: Vec<&str> = d["commits"]["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["Fix cart rounding", "Add cart", "First"], "{d}");
+    assert_eq!(
+        (&d["commits"]["truncated"], &d["commits"]["removed"]),
+        (&false.into(), &false.into())
+    );
+    assert_eq!(d["flag_changes"].as_array().unwrap().len(), 1, "{d}");
+    assert_eq!(d["summary"], "nothing → 1.1: first release, 3 commits, 1 flag change");
+
+    let text = sb.run(&["diff", "staging"]).ok().stdout;
+    assert!(
+        text.starts_with(
+            "staging v1 (1.1): the first release of staging, nothing before it to compare with\n\
+             nothing → 1.1: first release, 3 commits, 1 flag change\n"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("\n\ncommits (newest first)\n"), "{text}");
+    assert!(
+        text.contains("Add cart") && text.contains("\n\nflag changes\n"),
+        "{text}"
+    );
+
+    // The second release compares with the first, as before.
+    sb.run(&["deploy", "staging", "1.2", "--yes"]).ok();
+    let d = sb.run(&["diff", "staging", "--json"]).ok().json();
+    assert_eq!(d["summary"], "1.1 → 1.2: 1 commit", "{d}");
+
+    // Without project.repo the commits are unknown, the rest the same.
+    let (sb, _) = project(false);
+    sb.run(&["deploy", "staging", "1.0", "--yes"]).ok();
+    let d = sb.run(&["diff", "staging", "--json"]).ok().json();
+    assert_eq!(d["summary"], "nothing → 1.0: first release, commits unknown", "{d}");
 }

@@ -193,6 +193,33 @@ fn a_high_incident_follows_the_share_of_users_affected(b: Backend) {
     sb.run(&["incident", "open", "nowhere", "--severity", "low"]).code(2);
 }
 
+/// `--yes` is accepted as by the actions that ask (deploy, promote, flag
+/// changes), so a script can pass it to each (a user run had `incident
+/// resolve prod --yes` rejected by the argument parser); incident changes
+/// never ask, so it changes nothing, and their help says so.
+#[test]
+fn incident_writes_accept_yes_and_never_ask() {
+    let sb = live(Backend::Sqlite, "", false);
+    let o = open(&sb, &["--severity", "low", "--yes"]);
+    assert_eq!(o["incident"]["severity"], "low", "{o}");
+    sb.run(&["incident", "note", "prod", "watching", "-y"]).ok();
+    let r = sb
+        .run(&["incident", "resolve", "prod", "--reason", "quiet", "--yes", "--json"])
+        .ok()
+        .json();
+    assert_eq!((&r["resolution"], &r["notes"]), (&"quiet".into(), &1.into()), "{r}");
+    // Without --yes and without a terminal they still run: nothing is asked.
+    open(&sb, &["--severity", "low"]);
+    sb.run(&["incident", "resolve", "prod"]).ok();
+    for verb in ["open", "note", "resolve"] {
+        let help = sb.run(&["incident", verb, "--help"]).ok().stdout;
+        assert!(
+            help.contains("-y, --yes") && help.contains("never asks for confirmation"),
+            "incident {verb} --help:\n{help}"
+        );
+    }
+}
+
 #[test]
 fn the_tree_can_be_configured_and_mistakes_are_placed() {
     let sb = live(

@@ -45,6 +45,12 @@ fn print(d: &Diff) {
             side(&d.from),
             side(&d.to)
         ));
+    } else if d.first_release() {
+        out(format!(
+            "{}: the first release of {}, nothing before it to compare with",
+            side(&d.to),
+            d.to.env
+        ));
     } else {
         out(format!("{} → {}", side(&d.from), side(&d.to)));
     }

@@ -47,8 +47,21 @@ pub fn log(repo: &Path, old: &str, new: &str, max: usize) -> std::result::Result
             return Err(format!("{c:?} is not a git commit id"));
         }
     }
+    run_log(repo, &format!("{old}..{new}"), max)
+}
+
+/// `git log new`: every commit `new` holds (at most `max`, newest first),
+/// for a build with nothing before it to compare with.
+pub fn log_all(repo: &Path, new: &str, max: usize) -> std::result::Result<Vec<CommitSummary>, String> {
+    if !is_sha(new) {
+        return Err(format!("{new:?} is not a git commit id"));
+    }
+    run_log(repo, new, max)
+}
+
+/// `revs` must be checked commit ids (`is_sha`), never a flag.
+fn run_log(repo: &Path, revs: &str, max: usize) -> std::result::Result<Vec<CommitSummary>, String> {
     let max = max.to_string();
-    let range = format!("{old}..{new}");
     let text = git(
         repo,
         &[
@@ -58,7 +71,7 @@ pub fn log(repo: &Path, old: &str, new: &str, max: usize) -> std::result::Result
             "--format=%h%x1f%an%x1f%ad%x1f%s",
             "-n",
             &max,
-            &range,
+            revs,
             "--",
         ],
     )?;

@@ -7,7 +7,7 @@
 use serde::Serialize;
 use std::path::Path;
 
-use super::commits::{git, is_sha, log, CommitSummary, LIMIT};
+use super::commits::{git, is_sha, log, log_all, CommitSummary, LIMIT};
 use super::{audit, Ctx};
 use crate::domain::Release;
 use crate::error::{Error, Result};
@@ -76,6 +76,13 @@ pub struct Diff {
     pub summary: String,
 }
 
+impl Diff {
+    /// Releases compared with nothing: `to` is the env's first succeeded release.
+    pub fn first_release(&self) -> bool {
+        self.mode == DiffMode::Releases && self.from.release.is_none()
+    }
+}
+
 /// At most this many ledger events are read for one diff.
 const WINDOW: usize = 2_000;
 
@@ -94,7 +101,9 @@ fn release(view: &dyn StateView, env: &str, n: u64) -> Result<Release> {
 }
 
 /// `relcon diff ENV [vA] [vB]`: vB defaults to the current release, vA to
-/// the succeeded release before vB.
+/// the succeeded release before vB. With no such release (vB is the env's
+/// first), vB is compared with nothing: everything in it is new, which is
+/// what an on-call engineer asks of a first release.
 pub fn releases(ctx: &Ctx, env: &str, a: Option<u64>, b: Option<u64>) -> Result<Diff> {
     ctx.env(env)?;
     let view = ctx.store.view();
@@ -105,23 +114,24 @@ pub fn releases(ctx: &Ctx, env: &str, a: Option<u64>, b: Option<u64>) -> Result<
             .ok_or_else(|| Error::usage(format!("{env} has no current release to compare")))?,
     };
     let from = match a {
-        Some(n) => release(view, env, n)?,
+        Some(n) => Some(release(view, env, n)?),
         None => view
             .history(env, 0, 500)?
             .into_iter()
-            .find(|r| r.number < to.number && r.status == crate::domain::DeploymentStatus::Succeeded)
-            .ok_or_else(|| Error::usage(format!("{env} has no succeeded release before v{}", to.number)))?,
+            .find(|r| r.number < to.number && r.status == crate::domain::DeploymentStatus::Succeeded),
     };
-    let (lo, hi) = if from.seq <= to.seq {
-        (from.seq, to.seq)
-    } else {
-        (to.seq, from.seq)
+    let repo = ctx.config.project.repo.as_deref();
+    let (events, commits) = match &from {
+        Some(from) => (
+            window(ctx, from.seq.min(to.seq), from.seq.max(to.seq), Some(env))?,
+            commits(repo, &from.commit, &to.commit),
+        ),
+        // Everything recorded about the env up to its first release.
+        None => (window(ctx, 0, to.seq, Some(env))?, first_commits(repo, &to.commit)),
     };
-    let events = window(ctx, lo, hi, Some(env))?;
-    let commits = commits(ctx.config.project.repo.as_deref(), &from.commit, &to.commit);
     Ok(assemble(
         DiffMode::Releases,
-        side(env, Some(&from)),
+        side(env, from.as_ref()),
         side(env, Some(&to)),
         commits,
         events,
@@ -247,7 +257,8 @@ fn assemble(
         .filter(|e| !routine.contains(&e.kind.as_str()))
         .map(entry)
         .collect();
-    let summary = summary(&from, &to, &commits, flag_changes.len(), flags_differ.len());
+    let first = mode == DiffMode::Releases && from.release.is_none();
+    let summary = summary(&from, &to, first, &commits, flag_changes.len(), flags_differ.len());
     Diff {
         mode,
         from,
@@ -262,10 +273,13 @@ fn assemble(
     }
 }
 
-fn summary(from: &Side, to: &Side, c: &Commits, flag_changes: usize, flags_differ: usize) -> String {
+fn summary(from: &Side, to: &Side, first: bool, c: &Commits, flag_changes: usize, flags_differ: usize) -> String {
     let v = |s: &Side| s.version.clone().unwrap_or_else(|| "nothing".into());
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
     let mut parts = Vec::new();
+    if first {
+        parts.push("first release".to_string());
+    }
     match &c.note {
         Some(_) => parts.push("commits unknown".to_string()),
         None => {
@@ -284,31 +298,34 @@ fn summary(from: &Side, to: &Side, c: &Commits, flag_changes: usize, flags_diffe
     format!("{} → {}: {}", v(from), v(to), parts.join(", "))
 }
 
-/// The commits in `new` that are not in `old` (or, when `new` is an
-/// ancestor of `old`, the ones going back to it takes out).
-pub fn commits(repo: Option<&Path>, old: &str, new: &str) -> Commits {
-    let note = |n: String| Commits {
+fn note(n: String) -> Commits {
+    Commits {
         note: Some(n),
         ..Commits::default()
-    };
-    let Some(repo) = repo else {
-        return note("no project.repo in the config: set it to list the commits between builds".into());
-    };
-    if let Some(c) = [old, new].into_iter().find(|c| !is_sha(c)) {
-        return note(format!("{c:?} is not a git commit id"));
     }
-    for c in [old, new] {
-        if git(repo, &["cat-file", "-e", &format!("{c}^{{commit}}")]).is_err() {
-            return note(format!(
+}
+
+const NO_REPO: &str = "no project.repo in the config: set it to list the commits between builds";
+
+/// Why the commits of these builds cannot be listed, if they cannot.
+fn unlistable(repo: &Path, shas: &[&str]) -> Option<String> {
+    if let Some(c) = shas.iter().find(|c| !is_sha(c)) {
+        return Some(format!("{c:?} is not a git commit id"));
+    }
+    shas.iter()
+        .find(|c| git(repo, &["cat-file", "-e", &format!("{c}^{{commit}}")]).is_err())
+        .map(|c| {
+            format!(
                 "commit {} is not in {} (fetch it, or it was never pushed)",
                 audit::short(c),
                 repo.display()
-            ));
-        }
-    }
-    let removed = old != new && git(repo, &["merge-base", "--is-ancestor", new, old]).is_ok();
-    let (a, b) = if removed { (new, old) } else { (old, new) };
-    match log(repo, a, b, LIMIT + 1) {
+            )
+        })
+}
+
+/// At most `LIMIT` of the listed commits; `truncated` when there were more.
+fn capped(listed: std::result::Result<Vec<CommitSummary>, String>, removed: bool) -> Commits {
+    match listed {
         Ok(mut list) => {
             let truncated = list.len() > LIMIT;
             list.truncate(LIMIT);
@@ -321,4 +338,30 @@ pub fn commits(repo: Option<&Path>, old: &str, new: &str) -> Commits {
         }
         Err(e) => note(e),
     }
+}
+
+/// The commits in `new` that are not in `old` (or, when `new` is an
+/// ancestor of `old`, the ones going back to it takes out).
+pub fn commits(repo: Option<&Path>, old: &str, new: &str) -> Commits {
+    let Some(repo) = repo else {
+        return note(NO_REPO.into());
+    };
+    if let Some(why) = unlistable(repo, &[old, new]) {
+        return note(why);
+    }
+    let removed = old != new && git(repo, &["merge-base", "--is-ancestor", new, old]).is_ok();
+    let (a, b) = if removed { (new, old) } else { (old, new) };
+    capped(log(repo, a, b, LIMIT + 1), removed)
+}
+
+/// A first release's commits: all of its build's history (the newest
+/// `LIMIT`), since nothing ran before it.
+fn first_commits(repo: Option<&Path>, new: &str) -> Commits {
+    let Some(repo) = repo else {
+        return note(NO_REPO.into());
+    };
+    if let Some(why) = unlistable(repo, &[new]) {
+        return note(why);
+    }
+    capped(log_all(repo, new, LIMIT + 1), false)
 }

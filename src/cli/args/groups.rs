@@ -1,6 +1,6 @@
 //! The subcommands of `release`, `checklist`, `hold`, `audit`, `ledger`, `flag` and `incident`.
 
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 use std::path::PathBuf;
 
 use super::{ActionArgs, JsonFlag};
@@ -158,6 +158,18 @@ pub enum FlagCmd {
     },
 }
 
+// `--yes` on a writing command that never asks: scripts pass it to every
+// action (deploy, promote, rollback, flag changes ask without it), so here
+// it must not be a usage error. (A plain comment: a doc comment on a
+// flattened struct can become the command's about text.)
+#[derive(Args, Debug, Clone, Copy)]
+pub struct NeverAsks {
+    /// Accepted so scripts can pass it to every action; changes nothing:
+    /// this command never asks for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum IncidentCmd {
     /// Open an incident on ENV; prints the action its severity calls for.
@@ -173,12 +185,16 @@ pub enum IncidentCmd {
         #[arg(long, value_name = "PCT")]
         affected: Option<u32>,
         #[command(flatten)]
+        yes: NeverAsks,
+        #[command(flatten)]
         json: JsonFlag,
     },
     /// Add a line to the open incident's timeline.
     Note {
         env: String,
         text: String,
+        #[command(flatten)]
+        yes: NeverAsks,
         #[command(flatten)]
         json: JsonFlag,
     },
@@ -187,6 +203,8 @@ pub enum IncidentCmd {
         env: String,
         #[arg(long)]
         reason: Option<String>,
+        #[command(flatten)]
+        yes: NeverAsks,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -305,7 +305,12 @@ impl App {
     fn on_diff(&mut self, id: u64, result: Result<Box<crate::ops::diff::Diff>, String>) {
         self.dirty = true;
         if let Some(d) = self.dialog_mut(id) {
-            d.change = Some(result.map(|d| d.summary.clone()));
+            // Before a first release there is nothing to go back to: a
+            // rollback's "takes out" line would name what cannot happen.
+            let nothing_before = matches!(&result, Ok(x) if x.first_release());
+            if !(nothing_before && matches!(d.intent, crate::ops::intent::Intent::Rollback { .. })) {
+                d.change = Some(result.map(|d| d.summary.clone()));
+            }
             return;
         }
         for p in &mut self.popups {

@@ -73,15 +73,19 @@ impl DiffPane {
             Some(Err(e)) => return vec![Line::styled(format!("✖ {}", text(e)), theme.error())],
             Some(Ok(d)) => d,
         };
-        let mut out = vec![
+        let head = if d.first_release() {
+            Line::from(vec![
+                Span::styled(side(&d.to), theme.text()),
+                Span::styled(format!(": the first release of {}", d.to.env), theme.muted()),
+            ])
+        } else {
             Line::from(vec![
                 Span::styled(side(&d.from), theme.text()),
                 Span::styled(" → ", theme.muted()),
                 Span::styled(side(&d.to), theme.text()),
-            ]),
-            Line::styled(text(&d.summary), theme.accent()),
-            Line::raw(""),
-        ];
+            ])
+        };
+        let mut out = vec![head, Line::styled(text(&d.summary), theme.accent()), Line::raw("")];
         let c = &d.commits;
         out.push(Line::styled(
             format!(
