@@ -172,6 +172,39 @@ impl Release {
     }
 }
 
+/// The words of a history filter: lowercase, whitespace-separated.
+pub fn filter_words(filter: &str) -> Vec<String> {
+    filter.split_whitespace().map(str::to_lowercase).collect()
+}
+
+impl Release {
+    /// Whether its row holds every one of `words` (from [`filter_words`]),
+    /// case aside, in its number, version, commit, actor, status, action or
+    /// description: the console's history filter. `hay` is scratch space,
+    /// reused across rows.
+    pub fn matches(&self, words: &[String], hay: &mut String) -> bool {
+        use std::fmt::Write as _;
+        hay.clear();
+        let _ = write!(
+            hay,
+            "v{} {} {} {} {} {} {}",
+            self.number,
+            self.version,
+            self.commit,
+            self.actor,
+            self.status.as_str(),
+            self.action.as_str(),
+            self.description()
+        );
+        if hay.is_ascii() {
+            hay.make_ascii_lowercase();
+        } else {
+            *hay = hay.to_lowercase();
+        }
+        words.iter().all(|w| hay.contains(w.as_str()))
+    }
+}
+
 /// The number the next deployment attempt into an environment takes.
 /// Every attempt takes one, whatever its outcome, so numbers never repeat.
 pub fn next_release_number(last: Option<u64>) -> u64 {

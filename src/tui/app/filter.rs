@@ -15,7 +15,7 @@ impl App {
             View::Health => v.health.set_filter(text),
             View::Dashboard => {
                 v.dashboard.set_filter(text);
-                // A filter needs the whole history loaded.
+                // The reader finds its matches: ask for their first window.
                 return self.history_window();
             }
             // Nothing to filter: `/` says so before a prompt opens.

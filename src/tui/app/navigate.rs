@@ -209,18 +209,18 @@ impl App {
     /// Ask for another window of history when the visible rows (and the
     /// slack below them) leave the loaded one. The first window holds only
     /// what the first frame shows; from here on it is `HISTORY_WINDOW` rows.
+    /// With a filter the list is its matches, windowed alike (the reader
+    /// finds them); a new filter starts at the top.
     pub(super) fn history_window(&mut self) -> Vec<Effect> {
         let rows = u64::from(layout::history_rows(self.shared.view_area()));
-        let total = self.shared.history_total();
-        if !self.views.dashboard.filter.is_empty() {
-            // A filter looks at the whole history: load it once, keep it.
-            if self.query.history_offset == 0 && self.query.history_limit as u64 >= total {
-                return Vec::new();
-            }
+        let filter = self.views.dashboard.filter.trim().to_string();
+        if filter != self.query.history_filter {
+            self.query.history_filter = filter;
             self.query.history_offset = 0;
-            self.query.history_limit = (total as usize).max(Query::HISTORY_WINDOW);
+            self.query.history_limit = Query::HISTORY_WINDOW.max(rows as usize + 2 * Query::HISTORY_SLACK);
             return vec![Effect::Query(self.query.clone())];
         }
+        let total = self.views.dashboard.len(&self.shared);
         let lo = self.query.history_offset;
         let hi = lo + self.query.history_limit as u64;
         let slack = Query::HISTORY_SLACK as u64;

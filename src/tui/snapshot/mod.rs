@@ -11,6 +11,7 @@ use crate::ops::flags::FlagListRow;
 use crate::ops::status::Status;
 use crate::ops::{self, Ctx};
 
+mod filtered;
 mod unchanged;
 use unchanged::Unchanged;
 
@@ -22,6 +23,10 @@ pub struct Query {
     pub env: String,
     pub history_offset: u64,
     pub history_limit: usize,
+    /// The Dashboard's filter (`/`): the history window is then one of the
+    /// releases it matches, found by the reader (`filtered`), so a filter
+    /// costs a window's memory, not the env's whole history.
+    pub history_filter: String,
     /// Newest events of the audit trail to load, when `audit` is set.
     pub audit_limit: usize,
     /// Load the audit trail (once the Audit view has been opened).
@@ -46,6 +51,7 @@ impl Query {
             env: env.to_string(),
             history_offset: 0,
             history_limit: usize::from(visible) + Query::HISTORY_SLACK,
+            history_filter: String::new(),
             audit_limit: Query::AUDIT_PAGE,
             audit: false,
             flags: false,
@@ -57,15 +63,29 @@ impl Query {
 #[derive(Debug, Clone)]
 pub struct HistoryPage {
     pub env: String,
-    /// Index (newest = 0) of `rows[0]`.
+    /// Index (newest = 0) of `rows[0]` in the list: the env's history, or
+    /// the filter's matches.
     pub offset: u64,
     /// Shared, not copied, by the snapshots that carry the same page (the
-    /// reader keeps the last one; a query change reuses its pages): with a
-    /// filter set, the page is the env's whole history.
+    /// reader keeps the last one; a query change reuses its pages).
     pub rows: std::sync::Arc<[Release]>,
+    /// Rows in the list: releases, or matches.
     pub total: u64,
     /// Post-deployment reviews of these rows, by release number.
     pub reviews: std::collections::BTreeMap<u64, ops::review::Review>,
+    /// Set when the list is a filter's matches.
+    pub filtered: Option<Filtered>,
+}
+
+/// A page of matches: what it matched, and what the rows' neighbours in
+/// the whole history would have told (the commits pane compares a release
+/// with the succeeded one before it, which need not match).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filtered {
+    pub filter: String,
+    /// Each row's number → the number of the newest succeeded release
+    /// older than it (`None`: it has none).
+    pub prev_succeeded: std::collections::BTreeMap<u64, Option<u64>>,
 }
 
 impl HistoryPage {
@@ -208,10 +228,12 @@ impl Snapshot {
         let same_env = p.env == q.env;
         // What `prev` read for an env: its own window, or one either side.
         let known = |env: &str| prev.page_of(env, q.history_limit);
-        let (history, runs) = if same_env && (p.history_offset, p.history_limit) == (q.history_offset, q.history_limit)
+        let (history, runs) = if same_env
+            && (p.history_offset, p.history_limit, &p.history_filter)
+                == (q.history_offset, q.history_limit, &q.history_filter)
         {
             (prev.history.clone(), prev.runs.clone())
-        } else if let Some(page) = known(&q.env).filter(|_| q.history_offset == 0) {
+        } else if let Some(page) = known(&q.env).filter(|_| q.history_offset == 0 && q.history_filter.is_empty()) {
             (page.history, page.runs)
         } else {
             let runs = if same_env {
@@ -252,12 +274,15 @@ impl Snapshot {
     /// The first `limit` rows of `env`'s history and its runs, if this
     /// snapshot holds them.
     fn page_of(&self, env: &str, limit: usize) -> Option<EnvPage> {
-        let own =
-            (self.query.env == env && self.history.offset == 0 && self.query.history_limit == limit).then(|| EnvPage {
-                history: self.history.clone(),
-                limit,
-                runs: self.runs.clone(),
-            });
+        let own = (self.query.env == env
+            && self.history.offset == 0
+            && self.query.history_limit == limit
+            && self.query.history_filter.is_empty())
+        .then(|| EnvPage {
+            history: self.history.clone(),
+            limit,
+            runs: self.runs.clone(),
+        });
         own.or_else(|| {
             self.nearby
                 .iter()
@@ -275,7 +300,7 @@ impl Snapshot {
             env: q.env.clone(),
             ..self.query.clone()
         } == *q;
-        if !same_rest || q.history_offset != 0 {
+        if !same_rest || q.history_offset != 0 || !q.history_filter.is_empty() {
             return;
         }
         let Some(i) = self
@@ -291,7 +316,7 @@ impl Snapshot {
             limit: self.query.history_limit,
             runs: std::mem::replace(&mut self.runs, page.runs),
         };
-        if self.query.history_offset == 0 {
+        if self.query.history_offset == 0 && self.query.history_filter.is_empty() {
             self.nearby.push(left);
         }
         self.query = q.clone();
@@ -319,6 +344,7 @@ fn nearby(
                 let first = Query {
                     env: e.name.clone(),
                     history_offset: 0,
+                    history_filter: String::new(),
                     ..q.clone()
                 };
                 EnvPage {
@@ -338,6 +364,9 @@ pub type Insights = Vec<ops::insights::EnvInsights>;
 
 /// The window of `q.env`'s history `q` asks for, and its reviews.
 fn history_page(ctx: &Ctx, q: &Query, status: &Status) -> Result<HistoryPage> {
+    if !q.history_filter.trim().is_empty() {
+        return filtered::page(ctx, q);
+    }
     let total = status
         .environments
         .iter()
@@ -353,6 +382,7 @@ fn history_page(ctx: &Ctx, q: &Query, status: &Status) -> Result<HistoryPage> {
         rows: rows.into(),
         total,
         reviews,
+        filtered: None,
     })
 }
 

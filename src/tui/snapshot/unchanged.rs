@@ -50,7 +50,9 @@ impl<'a> Unchanged<'a> {
     /// and no new event named the env.
     pub(super) fn history(&self, q: &Query) -> Option<HistoryPage> {
         let p = &self.prev.query;
-        let same = p.env == q.env && (p.history_offset, p.history_limit) == (q.history_offset, q.history_limit);
+        let same = p.env == q.env
+            && (p.history_offset, p.history_limit, &p.history_filter)
+                == (q.history_offset, q.history_limit, &q.history_filter);
         (same && !self.touched.contains(&q.env)).then(|| self.prev.history.clone())
     }
 

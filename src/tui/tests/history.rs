@@ -196,3 +196,51 @@ fn filter_matches_follow_new_releases_and_the_env_shown() {
     testing::refresh(&mut ctx, &mut a);
     assert_eq!(count(&a), 7);
 }
+
+#[test]
+fn a_filter_loads_a_window_of_its_matches_not_the_whole_history() {
+    let (_d, mut ctx) = ctx();
+    releases(&mut ctx, 1000);
+    let mut a = app(&mut ctx, false);
+    press(&mut ctx, &mut a, &["/"]);
+    testing::type_text(&mut ctx, &mut a, "v99");
+    press(&mut ctx, &mut a, &["enter"]);
+    // v99 and v990–v999: eleven matches, read by the reader, and only them.
+    let page = a.shared.history_page().unwrap();
+    let f = page.filtered.as_ref().expect("a page of matches");
+    assert_eq!((f.filter.as_str(), page.total, page.rows.len()), ("v99", 11, 11));
+    assert_eq!(a.views.dashboard.len(&a.shared), 11);
+    let numbers: Vec<u64> = page.rows.iter().map(|r| r.number).collect();
+    assert_eq!(numbers[..2], [999, 998]);
+    assert_eq!(numbers[10], 99);
+    // The commits pane's neighbour is the whole history's, not the list's.
+    assert_eq!(f.prev_succeeded.get(&990), Some(&Some(989)));
+    assert_eq!(f.prev_succeeded.get(&99), Some(&Some(98)));
+    let t = testing::text(&testing::buffer(&a, &crate::tui::Theme::default_dark(), 160, 48));
+    assert!(t.contains("filter “v99”: 11 matches"), "{t}");
+
+    // Matching everything: still a window at a time, moving with the cursor.
+    press(&mut ctx, &mut a, &["/"]);
+    for _ in 0..3 {
+        press(&mut ctx, &mut a, &["backspace"]);
+    }
+    testing::type_text(&mut ctx, &mut a, "1.0.0");
+    press(&mut ctx, &mut a, &["enter"]);
+    let page = a.shared.history_page().unwrap();
+    assert_eq!(page.total, 1000);
+    assert!(page.rows.len() <= 200, "a window: {}", page.rows.len());
+    press(&mut ctx, &mut a, &["G"]);
+    assert_eq!(a.views.dashboard.history.cursor, 999);
+    assert_eq!(a.views.dashboard.release(&a.shared, 999).map(|r| r.number), Some(1));
+    assert_eq!(
+        a.shared
+            .history_page()
+            .and_then(|p| p.filtered.as_ref())
+            .and_then(|f| f.prev_succeeded.get(&1)),
+        Some(&None),
+        "v1 has nothing before it"
+    );
+    // Cleared: the history again.
+    press(&mut ctx, &mut a, &["esc"]);
+    assert!(a.shared.history_page().is_some_and(|p| p.filtered.is_none()));
+}

@@ -29,6 +29,15 @@ fn a_changed_query_reads_only_its_part_and_gives_a_full_loads_snapshot() {
                 q.history_limit = Query::HISTORY_WINDOW;
             }),
         ),
+        ("a filter", Box::new(|q| q.history_filter = "v1".into())),
+        ("another env, filtered", Box::new(|q| q.env = "staging".into())),
+        (
+            "back, the filter cleared",
+            Box::new(|q| {
+                q.env = "dev".into();
+                q.history_filter.clear();
+            }),
+        ),
         ("the audit trail", Box::new(|q| q.audit = true)),
         ("more of it", Box::new(|q| q.audit_limit += Query::AUDIT_PAGE)),
         ("flags", Box::new(|q| q.flags = true)),

@@ -35,24 +35,25 @@ impl Dashboard {
     pub fn commits_target(&self, sh: &Shared) -> Option<CommitsTarget> {
         sh.config.project.repo.as_ref()?;
         let page = sh.history_page()?;
-        let at = self.selected(sh)?;
+        let at = self.history.cursor;
         let r = page.get(at)?;
-        let prev = (at + 1..page.offset + page.rows.len() as u64)
-            .filter_map(|i| page.get(i))
-            .find(|p| p.status == DeploymentStatus::Succeeded);
+        let prev = match &page.filtered {
+            // The rows between matches are not loaded: the reader said.
+            Some(f) => *f.prev_succeeded.get(&r.number)?,
+            None => (at + 1..page.offset + page.rows.len() as u64)
+                .filter_map(|i| page.get(i))
+                .find(|p| p.status == DeploymentStatus::Succeeded)
+                .map(|p| p.number),
+        };
         let Some(prev) = prev else {
             // Past the window's end there may be one; the window will grow.
-            let loaded_to_the_end = page.offset + page.rows.len() as u64 >= page.total;
+            let loaded_to_the_end = page.filtered.is_some() || page.offset + page.rows.len() as u64 >= page.total;
             return loaded_to_the_end.then_some(CommitsTarget::First);
         };
         let rollback = r.action == Action::Rollback;
-        let (from, to) = if rollback {
-            (r.number, prev.number)
-        } else {
-            (prev.number, r.number)
-        };
+        let (from, to) = if rollback { (r.number, prev) } else { (prev, r.number) };
         Some(CommitsTarget::Since {
-            prev: prev.number,
+            prev,
             rollback,
             key: CommitsKey {
                 env: r.env.clone(),

@@ -34,6 +34,8 @@ pub fn render(f: &mut Frame, area: Rect, sh: &Shared, d: &Dashboard, theme: &The
     let total = d.len(sh);
     let filter = if d.filter.is_empty() {
         String::new()
+    } else if d.filtering(sh) {
+        format!(" · filter “{}”: …", text(&d.filter))
     } else {
         format!(
             " · filter “{}”: {} match{}",
