@@ -12,7 +12,9 @@ use crate::ops::status::Status;
 use crate::ops::{self, Ctx};
 
 mod filtered;
+mod nearby;
 mod unchanged;
+use nearby::nearby;
 use unchanged::Unchanged;
 
 /// What the UI is looking at; the reader loads exactly this. Start-up
@@ -321,42 +323,6 @@ impl Snapshot {
         }
         self.query = q.clone();
     }
-}
-
-/// The first window and runs of the envs either side of `q.env`, from
-/// `known` where it has them.
-fn nearby(
-    ctx: &Ctx,
-    q: &Query,
-    status: &Status,
-    known: impl Fn(&str) -> Result<Option<EnvPage>>,
-) -> Result<Vec<EnvPage>> {
-    let envs = &ctx.config.environments;
-    let Some(at) = envs.iter().position(|e| e.name == q.env) else {
-        return Ok(Vec::new());
-    };
-    let either_side = [at.checked_sub(1), Some(at + 1)];
-    let mut pages = Vec::new();
-    for e in either_side.into_iter().flatten().filter_map(|i| envs.get(i)) {
-        let page = match known(&e.name)? {
-            Some(p) => p,
-            None => {
-                let first = Query {
-                    env: e.name.clone(),
-                    history_offset: 0,
-                    history_filter: String::new(),
-                    ..q.clone()
-                };
-                EnvPage {
-                    history: history_page(ctx, &first, status)?,
-                    limit: q.history_limit,
-                    runs: ops::checklist::runs(ctx, &e.name)?,
-                }
-            }
-        };
-        pages.push(page);
-    }
-    Ok(pages)
 }
 
 /// Each env's DORA metrics, total and per week.
