@@ -18,6 +18,12 @@ pub enum Error {
     },
     /// A hook failed; the deployment is recorded as failed.
     HookFailed { env: String, number: u64, message: String },
+    /// A rollout's traffic hook failed; the rollout is paused for a person.
+    RolloutHookFailed {
+        env: String,
+        rollout: String,
+        message: String,
+    },
     /// Ledger, I/O or anything else at run time.
     Runtime(String),
 }
@@ -30,7 +36,7 @@ impl Error {
             Error::Runtime(_) => 1,
             Error::Config(_) | Error::Usage(_) => 2,
             Error::Refused { .. } => 3,
-            Error::HookFailed { .. } => 4,
+            Error::HookFailed { .. } | Error::RolloutHookFailed { .. } => 4,
         }
     }
     pub fn usage(msg: impl Into<String>) -> Error {
@@ -77,6 +83,9 @@ impl std::fmt::Display for Error {
             }
             Error::HookFailed { env, number, message } => {
                 write!(f, "deployment {env} v{number} failed: {message}")
+            }
+            Error::RolloutHookFailed { env, rollout, message } => {
+                write!(f, "rollout {rollout} in {env}: {message}")
             }
         }
     }

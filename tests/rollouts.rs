@@ -84,7 +84,7 @@ lease_ttl = "2s"
 name = "prod"
 traffic = "./traffic.sh"
 deploy = "true"
-rollback = "echo rollback $RELCON_VERSION >> rolled-back.log"
+rollback = "set -u; echo rollback $RELCON_VERSION $RELCON_PREVIOUS_VERSION v$RELCON_TARGET_RELEASE $RELCON_RELEASE$RELCON_FROM_ENV >> rolled-back.log"
 
 [[environment.health]]
 name = "api"
@@ -113,7 +113,8 @@ fn sandbox(b: Backend, health_url: &str, plans: &str) -> Sandbox {
     let sb = Sandbox::on(b, &config(health_url, plans));
     sb.script(
         "traffic.sh",
-        "echo \"$RELCON_STEP_WEIGHT $RELCON_VERSION $RELCON_PREVIOUS_VERSION $RELCON_STEP\" >> traffic.log",
+        // `set -u`: every variable the docs promise is set (empty or not).
+        "set -u; : \"$RELCON_RELEASE$RELCON_TARGET_RELEASE$RELCON_FROM_ENV$RELCON_OUTPUT$RELCON_COMMIT$RELCON_ARTIFACT\"; echo \"$RELCON_STEP_WEIGHT $RELCON_VERSION $RELCON_PREVIOUS_VERSION $RELCON_STEP\" >> traffic.log",
     );
     sb
 }
@@ -506,12 +507,68 @@ on_abort = "rollback"
     let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(30));
     assert_eq!(run.code, 1, "{run}");
     assert_eq!(sb.read("traffic.log"), "5 1.2.0 1.1.0 1/3\n0 1.2.0 1.1.0 1/3\n");
-    assert_eq!(sb.read("rolled-back.log"), "rollback 1.2.0\n");
+    // The rollback hook deploys what ran before (a new-user run found it
+    // handed the aborted build: a script redeploying $RELCON_VERSION would
+    // have put it back).
+    assert_eq!(sb.read("rolled-back.log"), "rollback 1.1.0 1.2.0 v2\n");
     assert_eq!(current_version(&sb), "1.1.0");
     let hist = sb.json(&["history", "prod", "--json"]);
     assert_eq!(hist.as_array().unwrap().len(), 2, "{hist}");
     let m = sb.json(&["metrics", "prod", "--json"]);
     assert_eq!(m["deployment_frequency"]["deployments"], 2, "{m}");
+    sb.run(&["audit", "verify"]).ok();
+}
+
+#[test]
+fn a_failing_traffic_hook_pauses_the_rollout_for_a_person() {
+    let h = Health::start(200);
+    let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
+    sb.script("traffic.sh", "echo 'router said no'; exit 7");
+    sb.register("1.0.0", "aaaaaaa");
+    sb.register("1.1.0", "bbbbbbb");
+    sb.run(&["deploy", "prod", "1.0.0", "--yes"]).ok();
+    // Exit 4, as for any failed hook, with the hook's words and what to do.
+    let r = sb
+        .run(&["rollout", "start", "prod", "quick", "--version", "1.1.0", "--yes"])
+        .code(4);
+    assert!(
+        r.stderr
+            .contains("traffic hook at 5 % failed: exit code 7 (its last line: router said no)")
+            && r.stderr.contains("the rollout is paused at 0 %")
+            && r.stderr.contains("relcon rollout resume prod"),
+        "{r}"
+    );
+    let st = &prod_status(&sb)["rollout"];
+    assert_eq!(
+        (&st["phase"], &st["step"]),
+        (&Value::from("paused"), &Value::from(0)),
+        "{st}"
+    );
+    // Recorded, and nothing left to drive: `rollout run` ends at once
+    // (it ran the hook every second, for ever).
+    let paused = rollout_events(&sb)
+        .into_iter()
+        .find(|(k, _)| k == "rollout.paused")
+        .expect("the pause is recorded");
+    assert!(
+        paused.1["reason"].as_str().unwrap().contains("exit code 7"),
+        "{paused:?}"
+    );
+    let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(10));
+    assert_eq!(run.code, 0, "{run}");
+    // Fixed, resumed: the driver takes the step.
+    sb.script(
+        "traffic.sh",
+        "echo \"$RELCON_STEP_WEIGHT $RELCON_VERSION $RELCON_PREVIOUS_VERSION $RELCON_STEP\" >> traffic.log",
+    );
+    sb.run(&["rollout", "resume", "prod"]).ok();
+    let run = sb.run(&["rollout", "run", "--json"]).ok();
+    assert!(
+        run.stdout
+            .starts_with(r#"{"did":"stepped","env":"prod","rollout":"quick","step":1"#),
+        "{run}"
+    );
+    assert!(sb.read("traffic.log").starts_with("5 1.1.0 1.0.0 1/3\n"), "{run}");
     sb.run(&["audit", "verify"]).ok();
 }
 

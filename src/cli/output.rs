@@ -96,6 +96,11 @@ pub fn error_json(e: &Error) -> Value {
         v["number"] = json!(number);
         v["hook_error"] = json!(message);
     }
+    if let Error::RolloutHookFailed { env, rollout, message } = e {
+        v["env"] = json!(env);
+        v["rollout"] = json!(rollout);
+        v["hook_error"] = json!(message);
+    }
     v
 }
 

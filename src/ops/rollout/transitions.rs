@@ -21,7 +21,9 @@ pub(super) fn advance_to(
         return Ok(false);
     };
     if let Target::Traffic { .. } = &r.target {
-        traffic(ctx, r, spec.weight, to, reason.as_deref())?;
+        if let Err(e) = traffic(ctx, r, spec.weight, to, reason.as_deref()) {
+            return Err(held(ctx, r, e));
+        }
     }
     let samples = ctx.store.view().rollout_samples(r.id)?;
     let analysis = summary(&samples, r.step);
@@ -260,6 +262,29 @@ pub(super) fn abort(
     Ok(true)
 }
 
+/// The router did not take a step's weight: the rollout waits for a person
+/// (paused, the hook's words recorded as the reason) instead of a driver
+/// running the hook again every second; the error exits 4.
+fn held(ctx: &mut Ctx, r: &Rollout, e: Error) -> Error {
+    let message = match &e {
+        Error::Runtime(m) => m.clone(),
+        other => other.plain(),
+    };
+    let paused = note(ctx, r, Act::Pause, Some(message.clone()));
+    let then = match paused {
+        Ok(()) => format!(
+            "; the rollout is paused at {} %: fix the hook, then `relcon rollout resume {}` (or abort it)",
+            r.weight, r.env
+        ),
+        Err(p) => format!("; pausing the rollout failed too: {}", p.plain()),
+    };
+    Error::RolloutHookFailed {
+        env: r.env.clone(),
+        rollout: r.plan.name.clone(),
+        message: format!("{message}{then}"),
+    }
+}
+
 /// The variables a traffic (or rollback) hook gets, each always set.
 pub(super) fn traffic_vars(
     ctx: &Ctx,
@@ -269,10 +294,19 @@ pub(super) fn traffic_vars(
     step: u32,
     reason: Option<&str>,
 ) -> Vec<(String, String)> {
-    let (version, previous) = match &r.target {
+    let (mut version, mut previous) = match &r.target {
         Target::Traffic { version, previous } => (version.clone(), previous.clone().unwrap_or_default()),
         Target::Flag { .. } => (String::new(), String::new()),
     };
+    // A rollback goes back to what ran before: its build is the one to
+    // deploy (as for every rollback hook), the rollout's the one left.
+    let mut target_release = String::new();
+    if action == "rollback" {
+        std::mem::swap(&mut version, &mut previous);
+        if let Ok(Some(cur)) = ctx.store.view().current_release(&r.env) {
+            target_release = cur.number.to_string();
+        }
+    }
     let build = ctx.store.view().build(&version).ok().flatten();
     let pairs = [
         ("RELCON_ACTION", action.to_string()),
@@ -282,8 +316,14 @@ pub(super) fn traffic_vars(
             "RELCON_ENV_URL",
             ctx.config.env(&r.env).and_then(|e| e.url.clone()).unwrap_or_default(),
         ),
+        ("RELCON_FROM_ENV", String::new()),
         ("RELCON_VERSION", version),
         ("RELCON_PREVIOUS_VERSION", previous),
+        // No release is recorded for a weight: set, empty, for `set -u`.
+        ("RELCON_RELEASE", String::new()),
+        ("RELCON_TARGET_RELEASE", target_release),
+        // What a deploy hook records there is not kept for a weight.
+        ("RELCON_OUTPUT", "/dev/null".to_string()),
         (
             "RELCON_COMMIT",
             build.as_ref().map(|b| b.commit.clone()).unwrap_or_default(),
@@ -321,8 +361,9 @@ pub(super) fn traffic(ctx: &Ctx, r: &Rollout, weight: u32, step: u32, reason: Op
         Ok(())
     } else {
         Err(Error::runtime(format!(
-            "traffic hook at {weight} % failed: {}",
-            out.error.unwrap_or_default()
+            "traffic hook at {weight} % failed: {}{}",
+            out.error.clone().unwrap_or_default(),
+            last_words(&out)
         )))
     }
 }
@@ -336,13 +377,26 @@ pub(super) fn rollback_hook(ctx: &Ctx, r: &Rollout, reason: Option<&str>) -> Res
     else {
         return Ok(());
     };
+    // Nothing ran before the rollout: weight 0 is all there is to go back to.
+    if matches!(&r.target, Target::Traffic { previous: None, .. }) {
+        return Ok(());
+    }
     let out = run_hook(ctx, &hook, &traffic_vars(ctx, r, "rollback", 0, r.step, reason));
     if out.ok {
         Ok(())
     } else {
         Err(Error::runtime(format!(
-            "rollback hook failed: {}",
-            out.error.unwrap_or_default()
+            "rollback hook failed: {}{}",
+            out.error.clone().unwrap_or_default(),
+            last_words(&out)
         )))
+    }
+}
+
+/// The hook's last line of output, for the error that reports it.
+fn last_words(out: &exec::HookOutcome) -> String {
+    match out.output.lines().rev().map(str::trim).find(|l| !l.is_empty()) {
+        Some(l) => format!(" (its last line: {l})"),
+        None => String::new(),
     }
 }
