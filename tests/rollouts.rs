@@ -573,6 +573,31 @@ fn a_failing_traffic_hook_pauses_the_rollout_for_a_person() {
 }
 
 #[test]
+fn a_flag_rollout_never_takes_the_flag_away_nor_lets_a_hand_undo_it() {
+    let h = Health::start(200);
+    let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
+    // On for half already: starting at 5 % would turn it off for 45 %.
+    sb.run(&["flag", "set", "prod", "checkout", "50%", "--yes"]).ok();
+    let r = sb
+        .run(&["rollout", "start", "prod", "quick", "--flag", "checkout", "--yes"])
+        .code(2);
+    assert!(r.stderr.contains("checkout in prod is on for 50 % already"), "{r}");
+    assert_eq!(flag_state(&sb), "50%");
+    sb.run(&["flag", "set", "prod", "checkout", "off", "--yes"]).ok();
+    start_flag(&sb, "quick");
+    assert_eq!(flag_state(&sb), "5%");
+    // A set by hand would be undone by the next step: refused, saying how.
+    let r = sb.run(&["flag", "set", "prod", "checkout", "80%", "--yes"]).code(2);
+    assert!(
+        r.stderr
+            .contains("checkout in prod is driven by rollout quick (step 1/3, 5 %)")
+            && r.stderr.contains("relcon rollout advance|pause|abort prod"),
+        "{r}"
+    );
+    assert_eq!(flag_state(&sb), "5%");
+}
+
+#[test]
 fn pause_stops_the_clock_and_resume_goes_on() {
     let h = Health::start(200);
     let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);

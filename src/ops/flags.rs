@@ -189,6 +189,18 @@ pub fn plan(
             targets_note(&after)
         )));
     }
+    // A progressive rollout owns the flag's percentage there: a set by hand
+    // would be undone by its next step (which only moves to the plan's
+    // next weight, downward too). The kill stays the way out.
+    if let (FlagOp::Set(_), Some(r)) = (op, super::rollout::driving(view, env, flag)?) {
+        return Err(Error::usage(format!(
+            "{flag} in {env} is driven by rollout {} (step {}/{}, {} %): its next step would undo a change by hand; `relcon rollout advance|pause|abort {env}` moves it, `relcon flag kill {env} {flag}` ends it",
+            r.plan.name,
+            r.step,
+            r.steps(),
+            r.weight
+        )));
+    }
     let mut gates = Vec::new();
     // The kill switch is the emergency path: never gated.
     if *op != FlagOp::Kill && env_cfg.flag_approvals > 0 {

@@ -176,7 +176,19 @@ pub fn start(
             )));
         }
         let target = match what {
-            What::Flag(f) => Target::Flag { flag: f.clone() },
+            What::Flag(f) => {
+                // The percentage only grows: starting below where the flag
+                // is would take it away from people who have it now.
+                let now_at = flag_state(view, &config, f, env)?;
+                let first = plan.steps.first().map_or(0, |s| s.weight);
+                if now_at.enabled && now_at.rollout > first {
+                    return Err(Error::usage(format!(
+                        "{f} in {env} is on for {} % already: rollout {} starts at {first} %, which would turn it off for the rest; set it to {first} % or less first, or use a plan that starts higher",
+                        now_at.rollout, plan.name
+                    )));
+                }
+                Target::Flag { flag: f.clone() }
+            }
             What::Version(v) => {
                 if view.build(v)?.is_none() {
                     return Err(Error::usage(format!(
