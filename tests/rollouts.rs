@@ -326,6 +326,7 @@ fn confirm_step_waits_for_a_person(b: Backend) {
     let h = Health::start(200);
     let plan = r#"[rollout.careful]
 steps = [{ weight = 10, soak = "1s" }, { weight = 50, confirm = true, soak = "1s" }, { weight = 100 }]
+analysis = { interval = "300ms", failure_limit = 2, checks = ["api"] }
 "#;
     let sb = sandbox(b, &h.url(), plan);
     start_flag(&sb, "careful");
@@ -346,7 +347,13 @@ steps = [{ weight = 10, soak = "1s" }, { weight = 50, confirm = true, soak = "1s
             .starts_with("waiting for a person to confirm 50 %"),
         "{st}"
     );
-    assert!(st["line"].as_str().unwrap().ends_with("waiting for confirm"), "{st}");
+    assert!(st["line"].as_str().unwrap().contains("· waiting for confirm"), "{st}");
+    // Past an analysis interval a re-poll is due (a driver would watch on),
+    // but the rollout still waits for the person, not for a driver.
+    std::thread::sleep(Duration::from_millis(700));
+    let st = status(&sb);
+    assert_eq!(st["due_at"], Value::Null, "{st}");
+    assert!(st["line"].as_str().unwrap().contains("· waiting for confirm"), "{st}");
     // The person says go; the driver does the rest.
     let st = sb.json(&["rollout", "advance", "prod", "--yes", "--json"]);
     assert_eq!(st["weight"], 50, "{st}");

@@ -91,10 +91,23 @@ pub fn status_of(r: &Rollout, samples: &[Sample], now: DateTime<Utc>, lease: Opt
             last: here.last().map(|s| s.measured.clone()).unwrap_or_default(),
         }
     });
-    let (waiting, due_at) = match &decision {
-        Decision::Wait { until, why } => (why.clone(), *until),
+    // Soaked, passed, and the next step is a person's: a re-poll may be due
+    // (a driver keeps watching, and aborts on failures), but what the
+    // rollout waits for is the person — nothing a missing driver would do.
+    let confirm = r.next_spec().filter(|n| n.confirm).map(|n| n.weight).filter(|_| {
+        decision == Decision::Analyse && now >= r.soak_end() && here.last().is_some_and(|s| s.verdict == Verdict::Pass)
+    });
+    let (waiting, due_at) = match (&decision, confirm) {
+        (_, Some(w)) => (
+            format!(
+                "waiting for a person to confirm {w} % (relcon rollout advance {})",
+                r.env
+            ),
+            None,
+        ),
+        (Decision::Wait { until, why }, None) => (why.clone(), *until),
         // Due now: since when, to tell a missing driver.
-        Decision::Analyse => {
+        (Decision::Analyse, None) => {
             let interval = r.plan.analysis.as_ref().map_or(0, |a| a.interval_ms as i64);
             let last = here.last().map_or(r.soak_from, |s| s.at);
             (
@@ -102,9 +115,9 @@ pub fn status_of(r: &Rollout, samples: &[Sample], now: DateTime<Utc>, lease: Opt
                 Some(last + chrono::Duration::milliseconds(interval)),
             )
         }
-        Decision::Advance { to } => (format!("step {to} due"), Some(r.soak_end())),
-        Decision::Complete => ("completion due".into(), Some(r.soak_end())),
-        Decision::Abort { why } => (format!("abort due: {why}"), Some(now)),
+        (Decision::Advance { to }, None) => (format!("step {to} due"), Some(r.soak_end())),
+        (Decision::Complete, None) => ("completion due".into(), Some(r.soak_end())),
+        (Decision::Abort { why }, None) => (format!("abort due: {why}"), Some(now)),
     };
     let due_at = if r.phase.active() { due_at } else { None };
     let live_lease = lease.is_some_and(|l| !l.expired());
