@@ -200,6 +200,16 @@ fn full_run_to_100(b: Backend) {
     // The trail names who held prod's lease for each step: the rollout.
     let trail = sb.run(&["audit"]).ok();
     assert!(trail.stdout.contains("rollout quick holds the lease"), "{trail}");
+    // An abort that comes too late says how the rollout ended (a console's
+    // driver may finish it while a person confirms the abort).
+    let late = sb
+        .run(&["rollout", "abort", "prod", "--reason", "too late", "--yes"])
+        .code(2);
+    assert!(
+        late.stderr
+            .contains("prod has no rollout running or paused: the last, quick of flag checkout, completed at 100 %"),
+        "{late}"
+    );
 }
 
 fn automatic_abort_kills_and_exports(b: Backend) {

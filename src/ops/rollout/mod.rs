@@ -98,7 +98,25 @@ fn active_by_id(view: &dyn StateView, id: u64) -> Result<Option<Rollout>> {
 }
 
 fn require_active(view: &dyn StateView, env: &str) -> Result<Rollout> {
-    active(view, env)?.ok_or_else(|| Error::usage(format!("{env} has no rollout running or paused")))
+    if let Some(r) = active(view, env)? {
+        return Ok(r);
+    }
+    // Say how the last one ended: a driver may have finished it while a
+    // person was confirming an abort.
+    let last = view.rollouts(false, 1000)?.into_iter().find(|r| r.env == env);
+    Err(Error::usage(match last {
+        Some(r) => format!(
+            "{env} has no rollout running or paused: the last, {} of {}, {} at {} %{}",
+            r.plan.name,
+            r.target.describe(),
+            r.phase.as_str(),
+            r.weight,
+            r.ended_at
+                .map(|t| format!(" at {}", t.format("%H:%M:%S UTC")))
+                .unwrap_or_default()
+        ),
+        None => format!("{env} has no rollout running or paused"),
+    }))
 }
 
 /// The version a promotion's gates are judged for: the one rolled out, or
