@@ -45,6 +45,39 @@ fn tables(k: &Keymap) -> String {
     out
 }
 
+/// docs/config.md's `[keys.MODE]`: every mode and every command a key can
+/// run, from the code (a new-user run found both lists a release behind).
+fn config_keys_section() -> String {
+    use relcon::config::{keys::MODES, Command};
+    let modes: Vec<String> = MODES.iter().map(|m| format!("`{m}`")).collect();
+    let mut out = format!("**Modes**: {}.\n\n", modes.join(", "));
+    out.push_str("**Commands** (what a key can run):\n\n| command | does | changes something |\n| --- | --- | --- |\n");
+    for c in Command::ALL {
+        let writes = if c.writes() { "yes" } else { "" };
+        out.push_str(&format!("| `{}` | {} | {writes} |\n", c.name(), c.default_desc()));
+    }
+    out
+}
+
+#[test]
+fn config_doc_lists_every_mode_and_command() {
+    const B: &str = "<!-- generated from the keymap's modes and commands: begin -->";
+    const E: &str = "<!-- generated from the keymap's modes and commands: end -->";
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/config.md");
+    let doc = std::fs::read_to_string(path).expect("docs/config.md");
+    let (Some(a), Some(b)) = (doc.find(B), doc.find(E)) else {
+        panic!("docs/config.md lacks the generated-section markers")
+    };
+    let want = format!("{B}\n{}{E}", config_keys_section());
+    if doc[a..b + E.len()] != want {
+        if std::env::var_os("UPDATE_DOCS").is_some() {
+            std::fs::write(path, format!("{}{want}{}", &doc[..a], &doc[b + E.len()..])).expect("write docs/config.md");
+            return;
+        }
+        panic!("docs/config.md's [keys.MODE] lists are out of date: run UPDATE_DOCS=1 cargo test --test docs_sync");
+    }
+}
+
 #[test]
 fn keys_doc_matches_the_default_keymap() {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/keys.md");
