@@ -520,6 +520,16 @@ on_abort = "rollback"
         "--yes",
         "--json",
     ]);
+    // A deployment meanwhile would be overwritten when the rollout
+    // completes: refused, whatever --force says.
+    let r = sb
+        .run(&["deploy", "prod", "1.0.0", "--yes", "--force", "--reason", "hotfix"])
+        .code(3);
+    assert!(
+        r.stderr
+            .contains("✖ rollout: rollout canary of version 1.2.0 is running in prod (step 1/3, 5 %)"),
+        "{r}"
+    );
     h.set(500);
     let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(30));
     assert_eq!(run.code, 1, "{run}");

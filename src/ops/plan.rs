@@ -302,7 +302,7 @@ fn gates_for(
     let approvers = view.approvers(&env.name, version)?;
     let hold = view.hold(&env.name)?;
     let checklists = before_checklists(view, config, env, version)?;
-    Ok(gates::evaluate(&GateInput {
+    let mut all = gates::evaluate(&GateInput {
         action,
         env: &env.name,
         now,
@@ -320,5 +320,35 @@ fn gates_for(
         hold: hold.as_ref(),
         checklists: &checklists,
         source_health,
+    });
+    all.extend(rollout_gate(view, &env.name, action)?);
+    Ok(all)
+}
+
+/// A traffic rollout moving `env` to another build: a deployment meanwhile
+/// would be overwritten when the rollout completes (recorded as the current
+/// release), so nothing overrides this but ending it. A rollback, the way
+/// out, is not stopped.
+fn rollout_gate(view: &dyn StateView, env: &str, action: Action) -> Result<Option<Gate>> {
+    if action == Action::Rollback {
+        return Ok(None);
+    }
+    let r = view
+        .rollouts(true, 1000)?
+        .into_iter()
+        .find(|r| r.env == env && matches!(r.target, crate::domain::rollout::Target::Traffic { .. }));
+    Ok(r.map(|r| Gate {
+        name: "rollout".into(),
+        ok: false,
+        detail: format!(
+            "rollout {} of {} is {} in {env} (step {}/{}, {} %): abort it (relcon rollout abort {env}) or let it finish",
+            r.plan.name,
+            r.target.describe(),
+            r.phase.as_str(),
+            r.step,
+            r.steps(),
+            r.weight
+        ),
+        overridable: false,
     }))
 }
