@@ -75,7 +75,9 @@ fn the_card_follows_a_rollout_and_the_key_aborts_it() {
     term.wait_for("Rollout abort in prod");
     term.wait_all(&[
         "ABORT the rollout of flag customer_portal in prod at 50 %?",
-        "the emergency path",
+        // What this plan's on_abort does (it said "sets the weight to 0").
+        "Aborting kills customer_portal in prod now",
+        "emergency path",
     ]);
     term.send("\r");
     term.wait_for("✔ prod: rollout 3/4 · 0 % · aborted");

@@ -98,6 +98,18 @@ impl Target {
             Target::Traffic { version, .. } => format!("version {version}"),
         }
     }
+
+    /// What aborting a rollout of this target does, by the plan's `on_abort`.
+    pub fn abort_effect(&self, on_abort: OnAbort, env: &str) -> String {
+        match (self, on_abort) {
+            (Target::Flag { flag }, OnAbort::Zero) => format!("sets {flag}'s percentage in {env} to 0"),
+            (Target::Flag { flag }, _) => format!("kills {flag} in {env}"),
+            (Target::Traffic { previous: Some(p), .. }, OnAbort::Rollback) => {
+                format!("sets the weight to 0, then runs {env}'s rollback hook back to {p}")
+            }
+            (Target::Traffic { .. }, _) => "sets the weight to 0".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -89,7 +89,18 @@ pub fn facts(sh: &Shared, env: &str, act: Act) -> Vec<String> {
     };
     let mut out = vec![question, format!("{}: {}", st.rollout, line_text(st, sh))];
     out.push(match act {
-        Act::Abort => "Aborting sets the weight to 0 now (the plan's on_abort): the emergency path.".to_string(),
+        Act::Abort => {
+            let on_abort = sh
+                .config
+                .rollouts
+                .get(&st.rollout)
+                .map(|p| p.on_abort)
+                .unwrap_or_default();
+            format!(
+                "Aborting {} now (the plan's on_abort): the emergency path.",
+                st.target.abort_effect(on_abort, env)
+            )
+        }
         Act::Advance => match st.weights.get(st.step as usize) {
             Some(w) => format!(
                 "Moves from {} % to {w} % now, whatever the soak and the analysis say.",
