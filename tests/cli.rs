@@ -452,3 +452,24 @@ fn with_a_tty_relcon_asks_and_a_protected_env_wants_its_name_typed() {
     assert_eq!(code, 0, "{out}");
     assert_eq!(sb.env_status("prod")["release"]["version"], "1.0");
 }
+
+/// Scripts pass `--yes` to every action: a writing command that never asks
+/// accepts it (and `-y`) and does the same as without it.
+#[test]
+fn every_writing_command_accepts_yes() {
+    let sb = Sandbox::new(&pipeline_config("\"true\"", "", "[checklist.pre]\nitems = [\"a\"]\n"));
+    sb.run(&["release", "register", "1.0", "--commit", "c1", "--yes"]).ok();
+    sb.run(&["approve", "prod", "1.0", "-y"]).ok();
+    sb.run(&["deploy", "dev", "1.0", "--yes"]).ok();
+    sb.run(&["notify", "flush", "--yes"]).ok();
+    // Refused for what they find, never for the flag.
+    for args in [
+        &["hold", "clear", "dev", "--yes"][..],
+        &["check", "prod", "pre", "1", "--yes"],
+        &["rollout", "pause", "dev", "--yes"],
+        &["rollout", "resume", "dev", "-y"],
+    ] {
+        let r = sb.run(args);
+        assert!(!r.stderr.contains("unexpected argument"), "{args:?}: {r}");
+    }
+}

@@ -6,7 +6,7 @@ mod intents;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
-pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, IncidentCmd, LedgerCmd, NotifyCmd, ReleaseCmd};
+pub use groups::{AuditCmd, ChecklistCmd, FlagCmd, HoldCmd, IncidentCmd, LedgerCmd, NeverAsks, NotifyCmd, ReleaseCmd};
 pub use intents::Asked;
 
 #[derive(Parser, Debug)]
@@ -100,6 +100,8 @@ pub enum Cmd {
         #[arg(long)]
         note: Option<String>,
         #[command(flatten)]
+        yes: NeverAsks,
+        #[command(flatten)]
         json: JsonFlag,
     },
     /// Show checklist runs for an env, or import a markdown checklist.
@@ -126,6 +128,8 @@ pub enum Cmd {
         /// The build whose run to tick (default: the open run).
         #[arg(long = "build", value_name = "VERSION")]
         version: Option<String>,
+        #[command(flatten)]
+        yes: NeverAsks,
         #[command(flatten)]
         json: JsonFlag,
     },

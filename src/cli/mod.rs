@@ -266,6 +266,7 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
                     notes,
                     commit_time,
                     json,
+                    ..
                 },
         } => write_cmds::register(
             ctx,
@@ -299,6 +300,7 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
             version,
             note,
             json,
+            ..
         } => write_cmds::approve(ctx, env, version, note.clone(), json.json),
         Cmd::Check { json, .. } => {
             let tick = cmd.tick().ok_or_else(|| Error::runtime("check: no tick"))?;
@@ -306,7 +308,7 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
         }
         Cmd::Flag { cmd } => flag_cmds::run(ctx, cmd),
         Cmd::Hold {
-            cmd: args::HoldCmd::Clear { env, reason },
+            cmd: args::HoldCmd::Clear { env, reason, .. },
         } => write_cmds::hold_clear(ctx, env, reason.clone()),
         Cmd::Resolve {
             env,
@@ -328,7 +330,7 @@ fn changes(ctx: &mut Ctx, cmd: &Cmd) -> Result<i32> {
         Cmd::Incident { cmd } => incident_cmds::run(ctx, cmd),
         Cmd::Rollout { cmd } => rollout_cmds::run(ctx, cmd),
         Cmd::Notify {
-            cmd: args::NotifyCmd::Flush { timeout, json },
+            cmd: args::NotifyCmd::Flush { timeout, json, .. },
         } => notify_cmds::flush(ctx, timeout, json.json),
         Cmd::Announce {
             env,

@@ -3,7 +3,7 @@
 
 use clap::Subcommand;
 
-use super::args::{ActionArgs, JsonFlag};
+use super::args::{ActionArgs, JsonFlag, NeverAsks};
 use super::output::print_json;
 use super::term::{self, out};
 use crate::domain::inert;
@@ -46,6 +46,8 @@ pub enum RolloutCmd {
         #[arg(long)]
         reason: Option<String>,
         #[command(flatten)]
+        yes: NeverAsks,
+        #[command(flatten)]
         json: JsonFlag,
     },
     /// Go on from where it paused (the soak resumes; paused time does not count).
@@ -53,6 +55,8 @@ pub enum RolloutCmd {
         env: String,
         #[arg(long)]
         reason: Option<String>,
+        #[command(flatten)]
+        yes: NeverAsks,
         #[command(flatten)]
         json: JsonFlag,
     },
@@ -148,8 +152,8 @@ pub fn run(ctx: &mut Ctx, cmd: &RolloutCmd) -> Result<i32> {
             }
             Ok(0)
         }
-        RolloutCmd::Pause { env, reason, json } => act(ctx, env, Act::Pause, reason, true, json.json),
-        RolloutCmd::Resume { env, reason, json } => act(ctx, env, Act::Resume, reason, true, json.json),
+        RolloutCmd::Pause { env, reason, json, .. } => act(ctx, env, Act::Pause, reason, true, json.json),
+        RolloutCmd::Resume { env, reason, json, .. } => act(ctx, env, Act::Resume, reason, true, json.json),
         RolloutCmd::Advance { env, reason, yes, json } => act(ctx, env, Act::Advance, reason, *yes, json.json),
         RolloutCmd::Abort { env, reason, yes, json } => act(ctx, env, Act::Abort, reason, *yes, json.json),
         RolloutCmd::Run { forever, json } => drive(ctx, *forever, json.json),

@@ -21,6 +21,8 @@ pub enum ReleaseCmd {
         #[arg(long, value_name = "RFC3339")]
         commit_time: Option<String>,
         #[command(flatten)]
+        yes: NeverAsks,
+        #[command(flatten)]
         json: JsonFlag,
     },
 }
@@ -45,6 +47,8 @@ pub enum HoldCmd {
         env: String,
         #[arg(long)]
         reason: Option<String>,
+        #[command(flatten)]
+        yes: NeverAsks,
     },
 }
 
@@ -235,6 +239,8 @@ pub enum NotifyCmd {
         /// Give up after this long (each sink keeps its own timeout per attempt).
         #[arg(long, default_value = "60s", value_name = "DURATION")]
         timeout: String,
+        #[command(flatten)]
+        yes: NeverAsks,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -94,7 +94,7 @@ fn verb(cmd: Cmd) -> Result<Asked, String> {
             note,
         ),
         Cmd::Hold {
-            cmd: HoldCmd::Clear { env, reason },
+            cmd: HoldCmd::Clear { env, reason, .. },
         } => confirm(Intent::HoldClear { env }, reason),
         Cmd::Resolve {
             env, outcome, reason, ..
