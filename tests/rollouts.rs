@@ -696,8 +696,14 @@ fn killing_the_flag_ends_its_rollout() {
     let h = Health::start(200);
     let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
     start_flag(&sb, "quick");
-    sb.run(&["flag", "kill", "prod", "checkout", "--reason", "errors", "--yes"])
+    let killed = sb
+        .run(&["flag", "kill", "prod", "checkout", "--reason", "errors", "--yes"])
         .ok();
+    // It says so (it printed only the flag's new state).
+    assert!(
+        killed.stdout.contains("rollout quick in prod ended: it drove checkout"),
+        "{killed}"
+    );
     let st = status(&sb);
     assert_eq!(st["phase"], "aborted", "{st}");
     // A driver finds nothing left to drive, and the flag stays off.
@@ -931,7 +937,9 @@ analysis = {{ interval = "300ms", failure_limit = 2, checks = ["absent"] }}
     assert!((seen["value"].as_f64().unwrap() - 1.2).abs() < 1e-6, "{seen}");
     assert_eq!(seen["threshold"], "> 2s");
 
-    // 2 % errors against "> 0.01": aborts, the flag killed, the value recorded.
+    // 2 % errors against "> 0.01": aborts, the flag killed, the value
+    // recorded. (Off first: a rollout does not start below where it is.)
+    sb.run(&["flag", "set", "prod", "checkout", "off", "--yes"]).ok();
     start_flag(&sb, "errors");
     let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(60));
     assert_eq!(run.code, 1, "{run}");

@@ -144,6 +144,9 @@ fn report(c: Changed, json: bool) -> Result<i32> {
                 format!(" (targets {})", r.targets.join(","))
             }
         ));
+        if let Some(name) = &c.ended_rollout {
+            out(format!("rollout {name} in {} ended: it drove {}", r.env, r.flag));
+        }
         for p in &c.exported {
             out(format!("exported {}", p.display()));
         }

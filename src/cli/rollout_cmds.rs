@@ -17,19 +17,15 @@ use crate::ops::Ctx;
 pub enum RolloutCmd {
     /// Start plan PLAN ([rollout.PLAN]) in ENV for a flag or a version
     /// (through ENV's traffic hook); passes the gates of a promotion into ENV.
+    #[command(group = clap::ArgGroup::new("what").required(true).args(["flag", "version"]))]
     Start {
         env: String,
         plan: String,
         /// Move this flag's rollout percentage.
-        #[arg(
-            long,
-            value_name = "FLAG",
-            conflicts_with = "version",
-            required_unless_present = "version"
-        )]
+        #[arg(long, value_name = "FLAG", group = "what")]
         flag: Option<String>,
         /// Move traffic to this registered build through ENV's traffic hook.
-        #[arg(long, value_name = "VERSION")]
+        #[arg(long, value_name = "VERSION", group = "what")]
         version: Option<String>,
         #[command(flatten)]
         act: ActionArgs,
@@ -83,6 +79,8 @@ pub enum RolloutCmd {
     /// Drive due steps headless (CI, a service manager); exits when nothing
     /// is left to drive (exit 1 if a rollout aborted), or keeps going with --forever.
     Run {
+        /// Keep driving (and waiting for new rollouts) until Ctrl-C, as a
+        /// service would.
         #[arg(long)]
         forever: bool,
         /// One JSON object per line for each thing done.

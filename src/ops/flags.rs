@@ -82,6 +82,8 @@ pub struct Changed {
     /// Export or on_change failures: the change itself is recorded.
     pub warnings: Vec<String>,
     pub hook_failed: Option<String>,
+    /// The progressive rollout a kill ended (its name), if it drove the flag.
+    pub ended_rollout: Option<String>,
 }
 
 /// `flag set`: gated by `flag_approvals` (approve `flag:NAME=STATE`) and a
@@ -258,8 +260,10 @@ pub fn apply(
     let now = ctx.now();
     let actor = ctx.actor.clone();
     let config = ctx.config.clone();
+    let mut ended = None;
     ctx.store.transact(now, &actor, &mut |view| {
         let p = plan(view, &config, &actor, env, flag, op)?;
+        ended = p.ends_rollout.as_ref().map(|r| r.plan.name.clone());
         let action = format!("flag {}", op.name());
         let overridden = super::policy::judge(&action, env, &p.gates, force)?;
         let mut events = Vec::new();
@@ -297,7 +301,9 @@ pub fn apply(
     // Test-only (debug builds): a test SIGKILLs the process here, between
     // the commit and the export, to prove the next process repairs it.
     crate::flags::publish::test_pause("RELCON_TEST_PAUSE_BEFORE_EXPORT");
-    published(ctx, env, flag, reason.as_deref())
+    let mut changed = published(ctx, env, flag, reason.as_deref())?;
+    changed.ended_rollout = ended;
+    Ok(changed)
 }
 
 /// The event that records a flag moving from `before` to `after`, for a
@@ -351,6 +357,7 @@ pub fn published(ctx: &mut Ctx, env: &str, flag: &str, reason: Option<&str>) -> 
         exported,
         warnings,
         hook_failed,
+        ended_rollout: None,
     })
 }
 

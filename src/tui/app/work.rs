@@ -74,7 +74,7 @@ impl App {
         if self.running.iter().any(|r| r.hook) && !armed {
             self.quit_armed = true;
             self.set_status(
-                "a hook is running: x cancels it; q again leaves now (the deployment will show as interrupted)",
+                "a hook is running: x cancels it; q again leaves it running unwatched (its deployment will show as interrupted)",
                 State::Warn,
             );
         } else {
