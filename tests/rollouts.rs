@@ -547,6 +547,48 @@ on_abort = "rollback"
 }
 
 #[test]
+fn a_rollback_during_a_traffic_rollout_ends_it_at_weight_0() {
+    let h = Health::start(200);
+    let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
+    for (v, c) in [("1.0.0", "aaaaaaa"), ("1.1.0", "bbbbbbb"), ("1.2.0", "ccccccc")] {
+        sb.register(v, c);
+    }
+    sb.run(&["deploy", "prod", "1.0.0", "--yes"]).ok();
+    sb.run(&["deploy", "prod", "1.1.0", "--yes"]).ok();
+    sb.json(&[
+        "rollout",
+        "start",
+        "prod",
+        "quick",
+        "--version",
+        "1.2.0",
+        "--yes",
+        "--json",
+    ]);
+    // The emergency path is open during a rollout; the rollout then must
+    // not complete over it (its completion records its build as current).
+    sb.run(&["rollback", "prod", "--yes", "--reason", "1.1.0 is bad"]).ok();
+    let run = finish(sb.spawn_as("ana", &["rollout", "run"]), Duration::from_secs(30));
+    assert_eq!(run.code, 1, "{run}");
+    assert!(
+        run.stdout
+            .contains("prod's release changed during the rollout: v3 1.0.0"),
+        "{run}"
+    );
+    assert_eq!(sb.read("traffic.log"), "5 1.2.0 1.1.0 1/3\n0 1.2.0 1.1.0 1/3\n");
+    // Weight 0 only: the person's rollback stands, no second one ran (the
+    // log holds the person's, with every variable set).
+    assert_eq!(sb.read("rolled-back.log"), "rollback 1.0.0 1.1.0 v1 3\n");
+    assert_eq!(current_version(&sb), "1.0.0");
+    let (k, body) = rollout_events(&sb).pop().unwrap();
+    assert_eq!(
+        (k.as_str(), body["action"].as_str()),
+        ("rollout.aborted", Some("zero")),
+        "{body}"
+    );
+}
+
+#[test]
 fn a_failing_traffic_hook_pauses_the_rollout_for_a_person() {
     let h = Health::start(200);
     let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);

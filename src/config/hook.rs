@@ -24,6 +24,7 @@ pub const HOOK_VARS: &[&str] = &[
     "env_url",
     "from_env",
     "version",
+    "previous_version",
     "commit",
     "artifact",
     "release",

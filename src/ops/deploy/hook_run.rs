@@ -90,6 +90,9 @@ fn record_step(ctx: &mut Ctx, env: &str, number: u64, step: &str, state: &str) -
 /// when it does not apply), so `set -u` scripts work.
 pub fn hook_env(ctx: &Ctx, p: &Plan, reason: Option<&str>) -> Vec<(String, String)> {
     let env_url = ctx.config.env(&p.env).and_then(|e| e.url.clone()).unwrap_or_default();
+    // What it replaces (read before the new release is recorded as current).
+    let current = ctx.store.view().current_release(&p.env).ok().flatten();
+    let previous = current.as_ref().map(|r| r.version.clone()).unwrap_or_default();
     let pairs = [
         ("RELCON_ACTION", p.action.as_str().to_string()),
         ("RELCON_PROJECT", ctx.config.project.name.clone()),
@@ -97,6 +100,7 @@ pub fn hook_env(ctx: &Ctx, p: &Plan, reason: Option<&str>) -> Vec<(String, Strin
         ("RELCON_ENV_URL", env_url),
         ("RELCON_FROM_ENV", p.from_env.clone().unwrap_or_default()),
         ("RELCON_VERSION", p.build.version.clone()),
+        ("RELCON_PREVIOUS_VERSION", previous),
         ("RELCON_COMMIT", p.build.commit.clone()),
         ("RELCON_ARTIFACT", p.build.artifact.clone().unwrap_or_default()),
         ("RELCON_RELEASE", p.next_number.to_string()),
@@ -111,7 +115,7 @@ pub fn hook_env(ctx: &Ctx, p: &Plan, reason: Option<&str>) -> Vec<(String, Strin
     // What earlier hooks recorded: for the release being replaced, and for
     // a rollback's target. A ledger that cannot be read here leaves them out.
     let db = ctx.store.db();
-    if let Ok(Some(current)) = ctx.store.view().current_release(&p.env) {
+    if let Some(current) = current {
         if let Ok(o) = outputs_of(db, &p.env, current.number) {
             vars.extend(outputs::vars("CURRENT", &o));
         }

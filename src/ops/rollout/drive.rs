@@ -138,6 +138,20 @@ fn tick_one(ctx: &mut Ctx, driver: &mut Driver, r: &Rollout, report: &mut TickRe
         report.next = earliest(report.next, now + chrono::Duration::seconds(1));
         return Ok(());
     }
+    if let Some(why) = superseded(ctx, r)? {
+        // Its completion would record its build over what runs now: weight
+        // 0 and nothing more (a rollback hook would undo the person's).
+        let mut zero = r.clone();
+        zero.plan.on_abort = crate::domain::rollout::OnAbort::Zero;
+        if super::abort(ctx, &mut driver.leases, &zero, true, &why, None, Vec::new())? {
+            report.did.push(Did::Aborted {
+                env,
+                rollout: name,
+                why,
+            });
+        }
+        return Ok(());
+    }
     let samples = ctx.store.view().rollout_samples(r.id)?;
     let busy = |report: &mut TickReport| {
         report.did.push(Did::Busy {
@@ -357,4 +371,27 @@ pub fn spawn_driver(mut ctx: Ctx, mut on: Box<dyn FnMut(&Did) + Send>) -> Option
         cancel,
         thread: Some(thread),
     })
+}
+
+/// Why a traffic rollout no longer stands on what it started from: the
+/// environment's current release changed under it (a rollback, an
+/// interrupted deployment resolved), so it must not complete.
+fn superseded(ctx: &Ctx, r: &Rollout) -> Result<Option<String>> {
+    let crate::domain::rollout::Target::Traffic { previous, .. } = &r.target else {
+        return Ok(None);
+    };
+    let now = ctx.store.view().current_release(&r.env)?;
+    if now.as_ref().map(|c| &c.version) == previous.as_ref() {
+        return Ok(None);
+    }
+    Ok(Some(match now {
+        Some(c) => format!(
+            "{}'s release changed during the rollout: v{} {} ({})",
+            r.env,
+            c.number,
+            c.version,
+            c.description()
+        ),
+        None => format!("{}'s release changed during the rollout", r.env),
+    }))
 }
