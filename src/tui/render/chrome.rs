@@ -16,10 +16,29 @@ use crate::tui::views::{team, View};
 /// The tabs in four widths: with the project name, without it, with short
 /// view names, and those without the "relcon" label, whichever fits first.
 fn tab_spans(app: &App, theme: &Theme, project: Option<&str>, short: bool) -> Vec<Span<'static>> {
-    tab_spans_labelled(app, theme, project, short, true)
+    tab_spans_labelled(app, theme, project, short, true, false)
 }
 
-fn tab_spans_labelled(app: &App, theme: &Theme, project: Option<&str>, short: bool, label: bool) -> Vec<Span<'static>> {
+/// The views with a tab: the Rollouts tab once there is something to show
+/// there (a plan in the config), or while it is open — it costs the header
+/// a tab's room.
+fn shown_views(app: &App) -> impl Iterator<Item = View> + '_ {
+    let rollouts = !app.shared.config.rollouts.is_empty();
+    View::ALL
+        .into_iter()
+        .filter(move |v| *v != View::Rollouts || rollouts || app.view == *v)
+}
+
+/// The tabs; `keys_only`: the other views' keys without their titles (the
+/// narrowest form, so the view shown always has its tab).
+fn tab_spans_labelled(
+    app: &App,
+    theme: &Theme,
+    project: Option<&str>,
+    short: bool,
+    label: bool,
+    keys_only: bool,
+) -> Vec<Span<'static>> {
     let mut spans = if label {
         vec![Span::styled(" relcon ", theme.accent())]
     } else {
@@ -28,13 +47,7 @@ fn tab_spans_labelled(app: &App, theme: &Theme, project: Option<&str>, short: bo
     if let Some(p) = project {
         spans.push(Span::styled(format!("{} ", text(p)), theme.muted()));
     }
-    // The Rollouts tab once there is something to show there (a plan in
-    // the config), or while it is open: it costs the header a tab's room.
-    let rollouts = !app.shared.config.rollouts.is_empty();
-    for v in View::ALL
-        .into_iter()
-        .filter(|v| *v != View::Rollouts || rollouts || app.view == *v)
-    {
+    for v in shown_views(app) {
         let key = app
             .shared
             .keymap
@@ -54,7 +67,11 @@ fn tab_spans_labelled(app: &App, theme: &Theme, project: Option<&str>, short: bo
             _ => v.title(),
         };
         spans.push(Span::styled("│", theme.muted()));
-        spans.push(Span::styled(format!(" {key}{title} "), style));
+        if keys_only && v != app.view && !key.is_empty() {
+            spans.push(Span::styled(format!(" {}", key), style));
+        } else {
+            spans.push(Span::styled(format!(" {key}{title} "), style));
+        }
     }
     spans
 }
@@ -70,7 +87,7 @@ pub fn tab_at(app: &App, width: u16, x: u16) -> Option<View> {
         let w = cols(&s.content);
         if after_bar {
             if (col..col + w).contains(&usize::from(x)) {
-                return View::ALL.get(view).copied();
+                return shown_views(app).nth(view);
             }
             view += 1;
         }
@@ -120,14 +137,15 @@ fn tab_layout(app: &App, theme: &Theme, width: usize) -> TabLayout {
     // names only, then a count, then nothing.
     // Each form is built only when the wider ones did not fit (the first
     // usually does): this runs on every frame.
-    let mut tab_forms: [Option<Vec<Span<'static>>>; 4] = Default::default();
+    let mut tab_forms: [Option<Vec<Span<'static>>>; 5] = Default::default();
     let mut form = |i: usize| -> Vec<Span<'static>> {
         tab_forms[i]
             .get_or_insert_with(|| match i {
                 0 => tab_spans(app, theme, Some(&project), false),
                 1 => tab_spans(app, theme, None, false),
                 2 => tab_spans(app, theme, None, true),
-                _ => tab_spans_labelled(app, theme, None, true, false),
+                3 => tab_spans_labelled(app, theme, None, true, false, false),
+                _ => tab_spans_labelled(app, theme, None, true, false, true),
             })
             .clone()
     };
@@ -145,9 +163,17 @@ fn tab_layout(app: &App, theme: &Theme, width: usize) -> TabLayout {
         return (tabs, None, me, incident);
     }
     // Too narrow for the whole name: the name before its "@", cut to the
-    // room left with a "…". The incident and read-only marks stay whole.
-    let tabs = form(3);
-    let room = width.saturating_sub(used(&tabs) + cols(&incident) + cols(read_only) + 2);
+    // room left with a "…" (titled tabs while a few letters of it fit, then
+    // only the keys but the shown view's). The incident and read-only marks
+    // stay whole.
+    let marks = cols(&incident) + cols(read_only) + 2;
+    let titled = form(3);
+    let tabs = if used(&titled) + marks + 4 <= width {
+        titled
+    } else {
+        form(4)
+    };
+    let room = width.saturating_sub(used(&tabs) + marks);
     let me = format!("{incident}{}{read_only} ", fit(who(&app.shared.actor), room));
     (tabs, None, me, incident)
 }

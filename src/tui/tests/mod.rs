@@ -9,6 +9,7 @@ mod nearby;
 mod pace;
 mod read_only;
 mod reuse;
+mod tabs;
 mod team;
 
 use std::sync::Arc;
