@@ -82,6 +82,8 @@ format = "slack"
     // Still down: flush fails (non-zero) and leaves it pending.
     let run = sb.run(&["notify", "flush", "--timeout", "5s"]);
     assert_eq!(run.code, 1, "{run}");
+    // Said once, by the flush itself (not also by the after-command word).
+    assert!(!run.stderr.contains("not delivered yet"), "{run}");
     assert_eq!(sink(&status(&sb), "team")["pending"], 1);
 
     // The outbox is not history: verify does not flag it, rebuild keeps it.

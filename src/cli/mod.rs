@@ -176,8 +176,15 @@ fn dispatch(cli: &Cli, cmd: &Cmd) -> Result<i32> {
                 n.stop(std::time::Duration::from_secs(2));
             }
             // What this command recorded is announced now, within a small
-            // budget; what is not delivered stays in the outbox.
-            if let Some(word) = ops::notify::after_command(&ctx) {
+            // budget; what is not delivered stays in the outbox. (`notify
+            // flush` delivers and reports that itself.)
+            let flushed = matches!(
+                cmd,
+                Cmd::Notify {
+                    cmd: args::NotifyCmd::Flush { .. }
+                }
+            );
+            if let Some(word) = ops::notify::after_command(&ctx).filter(|_| !flushed) {
                 term::err(format!("warning: {word}"));
             }
             done
