@@ -200,6 +200,19 @@ fn full_run_to_100(b: Backend) {
     // The trail names who held prod's lease for each step: the rollout.
     let trail = sb.run(&["audit"]).ok();
     assert!(trail.stdout.contains("rollout quick holds the lease"), "{trail}");
+    // Each step in words (the trail showed the bare kind).
+    assert!(
+        trail
+            .stdout
+            .contains("rollout quick step 2/3: 5 → 25 % (by the driver)"),
+        "{trail}"
+    );
+    assert!(
+        trail
+            .stdout
+            .contains("rollout quick of flag checkout completed at 100 %"),
+        "{trail}"
+    );
     // An abort that comes too late says how the rollout ended (a console's
     // driver may finish it while a person confirms the abort).
     let late = sb

@@ -135,6 +135,43 @@ pub fn summary(e: &Event) -> String {
             b.s("text")
         ),
         kind::FLAG_CHANGED => flag_changed(&b),
+        k if k.starts_with("rollout.") => rollout(k, &b),
+        other => other.to_string(),
+    }
+}
+
+/// A rollout's event in words (the trail and notifications showed its kind).
+fn rollout(kind: &str, b: &Fields) -> String {
+    let name = b.s("rollout");
+    let t = b.0.get("target");
+    let field = |k: &str| t.and_then(|t| t.get(k)).and_then(|v| v.as_str()).unwrap_or("");
+    let target = match field("kind") {
+        "flag" => format!("flag {}", field("flag")),
+        _ => format!("version {}", field("version")),
+    };
+    let weight = b.u("weight").unwrap_or(0);
+    let why = |k: &str| {
+        let r = b.s(k);
+        if r.is_empty() {
+            r
+        } else {
+            format!(": {r}")
+        }
+    };
+    match kind {
+        kind::ROLLOUT_STARTED => format!("rollout {name} of {target} started{}", why("reason")),
+        kind::ROLLOUT_STEP => format!(
+            "rollout {name} step {}/{}: {} → {weight} % (by the {}){}",
+            b.u("step").unwrap_or(0),
+            b.u("steps").unwrap_or(0),
+            b.u("from_weight").unwrap_or(0),
+            b.s("by"),
+            why("reason")
+        ),
+        kind::ROLLOUT_PAUSED => format!("rollout {name} paused at {weight} %{}", why("reason")),
+        kind::ROLLOUT_RESUMED => format!("rollout {name} resumed at {weight} %{}", why("reason")),
+        kind::ROLLOUT_ABORTED => format!("rollout {name} of {target} ABORTED at {weight} %{}", why("why")),
+        kind::ROLLOUT_COMPLETED => format!("rollout {name} of {target} completed at {weight} %"),
         other => other.to_string(),
     }
 }
