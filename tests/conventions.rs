@@ -57,9 +57,23 @@ fn the_man_page_is_roff_on_stdout() {
         ".SH SYNOPSIS",
         ".SH OPTIONS",
         ".SH SUBCOMMANDS",
+        ".SH \"EXIT STATUS\"",
+        ".SH ENVIRONMENT",
         ".SH VERSION",
     ] {
         assert!(r.stdout.contains(section), "no {section}");
+    }
+    // What scripts branch on, and every variable relcon reads, before the version.
+    let exit = r.stdout.find(".SH \"EXIT STATUS\"").unwrap();
+    assert!(exit < r.stdout.find(".SH VERSION").unwrap());
+    for var in [
+        "RELCON_CONFIG",
+        "RELCON_USER",
+        "RELCON_LEDGER_URL",
+        "RELCON_READ_ONLY",
+        "NO_COLOR",
+    ] {
+        assert!(r.stdout[exit..].contains(var), "{var} in ENVIRONMENT");
     }
     assert!(r.stdout.contains("relcon\\-promote"), "subcommands are listed");
 }
