@@ -797,6 +797,64 @@ fn start_passes_the_gates_of_a_promotion() {
 }
 
 #[test]
+fn a_version_rollout_carries_the_build_its_source_runs() {
+    let h = Health::start(200);
+    let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
+    // prod is promoted into from staging.
+    let cfg = sb.read("relcon.toml").replace(
+        "[[environment]]\nname = \"prod\"",
+        "[[environment]]\nname = \"staging\"\ndeploy = \"true\"\n\n[[environment]]\nname = \"prod\"\npromote_from = \"staging\"",
+    );
+    sb.write("relcon.toml", &cfg);
+    for (v, c) in [("1.0.0", "aaaaaaa"), ("1.1.0", "bbbbbbb")] {
+        sb.register(v, c);
+    }
+    sb.run(&["deploy", "staging", "1.0.0", "--yes"]).ok();
+    sb.run(&["promote", "staging", "prod", "--yes"]).ok();
+    // 1.1.0 never went through staging: a gate, as for a promotion.
+    let r = sb
+        .run(&["rollout", "start", "prod", "quick", "--version", "1.1.0", "--yes"])
+        .code(3);
+    assert!(
+        r.stderr
+            .contains("✖ source: staging runs 1.0.0, not 1.1.0: a rollout into prod carries staging's build"),
+        "{r}"
+    );
+    assert!(rollout_events(&sb).is_empty());
+    // Once staging runs it, the rollout starts; a reason overrides, recorded.
+    sb.run(&["deploy", "staging", "1.1.0", "--yes"]).ok();
+    sb.json(&[
+        "rollout",
+        "start",
+        "prod",
+        "quick",
+        "--version",
+        "1.1.0",
+        "--yes",
+        "--json",
+    ]);
+    sb.run(&["rollout", "abort", "prod", "--yes", "--reason", "next"]).ok();
+    sb.register("1.2.0", "ccccccc");
+    sb.run(&[
+        "rollout",
+        "start",
+        "prod",
+        "quick",
+        "--version",
+        "1.2.0",
+        "--yes",
+        "--force",
+        "--reason",
+        "hotfix straight to prod",
+    ])
+    .ok();
+    assert!(sb
+        .audit()
+        .iter()
+        .any(|e| e["kind"] == "gate.overridden" && e["body"]["gates"][0]["name"] == "source"));
+}
+
+#[test]
 fn bad_plans_name_file_line_and_column() {
     let cases = [
         (
