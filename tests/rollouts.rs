@@ -602,6 +602,27 @@ fn a_rollback_during_a_traffic_rollout_ends_it_at_weight_0() {
 }
 
 #[test]
+fn a_driver_leaves_alone_the_rollout_a_person_is_acting_on() {
+    use relcon::ops::rollout::{tick, Did, Driver};
+    let h = Health::start(200);
+    let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);
+    start_flag(&sb, "quick");
+    let config = relcon::config::Config::load(&sb.config_path()).unwrap();
+    let mut ctx = relcon::ops::Ctx::open(config, "ana".into(), std::sync::Arc::new(chrono::Utc::now)).unwrap();
+    // The console's abort dialog is open on prod: due or not, nothing moves.
+    let mut driver = Driver::default();
+    *driver.held.lock().unwrap() = Some("prod".into());
+    std::thread::sleep(Duration::from_millis(1200));
+    let report = tick(&mut ctx, &mut driver).unwrap();
+    assert!(report.did.is_empty() && report.drivable == 1, "{report:?}");
+    assert_eq!(status(&sb)["analysis"]["samples"], 0);
+    // Closed: the driver takes it from there.
+    *driver.held.lock().unwrap() = None;
+    let report = tick(&mut ctx, &mut driver).unwrap();
+    assert!(matches!(report.did.first(), Some(Did::Sampled { .. })), "{report:?}");
+}
+
+#[test]
 fn a_failing_traffic_hook_pauses_the_rollout_for_a_person() {
     let h = Health::start(200);
     let sb = sandbox(Backend::Sqlite, &h.url(), QUICK);

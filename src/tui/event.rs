@@ -101,6 +101,9 @@ pub enum Effect {
         key: FlagHistoryKey,
         seq: u64,
     },
+    /// This console's rollout driver leaves this env alone while a person
+    /// acts on its rollout (None: every env again).
+    HoldRollout(Option<String>),
 }
 
 /// What the worker runs: an intent as the person confirmed it, or one of

@@ -133,6 +133,7 @@ fn apply(backend: &Backend, effects: Vec<Effect>) {
             Effect::Preview { id, intent } => backend.preview(id, intent),
             Effect::Run { id, job } => backend.run(id, job),
             Effect::Cancel => backend.cancel(),
+            Effect::HoldRollout(env) => backend.hold_rollout(env),
             Effect::Commits(key) => backend.commits(key),
             Effect::FlagHistory { key, seq } => backend.flag_history(key, seq),
         }

@@ -46,7 +46,7 @@ pub fn serve(ctx: &mut Ctx, app: &mut App, effects: Vec<Effect>) {
                 out.extend(app.update(Msg::Finished { id, result }));
                 out
             }
-            Effect::Cancel => Vec::new(),
+            Effect::Cancel | Effect::HoldRollout(_) => Vec::new(),
             Effect::FlagHistory { key, seq } => {
                 let result = flag_history_of(ctx, &key);
                 app.update(Msg::FlagHistory {

@@ -101,7 +101,13 @@ pub struct TickReport {
 #[derive(Debug, Default)]
 pub struct Driver {
     pub leases: Leases,
+    /// The env whose rollout a person is acting on in this console (an
+    /// abort or advance dialog open): not stepped meanwhile.
+    pub held: Held,
 }
+
+/// Shared with the console: the env its person is acting on, if any.
+pub type Held = std::sync::Arc<std::sync::Mutex<Option<String>>>;
 
 fn earliest(a: Option<DateTime<Utc>>, b: DateTime<Utc>) -> Option<DateTime<Utc>> {
     Some(a.map_or(b, |a| a.min(b)))
@@ -132,6 +138,18 @@ pub fn tick(ctx: &mut Ctx, driver: &mut Driver) -> Result<TickReport> {
 fn tick_one(ctx: &mut Ctx, driver: &mut Driver, r: &Rollout, report: &mut TickReport) -> Result<()> {
     let now = ctx.now();
     let (env, name) = (r.env.clone(), r.plan.name.clone());
+    // A person here is deciding about it (an abort dialog open): the
+    // driver must not finish it under them.
+    let held = driver
+        .held
+        .lock()
+        .map(|h| h.as_deref() == Some(env.as_str()))
+        .unwrap_or(false);
+    if held {
+        report.drivable += 1;
+        report.next = earliest(report.next, now + chrono::Duration::milliseconds(500));
+        return Ok(());
+    }
     if ctx.store.view().in_flight(&env)?.is_some() {
         // A deployment holds the environment: wait for it.
         report.drivable += 1;
@@ -270,7 +288,15 @@ const IDLE_WAIT: Duration = Duration::from_secs(30);
 /// sleeping until the next thing is due — woken early by any new event.
 /// Returns how many rollouts this driver saw abort.
 pub fn run(ctx: &mut Ctx, forever: bool, cancel: &CancelToken, on: &mut dyn FnMut(&Did)) -> Result<u32> {
-    let mut driver = Driver::default();
+    run_held(ctx, forever, cancel, Held::default(), on)
+}
+
+/// [`run`], leaving alone the env `held` names while it names one.
+fn run_held(ctx: &mut Ctx, forever: bool, cancel: &CancelToken, held: Held, on: &mut dyn FnMut(&Did)) -> Result<u32> {
+    let mut driver = Driver {
+        held,
+        ..Driver::default()
+    };
     let mut aborts = 0;
     // A store that can be woken sleeps out each wait whole: cancelling wakes
     // it. (Forgotten on return: a console retries `run` on the same token.)
@@ -336,7 +362,18 @@ fn wait_or_cancel(ctx: &mut Ctx, wait: Duration, cancel: &CancelToken, wakeable:
 /// the handle lives; dropping it stops the thread and gives up its leases.
 pub struct DriverHandle {
     cancel: CancelToken,
+    held: Held,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl DriverHandle {
+    /// Leave `env`'s rollout alone while a person acts on it here (None:
+    /// drive every env again). Other drivers, elsewhere, go on.
+    pub fn hold(&self, env: Option<String>) {
+        if let Ok(mut h) = self.held.lock() {
+            *h = env;
+        }
+    }
 }
 
 impl Drop for DriverHandle {
@@ -356,10 +393,12 @@ pub fn spawn_driver(mut ctx: Ctx, mut on: Box<dyn FnMut(&Did) + Send>) -> Option
     }
     let cancel = CancelToken::default();
     let token = cancel.clone();
+    let held = Held::default();
+    let mine = held.clone();
     let thread = std::thread::Builder::new()
         .name("relcon-rollouts".into())
         .spawn(move || loop {
-            match run(&mut ctx, true, &token, &mut *on) {
+            match run_held(&mut ctx, true, &token, mine.clone(), &mut *on) {
                 Ok(_) => return,
                 // A ledger that went away: try again shortly, unless stopped.
                 Err(_) if !token.is_cancelled() => std::thread::sleep(Duration::from_secs(1)),
@@ -369,6 +408,7 @@ pub fn spawn_driver(mut ctx: Ctx, mut on: Box<dyn FnMut(&Did) + Send>) -> Option
         .ok()?;
     Some(DriverHandle {
         cancel,
+        held,
         thread: Some(thread),
     })
 }

@@ -63,6 +63,9 @@ pub struct App {
     pub queued: std::collections::VecDeque<ratatui::crossterm::event::KeyEvent>,
     /// A hook's dialog hidden with Esc while it ran: `o` shows it again.
     pub hidden: Option<Box<Dialog>>,
+    /// The env whose rollout this console's driver leaves alone (a person
+    /// has its abort or advance dialog open), as last told to the driver.
+    pub held_rollout: Option<String>,
     /// Lines given to `:`, oldest first (Up/Down recall them).
     pub cmd_history: Vec<String>,
     quit_armed: bool,
@@ -127,6 +130,7 @@ impl App {
             quit: false,
             queued: Default::default(),
             hidden: None,
+            held_rollout: None,
             cmd_history: Vec::new(),
             quit_armed: false,
             next_id: 1,
@@ -145,7 +149,27 @@ impl App {
             View::Flags => v.flags.want_history(sh),
             _ => Vec::new(),
         });
+        effects.extend(self.hold_rollout());
         effects
+    }
+
+    /// While a person has a rollout's abort or advance dialog open (not yet
+    /// done), this console's driver must not move that rollout under them
+    /// (a new-user run: it completed at 100 % while the abort was typed).
+    fn hold_rollout(&mut self) -> Option<Effect> {
+        use crate::ops::intent::Intent;
+        let wanted = self.popups.iter().find_map(|p| match p {
+            Popup::Dialog(d) if !matches!(d.phase, crate::tui::dialogs::Phase::Done(_)) => match &d.intent {
+                Intent::Rollout { env, .. } => Some(env.clone()),
+                _ => None,
+            },
+            _ => None,
+        });
+        if wanted == self.held_rollout {
+            return None;
+        }
+        self.held_rollout = wanted.clone();
+        Some(Effect::HoldRollout(wanted))
     }
 
     fn on_message(&mut self, msg: Msg) -> Vec<Effect> {

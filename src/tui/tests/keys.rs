@@ -104,3 +104,32 @@ fn flag_keys_plan_the_change_they_name() {
         }]
     ));
 }
+
+/// While a rollout's abort (or advance) dialog is open, this console's driver is told to leave that
+/// env alone; once it is gone, to drive it again.
+#[test]
+fn an_open_rollout_dialog_holds_the_consoles_driver() {
+    use crate::ops::intent::Intent;
+    use crate::tui::dialogs::{Dialog, Popup};
+    use crate::tui::event::Effect;
+    use crate::tui::Msg;
+    let (_d, mut ctx) = super::ctx();
+    let mut a = super::app(&mut ctx, false);
+    let intent = Intent::Rollout {
+        env: "prod".into(),
+        act: crate::ops::rollout::Act::Abort,
+    };
+    a.popups
+        .push(Popup::Dialog(Box::new(Dialog::new(7, intent, None, Vec::new(), None))));
+    let fx = a.update(Msg::Clock(a.shared.now));
+    assert!(fx.contains(&Effect::HoldRollout(Some("prod".into()))), "{fx:?}");
+    assert!(
+        !a.update(Msg::Clock(a.shared.now))
+            .iter()
+            .any(|e| matches!(e, Effect::HoldRollout(_))),
+        "said once"
+    );
+    a.popups.clear();
+    let fx = a.update(Msg::Clock(a.shared.now));
+    assert!(fx.contains(&Effect::HoldRollout(None)), "{fx:?}");
+}

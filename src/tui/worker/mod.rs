@@ -34,7 +34,7 @@ pub struct Backend {
     actor: String,
     cancel: Arc<Mutex<Option<CancelToken>>>,
     /// Drives due rollout steps while the console is open (DESIGN §12).
-    _rollouts: Option<crate::ops::rollout::DriverHandle>,
+    rollouts: Option<crate::ops::rollout::DriverHandle>,
     /// Stops the watcher thread when the console closes.
     watching: watcher::Watching,
 }
@@ -134,13 +134,20 @@ impl Backend {
         );
         Ok(Backend {
             watching: watch_stop,
-            _rollouts: rollouts,
+            rollouts,
             reader: rtx,
             worker: wtx,
             git,
             actor: ctx.actor.clone(),
             cancel: Arc::new(Mutex::new(None)),
         })
+    }
+
+    /// See [`Effect::HoldRollout`](crate::tui::event::Effect::HoldRollout).
+    pub fn hold_rollout(&self, env: Option<String>) {
+        if let Some(d) = &self.rollouts {
+            d.hold(env);
+        }
     }
 
     pub fn query(&self, q: Query) {
