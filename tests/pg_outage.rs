@@ -6,21 +6,24 @@
 
 mod common;
 
-use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::pg;
-use common::{finish, pipeline_config, Backend, Sandbox};
+use common::{finish, pipeline_config, wait_until, Backend, Sandbox};
 
 /// Hooks that say they started, then wait for `go` before succeeding.
 const HOOK: &str = r#"{ run = "touch started; while [ ! -f go ]; do sleep 0.05; done; echo deployed" }"#;
 
-fn wait_for(path: &Path) {
-    let until = Instant::now() + Duration::from_secs(30);
-    while !path.exists() {
-        assert!(Instant::now() < until, "{} never appeared", path.display());
-        std::thread::sleep(Duration::from_millis(20));
-    }
+/// A deployment of 1.0 to dev by ana, its hook started and waiting for `go`.
+fn deploying(sb: &Sandbox) -> std::process::Child {
+    sb.register("1.0", "c1");
+    let deploy = sb.spawn_as("ana", &["deploy", "dev", "1.0", "--yes"]);
+    let started = sb.root().join("started");
+    assert!(
+        wait_until(Duration::from_secs(30), || started.exists()),
+        "the hook never started"
+    );
+    deploy
 }
 
 /// End every session relcon has open on the sandbox's database.
@@ -35,9 +38,7 @@ fn end_sessions(sb: &Sandbox) -> i64 {
 fn a_hook_that_outlives_its_connection_has_its_result_recorded() {
     let Some(b) = Backend::postgres() else { return };
     let sb = Sandbox::on(b, &pipeline_config(HOOK, "", ""));
-    sb.register("1.0", "c1");
-    let deploy = sb.spawn_as("ana", &["deploy", "dev", "1.0", "--yes"]);
-    wait_for(&sb.root().join("started"));
+    let deploy = deploying(&sb);
     assert!(end_sessions(&sb) >= 1, "the deploy's connections");
     std::fs::write(sb.root().join("go"), "").unwrap();
     let r = finish(deploy, Duration::from_secs(60)).ok();
@@ -50,9 +51,7 @@ fn a_hook_that_outlives_its_connection_has_its_result_recorded() {
 fn a_result_the_ledger_cannot_take_says_what_happened_and_how_to_settle_it() {
     let Some(b) = Backend::postgres() else { return };
     let sb = Sandbox::on(b, &pipeline_config(HOOK, "", ""));
-    sb.register("1.0", "c1");
-    let deploy = sb.spawn_as("ana", &["deploy", "dev", "1.0", "--yes"]);
-    wait_for(&sb.root().join("started"));
+    let deploy = deploying(&sb);
     // The ledger's database refuses every new session until allowed again.
     let db = sb.query_text("SELECT current_database()").unwrap();
     // From another database: a session cannot lock out its own.

@@ -10,6 +10,7 @@ pub mod commits;
 pub mod deploy;
 pub mod diff;
 pub mod exports;
+mod flag_change;
 pub mod flag_state;
 pub mod flags;
 pub mod health;

@@ -333,10 +333,8 @@ fn rollout_gate(view: &dyn StateView, env: &str, action: Action) -> Result<Optio
     if action == Action::Rollback {
         return Ok(None);
     }
-    let r = view
-        .rollouts(true, 1000)?
-        .into_iter()
-        .find(|r| r.env == env && matches!(r.target, crate::domain::rollout::Target::Traffic { .. }));
+    let r = super::rollout::active(view, env)?
+        .filter(|r| matches!(r.target, crate::domain::rollout::Target::Traffic { .. }));
     Ok(r.map(|r| Gate {
         name: "rollout".into(),
         ok: false,

@@ -7,14 +7,18 @@
 
 pub mod analysis;
 mod drive;
+mod hooks;
 pub mod lease;
+mod run;
 mod start;
 mod status;
 mod transitions;
 
+use hooks::{rollback_hook, traffic};
 use transitions::{abort, advance_to, complete};
 
-pub use drive::{run, spawn_driver, tick, Did, Driver, DriverHandle, TickReport};
+pub use drive::{tick, Did, Driver, Held, TickReport};
+pub use run::{run, spawn_driver, DriverHandle};
 pub use start::start;
 pub use status::{
     card_line, card_of, recent, short_duration, status, status_of, AnalysisNow, RolloutCard, RolloutStatus,
